@@ -1,0 +1,1 @@
+"""The Streamlit dashboard: router, login, cached queries, charts and pages."""

@@ -1,0 +1,84 @@
+"""The router: login gate, language, and the role's pages in sections (st.navigation).
+
+Every page is registered, so a URL opened by hand reaches the page's own guard and its
+"not permitted" message; the menu drawn here lists only the pages of the user's role.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run dashboard/app.py`
+
+from dashboard import auth  # noqa: E402
+from dashboard.data import store  # noqa: E402
+from dashboard.i18n import lang, t  # noqa: E402
+from dashboard.nav import PAGES_DIR, pages_built  # noqa: E402
+from pipelines import accounts, i18n  # noqa: E402
+from pipelines.store import StoreError  # noqa: E402
+
+st.set_page_config(page_title=t("app.name"), page_icon=":material/contact_phone:", layout="wide")
+
+
+def _language_picker(key: str) -> None:
+    names = {"zh_CN": "中文", "en": "English"}
+    choice = st.selectbox(t("nav.language"), i18n.LANGUAGES, index=i18n.LANGUAGES.index(lang()),
+                          format_func=names.get, key=key)
+    if choice != lang():
+        st.session_state["lang"] = choice
+        if st.session_state.get("actor") is not None:
+            accounts.set_language(store(), st.session_state["actor"], choice)
+        st.rerun()
+
+
+def main() -> None:
+    try:
+        store()
+    except StoreError as exc:
+        st.error(exc.text(lang()))
+        st.stop()
+    key = auth.cookie_key()
+    if key is None:
+        st.error(t("auth.no_cookie_key"))
+        st.stop()
+    authenticator = auth.authenticator(key)
+    auth.restore_session(authenticator)
+    user = st.session_state.get("actor")
+    if user is None:
+        with st.sidebar:
+            _language_picker("lang_login")
+        page = st.navigation([st.Page(lambda: auth.login_page(authenticator), title=t("auth.title"),
+                                      icon=":material/login:", url_path="login", default=True)],
+                             position="hidden")
+        page.run()
+        return
+
+    def logout() -> None:
+        auth.end_session(authenticator)
+        st.rerun()
+
+    pages = {p.path: st.Page(str(PAGES_DIR / p.file), title=t(p.title_key), icon=p.icon,
+                             url_path=p.path or None, default=p.path == "") for p in pages_built()}
+    logout_page = st.Page(logout, title=t("nav.logout"), icon=":material/logout:", url_path="logout")
+    current = st.navigation(list(pages.values()) + [logout_page], position="hidden")
+    with st.sidebar:
+        st.markdown(f"**{t('app.name')}**")
+        st.caption(t("auth.logged_in_as", name=user.display_name, role=t(f"role.{user.role}")))
+        section = None
+        for p in pages_built():
+            if user.role not in p.roles:
+                continue
+            if p.section != section:
+                section = p.section
+                st.caption(t(section))
+            st.page_link(pages[p.path], label=t(p.title_key), icon=p.icon)
+        st.divider()
+        st.page_link(logout_page, label=t("nav.logout"), icon=":material/logout:")
+        _language_picker("lang_user")
+    current.run()
+
+
+main()

@@ -1,0 +1,152 @@
+"""Login with streamlit-authenticator, checked against the `users` table.
+
+The library keeps the session: its signed cookie brings a user back after a reload, and its
+logout clears the session and deletes the cookie. The password check is ours
+(pipelines.accounts.authenticate), because lockout and disabled accounts must hold across
+processes and restarts, which the library's in-memory counters do not. On every run the
+account is looked up again, so disabling it ends its sessions at once.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from datetime import datetime
+
+import streamlit as st
+import streamlit_authenticator as stauth
+from streamlit_authenticator.utilities.exceptions import LoginError
+
+from dashboard.data import store
+from dashboard.i18n import t
+from pipelines import accounts, settings
+from pipelines.config import local_tz
+from pipelines.demo import DEMO_PASSWORD
+
+COOKIE_NAME = "followup_auth"
+
+
+def _secret(name: str, env: str) -> str | None:
+    value = os.environ.get(env)
+    if value:
+        return value
+    try:
+        return st.secrets.get(name)
+    except (FileNotFoundError, KeyError, AttributeError, Exception):  # no secrets.toml at all
+        return None
+
+
+def session_hours() -> float:
+    try:
+        return float(_secret("session_hours", "FOLLOWUP_SESSION_HOURS") or 12)
+    except ValueError:
+        return 12.0
+
+
+def is_demo() -> bool:
+    return bool(settings.get(store(), "demo"))
+
+
+@st.cache_resource(show_spinner=False)
+def _demo_key() -> str:
+    """The demo database needs no configured key: a random one per process (logins end on restart)."""
+    return secrets.token_urlsafe(48)
+
+
+def cookie_key() -> str | None:
+    """The cookie key from secrets or the environment; the demo database may go without."""
+    key = _secret("cookie_key", "FOLLOWUP_COOKIE_KEY")
+    if key:
+        return key
+    return _demo_key() if is_demo() else None
+
+
+def _credentials() -> dict:
+    """Accounts that may hold a session now: active, with a password, not locked."""
+    df = store().query(
+        "SELECT username, display_name, role, password_hash FROM users WHERE active"
+        " AND password_hash IS NOT NULL AND (locked_until IS NULL OR locked_until < current_timestamp)")
+    return {"usernames": {r["username"]: {"name": r["display_name"], "password": r["password_hash"],
+                                          "roles": [r["role"]]} for r in df.iter_rows(named=True)}}
+
+
+def authenticator(key: str) -> stauth.Authenticate:
+    return stauth.Authenticate(_credentials(), COOKIE_NAME, key, session_hours() / 24, auto_hash=False)
+
+
+def restore_session(auth: stauth.Authenticate) -> None:
+    """Log the user in from the library's cookie, then re-check the account in the database."""
+    if not st.session_state.get("authentication_status"):
+        try:
+            auth.login(location="unrendered")
+        except LoginError:  # the cookie names an account that is disabled, locked or gone
+            st.session_state["authentication_status"] = None
+    username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
+    if username is None:
+        st.session_state.pop("actor", None)
+        return
+    actor = accounts.get_actor(store(), username)
+    started = st.session_state.setdefault("login_at", time.time())
+    if actor is None or time.time() - started > session_hours() * 3600:
+        end_session(auth, record=False)
+        return
+    st.session_state["actor"] = actor
+    st.session_state.setdefault("lang", actor.lang)
+    if st.session_state.pop("cookie_pending", False):
+        auth.cookie_controller.set_cookie()  # in a run of its own, so the browser receives it
+
+
+def login_page(auth: stauth.Authenticate) -> None:
+    """Our login form: the password check with lockout, then the library's session and cookie."""
+    st.title(t("app.name"))
+    st.caption(t("app.tagline"))
+    with st.form("login", clear_on_submit=False):
+        st.subheader(t("auth.title"))
+        username = st.text_input(t("auth.username"), key="login_username", autocomplete="username")
+        password = st.text_input(t("auth.password"), type="password", key="login_password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button(t("auth.submit"), type="primary")
+    if submitted:
+        _attempt(username.strip(), password)
+    if is_demo():
+        st.info(t("app.demo_database") + "\n\n" + t("auth.demo_accounts", password=DEMO_PASSWORD)
+                + "\n\n`admin` · `leader` · `manager1` · `manager2` · `rep1` … `rep8`")
+
+
+def _attempt(username: str, password: str) -> None:
+    if not username or not password:
+        st.warning(t("auth.missing"))
+        return
+    result = accounts.authenticate(store(), username, password)
+    if not result.ok:
+        if result.reason == "locked":
+            until = result.locked_until.astimezone(local_tz()).strftime("%H:%M")
+            st.error(t("auth.locked", until=until))
+        elif result.reason == "disabled":
+            st.error(t("auth.disabled"))
+        elif result.reason == "no_password":
+            st.error(t("auth.no_password"))
+        else:
+            st.error(t("auth.failed"))
+        return
+    actor = result.actor
+    st.session_state.update({"authentication_status": True, "username": actor.username,
+                             "name": actor.display_name, "roles": [actor.role], "logout": None,
+                             "actor": actor, "lang": actor.lang, "login_at": time.time(),
+                             "cookie_pending": True})
+    st.rerun()
+
+
+def end_session(auth: stauth.Authenticate, record: bool = True) -> None:
+    actor = st.session_state.get("actor")
+    if record and actor is not None:
+        accounts.record_logout(store(), actor)
+    if st.session_state.get("authentication_status"):
+        auth.logout(location="unrendered")
+    for key in ("actor", "login_at", "cookie_pending"):
+        st.session_state.pop(key, None)
+
+
+def now_local() -> datetime:
+    return datetime.now(local_tz())

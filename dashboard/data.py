@@ -1,0 +1,69 @@
+"""The dashboard's door to the data: the process's store, the acting user, cached queries.
+
+Cached results are keyed on the arguments and the store's data version, which every write
+advances, so a saved record shows in every figure at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from pipelines import logs
+from pipelines.access import Actor, NotPermitted
+from pipelines.store import Store, StoreError, open_store
+
+log = logging.getLogger("dashboard")
+
+
+@st.cache_resource(show_spinner=False)
+def _store() -> Store:
+    logs.setup()
+    return open_store()
+
+
+def store() -> Store:
+    return _store()
+
+
+def actor() -> Actor:
+    """The logged-in user (the router guarantees one on every page)."""
+    return st.session_state["actor"]
+
+
+@st.cache_data(show_spinner=False, max_entries=2000, ttl=3600)
+def _cached(fn_name: str, module: str, actor_key: Actor, args: tuple, kwargs: tuple, version: int) -> Any:
+    import importlib
+
+    fn = getattr(importlib.import_module(module), fn_name)
+    return fn(store(), actor_key, *args, **dict(kwargs))
+
+
+def cached(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """fn(store, actor, *args, **kwargs), cached per user and data version."""
+    return _cached(fn.__name__, fn.__module__, actor(), args, tuple(sorted(kwargs.items())),
+                   store().data_version)
+
+
+def run_write(work: Callable[[], Any], success: str | None = None) -> Any:
+    """Run a write; a refusal or store fault becomes a message, anything else an error id."""
+    from dashboard.i18n import lang, t
+
+    try:
+        result = work()
+    except NotPermitted as exc:
+        st.error(exc.text(lang()))
+        return None
+    except StoreError as exc:
+        st.error(exc.text(lang()))
+        return None
+    except Exception as exc:  # noqa: BLE001 - the user sees an id, the log the traceback
+        error_id = logs.log_unexpected(log, exc, "write")
+        st.error(t("app.error_unexpected", error_id=error_id))
+        return None
+    if success:
+        st.toast(success)
+    return result

@@ -1,0 +1,4 @@
+"""Data layer of followup: models, store, access, ingestion, metrics and the CLI.
+
+Nothing here imports streamlit; the dashboard builds on these modules.
+"""

@@ -1,0 +1,118 @@
+"""What a user may see and change: the one place where role scope becomes SQL.
+
+Every query in `pipelines/sql/` reads the `v_*` views defined here (prepended as CTEs by
+`pipelines.sql.scoped`), never the raw tables, so a rep's query can reach only the
+rep's customers and everything hanging off them, a manager's only the team's.
+Visibility follows the customer's current owner: reassignment moves access with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user of a read or write."""
+
+    id: int | None
+    username: str
+    role: str
+    team_id: int | None = None
+    display_name: str = ""
+    lang: str = "zh_CN"
+
+    @property
+    def sees_all(self) -> bool:
+        return self.role in ("leader", "admin")
+
+    @property
+    def read_only(self) -> bool:
+        return self.role == "leader"
+
+    @property
+    def sees_contact_details(self) -> bool:
+        """Leadership reads masked phones, emails and WeChat IDs (SPEC's role table)."""
+        return self.role != "leader"
+
+
+# Commands run from a shell act as this account in the audit log.
+SYSTEM = Actor(id=None, username="system", role="admin", display_name="system")
+
+
+class NotPermitted(Exception):
+    """The acting user may not do this; the message is shown as-is."""
+
+    def __init__(self, zh: str = "没有权限执行此操作。", en: str = "You are not permitted to do this."):
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en = zh, en
+
+    def text(self, lang: str = "zh_CN") -> str:
+        return self.en if lang == "en" else self.zh
+
+
+def owner_predicate(actor: Actor, column: str = "owner_id") -> tuple[str, dict[str, Any]]:
+    """SQL predicate on a customer's owner column for this actor, with its parameters."""
+    if actor.sees_all:
+        return "true", {}
+    if actor.role == "manager":
+        return (f"{column} IN (SELECT id FROM users WHERE team_id = $actor_team)",
+                {"actor_team": actor.team_id if actor.team_id is not None else -1})
+    if actor.role == "rep":
+        return f"{column} = $actor_id", {"actor_id": actor.id if actor.id is not None else -1}
+    return "false", {}
+
+
+def user_predicate(actor: Actor, alias: str = "") -> tuple[str, dict[str, Any]]:
+    """Which accounts' rows (reps in filters, per-rep figures) this actor may see."""
+    a = f"{alias}." if alias else ""
+    if actor.sees_all:
+        return "true", {}
+    if actor.role == "manager":
+        return (f"({a}team_id = $actor_team OR {a}id = $actor_id)",
+                {"actor_team": actor.team_id if actor.team_id is not None else -1,
+                 "actor_id": actor.id if actor.id is not None else -1})
+    return f"{a}id = $actor_id", {"actor_id": actor.id if actor.id is not None else -1}
+
+
+def scope_ctes(actor: Actor) -> tuple[str, dict[str, Any]]:
+    """The `v_*` CTEs for this actor: live rows the actor may see."""
+    owner, p1 = owner_predicate(actor, "c.owner_id")
+    users, p2 = user_predicate(actor)
+    by_customer = "customer_id IN (SELECT id FROM v_customers)"
+    ctes = f"""
+v_users AS (SELECT * FROM users WHERE {users}),
+v_customers AS (SELECT c.* FROM customers c WHERE c.deleted_at IS NULL AND {owner}),
+v_follow_ups AS (SELECT * FROM follow_ups WHERE deleted_at IS NULL AND {by_customer}),
+v_stage_changes AS (SELECT * FROM stage_changes WHERE deleted_at IS NULL AND {by_customer}),
+v_contracts AS (SELECT * FROM contracts WHERE deleted_at IS NULL AND {by_customer}),
+v_contacts AS (SELECT * FROM contacts WHERE deleted_at IS NULL AND {by_customer}),
+v_needs AS (SELECT * FROM needs WHERE deleted_at IS NULL AND {by_customer}),
+v_risks AS (SELECT * FROM risks WHERE {by_customer}),
+v_feedback AS (SELECT * FROM feedback WHERE deleted_at IS NULL AND {by_customer}),
+v_surveys AS (SELECT * FROM surveys WHERE deleted_at IS NULL AND {by_customer}),
+v_targets AS (SELECT * FROM targets WHERE rep_id IN (SELECT id FROM v_users)),
+v_ownership_changes AS (SELECT * FROM ownership_changes WHERE {by_customer})"""
+    return ctes, {**p1, **p2}
+
+
+def require_writer(actor: Actor) -> None:
+    if actor.read_only:
+        raise NotPermitted("管理层为只读账号,不能修改数据。", "Leadership accounts are read-only.")
+
+
+def require_role(actor: Actor, *roles: str) -> None:
+    if actor.role not in roles:
+        raise NotPermitted()
+
+
+def can_write_owner(actor: Actor, owner_id: int, owner_team_id: int | None) -> bool:
+    """May the actor change records of a customer owned by `owner_id` (in `owner_team_id`)?"""
+    if actor.role == "admin":
+        return True
+    if actor.role == "manager":
+        return owner_team_id is not None and owner_team_id == actor.team_id
+    if actor.role == "rep":
+        return owner_id == actor.id
+    return False

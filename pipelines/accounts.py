@@ -1,0 +1,188 @@
+"""Accounts and teams: creation, passwords (bcrypt), disabling, and login with lockout.
+
+Failed logins and the lockout are stored in `users`, so they hold across restarts, server
+processes and browser sessions: 5 failures lock the account for 15 minutes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import bcrypt
+import polars as pl
+
+from pipelines import audit, rows
+from pipelines.access import SYSTEM, Actor, NotPermitted, require_role
+from pipelines.models import UserIn
+from pipelines.store import Store
+from pipelines.validators import password_ok
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
+
+
+def check_password(password: str, hashed: str | None) -> bool:
+    if not hashed:
+        return False
+    try:
+        return bcrypt.checkpw(password.encode(), hashed.encode())
+    except ValueError:
+        return False
+
+
+class PasswordPolicyError(ValueError):
+    zh = "密码至少10位,且不能与用户名相同。"
+    en = "The password must have at least 10 characters and differ from the username."
+
+
+def actor_from_row(row: dict) -> Actor:
+    return Actor(id=row["id"], username=row["username"], role=row["role"], team_id=row["team_id"],
+                 display_name=row["display_name"], lang=row.get("language") or "zh_CN")
+
+
+def get_actor(store: Store, username: str) -> Actor | None:
+    rel = store.cursor().execute("SELECT * FROM users WHERE username = $u AND active", {"u": username})
+    row = rel.fetchone()
+    if row is None:
+        return None
+    return actor_from_row(dict(zip([d[0] for d in rel.description], row)))
+
+
+def create_team(store: Store, actor: Actor, name: str, manager_id: int | None = None) -> int:
+    require_role(actor, "admin")
+    return store.write(lambda cur: rows.insert(cur, actor, "teams", {"name": name, "manager_id": manager_id}))
+
+
+def create_user(store: Store, actor: Actor, user: UserIn, password: str | None) -> int:
+    """Add an account; with no password it exists but cannot log in until one is set."""
+    require_role(actor, "admin")
+    if password is not None and not password_ok(password, user.username):
+        raise PasswordPolicyError()
+    values = user.model_dump()
+    values["password_hash"] = hash_password(password) if password else None
+
+    def work(cur):
+        row_id = rows.insert(cur, actor, "users", values, audited=False)
+        audit.record(cur, actor, "create", "users", row_id,
+                     after={k: v for k, v in values.items() if k != "password_hash"})
+        return row_id
+
+    return store.write(work)
+
+
+def set_password(store: Store, actor: Actor, username: str, password: str) -> None:
+    """Admins set anyone's password; a user may set their own."""
+    if actor.role != "admin" and actor.username != username:
+        raise NotPermitted()
+    if not password_ok(password, username):
+        raise PasswordPolicyError()
+    hashed = hash_password(password)
+
+    def work(cur):
+        uid = _user_id(cur, username)
+        cur.execute("UPDATE users SET password_hash = $h, failed_logins = 0, locked_until = NULL,"
+                    " updated_at = current_timestamp WHERE id = $id", {"h": hashed, "id": uid})
+        audit.record(cur, actor, "permission", "users", uid, detail="password set")
+
+    store.write(work)
+
+
+def set_active(store: Store, actor: Actor, username: str, active: bool) -> None:
+    require_role(actor, "admin")
+    store.write(lambda cur: rows.update(cur, actor, "users", _user_id(cur, username), {"active": active},
+                                        action="permission"))
+
+
+def set_role(store: Store, actor: Actor, username: str, role: str, team_id: int | None) -> None:
+    require_role(actor, "admin")
+    UserIn(username=username, display_name="x", role=role, team_id=team_id)  # validates the role
+    store.write(lambda cur: rows.update(cur, actor, "users", _user_id(cur, username),
+                                        {"role": role, "team_id": team_id}, action="permission"))
+
+
+def set_language(store: Store, actor: Actor, lang: str) -> None:
+    if actor.id is None:
+        return
+    store.write(lambda cur: cur.execute("UPDATE users SET language = $l WHERE id = $id",
+                                        {"l": lang, "id": actor.id}))
+
+
+def _user_id(cur, username: str) -> int:
+    row = cur.execute("SELECT id FROM users WHERE username = $u", {"u": username}).fetchone()
+    if row is None:
+        raise LookupError(username)
+    return row[0]
+
+
+def list_users(store: Store, actor: Actor = SYSTEM) -> pl.DataFrame:
+    """Accounts the actor may see (admins all), without password hashes."""
+    from pipelines.access import user_predicate
+
+    pred, params = user_predicate(actor, "u")
+    return store.query(
+        "SELECT u.id, u.username, u.display_name, u.role, u.team_id, t.name AS team, u.active,"
+        " u.password_hash IS NOT NULL AS can_login, u.locked_until, u.last_login_at"
+        f" FROM users u LEFT JOIN teams t ON t.id = u.team_id WHERE {pred}"
+        " ORDER BY u.role, u.username", params)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    ok: bool
+    reason: str  # ok | unknown | wrong_password | disabled | locked | no_password
+    actor: Actor | None = None
+    locked_until: datetime | None = None
+
+
+def authenticate(store: Store, username: str, password: str, now: datetime | None = None) -> LoginResult:
+    """Check a login, count failures and lock after 5 of them; every attempt is audited."""
+    now = now or datetime.now(timezone.utc)
+    cur = store.cursor()
+    rel = cur.execute("SELECT * FROM users WHERE username = $u", {"u": username.strip()})
+    found = rel.fetchone()
+    if found is None:
+        store.write(lambda c: audit.record(c, Actor(None, username[:64], "rep"), "login_failed",
+                                           "users", None, detail="unknown user"))
+        return LoginResult(False, "unknown")
+    row = dict(zip([d[0] for d in rel.description], found))
+    actor = actor_from_row(row)
+    locked = row["locked_until"]
+    if locked is not None and locked > now:
+        store.write(lambda c: audit.record(c, actor, "login_failed", "users", actor.id, detail="locked"))
+        return LoginResult(False, "locked", locked_until=locked)
+    if not row["active"]:
+        store.write(lambda c: audit.record(c, actor, "login_failed", "users", actor.id, detail="disabled"))
+        return LoginResult(False, "disabled")
+    if not row["password_hash"]:
+        store.write(lambda c: audit.record(c, actor, "login_failed", "users", actor.id, detail="no password"))
+        return LoginResult(False, "no_password")
+    if check_password(password, row["password_hash"]):
+        def ok(c):
+            c.execute("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $now"
+                      " WHERE id = $id", {"now": now, "id": actor.id})
+            audit.record(c, actor, "login", "users", actor.id)
+        store.write(ok)
+        return LoginResult(True, "ok", actor)
+
+    def failed(c):
+        count = c.execute("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $id"
+                          " RETURNING failed_logins", {"id": actor.id}).fetchone()[0]
+        until = None
+        if count >= MAX_FAILED_LOGINS:
+            until = now + LOCKOUT
+            c.execute("UPDATE users SET locked_until = $t, failed_logins = 0 WHERE id = $id",
+                      {"t": until, "id": actor.id})
+        audit.record(c, actor, "login_failed", "users", actor.id, detail=f"wrong password ({count})")
+        return until
+
+    until = store.write(failed)
+    return LoginResult(False, "locked" if until else "wrong_password", locked_until=until)
+
+
+def record_logout(store: Store, actor: Actor) -> None:
+    store.write(lambda c: audit.record(c, actor, "logout", "users", actor.id))

@@ -1,0 +1,1 @@
+"""Subcommands of `followup`; each module has register(subparsers) and sets `func`."""

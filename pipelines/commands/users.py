@@ -1,0 +1,103 @@
+"""`followup users add|list|passwd|disable|enable`: manage accounts from a shell."""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+from pipelines import accounts
+from pipelines.access import SYSTEM
+from pipelines.cli import CommandError, common, emit
+from pipelines.models import UserIn
+from pipelines.store import open_store
+from pydantic import ValidationError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("users", help="管理账号 / manage accounts")
+    s = p.add_subparsers(dest="action", required=True)
+    add = s.add_parser("add", help="add an account")
+    common(add)
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="display name")
+    add.add_argument("--role", required=True, choices=["rep", "manager", "leader", "admin"])
+    add.add_argument("--team", help="team name (created if missing)")
+    add.add_argument("--password-env", help="read the password from this environment variable"
+                     " (default: ask; with neither, the account cannot log in until one is set)")
+    add.add_argument("--no-password", action="store_true")
+    add.set_defaults(func=run_add)
+    ls = s.add_parser("list", help="list accounts")
+    common(ls)
+    ls.set_defaults(func=run_list)
+    pw = s.add_parser("passwd", help="set a password")
+    common(pw)
+    pw.add_argument("username")
+    pw.add_argument("--password-env")
+    pw.set_defaults(func=run_passwd)
+    for name, active in (("disable", False), ("enable", True)):
+        d = s.add_parser(name, help=f"{name} an account")
+        common(d)
+        d.add_argument("username")
+        d.set_defaults(func=lambda args, active=active: run_active(args, active))
+
+
+def _password(args, username: str) -> str:
+    if args.password_env:
+        value = os.environ.get(args.password_env)
+        if not value:
+            raise CommandError(f"环境变量 {args.password_env} 为空 / {args.password_env} is empty")
+        return value
+    first = getpass.getpass("密码 / password: ")
+    if getpass.getpass("再输一次 / again: ") != first:
+        raise CommandError("两次输入不一致 / the two entries differ")
+    return first
+
+
+def _team_id(store, name: str | None) -> int | None:
+    if not name:
+        return None
+    found = store.scalar("SELECT id FROM teams WHERE name = $n", {"n": name})
+    return found if found is not None else accounts.create_team(store, SYSTEM, name)
+
+
+def run_add(args) -> int:
+    store = open_store(args.db)
+    try:
+        user = UserIn(username=args.username, display_name=args.name, role=args.role,
+                      team_id=_team_id(store, args.team))
+    except ValidationError as exc:
+        raise CommandError(str(exc)) from None
+    password = None if args.no_password else _password(args, args.username)
+    try:
+        uid = accounts.create_user(store, SYSTEM, user, password)
+    except accounts.PasswordPolicyError as exc:
+        raise CommandError(f"{exc.zh} / {exc.en}") from None
+    emit(args, {"id": uid, "username": args.username}, f"已添加 / added {args.username} (id {uid})")
+    return 0
+
+
+def run_list(args) -> int:
+    df = accounts.list_users(open_store(args.db))
+    emit(args, {"users": df.to_dicts()}, str(df))
+    return 0
+
+
+def run_passwd(args) -> int:
+    store = open_store(args.db)
+    try:
+        accounts.set_password(store, SYSTEM, args.username, _password(args, args.username))
+    except LookupError:
+        raise CommandError(f"没有这个账号 / no such account: {args.username}") from None
+    except accounts.PasswordPolicyError as exc:
+        raise CommandError(f"{exc.zh} / {exc.en}") from None
+    emit(args, {"username": args.username}, "密码已更新 / password set")
+    return 0
+
+
+def run_active(args, active: bool) -> int:
+    try:
+        accounts.set_active(open_store(args.db), SYSTEM, args.username, active)
+    except LookupError:
+        raise CommandError(f"没有这个账号 / no such account: {args.username}") from None
+    emit(args, {"username": args.username, "active": active}, "已更新 / updated")
+    return 0

@@ -1,0 +1,32 @@
+"""Settings read from the environment: where the data lives, its key, the local time zone."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "data/followup.duckdb"
+
+
+def db_location(explicit: str | None = None) -> str:
+    """`--db` if given, else FOLLOWUP_DB, else the embedded default file."""
+    return explicit or os.environ.get("FOLLOWUP_DB") or DEFAULT_DB
+
+
+def db_key() -> str | None:
+    return os.environ.get("FOLLOWUP_DB_KEY") or None
+
+
+def tz_name() -> str:
+    return os.environ.get("FOLLOWUP_TZ", "Asia/Shanghai")
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(tz_name())
+
+
+def data_dir() -> Path:
+    """Folder for logs, rejects files and backups: beside the embedded database by default."""
+    return Path(os.environ.get("FOLLOWUP_DATA_DIR", "data"))

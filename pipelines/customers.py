@@ -1,0 +1,152 @@
+"""Customers: create, edit, reassign, change stage, soft delete and restore, for an acting user."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from pypinyin import Style, lazy_pinyin
+
+from pipelines import audit, rows
+from pipelines.access import Actor, NotPermitted, can_write_owner, require_writer
+from pipelines.models import CustomerIn
+from pipelines.rules import stages
+from pipelines.store import Store
+
+
+def initials(name: str) -> str:
+    """Pinyin initials for search: 杭州青禾 → hzqh (letters and digits kept as they are)."""
+    return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p).lower()
+
+
+class StageRuleBlocked(Exception):
+    """A stage change that a gate forbids; a manager may override it with a reason."""
+
+    def __init__(self, unmet: list[stages.Unmet]):
+        super().__init__("stage rule not met")
+        self.unmet = unmet
+
+
+def _owner_team(cur, owner_id: int) -> int | None:
+    row = cur.execute("SELECT team_id FROM users WHERE id = $id", {"id": owner_id}).fetchone()
+    if row is None:
+        raise NotPermitted("负责人不存在。", "The owner does not exist.")
+    return row[0]
+
+
+def check_owner(cur, actor: Actor, owner_id: int) -> None:
+    """May the actor act on customers owned by `owner_id`?"""
+    require_writer(actor)
+    if not can_write_owner(actor, owner_id, _owner_team(cur, owner_id)):
+        raise NotPermitted("只能操作自己(经理:本团队)的客户。",
+                           "You may only change your own customers (managers: the team's).")
+
+
+def load_for_write(cur, actor: Actor, customer_id: int, include_deleted: bool = False) -> dict[str, Any]:
+    row = rows.fetch_one(cur, "customers", customer_id)
+    if row is None or (row["deleted_at"] is not None and not include_deleted):
+        raise NotPermitted("客户不存在或已删除。", "The customer does not exist or was deleted.")
+    check_owner(cur, actor, row["owner_id"])
+    return row
+
+
+def create(store: Store, actor: Actor, customer: CustomerIn, at: datetime | None = None) -> int:
+    """Add a customer; its first stage is recorded as its first stage change."""
+    at = at or datetime.now(timezone.utc)
+    values = customer.model_dump()
+    values["name_initials"] = initials(customer.name)
+
+    def work(cur):
+        check_owner(cur, actor, customer.owner_id)
+        cid = rows.insert(cur, actor, "customers", values)
+        cur.execute("INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, changed_by)"
+                    " VALUES ($c, NULL, $s, $at, $by)",
+                    {"c": cid, "s": customer.stage, "at": at, "by": actor.id})
+        return cid
+
+    return store.write(work)
+
+
+def update(store: Store, actor: Actor, customer_id: int, customer: CustomerIn) -> None:
+    """Edit base information; owner and stage change through reassign() and change_stage()."""
+    values = customer.model_dump(exclude={"owner_id", "stage"})
+    values["name_initials"] = initials(customer.name)
+
+    def work(cur):
+        load_for_write(cur, actor, customer_id)
+        rows.update(cur, actor, "customers", customer_id, values)
+
+    store.write(work)
+
+
+def reassign(store: Store, actor: Actor, customer_id: int, to_owner_id: int) -> None:
+    """Give a customer to another rep (managers: within the team); its history stays with it."""
+    if actor.role not in ("manager", "admin"):
+        raise NotPermitted("只有经理和管理员可以转交客户。", "Only managers and admins reassign customers.")
+
+    def work(cur):
+        row = load_for_write(cur, actor, customer_id)
+        check_owner(cur, actor, to_owner_id)
+        if row["owner_id"] == to_owner_id:
+            return
+        rows.update(cur, actor, "customers", customer_id, {"owner_id": to_owner_id}, action="reassign")
+        cur.execute("INSERT INTO ownership_changes (customer_id, from_owner_id, to_owner_id, changed_at,"
+                    " changed_by) VALUES ($c, $f, $t, current_timestamp, $by)",
+                    {"c": customer_id, "f": row["owner_id"], "t": to_owner_id, "by": actor.id})
+
+    store.write(work)
+
+
+def apply_stage_change(cur, actor: Actor, customer: dict[str, Any], to_stage: str, at: datetime,
+                       follow_up_id: int | None = None, override_reason: str | None = None) -> int | None:
+    """Record a stage change inside the caller's transaction, enforcing the gates.
+
+    A rep is stopped by an unmet gate; a manager or admin passes it only with a reason,
+    which is stored with the change and in the audit log.
+    """
+    from_stage = customer["stage"]
+    if to_stage == from_stage:
+        return None
+    unmet = stages.unmet_gates(cur, customer["id"], from_stage, to_stage, at)
+    reason = (override_reason or "").strip() or None
+    if unmet and (actor.role not in ("manager", "admin") or reason is None):
+        raise StageRuleBlocked(unmet)
+    change_id = cur.execute(
+        "INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, changed_by, follow_up_id,"
+        " override_reason, rule_broken) VALUES ($c, $f, $t, $at, $by, $fu, $r, $broken) RETURNING id",
+        {"c": customer["id"], "f": from_stage, "t": to_stage, "at": at, "by": actor.id, "fu": follow_up_id,
+         "r": reason if unmet else None, "broken": bool(unmet)}).fetchone()[0]
+    rows.update(cur, actor, "customers", customer["id"], {"stage": to_stage})
+    if unmet:
+        audit.record(cur, actor, "stage_override", "stage_changes", change_id,
+                     after={"from": from_stage, "to": to_stage, "reason": reason},
+                     detail="; ".join(f"{u.channel} {u.found}/{u.needed} before {u.to_stage}" for u in unmet))
+    return change_id
+
+
+def change_stage(store: Store, actor: Actor, customer_id: int, to_stage: str,
+                 override_reason: str | None = None, at: datetime | None = None) -> int | None:
+    at = at or datetime.now(timezone.utc)
+
+    def work(cur):
+        row = load_for_write(cur, actor, customer_id)
+        return apply_stage_change(cur, actor, row, to_stage, at, override_reason=override_reason)
+
+    return store.write(work)
+
+
+def delete(store: Store, actor: Actor, customer_id: int) -> None:
+    def work(cur):
+        load_for_write(cur, actor, customer_id)
+        rows.update(cur, actor, "customers", customer_id, {"deleted_at": datetime.now(timezone.utc)},
+                    action="delete")
+
+    store.write(work)
+
+
+def restore(store: Store, actor: Actor, customer_id: int) -> None:
+    def work(cur):
+        load_for_write(cur, actor, customer_id, include_deleted=True)
+        rows.update(cur, actor, "customers", customer_id, {"deleted_at": None}, action="restore")
+
+    store.write(work)

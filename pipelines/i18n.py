@@ -1,0 +1,47 @@
+"""The message catalog: every label and message shown to people, in zh-CN and English."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+LANGUAGES: tuple[str, ...] = ("zh_CN", "en")
+DEFAULT_LANGUAGE = "zh_CN"
+_DIR = Path(__file__).parent / "locales"
+
+
+def _flatten(prefix: str, table: dict, out: dict[str, str]) -> None:
+    for key, value in table.items():
+        full = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            _flatten(full, value, out)
+        else:
+            out[full] = str(value)
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """All messages of one language, keyed `section.key`."""
+    if lang not in LANGUAGES:
+        lang = DEFAULT_LANGUAGE
+    out: dict[str, str] = {}
+    for path in sorted(_DIR.glob(f"{lang}*.toml")):
+        with path.open("rb") as fh:
+            _flatten("", tomllib.load(fh), out)
+    return out
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
+    """The message `key` in `lang`, with `{placeholders}` filled; a missing key shows itself."""
+    text = catalog(lang).get(key)
+    if text is None:
+        text = catalog(DEFAULT_LANGUAGE).get(key, key)
+    return text.format(**values) if values else text
+
+
+def label(kind: str, code: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Label of a stored code, e.g. label('stage', 'proposal') → 方案提供."""
+    if code is None:
+        return ""
+    return catalog(lang).get(f"{kind}.{code}", code)

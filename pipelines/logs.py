@@ -1,0 +1,36 @@
+"""One rotating log file under data/logs/, and error ids that tie a user's message to the log."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import uuid
+
+from pipelines import config
+
+_configured = False
+
+
+def setup() -> None:
+    """Send the `pipelines` and `dashboard` loggers to data/logs/followup.log (rotating)."""
+    global _configured
+    if _configured:
+        return
+    folder = config.data_dir() / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(folder / "followup.log", maxBytes=5_000_000,
+                                                   backupCount=5, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    for name in ("pipelines", "dashboard"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
+    _configured = True
+
+
+def log_unexpected(logger: logging.Logger, exc: BaseException, context: str = "") -> str:
+    """Log an unexpected error with its traceback under a short id, and return the id."""
+    setup()
+    error_id = uuid.uuid4().hex[:8]
+    logger.error("error_id=%s %s", error_id, context, exc_info=exc)
+    return error_id

@@ -1,0 +1,45 @@
+"""Small helpers for writing one row inside a transaction, with its audit entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines import audit
+from pipelines.access import Actor
+
+
+def fetch_one(cur, table: str, row_id: int) -> dict[str, Any] | None:
+    rel = cur.execute(f"SELECT * FROM {table} WHERE id = $id", {"id": row_id})
+    row = rel.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in rel.description], row))
+
+
+def insert(cur, actor: Actor, table: str, values: dict[str, Any], audited: bool = True) -> int:
+    """INSERT one row and return its id; the audit entry holds the new values."""
+    cols = list(values)
+    sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('$' + c for c in cols)})"
+           " RETURNING id")
+    row_id = cur.execute(sql, values).fetchone()[0]
+    if audited:
+        audit.record(cur, actor, "create", table, row_id, after=values)
+    return row_id
+
+
+def update(cur, actor: Actor, table: str, row_id: int, changes: dict[str, Any],
+           action: str = "update") -> tuple[dict[str, Any], dict[str, Any]]:
+    """UPDATE one row; the audit entry holds the changed columns before and after."""
+    before = fetch_one(cur, table, row_id)
+    if before is None:
+        raise LookupError(f"{table} {row_id} not found")
+    changed = {k: v for k, v in changes.items() if before.get(k) != v}
+    if not changed:
+        return before, before
+    sets = ", ".join(f"{c} = ${c}" for c in changed)
+    cur.execute(f"UPDATE {table} SET {sets}, updated_at = current_timestamp WHERE id = $id",
+                {**changed, "id": row_id})
+    audit.record(cur, actor, action, table, row_id,
+                 before={k: before.get(k) for k in changed}, after=changed)
+    after = {**before, **changed}
+    return before, after

@@ -1,0 +1,1 @@
+"""Business rules: stage gates and risk warnings."""

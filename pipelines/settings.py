@@ -1,0 +1,57 @@
+"""Editable settings (stage rules, cadences, risk thresholds), stored as JSON in `settings`.
+
+Each setting has a default here; a stored value replaces it. Admins edit them in /admin.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pipelines import audit
+from pipelines.access import Actor, require_role
+from pipelines.store import Store
+
+DEFAULTS: dict[str, Any] = {
+    # Gates a customer must pass to enter `to_stage` (or to skip past it): at least `min_count`
+    # follow-ups on `channel` for that customer, at any time before the change. Manual 1.2.5.
+    "stage_rules": [{"to_stage": "proposal", "channel": "demo", "min_count": 3}],
+    # Days between follow-ups by stage: sets the default next date and what counts as due.
+    "cadence_days": {"initial_contact": 14, "needs_confirmed": 10, "proposal": 7, "negotiation": 5,
+                     "contract_signed": 30, "after_sales": 60},
+    # The manual's references, shown beside the figures.
+    "daily_effective_cap": 15,
+    "weekly_hours_cap": 8,
+    "phone_conversion_reference": 0.05,
+}
+
+
+def get(store: Store, key: str) -> Any:
+    row = store.cursor().execute("SELECT value FROM settings WHERE key = $k", {"k": key}).fetchone()
+    if row is None:
+        return DEFAULTS.get(key)
+    return json.loads(row[0])
+
+
+def get_in(cur, key: str) -> Any:
+    """Read a setting inside an open transaction."""
+    row = cur.execute("SELECT value FROM settings WHERE key = $k", {"k": key}).fetchone()
+    return DEFAULTS.get(key) if row is None else json.loads(row[0])
+
+
+def put(store: Store, actor: Actor, key: str, value: Any) -> None:
+    require_role(actor, "admin")
+    text = json.dumps(value, ensure_ascii=False)
+
+    def work(cur):
+        before = cur.execute("SELECT value FROM settings WHERE key = $k", {"k": key}).fetchone()
+        if before is None:
+            cur.execute("INSERT INTO settings (key, value) VALUES ($k, $v)", {"k": key, "v": text})
+        else:
+            cur.execute("UPDATE settings SET value = $v, updated_at = current_timestamp WHERE key = $k",
+                        {"k": key, "v": text})
+        audit.record(cur, actor, "settings", "settings", None,
+                     before={key: json.loads(before[0]) if before else DEFAULTS.get(key)},
+                     after={key: value})
+
+    store.write(work)

@@ -1,0 +1,217 @@
+"""Connections and transactions: one root DuckDB connection per process, a cursor per thread.
+
+The database is ATTACHed to an in-memory root as catalog `db` and made the default, so the
+same unqualified SQL serves a plain file and an encrypted one (FOLLOWUP_DB_KEY).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import polars as pl
+
+from pipelines import config, migrations
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CATALOG = "db"
+
+
+class StoreError(Exception):
+    """A fault the user can act on; the message is given in Chinese and English."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en = zh, en
+
+    def text(self, lang: str = "zh_CN") -> str:
+        return self.en if lang == "en" else self.zh
+
+
+def _extension_path(package: str, name: str) -> str | None:
+    """Path of an extension binary shipped in a duckdb-extension-* package (no internet needed)."""
+    try:
+        module = __import__(package)
+    except ImportError:
+        return None
+    found = sorted(Path(module.__file__).parent.rglob(f"{name}.duckdb_extension"))
+    return str(found[0]) if found else None
+
+
+def load_extension(con: duckdb.DuckDBPyConnection, name: str, package: str) -> None:
+    """LOAD an extension, from the PyPI package's file when DuckDB cannot fetch it itself."""
+    try:
+        con.execute(f"LOAD {name}")
+        return
+    except duckdb.Error:
+        pass
+    path = _extension_path(package, name)
+    if path is None:
+        raise StoreError(f"缺少 DuckDB 扩展 {name}", f"DuckDB extension {name} is missing")
+    con.execute(f"LOAD '{path}'")
+
+
+def _translate_open_error(exc: duckdb.Error, location: str) -> StoreError:
+    text = str(exc)
+    if "lock" in text.lower():
+        return StoreError(
+            f"数据库 {location} 正被另一个进程(通常是正在运行的仪表盘)使用。请在仪表盘的「管理」页操作,或先停止仪表盘再重试。",
+            f"The database {location} is in use by another process (usually the running dashboard). "
+            "Use the dashboard's Admin page, or stop the dashboard and try again.",
+        )
+    if "encrypt" in text.lower() or "key" in text.lower():
+        return StoreError(
+            f"无法打开数据库 {location}:加密密钥不正确,或文件未加密却提供了密钥。文件未作任何改动。",
+            f"Cannot open {location}: wrong encryption key, or a key given for a plain file. Nothing was changed.",
+        )
+    if "read-only" in text.lower() or "permission" in text.lower():
+        return StoreError(
+            f"无法写入数据库 {location}:文件或目录是只读的。",
+            f"Cannot write the database {location}: the file or its folder is read-only.",
+        )
+    if "space" in text.lower():
+        return StoreError(f"磁盘空间不足,无法写入 {location}。", f"No space left on the disk for {location}.")
+    return StoreError(f"无法打开数据库 {location}:{text}", f"Cannot open the database {location}: {text}")
+
+
+def sql_literal(text: str) -> str:
+    """A SQL string literal, for the few statements that take no bound parameters."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A write-write conflict under DuckDB's optimistic concurrency: worth retrying."""
+    text = str(exc)
+    return isinstance(exc, duckdb.TransactionException) or "Conflict" in text or "conflict" in text
+
+
+class Store:
+    """The data of one installation, opened once per process."""
+
+    def __init__(self, location: str, key: str | None = None, read_only: bool = False):
+        self.location = location
+        self.read_only = read_only
+        self.encrypted = key is not None
+        self._local = threading.local()
+        self._version = itertools.count(1)
+        self._current_version = 0
+        self._version_lock = threading.Lock()
+        if location != ":memory:":
+            Path(location).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._root = duckdb.connect(":memory:")
+            options = []
+            if key is not None:
+                # Writing an encrypted file needs OpenSSL from httpfs (DuckDB's own crypto is read-only).
+                load_extension(self._root, "httpfs", "duckdb_extension_httpfs")
+                options.append(f"ENCRYPTION_KEY {sql_literal(key)}")
+            if read_only:
+                options.append("READ_ONLY")
+            opts = f" ({', '.join(options)})" if options else ""
+            # ATTACH takes no bound parameters: literals are quoted by sql_literal.
+            self._root.execute(f"ATTACH {sql_literal(location)} AS {CATALOG}{opts}")
+            self._root.execute(f"USE {CATALOG}")
+        except duckdb.Error as exc:
+            raise _translate_open_error(exc, location) from exc
+        if not read_only:
+            migrations.apply(self)
+
+    # -- connections ----------------------------------------------------------------------
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the root connection (DuckDB connections are not thread-safe)."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._root.cursor()
+            cur.execute(f"USE {CATALOG}")
+            cur.execute("SET TimeZone = $tz", {"tz": config.tz_name()})
+            self._local.cursor = cur
+        return cur
+
+    def close(self) -> None:
+        try:
+            self._root.execute("DETACH " + CATALOG)
+        except duckdb.Error:
+            pass
+        self._root.close()
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def query(self, sql: str, params: dict[str, Any] | list | None = None) -> pl.DataFrame:
+        """Run a read query; the result as a polars frame."""
+        cur = self.cursor()
+        return cur.execute(sql, params or {}).pl()
+
+    def scalar(self, sql: str, params: dict[str, Any] | list | None = None) -> Any:
+        row = self.cursor().execute(sql, params or {}).fetchone()
+        return row[0] if row else None
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def write(self, work: Callable[[duckdb.DuckDBPyConnection], T], attempts: int = 8) -> T:
+        """Run `work(cursor)` in one short transaction; retried on a write-write conflict."""
+        if self.read_only:
+            raise StoreError("数据库以只读方式打开,不能写入。", "The database is open read-only.")
+        cur = self.cursor()
+        for attempt in range(1, attempts + 1):
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                result = work(cur)
+                cur.execute("COMMIT")
+            except Exception as exc:
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+                if is_conflict(exc) and attempt < attempts:
+                    time.sleep(random.uniform(0.002, 0.01) * attempt)
+                    continue
+                if isinstance(exc, duckdb.IOException):
+                    raise _translate_open_error(exc, self.location) from exc
+                raise
+            self._bump()
+            return result
+        raise AssertionError("unreachable")
+
+    def _bump(self) -> None:
+        with self._version_lock:
+            self._current_version = next(self._version)
+
+    @property
+    def data_version(self) -> int:
+        """Advances on every committed write of this process; caches key on it."""
+        return self._current_version
+
+    def checkpoint(self) -> None:
+        self.cursor().execute("FORCE CHECKPOINT")
+
+
+_stores: dict[tuple[str, bool], Store] = {}
+_stores_lock = threading.Lock()
+
+
+def open_store(location: str | None = None, read_only: bool = False) -> Store:
+    """The process-wide store for `location` (FOLLOWUP_DB by default), opened on first use."""
+    where = config.db_location(location)
+    with _stores_lock:
+        store = _stores.get((where, read_only))
+        if store is None:
+            store = Store(where, key=config.db_key(), read_only=read_only)
+            _stores[(where, read_only)] = store
+        return store
+
+
+def forget(location: str) -> None:
+    """Close and drop the cached store of a location (tests, restore)."""
+    with _stores_lock:
+        for k in [k for k in _stores if k[0] == location]:
+            _stores.pop(k).close()

@@ -1,0 +1,64 @@
+"""Shared fixtures: a fresh store per test, a small organisation, a small demo database."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("FOLLOWUP_DATA_DIR", str(Path(__file__).parent.parent / "test-artifacts" / "data"))
+
+from pipelines.access import Actor  # noqa: E402
+from pipelines.store import Store  # noqa: E402
+
+# The storage backends the data-layer tests (store, ingest, metrics, risks, access) run on.
+BACKENDS = ["duckdb"]
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path) -> Store:
+    """An empty, migrated database of each backend."""
+    s = Store(str(tmp_path / "test.duckdb"))
+    yield s
+    s.close()
+
+
+class Org:
+    """Two teams: manager1 leads rep1, rep2; manager2 leads rep3; plus leader and admin."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        cur = store.cursor()
+        cur.execute("INSERT INTO teams (id, name) VALUES (1, '一组'), (2, '二组')")
+        people = [("admin", "admin", None), ("leader", "leader", None), ("manager1", "manager", 1),
+                  ("manager2", "manager", 2), ("rep1", "rep", 1), ("rep2", "rep", 1), ("rep3", "rep", 2)]
+        self.actors: dict[str, Actor] = {}
+        for username, role, team in people:
+            uid = cur.execute("INSERT INTO users (username, display_name, role, team_id) VALUES ($u, $u, $r, $t)"
+                              " RETURNING id", {"u": username, "r": role, "t": team}).fetchone()[0]
+            self.actors[username] = Actor(uid, username, role, team, username)
+        cur.execute("UPDATE teams SET manager_id = $m WHERE id = 1", {"m": self.actors["manager1"].id})
+        cur.execute("UPDATE teams SET manager_id = $m WHERE id = 2", {"m": self.actors["manager2"].id})
+
+    def __getitem__(self, username: str) -> Actor:
+        return self.actors[username]
+
+
+@pytest.fixture
+def org(store) -> Org:
+    return Org(store)
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> str:
+    """A small demo database, built once per test session (tests must not change it)."""
+    from pipelines import demo
+
+    path = str(tmp_path_factory.mktemp("demo") / "demo.duckdb")
+    s = Store(path)
+    demo.generate(s, follow_ups=3000, customers=300, as_of=date(2026, 10, 31), seed=11)
+    s.checkpoint()
+    s.close()
+    return path

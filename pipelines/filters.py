@@ -102,3 +102,17 @@ class Filters:
         if not self.channel:
             return "true", {}
         return f"list_contains($f_channel, {column})", {"f_channel": list(self.channel)}
+
+
+def options(store, actor) -> dict[str, list]:
+    """What the filter bar offers this actor: teams, reps, provinces among their customers."""
+    from pipelines import sql
+
+    def run(name: str):
+        return store.query(*sql.scoped(actor, name))
+
+    reps = run("filters/reps")
+    return {"team": run("filters/teams")["name"].to_list(),
+            "rep": reps["username"].to_list(),
+            "rep_names": dict(zip(reps["username"].to_list(), reps["display_name"].to_list())),
+            "province": run("filters/provinces")["province"].to_list()}

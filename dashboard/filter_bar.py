@@ -1,0 +1,105 @@
+"""The filter bar shared by the records explorer and every analytics page.
+
+Its state lives in the URL's query parameters (INTERFACES.md: from, to, team, rep, industry,
+size, province, customer_type, channel, stage, q), so a copied link reproduces the view.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import streamlit as st
+
+from dashboard.data import cached
+from dashboard.i18n import label, t
+from pipelines import filters as filters_mod
+from pipelines.codes import ALL_STAGES, CHANNELS, CUSTOMER_TYPES, INDUSTRIES, SIZES
+from pipelines.config import local_tz
+from pipelines.filters import Filters
+from pipelines.periods import PRESETS, match_preset, preset_range
+
+DEFAULT_FIELDS = ("period", "team", "rep", "industry", "size", "province", "customer_type", "channel")
+_URL_KEYS = ("from", "to", "team", "rep", "industry", "size", "province", "customer_type", "channel",
+             "stage", "q")
+
+
+def today() -> date:
+    return datetime.now(local_tz()).date()
+
+
+def _choices(field: str, opts: dict) -> list[str]:
+    return {"team": opts["team"], "rep": opts["rep"], "province": opts["province"],
+            "industry": list(INDUSTRIES), "size": list(SIZES), "customer_type": list(CUSTOMER_TYPES),
+            "channel": list(CHANNELS), "stage": list(ALL_STAGES)}[field]
+
+
+def _format(field: str, opts: dict):
+    if field == "rep":
+        return lambda u: opts["rep_names"].get(u, u)
+    if field == "industry":
+        return lambda c: f"{c} {INDUSTRIES.get(c, '')}"
+    if field in ("size", "customer_type", "channel", "stage"):
+        return lambda c: label(field, c)
+    return str
+
+
+def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
+               default_period: str = "this_month") -> Filters:
+    """Draw the bar and return the filter; the URL is updated to match."""
+    current = Filters.from_query(st.query_params.to_dict())
+    if current.date_from is None and current.date_to is None and "period" in fields:
+        current = current.with_period(*preset_range(default_period, today()))
+    opts = cached(filters_mod.options)
+    values: dict = {}
+    with st.expander(t("filter.title"), expanded=True, icon=":material/tune:"):
+        cols = st.columns(4)
+        slot = 0
+        if "period" in fields:
+            names = list(PRESETS) + ["custom"]
+            preset = match_preset(current.date_from, current.date_to, today()) or "custom"
+            pkey = f"{key}_period"
+            if pkey not in st.session_state:
+                st.session_state[pkey] = preset
+            choice = cols[0].selectbox(t("filter.period"), names, key=pkey,
+                                       format_func=lambda n: t(f"filter.preset_{n}"))
+            if choice == "custom":
+                rkey = f"{key}_range"
+                if rkey not in st.session_state:
+                    st.session_state[rkey] = (current.date_from or today(), current.date_to or today())
+                picked = cols[1].date_input(t("filter.range"), key=rkey, format="YYYY-MM-DD")
+                start, end = (tuple(picked) + (None, None))[:2] if isinstance(picked, (tuple, list)) else (picked, picked)
+                values["date_from"], values["date_to"] = start, end or start
+                slot = 2
+            else:
+                values["date_from"], values["date_to"] = preset_range(choice, today())
+                slot = 1
+        for field in fields:
+            if field in ("period", "q"):
+                continue
+            wkey = f"{key}_{field}"
+            choices = _choices(field, opts)
+            if wkey not in st.session_state:
+                st.session_state[wkey] = [v for v in getattr(current, field) if v in choices]
+            values[field] = tuple(cols[slot % 4].multiselect(
+                t(f"filter.{field}"), choices, key=wkey, format_func=_format(field, opts),
+                placeholder=t("filter.all")))
+            slot += 1
+        if "q" in fields:
+            qkey = f"{key}_q"
+            if qkey not in st.session_state:
+                st.session_state[qkey] = current.q
+            values["q"] = st.text_input(t("filter.q"), key=qkey, placeholder=t("filter.q_hint")).strip()
+    chosen = Filters(**{**{f: getattr(current, f) for f in ("date_from", "date_to")}, **values})
+    _sync_url(chosen)
+    return chosen
+
+
+def _sync_url(chosen: Filters) -> None:
+    wanted = chosen.to_query()
+    present = {k: st.query_params.get(k) for k in _URL_KEYS if k in st.query_params}
+    if present == wanted:
+        return
+    for k in _URL_KEYS:
+        if k in st.query_params and k not in wanted:
+            del st.query_params[k]
+    st.query_params.update(wanted)

@@ -97,6 +97,7 @@ class User(UserIn, Stored):
     failed_logins: int = 0
     locked_until: datetime | None = None
     last_login_at: datetime | None = None
+    sessions_valid_after: datetime | None = None  # cookies issued earlier are refused
 
 
 # -- customers -----------------------------------------------------------------------------

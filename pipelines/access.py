@@ -93,7 +93,9 @@ v_risks AS (SELECT * FROM risks WHERE {by_customer}),
 v_feedback AS (SELECT * FROM feedback WHERE deleted_at IS NULL AND {by_customer}),
 v_surveys AS (SELECT * FROM surveys WHERE deleted_at IS NULL AND {by_customer}),
 v_targets AS (SELECT * FROM targets WHERE rep_id IN (SELECT id FROM v_users)),
-v_ownership_changes AS (SELECT * FROM ownership_changes WHERE {by_customer})"""
+v_ownership_changes AS (SELECT * FROM ownership_changes WHERE {by_customer}),
+v_risk_events AS (SELECT * FROM risk_events WHERE {by_customer}),
+v_feedback_events AS (SELECT * FROM feedback_events WHERE {by_customer})"""
     return ctes, {**p1, **p2}
 
 

@@ -287,6 +287,33 @@ class Survey(SurveyIn, SoftDeleted):
     __table__ = "surveys"
 
 
+class RiskEvent(Stored):
+    """One step in a risk's history (table `risk_events`, migration 0003)."""
+
+    __table__ = "risk_events"
+    risk_id: int
+    customer_id: int
+    action: Literal["raised", "opened", "acknowledged", "note", "updated", "resolved", "closed"]
+    rule: RiskRule
+    level: Level
+    note: str | None = None
+    actor_id: int | None = None
+    happened_at: datetime
+
+
+class FeedbackEvent(Stored):
+    """One status move of a feedback or complaint, with its note (table `feedback_events`)."""
+
+    __table__ = "feedback_events"
+    feedback_id: int
+    customer_id: int
+    from_status: FeedbackStatus | None = None
+    to_status: FeedbackStatus
+    note: str | None = None
+    actor_id: int | None = None
+    happened_at: datetime
+
+
 class TargetIn(Model):
     rep_id: int
     month: date
@@ -342,5 +369,5 @@ class Setting(Stored):
 
 STORED_MODELS: tuple[type[Stored], ...] = (
     Team, User, Customer, Contact, Need, Contract, FollowUp, StageChange, OwnershipChange,
-    Risk, Feedback, Survey, Target, AuditEntry, ImportRun, Setting,
+    Risk, Feedback, Survey, Target, AuditEntry, ImportRun, Setting, RiskEvent, FeedbackEvent,
 )

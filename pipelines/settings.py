@@ -19,6 +19,21 @@ DEFAULTS: dict[str, Any] = {
     # Days between follow-ups by stage: sets the default next date and what counts as due.
     "cadence_days": {"initial_contact": 14, "needs_confirmed": 10, "proposal": 7, "negotiation": 5,
                      "contract_signed": 30, "after_sales": 60},
+    # Risk rules of ../shared/METRICS.md (issue 6): level and thresholds; pipelines/rules/risks.py.
+    "risk_rules": {
+        "decision_maker_change": {"level": "red", "enabled": True},
+        "budget_cut": {"level": "yellow", "enabled": True},
+        "competitor_engaged": {"level": "yellow", "enabled": True},
+        "manual": {"enabled": True},
+        "silent_30d": {"level": "yellow", "enabled": True, "days": 30},
+        "silent_60d": {"level": "red", "enabled": True, "days": 60},
+        "next_follow_up_overdue": {"level": "yellow", "enabled": True, "days": 7},
+        "stage_stalled": {"level": "yellow", "enabled": True, "days": 45},
+        "complaint_overdue": {"level": "red", "enabled": True},
+        "low_satisfaction": {"level": "yellow", "enabled": True, "max_score": 2},
+    },
+    # Days a complaint or feedback may stay unresolved, by severity: its default deadline.
+    "feedback_deadline_days": {"high": 3, "medium": 7, "low": 14},
     # The manual's references, shown beside the figures.
     "daily_effective_cap": 15,
     "weekly_hours_cap": 8,

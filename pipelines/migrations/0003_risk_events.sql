@@ -13,7 +13,7 @@ CREATE TABLE risk_events (
     level VARCHAR NOT NULL,
     note VARCHAR,
     actor_id BIGINT,
-    at TIMESTAMPTZ NOT NULL,
+    happened_at TIMESTAMPTZ NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp,
     updated_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
 );
@@ -27,7 +27,7 @@ CREATE TABLE feedback_events (
     to_status VARCHAR NOT NULL,
     note VARCHAR,
     actor_id BIGINT,
-    at TIMESTAMPTZ NOT NULL,
+    happened_at TIMESTAMPTZ NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp,
     updated_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
 );

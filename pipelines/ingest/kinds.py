@@ -1,0 +1,164 @@
+"""What loading means for each kind of file: follow-ups, customers, contacts, contracts.
+
+Each loader runs inside the file's one transaction and works set-wise: names resolved with
+joins, duplicates found with one query, rows inserted with one INSERT … SELECT from an
+Arrow frame registered with DuckDB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from pipelines import follow_ups
+from pipelines.access import Actor
+from pipelines.ingest import history, resolve
+from pipelines.ingest.readers import ROW
+from pipelines.ingest.validate import Checked
+
+FOLLOW_UP_KEY = ["customer_id", "rep_id", "channel", "_minute"]
+
+
+@dataclass
+class Outcome:
+    loaded: int = 0
+    duplicate: int = 0
+    rejects: list[pl.DataFrame] = field(default_factory=list)
+    users_created: int = 0
+    customers_created: int = 0
+    stage_changes: int = 0
+    rule_broken: int = 0
+
+
+def insert_rows(cur, frame: pl.DataFrame, table: str) -> None:
+    """One INSERT … SELECT of a whole frame."""
+    if frame.height == 0:
+        return
+    cols = ", ".join(frame.columns)
+    cur.register("imp_rows", frame.to_arrow())
+    try:
+        cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM imp_rows")
+    finally:
+        cur.unregister("imp_rows")
+
+
+def existing_rows(cur, keys: pl.DataFrame, sql: str) -> set[int]:
+    """Source rows of `keys` (registered as imp_keys) that `sql` finds already stored."""
+    if keys.height == 0:
+        return set()
+    cur.register("imp_keys", keys.to_arrow())
+    try:
+        return set(cur.execute(sql).pl().get_column(ROW).to_list())
+    finally:
+        cur.unregister("imp_keys")
+
+
+def _split_dupes(rows: pl.DataFrame, key: list[str], stored: set[int]) -> tuple[pl.DataFrame, int]:
+    """(rows to load, duplicates): stored already, or an earlier row of the file has the same key."""
+    rows = rows.sort(ROW)
+    first = rows.select(pl.struct(key).is_first_distinct()).to_series()
+    keep = first & ~rows.get_column(ROW).is_in(pl.Series(list(stored), dtype=pl.Int64))
+    return rows.filter(keep), rows.height - int(keep.sum())
+
+
+def load_follow_ups(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
+    out = Outcome()
+    rows, rej, out.users_created = resolve.reps(cur, actor, checked.good, "rep", run_id)
+    out.rejects.append(rej)
+    rows, rej, out.customers_created = resolve.customers(cur, actor, rows, "customer_name", "customer_uscc",
+                                                         run_id, owner_col="rep_id", order_col="occurred_at")
+    out.rejects.append(rej)
+    rows = rows.with_columns(pl.col("occurred_at").dt.truncate("1m").alias("_minute"))
+    stored = existing_rows(cur, rows.filter(~pl.col("_created")).select(ROW, *FOLLOW_UP_KEY), f"""
+        SELECT k.{ROW} FROM imp_keys k WHERE EXISTS (
+            SELECT 1 FROM follow_ups f WHERE f.customer_id = k.customer_id AND f.rep_id = k.rep_id
+               AND f.channel = k.channel AND date_trunc('minute', f.occurred_at) = k._minute)""")
+    loaded, out.duplicate = _split_dupes(rows, FOLLOW_UP_KEY, stored)
+    insert_rows(cur, loaded.select(
+        "customer_id", "rep_id", "occurred_at", "channel", "summary", "participants",
+        pl.col("duration_minutes").fill_null(0).cast(pl.Int32), pl.col("effective").fill_null(True), "outcome",
+        pl.col("stage").alias("stage_after"), "next_follow_up_date", "next_action",
+        pl.lit(run_id, dtype=pl.Int64).alias("import_run_id")), "follow_ups")
+    out.loaded = loaded.height
+    out.stage_changes, out.rule_broken, _ = history.record(cur, actor.id, loaded, run_id)
+    if loaded.height:
+        follow_ups.run_hooks(cur, loaded.get_column("customer_id").unique().sort().to_list())
+    return out
+
+
+def load_customers(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
+    """New customers only: one already stored (same credit code, else same name) is a duplicate."""
+    out = Outcome()
+    rows, rej, out.users_created = resolve.reps(cur, actor, checked.good, "owner", run_id)
+    out.rejects.append(rej)
+    rows = rows.with_columns(pl.coalesce("uscc", "name").alias("_key"))
+    stored = existing_rows(cur, rows.select(ROW, "_key", pl.col("uscc").is_not_null().alias("_u")), f"""
+        SELECT k.{ROW} FROM imp_keys k WHERE EXISTS (
+            SELECT 1 FROM customers c WHERE c.deleted_at IS NULL
+               AND ((k._u AND c.uscc = k._key) OR (NOT k._u AND c.name = k._key)))""")
+    loaded, out.duplicate = _split_dupes(rows, ["_key"], stored)
+    from pipelines.customers import initials
+
+    new = loaded.select(
+        "name", "uscc", "industry", "size", "province", "city", "district",
+        pl.col("customer_type").fill_null("new"), "group_name",
+        pl.col("tags").fill_null("").str.replace_all("[,、]", ",").str.split(",")
+        .list.eval(pl.element().str.strip_chars().filter(pl.element().str.len_chars() > 0)).alias("tags"),
+        pl.col("owner_id"), pl.col("stage").fill_null("initial_contact"),
+        pl.col("name").map_elements(initials, return_dtype=pl.String).alias("name_initials"))
+    if new.height:
+        made = resolve._insert_frame(cur, "imp_customers", new, "customers", "id, stage")
+        ids = made.get_column("id").to_list()
+        resolve.audit_created(cur, actor, "customers", ids, run_id)
+        cur.register("imp_made", made.to_arrow())
+        try:
+            cur.execute("INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, changed_by,"
+                        " imported) SELECT id, NULL, stage, current_timestamp, $by, true FROM imp_made",
+                        {"by": actor.id})
+        finally:
+            cur.unregister("imp_made")
+        out.customers_created = out.stage_changes = len(ids)
+    out.loaded = new.height
+    return out
+
+
+def load_contacts(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
+    """Contacts of known customers; the same name and phone at a customer is a duplicate."""
+    out = Outcome()
+    rows, rej, _ = resolve.customers(cur, actor, checked.good, "customer_name", "customer_uscc", run_id,
+                                     owner_col=None)
+    out.rejects.append(rej)
+    rows = rows.with_columns(pl.col("phone").fill_null("").alias("_phone"))
+    stored = existing_rows(cur, rows.select(ROW, "customer_id", "name", "_phone"), f"""
+        SELECT k.{ROW} FROM imp_keys k WHERE EXISTS (
+            SELECT 1 FROM contacts c WHERE c.customer_id = k.customer_id AND c.name = k.name
+               AND coalesce(c.phone, '') = k._phone)""")
+    loaded, out.duplicate = _split_dupes(rows, ["customer_id", "name", "_phone"], stored)
+    insert_rows(cur, loaded.select("customer_id", "name", "position", "decision_role", "phone", "email",
+                                   "wechat"), "contacts")
+    out.loaded = loaded.height
+    return out
+
+
+def load_contracts(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
+    """Contracts; the same customer, rep, date and amount is a duplicate."""
+    out = Outcome()
+    rows, rej, out.users_created = resolve.reps(cur, actor, checked.good, "rep", run_id)
+    out.rejects.append(rej)
+    rows, rej, out.customers_created = resolve.customers(cur, actor, rows, "customer_name", "customer_uscc",
+                                                         run_id, owner_col="rep_id", order_col="signed_on")
+    out.rejects.append(rej)
+    key = ["customer_id", "rep_id", "signed_on", "amount"]
+    stored = existing_rows(cur, rows.select(ROW, *key), f"""
+        SELECT k.{ROW} FROM imp_keys k WHERE EXISTS (
+            SELECT 1 FROM contracts c WHERE c.customer_id = k.customer_id AND c.rep_id = k.rep_id
+               AND c.signed_on = k.signed_on AND c.amount = k.amount)""")
+    loaded, out.duplicate = _split_dupes(rows, key, stored)
+    insert_rows(cur, loaded.select("customer_id", "rep_id", "signed_on", "amount", "products"), "contracts")
+    out.loaded = loaded.height
+    return out
+
+
+LOADERS = {"follow_ups": load_follow_ups, "customers": load_customers, "contacts": load_contacts,
+           "contracts": load_contracts}

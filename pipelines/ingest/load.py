@@ -1,0 +1,176 @@
+"""Load one import file: read, check, resolve, dedupe and insert in ONE transaction.
+
+The good rows of a file load together or not at all; a file that cannot be read loads
+nothing and its summary carries `error`. Every run is recorded in `import_runs` and in the
+audit log (action "import"). Rejected rows go to a rejects CSV (UTF-8 with BOM) under
+data/rejects/ with the row number, field and reason in Chinese and English.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipelines import audit, config
+from pipelines.access import Actor, NotPermitted
+from pipelines.ingest import kinds, mapping as maps, readers, validate
+from pipelines.ingest.messages import write_rejects
+from pipelines.store import Store
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunSummary:
+    """What one file's import did; `as_json()` holds the keys of ../shared/INTERFACES.md."""
+
+    path: str
+    run_id: int | None = None
+    kind: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    rejects_path: str | None = None
+    error: str | None = None
+    users_created: int = 0
+    customers_created: int = 0
+    stage_changes: int = 0
+    stage_changes_rule_broken: int = 0
+    columns: dict[str, str] = field(default_factory=dict)
+    rejects: pl.DataFrame | None = field(default=None, repr=False)
+
+    def as_json(self) -> dict:
+        out = asdict(self)
+        out.pop("rejects")
+        return out
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry run so the store rolls the transaction back."""
+
+    def __init__(self, summary: RunSummary):
+        super().__init__("dry run")
+        self.summary = summary
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def require_importer(actor: Actor) -> None:
+    if actor.role not in ("manager", "admin"):
+        raise NotPermitted("只有经理和管理员可以导入数据。", "Only managers and admins import data.")
+
+
+def prepare(path: str | Path, kind: str = "auto", mapping: maps.Mapping | None = None,
+            sheet: str | None = None) -> tuple[readers.Table, str, dict[str, str]]:
+    """Read a file and find its kind and columns; raises readers.ReadError."""
+    extra = set(mapping.columns.values()) if mapping else set()
+
+    def hint(cells: list[str]) -> int:
+        return maps.recognised(cells) + sum(1 for c in cells if c in extra)
+
+    table = readers.read(path, sheet=sheet, header_hint=hint)
+    if kind == "auto":
+        kind = maps.detect_kind(table.headers, mapping)
+    columns = maps.match_headers(table.headers, kind, mapping)
+    if not columns and not (mapping and mapping.defaults):
+        raise readers.ReadError(
+            f"表头中没有可识别的列(找到:{'、'.join(table.headers[:8]) or '无'})。请使用导入模板的列名或映射文件。",
+            f"no column of the header row is recognised (found: {', '.join(table.headers[:8]) or 'none'}). "
+            "Use the template's column names or a mapping file.")
+    return table, kind, columns
+
+
+def load_file(store: Store, actor: Actor, path: str | Path, kind: str = "auto",
+              mapping: maps.Mapping | None = None, sheet: str | None = None, *,
+              file_name: str | None = None, dry_run: bool = False,
+              progress: Progress | None = None) -> RunSummary:
+    """Import one file; never raises for a bad file (the summary's `error` says why)."""
+    require_importer(actor)
+    path = Path(path)
+    name = file_name or path.name
+    step = progress or (lambda _s: None)
+    summary = RunSummary(path=str(path))
+    step("read")
+    digest = ""
+    try:
+        table, kind, columns = prepare(path, kind, mapping, sheet)
+        digest = file_hash(path)
+    except (readers.ReadError, OSError) as exc:
+        summary.error = f"{exc.zh} / {exc.en}" if isinstance(exc, readers.ReadError) else str(exc)
+        if not dry_run:
+            summary.run_id = _record_failure(store, actor, name, digest, kind, summary.error)
+        step("done")
+        return summary
+    summary.kind, summary.columns = kind, columns
+    step("check")
+    checked = validate.check(table, kind, columns, mapping)
+    step("load")
+
+    def work(cur) -> RunSummary:
+        run_id = cur.execute(
+            "INSERT INTO import_runs (file_name, file_hash, kind, user_id) VALUES ($n, $h, $k, $u) RETURNING id",
+            {"n": name, "h": digest, "k": kind, "u": actor.id}).fetchone()[0]
+        out = kinds.LOADERS[kind](cur, actor, checked, run_id)
+        rejects = validate.concat_rejects([checked.rejects, *out.rejects]).with_columns(
+            pl.when(pl.col("column") == "").then(pl.col("field").replace(columns)).otherwise("column")
+            .alias("column"))
+        result = RunSummary(
+            path=str(path), run_id=run_id, kind=kind, rows_read=checked.rows_read, rows_loaded=out.loaded,
+            rows_rejected=rejects.get_column(readers.ROW).n_unique() if rejects.height else 0,
+            rows_duplicate=out.duplicate, users_created=out.users_created,
+            customers_created=out.customers_created, stage_changes=out.stage_changes,
+            stage_changes_rule_broken=out.rule_broken, columns=columns, rejects=rejects)
+        if rejects.height:
+            result.rejects_path = str(rejects_file(run_id, name, dry_run))
+        counts = {k: getattr(result, k) for k in ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate",
+                                                   "users_created", "customers_created", "stage_changes",
+                                                   "stage_changes_rule_broken")}
+        cur.execute("UPDATE import_runs SET rows_read = $r, rows_loaded = $l, rows_rejected = $x,"
+                    " rows_duplicate = $d, status = 'done', rejects_path = $p, finished_at = current_timestamp,"
+                    " updated_at = current_timestamp WHERE id = $id",
+                    {"r": result.rows_read, "l": result.rows_loaded, "x": result.rows_rejected,
+                     "d": result.rows_duplicate, "p": result.rejects_path, "id": run_id})
+        audit.record(cur, actor, "import", "import_runs", run_id, after={"file": name, "kind": kind, **counts},
+                     detail=name)
+        if dry_run:
+            raise _DryRun(result)
+        return result
+
+    try:
+        result = store.write(work)
+    except _DryRun as done:
+        result = done.summary
+    if result.rejects_path and result.rejects is not None:
+        write_rejects(result.rejects, Path(result.rejects_path), kind)
+    step("done")
+    return result
+
+
+def rejects_file(run_id: int, name: str, dry_run: bool = False) -> Path:
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(name).stem)[:60]
+    prefix = "preview-" if dry_run else ""
+    return config.data_dir() / "rejects" / f"{prefix}{run_id:06d}-{stem}.csv"
+
+
+def _record_failure(store: Store, actor: Actor, name: str, digest: str, kind: str, error: str) -> int:
+    def work(cur) -> int:
+        run_id = cur.execute(
+            "INSERT INTO import_runs (file_name, file_hash, kind, user_id, status, error, finished_at)"
+            " VALUES ($n, $h, $k, $u, 'failed', $e, current_timestamp) RETURNING id",
+            {"n": name, "h": digest, "k": kind, "u": actor.id, "e": error}).fetchone()[0]
+        audit.record(cur, actor, "import", "import_runs", run_id, after={"file": name, "error": error},
+                     detail=name)
+        return run_id
+
+    return store.write(work)

@@ -1,0 +1,69 @@
+"""Reasons for rejected rows in Chinese and English, from the catalog's `error.*` messages and
+`field.*` labels, and the rejects file (CSV, UTF-8 with BOM so Excel opens it)."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import polars as pl
+
+from pipelines import i18n
+from pipelines.ingest.mapping import CHOICE_CODES, FIELDS
+from pipelines.ingest.readers import ROW
+
+LANGS = ("zh_CN", "en")
+
+
+def reason(kind: str, field: str, error: str, value: str | None, lang: str) -> str:
+    """The message for one rejected cell, e.g. 跟进方式:「xx」不是可选值,可选:电话、邮件…"""
+    spec = next((f for f in FIELDS.get(kind, ()) if f.name == field), None)
+    label = i18n.t(f"field.{field}", lang)
+    text = value or ""
+    ctx: dict[str, object] = {"field": label, "value": text, "actual": len(text),
+                              "length": len(unicodedata.normalize("NFKC", text).replace(" ", ""))}
+    if spec is not None:
+        ctx.update(max=spec.max_len if spec.max_len is not None else spec.high, min=spec.low)
+        if spec.choice:
+            sep = "、" if lang == "zh_CN" else ", "
+            ctx["choices"] = sep.join(i18n.label(spec.choice, c, lang) for c in CHOICE_CODES[spec.choice])
+    key = error if "." in error else f"error.{error}"
+    if spec is not None and spec.type == "bool" and error == "choice":
+        key = "error.not_bool"
+    return i18n.t(key, lang, **ctx)
+
+
+def explain(rejects: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """Add `reason_zh` and `reason_en`; formatted once per distinct (field, error, value)."""
+    if rejects.height == 0:
+        return rejects.with_columns(pl.lit("").alias("reason_zh"), pl.lit("").alias("reason_en"))
+    distinct = rejects.select("field", "error", "value").unique()
+    zh, en = [], []
+    for f, e, v in distinct.iter_rows():
+        zh.append(reason(kind, f, e, v, "zh_CN"))
+        en.append(reason(kind, f, e, v, "en"))
+    distinct = distinct.with_columns(pl.Series("reason_zh", zh, pl.String), pl.Series("reason_en", en, pl.String))
+    return rejects.join(distinct, on=["field", "error", "value"], how="left", nulls_equal=True).sort(ROW, "field")
+
+
+def neutralise(expr: pl.Expr) -> pl.Expr:
+    """A cell starting with = + - @ is a formula in Excel: prefix it with ' (CSV injection)."""
+    return pl.when(expr.str.contains(r"^[=+\-@]")).then(pl.lit("'") + expr).otherwise(expr)
+
+
+def write_rejects(rejects: pl.DataFrame, path: Path, kind: str) -> Path:
+    """The rejects file: row number, field, column, value and the reason in both languages."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = explain(rejects, kind).select(
+        pl.col(ROW).alias("行号 row"),
+        pl.col("field").map_elements(lambda f: i18n.t(f"field.{f}", "zh_CN"), return_dtype=pl.String)
+        .alias("字段 field"),
+        pl.col("field").alias("field_code"),
+        pl.col("column").alias("原列名 column"),
+        neutralise(pl.col("value")).alias("值 value"),
+        pl.col("reason_zh").alias("原因"),
+        pl.col("reason_en").alias("reason"))
+    with path.open("wb") as fh:
+        fh.write("\ufeff".encode())
+        out.write_csv(fh)
+    return path

@@ -1,0 +1,219 @@
+"""Read an import file into a frame of text columns, whatever its format and encoding.
+
+Every column comes back as text (dates as ISO text, Excel date cells included) so that
+one set of column-wise parsers in validate.py serves every format. `_row` holds the row
+number a person sees when opening the file (the header is row 1 of a CSV).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+ROW = "_row"
+HEADER_SCAN_ROWS = 30
+_SAMPLE = 256 * 1024
+
+
+class ReadError(Exception):
+    """The file cannot be read at all; the message is in Chinese and English."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en = zh, en
+
+
+@dataclass
+class Table:
+    frame: pl.DataFrame  # text columns plus `_row`
+    headers: list[str]
+    encoding: str | None = None
+    sheet: str | None = None
+
+
+def read(path: str | Path, sheet: str | None = None,
+         header_hint: Callable[[list[str]], int] | None = None) -> Table:
+    """Read CSV, Excel .xlsx, Parquet, JSON or NDJSON; raise ReadError when it cannot."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ReadError(f"无法打开文件:{exc.strerror}", f"cannot open the file: {exc.strerror}") from None
+    if size == 0:
+        raise ReadError("文件是空的(没有表头)。", "the file is empty (no header row).")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            table = _excel(path, sheet, header_hint)
+        elif suffix == ".parquet":
+            table = _frame(pl.read_parquet(path))
+        elif suffix in (".ndjson", ".jsonl"):
+            table = _frame(pl.read_ndjson(path, infer_schema_length=None))
+        elif suffix == ".json":
+            table = _json(path)
+        else:
+            table = _csv(path)
+    except ReadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any reader failure means the file cannot be read
+        raise ReadError(f"无法读取文件(格式损坏或不是 {suffix or 'CSV'} 文件):{_short(exc)}",
+                        f"cannot read the file (damaged, or not a {suffix or 'CSV'} file): {_short(exc)}") from None
+    table.frame = _drop_blank_rows(table.frame)
+    return table
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+
+def detect_encoding(path: Path) -> str:
+    """utf-8 (BOM or not) when the bytes are UTF-8; otherwise the guess of charset-normalizer,
+    with the GBK family read as GB18030 (its superset, what Excel on Chinese Windows writes)."""
+    raw = path.read_bytes()
+    if b"\x00" in raw[:_SAMPLE]:
+        raise ReadError("文件含有二进制内容,不是文本 CSV。", "the file holds binary data, not CSV text.")
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw[: 4 * _SAMPLE]).best()
+    if best is None:
+        raise ReadError("无法识别文件的字符编码。", "cannot tell the file's character encoding.")
+    name = best.encoding.lower().replace("-", "_")
+    if name in ("gbk", "gb2312", "gb18030", "hz", "cp936", "big5", "big5hkscs"):
+        try:  # Chinese text is far likelier GB18030 than Big5 in a mainland file
+            raw.decode("gb18030")
+            return "gb18030"
+        except UnicodeDecodeError:
+            pass
+    return best.encoding
+
+
+def _csv(path: Path) -> Table:
+    encoding = detect_encoding(path)
+    if encoding == "utf-8":
+        source: Path | io.BytesIO = path  # fast path: polars reads the file itself
+        head = path.open("rb").read(64 * 1024).decode("utf-8", "ignore")
+    else:
+        text = path.read_bytes().decode(encoding)
+        source, head = io.BytesIO(text.encode("utf-8")), text[: 64 * 1024]
+    first = head.lstrip("\ufeff").split("\n", 1)[0]
+    sep = max([",", "\t", ";", "|"], key=first.count)
+    frame = pl.read_csv(source, infer_schema=False, separator=sep, encoding="utf8",
+                        truncate_ragged_lines=True)
+    frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
+    frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    return Table(frame, [c for c in frame.columns if c != ROW], encoding=encoding)
+
+
+# -- Excel ---------------------------------------------------------------------------------
+
+def _excel(path: Path, sheet: str | None, header_hint: Callable[[list[str]], int] | None) -> Table:
+    import fastexcel
+
+    reader = fastexcel.read_excel(str(path))
+    if sheet is not None and sheet not in reader.sheet_names:
+        raise ReadError(f"工作簿里没有工作表「{sheet}」(有:{'、'.join(reader.sheet_names)})。",
+                        f"the workbook has no sheet {sheet!r} (it has: {', '.join(reader.sheet_names)}).")
+    name = sheet if sheet is not None else reader.sheet_names[0]
+    # Every cell as text: date cells become "2025-01-01 00:00:00", numbers "10".
+    raw = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
+    if raw.height == 0:
+        raise ReadError(f"工作表「{name}」是空的(没有表头)。", f"the sheet {name!r} is empty (no header row).")
+    header_at = _find_header(raw, header_hint)
+    headers = [("" if v is None else str(v).strip()) for v in raw.row(header_at)]
+    headers = [h or f"column_{i + 1}" for i, h in enumerate(headers)]
+    seen: dict[str, int] = {}
+    for i, h in enumerate(headers):  # duplicate header names get a suffix, as polars does for CSV
+        seen[h] = seen.get(h, 0) + 1
+        if seen[h] > 1:
+            headers[i] = f"{h}_duplicated_{seen[h] - 1}"
+    body = raw.slice(header_at + 1)
+    body.columns = headers
+    body = body.with_row_index(ROW, offset=header_at + 2).with_columns(pl.col(ROW).cast(pl.Int64))
+    return Table(body, headers, sheet=name)
+
+
+def _find_header(raw: pl.DataFrame, hint: Callable[[list[str]], int] | None) -> int:
+    """The first row among the top rows that names the most known fields (title rows above it)."""
+    from pipelines.ingest.mapping import recognised
+
+    score = hint or recognised
+    best, best_score = 0, 0
+    for i, row in enumerate(raw.head(HEADER_SCAN_ROWS).iter_rows()):
+        cells = [str(v).strip() for v in row if v is not None and str(v).strip()]
+        s = score(cells)
+        if s > best_score:
+            best, best_score = i, s
+    if best_score == 0:  # nothing recognised: the first non-empty row is the header
+        for i, row in enumerate(raw.head(HEADER_SCAN_ROWS).iter_rows()):
+            if any(v is not None and str(v).strip() for v in row):
+                return i
+    return best
+
+
+# -- Parquet and JSON ----------------------------------------------------------------------
+
+def _json(path: Path) -> Table:
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return _frame(pl.read_ndjson(io.BytesIO(text.encode("utf-8")), infer_schema_length=None))
+    if isinstance(data, dict):  # {"rows": [...]} or one record
+        lists = [v for v in data.values() if isinstance(v, list)]
+        data = lists[0] if len(lists) == 1 else [data]
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise ReadError("JSON 应为对象数组。", "the JSON must be an array of objects.")
+    if not data:
+        return Table(pl.DataFrame({ROW: pl.Series([], dtype=pl.Int64)}), [])
+    return _frame(pl.from_dicts(data, infer_schema_length=None))
+
+
+def _frame(frame: pl.DataFrame) -> Table:
+    """Typed columns → text; a record's number is its position (1-based)."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if isinstance(dtype, pl.Datetime):
+            if dtype.time_zone is not None:
+                from pipelines.config import tz_name
+
+                col = col.dt.convert_time_zone(tz_name()).dt.replace_time_zone(None)
+            exprs.append(col.dt.strftime("%Y-%m-%d %H:%M:%S").alias(name))
+        elif isinstance(dtype, pl.Date):
+            exprs.append(col.dt.strftime("%Y-%m-%d").alias(name))
+        elif isinstance(dtype, pl.List):
+            exprs.append(col.cast(pl.List(pl.String)).list.join(",").alias(name))
+        elif isinstance(dtype, (pl.Struct, pl.Array)):
+            exprs.append(col.map_elements(lambda v: json.dumps(v, ensure_ascii=False, default=str),
+                                          return_dtype=pl.String).alias(name))
+        elif isinstance(dtype, pl.Float64 | pl.Float32):
+            # 30.0 → "30": whole numbers read back as integers
+            exprs.append(pl.when(col == col.round(0)).then(col.cast(pl.Int64, strict=False).cast(pl.String))
+                         .otherwise(col.cast(pl.String)).alias(name))
+        else:
+            exprs.append(col.cast(pl.String).alias(name))
+    frame = frame.select(exprs) if exprs else frame
+    frame = frame.rename({c: str(c).strip() for c in frame.columns})
+    frame = frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+    return Table(frame, [c for c in frame.columns if c != ROW])
+
+
+def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows with every cell empty are not records (Excel sheets end with many)."""
+    cols = [c for c in frame.columns if c != ROW]
+    if not cols or frame.height == 0:
+        return frame
+    filled = pl.any_horizontal([pl.col(c).str.strip_chars().str.len_chars() > 0 for c in cols])
+    return frame.filter(filled.fill_null(False))

@@ -1,0 +1,153 @@
+"""Turn the names in an import file into ids: reps (accounts) and customers, set-wise.
+
+An unknown rep becomes an account with no password (it cannot log in until an admin sets
+one); an unknown customer is created by credit code when the row has one, else by exact
+name. A manager's import may only name reps and customers of the manager's team.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+from pypinyin import lazy_pinyin
+
+from pipelines.access import Actor
+from pipelines.customers import initials
+from pipelines.ingest.readers import ROW
+from pipelines.ingest.validate import reject
+
+_NOT_USERNAME = re.compile(r"[^a-z0-9_.\-]+")
+_USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,32}$")
+
+
+def username_for(name: str, taken: set[str]) -> str:
+    """A free username for a person named `name`: 王磊 → wanglei, Moses Frase → moses.frase."""
+    if _USERNAME.match(name) and name.lower() not in taken:
+        return name
+    text = ".".join("".join(lazy_pinyin(part)) for part in name.split())
+    base = _NOT_USERNAME.sub("", text.lower()).strip(".-_")[:28] or "rep"
+    if len(base) < 3:
+        base = f"rep.{base}"
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+def _insert_frame(cur, name: str, frame: pl.DataFrame, table: str, returning: str) -> pl.DataFrame:
+    """INSERT every row of a frame in one statement; the RETURNING columns as a frame."""
+    cols = ", ".join(frame.columns)
+    cur.register(name, frame.to_arrow())
+    try:
+        return cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {name} RETURNING {returning}").pl()
+    finally:
+        cur.unregister(name)
+
+
+def audit_created(cur, actor: Actor, table: str, ids: list[int], run_id: int) -> None:
+    """One audit entry per created row, written set-wise."""
+    if not ids:
+        return
+    cur.execute(
+        f"INSERT INTO audit_log (user_id, username, action, table_name, row_id, after, detail)"
+        f" SELECT $uid, $uname, 'create', '{table}', t.id, to_json(t)::VARCHAR, $detail"
+        f" FROM {table} t WHERE t.id IN (SELECT unnest($ids))",
+        {"uid": actor.id, "uname": actor.username, "ids": ids, "detail": f"import run {run_id}"})
+
+
+def reps(cur, actor: Actor, good: pl.DataFrame, column: str, run_id: int) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Add `<column>_id` to the rows; (rows, rejects, accounts created)."""
+    names = good.get_column(column).unique().drop_nulls().to_list()
+    users = cur.execute("SELECT id, username, display_name, team_id FROM users ORDER BY id").pl()
+    by_username = {u.lower(): (i, t) for i, u, t in users.select("id", "username", "team_id").iter_rows()}
+    by_display: dict[str, tuple[int, int | None]] = {}
+    for i, d, t in users.select("id", "display_name", "team_id").iter_rows():
+        by_display.setdefault(d, (i, t))
+    found: dict[str, tuple[int, int | None]] = {}
+    unknown = []
+    for n in names:
+        hit = by_username.get(n.lower()) or by_display.get(n)
+        if hit:
+            found[n] = hit
+        else:
+            unknown.append(n)
+    created = 0
+    if unknown:
+        team = actor.team_id if actor.role == "manager" else None
+        taken = set(by_username)
+        rows = []
+        for n in unknown:
+            u = username_for(n, taken)
+            taken.add(u.lower())
+            rows.append({"username": u, "display_name": n[:200], "role": "rep", "team_id": team})
+        new = _insert_frame(cur, "imp_users", pl.DataFrame(rows, schema={
+            "username": pl.String, "display_name": pl.String, "role": pl.String, "team_id": pl.Int64}),
+            "users", "id, display_name, team_id")
+        for i, d, t in new.iter_rows():
+            found[d] = (i, t)
+        audit_created(cur, actor, "users", new.get_column("id").to_list(), run_id)
+        created = new.height
+    lookup = pl.DataFrame({column: list(found), f"{column}_id": [v[0] for v in found.values()],
+                           f"{column}_team": [v[1] for v in found.values()]},
+                          schema={column: pl.String, f"{column}_id": pl.Int64, f"{column}_team": pl.Int64})
+    rows = good.join(lookup, on=column, how="left")
+    rejects = pl.DataFrame()
+    if actor.role == "manager":
+        other = pl.col(f"{column}_team").fill_null(-1) != (actor.team_id if actor.team_id is not None else -2)
+        rejects = reject(rows.filter(other), column, "", "ingest.reject.rep_other_team", column)
+        rows = rows.filter(~other)
+    return rows.drop(f"{column}_team"), rejects, created
+
+
+def customers(cur, actor: Actor, rows: pl.DataFrame, name_col: str, uscc_col: str, run_id: int,
+              owner_col: str | None, order_col: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Add `customer_id`; unknown customers are created (owned by `owner_col`) or, without an
+    owner column, rejected. (rows, rejects, customers created)"""
+    existing = cur.execute(
+        "SELECT c.id, c.name, c.uscc, u.team_id FROM customers c LEFT JOIN users u ON u.id = c.owner_id"
+        " WHERE c.deleted_at IS NULL ORDER BY c.id").pl()
+    by_uscc = existing.filter(pl.col("uscc").is_not_null()).unique("uscc", keep="first").select(
+        pl.col("uscc").alias("_key"), pl.col("id").alias("_cid_u"), pl.col("team_id").alias("_team_u"))
+    by_name = existing.unique("name", keep="first").select(
+        pl.col("name").alias("_key"), pl.col("id").alias("_cid_n"), pl.col("team_id").alias("_team_n"))
+    rows = rows.with_columns(pl.coalesce(uscc_col, name_col).alias("_key"), pl.col(uscc_col).is_not_null()
+                             .alias("_by_uscc"))
+    rows = rows.join(by_uscc, on="_key", how="left").join(by_name, on="_key", how="left").with_columns(
+        pl.when("_by_uscc").then("_cid_u").otherwise("_cid_n").alias("customer_id"),
+        pl.when("_by_uscc").then("_team_u").otherwise("_team_n").alias("_cteam"),
+    ).drop("_cid_u", "_cid_n", "_team_u", "_team_n")
+    rejects = []
+    if actor.role == "manager":
+        other = pl.col("customer_id").is_not_null() & (pl.col("_cteam").fill_null(-1) != actor.team_id)
+        rejects.append(reject(rows.filter(other), "customer_name", "", "ingest.reject.customer_other_team",
+                              "_key"))
+        rows = rows.filter(~other)
+    missing = rows.filter(pl.col("customer_id").is_null())
+    created = 0
+    if missing.height and owner_col is None:
+        rejects.append(reject(missing, "customer_name", "", "ingest.reject.customer_unknown", "_key"))
+        rows = rows.filter(pl.col("customer_id").is_not_null())
+    elif missing.height:
+        first = missing.sort([order_col, ROW] if order_col else [ROW]).unique("_key", keep="first",
+                                                                             maintain_order=True)
+        new = first.select(pl.col(name_col).fill_null(pl.col(uscc_col)).alias("name"),
+                           pl.col(uscc_col).alias("uscc"), pl.col(owner_col).alias("owner_id"), "_key")
+        new = new.with_columns(pl.col("name").map_elements(initials, return_dtype=pl.String)
+                               .alias("name_initials"))
+        made = _insert_frame(cur, "imp_customers", new.drop("_key"), "customers", "id, name, uscc")
+        made = made.with_columns(pl.coalesce("uscc", "name").alias("_key"))
+        audit_created(cur, actor, "customers", made.get_column("id").to_list(), run_id)
+        created = made.height
+        rows = rows.join(made.select("_key", pl.col("id").alias("_new")), on="_key", how="left").with_columns(
+            pl.coalesce("customer_id", "_new").alias("customer_id"),
+            pl.col("_new").is_not_null().alias("_created")).drop("_new")
+    if "_created" not in rows.columns:
+        rows = rows.with_columns(pl.lit(False).alias("_created"))
+    return rows.drop("_cteam", "_by_uscc"), _concat(rejects), created
+
+
+def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    frames = [f for f in frames if f.height]
+    return pl.concat(frames) if frames else pl.DataFrame()

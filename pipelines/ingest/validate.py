@@ -1,0 +1,194 @@
+"""The models' field rules applied to whole columns (polars expressions), not row by row.
+
+Each field gives a parsed column and an error column holding the catalog key of the first
+rule it breaks (`error.<key>` of pipelines/validators.py and models.py). Checks that need a
+Python library (credit code, phone, e-mail, province) run once per distinct value only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import polars as pl
+
+from pipelines import validators
+from pipelines.config import tz_name
+from pipelines.ingest.mapping import BOOLS, FIELDS, Field, Mapping, choice_values, norm
+from pipelines.ingest.readers import ROW, Table
+
+ERR = "__err"
+RAW = "__raw"
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_AWARE = ("%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M%z")
+_NAIVE = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+_DATE_PART = r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?"
+_NEEDS_KEY = ("follow_ups", "contacts", "contracts")  # rows that name a customer by name or code
+
+
+@dataclass
+class Checked:
+    kind: str
+    good: pl.DataFrame  # `_row` and one parsed column per field, rows with no error
+    rejects: pl.DataFrame  # `_row`, field, column, value, error (catalog key)
+    rows_read: int
+    columns: dict[str, str]  # field → the file's column
+
+
+REJECT_SCHEMA = {ROW: pl.Int64, "field": pl.String, "column": pl.String, "value": pl.String,
+                 "error": pl.String}
+
+
+def _key(expr: pl.Expr) -> pl.Expr:
+    """The column-wise twin of mapping.norm: NFKC, lower case, no spaces, underscores, hyphens."""
+    return expr.str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\s_\-]", "")
+
+
+def parse_datetime(raw: pl.Expr, formats: list[str] | None = None) -> pl.Expr:
+    """Local naive datetimes from text: the mapping's formats first, then 2026-03-05, 2026/3/5,
+    2026年3月5日 (with or without a time, with or without seconds, ISO with an offset) and
+    Excel serial day numbers."""
+    tz = tz_name()
+    parts: list[pl.Expr] = []
+
+    def add(text: pl.Expr, fmt: str) -> None:
+        parsed = text.str.to_datetime(fmt, strict=False, exact=True, time_unit="us")
+        if "%z" in fmt or "%Z" in fmt:
+            parsed = parsed.dt.convert_time_zone(tz).dt.replace_time_zone(None)
+        parts.append(parsed)
+
+    for fmt in formats or []:
+        add(raw, fmt)
+    text = (raw.str.replace(_DATE_PART, "${1}-${2}-${3} ").str.replace("T", " ", literal=True)
+            .str.replace(r"Z$", "+00:00").str.replace(r"\s+", " ").str.strip_chars())
+    iso = text.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}")
+    for fmt in _AWARE + _NAIVE:
+        add(pl.when(iso).then(text), fmt)
+    serial = raw.str.strip_chars().cast(pl.Float64, strict=False)
+    excel = pl.when(serial.is_between(20000, 80000) & raw.str.contains(r"^\s*\d+(\.\d+)?\s*$")).then(
+        pl.lit(datetime(1899, 12, 30)) + pl.duration(microseconds=(serial * 86_400_000_000).round(0)))
+    parts.append(excel.dt.cast_time_unit("us"))
+    return pl.coalesce(parts)
+
+
+def _distinct_check(raw: pl.Expr, frame: pl.DataFrame, fn) -> tuple[pl.Expr, pl.Expr]:
+    """Run a validators function once per distinct value; (value, error key) columns."""
+    values: dict[str, str | None] = {}
+    errors: dict[str, str | None] = {}
+    for v in frame.select(raw.alias("v")).get_column("v").unique().drop_nulls().to_list():
+        try:
+            values[v], errors[v] = fn(v), None
+        except Exception as exc:  # PydanticCustomError: its type is the catalog key
+            kind = exc.type() if callable(getattr(exc, "type", None)) else getattr(exc, "type", "invalid")
+            values[v], errors[v] = None, kind
+    return (raw.replace_strict(values, default=None, return_dtype=pl.String),
+            raw.replace_strict(errors, default=None, return_dtype=pl.String))
+
+
+def _raw(f: Field, column: str | None, mapping: Mapping) -> pl.Expr:
+    """The cell text: trimmed, blank → null, the mapping's default and value codes applied."""
+    if column is not None:
+        raw = pl.col(column).str.replace_all("\u3000", " ").str.strip_chars()
+        raw = pl.when(raw.str.len_chars() > 0).then(raw)
+    else:
+        raw = pl.lit(None, dtype=pl.String)
+    if f.name in mapping.defaults:
+        raw = pl.coalesce(raw, pl.lit(str(mapping.defaults[f.name])))
+    if mapping.values.get(f.name):  # their value → our code, exactly as they write it
+        theirs = {str(k): str(v) for k, v in mapping.values[f.name].items()}
+        raw = raw.replace(theirs)
+    return raw.alias(f.name + RAW)
+
+
+def _value(frame: pl.DataFrame, f: Field, mapping: Mapping) -> tuple[pl.Expr, pl.Expr | None]:
+    """(parsed value, error from the validators' distinct-value check or None)."""
+    raw = pl.col(f.name + RAW)
+    if f.type in ("text", "user", "tags"):
+        return raw.alias(f.name), None
+    if f.type == "datetime":
+        return parse_datetime(raw, mapping.formats.get(f.name)).dt.replace_time_zone(
+            tz_name(), ambiguous="earliest", non_existent="null").alias(f.name), None
+    if f.type == "date":
+        return parse_datetime(raw, mapping.formats.get(f.name)).dt.date().alias(f.name), None
+    if f.type == "choice":
+        return _key(raw).replace_strict(choice_values(f.choice), default=None,
+                                        return_dtype=pl.String).alias(f.name), None
+    if f.type == "bool":
+        return _key(raw).replace_strict({norm(k): v for k, v in BOOLS.items()}, default=None,
+                                        return_dtype=pl.Boolean).alias(f.name), None
+    if f.type == "int":
+        number = raw.str.replace_all(",", "").cast(pl.Float64, strict=False)
+        return pl.when(number == number.round(0)).then(number.cast(pl.Int64, strict=False)).alias(f.name), None
+    if f.type == "money":
+        number = raw.str.replace_all(r"[,,¥¥$元\s]", "").cast(pl.Float64, strict=False)
+        return number.round(2).cast(pl.Decimal(18, 2), strict=False).alias(f.name), None
+    fn = {"uscc": validators.uscc, "phone": validators.phone, "email": validators.email,
+          "province": validators.province}[f.type]
+    value, err = _distinct_check(raw, frame, fn)
+    return value.alias(f.name), err
+
+
+def _error(f: Field, distinct_err: pl.Expr | None) -> pl.Expr:
+    """The catalog key of the first rule the field breaks, else null."""
+    raw, value = pl.col(f.name + RAW), pl.col(f.name)
+    unparsed = raw.is_not_null() & value.is_null()
+    none = pl.lit(None, dtype=pl.String)
+    if f.type in ("text", "user", "tags"):
+        err = pl.when(raw.str.contains(CONTROL)).then(pl.lit("control_chars"))
+        if f.max_len:
+            err = err.when(raw.str.len_chars() > f.max_len).then(pl.lit("too_long"))
+    elif f.type == "datetime":
+        now = pl.lit(datetime.now(timezone.utc)).dt.convert_time_zone(tz_name())
+        err = pl.when(unparsed).then(pl.lit("not_datetime")).when(value > now).then(pl.lit("future_time"))
+    elif f.type == "date":
+        err = pl.when(unparsed).then(pl.lit("not_date"))
+    elif f.type == "int":
+        err = pl.when(unparsed).then(pl.lit("not_integer")).when(
+            (value < f.low) | (value > f.high)).then(pl.lit("range"))
+    elif f.type == "money":
+        err = pl.when(unparsed).then(pl.lit("not_number")).when(value < 0).then(pl.lit("min_value"))
+    elif f.type in ("choice", "bool"):
+        err = pl.when(unparsed).then(pl.lit("choice" if f.type == "choice" else "not_bool"))
+    else:
+        err = distinct_err if distinct_err is not None else none
+    if f.required:
+        err = pl.when(raw.is_null()).then(pl.lit("missing")).otherwise(err)
+    return err.alias(f.name + ERR)
+
+
+def check(table: Table, kind: str, columns: dict[str, str], mapping: Mapping | None = None) -> Checked:
+    """Parse and check every field of `kind`; split the rows into good ones and rejects."""
+    mapping = mapping or Mapping()
+    fields = FIELDS[kind]
+    raws = table.frame.select([pl.col(ROW)] + [_raw(f, columns.get(f.name), mapping) for f in fields])
+    values = [_value(raws, f, mapping) for f in fields]
+    parsed = (raws.lazy().with_columns([v for v, _ in values])
+              .with_columns([_error(f, e) for f, (_, e) in zip(fields, values)]).collect())
+    if kind in _NEEDS_KEY:  # a row must name its customer by name or credit code
+        parsed = parsed.with_columns(
+            pl.when(pl.col("customer_name" + RAW).is_null() & pl.col("customer_uscc" + RAW).is_null())
+            .then(pl.lit("missing")).otherwise(pl.col("customer_name" + ERR)).alias("customer_name" + ERR))
+    errors = [f.name + ERR for f in fields]
+    bad = pl.any_horizontal([pl.col(e).is_not_null() for e in errors])
+    rejects = [
+        parsed.filter(pl.col(f.name + ERR).is_not_null()).select(
+            pl.col(ROW), pl.lit(f.name).alias("field"), pl.lit(columns.get(f.name, "")).alias("column"),
+            pl.col(f.name + RAW).alias("value"), pl.col(f.name + ERR).alias("error"))
+        for f in fields]
+    good = parsed.filter(~bad).select([ROW] + [f.name for f in fields])
+    return Checked(kind, good, concat_rejects(rejects), table.frame.height, columns)
+
+
+def concat_rejects(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    frames = [f.cast(REJECT_SCHEMA) for f in frames if f.height]  # type: ignore[arg-type]
+    if not frames:
+        return pl.DataFrame(schema=REJECT_SCHEMA)
+    return pl.concat(frames).sort(ROW, "field")
+
+
+def reject(frame: pl.DataFrame, field: str, column: str, error: str, value: Any = None) -> pl.DataFrame:
+    """Reject rows found while loading (scope, unknown customer); `value` is a column name."""
+    return frame.select(pl.col(ROW), pl.lit(field).alias("field"), pl.lit(column).alias("column"),
+                        (pl.col(value).cast(pl.String) if value else pl.lit(None, pl.String)).alias("value"),
+                        pl.lit(error).alias("error"))

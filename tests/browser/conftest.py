@@ -1,0 +1,160 @@
+"""Browser tests: a real `streamlit run` on a fresh demo database, driven by Playwright in
+Debian's chromium (installed by `make test`). Screenshots go to test-artifacts/screenshots/.
+
+All browser tests share one server, so they run in one xdist group.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+DEMO_PASSWORD = "followup-demo"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(server_url, browser):
+    """The server, warmed up: its first script run imports everything and is slow, and a click
+    during that run can be lost, so one throw-away visit goes first."""
+    context = browser.new_context()
+    warm = context.new_page()
+    warm.goto(server_url)
+    warm.get_by_label("密码").wait_for(timeout=60_000)
+    warm.wait_for_timeout(3000)
+    context.close()
+    return server_url
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory):
+    """Base URL of a dashboard serving a fresh demo database (data as of today)."""
+    from pipelines import demo
+    from pipelines.config import local_tz
+    from pipelines.store import Store
+
+    folder = tmp_path_factory.mktemp("browser")
+    db = folder / "demo.duckdb"
+    store = Store(str(db))
+    demo.generate(store, follow_ups=4000, customers=400, as_of=datetime.now(local_tz()).date(), seed=3)
+    store.checkpoint()
+    store.close()
+    port = _free_port()
+    env = {**os.environ, "FOLLOWUP_DB": str(db), "FOLLOWUP_DATA_DIR": str(folder / "data")}
+    log = open(folder / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+         "--server.headless", "true", "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false", "--server.port", str(port),
+         "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError(f"streamlit did not start; see {folder / 'streamlit.log'}")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (no cookies) and page, 1440×900, Chinese locale."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    yield pg
+    context.close()
+
+
+def settle(page, quiet_s: float = 1.0, limit_s: float = 30) -> None:
+    """Wait until Streamlit has finished its runs: the page text stays the same for `quiet_s`.
+
+    (The cookie component reruns the script once after it mounts; a click during that rerun
+    can be lost, so tests wait for the page to be quiet before acting.)
+    """
+    page.wait_for_selector('[data-testid="stApp"]', state="attached")
+    deadline = time.time() + limit_s
+    last, since = None, time.time()
+    while time.time() < deadline:
+        running = page.locator('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]').count()
+        text = page.locator("body").inner_text()
+        if text != last or running:
+            last, since = text, time.time()
+        elif time.time() - since >= quiet_s:
+            return
+        time.sleep(0.25)
+
+
+def open_page(page, app_url: str, path: str = "") -> None:
+    page.goto(f"{app_url}/{path}")
+    settle(page)
+
+
+def login(page, app_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the form and wait for the home page."""
+    open_page(page, app_url)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector('[data-testid="stSidebar"] >> text=退出登录', timeout=30_000)
+    settle(page)
+
+
+def shot(page, name: str) -> Path:
+    """Save a full-page screenshot as test-artifacts/screenshots/<name>.png."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SHOTS.exists() and any(SHOTS.iterdir()):
+        terminalreporter.write_line(f"browser screenshots: {SHOTS}")

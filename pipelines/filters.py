@@ -86,10 +86,17 @@ class Filters:
                 parts.append(f"list_contains($f_{key}, {alias}.{key})")
                 params[f"f_{key}"] = list(values)
         if self.team:
-            parts.append(f"{alias}.owner_id IN (SELECT u.id FROM users u JOIN teams t ON t.id = u.team_id"
-                         f" WHERE list_contains($f_team, t.name))")
-            params["f_team"] = list(self.team)
+            text, team_params = self.team_predicate(f"{alias}.owner_id")
+            parts.append(text)
+            params.update(team_params)
         return (" AND ".join(parts) or "true"), params
+
+    def team_predicate(self, column: str) -> tuple[str, dict[str, Any]]:
+        """Predicate on a person id column: the person is in one of the chosen teams."""
+        if not self.team:
+            return "true", {}
+        return (f"{column} IN (SELECT u.id FROM users u JOIN teams t ON t.id = u.team_id"
+                f" WHERE list_contains($f_team, t.name))", {"f_team": list(self.team)})
 
     def rep_predicate(self, column: str) -> tuple[str, dict[str, Any]]:
         """Predicate on a rep id column (a follow-up's maker, a contract's signer, an owner)."""

@@ -1,0 +1,216 @@
+"""The figures of ../shared/METRICS.md, each computed in DuckDB SQL (pipelines/sql/metrics/*.sql)
+for an acting user and a filter, returned as polars frames.
+
+Every metric file reads only the actor's `v_*` scope views and carries filter markers:
+`{customer c}` (customer attributes of the row's customer), `{person col}` (team and rep of the
+person the figure belongs to: a follow-up's rep, a contract's rep, a customer's owner) and
+`{channel col}`. They become the shared `Filters` predicates here, so the team and rep filters
+always mean the person the figure is credited to.
+
+Count metrics come back per local day and rep (and channel) so pages roll them up to weeks,
+months, channels, reps and teams with `pipelines.rollups` instead of scanning again:
+follow_ups/effective_follow_ups/weekly hours ← follow_ups.sql; contracts_signed ← stage_entries.sql.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from pipelines import rollups, sql
+from pipelines.access import Actor
+from pipelines.codes import CHANNELS, STAGES
+from pipelines.filters import Filters
+from pipelines.store import Store
+
+_MARKER = re.compile(r"\{(customer|person|channel) ([A-Za-z_][A-Za-z0-9_.]*)\}")
+PRECURSOR_WINDOW_DAYS = 30  # "which channels precede a contract" looks this far back
+
+
+def _predicates(text: str, filters: Filters) -> tuple[str, dict[str, Any]]:
+    """Replace the filter markers of a metric file with the filter's SQL predicates."""
+    params: dict[str, Any] = {}
+    customer_only = replace(filters, team=())  # team applies to the credited person instead
+
+    def predicate(match: re.Match) -> str:
+        kind, column = match.groups()
+        if kind == "customer":
+            text, extra = customer_only.customer_predicate(column)
+        elif kind == "person":
+            team, p1 = filters.team_predicate(column)
+            rep, p2 = filters.rep_predicate(column)
+            text, extra = f"{team} AND {rep}", {**p1, **p2}
+        else:
+            text, extra = filters.channel_predicate(column)
+        params.update(extra)
+        return f"({text})"
+
+    return _MARKER.sub(predicate, text), params
+
+
+def run(store: Store, actor: Actor, name: str, filters: Filters, **params: Any) -> pl.DataFrame:
+    """Run `pipelines/sql/metrics/<name>.sql` for `actor` under `filters`."""
+    text, filter_params = _predicates(sql.load(f"metrics/{name}"), filters)
+    merged = {**filters.period_params(), "stages": list(STAGES), **filter_params, **params}
+    return store.query(*sql.scoped(actor, text, merged, inline=True))
+
+
+# -- labels ---------------------------------------------------------------------------------
+
+def people(store: Store, actor: Actor) -> pl.DataFrame:
+    """The accounts the actor may see: rep_id, username, display_name, role, active, team."""
+    return run(store, actor, "people", Filters())
+
+
+# -- counts per day (roll up with pipelines.rollups) --------------------------------------
+
+def follow_ups(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """follow_ups, effective_follow_ups and minutes per (day, rep_id, channel)."""
+    return run(store, actor, "follow_ups", filters)
+
+
+def effective_follow_ups(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """effective_follow_ups per (day, rep_id, channel): the effective part of follow_ups.sql."""
+    return follow_ups(store, actor, filters).select("day", "rep_id", "channel", "effective_follow_ups")
+
+
+def new_customers(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """new_customers per (day, rep_id = owner)."""
+    return run(store, actor, "new_customers", filters)
+
+
+def stage_entries(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """Stage changes into each stage per (day, rep_id = owner, stage)."""
+    return run(store, actor, "stage_entries", filters)
+
+
+def contracts_signed(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """contracts_signed per (day, rep_id = owner): entries into `contract_signed`."""
+    entries = stage_entries(store, actor, filters)
+    return (entries.filter(pl.col("stage") == "contract_signed")
+            .select("day", "rep_id", pl.col("entries").alias("contracts_signed")))
+
+
+def won_amount(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """contracts and won_amount per (signing day, rep_id of the contract)."""
+    return run(store, actor, "won_amount", filters)
+
+
+def weekly_hours(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """Weekly communication hours per (rep_id, ISO week starting Monday)."""
+    daily = follow_ups(store, actor, filters)
+    return (rollups.rollup(daily, ["minutes"], "week", "rep_id")
+            .select("rep_id", "bucket", (pl.col("minutes") / 60).alias("hours"))
+            .rename({"bucket": "week"}))
+
+
+def daily_effective_customers(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """Distinct customers with an effective follow-up per (rep_id, day)."""
+    return run(store, actor, "daily_effective_customers", filters)
+
+
+# -- the funnel ------------------------------------------------------------------------------
+
+def funnel(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """Period funnel: stage, customers, next_customers, conversion_to_next (every stage but lost)."""
+    return run(store, actor, "funnel", filters)
+
+
+def stage_conversion(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """funnel[next] / funnel[stage]: stage, next_stage, customers, next_customers, conversion."""
+    f = funnel(store, actor, filters)
+    return (f.with_columns(next_stage=pl.col("stage").shift(-1))
+            .filter(pl.col("next_stage").is_not_null())
+            .select("stage", "next_stage", "customers", "next_customers",
+                    pl.col("conversion_to_next").alias("conversion")))
+
+
+def cohort_funnel(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """stage, customers, cohort, share: how far the period's new contacts have come by now."""
+    return run(store, actor, "cohort_funnel", filters)
+
+
+def avg_days_in_stage(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """stage, customers, stays, avg_days over stays left in the period."""
+    return run(store, actor, "avg_days_in_stage", filters)
+
+
+def lost_by_stage(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """from_stage, customers: the period's lost customers by the stage they left from."""
+    return run(store, actor, "lost_by_stage", filters)
+
+
+def funnel_customers(store: Store, actor: Actor, filters: Filters, stage: str,
+                     limit: int = 500) -> pl.DataFrame:
+    """The customers behind one funnel bar (reached `stage` or later in the period)."""
+    return run(store, actor, "funnel_customers", filters, position=STAGES.index(stage) + 1, limit=limit)
+
+
+def win_rate(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """One row: contracts_signed, lost_customers, win_rate (None when both are 0)."""
+    return run(store, actor, "win_rate", filters)
+
+
+# -- channels ----------------------------------------------------------------------------------
+
+def follow_up_conversion(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """follow_ups and converted (forward change within 14 days) per (rep_id, channel)."""
+    return run(store, actor, "follow_up_conversion", filters)
+
+
+def channel_conversion(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """channel, follow_ups, converted, rate, low, high (95% Wilson), in CHANNELS order."""
+    counts = follow_up_conversion(store, actor, filters)
+    by_channel = rollups.rollup(counts, ["follow_ups", "converted"], "period", "channel")
+    order = pl.DataFrame({"channel": list(CHANNELS), "_order": range(len(CHANNELS))})
+    return (rollups.with_rate(by_channel, "converted", "follow_ups")
+            .join(order, on="channel", how="left").sort("_order").drop("_order"))
+
+
+def channel_mix(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """rep_id, channel, follow_ups, share of the rep's follow-ups."""
+    daily = follow_ups(store, actor, filters)
+    per = daily.group_by("rep_id", "channel").agg(pl.col("follow_ups").sum())
+    return (per.with_columns(share=pl.col("follow_ups") / pl.col("follow_ups").sum().over("rep_id"))
+            .sort("rep_id", "channel"))
+
+
+def contract_precursors(store: Store, actor: Actor, filters: Filters,
+                        window_days: int = PRECURSOR_WINDOW_DAYS) -> pl.DataFrame:
+    """channel, contracts, follow_ups, share, signings: channels seen before the period's signings."""
+    return run(store, actor, "contract_precursors", filters, window_days=window_days)
+
+
+# -- targets, risks, satisfaction -------------------------------------------------------------
+
+def targets(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """Per active rep: target_amount, target_effective_follow_ups, target_new_customers."""
+    return run(store, actor, "targets", filters)
+
+
+def target_attainment(store: Store, actor: Actor, filters: Filters, today: date) -> pl.DataFrame:
+    """Per active rep: won_amount, target_amount, attainment and pacing for the filter's period."""
+    won = rollups.rollup(won_amount(store, actor, filters), ["won_amount"], "period", "rep_id")
+    goal = targets(store, actor, filters).select("rep_id", "target_amount")
+    frame = goal.join(won, on="rep_id", how="left").with_columns(pl.col("won_amount").fill_null(0.0))
+    start, end = filters.period_params()["period_start"], filters.period_params()["period_end"]
+    elapsed = rollups.elapsed_share(start, end, today)
+    return frame.with_columns(
+        attainment=rollups.safe_ratio(pl.col("won_amount"), pl.col("target_amount")),
+        pacing=(rollups.safe_ratio(pl.col("won_amount"), pl.col("target_amount")) / elapsed
+                if elapsed else pl.lit(None, dtype=pl.Float64)),
+    )
+
+
+def risk_counts(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """level, rule, open_at_end, raised (the risks table is kept by the risk engine)."""
+    return run(store, actor, "risk_counts", filters)
+
+
+def satisfaction(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """scale, surveys, avg_score, nps (nps only for the `nps` scale)."""
+    return run(store, actor, "satisfaction", filters)

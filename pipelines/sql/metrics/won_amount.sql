@@ -1,0 +1,15 @@
+-- won_amount (METRICS.md): sum of contract amounts whose signing date is in the period, with
+-- the number of those contracts. A contract belongs to the rep recorded on the contract.
+-- Grain: one row per (signing day, rep_id of the contract).
+-- Parameters: $period_start, $period_end (local dates, end exclusive).
+-- Filters: customer attributes; team and rep of the contract's rep.
+SELECT k.signed_on AS day,
+       k.rep_id,
+       count(*) AS contracts,
+       sum(k.amount)::DOUBLE AS won_amount
+FROM v_contracts k
+JOIN v_customers c ON c.id = k.customer_id
+WHERE k.signed_on >= $period_start AND k.signed_on < $period_end
+  AND {customer c} AND {person k.rep_id}
+GROUP BY ALL
+ORDER BY day, k.rep_id

@@ -1,0 +1,209 @@
+"""Figures composed from several metrics: month-over-month headline, per-rep team performance,
+the monthly summary for leadership (with its generated text) and `followup report`'s payload.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from pipelines import metrics, rollups, settings
+from pipelines.access import SYSTEM, Actor
+from pipelines.codes import CHANNELS, STAGES
+from pipelines.filters import Filters
+from pipelines.i18n import label, t
+from pipelines.periods import month_end, month_start, next_month, prev_month
+from pipelines.store import Store
+
+HEADLINE = ("follow_ups", "effective_follow_ups", "new_customers", "contracts_signed", "won_amount")
+
+
+def months_back(month: date, n: int) -> date:
+    """The first day of the month `n` months before `month`."""
+    start = month_start(month)
+    for _ in range(n):
+        start = prev_month(start)
+    return start
+
+
+def for_month(filters: Filters, month: date) -> Filters:
+    """The filter narrowed to one calendar month."""
+    return filters.with_period(month_start(month), month_end(month))
+
+
+def monthly_figures(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """bucket (first day of month) and the HEADLINE figures for each month of the filter's period."""
+    parts = [
+        rollups.rollup(metrics.follow_ups(store, actor, filters),
+                       ["follow_ups", "effective_follow_ups"], "month"),
+        rollups.rollup(metrics.new_customers(store, actor, filters), ["new_customers"], "month"),
+        rollups.rollup(metrics.contracts_signed(store, actor, filters), ["contracts_signed"], "month"),
+        rollups.rollup(metrics.won_amount(store, actor, filters), ["won_amount"], "month"),
+    ]
+    start, end = filters.period_params()["period_start"], filters.period_params()["period_end"]
+    months = pl.DataFrame({"bucket": pl.date_range(month_start(start), end, "1mo", eager=True, closed="left")})
+    out = months
+    for part in parts:
+        out = out.join(part, on="bucket", how="left")
+    return out.with_columns([pl.col(c).fill_null(0) for c in HEADLINE]).sort("bucket")
+
+
+def headline(store: Store, actor: Actor, filters: Filters, month: date) -> pl.DataFrame:
+    """metric, this_month, last_month, mom, last_year, yoy (changes None where the base is 0)."""
+    month = month_start(month)
+    window = filters.with_period(months_back(month, 12), month_end(month))
+    figures = monthly_figures(store, actor, window)
+
+    def value(when: date, metric: str) -> float:
+        row = figures.filter(pl.col("bucket") == when)
+        return float(row[metric][0]) if row.height else 0.0
+
+    rows = []
+    for metric in HEADLINE:
+        this, last, year = value(month, metric), value(prev_month(month), metric), value(months_back(month, 12), metric)
+        rows.append({"metric": metric, "this_month": this, "last_month": last, "mom": rollups.change(this, last),
+                     "last_year": year, "yoy": rollups.change(this, year)})
+    return pl.DataFrame(rows, schema={"metric": pl.Utf8, "this_month": pl.Float64, "last_month": pl.Float64,
+                                      "mom": pl.Float64, "last_year": pl.Float64, "yoy": pl.Float64})
+
+
+def team_performance(store: Store, actor: Actor, filters: Filters, today: date) -> pl.DataFrame:
+    """One row per active rep the actor may see, with the team page's figures for the period."""
+    cap = settings.get(store, "daily_effective_cap")
+    hours_cap = settings.get(store, "weekly_hours_cap")
+    people = metrics.people(store, actor).select("rep_id", "username", "display_name", "team")
+    base = metrics.target_attainment(store, actor, filters, today).join(people, on="rep_id", how="left")
+
+    daily = metrics.follow_ups(store, actor, filters)
+    counts = rollups.rollup(daily, ["follow_ups", "effective_follow_ups"], "period", "rep_id")
+    weekly = (rollups.rollup(daily, ["minutes"], "week", "rep_id")
+              .group_by("rep_id").agg(avg_weekly_hours=(pl.col("minutes") / 60).mean(),
+                                      weeks_over_hours=(pl.col("minutes") / 60 > hours_cap).sum()))
+    per_day = (metrics.daily_effective_customers(store, actor, filters)
+               .group_by("rep_id").agg(days_over_cap=(pl.col("customers") > cap).sum(),
+                                       max_daily_customers=pl.col("customers").max()))
+    conv = rollups.with_rate(
+        rollups.rollup(metrics.follow_up_conversion(store, actor, filters), ["follow_ups", "converted"],
+                       "period", "rep_id").rename({"follow_ups": "conversion_n"}),
+        "converted", "conversion_n").select("rep_id", "conversion_n", "converted", pl.col("rate").alias("conversion"))
+
+    out = base
+    for part in (counts, weekly, per_day, conv):
+        out = out.join(part, on="rep_id", how="left")
+    zero = ["follow_ups", "effective_follow_ups", "days_over_cap", "max_daily_customers", "weeks_over_hours",
+            "conversion_n", "converted"]
+    return (out.with_columns([pl.col(c).fill_null(0) for c in zero])
+            .select("rep_id", "username", "display_name", "team", "follow_ups", "effective_follow_ups",
+                    "days_over_cap", "max_daily_customers", "avg_weekly_hours", "weeks_over_hours",
+                    "conversion", "conversion_n", "converted", "won_amount", "target_amount", "attainment",
+                    "pacing")
+            .sort("won_amount", "username", descending=[True, False]))
+
+
+def monthly_summary(store: Store, actor: Actor, filters: Filters, month: date, today: date) -> dict:
+    """Everything the monthly page and its exports show, for one calendar month."""
+    month = month_start(month)
+    one = for_month(filters, month)
+    reps = team_performance(store, actor, one, today)
+    risks = metrics.risk_counts(store, actor, one)
+    return {
+        "month": month,
+        "headline": headline(store, actor, filters, month),
+        "win_rate": metrics.win_rate(store, actor, one),
+        "funnel": metrics.funnel(store, actor, one),
+        "channels": metrics.channel_conversion(store, actor, one),
+        "reps": reps,
+        "risks": risks,
+        "satisfaction": metrics.satisfaction(store, actor, one),
+    }
+
+
+def ranked_reps(reps: pl.DataFrame, n: int = 3) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(top, bottom) reps by won amount, then effective follow-ups; bottom excludes the top."""
+    order = reps.sort(["won_amount", "effective_follow_ups", "username"], descending=[True, True, False])
+    top = order.head(n)
+    rest = order.filter(~pl.col("rep_id").is_in(top["rep_id"].implode()))
+    return top, rest.tail(n).reverse()
+
+
+# -- the generated text -----------------------------------------------------------------------
+
+def yuan(amount: float) -> str:
+    return f"¥{amount:,.0f}"
+
+
+def percent(rate: float) -> str:
+    return f"{rate * 100:.1f}%"
+
+
+def _figure(metric: str, value: float) -> str:
+    return yuan(value) if metric == "won_amount" else f"{value:,.0f}"
+
+
+def summary_text(summary: dict, lang: str = "zh_CN") -> list[str]:
+    """Short sentences stating the month's figures and biggest changes, from the figures only."""
+    head = {r["metric"]: r for r in summary["headline"].iter_rows(named=True)}
+    month = summary["month"]
+    lines = [t("monthly.text_overview", lang, month=t("monthly.month_label", lang, year=month.year, month=month.month),
+               follow_ups=_figure("follow_ups", head["follow_ups"]["this_month"]),
+               effective=_figure("follow_ups", head["effective_follow_ups"]["this_month"]),
+               new_customers=_figure("new_customers", head["new_customers"]["this_month"]),
+               contracts=_figure("contracts_signed", head["contracts_signed"]["this_month"]),
+               won=yuan(head["won_amount"]["this_month"]))]
+    changes = sorted((r for r in head.values() if r["mom"] is not None), key=lambda r: -abs(r["mom"]))
+    big = [r for r in changes if abs(r["mom"]) >= 0.01][:2]
+    for r in big:
+        key = "monthly.text_up" if r["mom"] > 0 else "monthly.text_down"
+        lines.append(t(key, lang, metric=t(f"metric.{r['metric']}", lang), change=percent(abs(r["mom"])),
+                       last=_figure(r["metric"], r["last_month"]), this=_figure(r["metric"], r["this_month"])))
+    if changes and not big:
+        lines.append(t("monthly.text_flat", lang))
+    funnel = summary["funnel"].filter(pl.col("customers") > 0, pl.col("conversion_to_next").is_not_null())
+    funnel = funnel.filter(pl.col("stage") != STAGES[-2])  # contract → after-sales is service, not selling
+    if funnel.height:
+        weakest = funnel.sort("conversion_to_next").row(0, named=True)
+        nxt = STAGES[STAGES.index(weakest["stage"]) + 1]
+        lines.append(t("monthly.text_weakest_step", lang, step_from=label("stage", weakest["stage"], lang),
+                       step_to=label("stage", nxt, lang), rate=percent(weakest["conversion_to_next"])))
+    reps = summary["reps"]
+    if reps.height and reps["won_amount"].max() > 0:
+        best = reps.sort("won_amount", descending=True).row(0, named=True)
+        key = "monthly.text_top_rep" if best["attainment"] is not None else "monthly.text_top_rep_no_target"
+        lines.append(t(key, lang, name=best["display_name"], won=yuan(best["won_amount"]),
+                       attainment=percent(best["attainment"] or 0)))
+    risks = summary["risks"]
+    red = int(risks.filter(pl.col("level") == "red")["open_at_end"].sum())
+    yellow = int(risks.filter(pl.col("level") == "yellow")["open_at_end"].sum())
+    lines.append(t("monthly.text_risks", lang, red=red, yellow=yellow))
+    return lines
+
+
+# -- `followup report` ---------------------------------------------------------------------------
+
+def report_payload(store: Store, month: date, actor: Actor = SYSTEM) -> dict:
+    """The monthly summary as INTERFACES.md's `followup report --json` document."""
+    month = month_start(month)
+    one = for_month(Filters(), month)
+    head = {r["metric"]: r["this_month"] for r in headline(store, actor, Filters(), month).iter_rows(named=True)}
+    funnel = metrics.funnel(store, actor, one)
+    channels = metrics.channel_conversion(store, actor, one).filter(pl.col("follow_ups") > 0)
+    reps = team_performance(store, actor, one, next_month(month))
+    return {
+        "month": month.strftime("%Y-%m"),
+        "follow_ups": int(head["follow_ups"]),
+        "effective_follow_ups": int(head["effective_follow_ups"]),
+        "new_customers": int(head["new_customers"]),
+        "contracts_signed": int(head["contracts_signed"]),
+        "won_amount": round(head["won_amount"], 2),
+        "win_rate": metrics.win_rate(store, actor, one)["win_rate"][0],
+        "funnel": dict(zip(funnel["stage"].to_list(), funnel["customers"].to_list())),
+        "stage_conversion": dict(zip(funnel["stage"].to_list()[:-1], funnel["conversion_to_next"].to_list()[:-1])),
+        "channel_conversion": {r["channel"]: r["rate"] for r in channels.iter_rows(named=True)
+                               if r["channel"] in CHANNELS},
+        "channel_follow_ups": dict(zip(channels["channel"].to_list(), channels["follow_ups"].to_list())),
+        "reps": [{"username": r["username"], "effective_follow_ups": int(r["effective_follow_ups"]),
+                  "target_amount": round(r["target_amount"], 2), "won_amount": round(r["won_amount"], 2),
+                  "attainment": r["attainment"]}
+                 for r in reps.sort("username").iter_rows(named=True)],
+    }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -75,9 +75,18 @@ def authenticator(key: str) -> stauth.Authenticate:
     return stauth.Authenticate(_credentials(), COOKIE_NAME, key, session_hours() / 24, auto_hash=False)
 
 
+def _cookie_issued_at(auth: stauth.Authenticate) -> float:
+    """When the cookie that just logged the user in was issued (its expiry less the session length)."""
+    token = getattr(auth.cookie_controller.cookie_model, "token", None)
+    if isinstance(token, dict) and "exp_date" in token:
+        return float(token["exp_date"]) - session_hours() * 3600
+    return 0.0  # unknown: treat as expired rather than trust it
+
+
 def restore_session(auth: stauth.Authenticate) -> None:
     """Log the user in from the library's cookie, then re-check the account in the database."""
-    if not st.session_state.get("authentication_status"):
+    from_cookie = not st.session_state.get("authentication_status")
+    if from_cookie:
         try:
             auth.login(location="unrendered")
         except LoginError:  # the cookie names an account that is disabled, locked or gone
@@ -86,8 +95,12 @@ def restore_session(auth: stauth.Authenticate) -> None:
     if username is None:
         st.session_state.pop("actor", None)
         return
-    actor = accounts.get_actor(store(), username)
+    if from_cookie:  # the session began when the cookie was issued, not now
+        st.session_state["login_at"] = _cookie_issued_at(auth)
     started = st.session_state.setdefault("login_at", time.time())
+    # Server-side check on every run: a logout, disabling or password reset after the session
+    # began ends it at once, even for a copied cookie (the JWT itself cannot be revoked).
+    actor = accounts.session_actor(store(), username, datetime.fromtimestamp(started, timezone.utc))
     if actor is None or time.time() - started > session_hours() * 3600:
         end_session(auth, record=False)
         return

@@ -86,16 +86,24 @@ def set_password(store: Store, actor: Actor, username: str, password: str) -> No
     def work(cur):
         uid = _user_id(cur, username)
         cur.execute("UPDATE users SET password_hash = $h, failed_logins = 0, locked_until = NULL,"
-                    " updated_at = current_timestamp WHERE id = $id", {"h": hashed, "id": uid})
+                    " sessions_valid_after = current_timestamp, updated_at = current_timestamp"
+                    " WHERE id = $id", {"h": hashed, "id": uid})
         audit.record(cur, actor, "permission", "users", uid, detail="password set")
 
     store.write(work)
 
 
 def set_active(store: Store, actor: Actor, username: str, active: bool) -> None:
+    """Enable or disable an account; disabling ends its open sessions at once."""
     require_role(actor, "admin")
-    store.write(lambda cur: rows.update(cur, actor, "users", _user_id(cur, username), {"active": active},
-                                        action="permission"))
+
+    def work(cur):
+        uid = _user_id(cur, username)
+        rows.update(cur, actor, "users", uid, {"active": active}, action="permission")
+        if not active:
+            _revoke(cur, uid)
+
+    store.write(work)
 
 
 def set_role(store: Store, actor: Actor, username: str, role: str, team_id: int | None) -> None:
@@ -185,4 +193,28 @@ def authenticate(store: Store, username: str, password: str, now: datetime | Non
 
 
 def record_logout(store: Store, actor: Actor) -> None:
-    store.write(lambda c: audit.record(c, actor, "logout", "users", actor.id))
+    """Audit a logout and refuse every login cookie issued before it (a copied one too)."""
+    def work(c):
+        if actor.id is not None:
+            _revoke(c, actor.id)
+        audit.record(c, actor, "logout", "users", actor.id)
+
+    store.write(work)
+
+
+def _revoke(cur, user_id: int) -> None:
+    cur.execute("UPDATE users SET sessions_valid_after = current_timestamp WHERE id = $id", {"id": user_id})
+
+
+def session_actor(store: Store, username: str, issued_at: datetime) -> Actor | None:
+    """The account of a session begun at `issued_at`, or None when it must end now.
+
+    Checked on every page run: the account must still be active and the session must be newer
+    than the account's last logout, disabling or password reset (`sessions_valid_after`).
+    """
+    rel = store.cursor().execute(
+        "SELECT * FROM users WHERE username = $u AND active"
+        " AND (sessions_valid_after IS NULL OR sessions_valid_after < $at)",
+        {"u": username, "at": issued_at})
+    row = rel.fetchone()
+    return actor_from_row(dict(zip([d[0] for d in rel.description], row))) if row else None

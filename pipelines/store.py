@@ -68,6 +68,11 @@ def _translate_open_error(exc: duckdb.Error, location: str) -> StoreError:
             f"The database {location} is in use by another process (usually the running dashboard). "
             "Use the dashboard's Admin page, or stop the dashboard and try again.",
         )
+    if "without a key" in text.lower():
+        return StoreError(
+            f"数据库 {location} 已加密:请设置 FOLLOWUP_DB_KEY 后重试。文件未作任何改动。",
+            f"The database {location} is encrypted: set FOLLOWUP_DB_KEY and try again. Nothing was changed.",
+        )
     if "encrypt" in text.lower() or "key" in text.lower():
         return StoreError(
             f"无法打开数据库 {location}:加密密钥不正确,或文件未加密却提供了密钥。文件未作任何改动。",
@@ -215,3 +220,14 @@ def forget(location: str) -> None:
     with _stores_lock:
         for k in [k for k in _stores if k[0] == location]:
             _stores.pop(k).close()
+
+
+def while_closed(location: str, work: Callable[[], T]) -> T:
+    """Close this process's store of `location` and run `work` before any thread can reopen it.
+
+    A restore swaps the database file: no connection may hold the old one meanwhile.
+    """
+    with _stores_lock:
+        for k in [k for k in _stores if k[0] == location]:
+            _stores.pop(k).close()
+        return work()

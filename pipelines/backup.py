@@ -1,0 +1,278 @@
+"""Backups and restores: DuckDB EXPORT DATABASE as Parquet, with a manifest checked before restoring.
+
+A backup is a folder `DIR/YYYYmmdd-HHMMSS/` written by one EXPORT DATABASE statement (one
+transaction, so the tables agree with each other while the app keeps writing), plus
+`manifest.json`: the schema version and, per table, its row count, a content checksum and the
+SHA-256 of its file. With a database key the Parquet files are encrypted (DuckDB's Parquet
+encryption, key derived from FOLLOWUP_DB_KEY). A restore verifies all of that, builds a fresh
+database file beside the live one, checks it against the manifest again, and only then swaps.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines import audit, config, migrations
+from pipelines.access import Actor, require_role
+from pipelines.store import CATALOG, Store, StoreError, load_extension, sql_literal
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+PARQUET_KEY_NAME = "followup_backup"
+_STAMP = re.compile(r"^\d{8}-\d{6}(-\d+)?$")
+
+
+class BackupError(StoreError):
+    """A backup that cannot be written or a restore that must not go ahead (nothing was changed)."""
+
+
+@dataclass
+class BackupResult:
+    path: str
+    tables: dict[str, int] = field(default_factory=dict)
+
+
+# -- shared helpers --------------------------------------------------------------------------
+
+def parquet_key(db_key: str) -> str:
+    """The 256-bit Parquet key (base64) derived from the database key."""
+    return base64.b64encode(hashlib.sha256(f"followup-backup:{db_key}".encode()).digest()).decode()
+
+
+def add_parquet_key(cur, db_key: str | None) -> str:
+    """Register the backup key on this connection; the Parquet options that use it ('' without a key)."""
+    if db_key is None:
+        return ""
+    cur.execute(f"PRAGMA add_parquet_key({sql_literal(PARQUET_KEY_NAME)}, {sql_literal(parquet_key(db_key))})")
+    return f"ENCRYPTION_CONFIG {{footer_key: {sql_literal(PARQUET_KEY_NAME)}}}"
+
+
+def table_names(cur, catalog: str = CATALOG) -> list[str]:
+    return [r[0] for r in cur.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = $c AND schema_name = 'main'"
+        " ORDER BY table_name", {"c": catalog}).fetchall()]
+
+
+def content_stats(cur, relation: str) -> tuple[int, str]:
+    """Row count and an order-independent checksum of every value of a table or Parquet scan."""
+    n, checksum = cur.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0)::VARCHAR FROM {relation} t").fetchone()
+    return int(n), checksum
+
+
+def table_counts(cur, catalog: str = CATALOG) -> dict[str, int]:
+    return {t: cur.execute(f"SELECT count(*) FROM {catalog}.main.{t}").fetchone()[0]
+            for t in table_names(cur, catalog)}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _parquet_scan(path: Path, options: str) -> str:
+    enc = f", encryption_config = {{footer_key: {sql_literal(PARQUET_KEY_NAME)}}}" if options else ""
+    return f"read_parquet({sql_literal(str(path))}{enc})"
+
+
+# -- backup ----------------------------------------------------------------------------------
+
+def backup(store: Store, actor: Actor, dest: str | Path, now: datetime | None = None) -> BackupResult:
+    """Write a consistent backup of the open store into a new timestamped folder under `dest`."""
+    require_role(actor, "admin")
+    now = now or datetime.now(config.local_tz())
+    root = Path(dest)
+    target = root / now.strftime("%Y%m%d-%H%M%S")
+    n = 1
+    while target.exists():
+        target = root / f"{now:%Y%m%d-%H%M%S}-{n}"
+        n += 1
+    partial = root / f".{target.name}.partial"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(partial, ignore_errors=True)
+        cur = store.cursor()
+        key = config.db_key() if store.encrypted else None
+        options = add_parquet_key(cur, key)
+        opts = f"FORMAT parquet{', ' + options if options else ''}"
+        version = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+        cur.execute(f"EXPORT DATABASE {CATALOG} TO {sql_literal(str(partial))} ({opts})")
+        tables = {}
+        for t in table_names(cur):
+            file = partial / f"{t}.parquet"
+            rows, checksum = content_stats(cur, _parquet_scan(file, options))
+            tables[t] = {"rows": rows, "checksum": checksum, "file": file.name, "sha256": _sha256(file)}
+        (partial / "load.sql").unlink(missing_ok=True)  # restore writes its own: paths move with the folder
+        manifest = {"format": FORMAT_VERSION, "created_at": now.isoformat(), "schema_version": version,
+                    "encrypted": key is not None, "duckdb": duckdb.__version__, "tables": tables,
+                    "schema_sha256": _sha256(partial / "schema.sql")}
+        (partial / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        partial.rename(target)  # a folder with a manifest is complete
+    except OSError as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise _disk_error(exc, root) from exc
+    except duckdb.Error as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise _disk_error(exc, root) from exc
+    store.write(lambda c: audit.record(c, actor, "backup", detail=str(target)))
+    return BackupResult(str(target), {t: v["rows"] for t, v in tables.items()})
+
+
+def _disk_error(exc: Exception, where: Path) -> BackupError:
+    text = str(exc)
+    if "space" in text.lower() or getattr(exc, "errno", None) == 28:
+        return BackupError(f"磁盘空间不足,备份未完成:{where}", f"No space left on the disk; the backup to {where} was not made.")
+    if "permission" in text.lower() or "read-only" in text.lower() or getattr(exc, "errno", None) in (13, 30):
+        return BackupError(f"无法写入备份目录 {where}(只读或无权限)。", f"Cannot write to the backup folder {where} (read-only or no permission).")
+    return BackupError(f"备份失败:{text}", f"The backup failed: {text}")
+
+
+# -- restore ---------------------------------------------------------------------------------
+
+def find_backup(path: str | Path) -> Path:
+    """`path` itself when it holds a manifest, else its newest complete backup folder."""
+    p = Path(path)
+    if (p / MANIFEST).is_file():
+        return p
+    found = sorted(d for d in p.iterdir() if d.is_dir() and _STAMP.match(d.name) and (d / MANIFEST).is_file()) \
+        if p.is_dir() else []
+    if not found:
+        raise BackupError(f"{p} 中没有找到备份(缺少 manifest.json)。", f"No backup found in {p} (no manifest.json).")
+    return found[-1]
+
+
+def verify(folder: Path, key: str | None) -> dict:
+    """Check a backup's manifest and files before anything is replaced; returns the manifest."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        tables = manifest["tables"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BackupError(f"备份清单无法读取:{exc}", f"The backup manifest cannot be read: {exc}") from None
+    if manifest.get("format") != FORMAT_VERSION:
+        raise BackupError("备份格式不受支持。", "Unsupported backup format.")
+    if manifest.get("schema_version", 0) > migrations.latest():
+        raise BackupError("备份来自更新版本的程序,请先升级。", "The backup comes from a newer version; upgrade first.")
+    if manifest.get("encrypted") and key is None:
+        raise BackupError("备份已加密,需要设置 FOLLOWUP_DB_KEY。", "The backup is encrypted: set FOLLOWUP_DB_KEY.")
+    files = {"schema.sql": manifest.get("schema_sha256")} | {v["file"]: v["sha256"] for v in tables.values()}
+    for name, digest in files.items():
+        f = folder / name
+        if not f.is_file():
+            raise BackupError(f"备份缺少文件 {name}。", f"The backup lacks the file {name}.")
+        if _sha256(f) != digest:
+            raise BackupError(f"备份文件 {name} 的校验和不符,文件已损坏或被改动。",
+                              f"The checksum of {name} does not match: the file is damaged or was changed.")
+    return manifest
+
+
+def _statements(schema_sql: str) -> list[str]:
+    return [s.strip() for s in schema_sql.split(";") if s.strip()]
+
+
+def build(folder: Path, manifest: dict, target: Path, key: str | None) -> dict[str, int]:
+    """Create `target` from the backup and check it against the manifest (the live file is untouched)."""
+    for f in (target, Path(f"{target}.wal")):
+        f.unlink(missing_ok=True)
+    con = duckdb.connect(":memory:")
+    try:
+        opts = ""
+        if key is not None:
+            load_extension(con, "httpfs", "duckdb_extension_httpfs")
+            opts = f" (ENCRYPTION_KEY {sql_literal(key)})"
+        con.execute(f"ATTACH {sql_literal(str(target))} AS restored{opts}")
+        con.execute("USE restored")
+        options = add_parquet_key(con, key if manifest.get("encrypted") else None)
+        con.execute("BEGIN TRANSACTION")
+        for stmt in _statements((folder / "schema.sql").read_text(encoding="utf-8")):
+            con.execute(stmt)
+        counts = {}
+        for t, info in manifest["tables"].items():
+            con.execute(f"INSERT INTO restored.main.{t} SELECT * FROM {_parquet_scan(folder / info['file'], options)}")
+            rows, checksum = content_stats(con, f"restored.main.{t}")
+            if (rows, checksum) != (info["rows"], info["checksum"]):
+                raise BackupError(f"恢复后的表 {t} 与备份清单不符({rows} 行)。",
+                                  f"The restored table {t} does not match the manifest ({rows} rows).")
+            counts[t] = rows
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+        con.execute("USE memory")
+        con.execute("DETACH restored")
+    except duckdb.Error as exc:
+        con.close()
+        target.unlink(missing_ok=True)
+        text = str(exc)
+        if "encrypt" in text.lower() or "key" in text.lower():
+            raise BackupError("无法解密备份:密钥与备份时不同。", "Cannot decrypt the backup: the key differs from the one used to make it.") from exc
+        raise _disk_error(exc, target.parent) from exc
+    except BaseException:
+        con.close()
+        target.unlink(missing_ok=True)
+        raise
+    con.close()
+    return counts
+
+
+def swap(location: str, fresh: Path) -> str:
+    """Put `fresh` in place of the database file; the previous one is kept as `<file>.before-restore`."""
+    live = Path(location)
+    kept = Path(f"{location}.before-restore")
+    if live.exists():
+        os.replace(live, kept)
+        wal = Path(f"{location}.wal")
+        if wal.exists():  # a stale log must never be replayed onto the restored file
+            os.replace(wal, Path(f"{kept}.wal"))
+    os.replace(fresh, live)
+    return str(kept)
+
+
+def restore_file(location: str, source: str | Path, key: str | None) -> tuple[Path, dict[str, int]]:
+    """Verify a backup and restore it into `location` (which no process may hold open)."""
+    folder = find_backup(source)
+    manifest = verify(folder, key)
+    fresh = Path(f"{location}.restoring")
+    fresh.parent.mkdir(parents=True, exist_ok=True)
+    counts = build(folder, manifest, fresh, key)
+    swap(location, fresh)
+    return folder, counts
+
+
+def restore(store: Store, actor: Actor, source: str | Path) -> BackupResult:
+    """Restore a backup over the file of an open store (the app's own, from /admin).
+
+    The store is closed and must not be used afterwards: reopen with `open_store(location)`.
+    Erasures made after the backup was taken are applied again (PIPL: an erased person does not
+    come back with an old backup).
+    """
+    from pipelines import pipl
+    from pipelines.store import open_store, while_closed
+
+    require_role(actor, "admin")
+    location = store.location
+    key = config.db_key() if store.encrypted else None
+    folder = find_backup(source)
+    manifest = verify(folder, key)
+    fresh = Path(f"{location}.restoring")
+    counts = build(folder, manifest, fresh, key)
+
+    def replace() -> None:
+        store.close()
+        swap(location, fresh)
+
+    while_closed(location, replace)
+    reopened = open_store(location)
+    erased = pipl.reapply_erasures(reopened, actor)
+    reopened.write(lambda c: audit.record(c, actor, "restore_backup", detail=str(folder),
+                                          after={"tables": counts, "erasures_reapplied": erased}))
+    return BackupResult(str(folder), counts)

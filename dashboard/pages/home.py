@@ -2,17 +2,128 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
-from dashboard.data import actor
+from dashboard import fmt
+from dashboard.data import actor, cached, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import t
+from dashboard.widgets import page_link
+from pipelines import home
+
+
+def _cards(reps: pl.DataFrame, due: pl.DataFrame, risks: pl.DataFrame, caps: home.Caps, one: bool) -> None:
+    c = st.columns(5)
+    overdue = int(due["overdue"].sum()) if due.height else 0
+    c[0].metric(t("home.due_today"), due.height - overdue, border=True, help=t("home.due_help"))
+    c[1].metric(t("home.overdue"), overdue, border=True, help=t("home.due_help"))
+    if one:
+        eff = int(reps["effective_customers"].sum())
+        hrs = float(reps["week_hours"].sum())
+        c[2].metric(t("home.effective_today"), f"{eff} / {caps.daily_effective}", border=True,
+                    help=t("home.effective_help", cap=caps.daily_effective))
+        c[3].metric(t("home.week_hours"), f"{hrs:.1f} / {caps.weekly_hours:g}", border=True,
+                    help=t("home.hours_help", cap=f"{caps.weekly_hours:g}"))
+    else:
+        over = int((reps["effective_customers"] > caps.daily_effective).sum())
+        long_week = int((reps["week_hours"] > caps.weekly_hours).sum())
+        c[2].metric(t("home.reps_over_cap"), over, border=True,
+                    help=t("home.effective_help", cap=caps.daily_effective))
+        c[3].metric(t("home.reps_over_hours"), long_week, border=True,
+                    help=t("home.hours_help", cap=f"{caps.weekly_hours:g}"))
+    red = int((risks["level"] == "red").sum()) if risks.height else 0
+    c[4].metric(t("home.open_risks"), risks.height, border=True,
+                help=t("home.risks_help", red=red, yellow=risks.height - red))
+
+
+def _due_table(due: pl.DataFrame, show_owner: bool) -> None:
+    st.subheader(t("home.due_title"))
+    if due.is_empty():
+        st.success(t("home.due_empty"), icon=":material/task_alt:")
+        return
+    view = fmt.labelled(due, {"stage": "stage"}).with_columns(
+        pl.when(pl.col("overdue")).then(pl.lit(t("home.status_overdue"))).otherwise(pl.lit(t("home.status_today")))
+        .alias("status"))
+    view = fmt.local_times(view, "last_at")
+    cols = ["status", "due_on", "customer_name", "stage", "last_at", "next_date"] + (["owner_name"] if show_owner else [])
+    st.dataframe(view.select(cols), hide_index=True, width="stretch", column_config={
+        "status": t("home.col_status"), "due_on": st.column_config.DateColumn(t("home.col_due_on"), format="YYYY-MM-DD"),
+        "customer_name": t("field.customer_name"), "stage": t("field.stage"),
+        "last_at": t("home.col_last"), "next_date": st.column_config.DateColumn(t("field.next_follow_up_date"),
+                                                                                  format="YYYY-MM-DD"),
+        "owner_name": t("field.owner")})
+    if actor().role in ("rep", "manager"):
+        page_link("log", label=t("home.go_log"))
+
+
+def _team_table(reps: pl.DataFrame, caps: home.Caps) -> None:
+    st.subheader(t("home.team_title"))
+    if reps.is_empty():
+        st.info(t("home.team_empty"))
+        return
+    st.dataframe(reps.select("display_name", "team", "effective_customers", "week_hours", "week_follow_ups"),
+                 hide_index=True, width="stretch", column_config={
+                     "display_name": t("field.rep"), "team": t("field.team_id"),
+                     "effective_customers": st.column_config.ProgressColumn(
+                         t("home.effective_today"), min_value=0, max_value=caps.daily_effective, format="%d"),
+                     "week_hours": st.column_config.ProgressColumn(
+                         t("home.week_hours"), min_value=0, max_value=caps.weekly_hours, format="%.1f"),
+                     "week_follow_ups": t("home.week_follow_ups")})
+
+
+def _risks(risks: pl.DataFrame, show_owner: bool) -> None:
+    st.subheader(t("home.risks_title"))
+    if risks.is_empty():
+        st.success(t("home.risks_empty"), icon=":material/verified:")
+        return
+    view = fmt.local_times(fmt.labelled(risks, {"level": "level", "rule": "rule", "status": "risk_status"}),
+                           "raised_at", with_time=False)
+    cols = ["level", "customer_name", "rule", "status", "raised_at", "evidence"] + (["owner_name"] if show_owner else [])
+    st.dataframe(view.select(cols), hide_index=True, width="stretch", column_config={
+        "level": t("field.level"), "customer_name": t("field.customer_name"), "rule": t("field.rule"),
+        "status": t("field.status"), "raised_at": t("field.raised_at"), "evidence": t("field.evidence"),
+        "owner_name": t("field.owner")})
+    page_link("risks", label=t("home.go_risks"))
+
+
+def _company() -> None:
+    df = cached(home.company)
+    st.subheader(t("home.company_title"))
+    c = st.columns(5)
+    won = float(df["won_amount"].sum()) if df.height else 0.0
+    c[0].metric(t("home.m_follow_ups"), f"{int(df['follow_ups'].sum()):,}", border=True)
+    c[1].metric(t("home.m_effective"), f"{int(df['effective_follow_ups'].sum()):,}", border=True)
+    c[2].metric(t("home.m_new_customers"), int(df["new_customers"].sum()), border=True)
+    c[3].metric(t("home.m_contracts"), int(df["contracts_signed"].sum()), border=True)
+    c[4].metric(t("home.m_won"), fmt.money_short(won), border=True, help=fmt.money(won))
+    if df.height:
+        st.dataframe(df.with_columns(pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8))
+                     .drop("team_id"), hide_index=True, width="stretch", column_config={
+                         "team": t("field.team_id"), "follow_ups": t("home.m_follow_ups"),
+                         "effective_follow_ups": t("home.m_effective"), "new_customers": t("home.m_new_customers"),
+                         "contracts_signed": t("home.m_contracts"), "won_amount": t("home.m_won")})
 
 
 def render() -> None:
     guard("")
     user = actor()
     st.title(t("home.welcome", name=user.display_name))
+    st.caption(t(f"home.scope_{user.role}", date=fmt.day(home.today())))
+    caps = home.caps(store())
+    if user.sees_all:
+        _company()
+    due, reps, risks = cached(home.due), cached(home.per_rep), cached(home.open_risks)
+    if user.role == "rep":
+        reps = reps.filter(pl.col("rep_id") == user.id)
+    _cards(reps, due, risks, caps, one=user.role == "rep")
+    left, right = st.columns([3, 2])
+    with left:
+        _due_table(due, show_owner=user.role != "rep")
+    with right:
+        if user.role != "rep":
+            _team_table(reps, caps)
+        _risks(risks, show_owner=user.role != "rep")
 
 
 safely(render)

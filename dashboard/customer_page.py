@@ -1,0 +1,225 @@
+"""One customer's page (`/customers?id=N`): base info, contacts, needs, follow-ups newest first,
+the stage history as a timeline, risks, contracts; editing for those who may change them."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import polars as pl
+import streamlit as st
+
+from dashboard import fmt
+from dashboard.data import actor, cached, run_write, store
+from dashboard.i18n import label, t
+from dashboard.model_form import Field, model_form
+from dashboard.widgets import empty, page_link
+from pipelines import customer_records, customer_views, customers
+from pipelines.codes import CHANNELS, CUSTOMER_TYPES, DECISION_ROLES, INDUSTRIES, PROVINCES, SIZES
+from pipelines.models import ContactIn, ContractIn, CustomerIn, NeedIn
+
+S = st.session_state
+
+
+def customer_fields() -> list[Field]:
+    """The customer form's fields (owner and stage are chosen separately)."""
+    return [Field("name"), Field("uscc"),
+            Field("industry", "select", (None, *INDUSTRIES), fmt.industry),
+            Field("size", "select", (None, *SIZES), lambda c: label("size", c)),
+            Field("province", "select", (None, *PROVINCES)), Field("city"), Field("district"),
+            Field("customer_type", "select", CUSTOMER_TYPES, lambda c: label("customer_type", c)),
+            Field("group_name"), Field("tags", "tags")]
+
+
+CONTACT_FIELDS = [Field("name"), Field("position"),
+                  Field("decision_role", "select", (None, *DECISION_ROLES), lambda c: label("decision_role", c)),
+                  Field("phone"), Field("email"), Field("wechat")]
+NEED_FIELDS = [Field("description", "area"), Field("raised_on", "date"), Field("pain_point", "area"),
+               Field("impact", "area")]
+
+
+def _may_write(base: dict) -> bool:
+    user = actor()
+    if user.read_only:
+        return False
+    if user.role == "admin":
+        return True
+    if user.role == "manager":
+        return base["owner_team_id"] == user.team_id
+    return base["owner_id"] == user.id
+
+
+def _overview(d: customer_views.CustomerDetail, writable: bool) -> None:
+    b = d.base
+    c = st.columns(4)
+    c[0].metric(t("field.stage"), label("stage", b["stage"]), border=True)
+    c[1].metric(t("customers.follow_up_count"), d.follow_ups.height, border=True)
+    last = d.follow_ups["occurred_at"][0] if d.follow_ups.height else None
+    c[2].metric(t("customers.last_follow_up"), fmt.day(last), border=True)
+    total = float(d.contracts["amount"].sum()) if d.contracts.height else 0.0
+    c[3].metric(t("customers.contract_total"), fmt.money_short(total), border=True, help=fmt.money(total))
+    info = {t("field.uscc"): b["uscc"] or "—", t("field.industry"): fmt.industry(b["industry"]),
+            t("field.size"): label("size", b["size"]) or "—",
+            t("field.province"): " ".join(x for x in (b["province"], b["city"], b["district"]) if x) or "—",
+            t("field.customer_type"): label("customer_type", b["customer_type"]),
+            t("field.group_name"): b["group_name"] or "—", t("field.tags"): "、".join(b["tags"] or []) or "—",
+            t("field.owner"): f"{b['owner_name'] or '—'}({b['team'] or '—'})"}
+    st.subheader(t("customers.base_title"))
+    st.dataframe(pl.DataFrame({"k": list(info), "v": list(info.values())}), hide_index=True, width="stretch",
+                 column_config={"k": st.column_config.TextColumn(" ", width="small"), "v": " "})
+    if d.ownership.height:
+        st.caption(t("customers.ownership_title"))
+        for r in d.ownership.iter_rows(named=True):
+            st.markdown("- " + t("customers.ownership_line", at=fmt.moment(r["changed_at"]),
+                                 from_owner=r["from_owner"] or "—", to_owner=r["to_owner"] or "—",
+                                 by=r["changed_by_name"] or "—"))
+    if not writable:
+        return
+    with st.expander(t("customers.edit"), icon=":material/edit:"):
+        model_form(f"cust_edit_{b['id']}", CustomerIn, customer_fields(), initial=b,
+                   fixed={"owner_id": b["owner_id"], "stage": b["stage"]},
+                   save=lambda rec: customers.update(store(), actor(), b["id"], rec), success=t("common.saved"))
+    if actor().role in ("manager", "admin"):
+        _reassign(b)
+
+
+def _reassign(b: dict) -> None:
+    people = cached(customer_views.owners)
+    names = dict(zip(people["id"].to_list(), people["display_name"].to_list()))
+    with st.expander(t("customers.reassign"), icon=":material/swap_horiz:"):
+        to = st.selectbox(t("customers.reassign_to"), [i for i in names if i != b["owner_id"]],
+                          format_func=lambda i: names[i], key=f"cust_reassign_{b['id']}")
+        if to is not None and st.button(t("customers.reassign_button"), key=f"cust_reassign_btn_{b['id']}"):
+            if run_write(lambda: customers.reassign(store(), actor(), b["id"], to) or True,
+                         t("customers.reassigned", name=names[to])):
+                st.rerun()
+
+
+def _timeline(df: pl.DataFrame) -> None:
+    if df.is_empty():
+        empty(t("customers.no_stages"))
+        return
+    for r in df.iter_rows(named=True):
+        line = f"**{t('customers.stage_line', at=fmt.moment(r['changed_at']), to_stage=label('stage', r['to_stage']))}**"
+        notes = []
+        if r["from_stage"]:
+            notes.append(t("customers.stage_from", from_stage=label("stage", r["from_stage"])))
+        if r["changed_by_name"]:
+            notes.append(t("customers.stage_by", name=r["changed_by_name"]))
+        if r["override_reason"]:
+            notes.append(":orange[" + t("customers.stage_override", reason=r["override_reason"]) + "]")
+        elif r["rule_broken"]:
+            notes.append(":orange[" + t("customers.stage_rule_broken") + "]")
+        if r["imported"]:
+            notes.append(t("customers.stage_imported"))
+        st.markdown(f"{line}  \n{' · '.join(notes)}" if notes else line)
+
+
+def _follow_ups(df: pl.DataFrame) -> None:
+    if df.is_empty():
+        empty(t("customers.no_follow_ups"))
+        return
+    view = fmt.yes_no(fmt.local_times(fmt.labelled(df, {"channel": "channel", "stage_after": "stage"}),
+                                      "occurred_at"), "effective")
+    st.dataframe(view.drop("id", "rep_id"), hide_index=True, width="stretch",
+                 column_config={c: t(f"field.{'rep' if c == 'rep_name' else c}") for c in view.columns})
+
+
+def _risks(df: pl.DataFrame) -> None:
+    if df.is_empty():
+        empty(t("customers.no_risks"))
+        return
+    view = fmt.local_times(fmt.labelled(df, {"level": "level", "rule": "rule", "status": "risk_status"}),
+                           "raised_at", "closed_at")
+    st.dataframe(view.drop("id"), hide_index=True, width="stretch",
+                 column_config={c: t(f"field.{c}") for c in view.columns})
+
+
+def _children(key: str, df: pl.DataFrame, model, fields: list[Field], fixed: dict, writable: bool,
+              empty_text: str, add_label: str, table: str, view: pl.DataFrame | None = None) -> None:
+    """A customer's contacts, needs or contracts: the table, then add / edit / delete."""
+    if df.is_empty():
+        empty(empty_text)
+    else:
+        shown = view if view is not None else df
+        st.dataframe(shown.drop("id"), hide_index=True, width="stretch",
+                     column_config={c: t(f"field.{'rep' if c == 'rep_name' else c}") for c in shown.columns})
+    if not writable:
+        return
+    with st.expander(add_label, icon=":material/add:"):
+        model_form(f"{key}_new", model, fields, fixed=fixed, success=t("common.saved"),
+                   save=lambda rec: customer_records.add(store(), actor(), rec))
+    if df.is_empty():
+        return
+    rows = {r["id"]: r for r in df.iter_rows(named=True)}
+    first = fields[0].name
+    pick = st.selectbox(t("customers.edit_pick"), [None, *rows], key=f"{key}_pick",
+                        format_func=lambda i: "—" if i is None else str(rows[i].get(first) or i)[:40])
+    if pick is None:
+        return
+    row = rows[pick]
+    model_form(f"{key}_edit_{pick}", model, fields, initial=row, fixed={**fixed, "customer_id": fixed["customer_id"]},
+               save=lambda rec: customer_records.update(store(), actor(), pick, rec), success=t("common.saved"))
+    if st.button(t("common.delete"), key=f"{key}_del_{pick}", icon=":material/delete:"):
+        if run_write(lambda: customer_records.delete(store(), actor(), table, pick) or True, t("common.deleted")):
+            S.pop(f"{key}_pick", None)
+            st.rerun()
+
+
+def _contract_fields(base: dict) -> tuple[list[Field], dict]:
+    user = actor()
+    fields = [Field("signed_on", "date"), Field("amount", "money"), Field("products"), Field("scenario", "area")]
+    if user.role == "rep":
+        return fields, {"customer_id": base["id"], "rep_id": user.id}
+    people = cached(customer_views.owners)
+    names = dict(zip(people["id"].to_list(), people["display_name"].to_list()))
+    return [Field("rep_id", "select", tuple(names), lambda i: names.get(i, str(i))), *fields], {"customer_id": base["id"]}
+
+
+def _relationship(customer_id: int) -> None:
+    """Feedback, complaints and surveys: drawn by the risk module's renderer once it exists."""
+    if importlib.util.find_spec("dashboard.relationship") is None:
+        empty(t("customers.relationship_soon"))
+        return
+    module = importlib.import_module("dashboard.relationship")
+    module.render(customer_id)
+
+
+def render_customer(customer_id: int) -> None:
+    d = cached(customer_views.detail, customer_id)
+    page_link("customers", label=t("customers.back"), icon=":material/arrow_back:", query={})
+    if d is None:
+        st.error(t("customers.not_found"))
+        return
+    b = d.base
+    writable = _may_write(b)
+    st.title(b["name"])
+    st.caption(f"{label('stage', b['stage'])} · {fmt.industry(b['industry'])} · {b['owner_name'] or '—'}")
+    tabs = st.tabs([t(f"customers.tab_{n}") for n in ("overview", "follow_ups", "stages", "contacts", "needs",
+                                                        "contracts", "risks", "relationship")])
+    with tabs[0]:
+        _overview(d, writable)
+    with tabs[1]:
+        if writable:
+            page_link("log", label=t("home.go_log"))
+        _follow_ups(d.follow_ups)
+    with tabs[2]:
+        _timeline(d.stage_history)
+    with tabs[3]:
+        if actor().read_only:
+            st.caption(t("customers.masked_note"))
+        contacts = fmt.labelled(d.contacts, {"decision_role": "decision_role"})
+        _children(f"contact_{b['id']}", d.contacts, ContactIn, CONTACT_FIELDS, {"customer_id": b["id"]}, writable,
+                  t("customers.no_contacts"), t("customers.add_contact"), "contacts", view=contacts)
+    with tabs[4]:
+        _children(f"need_{b['id']}", d.needs, NeedIn, NEED_FIELDS, {"customer_id": b["id"]}, writable,
+                  t("customers.no_needs"), t("customers.add_need"), "needs")
+    with tabs[5]:
+        fields, fixed = _contract_fields(b)
+        view = d.contracts.with_columns(pl.col("amount").map_elements(fmt.money, return_dtype=pl.Utf8)).drop("rep_id")
+        _children(f"contract_{b['id']}", d.contracts, ContractIn, fields, fixed, writable,
+                  t("customers.no_contracts"), t("customers.add_contract"), "contracts", view=view)
+    with tabs[6]:
+        _risks(d.risks)
+        page_link("risks", label=t("home.go_risks"))
+    with tabs[7]:
+        _relationship(b["id"])

@@ -1,0 +1,101 @@
+"""Display formatting shared by the pages: ¥1,234,500, 123.5万, 5.2%, 2026-03-05, 14:30, hours."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import polars as pl
+
+from dashboard.i18n import label, lang, t
+from pipelines.codes import INDUSTRIES
+from pipelines.config import local_tz
+
+
+def money(amount: float | Decimal | int | None) -> str:
+    """¥1,234,500 (whole yuan; cents only when there are any)."""
+    if amount is None:
+        return "—"
+    value = float(amount)
+    return f"¥{value:,.0f}" if value == int(value) else f"¥{value:,.2f}"
+
+
+def money_short(amount: float | Decimal | int | None) -> str:
+    """123.5万 / 1.2亿 in Chinese, ¥1.2M in English, for cards (the exact figure goes in the help)."""
+    if amount is None:
+        return "—"
+    value = float(amount)
+    if lang() == "zh_CN":
+        if abs(value) >= 1e8:
+            return f"{value / 1e8:,.1f}亿"
+        if abs(value) >= 1e4:
+            return f"{value / 1e4:,.1f}万"
+        return money(value)
+    if abs(value) >= 1e6:
+        return f"¥{value / 1e6:,.1f}M"
+    if abs(value) >= 1e3:
+        return f"¥{value / 1e3:,.1f}K"
+    return money(value)
+
+
+def pct(rate: float | None) -> str:
+    """0.052 → 5.2%."""
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def day(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(local_tz()) if value.tzinfo else value
+    return value.strftime("%Y-%m-%d")
+
+
+def moment(value: datetime | None) -> str:
+    """2026-03-05 14:30 in local time."""
+    if value is None:
+        return "—"
+    return (value.astimezone(local_tz()) if value.tzinfo else value).strftime("%Y-%m-%d %H:%M")
+
+
+def hours(value: float | None) -> str:
+    return "—" if value is None else t("fmt.hours", hours=f"{value:.1f}")
+
+
+def industry(code: str | None) -> str:
+    return f"{code} {INDUSTRIES.get(code, '')}".strip() if code else "—"
+
+
+def labelled(df: pl.DataFrame, kinds: dict[str, str]) -> pl.DataFrame:
+    """Codes replaced by their labels, e.g. {"stage": "stage", "channel": "channel"}."""
+    out = df
+    for col, kind in kinds.items():
+        if col in out.columns:
+            codes = out[col].unique().drop_nulls().to_list()
+            out = out.with_columns(pl.col(col).replace_strict({c: label(kind, c) for c in codes},
+                                                              default=None, return_dtype=pl.Utf8))
+    return out
+
+
+def local_times(df: pl.DataFrame, *cols: str, with_time: bool = True) -> pl.DataFrame:
+    """Timestamp columns as local text (2026-03-05 14:30), ready for a table."""
+    pattern = "%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d"
+    out = df
+    for col in cols:
+        if col in out.columns and isinstance(out.schema[col], pl.Datetime):
+            c = pl.col(col)
+            if out.schema[col].time_zone:
+                c = c.dt.convert_time_zone(str(local_tz()))
+            out = out.with_columns(c.dt.strftime(pattern).alias(col))
+    return out
+
+
+def yes_no(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
+    yes, no = t("common.yes"), t("common.no")
+    return df.with_columns([pl.when(pl.col(c)).then(pl.lit(yes)).otherwise(pl.lit(no)).alias(c)
+                            for c in cols if c in df.columns])
+
+
+def headers(df: pl.DataFrame) -> pl.DataFrame:
+    """Column names as catalog field labels (field.<name>), for tables people read."""
+    return df.rename({c: t(f"field.{c}") for c in df.columns if t(f"field.{c}") != f"field.{c}"})

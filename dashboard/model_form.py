@@ -1,0 +1,157 @@
+"""One form builder for the entry forms of a pydantic model (customer, contact, need, contract, follow-up edit).
+
+Saving runs in the submit button's callback, before the page is drawn again: the model checks
+the values, and each field's message (pipelines.errors.explain) appears right under the field.
+A saved "new" form comes back empty; an edit form shows the stored values again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import streamlit as st
+from pydantic import BaseModel, ValidationError
+
+from dashboard.i18n import lang, t
+from dashboard.widgets import field_error
+from pipelines import errors, logs
+from pipelines.access import NotPermitted
+from pipelines.config import local_tz
+from pipelines.store import StoreError
+
+log = logging.getLogger("dashboard")
+S = st.session_state
+
+
+@dataclass(frozen=True)
+class Field:
+    """A form field: the model field's name, its widget kind and, for choices, the options."""
+
+    name: str
+    kind: str = "text"  # text | area | select | date | datetime | number | money | toggle | tags
+    options: tuple = ()
+    fmt: Callable[[Any], str] | None = None
+    help: str | None = None
+
+
+def _label(f: Field) -> str:
+    return t(f"field.{f.name}")
+
+
+def _widget(key: str, f: Field) -> None:
+    k = f"{key}_{f.name}"
+    if f.kind == "area":
+        st.text_area(_label(f), key=k, help=f.help, height=100)
+    elif f.kind == "select":
+        st.selectbox(_label(f), f.options, key=k, help=f.help,
+                     format_func=lambda v: "—" if v is None else (f.fmt(v) if f.fmt else str(v)))
+    elif f.kind == "date":
+        st.date_input(_label(f), key=k, format="YYYY-MM-DD", help=f.help)
+    elif f.kind == "datetime":
+        a, b = st.columns(2)
+        a.date_input(_label(f), key=f"{k}_date", format="YYYY-MM-DD", help=f.help)
+        b.time_input(t("log.time"), key=f"{k}_time", step=60)
+    elif f.kind == "number":
+        st.number_input(_label(f), key=k, step=1, value=None, help=f.help)
+    elif f.kind == "money":
+        st.number_input(_label(f), key=k, step=1000.0, value=None, format="%.2f", help=f.help)
+    elif f.kind == "toggle":
+        st.toggle(_label(f), key=k, help=f.help)
+    else:
+        st.text_input(_label(f), key=k, help=f.help, placeholder=t("customers.tags_hint") if f.kind == "tags" else None)
+
+
+def _seed(key: str, fields: list[Field], initial: dict) -> None:
+    for f in fields:
+        value = initial.get(f.name)
+        if f.kind == "datetime":
+            moment = value or datetime.now(local_tz())
+            moment = moment.astimezone(local_tz()) if moment.tzinfo else moment
+            S[f"{key}_{f.name}_date"] = moment.date()
+            S[f"{key}_{f.name}_time"] = moment.time().replace(second=0, microsecond=0)
+        elif f.kind == "tags":
+            S[f"{key}_{f.name}"] = ", ".join(value or [])
+        elif f.kind == "money":
+            S[f"{key}_{f.name}"] = float(value) if value is not None else None
+        elif f.kind == "toggle":
+            S[f"{key}_{f.name}"] = bool(value) if value is not None else True
+        elif f.kind in ("text", "area"):
+            S[f"{key}_{f.name}"] = value or ""
+        else:
+            S[f"{key}_{f.name}"] = value
+
+
+def _value(key: str, f: Field) -> Any:
+    if f.kind == "datetime":
+        d, tm = S.get(f"{key}_{f.name}_date"), S.get(f"{key}_{f.name}_time")
+        return datetime.combine(d, tm) if d and tm else None
+    value = S.get(f"{key}_{f.name}")
+    if f.kind == "money" and value is not None:
+        try:
+            return Decimal(str(round(float(value), 2)))
+        except (InvalidOperation, ValueError):
+            return value
+    return value
+
+
+def _keys(key: str, fields: list[Field]) -> list[str]:
+    out = [f"{key}_seeded", f"{key}_errors"]
+    for f in fields:
+        out += [f"{key}_{f.name}_date", f"{key}_{f.name}_time"] if f.kind == "datetime" else [f"{key}_{f.name}"]
+    return out
+
+
+def _submit(key: str, model: type[BaseModel], fields: list[Field], fixed: dict,
+            save: Callable[[BaseModel], Any], success: str) -> None:
+    S[f"{key}_errors"] = {}
+    data = {**{f.name: _value(key, f) for f in fields}, **fixed}
+    try:
+        record = model(**data)
+    except ValidationError as exc:
+        S[f"{key}_errors"] = errors.explain(exc, lang())
+        return
+    try:
+        save(record)
+    except (NotPermitted, StoreError) as exc:
+        S[f"{key}_notice"] = ("error", exc.text(lang()))
+        return
+    except Exception as exc:  # noqa: BLE001 - the user sees an id, the log the traceback
+        S[f"{key}_notice"] = ("error", t("app.error_unexpected", error_id=logs.log_unexpected(log, exc, key)))
+        return
+    for k in _keys(key, fields):
+        S.pop(k, None)
+    S[f"{key}_notice"] = ("success", success)
+
+
+def model_form(key: str, model: type[BaseModel], fields: list[Field], save: Callable[[BaseModel], Any],
+               success: str, initial: dict | None = None, fixed: dict | None = None,
+               submit: str | None = None, columns: int = 2) -> None:
+    """Draw the form; `save(record)` runs on submit once the model accepts the values."""
+    notice = S.pop(f"{key}_notice", None)
+    if notice:
+        (st.success if notice[0] == "success" else st.error)(notice[1])
+    if not S.get(f"{key}_seeded"):
+        _seed(key, fields, initial or {})
+        S[f"{key}_seeded"] = True
+    errs = S.get(f"{key}_errors", {})
+    with st.form(key):
+        cols = st.columns(columns)
+        for i, f in enumerate(fields):
+            with cols[i % columns]:
+                _widget(key, f)
+                field_error(errs, f.name)
+        for name in set(errs) - {f.name for f in fields}:  # a fixed field (e.g. the customer)
+            field_error(errs, name)
+        st.form_submit_button(submit or t("common.save"), type="primary", icon=":material/save:",
+                              on_click=_submit, args=(key, model, fields, fixed or {}, save, success))
+
+
+def reset(key: str, fields: list[Field]) -> None:
+    """Forget a form's values (e.g. when another record is picked for editing)."""
+    for k in _keys(key, fields):
+        S.pop(k, None)

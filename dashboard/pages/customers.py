@@ -1,0 +1,89 @@
+"""Customers (`/customers`): the list with filters and a new-customer form; `?id=N` opens one customer."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import fmt
+from dashboard.customer_page import customer_fields, render_customer
+from dashboard.data import actor, cached, store
+from dashboard.filter_bar import filter_bar
+from dashboard.guard import guard, safely
+from dashboard.i18n import label, t
+from dashboard.model_form import Field, model_form
+from dashboard.widgets import empty, extra_filters, pager
+from pipelines import customer_views, customers
+from pipelines.codes import STAGES
+from pipelines.models import CustomerIn
+
+FILTER_FIELDS = ("team", "rep", "industry", "size", "province", "customer_type", "stage", "q")
+COLUMNS = ["name", "stage", "industry", "province", "city", "customer_type", "owner_name", "last_follow_up",
+           "follow_ups", "contract_amount", "risk_level"]
+
+
+def _new_customer() -> None:
+    user = actor()
+    if user.read_only:
+        return
+    fields = customer_fields() + [Field("stage", "select", STAGES, lambda c: label("stage", c))]
+    fixed = {}
+    if user.role == "rep":
+        fixed["owner_id"] = user.id
+    else:
+        people = cached(customer_views.owners)
+        names = dict(zip(people["id"].to_list(), people["display_name"].to_list()))
+        fields.append(Field("owner_id", "select", tuple(names), lambda i: names.get(i, str(i))))
+    with st.expander(t("customers.new"), icon=":material/add_business:"):
+        model_form("cust_new", CustomerIn, fields, fixed=fixed, success=t("common.saved"),
+                   save=lambda rec: customers.create(store(), actor(), rec))
+
+
+def _table(rows: pl.DataFrame) -> None:
+    view = fmt.local_times(fmt.labelled(rows, {"stage": "stage", "customer_type": "customer_type",
+                                                "risk_level": "level"}), "last_follow_up")
+    view = view.with_columns(pl.col("industry").map_elements(fmt.industry, return_dtype=pl.Utf8),
+                             pl.col("contract_amount").map_elements(fmt.money, return_dtype=pl.Utf8))
+    st.dataframe(view.select(COLUMNS), hide_index=True, width="stretch", column_config={
+        "name": t("field.customer_name"), "stage": t("field.stage"), "industry": t("field.industry"),
+        "province": t("field.province"), "city": t("field.city"), "customer_type": t("field.customer_type"),
+        "owner_name": t("field.owner"), "last_follow_up": t("customers.last_follow_up"),
+        "follow_ups": t("customers.follow_up_count"), "contract_amount": t("customers.contract_total"),
+        "risk_level": t("field.level")})
+
+
+def _open(rows: pl.DataFrame) -> None:
+    names = dict(zip(rows["id"].to_list(), rows["name"].to_list()))
+    a, b = st.columns([4, 1], vertical_alignment="bottom")
+    chosen = a.selectbox(t("customers.open"), list(names), format_func=lambda i: names[i], key="cust_open")
+    if b.button(t("customers.open_button"), key="cust_open_btn", icon=":material/open_in_new:", type="primary"):
+        st.query_params.clear()
+        st.query_params["id"] = str(chosen)
+        st.rerun()
+
+
+def render() -> None:
+    guard("customers")
+    wanted = st.query_params.get("id")
+    if wanted:
+        try:
+            render_customer(int(wanted))
+        except ValueError:
+            st.error(t("customers.not_found"))
+        return
+    st.title(t("nav.customers"))
+    st.caption(t("customers.intro"))
+    _new_customer()
+    filters = filter_bar("cust", fields=FILTER_FIELDS)
+    extra = extra_filters("cust")
+    total = cached(customer_views.count, filters, extra)
+    if total == 0:
+        empty(t("customers.empty"))
+        return
+    sort, desc, number, size = pager("cust", total, customer_views.LIST_SORTS)
+    rows = cached(customer_views.listing, filters, extra, sort, desc, number, size)
+    _open(rows)
+    _table(rows)
+
+
+safely(render)

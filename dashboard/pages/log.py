@@ -1,0 +1,180 @@
+"""Log a follow-up (`/log`): pick the customer, type the summary, one click to save.
+
+Defaults: now, the channel used last, the stage unchanged, the next date by the stage's cadence.
+Saving runs in the submit button's callback, before the page is drawn again, so each field's
+validation message appears right under it and a saved form comes back empty for the next call.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import streamlit as st
+from pydantic import ValidationError
+
+from dashboard import fmt
+from dashboard.data import actor, cached, store
+from dashboard.guard import guard, safely
+from dashboard.i18n import label, lang, t
+from dashboard.widgets import empty, field_error, page_link
+from pipelines import customer_views, errors, follow_ups, home, logs
+from pipelines.access import NotPermitted
+from pipelines.codes import ALL_STAGES, CHANNELS
+from pipelines.config import local_tz
+from pipelines.customers import StageRuleBlocked
+from pipelines.models import FollowUpIn
+from pipelines.store import StoreError
+
+log = logging.getLogger("dashboard")
+S = st.session_state
+# Fields cleared after a save (the customer search and choice too: recent customers come first).
+RESET = ("log_q", "log_customer", "log_summary", "log_participants", "log_duration", "log_effective",
+         "log_outcome", "log_stage", "log_next", "log_action", "log_override", "log_date", "log_time",
+         "log_for", "log_next_default")
+
+
+def _defaults(customer: dict) -> None:
+    """Stage and next date follow the chosen customer until the user changes them."""
+    if S.get("log_for") == customer["id"]:
+        return
+    now = datetime.now(local_tz())
+    nxt = home.next_date(store(), customer["stage"], now.date())
+    S.update(log_for=customer["id"], log_stage=customer["stage"], log_next=nxt, log_next_default=nxt)
+    S.setdefault("log_date", now.date())
+    S.setdefault("log_time", now.time().replace(second=0, microsecond=0))
+
+
+def _save(customers: dict[int, dict]) -> None:
+    """The submit button's callback: validate, save, and reset or explain."""
+    user = actor()
+    S["log_errors"], S["log_blocked"], S["log_notice"] = {}, None, None
+    customer = customers.get(S.get("log_customer"))
+    if customer is None:
+        S["log_errors"] = {"customer_id": t("log.pick_customer")}
+        return
+    stage_after = S.get("log_stage")
+    next_date = S.get("log_next")
+    if stage_after != customer["stage"] and next_date == S.get("log_next_default"):
+        next_date = home.next_date(store(), stage_after, S["log_date"])  # the new stage's cadence
+    try:
+        record = FollowUpIn(
+            customer_id=customer["id"], rep_id=S.get("log_rep", user.id),
+            occurred_at=datetime.combine(S["log_date"], S["log_time"]), channel=S["log_channel"],
+            summary=S.get("log_summary") or "", participants=S.get("log_participants"),
+            duration_minutes=int(S.get("log_duration") or 0), effective=bool(S.get("log_effective", True)),
+            outcome=S.get("log_outcome"), stage_after=stage_after, next_follow_up_date=next_date,
+            next_action=S.get("log_action"))
+    except ValidationError as exc:
+        S["log_errors"] = errors.explain(exc, lang())
+        return
+    try:
+        follow_ups.add(store(), user, record, override_reason=S.get("log_override"))
+    except StageRuleBlocked as exc:
+        S["log_blocked"] = [(u.to_stage, u.channel, u.needed, u.found) for u in exc.unmet]
+        return
+    except (NotPermitted, StoreError) as exc:
+        S["log_notice"] = ("error", exc.text(lang()))
+        return
+    except Exception as exc:  # noqa: BLE001 - the user sees an id, the log the traceback
+        S["log_notice"] = ("error", t("app.error_unexpected", error_id=logs.log_unexpected(log, exc, "log")))
+        return
+    for key in RESET:
+        S.pop(key, None)
+    S["log_notice"] = ("success", t("log.saved", customer=customer["name"]))
+
+
+def _picker(user) -> dict | None:
+    st.text_input(t("log.search"), key="log_q", placeholder=t("log.search_hint"))
+    found = cached(customer_views.picker, S.get("log_q") or "")
+    if found.is_empty():
+        empty(t("log.no_match"))
+        page_link("customers", label=t("log.add_customer"), icon=":material/add_business:")
+        return None
+    rows = {r["id"]: r for r in found.iter_rows(named=True)}
+    S["log_rows"] = rows
+    if S.get("log_customer") not in rows:
+        S["log_customer"] = next(iter(rows))
+    st.selectbox(t("field.customer"), list(rows), key="log_customer",
+                 format_func=lambda i: f"{rows[i]['name']} · {label('stage', rows[i]['stage'])}"
+                                       + (f" · {rows[i]['uscc']}" if rows[i]["uscc"] else ""))
+    field_error(S.get("log_errors", {}), "customer_id")
+    if user.role == "manager":
+        people = cached(customer_views.owners)
+        names = dict(zip(people["id"].to_list(), people["display_name"].to_list()))
+        S.setdefault("log_rep", user.id)
+        st.selectbox(t("field.rep"), list(names), key="log_rep", format_func=lambda i: names.get(i, str(i)))
+    return rows[S["log_customer"]]
+
+
+def _form(customer: dict, user) -> None:
+    errs = S.get("log_errors", {})
+    if "log_channel" not in S:
+        S["log_channel"] = cached(customer_views.last_channel) or "phone"
+    with st.form("log_form", border=True):
+        a, b, c = st.columns([2, 1, 1])
+        a.selectbox(t("field.channel"), CHANNELS, key="log_channel", format_func=lambda x: label("channel", x))
+        b.date_input(t("log.date"), key="log_date", format="YYYY-MM-DD")
+        c.time_input(t("log.time"), key="log_time", step=60)
+        with b:
+            field_error(errs, "occurred_at")
+        st.text_area(t("field.summary"), key="log_summary", placeholder=t("log.summary_hint"), height=110)
+        field_error(errs, "summary", "channel")
+        a, b, c = st.columns([2, 1, 1])
+        a.text_input(t("field.participants"), key="log_participants", placeholder=t("log.participants_hint"))
+        b.number_input(t("field.duration_minutes"), key="log_duration", step=5, value=None,
+                       placeholder="0")
+        c.toggle(t("field.effective"), key="log_effective", value=True, help=t("log.effective_help"))
+        with a:
+            field_error(errs, "participants")
+        with b:
+            field_error(errs, "duration_minutes")
+        st.text_input(t("field.outcome"), key="log_outcome", placeholder=t("log.outcome_hint"))
+        field_error(errs, "outcome")
+        a, b, c = st.columns([1, 1, 2])
+        a.selectbox(t("field.stage_after"), ALL_STAGES, key="log_stage", format_func=lambda x: label("stage", x),
+                    help=t("log.stage_help"))
+        b.date_input(t("field.next_follow_up_date"), key="log_next", format="YYYY-MM-DD",
+                     help=t("log.next_help"))
+        c.text_input(t("field.next_action"), key="log_action", placeholder=t("log.action_hint"))
+        with a:
+            field_error(errs, "stage_after")
+        with b:
+            field_error(errs, "next_follow_up_date")
+        with c:
+            field_error(errs, "next_action")
+        if S.get("log_blocked") and user.role in ("manager", "admin"):
+            st.text_input(t("log.override_reason"), key="log_override", placeholder=t("log.override_hint"))
+        st.form_submit_button(t("log.save"), type="primary", icon=":material/save:",
+                              on_click=_save, args=(S.get("log_rows", {}),))
+
+
+def _blocked(user) -> None:
+    unmet = S.get("log_blocked")
+    if not unmet:
+        return
+    lines = "\n".join(f"- " + t("log.gate_line", stage=label("stage", to), channel=label("channel", ch),
+                                  needed=n, found=f) for to, ch, n, f in unmet)
+    advice = t("log.blocked_manager") if user.role in ("manager", "admin") else t("log.blocked_rep")
+    st.warning(t("log.blocked") + "\n\n" + lines + "\n\n" + advice, icon=":material/block:")
+
+
+def render() -> None:
+    guard("log")
+    user = actor()
+    st.title(t("nav.log"))
+    st.caption(t("log.intro"))
+    notice = S.pop("log_notice", None)
+    if notice:
+        (st.success if notice[0] == "success" else st.error)(notice[1])
+    customer = _picker(user)
+    if customer is None:
+        return
+    st.caption(t("log.customer_now", stage=label("stage", customer["stage"]),
+                 last=fmt.day(customer["last_any"])))
+    _defaults(customer)
+    _blocked(user)
+    _form(customer, user)
+
+
+safely(render)

@@ -1,0 +1,116 @@
+"""Records (`/records`): every follow-up the user may see, filtered (URL), sorted, paged, exported;
+edit and soft delete (with undo) of one's own records (managers: the team's)."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import fmt
+from dashboard.data import actor, cached, run_write, store
+from dashboard.filter_bar import DEFAULT_FIELDS, filter_bar
+from dashboard.guard import guard, safely
+from dashboard.i18n import label, lang, t
+from dashboard.model_form import Field, model_form
+from dashboard.widgets import empty, extra_filters, pager
+from pipelines import explorer, follow_ups
+from pipelines.home import today
+from pipelines.codes import CHANNELS
+from pipelines.models import FollowUpIn
+
+S = st.session_state
+EDIT_FIELDS = [Field("occurred_at", "datetime"), Field("channel", "select", CHANNELS, lambda c: label("channel", c)),
+               Field("summary", "area"), Field("participants"), Field("duration_minutes", "number"),
+               Field("effective", "toggle"), Field("outcome"), Field("next_follow_up_date", "date"),
+               Field("next_action")]
+COLUMNS = ["occurred_at", "customer_name", "rep_name", "channel", "summary", "duration_minutes", "effective",
+           "stage_after", "next_follow_up_date", "risk_level"]
+
+
+def _table(rows: pl.DataFrame) -> None:
+    view = fmt.yes_no(fmt.local_times(fmt.labelled(rows, {"channel": "channel", "stage_after": "stage",
+                                                          "risk_level": "level"}), "occurred_at"), "effective")
+    st.dataframe(view.select(COLUMNS), hide_index=True, width="stretch", column_config={
+        "occurred_at": t("field.occurred_at"), "customer_name": t("field.customer_name"),
+        "rep_name": t("field.rep"), "channel": t("field.channel"),
+        "summary": st.column_config.TextColumn(t("field.summary"), width="large"),
+        "duration_minutes": t("field.duration_minutes"), "effective": t("field.effective"),
+        "stage_after": t("field.stage_after"),
+        "next_follow_up_date": st.column_config.DateColumn(t("field.next_follow_up_date"), format="YYYY-MM-DD"),
+        "risk_level": t("field.level")})
+
+
+def _exports(filters, extra, total: int) -> None:
+    user, s, language = actor(), store(), lang()
+    a, b, _ = st.columns([1, 1, 4])
+    name = t("records.file_name") + "-" + fmt.day(today())
+    a.download_button(t("records.export_csv"), lambda: explorer.export(s, user, filters, extra, "csv", language),
+                      file_name=f"{name}.csv", mime="text/csv", icon=":material/download:", key="rec_csv",
+                      help=t("records.export_help", count=f"{total:,}"), on_click="ignore")
+    b.download_button(t("records.export_xlsx"), lambda: explorer.export(s, user, filters, extra, "xlsx", language),
+                      file_name=f"{name}.xlsx", key="rec_xlsx", icon=":material/download:",
+                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      help=t("records.export_help", count=f"{total:,}"), on_click="ignore")
+
+
+def _may_change(row: dict) -> bool:
+    user = actor()
+    if user.read_only:
+        return False
+    return user.role in ("manager", "admin") or row["rep_id"] == user.id
+
+
+def _edit(rows: pl.DataFrame) -> None:
+    undo = S.get("rec_undo")
+    if undo:
+        a, b = st.columns([4, 1])
+        a.info(t("records.deleted_undo"), icon=":material/delete:")
+        if b.button(t("common.undo"), key="rec_undo_btn", icon=":material/undo:"):
+            if run_write(lambda: follow_ups.restore(store(), actor(), undo) or True, t("common.restored")):
+                S.pop("rec_undo", None)
+                st.rerun()
+    if actor().read_only or rows.is_empty():
+        return
+    by_id = {r["id"]: r for r in rows.iter_rows(named=True)}
+    options = [None] + list(by_id)
+    chosen = st.selectbox(t("records.pick"), options, key="rec_pick", format_func=lambda i: t("records.pick_none")
+                          if i is None else f"{fmt.moment(by_id[i]['occurred_at'])} · {by_id[i]['customer_name']} · "
+                          f"{label('channel', by_id[i]['channel'])} · {(by_id[i]['summary'] or '')[:30]}")
+    if chosen is None:
+        return
+    row = by_id[chosen]
+    if not _may_change(row):
+        st.warning(t("records.not_yours"))
+        return
+    with st.expander(t("records.edit_title"), expanded=True, icon=":material/edit:"):
+        model_form(f"rec_edit_{chosen}", FollowUpIn, EDIT_FIELDS, initial=row,
+                   fixed={"customer_id": row["customer_id"], "rep_id": row["rep_id"]},
+                   save=lambda rec: follow_ups.update(store(), actor(), chosen, rec), success=t("common.saved"))
+        if st.button(t("common.delete"), key=f"rec_del_{chosen}", icon=":material/delete:"):
+            if run_write(lambda: follow_ups.delete(store(), actor(), chosen) or True):
+                S["rec_undo"] = chosen
+                S.pop("rec_pick", None)
+                st.rerun()
+
+
+def render() -> None:
+    guard("records")
+    st.title(t("nav.records"))
+    st.caption(t("records.intro"))
+    filters = filter_bar("rec", fields=DEFAULT_FIELDS + ("stage", "q"), default_period="last_30_days")
+    extra = extra_filters("rec")
+    user = actor()
+    total = cached(explorer.count, filters, extra)
+    if total == 0:
+        empty(t("records.empty"))
+        return
+    sort, desc, number, size = pager("rec", total, explorer.SORTS)
+    rows = cached(explorer.page, filters, extra, sort, desc, number, size)
+    _exports(filters, extra, total)
+    _table(rows)
+    if user.read_only:
+        st.caption(t("common.read_only"))
+    _edit(rows)
+
+
+safely(render)

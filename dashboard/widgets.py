@@ -1,0 +1,74 @@
+"""Small pieces the pages share: a field's error beside it, links to pages that exist, empty states."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.i18n import t
+from dashboard.nav import PAGES_DIR, spec
+
+
+def field_error(errors: dict[str, str], *fields: str) -> None:
+    """The validation message of a field, right under its widget (nothing when it is fine)."""
+    for name in fields:
+        if name in errors:
+            st.markdown(f":red[:material/error: {errors[name]}]")
+
+
+def page_link(path: str, label: str | None = None, icon: str | None = None, query: dict | None = None) -> None:
+    """A link to a page of the router, drawn only once that page is built."""
+    p = spec(path)
+    if (PAGES_DIR / p.file).exists():
+        st.page_link(f"pages/{p.file}", label=label or t(p.title_key), icon=icon or p.icon,
+                     query_params=query)
+
+
+def empty(text: str) -> None:
+    """An empty state that says what to do next."""
+    st.info(text, icon=":material/lightbulb:")
+
+
+def extra_filters(key: str):
+    """Tag and risk-level filters beyond the shared bar, kept in the URL as `tags` and `risk`."""
+    from dashboard.data import cached
+    from dashboard.i18n import label
+    from pipelines import customer_views
+    from pipelines.codes import RISK_LEVELS
+    from pipelines.explorer import Extra
+
+    current = Extra.from_query(st.query_params.to_dict())
+    choices = cached(customer_views.tags)
+    a, b = st.columns(2)
+    if f"{key}_x_tags" not in st.session_state:
+        st.session_state[f"{key}_x_tags"] = [x for x in current.tags if x in choices]
+    if f"{key}_x_risk" not in st.session_state:
+        st.session_state[f"{key}_x_risk"] = list(current.risk)
+    picked_tags = a.multiselect(t("common.tags"), choices, key=f"{key}_x_tags", placeholder=t("records.tags_all"))
+    picked_risk = b.multiselect(t("common.risk"), RISK_LEVELS, key=f"{key}_x_risk",
+                                format_func=lambda c: label("level", c), placeholder=t("common.all"))
+    chosen = Extra(tags=tuple(picked_tags), risk=tuple(picked_risk))
+    for name, value in (("tags", chosen.tags), ("risk", chosen.risk)):
+        text = ",".join(value)
+        if text and st.query_params.get(name) != text:
+            st.query_params[name] = text
+        elif not text and name in st.query_params:
+            del st.query_params[name]
+    return chosen
+
+
+def pager(key: str, total: int, sorts: tuple[str, ...], default_size: int = 50) -> tuple[str, bool, int, int]:
+    """Sort column, descending, page number and page size, with the total shown."""
+    from dashboard.i18n import t as tr
+
+    a, b, c, d = st.columns([2, 1, 1, 1])
+    sort = a.selectbox(tr("common.sort_by"), sorts, key=f"{key}_pg_sort", format_func=lambda s: tr(f"field.{s}")
+                       if tr(f"field.{s}") != f"field.{s}" else tr(f"sort.{s}"))
+    desc = b.toggle(tr("common.descending"), value=True, key=f"{key}_pg_desc")
+    size = c.selectbox(tr("common.page_size"), (25, 50, 100, 200), index=1 if default_size == 50 else 0,
+                       key=f"{key}_pg_size")
+    pages = max(1, -(-total // size))
+    if st.session_state.get(f"{key}_pg_page", 1) > pages:  # the filter shrank the result
+        st.session_state[f"{key}_pg_page"] = pages
+    number = d.number_input(tr("common.page"), min_value=1, max_value=pages, value=1, step=1, key=f"{key}_pg_page")
+    st.caption(tr("common.total", count=f"{total:,}") + " · " + tr("common.page_of", page=number, pages=pages))
+    return sort, desc, int(number), int(size)

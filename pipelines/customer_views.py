@@ -1,0 +1,98 @@
+"""Reading customers for an acting user: the log form's picker, the customer list, one customer's page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipelines import masking, sql
+from pipelines.access import Actor
+from pipelines.explorer import Extra
+from pipelines.filters import Filters
+from pipelines.store import Store
+
+LIST_SORTS: tuple[str, ...] = ("last_follow_up", "name", "stage", "contract_amount", "created_at")
+
+
+def picker(store: Store, actor: Actor, q: str = "", limit: int = 30) -> pl.DataFrame:
+    """Customers matching a name, pinyin initials or credit code; the actor's recent ones first."""
+    text = "".join(q.split()).lower()
+    return store.query(*sql.scoped(actor, "customers/picker",
+                                   {"q": text, "me": actor.id if actor.id is not None else -1,
+                                    "limit": int(limit)}))
+
+
+def _listing_sql(actor: Actor, filters: Filters, extra: Extra) -> tuple[str, dict]:
+    parts, params = [], {}
+    for text, p in (filters.customer_predicate("c"), filters.rep_predicate("c.owner_id"), extra.predicate()):
+        parts.append(text)
+        params.update(p)
+    if filters.q:
+        parts.append("(contains(lower(c.name), $q) OR starts_with(coalesce(c.name_initials, ''), $q)"
+                     " OR starts_with(lower(coalesce(c.uscc, '')), $q) OR contains(lower(coalesce(c.city, '')), $q)"
+                     " OR contains(lower(coalesce(c.group_name, '')), $q))")
+        params["q"] = "".join(filters.q.split()).lower()
+    body = sql.load("customers/listing").replace("__FILTERS__", " AND ".join(parts) or "true")
+    return sql.scoped(actor, body, params, inline=True)
+
+
+def count(store: Store, actor: Actor, filters: Filters, extra: Extra = Extra()) -> int:
+    text, params = _listing_sql(actor, filters, extra)
+    return int(store.scalar(f"SELECT count(*) FROM ({text})", params))
+
+
+def listing(store: Store, actor: Actor, filters: Filters, extra: Extra = Extra(), sort: str = "last_follow_up",
+            descending: bool = True, number: int = 1, size: int = 50) -> pl.DataFrame:
+    """One page of the customer list (the period of `filters` does not apply to customers)."""
+    if sort not in LIST_SORTS:
+        sort = "last_follow_up"
+    text, params = _listing_sql(actor, filters, extra)
+    params.update({"limit": max(1, min(int(size), 1000)), "offset": (max(int(number), 1) - 1) * int(size)})
+    direction = "DESC" if descending else "ASC"
+    return store.query(f"SELECT * FROM ({text}) ORDER BY {sort} {direction} NULLS LAST, id DESC"
+                       " LIMIT $limit OFFSET $offset", params)
+
+
+@dataclass(frozen=True)
+class CustomerDetail:
+    """Everything about one customer that the actor may see."""
+
+    base: dict
+    contacts: pl.DataFrame
+    needs: pl.DataFrame
+    stage_history: pl.DataFrame
+    follow_ups: pl.DataFrame
+    risks: pl.DataFrame
+    contracts: pl.DataFrame
+    ownership: pl.DataFrame
+
+
+def detail(store: Store, actor: Actor, customer_id: int) -> CustomerDetail | None:
+    """One customer's page, or None when it does not exist or the actor may not see it."""
+    def run(name: str) -> pl.DataFrame:
+        return store.query(*sql.scoped(actor, f"customers/{name}", {"id": int(customer_id)}))
+
+    base = run("base")
+    if base.is_empty():
+        return None
+    return CustomerDetail(
+        base=base.row(0, named=True),
+        contacts=masking.mask_contacts(run("contacts"), actor),
+        needs=run("needs"), stage_history=run("stage_history"), follow_ups=run("follow_ups"),
+        risks=run("risks"), contracts=run("contracts"), ownership=run("ownership"))
+
+
+def owners(store: Store, actor: Actor) -> pl.DataFrame:
+    """Accounts a customer may be given to by this actor: reps (and managers) in the actor's scope."""
+    return store.query(*sql.scoped(actor, "customers/owners"))
+
+
+def last_channel(store: Store, actor: Actor) -> str | None:
+    """The channel the actor used last (the log form's default)."""
+    return store.scalar(*sql.scoped(actor, "log/last_channel", {"me": actor.id if actor.id is not None else -1}))
+
+
+def tags(store: Store, actor: Actor) -> list[str]:
+    """Tags in use among the actor's customers (the tag filter's choices)."""
+    return store.query(*sql.scoped(actor, "customers/tags"))["tag"].to_list()

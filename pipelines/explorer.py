@@ -1,0 +1,150 @@
+"""The records explorer (`/records`): the follow-ups a user may see, filtered, sorted, paged, exported.
+
+The filter is the shared `Filters` (URL query parameters) plus two of the explorer's own:
+customer tags and the customer's current risk level. Sorting and paging happen in SQL, so a
+page of 50 rows costs the same on a thousand follow-ups as on a million.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from pipelines import exports, i18n, sql
+from pipelines.access import Actor
+from pipelines.codes import INDUSTRIES, RISK_LEVELS
+from pipelines.filters import Filters
+from pipelines.store import Store
+
+SORTS: tuple[str, ...] = ("occurred_at", "customer_name", "rep_name", "channel", "duration_minutes",
+                          "stage", "next_follow_up_date")
+PAGE_SIZES: tuple[int, ...] = (25, 50, 100, 200)
+
+
+@dataclass(frozen=True)
+class Extra:
+    """The explorer's filters beyond the shared bar (URL keys `tags` and `risk`)."""
+
+    tags: tuple[str, ...] = ()
+    risk: tuple[str, ...] = ()
+
+    @classmethod
+    def from_query(cls, params: dict[str, Any]) -> Extra:
+        def split(key: str) -> tuple[str, ...]:
+            value = params.get(key, "")
+            value = ",".join(value) if isinstance(value, list) else str(value)
+            return tuple(v for v in (p.strip() for p in value.split(",")) if v)
+
+        return cls(tags=split("tags"), risk=tuple(r for r in split("risk") if r in RISK_LEVELS))
+
+    def predicate(self) -> tuple[str, dict[str, Any]]:
+        """SQL on a customer (alias c) and its risk level (alias l), with parameters."""
+        parts, params = [], {}
+        if self.tags:
+            parts.append("list_has_any(c.tags, $f_tags)")
+            params["f_tags"] = list(self.tags)
+        if self.risk:
+            parts.append("list_contains($f_risk, coalesce(l.risk_level, 'green'))")
+            params["f_risk"] = list(self.risk)
+        return " AND ".join(parts) or "true", params
+
+    def to_query(self) -> dict[str, str]:
+        out = {}
+        if self.tags:
+            out["tags"] = ",".join(self.tags)
+        if self.risk:
+            out["risk"] = ",".join(self.risk)
+        return out
+
+
+def _filtered_sql(actor: Actor, filters: Filters, extra: Extra) -> tuple[str, dict[str, Any]]:
+    """The scoped explorer query with the filter predicates in place, and its parameters."""
+    parts, params = [], dict(filters.period_params())
+    for text, p in (filters.customer_predicate("c"), filters.rep_predicate("f.rep_id"),
+                    filters.channel_predicate("f.channel")):
+        parts.append(text)
+        params.update(p)
+    if filters.q:
+        parts.append("(contains(lower(f.summary), $q) OR contains(lower(c.name), $q)"
+                     " OR starts_with(c.name_initials, $q) OR starts_with(lower(c.uscc), $q)"
+                     " OR contains(lower(coalesce(f.participants, '')), $q)"
+                     " OR contains(lower(coalesce(f.outcome, '')), $q)"
+                     " OR contains(lower(coalesce(f.next_action, '')), $q)"
+                     " OR contains(lower(coalesce(u.display_name, '')), $q))")
+        params["q"] = filters.q.strip().lower()
+    text, p = extra.predicate()
+    parts.append(text)
+    params.update(p)
+    body = sql.load("records/explore").replace("__FILTERS__", " AND ".join(parts) or "true")
+    return sql.scoped(actor, body, params, inline=True)
+
+
+def count(store: Store, actor: Actor, filters: Filters, extra: Extra = Extra()) -> int:
+    """How many follow-ups match."""
+    text, params = _filtered_sql(actor, filters, extra)
+    return int(store.scalar(f"SELECT count(*) FROM ({text})", params))
+
+
+def page(store: Store, actor: Actor, filters: Filters, extra: Extra = Extra(), sort: str = "occurred_at",
+         descending: bool = True, number: int = 1, size: int = 50) -> pl.DataFrame:
+    """One page (numbered from 1) of the matching follow-ups, sorted in SQL."""
+    if sort not in SORTS:
+        sort = "occurred_at"
+    size = max(1, min(int(size), 1000))
+    text, params = _filtered_sql(actor, filters, extra)
+    direction = "DESC" if descending else "ASC"
+    params.update({"limit": size, "offset": (max(int(number), 1) - 1) * size})
+    return store.query(f"SELECT * FROM ({text}) ORDER BY {sort} {direction} NULLS LAST, id DESC"
+                       " LIMIT $limit OFFSET $offset", params)
+
+
+def matching(store: Store, actor: Actor, filters: Filters, extra: Extra = Extra()) -> pl.DataFrame:
+    """Every matching follow-up, newest first (the export's rows)."""
+    text, params = _filtered_sql(actor, filters, extra)
+    return store.query(f"SELECT * FROM ({text}) ORDER BY occurred_at DESC, id DESC", params)
+
+
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "occurred_at", "customer_name", "customer_uscc", "rep", "channel", "participants", "summary",
+    "duration_minutes", "effective", "outcome", "stage_after", "next_follow_up_date", "next_action",
+    "stage", "industry", "province", "city", "customer_type", "tags", "level")
+
+
+def printable(df: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The rows as people read them: labels instead of codes, local times, catalog headers."""
+    def lab(kind: str, col: str) -> pl.Expr:
+        mapping = {k[len(kind) + 1:]: v for k, v in i18n.catalog(lang).items() if k.startswith(kind + ".")}
+        return pl.col(col).replace_strict(mapping, default=pl.col(col), return_dtype=pl.Utf8)
+
+    yes, no = i18n.t("common.yes", lang), i18n.t("common.no", lang)
+    out = df.select(
+        pl.col("occurred_at").dt.convert_time_zone(_tz()).dt.strftime("%Y-%m-%d %H:%M"),
+        "customer_name", "customer_uscc",
+        pl.col("rep_name").alias("rep"),
+        lab("channel", "channel"), "participants", "summary", "duration_minutes",
+        pl.when(pl.col("effective")).then(pl.lit(yes)).otherwise(pl.lit(no)).alias("effective"),
+        "outcome", lab("stage", "stage_after"), "next_follow_up_date", "next_action",
+        lab("stage", "stage"),
+        pl.col("industry").replace_strict(INDUSTRIES, default=pl.col("industry"), return_dtype=pl.Utf8),
+        "province", "city", lab("customer_type", "customer_type"), "tags",
+        lab("level", "risk_level").alias("level"),
+    )
+    return out.rename({c: i18n.t(f"field.{c}", lang) for c in EXPORT_COLUMNS})
+
+
+def _tz() -> str:
+    from pipelines.config import tz_name
+
+    return tz_name()
+
+
+def export(store: Store, actor: Actor, filters: Filters, extra: Extra, fmt: str, lang: str) -> bytes:
+    """The whole filtered set as CSV (UTF-8 with BOM) or Excel; the export is audited."""
+    df = printable(matching(store, actor, filters, extra), lang)
+    data = exports.to_csv_bytes(df) if fmt == "csv" else exports.to_xlsx_bytes(
+        {i18n.t("records.sheet_name", lang): df})
+    query = "&".join(f"{k}={v}" for k, v in {**filters.to_query(), **extra.to_query()}.items())
+    exports.audited_export(store, actor, "follow_ups", df.height, fmt, detail=query)
+    return data

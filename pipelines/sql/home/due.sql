@@ -1,0 +1,32 @@
+-- Customers due for a follow-up (METRICS.md "Due"): the latest follow-up's next follow-up
+-- date has come, or, with no such date, the stage's cadence has passed since the latest
+-- follow-up (since the first stage change when never followed up). Lost customers are never
+-- due. Grain: one row per due customer. Parameters: $today (local date), $cad_stages,
+-- $cad_days (the cadence setting as two aligned lists).
+WITH cadence AS (
+    SELECT unnest($cad_stages) AS stage, unnest($cad_days) AS days
+),
+latest AS (
+    SELECT customer_id, arg_max_null(next_follow_up_date, occurred_at) AS next_date,
+           max(occurred_at) AS last_at
+    FROM v_follow_ups GROUP BY customer_id
+),
+first_stage AS (
+    SELECT customer_id, min(changed_at) AS since FROM v_stage_changes GROUP BY customer_id
+),
+due AS (
+    SELECT c.id AS customer_id, c.name AS customer_name, c.stage, c.owner_id,
+           u.display_name AS owner_name, l.last_at, l.next_date,
+           coalesce(l.next_date,
+                    CAST(CAST(coalesce(l.last_at, fs.since, c.created_at) AS DATE) + CAST(cd.days AS INTEGER) AS DATE))
+               AS due_on
+    FROM v_customers c
+    JOIN cadence cd ON cd.stage = c.stage
+    LEFT JOIN latest l ON l.customer_id = c.id
+    LEFT JOIN first_stage fs ON fs.customer_id = c.id
+    LEFT JOIN v_users u ON u.id = c.owner_id
+    WHERE c.stage <> 'lost'
+)
+SELECT * FROM due
+WHERE due_on <= $today
+ORDER BY due_on, customer_name

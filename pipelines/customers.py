@@ -93,6 +93,7 @@ def reassign(store: Store, actor: Actor, customer_id: int, to_owner_id: int) -> 
         cur.execute("INSERT INTO ownership_changes (customer_id, from_owner_id, to_owner_id, changed_at,"
                     " changed_by) VALUES ($c, $f, $t, current_timestamp, $by)",
                     {"c": customer_id, "f": row["owner_id"], "t": to_owner_id, "by": actor.id})
+        _risk_hooks(cur, customer_id)
 
     store.write(work)
 
@@ -130,7 +131,9 @@ def change_stage(store: Store, actor: Actor, customer_id: int, to_stage: str,
 
     def work(cur):
         row = load_for_write(cur, actor, customer_id)
-        return apply_stage_change(cur, actor, row, to_stage, at, override_reason=override_reason)
+        change_id = apply_stage_change(cur, actor, row, to_stage, at, override_reason=override_reason)
+        _risk_hooks(cur, customer_id)
+        return change_id
 
     return store.write(work)
 
@@ -140,6 +143,7 @@ def delete(store: Store, actor: Actor, customer_id: int) -> None:
         load_for_write(cur, actor, customer_id)
         rows.update(cur, actor, "customers", customer_id, {"deleted_at": datetime.now(timezone.utc)},
                     action="delete")
+        _risk_hooks(cur, customer_id)
 
     store.write(work)
 
@@ -148,5 +152,13 @@ def restore(store: Store, actor: Actor, customer_id: int) -> None:
     def work(cur):
         load_for_write(cur, actor, customer_id, include_deleted=True)
         rows.update(cur, actor, "customers", customer_id, {"deleted_at": None}, action="restore")
+        _risk_hooks(cur, customer_id)
 
     store.write(work)
+
+
+def _risk_hooks(cur, customer_id: int) -> None:
+    """Re-evaluate the customer's risks in this transaction (follow_ups imports this module)."""
+    from pipelines.follow_ups import run_hooks
+
+    run_hooks(cur, [customer_id])

@@ -313,6 +313,9 @@ def generate(store: Store, customers: int | None = None, follow_ups: int = 12_00
                      detail=f"demo data: {n_c} customers, {n_f} follow-ups, seed {seed}, as of {as_of}")
 
     store.write(work, attempts=1)
+    from pipelines.rules import risks  # computed risks and their recent history (issue 6)
+
+    risks.seed_demo(store, as_of)
     return DemoResult(customers=n_c, follow_ups=n_f, users=len(ids))
 
 
@@ -386,13 +389,18 @@ def _relationship(rng, n_c, t0, reached, stage_now, owner, t_end, offset_us):
     comp = signed[rng.random(signed.size) < 0.12]
     created = t_end - rng.integers(1, 120, size=comp.size) * DAY
     sev = np.array(["low", "medium", "high"])[rng.choice(3, size=comp.size, p=[0.5, 0.35, 0.15])]
+    if comp.size:  # at least one open complaint past its deadline, so the board shows the rule
+        created[0], sev[0] = t_end - 20 * DAY, "high"
     days = np.select([sev == "high", sev == "medium"], [3, 7], 14)
     deadline = ((created + offset_us) // DAY + days).astype("datetime64[D]")
     status = np.array(["open", "in_progress", "resolved"])[rng.choice(3, size=comp.size, p=[0.15, 0.15, 0.7])]
+    status[:1] = "open"
     resolved_at = np.where(status == "resolved", created + rng.integers(1, 10, size=comp.size) * DAY, 0)
+    kind = np.where(rng.random(comp.size) < 0.7, "complaint", "feedback")
+    kind[:1] = "complaint"
     feedback = pl.DataFrame({
         "id": np.arange(1, comp.size + 1), "customer_id": comp + 1,
-        "kind": np.where(rng.random(comp.size) < 0.7, "complaint", "feedback"), "severity": sev,
+        "kind": kind, "severity": sev,
         "description": np.array(["交付延期两周", "设备故障响应慢", "发票开具有误", "培训不到位", "希望增加报表功能"])[
             rng.integers(0, 5, size=comp.size)],
         "owner_id": owner[comp], "deadline": deadline, "status": status,
@@ -406,6 +414,7 @@ def _relationship(rng, n_c, t0, reached, stage_now, owner, t_end, offset_us):
     score = np.where(scale == "csat", rng.choice([1, 2, 3, 4, 5], size=surv.size, p=[0.04, 0.06, 0.2, 0.4, 0.3]),
                      rng.choice(11, size=surv.size, p=[0.02] * 5 + [0.05, 0.08, 0.15, 0.2, 0.2, 0.22]))
     surveyed = ((t_end - rng.integers(1, 300, size=surv.size) * DAY + offset_us) // DAY).astype("datetime64[D]")
+    scale[:1], score[:1] = "csat", 2  # at least one low satisfaction score
     surveys = pl.DataFrame({
         "id": np.arange(1, surv.size + 1), "customer_id": surv + 1, "scale": scale,
         "score": score.astype(np.int32), "comment": np.where(score <= 2, "服务响应需要改进", "整体满意"),
@@ -418,14 +427,18 @@ def _raised_risks(rng, n_c, stage_now, owner, t_end) -> pl.DataFrame:
     """Warnings raised by reps: decision-maker changes (red), budget cuts, competitors (yellow)."""
     active = np.nonzero((stage_now != "lost") & (stage_now != "after_sales"))[0]
     pick = active[rng.random(active.size) < 0.07]
-    rule = np.array(["decision_maker_change", "budget_cut", "competitor_engaged"])[
-        rng.choice(3, size=pick.size, p=[0.3, 0.4, 0.3])]
+    rules = np.array(["decision_maker_change", "budget_cut", "competitor_engaged", "manual"])
+    rule = rules[rng.choice(4, size=pick.size, p=[0.28, 0.34, 0.26, 0.12])]
+    rule[:4] = rules[:pick.size]  # every raised rule open at least once (the first four stay open)
     level = np.where(rule == "decision_maker_change", "red", "yellow")
     raised = t_end - rng.integers(1, 90, size=pick.size) * DAY
     status = np.array(["open", "acknowledged", "resolved"])[rng.choice(3, size=pick.size, p=[0.55, 0.2, 0.25])]
+    status[:4] = "open"
     closed = np.where(status == "resolved", raised + rng.integers(1, 20, size=pick.size) * DAY, 0)
+    acknowledged = np.where(status != "open", raised + DAY, 0)
     notes = {"decision_maker_change": "客户更换了分管副总,新领导尚未见面",
-             "budget_cut": "客户反馈今年预算削减约30%", "competitor_engaged": "竞争对手已提交报价,价格低10%"}
+             "budget_cut": "客户反馈今年预算削减约30%", "competitor_engaged": "竞争对手已提交报价,价格低10%",
+             "manual": "客户内部审计,采购流程暂停一个月"}
     return pl.DataFrame({
         "id": np.arange(1, pick.size + 1), "customer_id": pick + 1, "level": level, "rule": rule,
         "note": [notes[r] for r in rule], "status": status,
@@ -433,4 +446,8 @@ def _raised_risks(rng, n_c, stage_now, owner, t_end) -> pl.DataFrame:
         "closed_at": pl.Series(np.where(closed > 0, closed, None).tolist(), dtype=pl.Int64)
         .cast(pl.Datetime("us", "UTC")),
         "raised_by": owner[pick],
+        "acknowledged_at": pl.Series(np.where(acknowledged > 0, acknowledged, None).tolist(), dtype=pl.Int64)
+        .cast(pl.Datetime("us", "UTC")),
+        "acknowledged_by": pl.Series(np.where(acknowledged > 0, owner[pick], None).tolist(), dtype=pl.Int64),
+        "closed_by": pl.Series(np.where(closed > 0, owner[pick], None).tolist(), dtype=pl.Int64),
     })

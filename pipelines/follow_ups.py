@@ -81,3 +81,14 @@ def restore(store: Store, actor: Actor, follow_up_id: int) -> None:
         run_hooks(cur, [row["customer_id"]])
 
     store.write(work)
+
+
+def _evaluate_risks(cur, customer_ids: list[int]) -> None:
+    """Re-evaluate the touched customers' computed risks (imported here lazily: the rule engine
+    reads settings and SQL files that this module does not need)."""
+    from pipelines.rules import risks
+
+    risks.evaluate_hook(cur, customer_ids)
+
+
+after_write_hooks.append(_evaluate_risks)

@@ -1,0 +1,191 @@
+"""Risk board (`/risks`): counts by level, a column per level with a card per customer, the
+warnings' evidence and age, acknowledge / note / resolve, raising a warning, a customer's
+risk history and the trend of open warnings. Reps see their own customers, managers their
+team's, leadership all (read-only)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import fmt
+from dashboard.data import actor, cached, run_write, store
+from dashboard.filter_bar import filter_bar, today
+from dashboard.guard import guard, safely
+from dashboard.i18n import label, lang, t
+from dashboard.risk_charts import BADGE_COLORS, trend_figure
+from pipelines import customer_views, risk_actions, risk_board
+from pipelines.codes import RAISED_RULES, RISK_LEVELS, RISK_RULES
+from pipelines.rules import risks
+
+AGES = (0, 7, 30, 90)
+PER_COLUMN = 30
+FLASH = "risks_flash"
+
+
+def _error_text(exc: risk_actions.RiskActionError) -> str:
+    values = dict(exc.values)
+    if "rule" in values:
+        values["rule"] = label("rule", values["rule"])
+    return t(f"risk.{exc.key}", **values)
+
+
+def _act(work, ok_key: str) -> None:
+    """Run a risk action; on success rerun with a message, a refusal shows its reason."""
+    def wrapped():
+        try:
+            work()
+            return True
+        except risk_actions.RiskActionError as exc:
+            st.error(_error_text(exc))
+            return None
+
+    if run_write(wrapped):
+        st.session_state[FLASH] = t(ok_key)
+        st.rerun()
+
+
+def _filters(role: str) -> risk_board.BoardFilter:
+    people = filter_bar("risks", fields=("team", "rep")) if role != "rep" else None
+    left, right = st.columns([3, 1])
+    rules = left.multiselect(t("risk.filter_rule"), list(RISK_RULES), key="risks_rules",
+                             format_func=lambda c: label("rule", c))
+    age = right.selectbox(t("risk.filter_age"), AGES, key="risks_age",
+                          format_func=lambda d: t("risk.age_over", days=d) if d else t("risk.age_any"))
+    return risk_board.BoardFilter(team=people.team if people else (), rep=people.rep if people else (),
+                                  rules=tuple(rules), min_age_days=int(age) + (1 if age else 0))
+
+
+def _entry_actions(entry: dict) -> None:
+    rid = entry["risk_id"]
+    cols = st.columns(3)
+    if entry["status"] == "open" and cols[0].button(t("risk.acknowledge"), key=f"ack_{rid}",
+                                                     icon=":material/visibility:"):
+        _act(lambda: risk_actions.acknowledge(store(), actor(), rid), "risk.acknowledged_ok")
+    with cols[1].popover(t("risk.add_note"), icon=":material/edit_note:"):
+        with st.form(f"note_{rid}", border=False):
+            note = st.text_area(t("risk.note_label"), key=f"note_text_{rid}", max_chars=4000)
+            if st.form_submit_button(t("risk.save_note")):
+                _act(lambda: risk_actions.add_note(store(), actor(), rid, note), "risk.noted_ok")
+    if entry["rule"] in RAISED_RULES:
+        with cols[2].popover(t("risk.resolve"), icon=":material/task_alt:"):
+            with st.form(f"resolve_{rid}", border=False):
+                note = st.text_area(t("risk.resolve_note"), key=f"resolve_text_{rid}", max_chars=4000)
+                if st.form_submit_button(t("risk.confirm_resolve"), type="primary"):
+                    _act(lambda: risk_actions.resolve(store(), actor(), rid, note), "risk.resolved_ok")
+    else:
+        st.caption(t("risk.computed_hint"))
+
+
+def _card(card: dict, can_act: bool) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{card['customer_name']}**")
+        st.caption(f"{t('risk.owner', name=card['owner_name'] or '—')} · {label('stage', card['stage'])}")
+        for entry in card["entries"]:
+            st.badge(f"{label('level', entry['level'])} · {label('rule', entry['rule'])}",
+                     color=BADGE_COLORS[entry["level"]])
+            text = risk_board.evidence_text(entry["rule"], entry["evidence"], lang(), note=entry["note"])
+            if entry["rule"] == "on_track":
+                text = t("risk.evidence_on_track")
+            if text:
+                st.markdown(text)
+            details = [t("risk.since", date=fmt.day(entry["since"]), days=risk_board.age_days(entry["since"]))]
+            if entry["status"]:
+                details.append(t("risk.status_line", status=label("risk_status", entry["status"])))
+            if entry["note"] and entry["evidence"]:
+                details.append(t("risk.note_line", note=entry["note"]))
+            st.caption(" · ".join(details))
+            if can_act and entry["risk_id"] is not None:
+                _entry_actions(entry)
+
+
+def _columns(cards, counts: dict[str, int], can_act: bool) -> None:
+    for level, col in zip(RISK_LEVELS, st.columns(3)):
+        with col:
+            st.badge(t("risk.column", level=label("level", level), count=counts[level]),
+                     color=BADGE_COLORS[level])
+            rows = cards.filter(cards["column_level"] == level).to_dicts()
+            if not rows:
+                st.caption(t("risk.column_empty"))
+            for card in rows:
+                _card(card, can_act)
+            if counts[level] > len(rows):
+                st.caption(t("risk.column_more", shown=len(rows), count=counts[level]))
+
+
+def _pick_customer(key: str, label_key: str) -> int | None:
+    q = st.text_input(t("risk.search"), key=f"{key}_q", placeholder=t("risk.search_hint"))
+    found = cached(customer_views.picker, q.strip().lower(), 30)
+    if found.is_empty():
+        st.caption(t("risk.raise_no_customers"))
+        return None
+    names = dict(zip(found["id"].to_list(), found["name"].to_list()))
+    return st.selectbox(t(label_key), list(names), key=f"{key}_pick", format_func=lambda i: names[i])
+
+
+def _raise_form() -> None:
+    with st.expander(t("risk.raise_title"), icon=":material/add_alert:"):
+        customer_id = _pick_customer("risks_raise", "risk.raise_customer")
+        if customer_id is None:
+            return
+        with st.form("risks_raise_form", border=False):
+            rule = st.selectbox(t("risk.raise_rule"), list(RAISED_RULES), format_func=lambda c: label("rule", c))
+            level = st.radio(t("risk.raise_level"), ["yellow", "red"], horizontal=True,
+                             format_func=lambda c: label("level", c))
+            note = st.text_area(t("risk.raise_note"), max_chars=4000)
+            if st.form_submit_button(t("risk.raise_submit"), type="primary"):
+                _act(lambda: risk_actions.raise_risk(store(), actor(), customer_id, rule, note,
+                                                     level if rule == "manual" else None), "risk.raised_ok")
+
+
+def _history() -> None:
+    with st.expander(t("risk.history_title"), icon=":material/history:"):
+        customer_id = _pick_customer("risks_history", "risk.history_customer")
+        if customer_id is None:
+            return
+        frame = cached(risk_board.history, customer_id)
+        if frame.is_empty():
+            st.caption(t("risk.history_empty"))
+            return
+        shown = frame.select("happened_at", "action", "rule", "level", "note", "actor_name").to_dicts()
+        for row in shown:
+            row["happened_at"] = fmt.moment(row["happened_at"])
+            row["action"] = t(f"risk_action.{row['action']}")
+            row["rule"], row["level"] = label("rule", row["rule"]), label("level", row["level"])
+        st.dataframe([{t(f"risk_history.{k}"): v for k, v in row.items()} for row in shown],
+                     hide_index=True, width="stretch")
+
+
+def render() -> None:
+    guard("risks")
+    user = actor()
+    risks.ensure_fresh(store())
+    st.title(t("risk.title"))
+    st.caption(t("risk.intro"))
+    if FLASH in st.session_state:
+        st.success(st.session_state.pop(FLASH))
+    can_act = not user.read_only
+    if not can_act:
+        st.info(t("risk.read_only"), icon=":material/visibility:")
+    flt = _filters(user.role)
+    cards = cached(risk_board.board, flt, today(), PER_COLUMN)
+    counts = risk_board.column_counts(cards)
+    open_counts = cached(risk_board.open_counts, flt, today())
+    m = st.columns(3)
+    for col, level in zip(m, RISK_LEVELS):
+        col.metric(t(f"risk.count_{level}"), counts[level], border=True,
+                   help=t("risk.count_help", open=open_counts["red"] + open_counts["yellow"]))
+    if cards.is_empty():
+        st.info(t("risk.empty"))
+    else:
+        _columns(cards, counts, can_act)
+    trend = cached(risk_board.trend, flt, 26, today())
+    if trend["open_risks"].sum() == 0:
+        st.caption(t("risk.trend_empty"))
+    else:
+        st.plotly_chart(trend_figure(trend, lang()), config={"displayModeBar": False})
+    if can_act:
+        _raise_form()
+    _history()
+
+
+safely(render)

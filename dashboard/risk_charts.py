@@ -1,0 +1,30 @@
+"""Pure figure builders for the risk board (frame in, figure out), tested directly."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from pipelines.i18n import label, t
+
+# Red / amber / green, as the manual's warning levels; every use also carries a text label.
+LEVEL_COLORS = {"red": "#d32f2f", "yellow": "#f0a202", "green": "#2e7d32"}
+BADGE_COLORS = {"red": "red", "yellow": "orange", "green": "green"}
+
+
+def trend_figure(frame: pl.DataFrame, lang: str) -> go.Figure:
+    """Open warnings at each week's end, one line per level (columns week_end, level, open_risks)."""
+    fig = go.Figure()
+    for level in ("red", "yellow"):
+        part = frame.filter(pl.col("level") == level).sort("week_end")
+        fig.add_trace(go.Scatter(
+            x=part["week_end"].to_list(), y=part["open_risks"].to_list(), mode="lines+markers",
+            name=label("level", level, lang), line={"color": LEVEL_COLORS[level], "width": 3},
+            hovertemplate="%{x|%Y-%m-%d}: %{y}<extra>" + label("level", level, lang) + "</extra>"))
+    fig.update_layout(
+        title=t("risk.trend_title", lang), height=320, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        xaxis_title=t("risk.trend_week", lang), yaxis_title=t("risk.trend_count", lang),
+        legend={"orientation": "h", "y": -0.25}, hovermode="x unified")
+    fig.update_xaxes(tickformat="%Y-%m-%d")
+    fig.update_yaxes(rangemode="tozero")
+    return fig

@@ -1,0 +1,147 @@
+"""Reads behind the risk board (`/risks`), `followup risks list` and the customer page.
+
+Every read takes the acting user and goes through `sql.scoped`, so a rep sees only the
+rep's customers and a manager the team's. Green (`on_track`) entries are computed on read.
+Evidence is stored as anchor facts (JSON); `evidence_text` renders the sentence in the
+user's language with the day count as of today.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+
+from pipelines import sql
+from pipelines.access import Actor
+from pipelines.config import local_tz, tz_name
+from pipelines.filters import Filters
+from pipelines.i18n import label, t
+from pipelines.store import Store
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """The board's filters: team names, rep usernames, rule codes, minimum age in days."""
+
+    team: tuple[str, ...] = ()
+    rep: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    min_age_days: int = 0
+
+    def customers_predicate(self) -> tuple[str, dict[str, Any]]:
+        f = Filters(team=self.team, rep=self.rep)
+        team_sql, team_params = f.customer_predicate("c")
+        rep_sql, rep_params = f.rep_predicate("c.owner_id")
+        return f"({team_sql}) AND ({rep_sql})", {**team_params, **rep_params}
+
+
+def _today(today: date | None) -> date:
+    return today or datetime.now(local_tz()).date()
+
+
+def _open_sql(flt: BoardFilter) -> tuple[str, dict[str, Any]]:
+    predicate, params = flt.customers_predicate()
+    return sql.load("risks/open").replace("__CUSTOMERS__", predicate), params
+
+
+def _params(flt: BoardFilter, today: date | None) -> dict[str, Any]:
+    return {"rules": list(flt.rules), "min_age_days": int(flt.min_age_days), "today": _today(today),
+            "tz": tz_name()}
+
+
+def entries(store: Store, actor: Actor, flt: BoardFilter = BoardFilter(), today: date | None = None,
+            level: str | None = None) -> pl.DataFrame:
+    """One row per open red/yellow risk and one `on_track` row per active customer with none."""
+    body, params = _open_sql(flt)
+    frame = store.query(*sql.scoped(actor, body, {**params, **_params(flt, today)}, inline=True))
+    if level:
+        frame = frame.filter(pl.col("level") == level)
+    order = pl.col("level").replace_strict({"red": 0, "yellow": 1, "green": 2}, default=3)
+    return frame.sort([order, "since", "customer_id", "rule"])
+
+
+def board(store: Store, actor: Actor, flt: BoardFilter = BoardFilter(), today: date | None = None,
+          per_column: int = 50) -> pl.DataFrame:
+    """Cards for the board: one row per customer in its worst level's column (first `per_column`)."""
+    body, params = _open_sql(flt)
+    text = sql.load("risks/board").replace("__OPEN__", body.strip().rstrip(";"))
+    return store.query(*sql.scoped(actor, text, {**params, **_params(flt, today), "per_column": per_column},
+                                   inline=True))
+
+
+def column_counts(cards: pl.DataFrame) -> dict[str, int]:
+    """Customers per column (red / yellow / green) from a board() result."""
+    counts = {"red": 0, "yellow": 0, "green": 0}
+    for row in cards.group_by("column_level").agg(pl.col("in_column").first()).iter_rows():
+        counts[row[0]] = int(row[1])
+    return counts
+
+
+def open_counts(store: Store, actor: Actor, flt: BoardFilter = BoardFilter(), today: date | None = None
+                ) -> dict[str, int]:
+    """Open entries per level (red and yellow risks; green: customers on track)."""
+    frame = entries(store, actor, flt, today)
+    counts = {"red": 0, "yellow": 0, "green": 0}
+    for level, n in frame.group_by("level").len().iter_rows():
+        counts[level] = int(n)
+    return counts
+
+
+def listing(store: Store, actor: Actor, level: str | None = None, today: date | None = None) -> list[dict]:
+    """`followup risks list`: {customer_id, customer_name, level, rule, since} per entry."""
+    frame = entries(store, actor, today=today, level=level)
+    return [{"customer_id": r["customer_id"], "customer_name": r["customer_name"], "level": r["level"],
+             "rule": r["rule"], "since": r["since"].isoformat() if r["since"] else None}
+            for r in frame.select("customer_id", "customer_name", "level", "rule", "since").iter_rows(named=True)]
+
+
+def history(store: Store, actor: Actor, customer_id: int) -> pl.DataFrame:
+    """Every step of the customer's risks, newest first (empty when not visible to the actor)."""
+    return store.query(*sql.scoped(actor, "risks/history", {"customer_id": customer_id}))
+
+
+def trend(store: Store, actor: Actor, flt: BoardFilter = BoardFilter(), weeks: int = 26,
+          today: date | None = None) -> pl.DataFrame:
+    """Open red and yellow risks at the end of each of the last `weeks` weeks."""
+    predicate, params = flt.customers_predicate()
+    end = _today(today)
+    text = sql.load("risks/trend").replace("__CUSTOMERS__", predicate)
+    return store.query(*sql.scoped(actor, text, {**params, "start": end - timedelta(weeks=weeks - 1), "end": end,
+                                                 "tz": tz_name(), "rules": list(flt.rules)}, inline=True))
+
+
+def age_days(since: datetime | None, today: date | None = None) -> int | None:
+    if since is None:
+        return None
+    return (_today(today) - since.astimezone(local_tz()).date()).days
+
+
+def evidence_text(rule: str, evidence: str | None, lang: str, today: date | None = None,
+                  note: str | None = None) -> str:
+    """The sentence behind a fired rule, e.g. "last effective follow-up 41 days ago (2026-09-20)"."""
+    if not evidence:
+        return note or ""
+    facts = json.loads(evidence)
+    day = _today(today)
+
+    def since(key: str) -> int:
+        return (day - date.fromisoformat(facts[key])).days
+
+    if rule in ("silent_30d", "silent_60d"):
+        key = "risk.evidence_silent" if facts.get("met") else "risk.evidence_silent_never"
+        return t(key, lang, days=since("last"), date=facts["last"])
+    if rule == "next_follow_up_overdue":
+        return t("risk.evidence_overdue", lang, days=since("due"), date=facts["due"])
+    if rule == "stage_stalled":
+        return t("risk.evidence_stalled", lang, stage=label("stage", facts["stage"], lang),
+                 days=since("entered"), date=facts["entered"])
+    if rule == "complaint_overdue":
+        return t("risk.evidence_complaint", lang, count=facts["count"], date=facts["deadline"],
+                 days=since("deadline"))
+    if rule == "low_satisfaction":
+        return t("risk.evidence_low_satisfaction", lang, score=facts["score"], date=facts["surveyed_on"])
+    return note or ""

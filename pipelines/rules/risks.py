@@ -1,0 +1,264 @@
+"""Risk rules (manual 1.2.7, ../shared/METRICS.md "Risk rules"): configuration and evaluation.
+
+Rules raised by a person (decision-maker change, budget cut, competitor, manual) are rows that
+people open and close (pipelines/risk_actions.py). Computed rules are evaluated in DuckDB SQL
+(`sql/risks/fired.sql`) for a set of customers inside the write that changed them
+(`follow_ups.after_write_hooks`), and for the whole database by `refresh()`:
+a newly firing rule opens a row, a row whose condition ended is closed (status `resolved`,
+`closed_at`), a row whose level or evidence changed is updated; nothing else is touched, so
+evaluating twice changes nothing. `on_track` (green) is not stored: it is computed on read
+for every active customer with no open red or yellow risk (pipelines/risk_board.py).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from pipelines import audit, settings, sql
+from pipelines.access import SYSTEM, Actor, NotPermitted, require_role
+from pipelines.codes import RAISED_RULES
+from pipelines.config import local_tz, tz_name
+from pipelines.store import Store
+
+COMPUTED_RULES: tuple[str, ...] = ("silent_30d", "silent_60d", "next_follow_up_overdue", "stage_stalled",
+                                   "complaint_overdue", "low_satisfaction")
+# The thresholds each computed rule takes, with their allowed range (days or score).
+THRESHOLDS: dict[str, tuple[str, int, int]] = {
+    "silent_30d": ("days", 1, 365), "silent_60d": ("days", 2, 730),
+    "next_follow_up_overdue": ("days", 0, 365), "stage_stalled": ("days", 1, 730),
+    "low_satisfaction": ("max_score", 1, 4),
+}
+FRESH_KEY = "risks_evaluated_on"  # settings row: the local date of the last whole-database run
+
+
+class RuleError(ValueError):
+    """An invalid rule setting; `key` is a catalog key under `risk.`, `values` its placeholders."""
+
+    def __init__(self, key: str, **values: Any):
+        super().__init__(key)
+        self.key, self.values = key, values
+
+
+@dataclass(frozen=True)
+class Changes:
+    opened: int = 0
+    updated: int = 0
+    closed: int = 0
+
+    def __add__(self, other: Changes) -> Changes:
+        return Changes(self.opened + other.opened, self.updated + other.updated, self.closed + other.closed)
+
+    @property
+    def total(self) -> int:
+        return self.opened + self.updated + self.closed
+
+
+# -- configuration --------------------------------------------------------------------------
+
+def merged(stored: dict | None) -> dict[str, dict]:
+    """The defaults with a stored setting laid over them, rule by rule."""
+    out = copy.deepcopy(settings.DEFAULTS["risk_rules"])
+    for rule, values in (stored or {}).items():
+        if rule in out and isinstance(values, dict):
+            out[rule].update(values)
+    return out
+
+
+def rules(store: Store) -> dict[str, dict]:
+    return merged(settings.get(store, "risk_rules"))
+
+
+def rules_in(cur) -> dict[str, dict]:
+    """The rules inside an open transaction."""
+    return merged(settings.get_in(cur, "risk_rules"))
+
+
+def validate(config: dict) -> dict[str, dict]:
+    """Checked and normalised rules; raises RuleError naming the rule and what is wrong."""
+    out = merged(config)
+    for rule, values in out.items():
+        values["enabled"] = bool(values.get("enabled", True))
+        if rule != "manual" and values.get("level") not in ("red", "yellow"):
+            raise RuleError("error_level", rule=rule)
+        if rule in THRESHOLDS:
+            name, low, high = THRESHOLDS[rule]
+            try:
+                number = int(values[name])
+            except (TypeError, ValueError, KeyError):
+                raise RuleError("error_threshold", rule=rule, min=low, max=high) from None
+            if not low <= number <= high or number != values[name]:
+                raise RuleError("error_threshold", rule=rule, min=low, max=high)
+            values[name] = number
+    if out["silent_60d"]["days"] <= out["silent_30d"]["days"]:
+        raise RuleError("error_silent_order")
+    return out
+
+
+def save(store: Store, actor: Actor, config: dict, now: datetime | None = None) -> Changes:
+    """Store edited rules (admins) and re-evaluate every customer with them."""
+    require_role(actor, "admin")
+    settings.put(store, actor, "risk_rules", validate(config))
+    return refresh(store, actor, now=now)
+
+
+def raised_level(config: dict[str, dict], rule: str, chosen: str | None = None) -> str:
+    """The level of a raised risk: the rule's configured level; `manual` takes the chosen one."""
+    if rule == "manual":
+        return chosen or "yellow"
+    return config[rule]["level"]
+
+
+# -- evaluation -----------------------------------------------------------------------------
+
+def _params(config: dict[str, dict], now: datetime, customer_ids: list[int] | None) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "now": now, "today": now.astimezone(local_tz()).date(), "tz": tz_name(),
+        "all": customer_ids is None, "ids": [int(i) for i in customer_ids or []],
+    }
+    for rule in COMPUTED_RULES:
+        params[f"{rule}_on"] = bool(config[rule]["enabled"])
+        params[f"{rule}_level"] = config[rule]["level"]
+        if rule in THRESHOLDS:
+            name = THRESHOLDS[rule][0]
+            params[f"{rule}_{name}"] = int(config[rule][name])
+    return params
+
+
+def fired(cur, customer_ids: list[int] | None, now: datetime) -> Any:
+    """The computed rules firing at `now` (an Arrow table), as fired.sql defines them."""
+    text, bound = sql.scoped(SYSTEM, "risks/fired", _params(rules_in(cur), now, customer_ids))
+    return cur.execute(text, bound).to_arrow_table()
+
+
+_SCOPE = "($all OR list_contains($ids::BIGINT[], customer_id))"
+_CLOSE = f"""
+UPDATE risks SET status = 'resolved', closed_at = $now, updated_at = current_timestamp
+WHERE status <> 'resolved' AND list_contains($computed, rule) AND {_SCOPE}
+  AND NOT EXISTS (SELECT 1 FROM risk_fired f WHERE f.customer_id = risks.customer_id AND f.rule = risks.rule)
+RETURNING id AS risk_id, customer_id, rule, level, closed_at AS happened_at"""
+_UPDATE = """
+UPDATE risks SET level = f.level, evidence = f.evidence, updated_at = current_timestamp
+FROM risk_fired f
+WHERE risks.customer_id = f.customer_id AND risks.rule = f.rule AND risks.status <> 'resolved'
+  AND (risks.level <> f.level OR risks.evidence IS DISTINCT FROM f.evidence)
+RETURNING risks.id AS risk_id, risks.customer_id, risks.rule, risks.level"""
+_OPEN = """
+INSERT INTO risks (customer_id, level, rule, status, raised_at, evidence)
+SELECT f.customer_id, f.level, f.rule, 'open', f.since, f.evidence
+FROM risk_fired f
+WHERE NOT EXISTS (SELECT 1 FROM risks r WHERE r.customer_id = f.customer_id AND r.rule = f.rule
+                  AND r.status <> 'resolved')
+ORDER BY f.customer_id, f.rule
+RETURNING id AS risk_id, customer_id, rule, level, raised_at AS happened_at"""
+
+
+def _log_events(cur, changed, action: str, at: datetime | None = None) -> int:
+    """Write one risk_events row per changed risk (the automatic part of a risk's history);
+    at `at`, or at the row's own `happened_at`."""
+    if changed.num_rows == 0:
+        return 0
+    cur.register("risk_changed", changed)
+    when = "happened_at" if at is None else "$at"
+    try:
+        cur.execute("INSERT INTO risk_events (risk_id, customer_id, action, rule, level, happened_at)"
+                    f" SELECT risk_id, customer_id, $action, rule, level, {when} FROM risk_changed"
+                    " ORDER BY risk_id", {"action": action, **({} if at is None else {"at": at})})
+    finally:
+        cur.unregister("risk_changed")
+    return changed.num_rows
+
+
+def evaluate(cur, customer_ids: list[int] | None, now: datetime | None = None) -> Changes:
+    """Bring the stored computed risks of these customers (None: all) in line with the rules at
+    `now`, inside the caller's transaction."""
+    now = now or datetime.now(timezone.utc)
+    if customer_ids is not None and not customer_ids:
+        return Changes()
+    ids = None if customer_ids is None else sorted({int(i) for i in customer_ids})
+    cur.register("risk_fired", fired(cur, ids, now))
+    try:
+        scope = {"all": ids is None, "ids": ids or [], "now": now}
+        closed = cur.execute(_CLOSE, {**scope, "computed": list(COMPUTED_RULES)}).to_arrow_table()
+        updated = cur.execute(_UPDATE).to_arrow_table()
+        opened = cur.execute(_OPEN).to_arrow_table()
+    finally:
+        cur.unregister("risk_fired")
+    return Changes(opened=_log_events(cur, opened, "opened"), updated=_log_events(cur, updated, "updated", now),
+                   closed=_log_events(cur, closed, "closed"))
+
+
+def evaluate_hook(cur, customer_ids: list[int]) -> None:
+    """`follow_ups.after_write_hooks` entry: re-evaluate the customers a write touched."""
+    evaluate(cur, customer_ids)
+
+
+def _mark_fresh(cur, day: date) -> None:
+    cur.execute("INSERT INTO settings (key, value) VALUES ($k, $v)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()",
+                {"k": FRESH_KEY, "v": f'"{day.isoformat()}"'})
+
+
+def refresh(store: Store, actor: Actor = SYSTEM, now: datetime | None = None) -> Changes:
+    """Evaluate every customer (`followup risks refresh`); idempotent, audited when it changes rows."""
+    if actor.role != "admin":
+        raise NotPermitted("只有管理员可以重新评估全部风险。", "Only admins re-evaluate all risks.")
+    now = now or datetime.now(timezone.utc)
+
+    def work(cur):
+        changes = evaluate(cur, None, now)
+        _mark_fresh(cur, now.astimezone(local_tz()).date())
+        if changes.total:
+            audit.record(cur, actor, "update", "risks", None,
+                         detail=f"risk refresh: opened {changes.opened}, updated {changes.updated},"
+                                f" closed {changes.closed}")
+        return changes
+
+    return store.write(work)
+
+
+def ensure_fresh(store: Store, now: datetime | None = None) -> bool:
+    """Run the whole-database evaluation once per local day (days passing change the rules'
+    outcome with no write). True when it ran. A read-only store is left as it is."""
+    now = now or datetime.now(timezone.utc)
+    if store.read_only:
+        return False
+    day = now.astimezone(local_tz()).date()
+    if settings.get(store, FRESH_KEY) == day.isoformat():
+        return False
+    refresh(store, SYSTEM, now)
+    return True
+
+
+def replay(store: Store, start: date, end: date, step_days: int = 7) -> Changes:
+    """Evaluate the whole database at the end of each step from `start` to `end` (local days),
+    as a scheduler would have: gives freshly loaded history (demo, import) its risk history."""
+    total = Changes()
+    day = start
+    while day <= end:
+        at = datetime.combine(day, time(18), tzinfo=local_tz())
+        total = total + store.write(lambda cur, at=at: evaluate(cur, None, at))
+        day += timedelta(days=step_days)
+    return total
+
+
+def seed_demo(store: Store, as_of: date, weeks: int = 26) -> Changes:
+    """Risk history for a fresh demo database: weekly evaluations over the last `weeks` weeks,
+    the history of the raised demo risks, and a final refresh at `as_of`."""
+    changes = replay(store, as_of - timedelta(weeks=weeks), as_of - timedelta(days=1))
+
+    def history(cur):
+        for action, at, by, where in (("raised", "raised_at", "raised_by", "true"),
+                                      ("acknowledged", "acknowledged_at", "acknowledged_by",
+                                       "acknowledged_at IS NOT NULL"),
+                                      ("resolved", "closed_at", "closed_by", "closed_at IS NOT NULL")):
+            cur.execute("INSERT INTO risk_events (risk_id, customer_id, action, rule, level, note, actor_id,"
+                        f" happened_at) SELECT id, customer_id, $a, rule, level,"
+                        f" CASE WHEN $a = 'raised' THEN note END, {by}, {at} FROM risks"
+                        f" WHERE list_contains($raised, rule) AND {where} ORDER BY id",
+                        {"a": action, "raised": list(RAISED_RULES)})
+
+    store.write(history)
+    return changes + refresh(store, SYSTEM, datetime.combine(as_of, time(18), tzinfo=local_tz()))

@@ -1,0 +1,294 @@
+"""Pure figure builders: a polars frame (from pipelines.metrics) in, a Plotly figure out.
+
+Each figure is titled with the question it answers, labels its axes from the message catalog,
+gives every stage (and channel) one fixed colour, and writes the count beside every rate. An
+empty frame gives an empty-state figure that `is_empty()` recognises, so the page can show what
+to do instead. No Streamlit here: the tests call these directly.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from pipelines.codes import CHANNELS, STAGES
+from pipelines.i18n import label, t
+
+# One colour per stage on every chart (no red/amber/green: those mean risk levels).
+STAGE_COLOURS: dict[str, str] = {
+    "initial_contact": "#A0CBE8", "needs_confirmed": "#4E79A7", "proposal": "#76B7B2",
+    "negotiation": "#B07AA1", "contract_signed": "#2F5597", "after_sales": "#9C755F", "lost": "#BAB0AC",
+}
+CHANNEL_COLOURS: dict[str, str] = dict(zip(CHANNELS, (
+    "#4E79A7", "#F28E2B", "#76B7B2", "#59A14F", "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F")))
+TEAM_PALETTE = ("#4E79A7", "#F28E2B", "#76B7B2", "#B07AA1", "#9C755F", "#EDC948")
+FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
+HEIGHT = 380
+
+
+def pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _layout(fig: go.Figure, title: str, x: str | None, y: str | None, height: int = HEIGHT) -> go.Figure:
+    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"}, height=height, font={"family": FONT},
+                      margin={"l": 10, "r": 10, "t": 56, "b": 10}, legend={"orientation": "h", "y": -0.18},
+                      meta={"empty": False})
+    fig.update_xaxes(title_text=x)
+    fig.update_yaxes(title_text=y)
+    return fig
+
+
+def empty_figure(title: str, lang: str) -> go.Figure:
+    """A figure that says there is nothing to show (pages show their own empty state instead)."""
+    fig = go.Figure()
+    fig.add_annotation(text=t("analytics.empty_filters", lang), showarrow=False, x=0.5, y=0.5,
+                       xref="paper", yref="paper", font={"size": 14})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(title={"text": title, "x": 0}, height=HEIGHT, font={"family": FONT}, meta={"empty": True})
+    return fig
+
+
+def is_empty(fig: go.Figure) -> bool:
+    return bool((fig.layout.meta or {}).get("empty"))
+
+
+# -- funnel page ------------------------------------------------------------------------------
+
+def funnel_chart(funnel: pl.DataFrame, lang: str) -> go.Figure:
+    """Horizontal bars, first stage on top; each bar carries its count and conversion onwards.
+    `customdata` holds the stage code for click-to-list."""
+    title = t("chart.funnel_title", lang)
+    if funnel.is_empty() or funnel["customers"].sum() == 0:
+        return empty_figure(title, lang)
+    rows = funnel.to_dicts()
+    text = [t("chart.funnel_text", lang, n=f"{r['customers']:,}", rate=pct(r["conversion_to_next"]))
+            if r["conversion_to_next"] is not None else t("chart.funnel_text_last", lang, n=f"{r['customers']:,}")
+            for r in rows]
+    fig = go.Figure(go.Bar(
+        x=[r["customers"] for r in rows], y=[label("stage", r["stage"], lang) for r in rows], orientation="h",
+        marker_color=[STAGE_COLOURS[r["stage"]] for r in rows], text=text, textposition="auto",
+        customdata=[r["stage"] for r in rows], hovertemplate="%{y}: %{x:,}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, t("chart.customers_axis", lang), t("chart.stage_axis", lang))
+
+
+def cohort_chart(cohort: pl.DataFrame, lang: str) -> go.Figure:
+    title = t("chart.cohort_title", lang)
+    if cohort.is_empty() or not cohort["cohort"].max():
+        return empty_figure(title, lang)
+    rows = cohort.to_dicts()
+    fig = go.Figure(go.Bar(
+        x=[label("stage", r["stage"], lang) for r in rows], y=[r["share"] for r in rows],
+        marker_color=[STAGE_COLOURS[r["stage"]] for r in rows],
+        text=[t("chart.cohort_text", lang, share=pct(r["share"]), n=r["customers"], cohort=r["cohort"]) for r in rows],
+        textposition="outside", hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.15])
+    return _layout(fig, title, t("chart.stage_axis", lang), t("chart.share_axis", lang))
+
+
+def days_in_stage_chart(days: pl.DataFrame, lang: str) -> go.Figure:
+    title = t("chart.days_title", lang)
+    if days.is_empty():
+        return empty_figure(title, lang)
+    rows = days.to_dicts()
+    fig = go.Figure(go.Bar(
+        x=[label("stage", r["stage"], lang) for r in rows], y=[r["avg_days"] for r in rows],
+        marker_color=[STAGE_COLOURS[r["stage"]] for r in rows],
+        text=[t("chart.days_text", lang, days=f"{r['avg_days']:.1f}", n=r["customers"]) for r in rows],
+        textposition="outside", hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
+    fig.update_yaxes(rangemode="tozero")
+    return _layout(fig, title, t("chart.stage_axis", lang), t("chart.days_axis", lang))
+
+
+def lost_chart(lost: pl.DataFrame, lang: str) -> go.Figure:
+    title = t("chart.lost_title", lang)
+    if lost.is_empty():
+        return empty_figure(title, lang)
+    rows = lost.to_dicts()
+    names = [label("stage", r["from_stage"], lang) if r["from_stage"] else t("analytics.unknown_stage", lang)
+             for r in rows]
+    fig = go.Figure(go.Bar(
+        x=names, y=[r["customers"] for r in rows], text=[f"{r['customers']:,}" for r in rows],
+        marker_color=[STAGE_COLOURS.get(r["from_stage"] or "lost") for r in rows], textposition="outside",
+        hovertemplate="%{x}: %{y:,}<extra></extra>"))
+    return _layout(fig, title, t("chart.stage_axis", lang), t("chart.customers_axis", lang))
+
+
+# -- trends -------------------------------------------------------------------------------------
+
+def _series_name(by: str | None, value, lang: str) -> str:
+    if value is None:
+        return t("analytics.other_team", lang)
+    if by == "channel":
+        return label("channel", value, lang)
+    if by == "stage":
+        return label("stage", value, lang)
+    return str(value)
+
+
+def _series_colour(by: str | None, value, index: int) -> str:
+    if by == "channel":
+        return CHANNEL_COLOURS.get(value, "#888888")
+    if by == "stage":
+        return STAGE_COLOURS.get(value, "#888888")
+    return TEAM_PALETTE[index % len(TEAM_PALETTE)]
+
+
+def trend_chart(frame: pl.DataFrame, metric: str, grain: str, by: str | None, lang: str) -> go.Figure:
+    """Lines of `metric` per `bucket` (week or month), one per value of `by` (channel, team …)."""
+    grain_word = t(f"chart.grain_{grain}", lang)
+    name = t(f"metric.{metric}", lang)
+    title = (t("chart.trend_by_title", lang, metric=name, grain=grain_word, by=t(f"chart.by_{by}", lang)) if by
+             else t("chart.trend_title", lang, metric=name, grain=grain_word))
+    if frame.is_empty() or frame[metric].sum() == 0:
+        return empty_figure(title, lang)
+    fig = go.Figure()
+    groups = [(None, frame)] if not by else [
+        (key[0], part) for key, part in frame.sort(by, nulls_last=True).group_by(by, maintain_order=True)]
+    money = metric == "won_amount"
+    for i, (value, part) in enumerate(groups):
+        part = part.sort("bucket")
+        fig.add_trace(go.Scatter(
+            x=part["bucket"].to_list(), y=part[metric].to_list(), mode="lines+markers",
+            name=_series_name(by, value, lang) if by else name,
+            line={"color": _series_colour(by, value, i), "width": 2},
+            hovertemplate="%{x|%Y-%m-%d}: " + ("¥%{y:,.0f}" if money else "%{y:,}") + "<extra>%{fullData.name}</extra>"))
+    fig.update_yaxes(rangemode="tozero", tickformat=",.0f")
+    fig.update_xaxes(tickformat="%Y-%m-%d" if grain == "week" else "%Y-%m")
+    axis = t("chart.amount_axis", lang) if money else name
+    return _layout(fig, title, t(f"chart.{grain}_axis", lang), axis)
+
+
+def stage_entries_chart(entries: pl.DataFrame, grain: str, lang: str) -> go.Figure:
+    """Grouped bars per bucket: entries into each stage, in stage order and colours."""
+    title = t("chart.entries_title", lang, grain=t(f"chart.grain_{grain}", lang))
+    if entries.is_empty() or entries["entries"].sum() == 0:
+        return empty_figure(title, lang)
+    fig = go.Figure()
+    for stage in (*STAGES, "lost"):
+        part = entries.filter(pl.col("stage") == stage).sort("bucket")
+        if part.is_empty():
+            continue
+        fig.add_trace(go.Bar(x=part["bucket"].to_list(), y=part["entries"].to_list(),
+                             name=label("stage", stage, lang), marker_color=STAGE_COLOURS[stage],
+                             hovertemplate="%{x|%Y-%m-%d}: %{y:,}<extra>%{fullData.name}</extra>"))
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(tickformat="%Y-%m-%d" if grain == "week" else "%Y-%m")
+    return _layout(fig, title, t(f"chart.{grain}_axis", lang), t("chart.count_axis", lang))
+
+
+# -- channels -------------------------------------------------------------------------------------
+
+def conversion_chart(conversion: pl.DataFrame, lang: str, reference: float | None = None) -> go.Figure:
+    """Conversion per channel with its 95% Wilson interval as error bars and n on each bar;
+    the manual's phone reference as a dotted line."""
+    title = t("chart.conversion_title", lang)
+    data = conversion.filter(pl.col("follow_ups") > 0)
+    if data.is_empty():
+        return empty_figure(title, lang)
+    rows = data.to_dicts()
+    fig = go.Figure(go.Bar(
+        x=[label("channel", r["channel"], lang) for r in rows], y=[r["rate"] for r in rows],
+        marker_color=[CHANNEL_COLOURS.get(r["channel"], "#888888") for r in rows],
+        error_y={"type": "data", "symmetric": False, "array": [r["high"] - r["rate"] for r in rows],
+                 "arrayminus": [r["rate"] - r["low"] for r in rows], "color": "#555555"},
+        text=[t("chart.conversion_text", lang, rate=pct(r["rate"]), n=f"{r['follow_ups']:,}") for r in rows],
+        textposition="outside", cliponaxis=False,
+        customdata=[[pct(r["low"]), pct(r["high"]), r["converted"], r["follow_ups"]] for r in rows],
+        hovertemplate="%{x}: %{y:.1%} [%{customdata[0]} – %{customdata[1]}] %{customdata[2]}/%{customdata[3]}"
+                      "<extra></extra>"))
+    if reference is not None:
+        fig.add_hline(y=reference, line_dash="dot", line_color="#555555",
+                      annotation_text=t("chart.reference_line", lang, rate=pct(reference)),
+                      annotation_position="top left")
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return _layout(fig, title, t("chart.channel_axis", lang), t("chart.rate_axis", lang))
+
+
+def channel_mix_chart(mix: pl.DataFrame, lang: str) -> go.Figure:
+    """100% stacked bars per rep (`name` column): the share of each channel, count on hover."""
+    title = t("chart.mix_title", lang)
+    if mix.is_empty() or mix["follow_ups"].sum() == 0:
+        return empty_figure(title, lang)
+    fig = go.Figure()
+    for channel in CHANNELS:
+        part = mix.filter(pl.col("channel") == channel)
+        if part.is_empty():
+            continue
+        fig.add_trace(go.Bar(
+            y=part["name"].to_list(), x=part["share"].to_list(), orientation="h", name=label("channel", channel, lang),
+            marker_color=CHANNEL_COLOURS[channel], customdata=part["follow_ups"].to_list(),
+            hovertemplate="%{y} · %{fullData.name}: %{x:.1%} (n=%{customdata:,})<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(tickformat=".0%", range=[0, 1])
+    return _layout(fig, title, t("chart.share_axis", lang), t("chart.rep_axis", lang),
+                   height=max(HEIGHT, 90 + 34 * mix["name"].n_unique()))
+
+
+def precursor_chart(pre: pl.DataFrame, window_days: int, lang: str) -> go.Figure:
+    title = t("chart.precursor_title", lang, days=window_days)
+    if pre.is_empty():
+        return empty_figure(title, lang)
+    rows = pre.sort("contracts", descending=True).to_dicts()
+    fig = go.Figure(go.Bar(
+        x=[label("channel", r["channel"], lang) for r in rows], y=[r["share"] for r in rows],
+        marker_color=[CHANNEL_COLOURS.get(r["channel"], "#888888") for r in rows],
+        text=[t("chart.precursor_text", lang, share=pct(r["share"]), n=r["contracts"], total=r["signings"])
+              for r in rows], textposition="outside", cliponaxis=False,
+        hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.15])
+    return _layout(fig, title, t("chart.channel_axis", lang), t("chart.share_axis", lang))
+
+
+# -- team ------------------------------------------------------------------------------------------
+
+def target_chart(team: pl.DataFrame, lang: str) -> go.Figure:
+    """Per rep (`display_name`): attainment bars and projected pacing markers against 100%."""
+    title = t("chart.target_title", lang)
+    data = team.filter(pl.col("target_amount") > 0)
+    if data.is_empty():
+        return empty_figure(title, lang)
+    rows = data.to_dicts()
+    names = [r["display_name"] for r in rows]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=names, y=[r["attainment"] for r in rows], name=t("chart.attainment_label", lang), marker_color="#4E79A7",
+        text=[f"{pct(r['attainment'])} · ¥{r['won_amount']:,.0f}/¥{r['target_amount']:,.0f}" for r in rows],
+        textposition="outside", cliponaxis=False, hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=names, y=[r["pacing"] for r in rows], name=t("chart.pacing_label", lang), mode="markers",
+        marker={"symbol": "diamond", "size": 12, "color": "#2F5597"}, hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+    fig.add_hline(y=1, line_dash="dot", line_color="#555555", annotation_text=t("chart.target_line", lang),
+                  annotation_position="top left")
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return _layout(fig, title, t("chart.rep_axis", lang), t("metric.target_attainment", lang))
+
+
+def _per_rep_lines(frame: pl.DataFrame, x: str, y: str, title: str, x_axis: str, y_axis: str, cap: float,
+                   lang: str) -> go.Figure:
+    if frame.is_empty():
+        return empty_figure(title, lang)
+    fig = go.Figure()
+    for i, (key, part) in enumerate(frame.sort("name").group_by("name", maintain_order=True)):
+        part = part.sort(x)
+        fig.add_trace(go.Scatter(x=part[x].to_list(), y=part[y].to_list(), mode="lines+markers", name=key[0],
+                                 line={"color": TEAM_PALETTE[i % len(TEAM_PALETTE)], "width": 1.5},
+                                 hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}<extra>%{fullData.name}</extra>"))
+    fig.add_hline(y=cap, line_dash="dash", line_color="#C0392B",
+                  annotation_text=t("chart.cap_line", lang, cap=f"{cap:g}"), annotation_position="top left")
+    fig.update_yaxes(rangemode="tozero")
+    return _layout(fig, title, x_axis, y_axis)
+
+
+def daily_cap_chart(daily: pl.DataFrame, cap: int, lang: str) -> go.Figure:
+    """Effective customers per day and rep (`name`, `day`, `customers`) against the cap."""
+    return _per_rep_lines(daily, "day", "customers", t("chart.daily_title", lang, cap=cap),
+                          t("chart.date_axis", lang), t("chart.customers_axis", lang), cap, lang)
+
+
+def hours_chart(weekly: pl.DataFrame, cap: float, lang: str) -> go.Figure:
+    """Communication hours per ISO week and rep (`name`, `week`, `hours`) against the reference."""
+    return _per_rep_lines(weekly, "week", "hours", t("chart.hours_title", lang, cap=f"{cap:g}"),
+                          t("chart.week_axis", lang), t("chart.hours_axis", lang), cap, lang)

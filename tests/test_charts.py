@@ -1,0 +1,140 @@
+"""The chart builders as pure functions: frame in, figure out (traces, labels, order, colours)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from dashboard import charts
+from pipelines.codes import STAGES
+
+FUNNEL = pl.DataFrame({"stage": list(STAGES), "customers": [10, 8, 5, 3, 2, 0],
+                       "next_customers": [8, 5, 3, 2, 0, None],
+                       "conversion_to_next": [0.8, 0.625, 0.6, 2 / 3, 0.0, None]})
+
+
+def test_funnel_bars_in_stage_order_with_counts_and_fixed_colours():
+    fig = charts.funnel_chart(FUNNEL, "zh_CN")
+    bar = fig.data[0]
+    assert list(bar.y) == ["初步接触", "需求确认", "方案提供", "商务谈判", "合同签订", "售后服务"]
+    assert list(bar.x) == [10, 8, 5, 3, 2, 0]
+    assert list(bar.customdata) == list(STAGES)  # the click handler reads the stage code
+    assert list(bar.marker.color) == [charts.STAGE_COLOURS[s] for s in STAGES]
+    assert bar.text[0] == "10 个 · 转化 80.0%" and bar.text[5] == "0 个"
+    assert fig.layout.title.text == "本期有多少客户走到了每个阶段?"
+    assert fig.layout.xaxis.title.text == "客户数" and fig.layout.yaxis.title.text == "客户阶段"
+    assert fig.layout.yaxis.autorange == "reversed"  # first stage on top
+    assert not charts.is_empty(fig)
+
+
+def test_funnel_in_english():
+    fig = charts.funnel_chart(FUNNEL, "en")
+    assert fig.layout.title.text == "How many customers reached each stage this period?"
+    assert fig.data[0].text[0] == "10 · conversion 80.0%"
+
+
+@pytest.mark.parametrize("build", [
+    lambda lang: charts.funnel_chart(FUNNEL.clear(), lang),
+    lambda lang: charts.funnel_chart(FUNNEL.with_columns(customers=pl.lit(0)), lang),
+    lambda lang: charts.cohort_chart(pl.DataFrame(schema={"stage": pl.Utf8, "customers": pl.Int64,
+                                                          "cohort": pl.Int64, "share": pl.Float64}), lang),
+    lambda lang: charts.days_in_stage_chart(pl.DataFrame(schema={"stage": pl.Utf8, "customers": pl.Int64,
+                                                                 "stays": pl.Int64, "avg_days": pl.Float64}), lang),
+    lambda lang: charts.lost_chart(pl.DataFrame(schema={"from_stage": pl.Utf8, "customers": pl.Int64}), lang),
+    lambda lang: charts.conversion_chart(pl.DataFrame(schema={"channel": pl.Utf8, "follow_ups": pl.Int64}), lang),
+    lambda lang: charts.target_chart(pl.DataFrame(schema={"target_amount": pl.Float64}), lang),
+    lambda lang: charts.hours_chart(pl.DataFrame(schema={"name": pl.Utf8, "week": pl.Date, "hours": pl.Float64}),
+                                    8, lang),
+])
+def test_empty_frames_give_an_empty_state(build):
+    fig = build("zh_CN")
+    assert charts.is_empty(fig)
+    assert len(fig.data) == 0
+    assert "当前筛选条件下没有数据" in fig.layout.annotations[0].text
+
+
+def test_cohort_shows_share_with_count():
+    cohort = pl.DataFrame({"stage": list(STAGES), "customers": [4, 2, 1, 0, 0, 0], "cohort": [4] * 6,
+                           "share": [1.0, 0.5, 0.25, 0.0, 0.0, 0.0]})
+    fig = charts.cohort_chart(cohort, "zh_CN")
+    assert fig.data[0].text[1] == "50.0%(2/4)"
+    assert fig.layout.yaxis.tickformat == ".0%"
+
+
+def test_days_and_lost_use_stage_colours_and_label_instant_losses():
+    days = pl.DataFrame({"stage": ["proposal"], "customers": [3], "stays": [3], "avg_days": [12.25]})
+    fig = charts.days_in_stage_chart(days, "zh_CN")
+    assert fig.data[0].marker.color == (charts.STAGE_COLOURS["proposal"],)
+    assert fig.data[0].text == ("12.2 天(n=3)",)
+    lost = pl.DataFrame({"from_stage": [None, "proposal"], "customers": [1, 4]})
+    fig = charts.lost_chart(lost, "zh_CN")
+    assert list(fig.data[0].x) == ["直接记为输单", "方案提供"]
+
+
+def test_conversion_chart_shows_interval_count_and_reference():
+    conv = pl.DataFrame({"channel": ["phone", "visit"], "follow_ups": [4, 12_000], "converted": [2, 3_600],
+                         "rate": [0.5, 0.3], "low": [0.15, 0.292], "high": [0.85, 0.308]})
+    fig = charts.conversion_chart(conv, "zh_CN", reference=0.05)
+    bar = fig.data[0]
+    assert list(bar.x) == ["电话", "拜访"]
+    assert bar.text == ("50.0%(n=4)", "30.0%(n=12,000)")
+    assert list(bar.error_y.array) == pytest.approx([0.35, 0.008])
+    assert list(bar.error_y.arrayminus) == pytest.approx([0.35, 0.008])
+    assert fig.layout.shapes[0].y0 == 0.05
+    assert fig.layout.title.text == "哪种跟进方式最能推进阶段?"
+
+
+def test_trend_lines_per_channel_in_catalog_language():
+    frame = pl.DataFrame({"bucket": [date(2026, 8, 1), date(2026, 9, 1), date(2026, 8, 1)],
+                          "channel": ["phone", "phone", "visit"], "follow_ups": [3, 5, 2]})
+    fig = charts.trend_chart(frame, "follow_ups", "month", "channel", "zh_CN")
+    assert [tr.name for tr in fig.data] == ["电话", "拜访"]
+    assert list(fig.data[0].y) == [3, 5]
+    assert fig.data[0].line.color == charts.CHANNEL_COLOURS["phone"]
+    assert fig.layout.title.text == "跟进次数按月、按跟进方式怎么变化?"
+    assert fig.layout.xaxis.title.text == "月份"
+
+
+def test_trend_by_team_names_unknown_team_other():
+    frame = pl.DataFrame({"bucket": [date(2026, 9, 7)] * 2, "team": ["一组", None], "won_amount": [10.0, 5.0]})
+    fig = charts.trend_chart(frame, "won_amount", "week", "team", "en")
+    assert [tr.name for tr in fig.data] == ["一组", "Other"]
+    assert fig.layout.yaxis.title.text == "Amount (yuan)"
+
+
+def test_stage_entries_in_stage_order():
+    entries = pl.DataFrame({"bucket": [date(2026, 9, 1)] * 3, "stage": ["lost", "proposal", "initial_contact"],
+                            "entries": [1, 2, 3]})
+    fig = charts.stage_entries_chart(entries, "month", "zh_CN")
+    assert [tr.name for tr in fig.data] == ["初步接触", "方案提供", "输单/流失"]
+    assert [tr.marker.color for tr in fig.data] == [charts.STAGE_COLOURS[s] for s in
+                                                    ("initial_contact", "proposal", "lost")]
+
+
+def test_channel_mix_stacks_shares_per_rep():
+    mix = pl.DataFrame({"name": ["王磊", "王磊", "李娜"], "channel": ["phone", "visit", "phone"],
+                        "follow_ups": [3, 1, 2], "share": [0.75, 0.25, 1.0]})
+    fig = charts.channel_mix_chart(mix, "zh_CN")
+    assert fig.layout.barmode == "stack"
+    assert [tr.name for tr in fig.data] == ["电话", "拜访"]
+    assert list(fig.data[0].customdata) == [3, 2]
+
+
+def test_target_chart_attainment_and_pacing():
+    team = pl.DataFrame({"display_name": ["王磊", "李娜", "张伟"], "target_amount": [100.0, 200.0, 0.0],
+                         "won_amount": [50.0, 300.0, 10.0], "attainment": [0.5, 1.5, None],
+                         "pacing": [1.0, 3.0, None]})
+    fig = charts.target_chart(team, "zh_CN")
+    assert list(fig.data[0].x) == ["王磊", "李娜"]  # no target, no bar
+    assert list(fig.data[1].y) == [1.0, 3.0]
+    assert fig.data[0].text[0] == "50.0% · ¥50/¥100"
+    assert fig.layout.shapes[0].y0 == 1
+
+
+def test_daily_cap_chart_draws_cap_line():
+    daily = pl.DataFrame({"name": ["王磊", "王磊"], "day": [date(2026, 9, 1), date(2026, 9, 2)], "customers": [16, 3]})
+    fig = charts.daily_cap_chart(daily, 15, "zh_CN")
+    assert fig.layout.shapes[0].y0 == 15
+    assert fig.layout.title.text == "每天的有效客户数是否超过手册上限 15 个?"

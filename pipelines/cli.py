@@ -77,4 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m pipelines.cli`: run the module the subcommands import, so its classes are theirs.
+    from pipelines.cli import main as _main
+
+    sys.exit(_main())

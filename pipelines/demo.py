@@ -119,7 +119,8 @@ def generate(store: Store, customers: int | None = None, follow_ups: int = 12_00
     rep_ids = np.array([ids[r] for r in rep_names])
     rep_team = np.array([1] * 4 + [2] * 4)
     offset_us = int(datetime.now(local_tz()).utcoffset().total_seconds() * 1_000_000)
-    start_month = (as_of.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    first = as_of.year * 12 + as_of.month - 1 - (months - 1)  # months back, counted in whole months
+    start_month = date(first // 12, first % 12 + 1, 1)
     t_start, t_end = _to_us(start_month), _to_us(as_of) + 17 * HOUR  # up to 17:00 on as_of
 
     # -- customers --------------------------------------------------------------------------

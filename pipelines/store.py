@@ -102,7 +102,7 @@ def is_conflict(exc: BaseException) -> bool:
 class Store:
     """The data of one installation, opened once per process."""
 
-    def __init__(self, location: str, key: str | None = None, read_only: bool = False):
+    def __init__(self, location: str, key: str | None = None, read_only: bool = False, migrate: bool = True):
         self.location = location
         self.read_only = read_only
         self.encrypted = key is not None
@@ -127,7 +127,7 @@ class Store:
             self._root.execute(f"USE {CATALOG}")
         except duckdb.Error as exc:
             raise _translate_open_error(exc, location) from exc
-        if not read_only:
+        if migrate and not read_only:
             migrations.apply(self)
 
     # -- connections ----------------------------------------------------------------------

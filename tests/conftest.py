@@ -31,16 +31,18 @@ class Org:
     def __init__(self, store: Store):
         self.store = store
         cur = store.cursor()
-        cur.execute("INSERT INTO teams (id, name) VALUES (1, '一组'), (2, '二组')")
-        people = [("admin", "admin", None), ("leader", "leader", None), ("manager1", "manager", 1),
-                  ("manager2", "manager", 2), ("rep1", "rep", 1), ("rep2", "rep", 1), ("rep3", "rep", 2)]
+        t1 = cur.execute("INSERT INTO teams (name) VALUES ('一组') RETURNING id").fetchone()[0]
+        t2 = cur.execute("INSERT INTO teams (name) VALUES ('二组') RETURNING id").fetchone()[0]
+        self.teams = {1: t1, 2: t2}
+        people = [("admin", "admin", None), ("leader", "leader", None), ("manager1", "manager", t1),
+                  ("manager2", "manager", t2), ("rep1", "rep", t1), ("rep2", "rep", t1), ("rep3", "rep", t2)]
         self.actors: dict[str, Actor] = {}
         for username, role, team in people:
             uid = cur.execute("INSERT INTO users (username, display_name, role, team_id) VALUES ($u, $u, $r, $t)"
                               " RETURNING id", {"u": username, "r": role, "t": team}).fetchone()[0]
             self.actors[username] = Actor(uid, username, role, team, username)
-        cur.execute("UPDATE teams SET manager_id = $m WHERE id = 1", {"m": self.actors["manager1"].id})
-        cur.execute("UPDATE teams SET manager_id = $m WHERE id = 2", {"m": self.actors["manager2"].id})
+        cur.execute("UPDATE teams SET manager_id = $m WHERE id = $t", {"m": self.actors["manager1"].id, "t": t1})
+        cur.execute("UPDATE teams SET manager_id = $m WHERE id = $t", {"m": self.actors["manager2"].id, "t": t2})
 
     def __getitem__(self, username: str) -> Actor:
         return self.actors[username]

@@ -1,0 +1,43 @@
+"""The message catalog: both languages hold the same keys and placeholders; every code has a label."""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+
+from pipelines import codes, i18n
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_same_keys_in_both_languages():
+    zh, en = i18n.catalog("zh_CN"), i18n.catalog("en")
+    assert set(zh) - set(en) == set(), "keys missing in English"
+    assert set(en) - set(zh) == set(), "keys missing in Chinese"
+
+
+def test_same_placeholders_in_both_languages():
+    zh, en = i18n.catalog("zh_CN"), i18n.catalog("en")
+    for key in zh:
+        assert _placeholders(zh[key]) == _placeholders(en[key]), key
+
+
+@pytest.mark.parametrize("kind,values", [
+    ("stage", codes.ALL_STAGES), ("channel", codes.CHANNELS), ("level", codes.RISK_LEVELS),
+    ("size", codes.SIZES), ("customer_type", codes.CUSTOMER_TYPES), ("role", codes.ROLES),
+    ("rule", codes.RISK_RULES),
+])
+def test_every_code_has_a_label(kind, values):
+    for lang in i18n.LANGUAGES:
+        for code in values:
+            text = i18n.label(kind, code, lang)
+            assert text and text != code, (lang, kind, code)
+
+
+def test_chinese_is_chinese():
+    assert re.search(r"[\u4e00-\u9fff]", i18n.t("stage.proposal")) and i18n.t("stage.proposal") == "方案提供"
+    assert i18n.t("stage.proposal", "en") == "Proposal"

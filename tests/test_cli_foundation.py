@@ -1,0 +1,59 @@
+"""The `followup` command line: demo, users, exit codes and --json."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pipelines.cli import main
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_demo_json_then_refuses_a_second_fill(tmp_path):
+    db = str(tmp_path / "x.duckdb")
+    out = run("demo", "--db", db, "--follow-ups", "2000", "--as-of", "2026-10-31", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["customers"] == 200 and report["follow_ups"] == 2000 and report["users"] == 12
+    again = run("demo", "--db", db, "--json")
+    assert again.returncode == 1
+    assert again.stdout == ""
+    assert "演示数据只写入空数据库" in again.stderr
+
+
+def test_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--follow-ups", "many"])
+    assert exc.value.code == 2
+
+
+def test_users_add_list_passwd_disable(tmp_path, monkeypatch, capsys):
+    db = str(tmp_path / "u.duckdb")
+    monkeypatch.setenv("PW", "a-long-password-1")
+    assert main(["users", "add", "zhang", "--name", "张三", "--role", "rep", "--team", "华东",
+                 "--password-env", "PW", "--db", db]) == 0
+    assert main(["users", "list", "--db", db, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    row = next(u for u in listed["users"] if u["username"] == "zhang")
+    assert row["team"] == "华东" and row["can_login"] is True and "password_hash" not in row
+    monkeypatch.setenv("PW", "short")
+    assert main(["users", "passwd", "zhang", "--password-env", "PW", "--db", db]) == 1
+    assert "至少10位" in capsys.readouterr().err
+    assert main(["users", "disable", "zhang", "--db", db]) == 0
+    from pipelines import accounts
+    from pipelines.store import forget, open_store
+
+    assert accounts.authenticate(open_store(db), "zhang", "a-long-password-1").reason == "disabled"
+    forget(db)
+
+
+def test_unknown_account_is_a_clear_failure(tmp_path, capsys):
+    assert main(["users", "disable", "nobody", "--db", str(tmp_path / "n.duckdb")]) == 1
+    assert "nobody" in capsys.readouterr().err

@@ -1,0 +1,128 @@
+"""Store: migrations on open, upgrades of an older file, transactions, concurrent writers."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import duckdb
+import pytest
+
+from pipelines import follow_ups, migrations
+from pipelines.models import FollowUpIn
+from pipelines.store import Store, StoreError
+
+
+def test_new_path_creates_empty_database(tmp_path):
+    s = Store(str(tmp_path / "sub" / "new.duckdb"))
+    assert s.scalar("SELECT max(version) FROM schema_version") == migrations.latest()
+    assert s.scalar("SELECT count(*) FROM users") == 0  # no accounts outside the demo database
+    assert s.scalar("SELECT count(*) FROM customers") == 0
+
+
+def test_older_schema_upgrades_and_keeps_data(tmp_path):
+    path = str(tmp_path / "old.duckdb")
+    old = Store(path, migrate=False)
+    migrations.apply(old, upto=1)
+    old.write(lambda cur: cur.execute("INSERT INTO teams (name) VALUES ('老团队')"))
+    assert old.scalar("SELECT max(version) FROM schema_version") == 1
+    old.close()
+    upgraded = Store(path)
+    assert upgraded.scalar("SELECT max(version) FROM schema_version") == migrations.latest()
+    assert upgraded.scalar("SELECT name FROM teams") == "老团队"
+    versions = upgraded.query("SELECT version FROM schema_version ORDER BY version")["version"].to_list()
+    assert versions == [v for v, _ in migrations.available()]
+
+
+def test_reopening_applies_nothing_twice(tmp_path):
+    path = str(tmp_path / "x.duckdb")
+    Store(path).close()
+    s = Store(path)
+    assert s.scalar("SELECT count(*) FROM schema_version") == len(migrations.available())
+
+
+def test_failed_write_leaves_nothing(store, org):
+    def work(cur):
+        cur.execute("INSERT INTO teams (name) VALUES ('半截')")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        store.write(work)
+    assert store.scalar("SELECT count(*) FROM teams WHERE name = '半截'") == 0
+
+
+def test_data_version_advances_on_every_write(store):
+    before = store.data_version
+    store.write(lambda cur: cur.execute("INSERT INTO teams (name) VALUES ('x')"))
+    assert store.data_version > before
+
+
+def test_conflicting_updates_are_retried(store):
+    """8 threads increment one row: write-write conflicts are retried, no increment is lost."""
+    store.write(lambda cur: cur.execute("INSERT INTO settings (key, value) VALUES ('n', '0')"))
+
+    def bump(cur):
+        cur.execute("UPDATE settings SET value = (value::INTEGER + 1)::VARCHAR WHERE key = 'n'")
+
+    def worker():
+        for _ in range(25):
+            store.write(bump, attempts=200)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.scalar("SELECT value FROM settings WHERE key = 'n'") == "200"
+
+
+def test_eight_threads_saving_follow_ups_lose_nothing(store, org):
+    from pipelines import customers
+    from pipelines.models import CustomerIn
+
+    reps = [org["rep1"], org["rep2"]]
+    cids = [customers.create(store, r, CustomerIn(name=f"客户{r.username}", owner_id=r.id)) for r in reps]
+    errors: list[BaseException] = []
+
+    def worker(n: int):
+        rep, cid = reps[n % 2], cids[n % 2]
+        try:
+            for i in range(50):
+                follow_ups.add(store, rep, FollowUpIn(
+                    customer_id=cid, rep_id=rep.id, channel="phone", summary=f"线程{n}第{i}次",
+                    occurred_at=datetime.now(timezone.utc) - timedelta(minutes=i)))
+        except BaseException as exc:  # noqa: BLE001 - surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert store.scalar("SELECT count(*) FROM follow_ups") == 400
+    assert store.scalar("SELECT count(DISTINCT summary) FROM follow_ups") == 400
+
+
+def test_second_process_gets_a_clear_message_not_a_lock_error(tmp_path):
+    import subprocess
+    import sys
+
+    path = str(tmp_path / "locked.duckdb")
+    s = Store(path)
+    code = ("import sys\nfrom pipelines.store import Store, StoreError\n"
+            f"try:\n    Store({path!r})\nexcept StoreError as e:\n    print(e.zh); sys.exit(3)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 3, out.stderr
+    assert "正被另一个进程" in out.stdout
+    s.close()
+
+
+def test_read_only_store_refuses_writes(tmp_path):
+    path = str(tmp_path / "ro.duckdb")
+    Store(path).close()
+    ro = Store(path, read_only=True)
+    with pytest.raises(StoreError):
+        ro.write(lambda cur: cur.execute("INSERT INTO teams (name) VALUES ('x')"))
+    with pytest.raises(duckdb.Error):
+        ro.cursor().execute("INSERT INTO teams (name) VALUES ('x')")

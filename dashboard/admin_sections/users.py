@@ -1,0 +1,134 @@
+"""Admin section: accounts (create with the password policy, reset password, disable/enable,
+role and team) and teams."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+from pydantic import ValidationError
+
+from dashboard import fmt
+from dashboard.data import actor, cached, run_write, store
+from dashboard.i18n import label, lang, t
+from dashboard.widgets import field_error
+from pipelines import accounts, admin_views, errors
+from pipelines.codes import ROLES
+from pipelines.models import UserIn
+from pipelines.validators import password_ok
+
+TITLE_KEY = "admin.users"
+S = st.session_state
+
+
+def _password_problem(password: str, username: str) -> str | None:
+    """The policy's message when a password breaks it (checked before the write, beside the field)."""
+    if password and not password_ok(password, username):
+        return t("error.password_policy", field=t("field.password"))
+    return None
+
+
+def _create(teams: dict) -> None:
+    errs = S.get("adm_new_errors", {})
+    with st.form("adm_new_user", clear_on_submit=False):
+        a, b = st.columns(2)
+        username = a.text_input(t("field.username"), key="adm_new_username")
+        field_error(errs, "username")
+        display = b.text_input(t("field.display_name"), key="adm_new_display")
+        with b:
+            field_error(errs, "display_name")
+        role = a.selectbox(t("field.role"), ROLES, format_func=lambda r: label("role", r), key="adm_new_role")
+        team = b.selectbox(t("field.team_id"), [None, *teams], key="adm_new_team",
+                           format_func=lambda i: t("admin.no_team") if i is None else teams[i])
+        password = st.text_input(t("field.password"), type="password", key="adm_new_password",
+                                 help=t("admin.password_hint"))
+        field_error(errs, "password")
+        submitted = st.form_submit_button(t("admin.new_user"), type="primary", icon=":material/person_add:")
+    if not submitted:
+        return
+    S["adm_new_errors"] = {}
+    try:
+        user = UserIn(username=username, display_name=display, role=role, team_id=team)
+    except ValidationError as exc:
+        S["adm_new_errors"] = errors.explain(exc, lang())
+        st.rerun()
+    problem = _password_problem(password, user.username)
+    if problem:
+        S["adm_new_errors"] = {"password": problem}
+        st.rerun()
+    if run_write(lambda: accounts.create_user(store(), actor(), user, password or None),
+                 t("admin.created_user", username=user.username)):
+        for k in ("adm_new_username", "adm_new_display", "adm_new_password"):
+            S.pop(k, None)
+        st.rerun()
+
+
+def _manage(users: pl.DataFrame, teams: dict) -> None:
+    names = {r["username"]: r for r in users.iter_rows(named=True)}
+    who = st.selectbox(t("admin.pick_user"), list(names), key="adm_pick",
+                       format_func=lambda u: f"{names[u]['display_name']}({u} · {label('role', names[u]['role'])})")
+    if who is None:
+        return
+    row = names[who]
+    a, b, c = st.columns(3)
+    with a.form("adm_pw"):
+        pw = st.text_input(t("admin.new_password"), type="password", key="adm_pw_value", help=t("admin.password_hint"))
+        if st.form_submit_button(t("admin.reset_password"), icon=":material/key:"):
+            problem = _password_problem(pw or "", who) if pw else t("error.missing", field=t("field.password"))
+            if problem:
+                st.error(problem)
+            else:
+                run_write(lambda: accounts.set_password(store(), actor(), who, pw),
+                          t("admin.password_set", username=who))
+    with b.form("adm_role"):
+        role = st.selectbox(t("field.role"), ROLES, index=ROLES.index(row["role"]), key=f"adm_role_{who}",
+                            format_func=lambda r: label("role", r))
+        options = [None, *teams]
+        team = st.selectbox(t("field.team_id"), options, key=f"adm_team_{who}",
+                            index=options.index(row["team_id"]) if row["team_id"] in options else 0,
+                            format_func=lambda i: t("admin.no_team") if i is None else teams[i])
+        if st.form_submit_button(t("admin.role_team"), icon=":material/badge:"):
+            if run_write(lambda: accounts.set_role(store(), actor(), who, role, team) or True,
+                         t("admin.role_changed", username=who)):
+                st.rerun()
+    with c:
+        if row["active"]:
+            if st.button(t("admin.disable"), key="adm_disable", icon=":material/block:",
+                         disabled=who == actor().username):
+                if run_write(lambda: accounts.set_active(store(), actor(), who, False) or True,
+                             t("admin.disabled", username=who)):
+                    st.rerun()
+        elif st.button(t("admin.enable"), key="adm_enable", icon=":material/check_circle:"):
+            if run_write(lambda: accounts.set_active(store(), actor(), who, True) or True,
+                         t("admin.enabled", username=who)):
+                st.rerun()
+
+
+def _teams(teams_df: pl.DataFrame) -> None:
+    st.subheader(t("admin.teams_title"))
+    st.dataframe(teams_df.drop("manager_id"), hide_index=True, width="stretch", column_config={
+        "id": t("field.id"), "name": t("admin.team_name"), "manager_name": t("admin.team_manager"),
+        "members": t("admin.members")})
+    with st.form("adm_team", clear_on_submit=True):
+        name = st.text_input(t("admin.team_name"), key="adm_team_name")
+        if st.form_submit_button(t("admin.new_team"), icon=":material/group_add:") and name.strip():
+            if run_write(lambda: accounts.create_team(store(), actor(), name.strip()),
+                         t("admin.team_created", name=name.strip())):
+                st.rerun()
+
+
+def render() -> None:
+    users = cached(accounts.list_users)
+    teams_df = cached(admin_views.teams)
+    teams = dict(zip(teams_df["id"].to_list(), teams_df["name"].to_list()))
+    st.subheader(t("admin.users_title"))
+    view = fmt.yes_no(fmt.local_times(fmt.labelled(users, {"role": "role"}), "last_login_at", "locked_until"),
+                      "active", "can_login")
+    st.dataframe(view.drop("id", "team_id"), hide_index=True, width="stretch", column_config={
+        "username": t("field.username"), "display_name": t("field.display_name"), "role": t("field.role"),
+        "team": t("field.team_id"), "active": t("field.active"), "can_login": t("admin.can_login"),
+        "locked_until": t("admin.locked_until"), "last_login_at": t("admin.last_login")})
+    with st.expander(t("admin.new_user"), icon=":material/person_add:"):
+        _create(teams)
+    st.subheader(t("admin.manage_title"))
+    _manage(users, teams)
+    _teams(teams_df)

@@ -33,4 +33,4 @@ entries AS (
 )
 SELECT * FROM entries
 WHERE (len($rules::VARCHAR[]) = 0 OR list_contains($rules::VARCHAR[], rule))
-  AND $today - timezone($tz, since)::DATE >= $min_age_days
+  AND ($min_age_days <= 0 OR $today - timezone($tz, since)::DATE >= $min_age_days)

@@ -1,0 +1,178 @@
+"""The risk board: counts, green computed on read, idempotent refresh, automatic closing,
+raised-risk actions and who may see and act on them, `followup risks` JSON, demo coverage."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from pipelines import customers, follow_ups, risk_actions, risk_board
+from pipelines.access import SYSTEM, NotPermitted
+from pipelines.codes import RISK_RULES
+from pipelines.models import FollowUpIn
+from pipelines.rules import risks
+from pipelines.store import Store
+from tests.helpers_risks import NOW, TODAY, at, customer, follow_up, open_rules
+
+
+@pytest.fixture
+def board_db(store, org):
+    """rep1: one silent 60d (red), one stalled (yellow), one on track, one lost;
+    rep3 (other team): one stalled (yellow)."""
+    rep1, rep3 = org["rep1"], org["rep3"]
+    ids = {
+        "red": customer(store, rep1, changes=(("initial_contact", 90),), name="沉默客户"),
+        "yellow": customer(store, rep1, changes=(("initial_contact", 90), ("proposal", 50)), name="停滞客户"),
+        "green": customer(store, rep1, changes=(("initial_contact", 10),), name="正常客户"),
+        "lost": customer(store, rep1, changes=(("initial_contact", 200), ("lost", 100)), name="输单客户"),
+        "other": customer(store, rep3, changes=(("initial_contact", 90), ("negotiation", 60)), name="二组客户"),
+    }
+    follow_up(store, ids["yellow"], rep1, 5)
+    follow_up(store, ids["other"], rep3, 5)
+    risks.refresh(store, SYSTEM, now=NOW)
+    return ids
+
+
+def test_board_counts_by_level(store, org, board_db):
+    cards = risk_board.board(store, org["manager1"], today=TODAY)
+    assert risk_board.column_counts(cards) == {"red": 1, "yellow": 1, "green": 1}
+    assert set(cards["customer_name"]) == {"沉默客户", "停滞客户", "正常客户"}
+    everyone = risk_board.board(store, org["leader"], today=TODAY)
+    assert risk_board.column_counts(everyone) == {"red": 1, "yellow": 2, "green": 1}
+    # the silent customer has been in its first stage for 90 days too: one red and one yellow entry
+    assert risk_board.open_counts(store, org["admin"], today=TODAY) == {"red": 1, "yellow": 3, "green": 1}
+
+
+def test_listing_has_one_on_track_entry_per_quiet_active_customer(store, org, board_db):
+    entries = risk_board.listing(store, org["admin"], today=TODAY)
+    assert {(e["customer_id"], e["level"], e["rule"]) for e in entries} == {
+        (board_db["red"], "red", "silent_60d"), (board_db["red"], "yellow", "stage_stalled"),
+        (board_db["yellow"], "yellow", "stage_stalled"),
+        (board_db["other"], "yellow", "stage_stalled"), (board_db["green"], "green", "on_track")}
+    assert set(entries[0]) == {"customer_id", "customer_name", "level", "rule", "since"}
+    assert [e["rule"] for e in risk_board.listing(store, org["admin"], level="green", today=TODAY)] == ["on_track"]
+
+
+def test_board_filters(store, org, board_db):
+    flt = risk_board.BoardFilter(rules=("stage_stalled",))
+    assert set(risk_board.board(store, org["admin"], flt, today=TODAY)["customer_id"]) == \
+        {board_db["red"], board_db["yellow"], board_db["other"]}
+    flt = risk_board.BoardFilter(team=("二组",))
+    assert set(risk_board.board(store, org["admin"], flt, today=TODAY)["customer_id"]) == {board_db["other"]}
+    # open for 40+ days: only the silent customer's stalled entry (44 days; its silence: 29)
+    flt = risk_board.BoardFilter(rep=("rep1",), min_age_days=40)
+    assert set(risk_board.board(store, org["admin"], flt, today=TODAY)["customer_id"]) == {board_db["red"]}
+
+
+def test_refresh_is_idempotent(store, org, board_db):
+    before = store.query("SELECT * FROM risks ORDER BY id")
+    events = store.scalar("SELECT count(*) FROM risk_events")
+    assert risks.refresh(store, SYSTEM, now=NOW) == risks.Changes()
+    assert store.query("SELECT * FROM risks ORDER BY id").equals(before)
+    assert store.scalar("SELECT count(*) FROM risk_events") == events
+
+
+def test_a_computed_risk_closes_itself_when_its_condition_ends(store, org, board_db):
+    rep1 = org["rep1"]
+    cid = board_db["red"]
+    follow_ups.add(store, rep1, FollowUpIn(customer_id=cid, rep_id=rep1.id, occurred_at=at(0),
+                                           channel="visit", summary="上门拜访,重新建立联系"))
+    row = store.query("SELECT status, closed_at FROM risks WHERE customer_id = $c AND rule = 'silent_60d'",
+                      {"c": cid}).row(0, named=True)
+    assert row["status"] == "resolved" and row["closed_at"] is not None
+    assert store.scalar("SELECT count(*) FROM risk_events WHERE customer_id = $c AND action = 'closed'",
+                        {"c": cid}) == 1
+    # the customer is green now, the silence history stays
+    assert risk_board.listing(store, rep1, today=TODAY)[-1]["rule"] == "on_track"
+    assert set(risk_board.history(store, rep1, cid)["action"]) == {"opened", "closed"}
+
+
+def test_stage_change_and_delete_re_evaluate(store, org, board_db):
+    cid = board_db["yellow"]
+    customers.change_stage(store, org["manager1"], cid, "negotiation", at=at(0))
+    assert "stage_stalled" not in open_rules(store, cid)
+    customers.delete(store, org["manager1"], board_db["red"])
+    assert open_rules(store, board_db["red"]) == set()
+
+
+def test_raise_acknowledge_note_resolve(store, org, board_db):
+    rep1, cid = org["rep1"], board_db["green"]
+    rid = risk_actions.raise_risk(store, rep1, cid, "decision_maker_change", "新任总经理上任")
+    assert store.scalar("SELECT level FROM risks WHERE id = $i", {"i": rid}) == "red"
+    assert risk_board.column_counts(risk_board.board(store, rep1, today=TODAY))["red"] == 2
+    with pytest.raises(risk_actions.RiskActionError):  # one open warning per rule
+        risk_actions.raise_risk(store, rep1, cid, "decision_maker_change", "again")
+    risk_actions.acknowledge(store, org["manager1"], rid)
+    risk_actions.add_note(store, rep1, rid, "已约见新总经理")
+    risk_actions.resolve(store, org["manager1"], rid, "关系已重建")
+    row = store.query("SELECT status, closed_by, acknowledged_by FROM risks WHERE id = $i", {"i": rid}).row(0, named=True)
+    assert row == {"status": "resolved", "closed_by": org["manager1"].id, "acknowledged_by": org["manager1"].id}
+    history = risk_board.history(store, rep1, cid)
+    assert history["action"].to_list() == ["resolved", "note", "acknowledged", "raised"]
+    assert store.scalar("SELECT count(*) FROM audit_log WHERE table_name = 'risks' AND row_id = $i", {"i": rid}) >= 4
+    with pytest.raises(risk_actions.RiskActionError):
+        risk_actions.resolve(store, rep1, rid)  # already closed
+    assert risks.refresh(store, SYSTEM, now=NOW) == risks.Changes()  # a raised risk stays as people left it
+
+
+def test_manual_risks_need_a_note_and_a_level(store, org, board_db):
+    rep1, cid = org["rep1"], board_db["green"]
+    with pytest.raises(risk_actions.RiskActionError):
+        risk_actions.raise_risk(store, rep1, cid, "manual", "", "red")
+    with pytest.raises(risk_actions.RiskActionError):
+        risk_actions.raise_risk(store, rep1, cid, "silent_30d", "computed rules are not raised")
+    rid = risk_actions.raise_risk(store, rep1, cid, "manual", "客户内部审计", "yellow")
+    assert store.scalar("SELECT level FROM risks WHERE id = $i", {"i": rid}) == "yellow"
+
+
+def test_computed_risks_are_not_resolved_by_hand(store, org, board_db):
+    rid = store.scalar("SELECT id FROM risks WHERE customer_id = $c", {"c": board_db["red"]})
+    risk_actions.acknowledge(store, org["rep1"], rid)
+    with pytest.raises(risk_actions.RiskActionError) as err:
+        risk_actions.resolve(store, org["rep1"], rid)
+    assert err.value.key == "error_computed"
+
+
+def test_a_rep_cannot_see_or_act_on_another_reps_risks(store, org, board_db):
+    rid = risk_actions.raise_risk(store, org["rep3"], board_db["other"], "budget_cut", "预算砍半")
+    rep1_view = risk_board.board(store, org["rep1"], today=TODAY)
+    assert board_db["other"] not in set(rep1_view["customer_id"])
+    assert risk_board.history(store, org["rep1"], board_db["other"]).is_empty()
+    for who in ("rep1", "rep2", "manager1", "leader"):
+        with pytest.raises(NotPermitted):
+            risk_actions.resolve(store, org[who], rid)
+        with pytest.raises(NotPermitted):
+            risk_actions.acknowledge(store, org[who], rid)
+    with pytest.raises(NotPermitted):
+        risk_actions.raise_risk(store, org["rep1"], board_db["other"], "budget_cut", "x")
+    risk_actions.resolve(store, org["manager2"], rid, "已处理")
+    assert store.scalar("SELECT status FROM risks WHERE id = $i", {"i": rid}) == "resolved"
+
+
+def test_cli_json(store, org, board_db, capsys):
+    from pipelines import cli
+
+    path = store.location
+    store.checkpoint()
+    store.close()
+    assert cli.main(["risks", "refresh", "--db", path, "--json"]) == 0
+    assert set(json.loads(capsys.readouterr().out)) == {"opened", "updated", "closed"}
+    assert cli.main(["risks", "list", "--db", path, "--json", "--level", "yellow"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert list(payload) == ["risks"]
+    assert payload["risks"] and {e["level"] for e in payload["risks"]} == {"yellow"}
+    assert set(payload["risks"][0]) == {"customer_id", "customer_name", "level", "rule", "since"}
+    from pipelines.store import forget
+    forget(path)
+
+
+def test_every_rule_fires_on_the_demo_database(demo_db):
+    demo = Store(demo_db, read_only=True)
+    try:
+        fired = set(demo.query("SELECT DISTINCT rule FROM risks WHERE status <> 'resolved'")["rule"])
+        entries = risk_board.listing(demo, SYSTEM, today=date(2026, 10, 31))
+    finally:
+        demo.close()
+    assert fired | {e["rule"] for e in entries} == set(RISK_RULES)

@@ -1,0 +1,44 @@
+"""The /risks page in AppTest (per role) and its pure trend figure builder."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from dashboard.risk_charts import LEVEL_COLORS, trend_figure
+from tests.helpers_pages import app_db, logged_in, shown_errors  # noqa: F401 - app_db is a fixture
+
+
+def test_trend_figure_has_a_line_per_level_with_labels_and_colours():
+    frame = pl.DataFrame({"week_end": [date(2026, 10, 18), date(2026, 10, 18), date(2026, 10, 25), date(2026, 10, 25)],
+                          "level": ["red", "yellow", "red", "yellow"], "open_risks": [3, 5, 4, 2]})
+    fig = trend_figure(frame, "zh_CN")
+    assert [tr.name for tr in fig.data] == ["红色", "黄色"]
+    assert list(fig.data[0].y) == [3, 4] and list(fig.data[1].y) == [5, 2]
+    assert fig.data[0].line.color == LEVEL_COLORS["red"]
+    assert fig.layout.xaxis.title.text == "周末日期"
+    assert [tr.name for tr in trend_figure(frame, "en").data] == ["Red", "Yellow"]
+
+
+@pytest.mark.parametrize("username", ["rep1", "manager1", "leader", "admin"])
+def test_board_page_runs_for_every_role(app_db, username):  # noqa: F811
+    at = logged_in(username, "risks")
+    assert not shown_errors(at)
+    assert [m.label for m in at.metric] == ["红色预警客户", "黄色预警客户", "持续跟进客户"]
+    buttons = [b.label for b in at.button]
+    if username == "leader":
+        assert "确认" not in buttons
+        assert any("只读" in i.value for i in at.info)
+    else:
+        assert "确认" in buttons
+
+
+def test_acknowledge_from_the_page(app_db):  # noqa: F811
+    at = logged_in("manager1", "risks")
+    ack = next(b for b in at.button if b.label == "确认")
+    ack.click()
+    at.run()
+    assert not shown_errors(at)
+    assert any("已确认" in s.value for s in at.success)

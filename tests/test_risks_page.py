@@ -42,3 +42,16 @@ def test_acknowledge_from_the_page(app_db):  # noqa: F811
     at.run()
     assert not shown_errors(at)
     assert any("已确认" in s.value for s in at.success)
+
+
+def test_admin_rules_section_saves_and_re_evaluates(app_db):  # noqa: F811
+    at = logged_in("admin", "admin")
+    assert not shown_errors(at)
+    at.number_input(key="adm_rr_n_stage_stalled").set_value(400)
+    next(b for b in at.button if b.label == "保存规则").click()
+    at.run()
+    assert not shown_errors(at)
+    assert any("规则已保存" in s.value for s in at.success)
+    from pipelines import settings
+    from pipelines.store import open_store
+    assert settings.get(open_store(app_db), "risk_rules")["stage_stalled"]["days"] == 400

@@ -156,3 +156,15 @@ def test_level_change_updates_open_risks(store, org):
     changes = risks.save(store, org["admin"], config, now=NOW)
     assert changes == risks.Changes(updated=1)
     assert store.scalar("SELECT level FROM risks WHERE customer_id = $c", {"c": cid}) == "red"
+
+
+def test_cadence_and_deadline_days_are_checked_and_stored(store, org):
+    from pipelines.codes import SEVERITIES, STAGES
+
+    cadence = {**settings.get(store, "cadence_days"), "proposal": 9}
+    assert risks.save_days(store, org["admin"], "cadence_days", cadence, STAGES)["proposal"] == 9
+    assert settings.get(store, "cadence_days")["proposal"] == 9
+    with pytest.raises(risks.RuleError):
+        risks.save_days(store, org["admin"], "feedback_deadline_days", {"high": 0, "medium": 7, "low": 14}, SEVERITIES)
+    with pytest.raises(Exception):
+        risks.save_days(store, org["manager1"], "cadence_days", cadence, STAGES)

@@ -6,4 +6,5 @@ To add a section, create dashboard/admin_sections/<name>.py and add its name bel
 SECTIONS: tuple[str, ...] = (
     "users",
     "stage_rules",
+    "risk_rules",
 )

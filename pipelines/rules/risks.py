@@ -262,3 +262,16 @@ def seed_demo(store: Store, as_of: date, weeks: int = 26) -> Changes:
 
     store.write(history)
     return changes + refresh(store, SYSTEM, datetime.combine(as_of, time(18), tzinfo=local_tz()))
+
+
+def save_days(store: Store, actor: Actor, key: str, values: dict[str, Any], keys: tuple[str, ...]) -> dict[str, int]:
+    """Store a {code: days} setting (`cadence_days`, `feedback_deadline_days`): whole days 1–365."""
+    require_role(actor, "admin")
+    clean: dict[str, int] = {}
+    for code in keys:
+        number = values.get(code)
+        if not isinstance(number, (int, float)) or number != int(number) or not 1 <= number <= 365:
+            raise RuleError("error_days", code=code)
+        clean[code] = int(number)
+    settings.put(store, actor, key, clean)
+    return clean

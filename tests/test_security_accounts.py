@@ -1,0 +1,104 @@
+"""Accounts: password policy, lockout and its expiry (persisted), session revocation and expiry."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import bcrypt
+import pytest
+
+from pipelines import accounts
+from pipelines.models import UserIn
+from pipelines.store import Store
+from pipelines.validators import password_ok
+
+PASSWORD = "Lange-Passwort-2026"
+
+
+@pytest.fixture
+def user(store, org):
+    """rep1 with a password; hashed with few bcrypt rounds to keep the tests fast."""
+    hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
+    store.cursor().execute("UPDATE users SET password_hash = $h WHERE username = 'rep1'", {"h": hashed})
+    return org["rep1"]
+
+
+def test_password_policy(store, org):
+    assert not password_ok("short12", "rep1")
+    assert not password_ok("Manager123", "manager123")  # the username, whatever the case
+    assert password_ok("0123456789", "rep1")
+    with pytest.raises(accounts.PasswordPolicyError):
+        accounts.set_password(store, org["admin"], "rep1", "rep1")
+    with pytest.raises(accounts.PasswordPolicyError):
+        accounts.create_user(store, org["admin"], UserIn(username="newrep01", display_name="新", role="rep"),
+                             "newrep01")
+    hashed = store.scalar("SELECT password_hash FROM users WHERE username = 'rep1'")
+    assert hashed is None  # nothing was set by the refused attempt
+    accounts.set_password(store, org["admin"], "rep1", PASSWORD)
+    hashed = store.scalar("SELECT password_hash FROM users WHERE username = 'rep1'")
+    assert hashed.startswith("$2b$") and PASSWORD not in hashed
+
+
+def test_lockout_after_five_failures_holds_across_reopen_and_expires(store, user, tmp_path):
+    t0 = datetime.now(timezone.utc)
+    for i in range(4):
+        assert accounts.authenticate(store, "rep1", "wrong password", now=t0).reason == "wrong_password"
+    locked = accounts.authenticate(store, "rep1", "wrong password", now=t0)
+    assert locked.reason == "locked" and locked.locked_until == t0 + timedelta(minutes=15)
+    # the right password does not help while locked, in another process or after a restart either
+    location = store.location
+    store.close()
+    again = Store(location)
+    assert accounts.authenticate(again, "rep1", PASSWORD, now=t0 + timedelta(minutes=14)).reason == "locked"
+    result = accounts.authenticate(again, "rep1", PASSWORD, now=t0 + timedelta(minutes=15, seconds=1))
+    assert result.ok and result.actor.username == "rep1"
+    assert again.scalar("SELECT failed_logins FROM users WHERE username = 'rep1'") == 0
+    actions = again.query("SELECT action, detail FROM audit_log WHERE row_id = $id AND table_name = 'users'"
+                          " ORDER BY id", {"id": user.id})
+    assert actions["action"].to_list().count("login_failed") == 6 and actions["action"][-1] == "login"
+    again.close()
+
+
+def test_failures_reset_on_success(store, user):
+    for _ in range(4):
+        accounts.authenticate(store, "rep1", "nope nope nope")
+    assert accounts.authenticate(store, "rep1", PASSWORD).ok
+    for _ in range(4):
+        accounts.authenticate(store, "rep1", "nope nope nope")
+    assert accounts.authenticate(store, "rep1", PASSWORD).ok  # 4 + 4 failures never locked
+
+
+def test_disabled_and_unknown_accounts(store, org, user):
+    accounts.set_active(store, org["admin"], "rep1", False)
+    assert accounts.authenticate(store, "rep1", PASSWORD).reason == "disabled"
+    assert accounts.authenticate(store, "nobody", PASSWORD).reason == "unknown"
+    accounts.set_active(store, org["admin"], "rep1", True)
+    assert accounts.authenticate(store, "rep1", PASSWORD).ok
+
+
+@pytest.mark.parametrize("how", ["logout", "disable", "password"])
+def test_logout_disable_and_password_reset_end_earlier_sessions(store, org, user, how):
+    issued = datetime.now(timezone.utc)  # a session (its cookie) begun now
+    assert accounts.session_actor(store, "rep1", issued) is not None
+    if how == "logout":
+        accounts.record_logout(store, user)
+    elif how == "disable":
+        accounts.set_active(store, org["admin"], "rep1", False)
+    else:
+        accounts.set_password(store, org["admin"], "rep1", "Ein-neues-Passwort-1")
+    assert accounts.session_actor(store, "rep1", issued) is None  # a copied cookie is refused too
+    if how != "disable":
+        assert accounts.session_actor(store, "rep1", datetime.now(timezone.utc) + timedelta(seconds=1)) is not None
+
+
+def test_only_admins_change_permissions(store, org):
+    from pipelines.access import NotPermitted
+
+    for who in ("manager1", "leader", "rep1"):
+        with pytest.raises(NotPermitted):
+            accounts.set_active(store, org[who], "rep2", False)
+        with pytest.raises(NotPermitted):
+            accounts.set_role(store, org[who], "rep2", "admin", None)
+    with pytest.raises(NotPermitted):
+        accounts.set_password(store, org["rep1"], "rep2", "Ein-neues-Passwort-1")
+    accounts.set_password(store, org["rep1"], "rep1", "Ein-neues-Passwort-1")  # one's own: allowed

@@ -1,0 +1,84 @@
+"""The dashboard ends a session at once on logout elsewhere, disabling, or expiry (AppTest)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import bcrypt
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines import accounts
+from pipelines.store import Store, forget
+
+PASSWORD = "Lange-Passwort-2026"
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    path = str(tmp_path / "app.duckdb")
+    s = Store(path)
+    from tests.conftest import Org
+
+    org = Org(s)
+    hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
+    s.cursor().execute("UPDATE users SET password_hash = $h", {"h": hashed})
+    s.close()
+    monkeypatch.setenv("FOLLOWUP_DB", path)
+    monkeypatch.setenv("FOLLOWUP_COOKIE_KEY", "test-cookie-key-" + "x" * 40)
+    from dashboard import data
+
+    data._store.clear()  # the app's process-wide store must be this test's database
+    yield path, org
+    data._store.clear()
+    forget(path)
+
+
+def _login(username: str, tmp_path: Path) -> AppTest:
+    # The router runs through a one-line wrapper: AppTest given dashboard/app.py itself did not
+    # rerun the script's own module code after the first runs in this harness.
+    wrapper = tmp_path / "run_app.py"
+    wrapper.write_text(f"import runpy\nrunpy.run_path({str(APP)!r}, run_name='__main__')\n")
+    at = AppTest.from_file(str(wrapper), default_timeout=30)
+    at.run()
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click()
+    at.run()
+    assert at.session_state["actor"].username == username
+    return at
+
+
+def _logged_out(at: AppTest) -> bool:
+    return "actor" not in at.session_state and any(w.key == "login_username" for w in at.text_input)
+
+
+def test_disabling_an_account_ends_its_open_session(app_db, tmp_path):
+    path, org = app_db
+    at = _login("rep1", tmp_path)
+    from dashboard.data import store
+
+    accounts.set_active(store(), org["admin"], "rep1", False)
+    at.run()
+    assert _logged_out(at)
+
+
+def test_logout_on_another_device_ends_this_session(app_db, tmp_path):
+    path, org = app_db
+    at = _login("rep2", tmp_path)
+    from dashboard.data import store
+
+    time.sleep(0.01)
+    accounts.record_logout(store(), org["rep2"])
+    at.run()
+    assert _logged_out(at)
+
+
+def test_session_expires(app_db, tmp_path):
+    path, org = app_db
+    at = _login("manager1", tmp_path)
+    at.session_state["login_at"] = time.time() - 13 * 3600  # default session length: 12 hours
+    at.run()
+    assert _logged_out(at)

@@ -1,0 +1,234 @@
+"""The work pages' data functions: the records explorer and its export, customer search, list and
+detail, contact/need/contract writes, the home figures, error messages; and scope in each."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import polars as pl
+import pytest
+from pydantic import ValidationError
+
+from pipelines import customer_records, customer_views, errors, explorer, home
+from pipelines.access import NotPermitted
+from pipelines.explorer import Extra
+from pipelines.filters import Filters
+from pipelines.models import ContactIn, ContractIn, FollowUpIn, NeedIn
+from tests.helpers_pages import NOW, seed
+
+OTHERS = ("机密乙", "机密丙")
+
+
+@pytest.fixture
+def world(store, org):
+    return store, org, seed(store, org)
+
+
+def _names(df: pl.DataFrame, col: str = "customer_name") -> set[str]:
+    return set(df[col].to_list())
+
+
+def test_explorer_counts_pages_and_sorts(world):
+    store, org, ids = world
+    rep1, admin = org["rep1"], org["admin"]
+    assert explorer.count(store, rep1, Filters()) == 6
+    assert explorer.count(store, admin, Filters()) == 12
+    first = explorer.page(store, rep1, Filters(), number=1, size=4)
+    second = explorer.page(store, rep1, Filters(), number=2, size=4)
+    assert first.height == 4 and second.height == 2
+    assert set(first["id"]).isdisjoint(second["id"])
+    times = first["occurred_at"].to_list()
+    assert times == sorted(times, reverse=True)
+    by_name = explorer.page(store, admin, Filters(), sort="customer_name", descending=False, size=100)
+    assert by_name["customer_name"].to_list() == sorted(by_name["customer_name"].to_list())
+
+
+FILTER_CASES = [
+    (Filters(q="hzqh"), Extra(), {"杭州青禾科技有限公司"}),  # pinyin initials
+    (Filters(q="第2次"), Extra(), {"杭州青禾科技有限公司", "宁波海川贸易有限公司"}),  # summary text
+    (Filters(channel=("visit",)), Extra(), {"杭州青禾科技有限公司", "宁波海川贸易有限公司"}),
+    (Filters(industry=("F",)), Extra(), {"宁波海川贸易有限公司"}),
+    (Filters(province=("浙江省",)), Extra(), {"杭州青禾科技有限公司", "宁波海川贸易有限公司"}),
+    (Filters(), Extra(tags=("重点",)), {"杭州青禾科技有限公司"}),
+    (Filters(), Extra(risk=("red",)), {"宁波海川贸易有限公司"}),
+    (Filters(), Extra(risk=("green",)), {"杭州青禾科技有限公司"}),
+]
+
+
+def test_explorer_filters_for_a_rep(world):
+    store, org, _ = world
+    for filters, extra, expected in FILTER_CASES:  # one world for all cases: seeding is the slow part
+        assert _names(explorer.matching(store, org["rep1"], filters, extra)) == expected, (filters, extra)
+        assert explorer.count(store, org["rep1"], filters, extra) == explorer.matching(
+            store, org["rep1"], filters, extra).height
+
+
+def test_explorer_period_rep_and_team_filters(world):
+    store, org, _ = world
+    admin = org["admin"]
+    recent = Filters(date_from=(NOW - timedelta(days=5)).date(), date_to=NOW.date())
+    assert explorer.count(store, admin, recent) == 4  # the third follow-up of each customer (4 days ago)
+    assert _names(explorer.matching(store, admin, Filters(rep=("rep2",)))) == {"苏州机密乙有限公司"}
+    assert _names(explorer.matching(store, admin, Filters(team=("二组",)))) == {"广州机密丙有限公司"}
+    none = Filters(date_from=date(2001, 1, 1), date_to=date(2001, 1, 31))
+    assert explorer.count(store, admin, none) == 0 and explorer.page(store, admin, none).is_empty()
+
+
+def test_scope_a_rep_sees_no_other_reps_rows_anywhere(world):
+    store, org, ids = world
+    rep1 = org["rep1"]
+    for df in (explorer.matching(store, rep1, Filters()), explorer.matching(store, rep1, Filters(q="机密")),
+               explorer.matching(store, rep1, Filters(rep=("rep2", "rep3")))):
+        assert not any(m in n for n in _names(df) for m in OTHERS)
+    assert explorer.count(store, rep1, Filters(q="机密")) == 0
+    assert customer_views.picker(store, rep1, "机密").is_empty()
+    assert customer_views.picker(store, rep1, "").height == 2
+    assert customer_views.count(store, rep1, Filters()) == 2
+    assert not any(m in n for n in customer_views.listing(store, rep1, Filters())["name"] for m in OTHERS)
+    for other in ids["rep2"] + ids["rep3"]:
+        assert customer_views.detail(store, rep1, other) is None
+    for name in ("due", "open_risks"):
+        df = getattr(home, name)(store, rep1)
+        assert not any(m in n for n in df["customer_name"] for m in OTHERS)
+    assert set(home.per_rep(store, rep1)["username"]) == {"rep1"}
+    for fmt in ("csv", "xlsx"):
+        data = explorer.export(store, rep1, Filters(), Extra(), fmt, "zh_CN")
+        text = data.decode("utf-8-sig") if fmt == "csv" else pl.read_excel(io.BytesIO(data)).write_csv()
+        assert "杭州青禾" in text and not any(m in text for m in OTHERS)
+
+
+def test_scope_a_manager_sees_the_team_only(world):
+    store, org, _ = world
+    names = _names(explorer.matching(store, org["manager1"], Filters()))
+    assert names == {"杭州青禾科技有限公司", "宁波海川贸易有限公司", "苏州机密乙有限公司"}
+    assert customer_views.count(store, org["manager2"], Filters()) == 1
+
+
+def test_export_csv_has_bom_labels_and_an_audit_entry(world):
+    store, org, _ = world
+    data = explorer.export(store, org["rep1"], Filters(channel=("phone",)), Extra(), "csv", "zh_CN")
+    assert data.startswith(b"\xef\xbb\xbf")
+    df = pl.read_csv(io.BytesIO(data[3:]))
+    assert df.height == 2 and "跟进方式" in df.columns and set(df["跟进方式"]) == {"电话"}
+    assert set(df["是否有效"]) == {"是"}
+    xlsx = explorer.export(store, org["rep1"], Filters(), Extra(), "xlsx", "en")
+    assert pl.read_excel(io.BytesIO(xlsx)).height == 6
+    audit = store.query("SELECT username, action, table_name, detail FROM audit_log WHERE action = 'export'"
+                        " ORDER BY id")
+    assert audit["username"].to_list() == ["rep1", "rep1"]
+    assert audit["table_name"].to_list() == ["follow_ups", "follow_ups"]
+    assert "2 rows" in audit["detail"][0] and "channel=phone" in audit["detail"][0]
+
+
+def test_export_neutralises_formulas(world):
+    store, org, ids = world
+    from pipelines import follow_ups
+
+    follow_ups.add(store, org["rep1"], FollowUpIn(customer_id=ids["rep1"][0], rep_id=org["rep1"].id,
+                                                  occurred_at=NOW, channel="email", summary="=HYPERLINK(\"x\")"))
+    text = explorer.export(store, org["rep1"], Filters(channel=("email",)), Extra(), "csv", "en").decode("utf-8-sig")
+    assert "'=HYPERLINK" in text
+
+
+def test_picker_finds_by_initials_and_credit_code_recent_first(world):
+    store, org, ids = world
+    rep1 = org["rep1"]
+    assert customer_views.picker(store, rep1, "hzqh")["name"].to_list() == ["杭州青禾科技有限公司"]
+    assert customer_views.picker(store, rep1, "HZ QH")["name"].to_list() == ["杭州青禾科技有限公司"]
+    store.cursor().execute("UPDATE customers SET uscc = '91330106MA2GL1RQ5X' WHERE id = $i", {"i": ids["rep1"][1]})
+    assert customer_views.picker(store, rep1, "91330106")["id"].to_list() == [ids["rep1"][1]]
+    from pipelines import follow_ups
+
+    follow_ups.add(store, rep1, FollowUpIn(customer_id=ids["rep1"][1], rep_id=rep1.id, occurred_at=NOW,
+                                           channel="phone", summary="最新"))
+    assert customer_views.picker(store, rep1, "")["id"].to_list()[0] == ids["rep1"][1]
+    assert customer_views.last_channel(store, rep1) == "phone"
+
+
+def test_detail_holds_everything_newest_follow_up_first_and_masks_for_leadership(world):
+    store, org, ids = world
+    d = customer_views.detail(store, org["rep1"], ids["rep1"][0])
+    assert d.base["name"] == "杭州青禾科技有限公司" and d.base["owner_username"] == "rep1"
+    times = d.follow_ups["occurred_at"].to_list()
+    assert times == sorted(times, reverse=True) and len(times) == 3
+    assert d.stage_history["to_stage"].to_list() == ["initial_contact"]
+    assert d.contacts["phone"][0] == "138 1234 5678"
+    masked = customer_views.detail(store, org["leader"], ids["rep1"][0])
+    assert masked.contacts["phone"][0] == "138****5678" and masked.contacts["email"][0].startswith("r***@")
+
+
+def test_contacts_needs_contracts_write_with_checks_and_audit(world):
+    store, org, ids = world
+    rep1, rep2, manager1 = org["rep1"], org["rep2"], org["manager1"]
+    cid = ids["rep1"][0]
+    need = customer_records.add(store, rep1, NeedIn(customer_id=cid, description="年处理1000吨污水设备",
+                                                     raised_on=date(2026, 3, 5), impact="影响产能20%"))
+    contract = customer_records.add(store, manager1, ContractIn(customer_id=cid, rep_id=rep1.id,
+                                                                 signed_on=date(2026, 3, 5), amount=Decimal("1234500")))
+    with pytest.raises(NotPermitted):
+        customer_records.add(store, rep2, NeedIn(customer_id=cid, description="x", raised_on=date(2026, 3, 5)))
+    with pytest.raises(NotPermitted):  # a rep signs only as themselves
+        customer_records.add(store, rep1, ContractIn(customer_id=cid, rep_id=rep2.id, signed_on=date(2026, 3, 5),
+                                                     amount=Decimal(1)))
+    with pytest.raises(NotPermitted):
+        customer_records.add(store, org["leader"], NeedIn(customer_id=cid, description="x", raised_on=date(2026, 3, 5)))
+    customer_records.update(store, rep1, need, NeedIn(customer_id=cid, description="年处理2000吨", raised_on=date(2026, 3, 6)))
+    d = customer_views.detail(store, rep1, cid)
+    assert d.needs["description"].to_list() == ["年处理2000吨"]
+    assert d.contracts["amount"].to_list() == [Decimal("1234500.00")]
+    customer_records.delete(store, rep1, "contracts", contract)
+    assert customer_views.detail(store, rep1, cid).contracts.is_empty()
+    customer_records.restore(store, rep1, "contracts", contract)
+    assert customer_views.detail(store, rep1, cid).contracts.height == 1
+    actions = store.query("SELECT action, table_name FROM audit_log WHERE table_name IN ('needs', 'contracts')"
+                          " ORDER BY id")
+    assert actions.rows() == [("create", "needs"), ("create", "contracts"), ("update", "needs"),
+                              ("delete", "contracts"), ("restore", "contracts")]
+
+
+def test_due_follows_the_definition(world):
+    store, org, ids = world
+    rep1 = org["rep1"]
+    due = home.due(store, rep1, NOW.date())
+    # The latest follow-up (4 days ago) set its next date to today: both customers are due today.
+    assert set(due["customer_id"]) == set(ids["rep1"]) and not due["overdue"].any()
+    later = home.due(store, rep1, NOW.date() + timedelta(days=1))
+    assert later["overdue"].all()
+    assert home.due(store, rep1, NOW.date() - timedelta(days=1)).is_empty()
+    store.cursor().execute("UPDATE follow_ups SET next_follow_up_date = NULL")
+    # No next date: the stage's cadence (initial contact 14 days) after the latest follow-up.
+    last = (NOW - timedelta(days=4)).date()
+    assert home.due(store, rep1, last + timedelta(days=13)).is_empty()
+    assert home.due(store, rep1, last + timedelta(days=14)).height == 2
+    assert home.next_date(store, "proposal", date(2026, 3, 5)) == date(2026, 3, 12)
+    assert home.next_date(store, "lost", date(2026, 3, 5)) is None
+
+
+def test_per_rep_effective_customers_and_week_hours(world):
+    store, org, _ = world
+    on = (NOW - timedelta(days=4)).date()
+    reps = home.per_rep(store, org["manager1"], on).filter(pl.col("username") == "rep1").row(0, named=True)
+    assert reps["effective_customers"] == 2
+    assert reps["week_hours"] >= 1.0  # two follow-ups of 30 minutes that day at least
+
+
+def test_explain_names_field_and_reason_in_both_languages():
+    with pytest.raises(ValidationError) as caught:
+        FollowUpIn(customer_id=1, rep_id=1, occurred_at=NOW + timedelta(days=1), channel="fax", summary="  ",
+                   duration_minutes=2000)
+    zh = errors.explain(caught.value, "zh_CN")
+    assert zh["summary"] == "跟进内容:必须填写。"
+    assert zh["occurred_at"] == "跟进时间:跟进时间不能晚于现在。"
+    assert zh["duration_minutes"] == "时长(分钟):不能大于 1440。"
+    assert zh["channel"].startswith("跟进方式:「fax」不是可选值") and "电话" in zh["channel"]
+    en = errors.explain(caught.value, "en")
+    assert en["duration_minutes"].endswith("must be at most 1440.") and "Phone" in en["channel"]
+    with pytest.raises(ValidationError) as caught:
+        ContactIn(customer_id=1, name="x", phone="123", email="bad")
+    assert errors.explain(caught.value, "zh_CN")["phone"].startswith("电话:「123」不是有效的")
+    with pytest.raises(ValidationError) as caught:
+        ContractIn(customer_id=1, rep_id=1, signed_on="soon", amount="abc")
+    out = errors.explain(caught.value, "zh_CN")
+    assert out["signed_on"].startswith("签约日期:请填写日期") and out["amount"].startswith("金额(元):请填写数字")

@@ -44,8 +44,10 @@ def _local(value: datetime) -> datetime:
 Text = Annotated[str, BeforeValidator(v.clean_text)]
 OptText = Annotated[str | None, BeforeValidator(v.clean_text)]
 Name = Annotated[str, BeforeValidator(v.clean_text), Field(min_length=1, max_length=200)]
-Note = Annotated[str | None, BeforeValidator(v.clean_text), Field(default=None, max_length=4000)]
-Short = Annotated[str | None, BeforeValidator(v.clean_text), Field(default=None, max_length=200)]
+# The length limit sits on the str member: on the whole `str | None` pydantic would apply it to
+# None too and raise a TypeError (not a ValidationError) for every blank optional field.
+Note = Annotated[Annotated[str, Field(max_length=4000)] | None, BeforeValidator(v.clean_text), Field(default=None)]
+Short = Annotated[Annotated[str, Field(max_length=200)] | None, BeforeValidator(v.clean_text), Field(default=None)]
 Uscc = Annotated[str | None, BeforeValidator(v.uscc)]
 Phone = Annotated[str | None, BeforeValidator(v.phone)]
 Email = Annotated[str | None, BeforeValidator(v.email)]
@@ -137,7 +139,7 @@ class ContactIn(Model):
     decision_role: DecisionRole | None = None
     phone: Phone = None
     email: Email = None
-    wechat: Annotated[str | None, BeforeValidator(v.clean_text), Field(default=None, max_length=64)] = None
+    wechat: Annotated[Annotated[str, Field(max_length=64)] | None, BeforeValidator(v.clean_text)] = None
 
 
 class Contact(ContactIn, SoftDeleted):

@@ -69,8 +69,14 @@ def board(store: Store, actor: Actor, flt: BoardFilter = BoardFilter(), today: d
     """Cards for the board: one row per customer in its worst level's column (first `per_column`)."""
     body, params = _open_sql(flt)
     text = sql.load("risks/board").replace("__OPEN__", body.strip().rstrip(";"))
-    return store.query(*sql.scoped(actor, text, {**params, **_params(flt, today), "per_column": per_column},
+    rows = store.query(*sql.scoped(actor, text, {**params, **_params(flt, today), "per_column": per_column},
                                    inline=True))
+    entry = pl.struct("risk_id", "level", "rule", "status", "since", "evidence", "note")
+    return (rows.with_columns(entry.alias("entry"))
+            .group_by("customer_id", maintain_order=True)
+            .agg(pl.col("customer_name", "owner_name", "owner_username", "team_name", "stage", "column_level",
+                        "in_column", "rank").first(),
+                 pl.col("card_since").first().alias("since"), pl.col("entry").alias("entries")))
 
 
 def column_counts(cards: pl.DataFrame) -> dict[str, int]:

@@ -176,3 +176,20 @@ def test_every_rule_fires_on_the_demo_database(demo_db):
     finally:
         demo.close()
     assert fired | {e["rule"] for e in entries} == set(RISK_RULES)
+
+
+def test_trend_counts_risks_open_at_each_week_end(store, org):
+    cid = customer(store, org["rep1"], changes=(("initial_contact", 100),))
+    cur = store.cursor()
+    # week ends (Sundays): 2026-10-18, 10-25, 11-01; TODAY is Saturday 2026-10-31
+    for level, raised, closed in (("red", at(40), None),        # open throughout
+                                  ("yellow", at(12), at(8)),    # 10-19 → 10-23: open at no week end
+                                  ("yellow", at(14), at(5))):   # 10-17 → 10-26: open at 10-18 and 10-25
+        cur.execute("INSERT INTO risks (customer_id, level, rule, status, raised_at, closed_at)"
+                    " VALUES ($c, $l, 'manual', $s, $r, $x)",
+                    {"c": cid, "l": level, "s": "resolved" if closed else "open", "r": raised, "x": closed})
+    frame = risk_board.trend(store, org["manager1"], weeks=3, today=TODAY)
+    got = {(str(w), lvl): n for w, lvl, n in frame.iter_rows()}
+    assert got == {("2026-10-18", "red"): 1, ("2026-10-18", "yellow"): 1, ("2026-10-25", "red"): 1,
+                   ("2026-10-25", "yellow"): 1, ("2026-11-01", "red"): 1, ("2026-11-01", "yellow"): 0}
+    assert risk_board.trend(store, org["rep3"], weeks=3, today=TODAY)["open_risks"].sum() == 0

@@ -1,29 +1,26 @@
--- The risk board's cards: one row per customer with its entries (risks/open.sql, put in place
--- of the OPEN placeholder), in the column of its worst level (red > yellow > green); `in_column` counts the
--- column's customers, `rank` orders them oldest first. Only the first $per_column of each column.
--- Grain: one row per customer. Parameters: those of risks/open.sql and $per_column.
+-- The risk board's cards: the customers of the entries (risks/open.sql, put in place of the
+-- OPEN placeholder) in the column of their worst level (red > yellow > green), oldest first;
+-- only the first $per_column of each column, with all their entries. `in_column` counts the
+-- column's customers. Ranking works on numbers only; names and evidence are joined for the
+-- few customers shown. Grain: one row per (shown customer, entry).
+-- Parameters: those of risks/open.sql and $per_column.
 WITH entries AS (__OPEN__),
-cards AS (
+worst AS (
     SELECT customer_id,
-           any_value(customer_name) AS customer_name,
-           any_value(owner_name) AS owner_name,
-           any_value(owner_username) AS owner_username,
-           any_value(team_name) AS team_name,
-           any_value(stage) AS stage,
-           CASE WHEN bool_or(level = 'red') THEN 'red'
-                WHEN bool_or(level = 'yellow') THEN 'yellow' ELSE 'green' END AS column_level,
-           min(since) AS since,
-           list({'risk_id': risk_id, 'level': level, 'rule': rule, 'status': status, 'since': since,
-                 'evidence': evidence, 'note': note} ORDER BY level = 'red' DESC, since, rule) AS entries
+           max(CASE level WHEN 'red' THEN 2 WHEN 'yellow' THEN 1 ELSE 0 END) AS worst,
+           min(since) AS card_since
     FROM entries
     GROUP BY customer_id
 ),
 ranked AS (
     SELECT *,
-           count(*) OVER (PARTITION BY column_level) AS in_column,
-           row_number() OVER (PARTITION BY column_level ORDER BY since, customer_id) AS rank
-    FROM cards
+           count(*) OVER (PARTITION BY worst) AS in_column,
+           row_number() OVER (PARTITION BY worst ORDER BY card_since, customer_id) AS rank
+    FROM worst
+    QUALIFY rank <= $per_column
 )
-SELECT * FROM ranked
-WHERE rank <= $per_column
-ORDER BY CASE column_level WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END, rank
+SELECT r.customer_id, ['green', 'yellow', 'red'][r.worst + 1] AS column_level, r.card_since, r.in_column,
+       r.rank, e.customer_name, e.owner_name, e.owner_username, e.team_name, e.stage,
+       e.risk_id, e.level, e.rule, e.status, e.since, e.evidence, e.note
+FROM ranked r JOIN entries e USING (customer_id)
+ORDER BY r.worst DESC, r.rank, e.level = 'red' DESC, e.since, e.rule

@@ -7,6 +7,8 @@
 -- count is rendered from it at read time, so the stored row stays the same while it fires.
 -- Which customers: lost customers are not followed up, so the follow-up rules (silence,
 -- next date, stalled) skip them; complaints and satisfaction concern any live customer.
+-- The id filter is repeated on each source so that a one-customer evaluation (on every save)
+-- filters the scans instead of joining whole tables.
 -- Columns: customer_id, rule, level, since (TIMESTAMPTZ: when the condition began), evidence.
 WITH scope AS (
     SELECT c.id AS customer_id, c.stage AS stage_column, c.created_at
@@ -19,7 +21,7 @@ stage_then AS (
            max(s.changed_at) AS entered_at,
            min(s.changed_at) AS first_at
     FROM v_stage_changes s JOIN scope USING (customer_id)
-    WHERE s.changed_at <= $now
+    WHERE s.changed_at <= $now AND ($all OR list_contains($ids::BIGINT[], s.customer_id))
     GROUP BY s.customer_id
 ),
 live AS (
@@ -38,7 +40,7 @@ follow AS (
            timezone($tz, max(f.occurred_at) FILTER (WHERE f.effective))::DATE AS last_effective_day,
            arg_max_null(f.next_follow_up_date, (f.occurred_at, f.id)) AS next_date
     FROM v_follow_ups f JOIN active USING (customer_id)
-    WHERE f.occurred_at <= $now
+    WHERE f.occurred_at <= $now AND ($all OR list_contains($ids::BIGINT[], f.customer_id))
     GROUP BY f.customer_id
 ),
 silence AS (
@@ -51,6 +53,7 @@ complaints AS (
     SELECT fb.customer_id, count(*) AS n, min(fb.deadline) AS first_deadline
     FROM v_feedback fb JOIN live USING (customer_id)
     WHERE fb.kind = 'complaint' AND fb.deadline < $today AND fb.created_at <= $now
+      AND ($all OR list_contains($ids::BIGINT[], fb.customer_id))
       AND (fb.resolved_at IS NULL OR fb.resolved_at > $now)
       AND NOT (fb.status = 'resolved' AND fb.resolved_at IS NULL)
     GROUP BY fb.customer_id
@@ -58,7 +61,7 @@ complaints AS (
 latest_csat AS (
     SELECT s.customer_id, arg_max(s.score, (s.surveyed_on, s.id)) AS score, max(s.surveyed_on) AS surveyed_on
     FROM v_surveys s JOIN live USING (customer_id)
-    WHERE s.scale = 'csat' AND s.surveyed_on <= $today
+    WHERE s.scale = 'csat' AND s.surveyed_on <= $today AND ($all OR list_contains($ids::BIGINT[], s.customer_id))
     GROUP BY s.customer_id
 ),
 fired AS (

@@ -1,0 +1,80 @@
+"""Pieces the analytics pages share: the page head with the filter bar, a chart with its definition
+one click away (or an empty state), figure cards with their definition as a tooltip."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import charts
+from dashboard.data import cached, store
+from dashboard.filter_bar import filter_bar
+from dashboard.i18n import t
+from dashboard.nav import spec
+from dashboard.widgets import empty
+from pipelines import metrics, settings
+from pipelines.filters import Filters
+
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+def definition(key: str) -> str:
+    """METRICS.md's definition of a figure, from the catalog, with the configured references."""
+    values = {"cap": settings.get(store(), "weekly_hours_cap" if key == "weekly_hours" else "daily_effective_cap"),
+              "days": metrics.PRECURSOR_WINDOW_DAYS}
+    return t(f"definition.{key}", **values)
+
+
+def head(path: str, default_period: str = "this_month", fields: tuple[str, ...] | None = None) -> Filters:
+    """Title, one-line intro and the shared filter bar of an analytics page."""
+    st.title(t(spec(path).title_key))
+    st.caption(t(f"{path}.intro"))
+    kwargs = {"default_period": default_period}
+    if fields is not None:
+        kwargs["fields"] = fields
+    chosen = filter_bar(path, **kwargs)
+    if chosen.date_from and chosen.date_to:
+        st.caption(t("analytics.period_caption", start=chosen.date_from.isoformat(), end=chosen.date_to.isoformat()))
+    return chosen
+
+
+def explain(*keys: str) -> None:
+    """A "how is this computed?" popover holding the definitions of `keys`."""
+    with st.popover(t("analytics.how_computed"), icon=":material/help:"):
+        for key in keys:
+            st.markdown(f"**{t(f'metric.{key}')}**: {definition(key)}")
+        st.caption(t("definition.filters_apply"))
+
+
+def chart(fig: go.Figure, keys: tuple[str, ...], key: str, select: bool = False):
+    """Draw a figure with its definitions one click away; an empty figure becomes an empty state."""
+    explain(*keys)
+    if charts.is_empty(fig):
+        st.markdown(f"**{fig.layout.title.text}**")
+        empty(t("analytics.empty_filters"))
+        return None
+    if select:
+        return st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", config=PLOTLY_CONFIG,
+                               width="stretch")
+    st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, width="stretch")
+    return None
+
+
+def card(column, metric: str, value: str, delta: str | None = None, delta_color: str = "normal",
+         help_extra: str = "") -> None:
+    """A headline figure with its definition as the tooltip."""
+    column.metric(t(f"metric.{metric}"), value, delta=delta, delta_color=delta_color,
+                  help=definition(metric) + (f"\n\n{help_extra}" if help_extra else ""))
+
+
+def change_text(change: float | None) -> str | None:
+    """A month-over-month change for st.metric's delta: "+12.3%", or None ("—")."""
+    return None if change is None else f"{change * 100:+.1f}%"
+
+
+def names(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add `name` (the rep's display name) to a frame with rep_id."""
+    people = cached(metrics.people).select("rep_id", pl.col("display_name").alias("name"))
+    return frame.join(people, on="rep_id", how="left").with_columns(
+        pl.col("name").fill_null(t("analytics.other_team")))

@@ -1,0 +1,81 @@
+"""Funnel (`/funnel`): the period and cohort funnels, stage conversion, days in stage, losses;
+clicking a stage (or picking it) lists its customers."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import analytics_ui as ui
+from dashboard import charts, fmt
+from dashboard.data import cached
+from dashboard.guard import guard, safely
+from dashboard.i18n import label, lang, t
+from pipelines import metrics
+from pipelines.codes import STAGES
+
+LIMIT = 500
+
+
+def _clicked_stage(event) -> str | None:
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    if not points:
+        return None
+    index = points[0].get("point_index", points[0].get("point_number"))
+    return STAGES[index] if index is not None and 0 <= index < len(STAGES) else None
+
+
+def _customers(f, stage: str) -> None:
+    found = cached(metrics.funnel_customers, f, stage, LIMIT)
+    st.markdown(f"**{t('funnel.customers_title', stage=label('stage', stage), count=f'{found.height:,}')}**")
+    if found.is_empty():
+        ui.empty(t("analytics.empty_filters"))
+        return
+    if found.height >= LIMIT:
+        st.caption(t("funnel.customers_limited", limit=LIMIT))
+    shown = fmt.labelled(found, {"stage": "stage"}).select(
+        pl.col("name").alias(t("analytics.customers_col")), pl.col("owner").alias(t("analytics.owner_col")),
+        pl.col("stage").alias(t("analytics.stage_col")),
+        pl.col("industry").map_elements(fmt.industry, return_dtype=pl.Utf8).alias(t("analytics.industry_col")),
+        pl.col("province").alias(t("analytics.province_col")),
+        pl.col("moved_at").dt.strftime("%Y-%m-%d %H:%M").alias(t("analytics.moved_col")))
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def render() -> None:
+    guard("funnel")
+    f = ui.head("funnel")
+    funnel = cached(metrics.funnel, f)
+    left, right = st.columns(2)
+    with left:
+        event = ui.chart(charts.funnel_chart(funnel, lang()), ("funnel", "stage_conversion"), "funnel_chart",
+                         select=True)
+    with right:
+        ui.chart(charts.cohort_chart(cached(metrics.cohort_funnel, f), lang()), ("cohort_funnel",), "cohort_chart")
+
+    rate = cached(metrics.win_rate, f).row(0, named=True)
+    cols = st.columns(len(STAGES))
+    for col, row in zip(cols[:-1], funnel.head(len(STAGES) - 1).iter_rows(named=True)):
+        nxt = STAGES[STAGES.index(row["stage"]) + 1]
+        col.metric(f"{label('stage', row['stage'])} → {label('stage', nxt)}", fmt.pct(row["conversion_to_next"]),
+                   help=ui.definition("stage_conversion") + f"\n\n{row['next_customers']:,} / {row['customers']:,}")
+    ui.card(cols[-1], "win_rate", fmt.pct(rate["win_rate"]),
+            help_extra=t("funnel.win_rate_help", won=rate["contracts_signed"], lost=rate["lost_customers"]))
+
+    left, right = st.columns(2)
+    with left:
+        ui.chart(charts.days_in_stage_chart(cached(metrics.avg_days_in_stage, f), lang()), ("avg_days_in_stage",),
+                 "days_chart")
+    with right:
+        ui.chart(charts.lost_chart(cached(metrics.lost_by_stage, f), lang()), ("lost_by_stage",), "lost_chart")
+
+    clicked = _clicked_stage(event)
+    if clicked and clicked != st.session_state.get("funnel_clicked"):
+        st.session_state["funnel_clicked"] = clicked
+        st.session_state["funnel_stage"] = clicked  # a click on a bar picks that stage below
+    st.divider()
+    stage = st.selectbox(t("funnel.pick_stage"), STAGES, key="funnel_stage", format_func=lambda s: label("stage", s))
+    _customers(f, stage)
+
+
+safely(render)

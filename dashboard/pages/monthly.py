@@ -1,0 +1,138 @@
+"""Monthly summary (`/monthly`): leadership's one page per month — headline figures with month-over-
+month changes, funnel, top and bottom reps, risks, satisfaction, a generated text summary; Excel
+and A4 PDF exports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import polars as pl
+import streamlit as st
+
+from dashboard import analytics_ui as ui
+from dashboard import charts, fmt
+from dashboard.data import actor, cached, store
+from dashboard.filter_bar import filter_bar, today
+from dashboard.guard import guard, safely
+from dashboard.i18n import label, lang, t
+from dashboard.nav import spec
+from pipelines import exports, report_pdf, summary
+from pipelines.config import local_tz
+from pipelines.periods import month_start
+
+FIELDS = ("team", "rep", "industry", "size", "province", "customer_type", "channel")
+
+
+def _pick_month() -> date:
+    months = [summary.months_back(today(), i) for i in range(24)]
+    wanted = st.query_params.get("month", "")
+    try:
+        current = month_start(date.fromisoformat(f"{wanted}-01")) if wanted else months[0]
+    except ValueError:
+        current = months[0]
+    if current not in months:
+        months.insert(0, current)
+    picked = st.selectbox(t("monthly.month"), months, index=months.index(current), key="monthly_month",
+                          format_func=lambda m: t("monthly.month_label", year=m.year, month=m.month))
+    if st.query_params.get("month") != picked.strftime("%Y-%m"):
+        st.query_params["month"] = picked.strftime("%Y-%m")
+    return picked
+
+
+def _headline(data: dict) -> None:
+    st.subheader(t("monthly.headline_title"))
+    cols = st.columns(len(summary.HEADLINE) + 1)
+    for col, row in zip(cols, data["headline"].iter_rows(named=True)):
+        money = row["metric"] == "won_amount"
+        value = fmt.money_short(row["this_month"]) if money else f"{row['this_month']:,.0f}"
+        last = fmt.money(row["last_month"]) if money else f"{row['last_month']:,.0f}"
+        ui.card(col, row["metric"], value, delta=ui.change_text(row["mom"]),
+                help_extra=(f"{t('monthly.last_month')}: {last} · {t('metric.same_month_last_year')}: "
+                            f"{fmt.pct(row['yoy'])}" + (f" · {fmt.money(row['this_month'])}" if money else "")))
+    rate = data["win_rate"].row(0, named=True)
+    ui.card(cols[-1], "win_rate", fmt.pct(rate["win_rate"]))
+
+
+def _reps(data: dict) -> None:
+    top, bottom = summary.ranked_reps(data["reps"])
+    left, right = st.columns(2)
+    for col, title, frame in ((left, "monthly.top_reps", top), (right, "monthly.bottom_reps", bottom)):
+        col.markdown(f"**{t(title)}**")
+        if frame.is_empty():
+            col.caption(t("analytics.none"))
+            continue
+        col.dataframe(frame.select(
+            pl.col("display_name").alias(t("analytics.rep_col")),
+            pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8).alias(t("metric.won_amount")),
+            pl.col("attainment").map_elements(fmt.pct, return_dtype=pl.Utf8).alias(t("metric.target_attainment")),
+            pl.col("effective_follow_ups").alias(t("metric.effective_follow_ups"))), hide_index=True, width="stretch")
+
+
+def _risks_and_satisfaction(data: dict) -> None:
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{t('monthly.risks_title')}**", help=ui.definition("risk_counts"))
+        risks = data["risks"].filter(pl.col("level") != "green")
+        if risks.is_empty():
+            st.caption(t("monthly.no_risks"))
+        cols = st.columns(2)
+        for col, level in zip(cols, ("red", "yellow")):
+            part = risks.filter(pl.col("level") == level)
+            col.metric(label("level", level), f"{int(part['open_at_end'].sum()):,}",
+                       help=f"{t('monthly.risks_open')} · {t('monthly.risks_raised')}: {int(part['raised'].sum()):,}")
+    with right:
+        st.markdown(f"**{t('monthly.satisfaction_title')}**", help=ui.definition("satisfaction"))
+        sat = {r["scale"]: r for r in data["satisfaction"].iter_rows(named=True)}
+        if not sat:
+            st.caption(t("monthly.no_surveys"))
+            return
+        cols = st.columns(2)
+        if "csat" in sat:
+            cols[0].metric(t("monthly.csat"), f"{sat['csat']['avg_score']:.2f}",
+                           help=f"{t('monthly.surveys')}: {sat['csat']['surveys']:,}")
+        if "nps" in sat:
+            cols[1].metric(t("monthly.nps"), f"{sat['nps']['nps']:.0f}", help=f"{t('monthly.surveys')}: {sat['nps']['surveys']:,}")
+
+
+def _exports(data: dict, lines: list[str]) -> None:
+    month = data["month"].strftime("%Y-%m")
+    user, language, db = actor(), lang(), store()
+
+    def audit(fmt_name: str) -> None:
+        exports.audited_export(db, user, "monthly_summary", data["reps"].height, fmt_name, month)
+
+    def pdf() -> bytes:
+        document = report_pdf.to_html(data, lines, language, datetime.now(local_tz()).strftime("%Y-%m-%d %H:%M"))
+        return report_pdf.to_pdf(document)
+
+    left, right, _ = st.columns([1, 1, 3])
+    left.download_button(t("monthly.export_excel"), exports.to_xlsx_bytes(report_pdf.sheets(data, lines, language)),
+                         file_name=f"monthly-{month}.xlsx", icon=":material/table_view:", on_click=audit, args=("xlsx",),
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    right.download_button(t("monthly.export_pdf"), pdf, file_name=f"monthly-{month}.pdf", mime="application/pdf",
+                          icon=":material/picture_as_pdf:", on_click=audit, args=("pdf",))
+
+
+def render() -> None:
+    guard("monthly")
+    st.title(t(spec("monthly").title_key))
+    st.caption(t("monthly.intro"))
+    month = _pick_month()
+    f = filter_bar("monthly", fields=FIELDS)
+    data = cached(summary.monthly_summary, f, month, today())
+    lines = summary.summary_text(data, lang())
+    st.subheader(t("monthly.summary_title"))
+    st.info("\n".join(f"- {line}" for line in lines), icon=":material/summarize:")
+    _headline(data)
+    left, right = st.columns(2)
+    with left:
+        ui.chart(charts.funnel_chart(data["funnel"], lang()), ("funnel", "stage_conversion"), "monthly_funnel")
+    with right:
+        ui.chart(charts.conversion_chart(data["channels"], lang()), ("channel_conversion",), "monthly_channels")
+    _reps(data)
+    _risks_and_satisfaction(data)
+    st.divider()
+    _exports(data, lines)
+
+
+safely(render)

@@ -1,0 +1,114 @@
+"""Team (`/team`): per rep effective follow-ups, days over the daily cap, weekly hours, conversion,
+won amount against target with pacing; managers set monthly targets here."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import polars as pl
+import streamlit as st
+
+from dashboard import analytics_ui as ui
+from dashboard import charts, fmt
+from dashboard.data import actor, cached, run_write, store
+from dashboard.filter_bar import today
+from dashboard.guard import guard, safely
+from dashboard.i18n import lang, t
+from pipelines import metrics, rollups, settings, summary, targets
+from pipelines.filters import Filters
+from pipelines.models import TargetIn
+from pipelines.periods import month_end, month_start
+
+
+def _table(team: pl.DataFrame) -> None:
+    shown = team.select(
+        pl.col("display_name").alias(t("analytics.rep_col")), pl.col("team").alias(t("analytics.team_col")),
+        pl.col("effective_follow_ups").alias(t("metric.effective_follow_ups")),
+        pl.col("days_over_cap").alias(t("metric.days_over_cap")),
+        pl.col("max_daily_customers").alias(t("team.max_daily")),
+        pl.col("avg_weekly_hours").round(1).alias(t("team.avg_weekly_hours")),
+        pl.col("weeks_over_hours").alias(t("metric.weeks_over_hours")),
+        pl.struct("conversion", "conversion_n").map_elements(
+            lambda r: f"{fmt.pct(r['conversion'])} (n={r['conversion_n']:,})", return_dtype=pl.Utf8)
+        .alias(t("metric.channel_conversion")),
+        pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8).alias(t("metric.won_amount")),
+        pl.col("target_amount").map_elements(fmt.money, return_dtype=pl.Utf8).alias(t("metric.target_amount")),
+        pl.col("attainment").map_elements(fmt.pct, return_dtype=pl.Utf8).alias(t("metric.target_attainment")),
+        pl.col("pacing").map_elements(fmt.pct, return_dtype=pl.Utf8).alias(t("metric.pacing")))
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def _pacing_lines(team: pl.DataFrame) -> None:
+    paced = team.filter(pl.col("pacing").is_not_null())
+    if paced.height:
+        st.caption(" · ".join(t("team.pacing_text", name=r["display_name"], pct=fmt.pct(r["pacing"]))
+                              for r in paced.iter_rows(named=True)))
+
+
+def _targets_form() -> None:
+    user = actor()
+    st.subheader(t("team.set_targets"), help=t("team.targets_intro"))
+    if user.read_only or user.role not in ("manager", "admin"):
+        st.caption(t("team.read_only"))
+        return
+    month = month_start(st.date_input(t("team.target_month"), value=today(), key="team_target_month",
+                                      format="YYYY-MM-DD"))
+    one = Filters(date_from=month, date_to=month_end(month))
+    current = cached(metrics.targets, one)
+    people = cached(metrics.people).filter(pl.col("role") == "rep")
+    if user.role == "manager":
+        people = people.filter(pl.col("team_id") == user.team_id)
+    grid = people.select("rep_id", "display_name").join(current, on="rep_id", how="inner").select(
+        "rep_id", pl.col("display_name").alias(t("analytics.rep_col")),
+        pl.col("target_amount").alias(t("metric.target_amount")),
+        pl.col("target_effective_follow_ups").alias(t("team.target_effective")),
+        pl.col("target_new_customers").alias(t("team.target_new_customers")))
+    if grid.is_empty():
+        ui.empty(t("team.no_reps"))
+        return
+    with st.form("team_targets"):
+        edited = st.data_editor(grid, hide_index=True, width="stretch", disabled=["rep_id", t("analytics.rep_col")],
+                                column_config={"rep_id": None,
+                                               t("metric.target_amount"): st.column_config.NumberColumn(
+                                                   min_value=0, step=1000, format="¥%,.0f"),
+                                               t("team.target_effective"): st.column_config.NumberColumn(
+                                                   min_value=0, step=1),
+                                               t("team.target_new_customers"): st.column_config.NumberColumn(
+                                                   min_value=0, step=1)})
+        if st.form_submit_button(t("common.save"), type="primary"):
+            rows = [TargetIn(rep_id=r["rep_id"], month=month, amount=Decimal(str(r[t("metric.target_amount")] or 0)),
+                             effective_follow_ups=int(r[t("team.target_effective")] or 0),
+                             new_customers=int(r[t("team.target_new_customers")] or 0))
+                    for r in pl.DataFrame(edited).iter_rows(named=True)]
+            changed = run_write(lambda: targets.save(store(), user, rows))
+            if changed is not None:
+                st.success(t("team.saved", count=changed))
+
+
+def render() -> None:
+    guard("team")
+    f = ui.head("team")
+    team = cached(summary.team_performance, f, today())
+    if team.is_empty():
+        ui.empty(t("analytics.empty_filters"))
+    else:
+        ui.explain("effective_follow_ups", "daily_effective_customers", "weekly_hours", "channel_conversion",
+                   "target_attainment", "pacing")
+        _table(team)
+        _pacing_lines(team)
+        ui.chart(charts.target_chart(team, lang()), ("target_attainment", "pacing"), "target_chart")
+        cap = settings.get(store(), "daily_effective_cap")
+        hours_cap = settings.get(store(), "weekly_hours_cap")
+        left, right = st.columns(2)
+        with left:
+            daily = ui.names(cached(metrics.daily_effective_customers, f))
+            ui.chart(charts.daily_cap_chart(daily, cap, lang()), ("daily_effective_customers",), "daily_chart")
+        with right:
+            weekly = ui.names(cached(metrics.weekly_hours, f).with_columns(pl.col("hours").cast(pl.Float64)))
+            ui.chart(charts.hours_chart(weekly, hours_cap, lang()), ("weekly_hours",), "hours_chart")
+    st.divider()
+    _targets_form()
+
+
+safely(render)

@@ -1,0 +1,69 @@
+"""Trends (`/trends`): follow-ups, effective follow-ups, new customers, stage entries, contracts
+and won amount by week or month, by channel or team; month over month and year over year."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import analytics_ui as ui
+from dashboard import charts, fmt
+from dashboard.data import cached
+from dashboard.guard import guard, safely
+from dashboard.i18n import lang, t
+from pipelines import metrics, rollups, summary
+from pipelines.summary import HEADLINE
+
+# Which day-level frame each figure comes from, and whether it can be split by channel.
+SOURCES = {"follow_ups": (metrics.follow_ups, True), "effective_follow_ups": (metrics.follow_ups, True),
+           "new_customers": (metrics.new_customers, False), "contracts_signed": (metrics.contracts_signed, False),
+           "won_amount": (metrics.won_amount, False)}
+
+
+def _compare(f) -> None:
+    """Cards: the period's last month against last month and the same month last year."""
+    month = f.date_to or f.date_from
+    if month is None:
+        return
+    head = cached(summary.headline, f, month)
+    st.markdown(f"**{t('trends.compare_title', month=month.strftime('%Y-%m'))}**")
+    cols = st.columns(len(HEADLINE))
+    for col, row in zip(cols, head.iter_rows(named=True)):
+        value = fmt.money(row["this_month"]) if row["metric"] == "won_amount" else f"{row['this_month']:,.0f}"
+        yoy = fmt.pct(row["yoy"]) if row["yoy"] is not None else t("analytics.none")
+        last = fmt.money(row["last_month"]) if row["metric"] == "won_amount" else f"{row['last_month']:,.0f}"
+        ui.card(col, row["metric"], value, delta=ui.change_text(row["mom"]),
+                help_extra=(f"{t('metric.month_over_month')}: {ui.definition('month_over_month')} ({last})\n\n"
+                            f"{t('metric.same_month_last_year')}: {yoy}"))
+
+
+def render() -> None:
+    guard("trends")
+    f = ui.head("trends", default_period="last_12_months")
+    _compare(f)
+    a, b, c = st.columns(3)
+    metric = a.selectbox(t("trends.metric"), list(SOURCES), key="trends_metric", format_func=lambda m: t(f"metric.{m}"))
+    grain = b.radio(t("trends.grain"), ("week", "month"), index=1, horizontal=True, key="trends_grain",
+                    format_func=lambda g: t(f"chart.grain_{g}"))
+    source, by_channel = SOURCES[metric]
+    splits = ("none", "channel", "team") if by_channel else ("none", "team")
+    by = c.radio(t("trends.by"), splits, horizontal=True, key="trends_by",
+                 format_func=lambda s: t("trends.by_none") if s == "none" else t(f"chart.by_{s}"))
+    split = None if by == "none" else by
+    daily = cached(source, f)
+    people = cached(metrics.people) if split == "team" else None
+    frame = rollups.rollup(daily, [metric], grain, split, people)
+    ui.chart(charts.trend_chart(frame, metric, grain, split, lang()), (metric, "month_over_month"), "trend_chart")
+
+    entries = rollups.rollup(cached(metrics.stage_entries, f), ["entries"], grain, "stage")
+    ui.chart(charts.stage_entries_chart(entries, grain, lang()), ("stage_entries",), "entries_chart")
+    if not frame.is_empty():
+        table = frame.rename({"bucket": t(f"chart.{grain}_axis"), metric: t(f"metric.{metric}")})
+        if split:
+            table = fmt.labelled(table, {"channel": "channel"}).rename({split: t(f"chart.by_{split}")})
+        with st.expander(t("analytics.count_behind")):
+            st.dataframe(table.with_columns(pl.col(t(f"chart.{grain}_axis")).cast(pl.Utf8)), hide_index=True,
+                         width="stretch")
+
+
+safely(render)

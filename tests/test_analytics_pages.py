@@ -1,0 +1,122 @@
+"""AppTest smoke for the analytics pages: every role that may open them sees them without an error,
+the others are refused; empty filters give an empty state; a second open is served from cache."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines.store import Store, forget
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+PAGES = {"funnel": "销售漏斗", "trends": "趋势", "channels": "渠道转化", "team": "团队绩效", "monthly": "月度总结"}
+ALL_ROLES = ("rep1", "manager1", "leader", "admin")
+SEPTEMBER = {"from": "2026-09-01", "to": "2026-09-30", "month": "2026-09"}
+
+
+@pytest.fixture(scope="module")
+def app_db(demo_db, tmp_path_factory):
+    """A copy of the demo database (as of 2026-10-31) served to the app."""
+    path = str(tmp_path_factory.mktemp("pages") / "app.duckdb")
+    shutil.copy(demo_db, path)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FOLLOWUP_DB", path)
+    mp.setenv("FOLLOWUP_COOKIE_KEY", "test-cookie-key-" + "x" * 40)
+    from dashboard import data
+
+    data._store.clear()
+    data._cached.clear()
+    yield path
+    data._store.clear()
+    data._cached.clear()
+    _sessions.clear()
+    forget(path)
+    mp.undo()
+
+
+_sessions: dict[str, AppTest] = {}
+
+
+def login(username: str) -> AppTest:
+    """A logged-in app for `username`, reused within the module (logging in costs a bcrypt check)."""
+    if username in _sessions:
+        return _sessions[username]
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input("followup-demo")
+    at.button[0].click()
+    at.run()
+    assert at.session_state["actor"].username == username
+    _sessions[username] = at
+    return at
+
+
+def open_page(at: AppTest, page: str, query: dict | None = None) -> AppTest:
+    for key, value in (query or SEPTEMBER).items():
+        at.query_params[key] = value
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    return at
+
+
+@pytest.mark.parametrize("username", ALL_ROLES)
+def test_pages_open_for_every_allowed_role(app_db, username):
+    at = login(username)
+    allowed = ("funnel", "trends", "channels") if username == "rep1" else tuple(PAGES)
+    for page in allowed:
+        open_page(at, page)
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert not at.error, (page, [e.value for e in at.error])
+        assert at.title[0].value == PAGES[page]
+        assert at.markdown, page  # definitions and chart headings were drawn
+
+
+def test_reps_are_refused_team_and_monthly(app_db):
+    for page in ("team", "monthly"):
+        at = open_page(login("rep2"), page)
+        assert not at.exception
+        assert any("没有权限" in e.value for e in at.error), page
+        assert not at.metric and not at.dataframe  # nothing of the page was drawn
+
+
+def test_funnel_lists_the_customers_of_a_picked_stage(app_db):
+    at = open_page(login("manager1"), "funnel")
+    at.selectbox(key="funnel_stage").select("proposal").run()
+    assert not at.exception
+    assert any("到达「方案提供」或之后阶段的客户" in m.value for m in at.markdown)
+    assert at.dataframe[-1].value.shape[0] > 0
+
+
+def test_empty_filter_shows_what_to_do(app_db):
+    at = open_page(login("leader"), "channels", {"from": "2019-01-01", "to": "2019-01-31"})
+    assert not at.exception and not at.error
+    assert any("当前筛选条件下没有数据" in i.value for i in at.info)
+
+
+def test_monthly_states_the_month_in_words_and_offers_exports(app_db):
+    at = open_page(login("leader"), "monthly")
+    assert any("2026年9月共记录跟进" in i.value for i in at.info)
+    labels = [m.label for m in at.metric]
+    assert labels[:6] == ["跟进次数", "有效跟进", "新增客户", "签约数", "成交金额", "赢单率"]
+
+
+def test_team_page_offers_the_target_form_to_managers_only(app_db):
+    manager = open_page(login("manager1"), "team")
+    assert any(s.value == "设置月度目标" for s in manager.subheader)
+    assert not any("管理层账号为只读" in c.value for c in manager.caption)
+    leader = open_page(login("leader"), "team")
+    assert any("管理层账号为只读" in c.value for c in leader.caption)
+
+
+def test_second_open_with_same_filter_is_served_from_cache(app_db, monkeypatch):
+    at = open_page(login("manager2"), "trends")
+    calls = []
+    original = Store.query
+    monkeypatch.setattr(Store, "query", lambda self, *a, **k: calls.append(a) or original(self, *a, **k))
+    at.run()
+    assert not at.exception
+    assert calls == []

@@ -1,0 +1,81 @@
+"""The monthly summary: generated text from the figures, Excel sheets, and the A4 PDF."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+import polars as pl
+import pytest
+
+from pipelines import exports, report_pdf, summary
+from pipelines.access import SYSTEM
+from pipelines.filters import Filters
+from tests.helpers_analytics import seeded_store
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    yield from seeded_store(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def september(data):
+    store, _ = data
+    return summary.monthly_summary(store, SYSTEM, Filters(), date(2026, 9, 1), today=date(2026, 10, 5))
+
+
+def test_summary_text_states_the_figures(september, data):
+    _, org = data
+    assert summary.summary_text(september, "zh_CN") == [
+        "2026年9月共记录跟进 9 次,其中有效跟进 7 次;新增客户 2 个,签约 1 单,成交金额 ¥150,000。",
+        # August had 2 new customers too; the other August figures are 0, so no change is stated for them
+        "各项核心指标与上月基本持平(变化均小于 1%)。",
+        "漏斗中转化率最低的一步是「需求确认 → 方案提供」,为 40.0%。",
+        "成交金额最高的是 rep1(¥100,000,完成目标的 33.3%)。",
+        "月末仍有红色预警 1 个、黄色预警 1 个。",
+    ]
+
+
+def test_summary_text_names_the_biggest_changes_first(september):
+    changed = dict(september)
+    changed["headline"] = pl.DataFrame({
+        "metric": list(summary.HEADLINE), "this_month": [120.0, 60.0, 5.0, 2.0, 300_000.0],
+        "last_month": [100.0, 80.0, 5.0, 0.0, 100_000.0], "mom": [0.2, -0.25, 0.0, None, 2.0],
+        "last_year": [0.0] * 5, "yoy": [None] * 5})
+    lines = summary.summary_text(changed, "zh_CN")
+    assert lines[1] == "成交金额较上月增长 200.0%(从 ¥100,000 到 ¥300,000)。"
+    assert lines[2] == "有效跟进较上月下降 25.0%(从 80 到 60)。"
+    english = summary.summary_text(changed, "en")
+    assert english[1] == "Won amount rose 200.0% on last month (from ¥100,000 to ¥300,000)."
+
+
+def test_headline_month_over_month_and_last_year(data):
+    store, _ = data
+    head = {r["metric"]: r for r in summary.headline(store, SYSTEM, Filters(), date(2026, 9, 1)).iter_rows(named=True)}
+    assert head["new_customers"]["this_month"] == 2 and head["new_customers"]["last_month"] == 2
+    assert head["new_customers"]["mom"] == 0.0
+    assert head["follow_ups"]["mom"] is None  # August had none: shown as "—"
+    assert head["won_amount"]["last_year"] == 0 and head["won_amount"]["yoy"] is None
+
+
+def test_excel_has_one_sheet_per_table(september):
+    import openpyxl
+
+    lines = summary.summary_text(september, "zh_CN")
+    book = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx_bytes(report_pdf.sheets(september, lines, "zh_CN"))))
+    assert book.sheetnames == ["文字总结", "核心指标", "漏斗", "销售代表", "渠道转化", "风险预警", "满意度"]
+    funnel = list(book["漏斗"].iter_rows(values_only=True))
+    assert funnel[0] == ("客户阶段", "客户数", "阶段转化率")
+    assert funnel[1][:2] == ("初步接触", 5)
+
+
+def test_pdf_is_a4_with_chinese_text(september):
+    lines = summary.summary_text(september, "zh_CN")
+    document = report_pdf.to_html(september, lines, "zh_CN", "2026-10-05 09:00")
+    assert "2026年9月 销售月度总结" in document and "需求确认 → 方案提供" in document
+    pdf = report_pdf.to_pdf(document)
+    assert pdf.startswith(b"%PDF")
+    assert re.search(rb"/MediaBox \[0 0 59[45]\.\d+ 84[12]\.\d+\]", pdf)  # A4: 210 × 297 mm in points
+    assert b"Noto Sans CJK SC" in pdf  # the simplified-Chinese font is embedded

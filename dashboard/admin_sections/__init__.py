@@ -7,4 +7,7 @@ SECTIONS: tuple[str, ...] = (
     "users",
     "stage_rules",
     "risk_rules",
+    "audit",
+    "backup",
+    "pipl",
 )

@@ -1,0 +1,51 @@
+"""Admin section: make a backup now, or restore one, inside the app (which holds the database file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import data
+from dashboard.data import actor, run_write, store
+from dashboard.i18n import t
+from pipelines import backup, config
+
+TITLE_KEY = "security.backup_title"
+
+
+def _folder() -> Path:
+    return config.data_dir() / "backups"
+
+
+def _backups(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted((d for d in folder.iterdir() if (d / backup.MANIFEST).is_file()), reverse=True)
+
+
+def render() -> None:
+    st.caption(t("security.backup_intro"))
+    folder = Path(st.text_input(t("security.backup_folder"), str(_folder()), key="adm_backup_dir"))
+    if st.button(t("security.backup_now"), type="primary", icon=":material/backup:", key="adm_backup_now"):
+        with st.spinner(t("security.backup_running")):
+            result = run_write(lambda: backup.backup(store(), actor(), folder))
+        if result:
+            st.success(t("security.backup_done", path=result.path, tables=len(result.tables),
+                         rows=f"{sum(result.tables.values()):,}"))
+    found = _backups(folder)
+    st.subheader(t("security.restore_title"))
+    if not found:
+        st.info(t("security.restore_none", folder=str(folder)))
+        return
+    choice = st.selectbox(t("security.restore_pick"), found, format_func=lambda p: p.name, key="adm_restore_pick")
+    st.warning(t("security.restore_warning"), icon=":material/warning:")
+    confirm = st.text_input(t("security.restore_confirm", word="RESTORE"), key="adm_restore_confirm")
+    if st.button(t("security.restore_now"), icon=":material/restore:", key="adm_restore_now",
+                 disabled=confirm.strip() != "RESTORE"):
+        with st.spinner(t("security.restore_running")):
+            result = run_write(lambda: backup.restore(store(), actor(), choice))
+        data._store.clear()  # the old connection is closed: the next store() opens the restored file
+        st.cache_data.clear()  # the new store's data version starts again: old cached figures must go
+        if result:
+            st.success(t("security.restore_done", path=result.path, rows=f"{sum(result.tables.values()):,}"))

@@ -1,0 +1,88 @@
+"""Searching and exporting the audit log (admins). Read-only: the app never edits an entry.
+
+The audit log has no v_* scope (only admins read it), so the query is built here from the
+search's optional parts, each a bound parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from pipelines import exports
+from pipelines.access import Actor, require_role
+from pipelines.store import Store
+
+COLUMNS = "id, created_at, username, action, table_name, row_id, before, after, detail"
+
+
+@dataclass(frozen=True)
+class AuditSearch:
+    user: str = ""  # part of a username
+    actions: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
+    date_from: date | None = None  # inclusive, local date
+    date_to: date | None = None  # inclusive, local date
+    text: str = ""  # in the values before/after or the detail
+    row_id: int | None = None
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        parts, params = ["true"], {}
+        if self.user.strip():
+            parts.append("contains(lower(username), lower($user))")
+            params["user"] = self.user.strip()
+        if self.actions:
+            parts.append("list_contains($actions, action)")
+            params["actions"] = list(self.actions)
+        if self.tables:
+            parts.append("list_contains($tables, table_name)")
+            params["tables"] = list(self.tables)
+        if self.date_from:
+            parts.append("created_at::DATE >= $date_from")  # the cursor's TimeZone is local time
+            params["date_from"] = self.date_from
+        if self.date_to:
+            parts.append("created_at::DATE <= $date_to")
+            params["date_to"] = self.date_to
+        if self.text.strip():
+            parts.append("(contains(coalesce(before, ''), $text) OR contains(coalesce(after, ''), $text)"
+                         " OR contains(coalesce(detail, ''), $text))")
+            params["text"] = self.text.strip()
+        if self.row_id is not None:
+            parts.append("row_id = $row_id")
+            params["row_id"] = self.row_id
+        return " AND ".join(parts), params
+
+
+def count(store: Store, actor: Actor, search: AuditSearch) -> int:
+    require_role(actor, "admin")
+    where, params = search.where()
+    return store.scalar(f"SELECT count(*) FROM audit_log WHERE {where}", params)
+
+
+def search(store: Store, actor: Actor, search: AuditSearch, limit: int = 500, offset: int = 0) -> pl.DataFrame:
+    """Matching entries, newest first."""
+    require_role(actor, "admin")
+    where, params = search.where()
+    return store.query(f"SELECT {COLUMNS} FROM audit_log WHERE {where} ORDER BY id DESC"
+                       " LIMIT $limit OFFSET $offset", {**params, "limit": limit, "offset": offset})
+
+
+def options(store: Store, actor: Actor) -> dict[str, list[str]]:
+    """The actions and tables present, for the search's pickers."""
+    require_role(actor, "admin")
+    return {"actions": store.query("SELECT DISTINCT action FROM audit_log ORDER BY 1")["action"].to_list(),
+            "tables": store.query("SELECT DISTINCT table_name FROM audit_log WHERE table_name IS NOT NULL"
+                                  " ORDER BY 1")["table_name"].to_list()}
+
+
+def export(store: Store, actor: Actor, search: AuditSearch, fmt: str) -> bytes:
+    """Every matching entry as CSV (UTF-8 with BOM) or xlsx, formulas neutralised; audited."""
+    require_role(actor, "admin")
+    where, params = search.where()
+    df = store.query(f"SELECT {COLUMNS} FROM audit_log WHERE {where} ORDER BY id", params)
+    data = exports.to_csv_bytes(df) if fmt == "csv" else exports.to_xlsx_bytes({"audit_log": df})
+    exports.audited_export(store, actor, "audit_log", df.height, fmt, detail=str(params) if params else "")
+    return data

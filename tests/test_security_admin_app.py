@@ -1,0 +1,84 @@
+"""The admin page's security sections in AppTest: audit search, backup and restore, PIPL erasure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines.store import Store, forget
+from tests.conftest import Org
+from tests.helpers_security import seed
+
+PAGE = Path(__file__).resolve().parent.parent / "dashboard" / "pages" / "admin.py"
+
+
+@pytest.fixture
+def admin_page(tmp_path, monkeypatch):
+    path = str(tmp_path / "admin.duckdb")
+    s = Store(path)
+    org = Org(s)
+    world = seed(s, org, reps=("rep1", "rep2"), follow_ups_each=1)
+    s.close()
+    monkeypatch.setenv("FOLLOWUP_DB", path)
+    monkeypatch.setenv("FOLLOWUP_DATA_DIR", str(tmp_path / "data"))
+    from dashboard import data
+
+    data._store.clear()
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    at.session_state["actor"] = org["admin"]
+    at.session_state["lang"] = "zh_CN"  # format_funcs run outside the session in AppTest: keep the default
+    at.run()
+    assert not at.exception, at.exception
+    yield at, world, tmp_path
+    data._store.clear()
+    forget(path)
+
+
+def _by_label(elements, label: str):
+    return next(e for e in elements if e.label == label)
+
+
+def test_audit_search_shows_entries_read_only(admin_page):
+    at, world, _ = admin_page
+    assert "审计日志" in [tab.label for tab in at.tabs]
+    _by_label(at.text_input, "用户").input("rep2")
+    at.run()
+    frames = [df.value for df in at.dataframe if "action" in df.value.columns]
+    assert frames and set(frames[0]["username"]) == {"rep2"}
+    # entries are shown in a read-only table, never in an editor
+    assert not [e for e in at.get("data_editor") if (e.key or "").startswith("adm_audit")]
+
+
+def test_backup_then_restore_from_the_page(admin_page):
+    at, world, tmp_path = admin_page
+    _by_label(at.button, "立即备份").click()
+    at.run()
+    assert not at.exception and any("备份完成" in s.value for s in at.success)
+    backups = list((tmp_path / "data" / "backups").iterdir())
+    assert len(backups) == 1 and (backups[0] / "manifest.json").is_file()
+    restore = _by_label(at.button, "恢复")
+    assert restore.disabled  # not before the confirmation word is typed
+    _by_label(at.text_input, "确认恢复请输入 RESTORE").input("RESTORE")
+    at.run()
+    _by_label(at.button, "恢复").click()
+    at.run()
+    assert not at.exception and any("已从" in s.value for s in at.success), [e.value for e in at.error]
+
+
+def test_pipl_export_and_erase_from_the_page(admin_page):
+    at, world, _ = admin_page
+    _by_label(at.number_input, "编号").set_value(world["rep2"].customer_id)
+    _by_label(at.button, "查找").click()
+    at.run()
+    assert any("找到" in c.value for c in at.caption)
+    _by_label(at.text_input, "请求说明(必填,如请求日期和方式)").input("2026-11-20 书面申请")
+    _by_label(at.text_input, "确认删除请输入 ERASE").input("ERASE")
+    at.run()
+    _by_label(at.button, "删除个人信息").click()
+    at.run()
+    assert any("已匿名化" in s.value for s in at.success), [e.value for e in at.error]
+    from dashboard.data import store
+
+    assert store().scalar("SELECT name FROM customers WHERE id = $i", {"i": world["rep2"].customer_id}).startswith("[已删除]")

@@ -1,0 +1,123 @@
+"""The audit log: an entry for every kind of action, searchable and exportable, never edited by the app."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import bcrypt
+import openpyxl
+import polars as pl
+import pytest
+
+from pipelines import accounts, audit_view, backup, customer_records, customers, explorer, follow_ups, pipl, settings
+from pipelines.access import NotPermitted
+from pipelines.audit_view import AuditSearch
+from pipelines.config import local_tz
+from pipelines.filters import Filters
+from pipelines.ingest.load import load_file
+from pipelines.models import ContactIn, CustomerIn, FollowUpIn
+from tests.helpers_security import seed
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _entries(store, action: str, table: str | None = None) -> pl.DataFrame:
+    sql = "SELECT * FROM audit_log WHERE action = $a" + (" AND table_name = $t" if table else "") + " ORDER BY id"
+    return store.query(sql, {"a": action, **({"t": table} if table else {})})
+
+
+def test_every_kind_of_action_writes_an_entry(store, org, tmp_path):
+    world = seed(store, org, reps=("rep1",), follow_ups_each=1)
+    rep1, admin = org["rep1"], org["admin"]
+    cid = world["rep1"].customer_id
+    # create / update / delete / restore of customers, contacts and follow-ups
+    customers.update(store, rep1, cid, CustomerIn(name="青禾科技甲(新)", owner_id=rep1.id, province="浙江"))
+    customers.delete(store, rep1, cid)
+    customers.restore(store, rep1, cid)
+    fid = world["rep1"].follow_up_ids[0]
+    follow_ups.update(store, rep1, fid, FollowUpIn(customer_id=cid, rep_id=rep1.id, channel="visit",
+                                                   occurred_at=datetime.now(local_tz()) - timedelta(days=1),
+                                                   summary="改过的摘要"))
+    follow_ups.delete(store, rep1, fid)
+    follow_ups.restore(store, rep1, fid)
+    contact = world["rep1"].contact_id
+    customer_records.update(store, rep1, contact, ContactIn(customer_id=cid, name="张伟", phone="13900001234"))
+    customer_records.delete(store, rep1, "contacts", contact)
+    customer_records.restore(store, rep1, "contacts", contact)
+    # export, reveal
+    explorer.export(store, rep1, Filters(), explorer.Extra(), "csv", "zh_CN")
+    pipl.reveal_contact(store, org["leader"], contact)
+    # login, failed login, logout
+    hashed = bcrypt.hashpw(b"Lange-Passwort-2026", bcrypt.gensalt(rounds=4)).decode()
+    store.cursor().execute("UPDATE users SET password_hash = $h WHERE username = 'rep1'", {"h": hashed})
+    accounts.authenticate(store, "rep1", "falsch-falsch")
+    accounts.authenticate(store, "rep1", "Lange-Passwort-2026")
+    accounts.record_logout(store, rep1)
+    # permission changes, settings
+    accounts.set_role(store, admin, "rep2", "manager", 1)
+    accounts.set_active(store, admin, "rep2", False)
+    accounts.set_password(store, admin, "rep3", "Ein-neues-Passwort-1")
+    settings.put(store, admin, "daily_effective_cap", 12)
+    # import
+    csv = tmp_path / "跟进.csv"
+    csv.write_text("客户名称,跟进日期,跟进方式,跟进人,跟进内容\n导入客户,2026-03-05,电话,rep1,首次电话\n", encoding="utf-8")
+    assert load_file(store, org["manager1"], csv).rows_loaded == 1
+    # backup, erase
+    backup.backup(store, admin, tmp_path / "bk")
+    pipl.erase(store, admin, "contact", contact)
+
+    expected = {("create", "customers"), ("update", "customers"), ("delete", "customers"), ("restore", "customers"),
+                ("create", "follow_ups"), ("update", "follow_ups"), ("delete", "follow_ups"), ("restore", "follow_ups"),
+                ("create", "contacts"), ("update", "contacts"), ("delete", "contacts"), ("restore", "contacts"),
+                ("export", "follow_ups"), ("reveal", "contacts"), ("login", "users"), ("login_failed", "users"),
+                ("logout", "users"), ("permission", "users"), ("import", "import_runs"), ("backup", None),
+                ("erase", "contacts")}
+    found = set(store.query("SELECT DISTINCT action, table_name FROM audit_log").iter_rows())
+    assert expected - found == set()
+    assert _entries(store, "settings").height + _entries(store, "update", "settings").height \
+        + _entries(store, "create", "settings").height >= 1
+    assert _entries(store, "permission", "users").height >= 3
+    # an update holds the changed values before and after, with who and when
+    upd = _entries(store, "update", "customers").row(0, named=True)
+    assert '"青禾科技甲"' in upd["before"] and "青禾科技甲(新)" in upd["after"]
+    assert upd["username"] == "rep1" and upd["user_id"] == rep1.id and upd["row_id"] == cid and upd["created_at"]
+    # no password or hash ever reaches the log
+    text = str(store.query("SELECT before, after, detail FROM audit_log").rows())
+    assert "Lange-Passwort" not in text and "$2b$" not in text
+
+
+def test_search_and_export(store, org):
+    seed(store, org, reps=("rep1", "rep2"), follow_ups_each=2)
+    admin = org["admin"]
+    everything = audit_view.count(store, admin, AuditSearch())
+    assert everything == store.scalar("SELECT count(*) FROM audit_log")
+    rep2 = audit_view.search(store, admin, AuditSearch(user="REP2"))
+    assert rep2.height == 3 and set(rep2["username"]) == {"rep2"}
+    assert audit_view.search(store, admin, AuditSearch(actions=("create",), tables=("follow_ups",))).height == 4
+    assert audit_view.search(store, admin, AuditSearch(text="乙方机密")).height == 2
+    today = datetime.now(local_tz()).date()
+    assert audit_view.count(store, admin, AuditSearch(date_from=today, date_to=today)) == everything
+    assert audit_view.count(store, admin, AuditSearch(date_to=today - timedelta(days=1))) == 0
+    assert audit_view.options(store, admin)["actions"] == ["create"]
+    csv = audit_view.export(store, admin, AuditSearch(user="rep2"), "csv")
+    assert csv.startswith(b"\xef\xbb\xbf") and "乙方机密" in csv.decode("utf-8-sig")
+    book = openpyxl.load_workbook(io.BytesIO(audit_view.export(store, admin, AuditSearch(), "xlsx")))
+    assert book.active.max_row == everything + 2  # header + the entries (+ the csv export's own entry)
+    assert _entries(store, "export", "audit_log").height == 2
+    for who in ("manager1", "leader", "rep1"):
+        with pytest.raises(NotPermitted):
+            audit_view.search(store, org[who], AuditSearch())
+
+
+def test_the_app_never_edits_or_deletes_audit_entries():
+    """Only the PIPL erasure touches existing entries (it redacts the erased person's values)."""
+    pattern = re.compile(r"(UPDATE\s+audit_log|DELETE\s+FROM\s+audit_log|TRUNCATE\s+audit_log|DROP\s+TABLE\s+audit_log)",
+                         re.I)
+    offenders = [str(p.relative_to(ROOT)) for folder in ("pipelines", "dashboard")
+                 for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".sql") and p.name != "pipl.py"
+                 and "migrations" not in p.parts and pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+    assert not hasattr(audit_view, "update") and not hasattr(audit_view, "delete")

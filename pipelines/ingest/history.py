@@ -1,5 +1,5 @@
 """Imported stage history: a follow-up's stage that differs from the customer's stage at that
-time becomes a stage change at that time, in one set-wise statement.
+time becomes a stage change at that time, computed set-wise (polars) and inserted at once.
 
 Imports never reject a row for its stage history (SPEC "Stage transition rules"): changes
 are recorded as they happened, marked `imported`, and `rule_broken` when they pass an unmet
@@ -12,79 +12,101 @@ import polars as pl
 
 from pipelines import settings
 from pipelines.codes import LOST, STAGE_RANK
+from pipelines.ingest.readers import ROW
+
+_RANK = {**STAGE_RANK, LOST: -1}
 
 
-def _rank(column: str) -> str:
-    cases = " ".join(f"WHEN '{s}' THEN {r}" for s, r in STAGE_RANK.items())
-    return f"(CASE {column} {cases} ELSE -1 END)"
+def _rank(column: str) -> pl.Expr:
+    return pl.col(column).replace_strict(_RANK, default=-1, return_dtype=pl.Int32)
 
 
-def _broken(cur) -> tuple[str, dict]:
-    """SQL predicate (over `c`: customer_id, from_stage, to_stage, changed_at) and its parameters."""
-    f, t = _rank("c.from_stage"), _rank("c.to_stage")
-    live = f"c.to_stage <> '{LOST}' AND coalesce(c.from_stage, '') <> '{LOST}'"
-    parts = [f"(c.from_stage IS NOT NULL AND {live} AND {t} > {f} + 1)",  # skips a stage
-             f"(c.from_stage IS NOT NULL AND c.to_stage <> '{LOST}'"
-             f" AND (c.from_stage = '{LOST}' OR {t} < {f}))"]  # moves backwards
-    params: dict = {}
-    for i, rule in enumerate(settings.get_in(cur, "stage_rules") or []):
-        if rule.get("to_stage") not in STAGE_RANK:
+def changes(existing: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """The stage changes the events make: an event whose stage differs from the one before it
+    (stored history and earlier events of the file, in time order) changes the stage."""
+    seq = pl.concat([
+        existing.select("customer_id", pl.col("changed_at").alias("at"), "stage", pl.lit(0).alias("src"),
+                        pl.lit(None, pl.Int64).alias(ROW), pl.lit(None, pl.Int64).alias("follow_up_id")),
+        events.select("customer_id", pl.col("occurred_at").alias("at"), "stage", pl.lit(1).alias("src"),
+                      pl.col(ROW), "follow_up_id"),
+    ], how="vertical_relaxed").sort("customer_id", "at", "src", ROW, nulls_last=False)
+    seq = seq.with_columns(pl.col("stage").shift(1).over("customer_id").alias("from_stage"))
+    return seq.filter((pl.col("src") == 1) & pl.col("from_stage").ne_missing(pl.col("stage"))).select(
+        "customer_id", "from_stage", pl.col("stage").alias("to_stage"), pl.col("at").alias("changed_at"),
+        "follow_up_id")
+
+
+def flag_broken(cur, made: pl.DataFrame) -> pl.Series:
+    """True for a change that skips a stage, moves backwards, or passes a gate not met by the
+    customer's follow-ups up to that time (the stage_rules setting)."""
+    f, t = _rank("from_stage"), _rank("to_stage")
+    has_from = pl.col("from_stage").is_not_null()
+    live = (pl.col("to_stage") != LOST) & (pl.col("from_stage").fill_null("") != LOST)
+    broken = (has_from & live & (t > f + 1)) | (
+        has_from & (pl.col("to_stage") != LOST) & ((pl.col("from_stage") == LOST) | (t < f)))
+    frame = made.with_columns(broken.alias("broken"), f.alias("_f"), t.alias("_t"))
+    for rule in settings.get_in(cur, "stage_rules") or []:
+        gate = STAGE_RANK.get(rule.get("to_stage"))
+        if gate is None:
             continue
-        params[f"ch{i}"], params[f"n{i}"] = rule["channel"], int(rule["min_count"])
-        parts.append(
-            f"({live} AND {f} < {STAGE_RANK[rule['to_stage']]} AND {t} >= {STAGE_RANK[rule['to_stage']]}"
-            f" AND (SELECT count(*) FROM follow_ups g WHERE g.customer_id = c.customer_id"
-            f" AND g.channel = $ch{i} AND g.deleted_at IS NULL AND g.occurred_at <= c.changed_at) < $n{i})")
-    return " OR ".join(parts), params
+        crossing = frame.filter(live & (pl.col("_f") < gate) & (pl.col("_t") >= gate)).with_row_index("_i")
+        if crossing.height == 0:
+            continue
+        cur.register("imp_gate_customers", crossing.select("customer_id").unique().to_arrow())
+        try:
+            seen = cur.execute(
+                "SELECT customer_id, occurred_at AS changed_at FROM follow_ups WHERE channel = $ch"
+                " AND deleted_at IS NULL AND customer_id IN (SELECT customer_id FROM imp_gate_customers)",
+                {"ch": rule["channel"]}).pl()
+        finally:
+            cur.unregister("imp_gate_customers")
+        # n-th follow-up on that channel by time; an as-of join gives the count up to each change
+        seen = seen.sort("customer_id", "changed_at").with_columns(
+            pl.int_range(1, pl.len() + 1).over("customer_id").alias("_n")).sort("changed_at")
+        counted = crossing.sort("changed_at").join_asof(seen, on="changed_at", by="customer_id",
+                                                        strategy="backward", check_sortedness=False)
+        short = counted.filter(pl.col("_n").fill_null(0) < int(rule["min_count"])).get_column("_i")
+        hit = crossing.get_column("_key").gather(short) if short.len() else pl.Series([], dtype=pl.Int64)
+        frame = frame.with_columns((pl.col("broken") | pl.col("_key").is_in(hit.implode())).alias("broken"))
+    return frame.sort("_key").get_column("broken")
 
 
-def record(cur, actor_id: int | None, loaded: pl.DataFrame, run_id: int) -> tuple[int, int, list[int]]:
+def record(cur, actor_id: int | None, loaded: pl.DataFrame) -> tuple[int, int, list[int]]:
     """Insert the stage changes of the loaded follow-ups and set each customer's current stage.
 
-    `loaded` holds customer_id, rep_id, channel, occurred_at, stage and `_created` (customer made
-    by this import: its first follow-up sets its first stage, initial_contact when blank).
+    `loaded` holds customer_id, follow_up_id, occurred_at, stage, `_row` and `_created` (customer
+    made by this import: its first follow-up sets its first stage, initial_contact when blank).
     Returns (changes, rule-breaking changes, customer ids whose stage history changed).
     """
-    first = (loaded.filter(pl.col("_created")).sort("occurred_at", "_row").unique("customer_id", keep="first")
-             .select("_row"))
+    first = (loaded.filter(pl.col("_created")).sort("occurred_at", ROW).unique("customer_id", keep="first")
+             .get_column(ROW))
     events = loaded.with_columns(
-        pl.when(pl.col("_row").is_in(first.get_column("_row").implode()))
-        .then(pl.col("stage").fill_null("initial_contact")).otherwise(pl.col("stage")).alias("stage"))
-    events = events.filter(pl.col("stage").is_not_null()).select(
-        "customer_id", "rep_id", "channel", "occurred_at", "stage", "_row")
+        pl.when(pl.col(ROW).is_in(first.implode())).then(pl.col("stage").fill_null("initial_contact"))
+        .otherwise(pl.col("stage")).alias("stage")).filter(pl.col("stage").is_not_null())
     if events.height == 0:
         return 0, 0, []
-    broken, params = _broken(cur)
-    cur.register("imp_stage_events", events.to_arrow())
+    ids = events.get_column("customer_id").unique().sort()
+    cur.register("imp_stage_customers", ids.to_frame("customer_id").to_arrow())
     try:
-        made = cur.execute(f"""
-            INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, changed_by,
-                                       follow_up_id, imported, rule_broken)
-            WITH ev AS (
-                SELECT customer_id, changed_at AS ev_at, to_stage AS stage, 0 AS src, NULL::BIGINT AS rn,
-                       NULL::BIGINT AS rep_id, NULL::VARCHAR AS channel
-                FROM stage_changes
-                WHERE deleted_at IS NULL AND customer_id IN (SELECT customer_id FROM imp_stage_events)
-                UNION ALL
-                SELECT customer_id, occurred_at, stage, 1, _row, rep_id, channel FROM imp_stage_events
-            ), seq AS (
-                SELECT *, lag(stage) OVER (PARTITION BY customer_id ORDER BY ev_at, src, rn) AS prev FROM ev
-            ), c AS (
-                SELECT s.customer_id, s.prev AS from_stage, s.stage AS to_stage, s.ev_at AS changed_at,
-                       f.id AS follow_up_id
-                FROM seq s LEFT JOIN follow_ups f
-                  ON f.import_run_id = $run AND f.customer_id = s.customer_id AND f.rep_id = s.rep_id
-                 AND f.channel = s.channel AND f.occurred_at = s.ev_at
-                WHERE s.src = 1 AND s.prev IS DISTINCT FROM s.stage
-            )
-            SELECT c.customer_id, c.from_stage, c.to_stage, c.changed_at, $by, c.follow_up_id, true,
-                   coalesce({broken}, false)
-            FROM c RETURNING rule_broken""", {"run": run_id, "by": actor_id, **params}).fetchall()
+        existing = cur.execute(
+            "SELECT customer_id, changed_at, to_stage AS stage FROM stage_changes WHERE deleted_at IS NULL"
+            " AND customer_id IN (SELECT customer_id FROM imp_stage_customers)").pl()
     finally:
-        cur.unregister("imp_stage_events")
-    ids = events.get_column("customer_id").unique().to_list()
-    _set_current(cur, ids)
-    return len(made), sum(1 for (b,) in made if b), ids
+        cur.unregister("imp_stage_customers")
+    made = changes(existing, events).with_row_index("_key")
+    if made.height == 0:
+        return 0, 0, []
+    made = made.with_columns(flag_broken(cur, made).alias("rule_broken")).select(
+        "customer_id", "from_stage", "to_stage", "changed_at", pl.lit(actor_id, pl.Int64).alias("changed_by"),
+        "follow_up_id", pl.lit(True).alias("imported"), "rule_broken")
+    cur.register("imp_changes", made.to_arrow())
+    try:
+        cols = ", ".join(made.columns)
+        cur.execute(f"INSERT INTO stage_changes ({cols}) SELECT {cols} FROM imp_changes")
+    finally:
+        cur.unregister("imp_changes")
+    _set_current(cur, ids.to_list())
+    return made.height, int(made.get_column("rule_broken").sum()), ids.to_list()
 
 
 def _set_current(cur, customer_ids: list[int]) -> None:

@@ -43,6 +43,14 @@ def insert_rows(cur, frame: pl.DataFrame, table: str) -> None:
         cur.unregister("imp_rows")
 
 
+def new_ids(cur, table: str, n: int) -> pl.Series:
+    """n ids from the table's sequence, taken at once, so inserted rows are known by id."""
+    if n == 0:
+        return pl.Series([], dtype=pl.Int64)
+    return cur.execute(f"SELECT nextval('{table}_id_seq') AS id FROM range($n)", {"n": n}).pl() \
+        .get_column("id").sort()
+
+
 def existing_rows(cur, keys: pl.DataFrame, sql: str) -> set[int]:
     """Source rows of `keys` (registered as imp_keys) that `sql` finds already stored."""
     if keys.height == 0:
@@ -58,7 +66,7 @@ def _split_dupes(rows: pl.DataFrame, key: list[str], stored: set[int]) -> tuple[
     """(rows to load, duplicates): stored already, or an earlier row of the file has the same key."""
     rows = rows.sort(ROW)
     first = rows.select(pl.struct(key).is_first_distinct()).to_series()
-    keep = first & ~rows.get_column(ROW).is_in(pl.Series(list(stored), dtype=pl.Int64))
+    keep = first & ~rows.get_column(ROW).is_in(pl.Series(list(stored), dtype=pl.Int64).implode())
     return rows.filter(keep), rows.height - int(keep.sum())
 
 
@@ -75,13 +83,15 @@ def load_follow_ups(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome
             SELECT 1 FROM follow_ups f WHERE f.customer_id = k.customer_id AND f.rep_id = k.rep_id
                AND f.channel = k.channel AND date_trunc('minute', f.occurred_at) = k._minute)""")
     loaded, out.duplicate = _split_dupes(rows, FOLLOW_UP_KEY, stored)
+    loaded = loaded.with_columns(new_ids(cur, "follow_ups", loaded.height).alias("follow_up_id"))
     insert_rows(cur, loaded.select(
-        "customer_id", "rep_id", "occurred_at", "channel", "summary", "participants",
+        pl.col("follow_up_id").alias("id"), "customer_id", "rep_id", "occurred_at", "channel", "summary",
+        "participants",
         pl.col("duration_minutes").fill_null(0).cast(pl.Int32), pl.col("effective").fill_null(True), "outcome",
         pl.col("stage").alias("stage_after"), "next_follow_up_date", "next_action",
         pl.lit(run_id, dtype=pl.Int64).alias("import_run_id")), "follow_ups")
     out.loaded = loaded.height
-    out.stage_changes, out.rule_broken, _ = history.record(cur, actor.id, loaded, run_id)
+    out.stage_changes, out.rule_broken, _ = history.record(cur, actor.id, loaded)
     if loaded.height:
         follow_ups.run_hooks(cur, loaded.get_column("customer_id").unique().sort().to_list())
     return out
@@ -98,15 +108,13 @@ def load_customers(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
             SELECT 1 FROM customers c WHERE c.deleted_at IS NULL
                AND ((k._u AND c.uscc = k._key) OR (NOT k._u AND c.name = k._key)))""")
     loaded, out.duplicate = _split_dupes(rows, ["_key"], stored)
-    from pipelines.customers import initials
-
     new = loaded.select(
         "name", "uscc", "industry", "size", "province", "city", "district",
         pl.col("customer_type").fill_null("new"), "group_name",
         pl.col("tags").fill_null("").str.replace_all("[,、]", ",").str.split(",")
         .list.eval(pl.element().str.strip_chars().filter(pl.element().str.len_chars() > 0)).alias("tags"),
         pl.col("owner_id"), pl.col("stage").fill_null("initial_contact"),
-        pl.col("name").map_elements(initials, return_dtype=pl.String).alias("name_initials"))
+        pl.col("name").map_elements(resolve.initials, return_dtype=pl.String).alias("name_initials"))
     if new.height:
         made = resolve._insert_frame(cur, "imp_customers", new, "customers", "id, stage")
         ids = made.get_column("id").to_list()

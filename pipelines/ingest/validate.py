@@ -40,36 +40,69 @@ REJECT_SCHEMA = {ROW: pl.Int64, "field": pl.String, "column": pl.String, "value"
                  "error": pl.String}
 
 
-def _key(expr: pl.Expr) -> pl.Expr:
-    """The column-wise twin of mapping.norm: NFKC, lower case, no spaces, underscores, hyphens."""
-    return expr.str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\s_\-]", "")
-
-
-def parse_datetime(raw: pl.Expr, formats: list[str] | None = None) -> pl.Expr:
-    """Local naive datetimes from text: the mapping's formats first, then 2026-03-05, 2026/3/5,
-    2026年3月5日 (with or without a time, with or without seconds, ISO with an offset) and
-    Excel serial day numbers."""
+def _candidates(formats: list[str] | None) -> list:
+    """Parsers from text to local naive datetimes: the mapping's formats first, then the usual
+    forms (2026-03-05, 2026/3/5, 2026年3月5日, with or without a time or seconds, ISO with an
+    offset) and Excel serial day numbers."""
     tz = tz_name()
-    parts: list[pl.Expr] = []
 
-    def add(text: pl.Expr, fmt: str) -> None:
-        parsed = text.str.to_datetime(fmt, strict=False, exact=True, time_unit="us")
-        if "%z" in fmt or "%Z" in fmt:
-            parsed = parsed.dt.convert_time_zone(tz).dt.replace_time_zone(None)
-        parts.append(parsed)
+    def strptime(fmt: str, normalised: bool, builtin: bool = True):
+        def parse(raw: pl.Series) -> pl.Series:
+            text = _normalise(raw) if normalised else raw
+            parsed = text.str.to_datetime(fmt, strict=False, exact=True, time_unit="us")
+            if "%z" in fmt:
+                parsed = parsed.dt.convert_time_zone(tz).dt.replace_time_zone(None)
+            if builtin:  # "02-03-24" read by %Y as the year 2 is not a date we mean
+                parsed = pl.select(pl.when(pl.lit(parsed).dt.year() >= 1900).then(pl.lit(parsed))).to_series()
+            return parsed
+        return parse
 
-    for fmt in formats or []:
-        add(raw, fmt)
+    def excel(raw: pl.Series) -> pl.Series:
+        serial = pl.lit(raw.str.strip_chars().cast(pl.Float64, strict=False))
+        days = pl.duration(microseconds=(serial * 86_400_000_000).round(0))
+        return pl.select(pl.when(serial.is_between(20000, 80000)).then(pl.lit(datetime(1899, 12, 30)) + days)
+                         ).to_series().dt.cast_time_unit("us")
+
+    # Text already in ISO form needs no normalising (the fast path for big files).
+    return ([strptime(f, False, False) for f in formats or []] + [strptime(f, False) for f in _NAIVE + _AWARE]
+            + [strptime(f, True) for f in _AWARE + _NAIVE] + [excel])
+
+
+def _normalise(raw: pl.Series) -> pl.Series:
+    """2026年3月5日 14:30 / 2026/3/5T14:30Z → 2026-3-5 14:30(+00:00); other text → null."""
     text = (raw.str.replace(_DATE_PART, "${1}-${2}-${3} ").str.replace("T", " ", literal=True)
             .str.replace(r"Z$", "+00:00").str.replace(r"\s+", " ").str.strip_chars())
-    iso = text.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}")
-    for fmt in _AWARE + _NAIVE:
-        add(pl.when(iso).then(text), fmt)
-    serial = raw.str.strip_chars().cast(pl.Float64, strict=False)
-    excel = pl.when(serial.is_between(20000, 80000) & raw.str.contains(r"^\s*\d+(\.\d+)?\s*$")).then(
-        pl.lit(datetime(1899, 12, 30)) + pl.duration(microseconds=(serial * 86_400_000_000).round(0)))
-    parts.append(excel.dt.cast_time_unit("us"))
-    return pl.coalesce(parts)
+    return pl.select(pl.when(text.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}")).then(text)).to_series()
+
+
+def parse_datetime(raw: pl.Series, formats: list[str] | None = None, sample: int = 2000) -> pl.Series:
+    """Local naive datetimes of a text column, set-wise: the parser that reads most of a sample of
+    the rows still unparsed runs on all of them, until no parser reads any (a file usually has
+    one or two forms, so two or three passes over the column instead of one per form)."""
+    out = pl.Series(raw.name, [None] * raw.len(), dtype=pl.Datetime("us"))
+    todo = raw.is_not_null()
+    parsers = _candidates(formats)
+    while parsers and todo.any():
+        idx = todo.arg_true()
+        probe = raw.gather(idx.head(sample))
+        scores = [p(probe).is_not_null().sum() for p in parsers]
+        best = max(range(len(parsers)), key=scores.__getitem__)
+        if scores[best] == 0:
+            if idx.len() <= sample:
+                break
+            scores = [p(raw.gather(idx)).is_not_null().sum() for p in parsers]  # rare forms further down
+            best = max(range(len(parsers)), key=scores.__getitem__)
+            if scores[best] == 0:
+                break
+        if idx.len() == raw.len():  # first pass over a column with no blanks: no gather/scatter
+            out = parsers.pop(best)(raw)
+            todo = out.is_null()
+            continue
+        parsed = parsers.pop(best)(raw.gather(idx))
+        got = parsed.is_not_null()
+        out = out.scatter(idx.filter(got), parsed.filter(got))
+        todo = todo.scatter(idx.filter(got), False)
+    return out
 
 
 def _distinct_check(raw: pl.Expr, frame: pl.DataFrame, fn) -> tuple[pl.Expr, pl.Expr]:
@@ -106,17 +139,18 @@ def _value(frame: pl.DataFrame, f: Field, mapping: Mapping) -> tuple[pl.Expr, pl
     raw = pl.col(f.name + RAW)
     if f.type in ("text", "user", "tags"):
         return raw.alias(f.name), None
-    if f.type == "datetime":
-        return parse_datetime(raw, mapping.formats.get(f.name)).dt.replace_time_zone(
-            tz_name(), ambiguous="earliest", non_existent="null").alias(f.name), None
-    if f.type == "date":
-        return parse_datetime(raw, mapping.formats.get(f.name)).dt.date().alias(f.name), None
-    if f.type == "choice":
-        return _key(raw).replace_strict(choice_values(f.choice), default=None,
-                                        return_dtype=pl.String).alias(f.name), None
-    if f.type == "bool":
-        return _key(raw).replace_strict({norm(k): v for k, v in BOOLS.items()}, default=None,
-                                        return_dtype=pl.Boolean).alias(f.name), None
+    if f.type in ("datetime", "date"):
+        parsed = parse_datetime(frame.get_column(f.name + RAW), mapping.formats.get(f.name))
+        if f.type == "date":
+            return pl.lit(parsed.dt.date()).alias(f.name), None
+        return pl.lit(parsed.dt.replace_time_zone(tz_name(), ambiguous="earliest", non_existent="null")
+                      ).alias(f.name), None
+    if f.type in ("choice", "bool"):  # few distinct values: look each up once
+        known = choice_values(f.choice) if f.type == "choice" else {norm(k): v for k, v in BOOLS.items()}
+        distinct = frame.get_column(f.name + RAW).unique().drop_nulls().to_list()
+        found = {v: known[norm(v)] for v in distinct if norm(v) in known}
+        return raw.replace_strict(found, default=None,
+                                  return_dtype=pl.String if f.type == "choice" else pl.Boolean).alias(f.name), None
     if f.type == "int":
         number = raw.str.replace_all(",", "").cast(pl.Float64, strict=False)
         return pl.when(number == number.round(0)).then(number.cast(pl.Int64, strict=False)).alias(f.name), None

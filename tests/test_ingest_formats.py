@@ -1,0 +1,172 @@
+"""Imports read every format and encoding, Chinese, English and mapped headers, and bad files."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import pytest
+import xlsxwriter
+
+from pipelines.ingest import Mapping, load_file
+from tests.helpers_ingest import HEADER_ZH, count, frame, rows_zh, write_csv
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def _ok(summary, loaded: int):
+    assert summary.error is None, summary.error
+    assert summary.rows_loaded == loaded, summary.as_json()
+    assert summary.rows_read == summary.rows_loaded + summary.rows_rejected + summary.rows_duplicate
+
+
+@pytest.mark.parametrize("encoding,bom", [("utf-8", False), ("utf-8", True), ("gb18030", False), ("gbk", False)])
+def test_csv_encodings_detected(store, org, tmp_path, encoding, bom):
+    path = write_csv(tmp_path / "f.csv", HEADER_ZH, rows_zh(4), encoding=encoding, bom=bom)
+    summary = load_file(store, org["admin"], path)
+    _ok(summary, 4)
+    names = set(store.query("SELECT name FROM customers").get_column("name").to_list())
+    assert "杭州青禾0号有限公司" in names  # the Chinese text survived the decoding
+
+
+def test_xlsx_header_below_title_rows_and_date_cells(store, org, tmp_path):
+    path = tmp_path / "sheet.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("说明").write(0, 0, "first sheet is not the data")
+    sheet = book.add_worksheet("跟进")
+    sheet.write(0, 0, "2026年3月 销售部跟进记录表")  # a title row above the header
+    sheet.write_row(2, 0, ["客户名称", "跟进日期", "跟进方式", "跟进人", "跟进内容"])
+    date_format = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    sheet.write_row(3, 0, ["甲公司"])
+    sheet.write_datetime(3, 1, datetime(2026, 3, 5, 14, 30), date_format)
+    sheet.write_row(3, 2, ["拜访", "rep1", "上门拜访"])
+    sheet.write_row(4, 0, ["乙公司", "2026/3/6", "电话", "rep1", "电话沟通"])
+    book.close()
+    summary = load_file(store, org["admin"], path, sheet="跟进")
+    _ok(summary, 2)
+    got = store.query("SELECT occurred_at, channel FROM follow_ups ORDER BY occurred_at")
+    assert got.get_column("occurred_at").to_list()[0] == datetime(2026, 3, 5, 14, 30, tzinfo=SH)
+    assert got.get_column("channel").to_list() == ["visit", "phone"]
+    default = load_file(store, org["admin"], path)  # first sheet by default: no known columns
+    assert default.error is not None
+
+
+def test_xlsx_missing_sheet_is_an_error(store, org, tmp_path):
+    path = tmp_path / "s.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("A").write_row(0, 0, HEADER_ZH)
+    book.close()
+    summary = load_file(store, org["admin"], path, sheet="不存在")
+    assert summary.error and "不存在" in summary.error
+
+
+def test_parquet_json_ndjson(store, org, tmp_path):
+    rows = rows_zh(3)
+    df = frame(HEADER_ZH, rows)
+    df.write_parquet(tmp_path / "a.parquet")
+    _ok(load_file(store, org["admin"], tmp_path / "a.parquet"), 3)
+    other = frame(HEADER_ZH, [[r[0].replace("杭州", "宁波")] + r[1:] for r in rows])
+    other.write_json(tmp_path / "b.json")
+    _ok(load_file(store, org["admin"], tmp_path / "b.json"), 3)
+    third = frame(HEADER_ZH, [[r[0].replace("杭州", "温州")] + r[1:] for r in rows])
+    third.write_ndjson(tmp_path / "c.ndjson")
+    _ok(load_file(store, org["admin"], tmp_path / "c.ndjson"), 3)
+    assert count(store, "follow_ups") == 9
+
+
+def test_parquet_typed_columns(store, org, tmp_path):
+    df = pl.DataFrame({"customer_name": ["甲"], "occurred_at": [datetime(2026, 3, 5, 9, 0)],
+                       "channel": ["email"], "rep": ["rep1"], "summary": ["x"], "duration_minutes": [15],
+                       "effective": [False]})
+    df.write_parquet(tmp_path / "typed.parquet")
+    _ok(load_file(store, org["admin"], tmp_path / "typed.parquet"), 1)
+    row = store.query("SELECT occurred_at, duration_minutes, effective FROM follow_ups").row(0)
+    assert row == (datetime(2026, 3, 5, 9, 0, tzinfo=SH), 15, False)
+
+
+def test_english_headers_any_case_and_width(store, org, tmp_path):
+    header = ["Customer_Name", "OCCURRED_AT", "channel", " rep ", "Summary", "Stage"]
+    path = write_csv(tmp_path / "en.csv", header, [["Acme", "2026-03-05T09:30:00+08:00", "demo", "rep2",
+                                                      "demo", "proposal"]])
+    _ok(load_file(store, org["admin"], path), 1)
+    assert store.scalar("SELECT channel FROM follow_ups") == "demo"
+    # full-width header letters and brackets: 时长（分钟）
+    path = write_csv(tmp_path / "fw.csv", ["客户名称", "跟进日期", "跟进方式", "跟进人", "跟进内容", "时长（分钟）"],
+                     [["乙", "2026年3月5日 9:05", "微信", "rep2", "x", "45"]])
+    _ok(load_file(store, org["admin"], path), 1)
+    assert store.scalar("SELECT duration_minutes FROM follow_ups WHERE channel = 'wechat'") == 45
+
+
+def test_mapping_file_columns_values_formats_defaults(store, org, tmp_path):
+    path = write_csv(tmp_path / "crm.csv", ["account", "engage", "agent", "deal_stage", "note"],
+                     [["Cancity", "03/05/26 02:30 PM", "Moses Frase", "Won", "n1"],
+                      ["Isdom", "03/06/26 09:00 AM", "Moses Frase", "Engaging", "n2"]])
+    mapping = Mapping.from_dict({
+        "kind": "follow_ups",
+        "columns": {"customer_name": "account", "occurred_at": "engage", "rep": "agent", "stage": "deal_stage",
+                    "summary": "note"},
+        "values": {"stage": {"Won": "contract_signed", "Engaging": "needs_confirmed"}},
+        "formats": {"occurred_at": "%m/%d/%y %I:%M %p"},
+        "defaults": {"channel": "other"}})
+    summary = load_file(store, org["admin"], path, mapping=mapping)
+    _ok(summary, 2)
+    assert summary.users_created == 1
+    got = store.query("SELECT c.name, c.stage, f.occurred_at FROM follow_ups f JOIN customers c"
+                      " ON c.id = f.customer_id ORDER BY c.name")
+    assert got.row(0) == ("Cancity", "contract_signed", datetime(2026, 3, 5, 14, 30, tzinfo=SH))
+    user = store.query("SELECT username, password_hash FROM users WHERE display_name = 'Moses Frase'").row(0)
+    assert user == ("moses.frase", None)  # an account that cannot log in until an admin sets a password
+
+
+def test_mapping_file_with_unknown_field_is_refused():
+    from pipelines.ingest import MappingError
+
+    with pytest.raises(MappingError):
+        Mapping.from_dict({"kind": "follow_ups", "columns": {"no_such_field": "x"}})
+
+
+def test_garbage_truncated_empty_and_header_only(store, org, tmp_path):
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(bytes(range(256)) * 20)
+    assert load_file(store, org["admin"], garbage).error
+    text_garbage = tmp_path / "noise.csv"
+    text_garbage.write_text("asdf qwer\nzxcv\n", encoding="utf-8")
+    assert load_file(store, org["admin"], text_garbage).error  # no known column
+    good = io.BytesIO()
+    book = xlsxwriter.Workbook(good)
+    book.add_worksheet().write_row(0, 0, HEADER_ZH)
+    book.close()
+    truncated = tmp_path / "cut.xlsx"
+    truncated.write_bytes(good.getvalue()[: len(good.getvalue()) // 2])
+    with pytest.raises(zipfile.BadZipFile):
+        zipfile.ZipFile(truncated)
+    assert load_file(store, org["admin"], truncated).error
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert "空" in load_file(store, org["admin"], empty).error
+    header_only = write_csv(tmp_path / "header.csv", HEADER_ZH, [])
+    summary = load_file(store, org["admin"], header_only)
+    assert summary.error is None and summary.rows_read == 0 and summary.run_id is not None
+    assert count(store, "follow_ups") == 0
+    failed = store.query("SELECT status, error FROM import_runs WHERE status = 'failed'")
+    assert failed.height == 4 and all(failed.get_column("error").to_list())
+
+
+def test_auto_kind_customers_and_contacts(store, org, tmp_path):
+    customers = write_csv(tmp_path / "c.csv", ["客户名称", "统一社会信用代码", "所属行业", "企业规模", "省份", "负责人",
+                                                "标签"],
+                          [["青禾科技", "91350100M000100Y43", "制造业", "中型", "浙江", "rep1", "重点、华东"]])
+    summary = load_file(store, org["admin"], customers)
+    _ok(summary, 1)
+    assert summary.kind == "customers"
+    row = store.query("SELECT industry, size, province, tags, owner_id FROM customers").row(0)
+    assert row == ("C", "medium", "浙江省", ["重点", "华东"], org["rep1"].id)
+    contacts = write_csv(tmp_path / "p.csv", ["客户名称", "联系人", "职位", "电话", "邮箱"],
+                         [["青禾科技", "王工", "采购经理", "138 1234 5678", "wang@example.com"]])
+    summary = load_file(store, org["admin"], contacts)
+    _ok(summary, 1)
+    assert summary.kind == "contacts"
+    assert store.scalar("SELECT phone FROM contacts") == "+8613812345678"

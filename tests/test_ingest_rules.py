@@ -1,0 +1,181 @@
+"""Every rejection reason, idempotent re-imports, imported stage history, and the manager's scope."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timedelta
+
+import pytest
+from stdnum.cn import uscc as stdnum_uscc
+
+from pipelines.access import NotPermitted
+from pipelines.ingest import load_file
+from pipelines.ingest.messages import reason
+from tests.helpers_ingest import HEADER_ZH, count, rows_zh, write_csv
+
+FULL = ["客户名称", "统一社会信用代码", "跟进日期", "跟进方式", "跟进人", "跟进内容", "客户阶段", "是否有效", "时长(分钟)",
+        "下次跟进日期"]
+GOOD = ["甲公司", "", "2026-03-05 10:00", "电话", "rep1", "沟通", "需求确认", "是", "30", "2026-03-12"]
+VALID_USCC = "91350100M000100Y43"
+
+
+def _row(**changes: str) -> list[str]:
+    row = dict(zip(FULL, GOOD))
+    row.update(changes)
+    return [row[h] for h in FULL]
+
+
+def _rejects(path: str) -> list[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+BAD_FOLLOW_UPS = [
+    ("missing", "summary", {"跟进内容": ""}),
+    ("missing", "customer_name", {"客户名称": ""}),
+    ("missing", "rep", {"跟进人": ""}),
+    ("missing", "occurred_at", {"跟进日期": ""}),
+    ("too_long", "summary", {"跟进内容": "长" * 4001}),
+    ("too_long", "customer_name", {"客户名称": "名" * 201}),
+    ("control_chars", "summary", {"跟进内容": "a\x07b"}),
+    ("not_datetime", "occurred_at", {"跟进日期": "上周三"}),
+    ("future_time", "occurred_at", {"跟进日期": (datetime.now() + timedelta(days=30)).strftime("%Y-%m-%d")}),
+    ("choice", "channel", {"跟进方式": "飞鸽传书"}),
+    ("choice", "stage", {"客户阶段": "快成了"}),
+    ("not_bool", "effective", {"是否有效": "也许"}),
+    ("not_integer", "duration_minutes", {"时长(分钟)": "半小时"}),
+    ("range", "duration_minutes", {"时长(分钟)": "2000"}),
+    ("not_date", "next_follow_up_date", {"下次跟进日期": "下周"}),
+    ("uscc_length", "customer_uscc", {"统一社会信用代码": "9135010"}),
+    ("uscc_check", "customer_uscc", {"统一社会信用代码": VALID_USCC[:-1] + ("X" if VALID_USCC[-1] != "X" else "Y")}),
+    ("uscc_format", "customer_uscc", {"统一社会信用代码": "91350100M000100I4!"}),
+]
+
+
+@pytest.mark.parametrize("error,field,changes", BAD_FOLLOW_UPS, ids=[f"{e}-{f}" for e, f, _ in BAD_FOLLOW_UPS])
+def test_each_rejection_reason(store, org, tmp_path, error, field, changes):
+    path = write_csv(tmp_path / "f.csv", FULL, [_row(客户名称="好客户"), _row(**changes)])
+    summary = load_file(store, org["admin"], path)
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (2, 1, 1), summary.as_json()
+    rejected = _rejects(summary.rejects_path)
+    assert [(r["行号 row"], r["field_code"]) for r in rejected] == [("3", field)]
+    zh, en = reason("follow_ups", field, error, rejected[0]["值 value"] or None, "zh_CN"), \
+        reason("follow_ups", field, error, rejected[0]["值 value"] or None, "en")
+    assert rejected[0]["原因"] == zh and rejected[0]["reason"] == en
+    assert "{" not in zh and "{" not in en and zh != en
+
+
+def test_reason_texts_name_the_field_in_both_languages():
+    assert reason("follow_ups", "channel", "choice", "飞鸽", "zh_CN").startswith("跟进方式")
+    assert "Channel" in reason("follow_ups", "channel", "choice", "飞鸽", "en")
+    assert "4000" in reason("follow_ups", "summary", "too_long", "x" * 4001, "zh_CN")
+
+
+def test_other_kinds_rejections(store, org, tmp_path):
+    customers = write_csv(tmp_path / "c.csv", ["客户名称", "省份", "企业规模", "所属行业", "负责人"],
+                          [["好", "浙江", "大型", "C", "rep1"], ["坏省", "火星", "", "", "rep1"],
+                           ["坏规模", "", "巨型", "", "rep1"], ["坏行业", "", "", "Z9", "rep1"], ["无人", "", "", "", ""]])
+    s = load_file(store, org["admin"], customers)
+    assert (s.rows_loaded, s.rows_rejected) == (1, 4)
+    assert {r["field_code"] for r in _rejects(s.rejects_path)} == {"province", "size", "industry", "owner"}
+    contacts = write_csv(tmp_path / "p.csv", ["客户名称", "联系人", "电话", "邮箱"],
+                         [["好", "王工", "13812345678", ""], ["好", "李工", "12345", ""],
+                          ["好", "赵工", "", "not-an-email"], ["没有这个客户", "钱工", "", ""]])
+    s = load_file(store, org["admin"], contacts, kind="contacts")
+    assert (s.rows_loaded, s.rows_rejected) == (1, 3)
+    got = {r["field_code"]: r["reason"] for r in _rejects(s.rejects_path)}
+    assert set(got) == {"phone", "email", "customer_name"} and "no customer" in got["customer_name"]
+    contracts = write_csv(tmp_path / "k.csv", ["客户名称", "签约人", "签约日期", "合同金额"],
+                          [["好", "rep1", "2026-03-01", "¥120,000.50"], ["好", "rep1", "2026-03-02", "很多"],
+                           ["好", "rep1", "2026-03-03", "-5"]])
+    s = load_file(store, org["admin"], contracts)
+    assert s.kind == "contracts" and (s.rows_loaded, s.rows_rejected) == (1, 2)
+    assert str(store.scalar("SELECT amount FROM contracts")) == "120000.50"
+
+
+def test_reimport_adds_nothing_and_duplicates_are_counted(store, org, tmp_path):
+    rows = rows_zh(5) + [rows_zh(1)[0]]  # the last row repeats the first: a duplicate within the file
+    path = write_csv(tmp_path / "f.csv", HEADER_ZH, rows)
+    first = load_file(store, org["admin"], path)
+    assert (first.rows_loaded, first.rows_duplicate) == (5, 1)
+    tables = {t: count(store, t) for t in ("follow_ups", "customers", "stage_changes", "users")}
+    again = load_file(store, org["admin"], path)
+    assert (again.rows_read, again.rows_loaded, again.rows_duplicate, again.rows_rejected) == (6, 0, 6, 0)
+    assert {t: count(store, t) for t in tables} == tables
+    # a soft-deleted follow-up still counts as stored; another file with the same key is a duplicate
+    store.cursor().execute("UPDATE follow_ups SET deleted_at = now()")
+    other = write_csv(tmp_path / "other.csv", HEADER_ZH, [r[:4] + ["另一份文件的内容"] + r[5:] for r in rows_zh(2)])
+    assert load_file(store, org["admin"], other).rows_duplicate == 2
+    runs = store.query("SELECT file_name, file_hash, rows_read, rows_loaded, rows_duplicate, user_id, status"
+                       " FROM import_runs ORDER BY id")
+    assert runs.height == 3 and runs.get_column("status").to_list() == ["done"] * 3
+    assert runs.get_column("file_hash")[0] == runs.get_column("file_hash")[1]
+    assert count(store, "audit_log", "action = 'import'") == 3
+
+
+def test_unknown_customers_reps_and_stage_history(store, org, tmp_path):
+    # out of date order, a skip, a move backwards, and a lost customer coming back
+    rows = [["甲", VALID_USCC, "2026-03-10 09:00", "电话", "新人张三", "x", "商务谈判"],
+            ["甲", VALID_USCC, "2026-03-01 09:00", "电话", "新人张三", "x", "初步接触"],
+            ["甲", VALID_USCC, "2026-03-20 09:00", "拜访", "新人张三", "x", "需求确认"],
+            ["甲", VALID_USCC, "2026-03-21 09:00", "拜访", "新人张三", "x", "需求确认"],
+            ["乙", "", "2026-03-01 09:00", "电话", "rep1", "x", ""],
+            ["乙", "", "2026-03-02 09:00", "电话", "rep1", "x", "输单"],
+            ["乙", "", "2026-03-03 09:00", "电话", "rep1", "x", "需求确认"]]
+    path = write_csv(tmp_path / "h.csv", ["客户名称", "统一社会信用代码", "跟进日期", "跟进方式", "跟进人", "跟进内容", "客户阶段"],
+                     rows)
+    s = load_file(store, org["admin"], path)
+    assert (s.rows_loaded, s.customers_created, s.users_created) == (7, 2, 1)
+    changes = store.query("SELECT c.name, s.from_stage, s.to_stage, s.rule_broken, s.imported, s.follow_up_id"
+                          " FROM stage_changes s JOIN customers c ON c.id = s.customer_id"
+                          " ORDER BY c.name, s.changed_at")
+    assert [r[:4] for r in changes.iter_rows()] == [
+        ("乙", None, "initial_contact", False), ("乙", "initial_contact", "lost", False),
+        ("乙", "lost", "needs_confirmed", True),
+        ("甲", None, "initial_contact", False), ("甲", "initial_contact", "negotiation", True),
+        ("甲", "negotiation", "needs_confirmed", True)]
+    assert all(changes.get_column("imported")) and changes.get_column("follow_up_id").null_count() == 0
+    assert (s.stage_changes, s.stage_changes_rule_broken) == (6, 3)
+    stages = dict(store.query("SELECT name, stage FROM customers").iter_rows())
+    assert stages == {"甲": "needs_confirmed", "乙": "needs_confirmed"}
+    assert store.scalar("SELECT uscc FROM customers WHERE name = '甲'") == VALID_USCC
+
+
+def test_gate_met_by_imported_demos_is_not_broken(store, org, tmp_path):
+    rows = [["丙", f"2026-03-0{i} 10:00", "产品演示", "rep1", "demo", "需求确认"] for i in (1, 2, 3)]
+    rows.append(["丙", "2026-03-04 10:00", "电话", "rep1", "x", "方案提供"])
+    rows.append(["丁", "2026-03-04 10:00", "电话", "rep1", "x", "需求确认"])
+    rows.append(["丁", "2026-03-05 10:00", "电话", "rep1", "x", "方案提供"])  # no demos: the gate is unmet
+    path = write_csv(tmp_path / "g.csv", HEADER_ZH[:6], rows)
+    load_file(store, org["admin"], path)
+    broken = dict(store.query("SELECT c.name, bool_or(s.rule_broken) FROM stage_changes s JOIN customers c"
+                              " ON c.id = s.customer_id WHERE s.to_stage = 'proposal' GROUP BY 1").iter_rows())
+    assert broken == {"丙": False, "丁": True}
+
+
+def test_manager_scope(store, org, tmp_path):
+    rows = rows_zh(2)
+    rows[1][3] = "rep3"  # rep3 is in team 2
+    path = write_csv(tmp_path / "m.csv", HEADER_ZH, rows)
+    s = load_file(store, org["manager1"], path)
+    assert (s.rows_loaded, s.rows_rejected) == (1, 1)
+    rejected = _rejects(s.rejects_path)
+    assert rejected[0]["field_code"] == "rep" and "本团队" in rejected[0]["原因"]
+    # manager2 cannot add follow-ups to team 1's customer, even naming a rep of team 2
+    theirs = write_csv(tmp_path / "t.csv", HEADER_ZH, [[rows[0][0], "2026-04-01 10:00", "电话", "rep3", "x",
+                                                         "需求确认", "是", "5"]])
+    s = load_file(store, org["manager2"], theirs)
+    assert (s.rows_loaded, s.rows_rejected) == (0, 1)
+    assert "其他团队" in _rejects(s.rejects_path)[0]["原因"]
+    # a manager's unknown rep joins the manager's team
+    new = write_csv(tmp_path / "n.csv", HEADER_ZH, [["新客户", "2026-04-02 10:00", "电话", "新销售", "x", "", "", ""]])
+    assert load_file(store, org["manager2"], new).rows_loaded == 1
+    assert store.scalar("SELECT team_id FROM users WHERE display_name = '新销售'") == 2
+
+
+def test_reps_and_leaders_cannot_import(store, org, tmp_path):
+    path = write_csv(tmp_path / "f.csv", HEADER_ZH, rows_zh(1))
+    for who in ("rep1", "leader"):
+        with pytest.raises(NotPermitted):
+            load_file(store, org[who], path)
+    assert count(store, "import_runs") == 0

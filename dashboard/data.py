@@ -42,10 +42,16 @@ def _cached(fn_name: str, module: str, actor_key: Actor, args: tuple, kwargs: tu
     return fn(store(), actor_key, *args, **dict(kwargs))
 
 
+# The benchmark sets this to a list to learn which queries each page runs (benchmarks/pages.py).
+recorder: list | None = None
+
+
 def cached(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """fn(store, actor, *args, **kwargs), cached per user and data version."""
-    return _cached(fn.__name__, fn.__module__, actor(), args, tuple(sorted(kwargs.items())),
-                   store().data_version)
+    call = (fn.__name__, fn.__module__, actor(), args, tuple(sorted(kwargs.items())))
+    if recorder is not None:
+        recorder.append(call)
+    return _cached(*call, store().data_version)
 
 
 def run_write(work: Callable[[], Any], success: str | None = None) -> Any:

@@ -1,0 +1,102 @@
+"""The whole benchmark: build or reuse the database, then ingest, page queries, saves, memory."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pipelines import demo
+from pipelines.config import local_tz
+from pipelines.periods import preset_range
+from pipelines.store import Store, forget
+
+
+def database(path: str, follow_ups: int) -> None:
+    """Build the demo database of `follow_ups` rows (N/10 customers) unless it is already there."""
+    if Path(path).exists():
+        s = Store(path)
+        have = s.scalar("SELECT count(*) FROM follow_ups")
+        s.close()
+        if have == follow_ups:
+            return
+        raise RuntimeError(f"{path} holds {have} follow-ups, not {follow_ups}; remove it or pass another --db")
+    s = Store(path)
+    demo.generate(s, follow_ups=follow_ups)
+    s.checkpoint()
+    s.close()
+
+
+def run(path: str, follow_ups: int, runs: int = 5, browser: bool = False, ingest: bool = True,
+        log=print) -> dict[str, Any]:
+    """Every figure of `followup bench`, as the JSON document of ../shared/INTERFACES.md."""
+    from benchmarks import ingest as ingest_bench
+    from benchmarks import pages, writes
+
+    started = time.perf_counter()
+    log(f"database: {path} ({follow_ups:,} follow-ups)")
+    database(path, follow_ups)
+    os.environ["FOLLOWUP_DB"] = path
+    from dashboard import data
+
+    data._store.clear()
+    store = data.store()
+    result: dict[str, Any] = {"follow_ups": follow_ups, "customers": store.scalar("SELECT count(*) FROM customers"),
+                              "runs": runs, "date": datetime.now(local_tz()).date().isoformat(),
+                              "cpus": os.cpu_count()}
+    today = datetime.now(local_tz()).date()
+    start, end = preset_range("last_quarter", today)
+    team = store.scalar("SELECT name FROM teams ORDER BY id LIMIT 1")
+    log("page queries …")
+    result.update(pages.measure(runs, {"team": team, "from": start.isoformat(), "to": end.isoformat()}))
+    if ingest:
+        log("ingest …")
+        csv = Path(path).with_suffix(".csv")
+        rows = ingest_bench.write_csv(store, csv)
+        result["ingest"] = ingest_bench.measure(csv, rows, runs)
+    log("saves with 20 writers …")
+    folder = Path(tempfile.mkdtemp(prefix="followup-bench-"))
+    try:
+        store.checkpoint()
+        copy = folder / "writes.duckdb"
+        shutil.copy(path, copy)
+        wstore = Store(str(copy))
+        result["save_ms"] = writes.measure(wstore)
+        wstore.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if browser:
+        log("browser: /funnel …")
+        data._store.clear()
+        forget(path)
+        from benchmarks import browser as browser_bench
+
+        result["browser_funnel_ms"] = browser_bench.funnel_ms(path, runs)
+    result["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def table(result: dict[str, Any]) -> str:
+    """The figures as a plain-text table, as printed by `followup bench` and kept in README."""
+    lines = [f"followup bench — {result['follow_ups']:,} follow-ups, {result['customers']:,} customers,"
+             f" {result['cpus']} cores, {result['date']} (median of {result['runs']} runs)", ""]
+    if "ingest" in result:
+        i = result["ingest"]
+        lines += [f"ingest (CSV → database): {i['rows_per_s']:,} rows/s; DuckDB read_csv: {i['duckdb_rows_per_s']:,}"
+                  f" rows/s; ratio {i['ratio']:.2f}", ""]
+    lines.append(f"{'page':<10} {'cold ms':>9} {'cached ms':>10} {'filtered ms':>12} {'filt. cached':>13}")
+    for page, cold in result["queries"].items():
+        lines.append(f"{page:<10} {cold:>9.1f} {result['queries_cached'][page]:>10.2f}"
+                     f" {result['queries_filtered'][page]:>12.1f} {result['queries_filtered_cached'][page]:>13.2f}")
+    s = result["save_ms"]
+    lines += ["", f"follow-up save, {s['writers']} writers: p50 {s['p50']} ms, p99 {s['p99']} ms ({s['saves']} saves)"]
+    if "browser_funnel_ms" in result:
+        lines.append(f"browser: /funnel opened → chart drawn: {result['browser_funnel_ms']} ms (median)")
+    lines.append(f"peak memory: {result['peak_memory_mb']} MB")
+    return "\n".join(lines)

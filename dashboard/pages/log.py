@@ -145,7 +145,7 @@ def _form(customer: dict, user) -> None:
             field_error(errs, "next_action")
         if S.get("log_blocked") and user.role in ("manager", "admin"):
             st.text_input(t("log.override_reason"), key="log_override", placeholder=t("log.override_hint"))
-        st.form_submit_button(t("log.save"), type="primary", icon=":material/save:",
+        st.form_submit_button(t("log.save"), type="primary", icon=":material/save:", key="log_submit",
                               on_click=_save, args=(S.get("log_rows", {}),))
 
 

@@ -1,0 +1,227 @@
+"""The dashboard in AppTest: every page of the router for every role, login, the follow-up form
+and the records explorer's filters (on a private copy of the session's demo database)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.nav import allowed, pages_built
+from pipelines import i18n
+from pipelines.config import local_tz
+from pipelines.store import Store
+from tests.helpers_pages import APP, app_db, logged_in, shown_errors  # noqa: F401 - app_db is a fixture
+
+ROLES = {"rep": "rep1", "manager": "manager1", "leader": "leader", "admin": "admin"}
+
+
+def _db(path: str) -> Store:
+    from dashboard.data import store
+
+    return store()
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_page_runs_for_every_role(app_db, role):
+    at = logged_in(ROLES[role])
+    refused = i18n.t("auth.not_permitted", "zh_CN", role=i18n.t(f"role.{role}", "zh_CN"))
+    for page in pages_built():
+        at.switch_page(f"pages/{page.file}")
+        at.run()
+        problems = shown_errors(at)
+        if allowed(page.path, role):
+            assert problems == [], (role, page.path, problems)
+            assert at.title, (role, page.path)
+        else:
+            assert problems == [refused], (role, page.path, problems)
+
+
+# -- login ---------------------------------------------------------------------------------
+
+def _login_form() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    return at
+
+
+def _submit(at: AppTest, username: str, password: str) -> AppTest:
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click()
+    return at.run()
+
+
+def test_login_without_input_asks_for_both(app_db):
+    at = _submit(_login_form(), "", "")
+    assert [w.value for w in at.warning] == ["请输入用户名和密码。"]
+    assert "actor" not in at.session_state
+
+
+def test_login_with_a_wrong_password_is_refused(app_db):
+    at = _submit(_login_form(), "rep3", "wrong-password")
+    assert [e.value for e in at.error] == ["用户名或密码不正确。"]
+    assert "actor" not in at.session_state
+
+
+def test_login_with_the_right_password_opens_home(app_db):
+    at = _submit(_login_form(), "rep3", "followup-demo")
+    assert at.session_state["actor"].username == "rep3"
+    assert at.title[0].value.startswith("你好") and not shown_errors(at)
+
+
+def test_a_disabled_account_cannot_log_in(app_db):
+    from pipelines import accounts
+    from pipelines.access import SYSTEM
+
+    accounts.set_active(_db(app_db), SYSTEM, "rep8", False)
+    try:
+        at = _submit(_login_form(), "rep8", "followup-demo")
+        assert [e.value for e in at.error] == ["该账号已停用,请联系管理员。"]
+        assert "actor" not in at.session_state
+    finally:
+        accounts.set_active(_db(app_db), SYSTEM, "rep8", True)
+
+
+# -- the follow-up form ----------------------------------------------------------------------
+
+def _log_page(username: str, customer_name: str | None = None) -> AppTest:
+    at = logged_in(username, "log")
+    if customer_name:
+        at.text_input(key="log_q").input(customer_name)
+        at.run()
+    return at
+
+
+def _red(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith(":red[")]
+
+
+def _count(path: str, sql: str, params: dict | None = None) -> int:
+    return _db(path).scalar(sql, params or {})
+
+
+def test_a_valid_follow_up_saves_and_the_form_is_ready_for_the_next(app_db):
+    at = _log_page("rep2")
+    customer = at.selectbox(key="log_customer").value
+    before = _count(app_db, "SELECT count(*) FROM follow_ups WHERE customer_id = $c", {"c": customer})
+    at.text_area(key="log_summary").input("电话沟通:客户确认下周来访")
+    at.number_input(key="log_duration").set_value(25)
+    at.button(key="log_submit").click()
+    at.run()
+    assert not shown_errors(at) and not _red(at)
+    assert at.success[0].value.startswith("已保存")
+    assert _count(app_db, "SELECT count(*) FROM follow_ups WHERE customer_id = $c", {"c": customer}) == before + 1
+    row = _db(app_db).query("SELECT rep_id, summary, duration_minutes, next_follow_up_date FROM follow_ups"
+                            " WHERE customer_id = $c ORDER BY id DESC LIMIT 1", {"c": customer}).row(0, named=True)
+    assert row["summary"] == "电话沟通:客户确认下周来访" and row["duration_minutes"] == 25
+    assert row["next_follow_up_date"] is not None  # the stage's cadence
+    assert at.text_area(key="log_summary").value == ""  # ready for the next record
+    assert at.selectbox(key="log_customer").value == customer  # recent customers come first
+
+
+ERROR_CASES = [
+    (lambda at: at.text_area(key="log_summary").input("   "), "跟进内容:必须填写。"),
+    (lambda at: at.number_input(key="log_duration").set_value(2000), "时长(分钟):不能大于 1440。"),
+    (lambda at: at.number_input(key="log_duration").set_value(-5), "时长(分钟):不能小于 0。"),
+    (lambda at: at.date_input(key="log_date").set_value(datetime.now(local_tz()).date() + timedelta(days=2)),
+     "跟进时间:跟进时间不能晚于现在。"),
+    (lambda at: at.text_input(key="log_participants").input("人" * 201), "参与人员:不能超过 200 个字符(现在 201 个)。"),
+    (lambda at: at.text_input(key="log_outcome").input("控制\x07字符"), "跟进结果:含有不可见的控制字符。"),
+    (lambda at: at.text_input(key="log_action").input("计" * 4001), "下一步计划:不能超过 4000 个字符(现在 4001 个)。"),
+]
+
+
+def test_each_validation_error_shows_beside_its_field(app_db):
+    at = _log_page("rep2")
+    before = _count(app_db, "SELECT count(*) FROM follow_ups")
+    today = datetime.now(local_tz()).date()
+    for set_value, message in ERROR_CASES:
+        at.text_area(key="log_summary").input("有内容")  # a valid form, then one bad field
+        at.number_input(key="log_duration").set_value(10)
+        at.date_input(key="log_date").set_value(today)
+        for key in ("log_participants", "log_outcome", "log_action"):
+            at.text_input(key=key).input("")
+        set_value(at)
+        at.button(key="log_submit").click()
+        at.run()
+        assert _red(at) == [f":red[:material/error: {message}]"], message
+    assert _count(app_db, "SELECT count(*) FROM follow_ups") == before
+
+
+def _gated_customer(path: str, owner: str) -> tuple[int, str]:
+    """A customer of `owner` in needs_confirmed with fewer than 3 product demos."""
+    return _db(path).query(
+        "SELECT c.id, c.name FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = $u"
+        " AND c.stage = 'needs_confirmed' AND c.deleted_at IS NULL AND (SELECT count(*) FROM follow_ups f"
+        " WHERE f.customer_id = c.id AND f.channel = 'demo' AND f.deleted_at IS NULL) < 2 ORDER BY c.id LIMIT 1",
+        {"u": owner}).row(0)
+
+
+def _try_proposal(at: AppTest) -> AppTest:
+    at.text_area(key="log_summary").input("客户要求出方案")
+    at.selectbox(key="log_stage").set_value("proposal")
+    at.button(key="log_submit").click()
+    return at.run()
+
+
+def test_the_stage_rule_blocks_a_rep(app_db):
+    cid, name = _gated_customer(app_db, "rep3")
+    at = _try_proposal(_log_page("rep3", name))
+    assert at.selectbox(key="log_customer").value == cid
+    text = at.warning[0].value
+    assert "进入「方案提供」前需要 3 次「产品演示」" in text and "联系你的销售经理" in text
+    assert _count(app_db, "SELECT count(*) FROM customers WHERE id = $c AND stage = 'needs_confirmed'", {"c": cid}) == 1
+    assert not [w for w in at.text_input if w.key == "log_override"]  # no override for a rep
+
+
+def test_a_manager_overrides_the_stage_rule_with_a_reason(app_db):
+    cid, name = _gated_customer(app_db, "rep4")
+    at = _try_proposal(_log_page("manager1", name))
+    assert "越过该规则" in at.warning[0].value
+    at.text_input(key="log_override").input("客户已在展会现场看过完整演示")
+    at.button(key="log_submit").click()
+    at.run()
+    assert at.success[0].value.startswith("已保存") and not shown_errors(at)
+    change = _db(app_db).query("SELECT to_stage, override_reason, rule_broken FROM stage_changes"
+                               " WHERE customer_id = $c ORDER BY id DESC LIMIT 1", {"c": cid}).row(0)
+    assert change == ("proposal", "客户已在展会现场看过完整演示", True)
+    assert _count(app_db, "SELECT count(*) FROM audit_log WHERE action = 'stage_override'") >= 1
+
+
+# -- the records explorer ----------------------------------------------------------------------
+
+def _rows(at: AppTest):
+    return at.dataframe[0].value
+
+
+def test_explorer_filters_come_from_the_url_and_narrow_the_table(app_db):
+    query = {"from": "2026-10-01", "to": "2026-10-31", "channel": "visit"}
+    at = logged_in("manager1", "records", query=query)
+    assert not shown_errors(at)
+    df = _rows(at)
+    assert len(df) > 0 and set(df["跟进方式"] if "跟进方式" in df.columns else df["channel"]) == {"拜访"}
+    expected = _count(app_db, "SELECT count(*) FROM follow_ups f JOIN customers c ON c.id = f.customer_id"
+                      " JOIN users u ON u.id = c.owner_id WHERE u.team_id = 1 AND f.channel = 'visit'"
+                      " AND f.deleted_at IS NULL AND c.deleted_at IS NULL"
+                      " AND f.occurred_at >= TIMESTAMPTZ '2026-10-01 00:00:00+08'"
+                      " AND f.occurred_at < TIMESTAMPTZ '2026-11-01 00:00:00+08'")
+    assert any(c.value.startswith(f"共 {expected:,} 条") for c in at.caption)
+    at.multiselect(key="rec_channel").set_value(["visit", "phone"])
+    at.run()
+    assert at.query_params["channel"] in (["visit,phone"], "visit,phone")
+    assert set(_rows(at).iloc[:, 3]) <= {"拜访", "电话"}
+
+
+def test_explorer_text_and_risk_filters(app_db):
+    name = _db(app_db).query("SELECT c.name FROM customers c JOIN follow_ups f ON f.customer_id = c.id"
+                             " WHERE c.owner_id = 5 ORDER BY f.occurred_at DESC LIMIT 1")["name"][0]
+    at = logged_in("rep1", "records", query={"from": "2024-01-01", "to": "2026-12-31", "q": name})
+    df = _rows(at)
+    assert len(df) > 0 and set(df.iloc[:, 1]) == {name}
+    at = logged_in("rep1", "records", query={"from": "2024-01-01", "to": "2026-12-31", "risk": "red"})
+    if at.dataframe:
+        assert set(_rows(at).iloc[:, -1]) == {"红色"}
+    else:
+        assert at.info[0].value.startswith("没有符合条件的跟进记录")

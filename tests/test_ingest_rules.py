@@ -52,17 +52,24 @@ BAD_FOLLOW_UPS = [
 ]
 
 
-@pytest.mark.parametrize("error,field,changes", BAD_FOLLOW_UPS, ids=[f"{e}-{f}" for e, f, _ in BAD_FOLLOW_UPS])
-def test_each_rejection_reason(store, org, tmp_path, error, field, changes):
-    path = write_csv(tmp_path / "f.csv", FULL, [_row(客户名称="好客户"), _row(**changes)])
+def test_each_rejection_reason(store, org, tmp_path):
+    """One file: a good row, then one row per reason; exactly the bad rows are rejected, each
+    with its row number, field, and the catalog's reason in Chinese and English."""
+    rows = [_row(客户名称="好客户")] + [_row(客户名称=f"客户{i}", **changes) if "客户名称" not in changes
+                                        else _row(**changes) for i, (_, _, changes) in enumerate(BAD_FOLLOW_UPS)]
+    path = write_csv(tmp_path / "f.csv", FULL, rows)
     summary = load_file(store, org["admin"], path)
-    assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (2, 1, 1), summary.as_json()
-    rejected = _rejects(summary.rejects_path)
-    assert [(r["行号 row"], r["field_code"]) for r in rejected] == [("3", field)]
-    zh, en = reason("follow_ups", field, error, rejected[0]["值 value"] or None, "zh_CN"), \
-        reason("follow_ups", field, error, rejected[0]["值 value"] or None, "en")
-    assert rejected[0]["原因"] == zh and rejected[0]["reason"] == en
-    assert "{" not in zh and "{" not in en and zh != en
+    n = len(BAD_FOLLOW_UPS)
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (n + 1, 1, n), summary.as_json()
+    rejected = {int(r["行号 row"]): r for r in _rejects(summary.rejects_path)}
+    assert len(rejected) == n
+    for i, (error, field, _) in enumerate(BAD_FOLLOW_UPS):
+        got = rejected[i + 3]  # header is row 1, the good row is row 2
+        assert got["field_code"] == field, (error, got)
+        value = got["值 value"].lstrip("'") or None
+        zh, en = reason("follow_ups", field, error, value, "zh_CN"), reason("follow_ups", field, error, value, "en")
+        assert got["原因"] == zh and got["reason"] == en, (error, got)
+        assert "{" not in zh and "{" not in en and zh != en
 
 
 def test_reason_texts_name_the_field_in_both_languages():

@@ -47,6 +47,11 @@ def new_ids(cur, table: str, n: int) -> pl.Series:
     """n ids from the table's sequence, taken at once, so inserted rows are known by id."""
     if n == 0:
         return pl.Series([], dtype=pl.Int64)
+    from pipelines.postgres import PgCursor
+
+    if isinstance(cur, PgCursor):  # the sequence lives in PostgreSQL
+        sql = f"SELECT nextval('{table}_id_seq') AS id FROM generate_series(1, {int(n)})"
+        return cur.execute("SELECT * FROM postgres_query('db', $q)", {"q": sql}).pl().get_column("id").sort()
     return cur.execute(f"SELECT nextval('{table}_id_seq') AS id FROM range($n)", {"n": n}).pl() \
         .get_column("id").sort()
 

@@ -217,3 +217,15 @@ def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
         return frame
     filled = pl.any_horizontal([pl.col(c).str.strip_chars().str.len_chars() > 0 for c in cols])
     return frame.filter(filled.fill_null(False))
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """The sheets of a workbook (empty for other formats or an unreadable file)."""
+    if Path(path).suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
+        return []
+    try:
+        import fastexcel
+
+        return list(fastexcel.read_excel(str(path)).sheet_names)
+    except Exception:  # noqa: BLE001 - the import itself reports an unreadable workbook
+        return []

@@ -1,0 +1,140 @@
+"""Import (`/import`, managers and admins): upload → preview with the detected mapping →
+check report (a dry run: counts, first rejected rows, rejects file) → confirm → summary."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+import yaml
+
+from dashboard.data import actor, run_write, store
+from dashboard.guard import guard, safely
+from dashboard.i18n import lang, t
+from pipelines import config, i18n
+from pipelines.ingest import KINDS, Mapping, MappingError, ReadError, load_file, prepare, template
+from pipelines.ingest.messages import explain
+from pipelines.ingest.readers import ROW, sheet_names
+
+PREVIEW_ROWS = 20
+TYPES = ["csv", "txt", "xlsx", "xlsm", "parquet", "json", "ndjson", "jsonl"]
+
+
+def _saved(upload) -> Path:
+    """The uploaded bytes in data/uploads/, named by their hash (the same file is saved once)."""
+    data = upload.getvalue()
+    folder = config.data_dir() / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{hashlib.sha256(data).hexdigest()[:16]}{Path(upload.name).suffix.lower()}"
+    if not path.exists():
+        path.write_bytes(data)
+    return path
+
+
+def _mapping(upload) -> Mapping | None:
+    if upload is None:
+        return None
+    try:
+        return Mapping.from_dict(yaml.safe_load(upload.getvalue().decode("utf-8")) or {}, upload.name)
+    except (MappingError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        st.error(t("ingest.mapping_error", error=str(exc)))
+        st.stop()
+
+
+def _progress():
+    bar = st.progress(0.0, text=t("ingest.progress_read"))
+    steps = {"read": 0.1, "check": 0.35, "load": 0.6, "done": 1.0}
+
+    def step(name: str) -> None:
+        bar.progress(steps[name], text=t(f"ingest.progress_{name}"))
+
+    return step
+
+
+def _metrics(summary, done: bool) -> None:
+    keys = ["rows_read", "rows_loaded", "rows_rejected", "rows_duplicate", "customers_created", "users_created",
+            "stage_changes", "stage_changes_rule_broken"]
+    for col, key in zip(st.columns(4) + st.columns(4), keys):
+        label = t("ingest.rows_loaded_done") if (done and key == "rows_loaded") else t(f"ingest.{key}")
+        col.metric(label, f"{getattr(summary, key):,}")
+
+
+def _rejects(summary) -> None:
+    if summary.rejects is None or summary.rejects.height == 0:
+        return
+    reason = "reason_zh" if lang() == "zh_CN" else "reason_en"
+    shown = explain(summary.rejects.head(PREVIEW_ROWS), summary.kind).select(
+        pl.col(ROW).alias(t("ingest.col_row")),
+        pl.col("field").map_elements(lambda f: i18n.t(f"field.{f}", lang()), return_dtype=pl.String)
+        .alias(t("ingest.col_field")),
+        pl.col("value").alias(t("ingest.col_value")), pl.col(reason).alias(t("ingest.col_reason")))
+    st.subheader(t("ingest.rejects_title", rows=min(PREVIEW_ROWS, summary.rejects.height)))
+    st.dataframe(shown, hide_index=True, width="stretch")
+    if summary.rejects_path and Path(summary.rejects_path).exists():
+        st.download_button(t("ingest.rejects_download"), Path(summary.rejects_path).read_bytes(),
+                           file_name=Path(summary.rejects_path).name, mime="text/csv", icon=":material/download:")
+
+
+def render() -> None:
+    guard("import")
+    st.title(t("nav.import"))
+    st.caption(t("ingest.intro"))
+    st.download_button(t("ingest.template_download"), template.build(), file_name="跟进记录导入模板.xlsx",
+                       help=t("ingest.template_help"), icon=":material/table_view:")
+    left, right = st.columns(2)
+    kind = left.selectbox(t("ingest.kind_label"), ["auto", *KINDS], format_func=lambda k: t(f"ingest.kind.{k}"))
+    mapping = _mapping(right.file_uploader(t("ingest.mapping_label"), type=["yaml", "yml"], key="import_mapping"))
+    upload = st.file_uploader(t("ingest.upload_label"), type=TYPES, key="import_file")
+    if upload is None:
+        return
+    path = _saved(upload)
+    sheets = sheet_names(path)
+    sheet = st.selectbox(t("ingest.sheet_label"), sheets) if len(sheets) > 1 else None
+    try:
+        table, found_kind, columns = prepare(path, kind, mapping, sheet)
+    except ReadError as exc:
+        st.error(t("ingest.file_error", error=exc.en if lang() == "en" else exc.zh))
+        return
+    st.subheader(t("ingest.preview_title", rows=min(PREVIEW_ROWS, table.frame.height)))
+    st.caption(t("ingest.detected", kind=t(f"ingest.kind.{found_kind}"), rows=f"{table.frame.height:,}")
+               + (" · " + t("ingest.encoding", encoding=table.encoding) if table.encoding else ""))
+    st.dataframe(table.frame.head(PREVIEW_ROWS), hide_index=True, width="stretch")
+    st.markdown(f"**{t('ingest.mapping_title')}**")
+    st.dataframe(pl.DataFrame({t("ingest.col_field"): [i18n.t(f"field.{f}", lang()) for f in columns],
+                               t("ingest.col_column"): list(columns.values())}), hide_index=True)
+    unused = [h for h in table.headers if h not in columns.values()]
+    if unused:
+        st.caption(t("ingest.unmapped", columns=", ".join(unused)))
+    key = (path.name, found_kind, sheet, repr(mapping), store().data_version)
+    if st.session_state.get("import_check_key") != key:
+        st.session_state["import_check"] = run_write(lambda: load_file(
+            store(), actor(), path, found_kind, mapping, sheet, file_name=upload.name, dry_run=True,
+            progress=_progress()))
+        st.session_state["import_check_key"] = key
+    check = st.session_state.get("import_check")
+    if check is None:
+        return
+    if check.error:
+        st.error(t("ingest.file_error", error=check.error))
+        return
+    st.subheader(t("ingest.report_title"))
+    st.caption(t("ingest.report_caption"))
+    _metrics(check, done=False)
+    _rejects(check)
+    if check.rows_loaded == 0:
+        st.info(t("ingest.nothing_to_load"))
+        return
+    if st.button(t("ingest.confirm"), type="primary", icon=":material/upload:"):
+        done = run_write(lambda: load_file(store(), actor(), path, found_kind, mapping, sheet,
+                                           file_name=upload.name, progress=_progress()))
+        if done is not None:
+            st.success(t("ingest.done", loaded=f"{done.rows_loaded:,}", rejected=f"{done.rows_rejected:,}",
+                         duplicate=f"{done.rows_duplicate:,}"))
+            _metrics(done, done=True)
+            if done.users_created:
+                st.warning(t("ingest.users_note", count=done.users_created))
+
+
+safely(render)

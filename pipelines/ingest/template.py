@@ -1,0 +1,58 @@
+"""The import template (manual appendix 10.1): an .xlsx with the Chinese headers of a follow-up
+sheet, one example row, and drop-down lists for channel, stage and 是否有效."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import xlsxwriter
+
+from pipelines import codes, i18n
+from pipelines.ingest.mapping import FIELDS
+
+ROWS_WITH_LISTS = 2000
+
+
+def headers() -> list[tuple[str, str]]:
+    """(field, Chinese header) of every follow-up field, in the template's column order."""
+    return [(f.name, f.aliases[0]) for f in FIELDS["follow_ups"]]
+
+
+def build(example_rep: str = "rep1") -> bytes:
+    """The template workbook as bytes (labels of the choices in Chinese, as the headers)."""
+    zh = "zh_CN"
+    example = {
+        "customer_name": i18n.t("ingest.example.customer_name", zh), "customer_uscc": "91350100M000100Y43",
+        "occurred_at": datetime(2026, 3, 5, 14, 30), "channel": i18n.label("channel", "phone", zh),
+        "rep": example_rep, "summary": i18n.t("ingest.example.summary", zh),
+        "participants": i18n.t("ingest.example.participants", zh), "duration_minutes": 25, "effective": "是",
+        "outcome": "", "stage": i18n.label("stage", "needs_confirmed", zh),
+        "next_follow_up_date": datetime(2026, 3, 12), "next_action": i18n.t("ingest.example.next_action", zh)}
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet(i18n.t("ingest.template_sheet", zh))
+    choices = book.add_worksheet(i18n.t("ingest.template_choices_sheet", zh))
+    bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    lists = {"channel": [i18n.label("channel", c, zh) for c in codes.CHANNELS],
+             "stage": [i18n.label("stage", s, zh) for s in codes.ALL_STAGES], "effective": ["是", "否"]}
+    for col, (name, header) in enumerate(headers()):
+        sheet.write(0, col, header, bold)
+        sheet.set_column(col, col, 28 if name in ("customer_name", "summary", "next_action") else 16)
+        value = example[name]
+        if isinstance(value, datetime):
+            sheet.write_datetime(1, col, value, when if name == "occurred_at" else day)
+        else:
+            sheet.write(1, col, value)
+        if name in lists:  # the choices live on their own sheet so long lists fit
+            choices.write(0, col, header, bold)
+            choices.write_column(1, col, lists[name])
+            letter = xlsxwriter.utility.xl_col_to_name(col)
+            sheet.data_validation(1, col, ROWS_WITH_LISTS, col, {
+                "validate": "list", "source": f"='{choices.get_name()}'!${letter}$2:${letter}${len(lists[name]) + 1}",
+                "error_title": header, "error_message": "、".join(lists[name])})
+    sheet.freeze_panes(1, 0)
+    book.close()
+    return buffer.getvalue()

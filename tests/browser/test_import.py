@@ -1,0 +1,25 @@
+"""The import page in a real browser: a manager uploads a sheet, reads the check report, confirms."""
+
+from tests.browser.conftest import login, open_page, settle, shot
+from tests.helpers_ingest import HEADER_ZH, write_csv
+
+
+def test_manager_imports_a_sheet(page, app_url, tmp_path):
+    rows = [[f"浏览器导入{i}号有限公司", f"2026-03-0{i + 1} 10:00", "电话", "rep1", "浏览器测试", "需求确认", "是", "20"]
+            for i in range(3)]
+    rows.append(["坏行", "不是日期", "电话", "rep1", "x", "", "", ""])
+    rows.append(["别的组", "2026-03-05 10:00", "电话", "rep5", "x", "", "", ""])  # rep5 is in team 2
+    path = write_csv(tmp_path / "跟进记录.csv", HEADER_ZH, rows, encoding="gb18030")
+    login(page, app_url, "manager1")
+    open_page(page, app_url, "import")
+    page.wait_for_selector("text=下载导入模板")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(path))
+    page.wait_for_selector("text=校验结果", timeout=60_000)
+    settle(page)
+    page.wait_for_selector("text=gb18030")
+    page.wait_for_selector("text=不是本团队的销售")
+    shot(page, "import_check_report")
+    page.get_by_role("button", name="确认导入").click()
+    page.wait_for_selector("text=导入完成:导入 3 行,拒绝 2 行,重复 0 行。", timeout=60_000)
+    settle(page)
+    shot(page, "import_done")

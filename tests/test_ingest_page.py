@@ -1,0 +1,37 @@
+"""The import template re-imports cleanly; the page runs for an admin (AppTest)."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+
+from pipelines.ingest import load_file, template
+from tests.helpers_pages import app_db, logged_in, shown_errors  # noqa: F401 - app_db is a fixture
+
+
+def test_template_has_headers_example_and_drop_downs(store, org, tmp_path):
+    data = template.build()
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    assert headers[:6] == ["客户名称", "统一社会信用代码", "跟进日期", "跟进方式", "跟进人", "跟进内容"]
+    lists = {str(v.sqref).split(":")[0]: v.formula1 for v in sheet.data_validations.dataValidation}
+    channel = "ABCDEFGHIJKLM"[headers.index("跟进方式")] + "2"
+    stage = "ABCDEFGHIJKLM"[headers.index("客户阶段")] + "2"
+    assert channel in lists and stage in lists
+    choices = book.worksheets[1]
+    assert [c.value for c in choices["D"][1:9]] == ["电话", "邮件", "拜访", "微信", "视频会议", "产品演示", "展会", "其他"]
+    path = tmp_path / "template.xlsx"
+    path.write_bytes(data)
+    summary = load_file(store, org["admin"], path)
+    assert (summary.error, summary.rows_read, summary.rows_loaded) == (None, 1, 1), summary.as_json()
+    assert store.scalar("SELECT stage FROM customers") == "needs_confirmed"
+
+
+def test_import_page_runs_for_admin(app_db):
+    at = logged_in("admin")
+    at.switch_page("pages/import_page.py")
+    at.run()
+    assert shown_errors(at) == []
+    assert at.title[0].value == "导入"

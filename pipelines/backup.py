@@ -92,6 +92,9 @@ def _parquet_scan(path: Path, options: str) -> str:
 def backup(store: Store, actor: Actor, dest: str | Path, now: datetime | None = None) -> BackupResult:
     """Write a consistent backup of the open store into a new timestamped folder under `dest`."""
     require_role(actor, "admin")
+    if "://" in store.location:
+        raise BackupError("PostgreSQL 数据库请用 pg_dump 备份(见 README)。",
+                          "Back up a PostgreSQL database with pg_dump (see the README).")
     now = now or datetime.now(config.local_tz())
     root = Path(dest)
     target = root / now.strftime("%Y%m%d-%H%M%S")

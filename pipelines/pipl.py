@@ -12,14 +12,15 @@ tables on purpose: the export must include soft-deleted rows, which the v_* scop
 
 from __future__ import annotations
 
+import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from pipelines import audit, exports
+from pipelines import audit, config, exports
 from pipelines.access import Actor, NotPermitted, require_role
 from pipelines.sql import scoped
 from pipelines.store import Store
@@ -213,8 +214,14 @@ def _redact_audit(cur, touched: dict[str, list[int]], secrets: list[str]) -> int
 # -- ledger: erasures survive a restore of an older backup ------------------------------------
 
 def ledger_path(store: Store) -> Path | None:
-    if store.location == ":memory:" or "://" in store.location:
+    """Beside the database file; for a server database, in the data folder under a digest of its URL."""
+    if store.location == ":memory:":
         return None
+    if "://" in store.location:
+        digest = hashlib.sha256(store.location.encode()).hexdigest()[:16]
+        folder = config.data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"erasures-{digest}.jsonl"
     return Path(f"{store.location}.erasures.jsonl")
 
 
@@ -223,7 +230,7 @@ def _note_erasure(store: Store, kind: str, row_id: int) -> None:
     if path is None:
         return
     with path.open("a", encoding="utf-8") as f:
-        f.write(json.dumps({"kind": kind, "id": row_id, "at": datetime.now(timezone.utc).isoformat()}) + "\n")
+        f.write(json.dumps({"kind": kind, "id": row_id, "at": datetime.now(UTC).isoformat()}) + "\n")
 
 
 def erasures(store: Store) -> list[dict[str, Any]]:

@@ -98,6 +98,13 @@ def is_conflict(exc: BaseException) -> bool:
     text = str(exc)
     return isinstance(exc, duckdb.TransactionException) or "Conflict" in text or "conflict" in text
 
+def is_disk_fault(exc: BaseException) -> bool:
+    """A full disk or a file that cannot be written: retrying will not help, the user must act."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.Error) and any(
+        s in text for s in ("no space left", "read-only file system", "permission denied", "disk full"))
+
+
 
 class Store:
     """The data of one installation, opened once per process."""
@@ -193,6 +200,8 @@ class Store:
 
     @property
     def data_version(self) -> int:
+                if is_disk_fault(exc):  # before the conflict check: DuckDB reports some as TransactionException
+                    raise _translate_open_error(exc, self.location) from exc
         """Advances on every committed write of this process; caches key on it."""
         return self._current_version
 

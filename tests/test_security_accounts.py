@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import bcrypt
 import pytest
@@ -40,7 +40,7 @@ def test_password_policy(store, org):
 
 
 def test_lockout_after_five_failures_holds_across_reopen_and_expires(store, user, tmp_path):
-    t0 = datetime.now(timezone.utc)
+    t0 = datetime.now(UTC)
     for i in range(4):
         assert accounts.authenticate(store, "rep1", "wrong password", now=t0).reason == "wrong_password"
     locked = accounts.authenticate(store, "rep1", "wrong password", now=t0)
@@ -78,7 +78,7 @@ def test_disabled_and_unknown_accounts(store, org, user):
 
 @pytest.mark.parametrize("how", ["logout", "disable", "password"])
 def test_logout_disable_and_password_reset_end_earlier_sessions(store, org, user, how):
-    issued = datetime.now(timezone.utc)  # a session (its cookie) begun now
+    issued = datetime.now(UTC)  # a session (its cookie) begun now
     assert accounts.session_actor(store, "rep1", issued) is not None
     if how == "logout":
         accounts.record_logout(store, user)
@@ -88,7 +88,7 @@ def test_logout_disable_and_password_reset_end_earlier_sessions(store, org, user
         accounts.set_password(store, org["admin"], "rep1", "Ein-neues-Passwort-1")
     assert accounts.session_actor(store, "rep1", issued) is None  # a copied cookie is refused too
     if how != "disable":
-        assert accounts.session_actor(store, "rep1", datetime.now(timezone.utc) + timedelta(seconds=1)) is not None
+        assert accounts.session_actor(store, "rep1", datetime.now(UTC) + timedelta(seconds=1)) is not None
 
 
 def test_only_admins_change_permissions(store, org):

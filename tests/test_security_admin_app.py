@@ -41,7 +41,7 @@ def _by_label(elements, label: str):
 
 
 def test_audit_search_shows_entries_read_only(admin_page):
-    at, world, _ = admin_page
+    at, _world, _ = admin_page
     assert "审计日志" in [tab.label for tab in at.tabs]
     _by_label(at.text_input, "用户").input("rep2")
     at.run()
@@ -52,7 +52,7 @@ def test_audit_search_shows_entries_read_only(admin_page):
 
 
 def test_backup_then_restore_from_the_page(admin_page):
-    at, world, tmp_path = admin_page
+    at, _world, tmp_path = admin_page
     _by_label(at.button, "立即备份").click()
     at.run()
     assert not at.exception and any("备份完成" in s.value for s in at.success)

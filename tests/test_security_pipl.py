@@ -11,6 +11,7 @@ import pytest
 
 from pipelines import masking, pipl
 from pipelines.access import NotPermitted
+from pipelines.models import STORED_MODELS
 from pipelines.sql import scoped
 from tests.helpers_security import PEOPLE, seed
 
@@ -80,7 +81,7 @@ def test_export_everything_about_a_customer(store, org, world):
 
 
 def _everything_as_text(store) -> str:
-    tables = store.query("SELECT table_name FROM duckdb_tables() WHERE database_name = 'db'")["table_name"]
+    tables = [m.__table__ for m in STORED_MODELS]
     return "\n".join(str(store.query(f"SELECT * FROM {t}").rows()) for t in tables)
 
 

@@ -56,7 +56,7 @@ def _logged_out(at: AppTest) -> bool:
 
 
 def test_disabling_an_account_ends_its_open_session(app_db, tmp_path):
-    path, org = app_db
+    _path, org = app_db
     at = _login("rep1", tmp_path)
     from dashboard.data import store
 
@@ -66,7 +66,7 @@ def test_disabling_an_account_ends_its_open_session(app_db, tmp_path):
 
 
 def test_logout_on_another_device_ends_this_session(app_db, tmp_path):
-    path, org = app_db
+    _path, org = app_db
     at = _login("rep2", tmp_path)
     from dashboard.data import store
 
@@ -77,7 +77,7 @@ def test_logout_on_another_device_ends_this_session(app_db, tmp_path):
 
 
 def test_session_expires(app_db, tmp_path):
-    path, org = app_db
+    _path, _org = app_db
     at = _login("manager1", tmp_path)
     at.session_state["login_at"] = time.time() - 13 * 3600  # default session length: 12 hours
     at.run()

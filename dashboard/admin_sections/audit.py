@@ -10,8 +10,8 @@ from dashboard.data import actor, cached, store
 from dashboard.i18n import t
 from dashboard.widgets import empty
 from pipelines import audit_view
-from pipelines.config import local_tz
 from pipelines.audit_view import AuditSearch
+from pipelines.config import local_tz
 
 TITLE_KEY = "security.audit_title"
 PAGE_SIZE = 200

@@ -28,10 +28,6 @@ from pipelines.store import StoreError
 
 log = logging.getLogger("dashboard")
 S = st.session_state
-# Fields cleared after a save (the customer search and choice too: recent customers come first).
-RESET = ("log_q", "log_customer", "log_summary", "log_participants", "log_duration", "log_effective",
-         "log_outcome", "log_stage", "log_next", "log_action", "log_override", "log_date", "log_time",
-         "log_for", "log_next_default")
 
 
 def _defaults(customer: dict) -> None:
@@ -43,6 +39,7 @@ def _defaults(customer: dict) -> None:
     S.update(log_for=customer["id"], log_stage=customer["stage"], log_next=nxt, log_next_default=nxt)
     S.setdefault("log_date", now.date())
     S.setdefault("log_time", now.time().replace(second=0, microsecond=0))
+    S.setdefault("log_effective", True)
 
 
 def _save(customers: dict[int, dict]) -> None:
@@ -79,7 +76,12 @@ def _save(customers: dict[int, dict]) -> None:
     except Exception as exc:  # noqa: BLE001 - the user sees an id, the log the traceback
         S["log_notice"] = ("error", t("app.error_unexpected", error_id=logs.log_unexpected(log, exc, "log")))
         return
-    for key in RESET:
+    # Assigned, not just removed: the browser keeps a removed widget's text, an assigned value it shows.
+    now = datetime.now(local_tz())
+    S.update(log_q="", log_summary="", log_participants="", log_duration=None, log_effective=True,
+             log_outcome="", log_action="", log_override="", log_date=now.date(),
+             log_time=now.time().replace(second=0, microsecond=0))
+    for key in ("log_customer", "log_for", "log_next_default"):
         S.pop(key, None)
     S["log_notice"] = ("success", t("log.saved", customer=customer["name"]))
 
@@ -124,7 +126,7 @@ def _form(customer: dict, user) -> None:
         a.text_input(t("field.participants"), key="log_participants", placeholder=t("log.participants_hint"))
         b.number_input(t("field.duration_minutes"), key="log_duration", step=5, value=None,
                        placeholder="0")
-        c.toggle(t("field.effective"), key="log_effective", value=True, help=t("log.effective_help"))
+        c.toggle(t("field.effective"), key="log_effective", help=t("log.effective_help"))
         with a:
             field_error(errs, "participants")
         with b:

@@ -1,0 +1,100 @@
+"""The main journeys in a real browser: a rep logs a follow-up, finds it in /records, exports it
+and logs out; a manager opens a rep's customer; a rep is refused /admin; screenshots of each page."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.browser.conftest import login, open_page, settle, shot
+
+SIDEBAR = '[data-testid="stSidebar"]'
+
+
+def _main(page):
+    return page.locator('[data-testid="stMain"]')
+
+
+def _menu(page, name: str) -> None:
+    """Open a page from the sidebar menu, as a user would."""
+    page.locator(SIDEBAR).get_by_text(name, exact=True).click()
+    settle(page)
+
+
+def test_rep_logs_finds_exports_and_logs_out(page, app_url):
+    login(page, app_url, "rep1")
+    shot(page, "rep_home")
+    _menu(page, "记录跟进")
+    marker = f"浏览器测试跟进 {int(time.time())}"
+    page.get_by_label("跟进内容").fill(marker)
+    page.get_by_label("时长(分钟)").fill("20")
+    shot(page, "rep_log_filled")
+    page.get_by_role("button", name="保存跟进").click()
+    page.wait_for_selector("text=跟进记录。可以继续记录下一条", timeout=30_000)
+    settle(page)
+    assert page.get_by_label("跟进内容").input_value() == ""  # ready for the next record
+    shot(page, "rep_log_saved")
+
+    _menu(page, "跟进记录")
+    page.get_by_label("关键词").fill(marker)
+    page.get_by_label("关键词").press("Enter")
+    _main(page).get_by_text("共 1 条").wait_for()
+    assert "q=" in page.url  # the filter lives in the link
+    shot(page, "rep_records_found")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出 CSV").click()
+    data = open(download.value.path(), "rb").read()
+    assert data.startswith(b"\xef\xbb\xbf") and marker in data.decode("utf-8-sig")
+    assert download.value.suggested_filename.endswith(".csv")
+
+    page.locator(SIDEBAR).get_by_text("退出登录").click()
+    page.get_by_role("button", name="登录").wait_for()
+    settle(page)
+    shot(page, "rep_logged_out")
+    open_page(page, app_url, "records")
+    assert page.get_by_role("button", name="登录").count() == 1  # the session really ended
+
+
+def test_manager_opens_a_reps_customer(page, app_url):
+    login(page, app_url, "manager1")
+    _menu(page, "客户")
+    shot(page, "manager_customers")
+    _main(page).get_by_role("button", name="查看详情").click()
+    page.get_by_role("tab", name="阶段历史").wait_for()
+    settle(page)
+    shot(page, "manager_customer_overview")
+    caption = _main(page).locator('[data-testid="stCaptionContainer"]').first.inner_text()
+    assert any(name in caption for name in ("王磊", "李娜", "张伟", "刘洋"))  # owned by a rep of team 1
+    page.get_by_role("tab", name="阶段历史").click()
+    settle(page)
+    shot(page, "manager_customer_stages")
+    page.get_by_role("tab", name="联系人").click()
+    settle(page)
+    assert "****" not in _main(page).inner_text()  # a manager sees the team's contact details
+    shot(page, "manager_customer_contacts")
+
+
+def test_rep_opening_admin_by_url_is_refused(page, app_url):
+    login(page, app_url, "rep1")
+    assert page.locator(SIDEBAR).get_by_text("系统管理").count() == 0  # not in the menu
+    open_page(page, app_url, "admin")
+    page.get_by_text("没有权限:「销售代表」角色不能打开此页面。").wait_for()
+    shot(page, "rep_admin_refused")
+
+
+PAGES = {"rep1": ["", "log", "customers", "records", "help"],
+         "manager1": ["", "log", "records", "help"],
+         "leader": ["", "customers", "records", "help"],
+         "admin": ["", "admin", "help"]}
+
+
+@pytest.mark.parametrize("username", list(PAGES))
+def test_screenshots_of_each_page(page, app_url, username):
+    login(page, app_url, username)
+    for path in PAGES[username]:
+        open_page(page, app_url, path)
+        page.wait_for_selector("h1")
+        assert page.locator('[data-testid="stException"]').count() == 0, path
+        assert "意外错误" not in _main(page).inner_text(), path
+        shot(page, f"{username}_{path or 'home'}")

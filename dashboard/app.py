@@ -21,6 +21,8 @@ from pipelines import accounts, i18n  # noqa: E402
 from pipelines.store import StoreError  # noqa: E402
 
 st.set_page_config(page_title=t("app.name"), page_icon=":material/contact_phone:", layout="wide")
+# Less empty space above the page title than Streamlit's default.
+st.html("<style>.stMainBlockContainer, .block-container { padding-top: 2.2rem; }</style>")
 
 
 def _language_picker(key: str) -> None:

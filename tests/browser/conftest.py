@@ -148,10 +148,22 @@ def login(page, app_url: str, username: str, password: str = DEMO_PASSWORD) -> N
 
 
 def shot(page, name: str) -> Path:
-    """Save a full-page screenshot as test-artifacts/screenshots/<name>.png."""
+    """Save a screenshot of the whole page as test-artifacts/screenshots/<name>.png.
+
+    Streamlit scrolls inside its main section, so the window is made as tall as the content
+    for the picture, then put back.
+    """
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
+    size = page.viewport_size
+    height = page.evaluate("""() => Math.max(...[...document.querySelectorAll(
+        '[data-testid="stMain"], [data-testid="stSidebarContent"], section.main')].map(e => e.scrollHeight), 0)""")
+    if size and height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 6000)})
+        page.wait_for_timeout(400)
     page.screenshot(path=str(path), full_page=True)
+    if size:
+        page.set_viewport_size(size)
     return path
 
 

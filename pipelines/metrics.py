@@ -16,28 +16,53 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 import polars as pl
 
-from pipelines import rollups, sql
+from pipelines import config, rollups, sql
 from pipelines.access import Actor
 from pipelines.codes import CHANNELS, STAGES
 from pipelines.filters import Filters
 from pipelines.store import Store
 
-_MARKER = re.compile(r"\{(customer|person|channel) ([A-Za-z_][A-Za-z0-9_.]*)\}")
+_MARKER = re.compile(r"\{(customer|person|channel|day) ([A-Za-z_][A-Za-z0-9_.]*)\}")
+DAY_US = 86_400_000_000
 PRECURSOR_WINDOW_DAYS = 30  # "which channels precede a contract" looks this far back
 
 
+@cache
+def fixed_utc_offset_us() -> int | None:
+    """The local zone's UTC offset in microseconds when it has had no daylight saving since 1992
+    (Asia/Shanghai: +8 h), else None."""
+    zone = config.local_tz()
+    offsets = {datetime(year, month, 15, tzinfo=zone).utcoffset() for year in range(1992, 2038) for month in (1, 7)}
+    if len(offsets) != 1:
+        return None
+    return int(offsets.pop().total_seconds()) * 1_000_000
+
+
+def local_day_sql(column: str) -> str:
+    """SQL for the local calendar day of a TIMESTAMPTZ column. With a fixed offset it is integer
+    arithmetic (days since 1970-01-01, made a date by `run`): several times cheaper than the
+    time-zone cast on a million rows; otherwise the session-time-zone cast."""
+    offset = fixed_utc_offset_us()
+    if offset is None:
+        return f"{column}::DATE"
+    return f"((epoch_us({column}) + {offset}) // {DAY_US})"
+
+
 def _predicates(text: str, filters: Filters) -> tuple[str, dict[str, Any]]:
-    """Replace the filter markers of a metric file with the filter's SQL predicates."""
+    """Replace the markers of a metric file with the filter's SQL predicates and local days."""
     params: dict[str, Any] = {}
     customer_only = replace(filters, team=())  # team applies to the credited person instead
 
     def predicate(match: re.Match) -> str:
         kind, column = match.groups()
+        if kind == "day":
+            return local_day_sql(column)
         if kind == "customer":
             text, extra = customer_only.customer_predicate(column)
         elif kind == "person":
@@ -56,7 +81,10 @@ def run(store: Store, actor: Actor, name: str, filters: Filters, **params: Any) 
     """Run `pipelines/sql/metrics/<name>.sql` for `actor` under `filters`."""
     text, filter_params = _predicates(sql.load(f"metrics/{name}"), filters)
     merged = {**filters.period_params(), "stages": list(STAGES), **filter_params, **params}
-    return store.query(*sql.scoped(actor, text, merged, inline=True))
+    frame = store.query(*sql.scoped(actor, text, merged, inline=True))
+    if "day" in frame.columns and frame.schema["day"].is_integer():
+        frame = frame.with_columns(pl.col("day").cast(pl.Int32).cast(pl.Date))
+    return frame
 
 
 # -- labels ---------------------------------------------------------------------------------

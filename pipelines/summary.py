@@ -4,6 +4,7 @@ the monthly summary for leadership (with its generated text) and `followup repor
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
@@ -32,28 +33,52 @@ def for_month(filters: Filters, month: date) -> Filters:
     return filters.with_period(month_start(month), month_end(month))
 
 
-def monthly_figures(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
-    """bucket (first day of month) and the HEADLINE figures for each month of the filter's period."""
-    parts = [
-        rollups.rollup(metrics.follow_ups(store, actor, filters),
-                       ["follow_ups", "effective_follow_ups"], "month"),
-        rollups.rollup(metrics.new_customers(store, actor, filters), ["new_customers"], "month"),
-        rollups.rollup(metrics.contracts_signed(store, actor, filters), ["contracts_signed"], "month"),
-        rollups.rollup(metrics.won_amount(store, actor, filters), ["won_amount"], "month"),
-    ]
-    start, end = filters.period_params()["period_start"], filters.period_params()["period_end"]
+def daily_sources(store: Store, actor: Actor, filters: Filters) -> dict[str, pl.DataFrame]:
+    """The day-level frames behind the HEADLINE figures (one query each), for trends and headline."""
+    return {"follow_ups": metrics.follow_ups(store, actor, filters),
+            "new_customers": metrics.new_customers(store, actor, filters),
+            "stage_entries": metrics.stage_entries(store, actor, filters),
+            "won_amount": metrics.won_amount(store, actor, filters)}
+
+
+def figure_frame(sources: dict[str, pl.DataFrame], metric: str) -> pl.DataFrame:
+    """The day-level frame holding `metric` (contracts_signed: the entries into contract_signed)."""
+    if metric in ("follow_ups", "effective_follow_ups"):
+        return sources["follow_ups"]
+    if metric == "contracts_signed":
+        entries = sources["stage_entries"]
+        return (entries.filter(pl.col("stage") == "contract_signed")
+                .select("day", "rep_id", pl.col("entries").alias("contracts_signed")))
+    return sources[metric]
+
+
+def monthly_figures(sources: dict[str, pl.DataFrame], start: date, end: date) -> pl.DataFrame:
+    """bucket (first day of month) and the HEADLINE figures for each month of [start, end)."""
     months = pl.DataFrame({"bucket": pl.date_range(month_start(start), end, "1mo", eager=True, closed="left")})
     out = months
-    for part in parts:
-        out = out.join(part, on="bucket", how="left")
+    for metric in HEADLINE:
+        if metric == "effective_follow_ups":
+            continue  # rolled up together with follow_ups
+        values = ["follow_ups", "effective_follow_ups"] if metric == "follow_ups" else [metric]
+        out = out.join(rollups.rollup(figure_frame(sources, metric), values, "month"), on="bucket", how="left")
     return out.with_columns([pl.col(c).fill_null(0) for c in HEADLINE]).sort("bucket")
 
 
-def headline(store: Store, actor: Actor, filters: Filters, month: date) -> pl.DataFrame:
+def headline_window(filters: Filters, month: date) -> Filters:
+    """The filter's period widened to hold `month` and the same month a year earlier."""
+    start = months_back(month_start(month), 12)
+    end = month_end(month)
+    if filters.date_from and filters.date_from < start:
+        start = filters.date_from
+    if filters.date_to and filters.date_to > end:
+        end = filters.date_to
+    return filters.with_period(start, end)
+
+
+def headline_from(sources: dict[str, pl.DataFrame], month: date) -> pl.DataFrame:
     """metric, this_month, last_month, mom, last_year, yoy (changes None where the base is 0)."""
     month = month_start(month)
-    window = filters.with_period(months_back(month, 12), month_end(month))
-    figures = monthly_figures(store, actor, window)
+    figures = monthly_figures(sources, months_back(month, 12), next_month(month))
 
     def value(when: date, metric: str) -> float:
         row = figures.filter(pl.col("bucket") == when)
@@ -66,6 +91,12 @@ def headline(store: Store, actor: Actor, filters: Filters, month: date) -> pl.Da
                      "last_year": year, "yoy": rollups.change(this, year)})
     return pl.DataFrame(rows, schema={"metric": pl.Utf8, "this_month": pl.Float64, "last_month": pl.Float64,
                                       "mom": pl.Float64, "last_year": pl.Float64, "yoy": pl.Float64})
+
+
+def headline(store: Store, actor: Actor, filters: Filters, month: date) -> pl.DataFrame:
+    """The HEADLINE figures of `month` with month-over-month and year-over-year changes."""
+    window = headline_window(replace(filters, date_from=None, date_to=None), month)
+    return headline_from(daily_sources(store, actor, window), month)
 
 
 def team_performance(store: Store, actor: Actor, filters: Filters, today: date) -> pl.DataFrame:

@@ -236,3 +236,14 @@ def test_month_over_month_change():
     assert rollups.change(120, 100) == pytest.approx(0.2)
     assert rollups.change(5, 0) is None
     assert rollups.elapsed_share(date(2026, 9, 1), date(2026, 10, 1), date(2026, 8, 20)) is None
+
+
+def test_local_day_uses_the_time_zone_cast_where_daylight_saving_exists(monkeypatch):
+    assert metrics.local_day_sql("f.occurred_at") == "((epoch_us(f.occurred_at) + 28800000000) // 86400000000)"
+    monkeypatch.setenv("FOLLOWUP_TZ", "Europe/Berlin")
+    metrics.fixed_utc_offset_us.cache_clear()
+    try:
+        assert metrics.local_day_sql("f.occurred_at") == "f.occurred_at::DATE"
+    finally:
+        monkeypatch.undo()
+        metrics.fixed_utc_offset_us.cache_clear()

@@ -22,7 +22,7 @@ from pipelines.periods import month_end, month_start
 
 
 def _table(team: pl.DataFrame) -> None:
-    shown = team.select(
+    columns = [
         pl.col("display_name").alias(t("analytics.rep_col")), pl.col("team").alias(t("analytics.team_col")),
         pl.col("effective_follow_ups").alias(t("metric.effective_follow_ups")),
         pl.col("days_over_cap").alias(t("metric.days_over_cap")),
@@ -34,16 +34,26 @@ def _table(team: pl.DataFrame) -> None:
         .alias(t("metric.channel_conversion")),
         pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8).alias(t("metric.won_amount")),
         pl.col("target_amount").map_elements(fmt.money, return_dtype=pl.Utf8).alias(t("metric.target_amount")),
-        pl.col("attainment").map_elements(fmt.pct, return_dtype=pl.Utf8).alias(t("metric.target_attainment")),
-        pl.col("pacing").map_elements(fmt.pct, return_dtype=pl.Utf8).alias(t("metric.pacing")))
-    st.dataframe(shown, hide_index=True, width="stretch")
+        pl.col("attainment").map_elements(fmt.pct, return_dtype=pl.Utf8).alias(t("metric.target_attainment"))]
+    if team["team"].n_unique() <= 1:  # a manager's own team: the column would repeat one name
+        columns.pop(1)
+    st.dataframe(team.select(columns), hide_index=True, width="stretch")
 
 
-def _pacing_lines(team: pl.DataFrame) -> None:
-    paced = team.filter(pl.col("pacing").is_not_null())
-    if paced.height:
-        st.caption(" · ".join(t("team.pacing_text", name=r["display_name"], pct=fmt.pct(r["pacing"]))
-                              for r in paced.iter_rows(named=True)))
+def _pacing_cards(team: pl.DataFrame) -> None:
+    """"At this pace, 82% of target" for each rep with a target, as cards."""
+    paced = team.filter(pl.col("target_amount") > 0).sort("pacing", descending=True, nulls_last=True)
+    if paced.is_empty():
+        return
+    st.markdown(f"**{t('metric.pacing')}**", help=ui.definition("pacing"))
+    per_row = 4
+    rows = paced.to_dicts()
+    for start in range(0, len(rows), per_row):
+        cols = st.columns(per_row)
+        for col, r in zip(cols, rows[start:start + per_row]):
+            col.metric(r["display_name"], fmt.pct(r["pacing"]),
+                       help=t("team.pacing_text", name=r["display_name"], pct=fmt.pct(r["pacing"]))
+                       + f" · {fmt.money(r['won_amount'])} / {fmt.money(r['target_amount'])}")
 
 
 def _targets_form() -> None:
@@ -96,7 +106,7 @@ def render() -> None:
         ui.explain("effective_follow_ups", "daily_effective_customers", "weekly_hours", "channel_conversion",
                    "target_attainment", "pacing")
         _table(team)
-        _pacing_lines(team)
+        _pacing_cards(team)
         ui.chart(charts.target_chart(team, lang()), ("target_attainment", "pacing"), "target_chart")
         cap = settings.get(store(), "daily_effective_cap")
         hours_cap = settings.get(store(), "weekly_hours_cap")

@@ -9,23 +9,18 @@ import streamlit as st
 from dashboard import analytics_ui as ui
 from dashboard import charts, fmt
 from dashboard.data import cached
+from dashboard.filter_bar import today
 from dashboard.guard import guard, safely
 from dashboard.i18n import lang, t
 from pipelines import metrics, rollups, summary
 from pipelines.summary import HEADLINE
 
-# Which day-level frame each figure comes from, and whether it can be split by channel.
-SOURCES = {"follow_ups": (metrics.follow_ups, True), "effective_follow_ups": (metrics.follow_ups, True),
-           "new_customers": (metrics.new_customers, False), "contracts_signed": (metrics.contracts_signed, False),
-           "won_amount": (metrics.won_amount, False)}
+FIGURES = ("follow_ups", "effective_follow_ups", "new_customers", "contracts_signed", "won_amount")
+BY_CHANNEL = ("follow_ups", "effective_follow_ups")  # the figures that have a channel
 
 
-def _compare(f) -> None:
+def _compare(head: pl.DataFrame, month) -> None:
     """Cards: the period's last month against last month and the same month last year."""
-    month = f.date_to or f.date_from
-    if month is None:
-        return
-    head = cached(summary.headline, f, month)
     st.markdown(f"**{t('trends.compare_title', month=month.strftime('%Y-%m'))}**")
     cols = st.columns(len(HEADLINE))
     for col, row in zip(cols, head.iter_rows(named=True)):
@@ -40,22 +35,25 @@ def _compare(f) -> None:
 def render() -> None:
     guard("trends")
     f = ui.head("trends", default_period="last_12_months")
-    _compare(f)
+    month = f.date_to or f.date_from or today()
+    # One fetch serves the charts (the period) and the cards (the last month and a year before it).
+    sources = cached(summary.daily_sources, summary.headline_window(f, month))
+    start, end = f.period_params()["period_start"], f.period_params()["period_end"]
+    in_period = {k: v.filter(pl.col("day") >= start, pl.col("day") < end) for k, v in sources.items()}
+    _compare(summary.headline_from(sources, month), month)
     a, b, c = st.columns(3)
-    metric = a.selectbox(t("trends.metric"), list(SOURCES), key="trends_metric", format_func=lambda m: t(f"metric.{m}"))
+    metric = a.selectbox(t("trends.metric"), FIGURES, key="trends_metric", format_func=lambda m: t(f"metric.{m}"))
     grain = b.radio(t("trends.grain"), ("week", "month"), index=1, horizontal=True, key="trends_grain",
                     format_func=lambda g: t(f"chart.grain_{g}"))
-    source, by_channel = SOURCES[metric]
-    splits = ("none", "channel", "team") if by_channel else ("none", "team")
+    splits = ("none", "channel", "team") if metric in BY_CHANNEL else ("none", "team")
     by = c.radio(t("trends.by"), splits, horizontal=True, key="trends_by",
                  format_func=lambda s: t("trends.by_none") if s == "none" else t(f"chart.by_{s}"))
     split = None if by == "none" else by
-    daily = cached(source, f)
     people = cached(metrics.people) if split == "team" else None
-    frame = rollups.rollup(daily, [metric], grain, split, people)
+    frame = rollups.rollup(summary.figure_frame(in_period, metric), [metric], grain, split, people)
     ui.chart(charts.trend_chart(frame, metric, grain, split, lang()), (metric, "month_over_month"), "trend_chart")
 
-    entries = rollups.rollup(cached(metrics.stage_entries, f), ["entries"], grain, "stage")
+    entries = rollups.rollup(in_period["stage_entries"], ["entries"], grain, "stage")
     ui.chart(charts.stage_entries_chart(entries, grain, lang()), ("stage_entries",), "entries_chart")
     if not frame.is_empty():
         table = frame.rename({"bucket": t(f"chart.{grain}_axis"), metric: t(f"metric.{metric}")})

@@ -5,12 +5,19 @@
 -- Grain: one row per stage of $stages that someone left in the period, in forward order.
 -- Parameters: $period_start, $period_end (local dates, end exclusive); $stages.
 -- Filters: customer attributes; team and rep of the customer's owner.
-WITH ordered AS (
-    SELECT customer_id,
-           to_stage AS stage,
-           changed_at AS entered_at,
-           lead(changed_at) OVER (PARTITION BY customer_id ORDER BY changed_at, id) AS left_at
+WITH moved AS (
+    -- only customers with a change in the period can have left a stage in it
+    SELECT DISTINCT customer_id
     FROM v_stage_changes
+    WHERE changed_at >= $period_start AND changed_at < $period_end
+), ordered AS (
+    SELECT sc.customer_id,
+           sc.to_stage AS stage,
+           sc.changed_at AS entered_at,
+           lead(sc.changed_at) OVER (PARTITION BY sc.customer_id ORDER BY sc.changed_at, sc.id) AS left_at
+    FROM v_stage_changes sc
+    JOIN moved m ON m.customer_id = sc.customer_id
+    WHERE sc.changed_at < $period_end
 )
 SELECT o.stage,
        count(DISTINCT o.customer_id) AS customers,

@@ -4,7 +4,7 @@
 -- Parameters: $period_start, $period_end (local dates, end exclusive).
 -- Filters: customer attributes; team and rep of the follow-up's rep; channel.
 SELECT f.rep_id,
-       f.occurred_at::DATE AS day,
+       {day f.occurred_at} AS day,
        count(DISTINCT f.customer_id) AS customers
 FROM v_follow_ups f
 JOIN v_customers c ON c.id = f.customer_id

@@ -6,7 +6,7 @@
 -- Parameters: $period_start, $period_end (local dates, end exclusive).
 -- Filters: customer attributes of the follow-up's customer; team and rep of the follow-up's
 -- rep; channel.
-SELECT f.occurred_at::DATE AS day,
+SELECT {day f.occurred_at} AS day,
        f.rep_id,
        f.channel,
        count(*) AS follow_ups,

@@ -7,7 +7,7 @@ WITH firsts AS (
     FROM v_stage_changes
     GROUP BY customer_id
 )
-SELECT fs.first_at::DATE AS day,
+SELECT {day fs.first_at} AS day,
        c.owner_id AS rep_id,
        count(*) AS new_customers
 FROM firsts fs

@@ -3,7 +3,7 @@
 -- Grain: one row per (day, rep_id = the customer's current owner, stage entered).
 -- Parameters: $period_start, $period_end (local dates, end exclusive).
 -- Filters: customer attributes; team and rep of the customer's owner.
-SELECT sc.changed_at::DATE AS day,
+SELECT {day sc.changed_at} AS day,
        c.owner_id AS rep_id,
        sc.to_stage AS stage,
        count(*) AS entries

@@ -1,0 +1,49 @@
+"""Analytics pages in a real browser, as a manager and as leadership would open them; a click on a
+funnel bar lists that stage's customers. Screenshots: test-artifacts/screenshots/analytics_*.png
+(a tall window, so one picture holds most of the page).
+
+Pages are opened from the sidebar menu, in the logged-in session, as a person would."""
+
+from tests.browser.conftest import login, settle, shot
+
+PAGES = {"funnel": "销售漏斗", "trends": "趋势", "channels": "渠道转化", "team": "团队绩效", "monthly": "月度总结"}
+
+
+def _go(page, title: str) -> None:
+    page.locator('[data-testid="stSidebar"]').get_by_text(title, exact=True).click()
+    page.wait_for_selector(f"h1:has-text('{title}')")
+    settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text("意外错误").count() == 0
+
+
+def _tall(page) -> None:
+    page.set_viewport_size({"width": 1440, "height": 2400})
+    page.set_default_timeout(90_000)  # the shared 2-core machine can be slow to draw a page
+
+
+def test_manager_walks_the_analytics_pages_and_clicks_a_funnel_stage(page, app_url):
+    login(page, app_url, "manager1")
+    _tall(page)
+    for path, title in PAGES.items():
+        _go(page, title)
+        page.wait_for_selector(".js-plotly-plot")
+        settle(page)
+        shot(page, f"analytics_{path}_manager")
+    _go(page, PAGES["funnel"])
+    page.locator(".js-plotly-plot").first.locator(".bars .point").nth(2).click()  # the third stage: 方案提供
+    page.wait_for_selector("text=到达「方案提供」或之后阶段的客户")
+    settle(page)
+    shot(page, "analytics_funnel_clicked")
+
+
+def test_leader_reads_the_monthly_summary_and_team(page, app_url):
+    login(page, app_url, "leader")
+    _tall(page)
+    _go(page, PAGES["monthly"])
+    page.wait_for_selector("text=本月要点")
+    page.wait_for_selector("text=导出 PDF(A4)")
+    shot(page, "analytics_monthly_leader")
+    _go(page, PAGES["team"])
+    page.wait_for_selector("text=管理层账号为只读")
+    shot(page, "analytics_team_leader")

@@ -36,10 +36,11 @@ OTHER_MARKERS = ("机密乙", "李秘乙", "乙方机密", "secret-b", "98765432
                  "机密丙", "王秘丙", "丙方机密", "secret-c", "700001111", "wx_wangbing")
 
 
-def seed(store, org, reps=("rep1", "rep2", "rep3"), follow_ups_each: int = 3) -> dict[str, Seeded]:
+def seed(store, org, reps=("rep1", "rep2", "rep3"), follow_ups_each: int = 3,
+         now: datetime | None = None) -> dict[str, Seeded]:
     """Create each rep's customer, contact and follow-ups through the app's own write paths."""
     admin = org["admin"]
-    now = datetime.now(local_tz())
+    now = now or datetime.now(local_tz())
     out = {}
     for rep in reps:
         cname, person, phone, email, wechat, summary = PEOPLE[rep]

@@ -17,7 +17,7 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     page.wait_for_selector("text=校验结果", timeout=60_000)
     settle(page)
     page.wait_for_selector("text=gb18030")
-    page.wait_for_selector("text=不是本团队的销售")
+    page.wait_for_selector("text=不是本团队的销售", state="attached")  # a cell of the data grid
     shot(page, "import_check_report")
     page.get_by_role("button", name="确认导入").click()
     page.wait_for_selector("text=导入完成:导入 3 行,拒绝 2 行,重复 0 行。", timeout=60_000)

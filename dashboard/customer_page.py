@@ -59,13 +59,14 @@ def _overview(d: customer_views.CustomerDetail, writable: bool) -> None:
     c[3].metric(t("customers.contract_total"), fmt.money_short(total), border=True, help=fmt.money(total))
     info = {t("field.uscc"): b["uscc"] or "—", t("field.industry"): fmt.industry(b["industry"]),
             t("field.size"): label("size", b["size"]) or "—",
-            t("field.province"): " ".join(x for x in (b["province"], b["city"], b["district"]) if x) or "—",
+            t("customers.region"): " ".join(x for x in (b["province"], b["city"], b["district"]) if x) or "—",
             t("field.customer_type"): label("customer_type", b["customer_type"]),
             t("field.group_name"): b["group_name"] or "—", t("field.tags"): "、".join(b["tags"] or []) or "—",
             t("field.owner"): f"{b['owner_name'] or '—'}({b['team'] or '—'})"}
     st.subheader(t("customers.base_title"))
-    st.dataframe(pl.DataFrame({"k": list(info), "v": list(info.values())}), hide_index=True, width="stretch",
-                 column_config={"k": st.column_config.TextColumn(" ", width="small"), "v": " "})
+    halves = st.columns(2)
+    for i, (key, value) in enumerate(info.items()):
+        halves[i % 2].markdown(f"**{key}**  \n{value}")
     if d.ownership.height:
         st.caption(t("customers.ownership_title"))
         for r in d.ownership.iter_rows(named=True):

@@ -225,3 +225,13 @@ def test_explorer_text_and_risk_filters(app_db):
         assert set(_rows(at).iloc[:, -1]) == {"红色"}
     else:
         assert at.info[0].value.startswith("没有符合条件的跟进记录")
+
+
+def test_customer_page_shows_own_customer_and_refuses_another_reps(app_db):
+    cid, name = _db(app_db).query("SELECT c.id, c.name FROM customers c JOIN users u ON u.id = c.owner_id"
+                                  " WHERE u.username = 'rep1' AND c.deleted_at IS NULL ORDER BY c.id LIMIT 1").row(0)
+    at = logged_in("rep1", "customers", query={"id": str(cid)})
+    assert [x.value for x in at.title] == [name] and not shown_errors(at)
+    assert [tab.label for tab in at.tabs][:3] == ["概况", "跟进记录", "阶段历史"]
+    at = logged_in("rep5", "customers", query={"id": str(cid)})
+    assert [e.value for e in at.error] == ["客户不存在,或你没有权限查看。"]

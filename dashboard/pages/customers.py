@@ -74,7 +74,8 @@ def render() -> None:
     st.title(t("nav.customers"))
     st.caption(t("customers.intro"))
     _new_customer()
-    filters = filter_bar("cust", fields=FILTER_FIELDS)
+    fields = FILTER_FIELDS if actor().role != "rep" else tuple(f for f in FILTER_FIELDS if f not in ("team", "rep"))
+    filters = filter_bar("cust", fields=fields)
     extra = extra_filters("cust")
     total = cached(customer_views.count, filters, extra)
     if total == 0:

@@ -97,7 +97,10 @@ def render() -> None:
     guard("records")
     st.title(t("nav.records"))
     st.caption(t("records.intro"))
-    filters = filter_bar("rec", fields=DEFAULT_FIELDS + ("stage", "q"), default_period="last_30_days")
+    fields = DEFAULT_FIELDS + ("stage", "q")
+    if actor().role == "rep":  # a rep's records are the rep's own: no team or rep to choose
+        fields = tuple(f for f in fields if f not in ("team", "rep"))
+    filters = filter_bar("rec", fields=fields, default_period="last_30_days")
     extra = extra_filters("rec")
     user = actor()
     total = cached(explorer.count, filters, extra)

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from pipelines import logs
+from pipelines import backup, logs
 from pipelines.access import Actor, NotPermitted
 from pipelines.store import Store, StoreError, open_store
 
@@ -22,7 +22,9 @@ log = logging.getLogger("dashboard")
 @st.cache_resource(show_spinner=False)
 def _store() -> Store:
     logs.setup()
-    return open_store()
+    opened = open_store()
+    backup.start_schedule(opened.location)  # FOLLOWUP_BACKUP_DIR: the server backs up the file it holds
+    return opened
 
 
 def store() -> Store:

@@ -13,9 +13,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +33,7 @@ MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 PARQUET_KEY_NAME = "followup_backup"
 _STAMP = re.compile(r"^\d{8}-\d{6}(-\d+)?$")
+log = logging.getLogger(__name__)
 
 
 class BackupError(StoreError):
@@ -279,3 +283,69 @@ def restore(store: Store, actor: Actor, source: str | Path) -> BackupResult:
     reopened.write(lambda c: audit.record(c, actor, "restore_backup", detail=str(folder),
                                           after={"tables": counts, "erasures_reapplied": erased}))
     return BackupResult(str(folder), counts)
+
+
+# -- scheduled backups inside the app process ----------------------------------------------------
+
+def prune(folder: str | Path, keep: int) -> list[str]:
+    """Delete all but the newest `keep` backups in `folder` (old copies of erased people age out)."""
+    found = sorted(d for d in Path(folder).iterdir() if d.is_dir() and _STAMP.match(d.name)
+                   and (d / MANIFEST).is_file()) if Path(folder).is_dir() else []
+    gone = found[:-keep] if keep > 0 else []
+    for d in gone:
+        shutil.rmtree(d)
+    return [str(d) for d in gone]
+
+
+def due(folder: str | Path, every: float, now: float) -> bool:
+    """Is a backup due: none yet, or the newest older than `every` seconds?"""
+    newest = [d for d in Path(folder).iterdir() if (d / MANIFEST).is_file()] if Path(folder).is_dir() else []
+    return not newest or now - max(d.stat().st_mtime for d in newest) >= every
+
+
+_scheduled: dict[str, tuple[threading.Thread, threading.Event]] = {}
+_scheduled_lock = threading.Lock()
+
+
+def start_schedule(location: str) -> threading.Thread | None:
+    """Back up on a schedule from inside the process that holds the file (the dashboard).
+
+    A running dashboard holds DuckDB's file lock, so a cron job's `followup backup` cannot open the
+    file; the server makes the backups itself when FOLLOWUP_BACKUP_DIR is set:
+    every FOLLOWUP_BACKUP_EVERY_HOURS (default 24), keeping FOLLOWUP_BACKUP_KEEP (default 14).
+    One thread per database; each round uses the process's current store (a restore reopens it).
+    """
+    from pipelines.access import SYSTEM
+    from pipelines.store import open_store
+
+    folder = os.environ.get("FOLLOWUP_BACKUP_DIR")
+    if not folder or "://" in location:
+        return None
+    every = float(os.environ.get("FOLLOWUP_BACKUP_EVERY_HOURS", "24")) * 3600
+    keep = int(os.environ.get("FOLLOWUP_BACKUP_KEEP", "14"))
+
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                if due(folder, every, time.time()):
+                    backup(open_store(location), SYSTEM, folder)
+                    prune(folder, keep)
+            except Exception:  # noqa: BLE001 - a failed backup is logged and tried again later
+                log.exception("scheduled backup to %s failed", folder)
+            stop.wait(max(1.0, min(every / 4, 600)))
+
+    with _scheduled_lock:
+        if location not in _scheduled:
+            _scheduled[location] = (threading.Thread(target=loop, name="followup-backups", daemon=True), stop)
+            _scheduled[location][0].start()
+        return _scheduled[location][0]
+
+
+def stop_schedule(location: str) -> None:
+    with _scheduled_lock:
+        found = _scheduled.pop(location, None)
+    if found:
+        found[1].set()
+        found[0].join()

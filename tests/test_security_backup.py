@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -231,3 +232,27 @@ def test_restore_requires_admin(world, tmp_path):
     result = backup.backup(s, SYSTEM, tmp_path / "bk")
     with pytest.raises(NotPermitted):
         backup.restore(s, org["rep1"], result.path)
+
+
+def test_scheduled_backups_inside_the_app_process(tmp_path, monkeypatch):
+    """The dashboard holds the file's lock, so it makes the scheduled backups itself."""
+    path = str(tmp_path / "sched.duckdb")
+    s = open_store(path)
+    seed(s, Org(s), reps=("rep1",), follow_ups_each=1)
+    folder = tmp_path / "scheduled"
+    monkeypatch.setenv("FOLLOWUP_BACKUP_DIR", str(folder))
+    monkeypatch.setenv("FOLLOWUP_BACKUP_EVERY_HOURS", str(1 / 3600))  # every second
+    monkeypatch.setenv("FOLLOWUP_BACKUP_KEEP", "2")
+    try:
+        backup.start_schedule(path)
+        deadline = time.time() + 60
+        while len(list(folder.glob("*/manifest.json"))) < 2 and time.time() < deadline:
+            time.sleep(0.5)
+        time.sleep(2.5)  # a third round at least: the oldest is pruned
+    finally:
+        backup.stop_schedule(path)
+        forget(path)
+    made = sorted(folder.glob("*/manifest.json"))
+    assert len(made) == 2
+    assert s.location == path and backup.verify(made[-1].parent, None)["tables"]["customers"]["rows"] == 1
+    assert not backup.due(folder, 3600, time.time()) and backup.due(tmp_path / "none", 3600, time.time())

@@ -332,7 +332,7 @@ def start_schedule(location: str) -> threading.Thread | None:
                 if due(folder, every, time.time()):
                     backup(open_store(location), SYSTEM, folder)
                     prune(folder, keep)
-            except Exception:  # noqa: BLE001 - a failed backup is logged and tried again later
+            except Exception:
                 log.exception("scheduled backup to %s failed", folder)
             stop.wait(max(1.0, min(every / 4, 600)))
 

@@ -64,6 +64,8 @@ def chart(fig: go.Figure, keys: tuple[str, ...], key: str, select: bool = False)
 def card(column, metric: str, value: str, delta: str | None = None, delta_color: str = "normal",
          help_extra: str = "") -> None:
     """A headline figure with its definition as the tooltip."""
+    if delta is not None and delta.lstrip("+-") == "0.0%":
+        delta, delta_color = "0.0%", "off"  # no change: no green arrow
     column.metric(t(f"metric.{metric}"), value, delta=delta, delta_color=delta_color,
                   help=definition(metric) + (f"\n\n{help_extra}" if help_extra else ""))
 

@@ -21,7 +21,8 @@ STAGE_COLOURS: dict[str, str] = {
 }
 CHANNEL_COLOURS: dict[str, str] = dict(zip(CHANNELS, (
     "#4E79A7", "#F28E2B", "#76B7B2", "#59A14F", "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F")))
-TEAM_PALETTE = ("#4E79A7", "#F28E2B", "#76B7B2", "#B07AA1", "#9C755F", "#EDC948")
+TEAM_PALETTE = ("#4E79A7", "#F28E2B", "#76B7B2", "#B07AA1", "#9C755F", "#EDC948", "#59A14F", "#FF9DA7",
+                "#BAB0AC", "#17BECF", "#8C564B", "#7F7F7F")  # reps and teams: 12 before a repeat
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
 HEIGHT = 380
 
@@ -30,9 +31,17 @@ def pct(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
+def _whole_numbers(fig: go.Figure, top: float, axis: str = "y") -> None:
+    """Counts never get 0.2 ticks: a step of 1 while the axis is short."""
+    if top <= 10:
+        (fig.update_yaxes if axis == "y" else fig.update_xaxes)(dtick=1, tickformat=",d")
+
+
 def _layout(fig: go.Figure, title: str, x: str | None, y: str | None, height: int = HEIGHT) -> go.Figure:
-    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"}, height=height, font={"family": FONT},
-                      margin={"l": 10, "r": 10, "t": 56, "b": 10}, legend={"orientation": "h", "y": -0.18},
+    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top"},
+                      height=height, font={"family": FONT}, margin={"l": 10, "r": 10, "t": 80, "b": 10},
+                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
+                              "traceorder": "normal"},
                       meta={"empty": False})
     fig.update_xaxes(title_text=x)
     fig.update_yaxes(title_text=y)
@@ -68,9 +77,10 @@ def funnel_chart(funnel: pl.DataFrame, lang: str) -> go.Figure:
             for r in rows]
     fig = go.Figure(go.Bar(
         x=[r["customers"] for r in rows], y=[label("stage", r["stage"], lang) for r in rows], orientation="h",
-        marker_color=[STAGE_COLOURS[r["stage"]] for r in rows], text=text, textposition="auto",
+        marker_color=[STAGE_COLOURS[r["stage"]] for r in rows], text=text, textposition="auto", textangle=0,
         customdata=[r["stage"] for r in rows], hovertemplate="%{y}: %{x:,}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
+    _whole_numbers(fig, max(r["customers"] for r in rows), axis="x")
     return _layout(fig, title, t("chart.customers_axis", lang), t("chart.stage_axis", lang))
 
 
@@ -113,6 +123,7 @@ def lost_chart(lost: pl.DataFrame, lang: str) -> go.Figure:
         x=names, y=[r["customers"] for r in rows], text=[f"{r['customers']:,}" for r in rows],
         marker_color=[STAGE_COLOURS.get(r["from_stage"] or "lost") for r in rows], textposition="outside",
         hovertemplate="%{x}: %{y:,}<extra></extra>"))
+    _whole_numbers(fig, max(r["customers"] for r in rows))
     return _layout(fig, title, t("chart.stage_axis", lang), t("chart.customers_axis", lang))
 
 
@@ -156,7 +167,7 @@ def trend_chart(frame: pl.DataFrame, metric: str, grain: str, by: str | None, la
             line={"color": _series_colour(by, value, i), "width": 2},
             hovertemplate="%{x|%Y-%m-%d}: " + ("¥%{y:,.0f}" if money else "%{y:,}") + "<extra>%{fullData.name}</extra>"))
     fig.update_yaxes(rangemode="tozero", tickformat=",.0f")
-    fig.update_xaxes(tickformat="%Y-%m-%d" if grain == "week" else "%Y-%m")
+    fig.update_xaxes(tickformat="%m-%d" if grain == "week" else "%Y-%m")
     axis = t("chart.amount_axis", lang) if money else name
     return _layout(fig, title, t(f"chart.{grain}_axis", lang), axis)
 
@@ -189,20 +200,20 @@ def conversion_chart(conversion: pl.DataFrame, lang: str, reference: float | Non
     if data.is_empty():
         return empty_figure(title, lang)
     rows = data.to_dicts()
+    names = [f"{label('channel', r['channel'], lang)}<br>" + t("chart.conversion_text", lang, rate=pct(r["rate"]),
+                                                               n=f"{r['follow_ups']:,}") for r in rows]
     fig = go.Figure(go.Bar(
-        x=[label("channel", r["channel"], lang) for r in rows], y=[r["rate"] for r in rows],
+        x=names, y=[r["rate"] for r in rows],
         marker_color=[CHANNEL_COLOURS.get(r["channel"], "#888888") for r in rows],
         error_y={"type": "data", "symmetric": False, "array": [r["high"] - r["rate"] for r in rows],
                  "arrayminus": [r["rate"] - r["low"] for r in rows], "color": "#555555"},
-        text=[t("chart.conversion_text", lang, rate=pct(r["rate"]), n=f"{r['follow_ups']:,}") for r in rows],
-        textposition="outside", cliponaxis=False,
         customdata=[[pct(r["low"]), pct(r["high"]), r["converted"], r["follow_ups"]] for r in rows],
-        hovertemplate="%{x}: %{y:.1%} [%{customdata[0]} – %{customdata[1]}] %{customdata[2]}/%{customdata[3]}"
+        hovertemplate="%{y:.1%} [%{customdata[0]} – %{customdata[1]}] %{customdata[2]}/%{customdata[3]}"
                       "<extra></extra>"))
     if reference is not None:
         fig.add_hline(y=reference, line_dash="dot", line_color="#555555",
                       annotation_text=t("chart.reference_line", lang, rate=pct(reference)),
-                      annotation_position="top left")
+                      annotation_position="top right")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return _layout(fig, title, t("chart.channel_axis", lang), t("chart.rate_axis", lang))
 
@@ -279,6 +290,7 @@ def _per_rep_lines(frame: pl.DataFrame, x: str, y: str, title: str, x_axis: str,
     fig.add_hline(y=cap, line_dash="dash", line_color="#C0392B",
                   annotation_text=t("chart.cap_line", lang, cap=f"{cap:g}"), annotation_position="top left")
     fig.update_yaxes(rangemode="tozero")
+    fig.update_xaxes(tickformat="%m-%d", hoverformat="%Y-%m-%d")
     return _layout(fig, title, x_axis, y_axis)
 
 

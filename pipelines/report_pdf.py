@@ -102,7 +102,12 @@ def _table(title: str, frame: pl.DataFrame, lang: str) -> str:
     rates, money = {t(k, lang) for k in RATE_KEYS}, {t(k, lang) for k in MONEY_KEYS}
     kinds = ["rate" if c in rates else "money" if c in money else "" for c in frame.columns]
     head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
-    body = "".join("<tr>" + "".join(f"<td>{_cell(k, v)}</td>" for k, v in zip(kinds, row)) + "</tr>"
+    money_row = t("metric.won_amount", lang)  # the headline's amount row: yuan in the figure columns
+
+    def row_kinds(row: tuple) -> list[str]:
+        return ["money" if row[0] == money_row and k == "" and i > 0 else k for i, k in enumerate(kinds)]
+
+    body = "".join("<tr>" + "".join(f"<td>{_cell(k, v)}</td>" for k, v in zip(row_kinds(row), row)) + "</tr>"
                    for row in frame.rows())
     return f"<h2>{html.escape(title)}</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 

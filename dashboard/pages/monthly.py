@@ -26,10 +26,11 @@ FIELDS = ("team", "rep", "industry", "size", "province", "customer_type", "chann
 def _pick_month() -> date:
     months = [summary.months_back(today(), i) for i in range(24)]
     wanted = st.query_params.get("month", "")
+    default = months[1]  # the last complete month: what leadership reviews
     try:
-        current = month_start(date.fromisoformat(f"{wanted}-01")) if wanted else months[0]
+        current = month_start(date.fromisoformat(f"{wanted}-01")) if wanted else default
     except ValueError:
-        current = months[0]
+        current = default
     if current not in months:
         months.insert(0, current)
     picked = st.selectbox(t("monthly.month"), months, index=months.index(current), key="monthly_month",

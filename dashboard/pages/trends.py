@@ -13,6 +13,7 @@ from dashboard.filter_bar import today
 from dashboard.guard import guard, safely
 from dashboard.i18n import lang, t
 from pipelines import metrics, rollups, summary
+from pipelines.periods import month_start
 from pipelines.summary import HEADLINE
 
 FIGURES = ("follow_ups", "effective_follow_ups", "new_customers", "contracts_signed", "won_amount")
@@ -22,6 +23,8 @@ BY_CHANNEL = ("follow_ups", "effective_follow_ups")  # the figures that have a c
 def _compare(head: pl.DataFrame, month) -> None:
     """Cards: the period's last month against last month and the same month last year."""
     st.markdown(f"**{t('trends.compare_title', month=month.strftime('%Y-%m'))}**")
+    if month_start(month) == month_start(today()):
+        st.caption(t("trends.partial_month", today=today().isoformat()))
     cols = st.columns(len(HEADLINE))
     for col, row in zip(cols, head.iter_rows(named=True)):
         value = fmt.money(row["this_month"]) if row["metric"] == "won_amount" else f"{row['this_month']:,.0f}"

@@ -72,3 +72,22 @@ def pager(key: str, total: int, sorts: tuple[str, ...], default_size: int = 50) 
     number = d.number_input(tr("common.page"), min_value=1, max_value=pages, value=1, step=1, key=f"{key}_pg_page")
     st.caption(tr("common.total", count=f"{total:,}") + " · " + tr("common.page_of", page=number, pages=pages))
     return sort, desc, int(number), int(size)
+
+
+def filtered_page(key: str, fields: tuple[str, ...], count_fn, page_fn, sorts: tuple[str, ...], empty_text: str,
+                  **bar_options):
+    """Filter bar, extra filters, pager and one page of rows: (filters, extra, total, rows), or None
+    (with the empty state shown) when nothing matches. A rep has no team or rep to choose."""
+    from dashboard.data import actor, cached
+    from dashboard.filter_bar import filter_bar
+
+    if actor().role == "rep":
+        fields = tuple(f for f in fields if f not in ("team", "rep"))
+    filters = filter_bar(key, fields=fields, **bar_options)
+    extra = extra_filters(key)
+    total = cached(count_fn, filters, extra)
+    if total == 0:
+        empty(empty_text)
+        return None
+    sort, desc, number, size = pager(key, total, sorts)
+    return filters, extra, total, cached(page_fn, filters, extra, sort, desc, number, size)

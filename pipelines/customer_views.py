@@ -8,7 +8,7 @@ import polars as pl
 
 from pipelines import masking, sql
 from pipelines.access import Actor
-from pipelines.explorer import Extra
+from pipelines.explorer import NO_EXTRA, Extra, sorted_page
 from pipelines.filters import Filters
 from pipelines.store import Store
 
@@ -37,21 +37,17 @@ def _listing_sql(actor: Actor, filters: Filters, extra: Extra) -> tuple[str, dic
     return sql.scoped(actor, body, params, inline=True)
 
 
-def count(store: Store, actor: Actor, filters: Filters, extra: Extra = Extra()) -> int:
+def count(store: Store, actor: Actor, filters: Filters, extra: Extra = NO_EXTRA) -> int:
     text, params = _listing_sql(actor, filters, extra)
     return int(store.scalar(f"SELECT count(*) FROM ({text})", params))
 
 
-def listing(store: Store, actor: Actor, filters: Filters, extra: Extra = Extra(), sort: str = "last_follow_up",
+def listing(store: Store, actor: Actor, filters: Filters, extra: Extra = NO_EXTRA, sort: str = "last_follow_up",
             descending: bool = True, number: int = 1, size: int = 50) -> pl.DataFrame:
     """One page of the customer list (the period of `filters` does not apply to customers)."""
-    if sort not in LIST_SORTS:
-        sort = "last_follow_up"
     text, params = _listing_sql(actor, filters, extra)
-    params.update({"limit": max(1, min(int(size), 1000)), "offset": (max(int(number), 1) - 1) * int(size)})
-    direction = "DESC" if descending else "ASC"
-    return store.query(f"SELECT * FROM ({text}) ORDER BY {sort} {direction} NULLS LAST, id DESC"
-                       " LIMIT $limit OFFSET $offset", params)
+    return sorted_page(store, text, params, sort if sort in LIST_SORTS else "last_follow_up", descending,
+                       number, size)
 
 
 @dataclass(frozen=True)

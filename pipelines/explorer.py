@@ -59,6 +59,9 @@ class Extra:
         return out
 
 
+NO_EXTRA = Extra()
+
+
 def _filtered_sql(actor: Actor, filters: Filters, extra: Extra) -> tuple[str, dict[str, Any]]:
     """The scoped explorer query with the filter predicates in place, and its parameters."""
     parts, params = [], dict(filters.period_params())
@@ -81,26 +84,30 @@ def _filtered_sql(actor: Actor, filters: Filters, extra: Extra) -> tuple[str, di
     return sql.scoped(actor, body, params, inline=True)
 
 
-def count(store: Store, actor: Actor, filters: Filters, extra: Extra = Extra()) -> int:
+def count(store: Store, actor: Actor, filters: Filters, extra: Extra = NO_EXTRA) -> int:
     """How many follow-ups match."""
     text, params = _filtered_sql(actor, filters, extra)
     return int(store.scalar(f"SELECT count(*) FROM ({text})", params))
 
 
-def page(store: Store, actor: Actor, filters: Filters, extra: Extra = Extra(), sort: str = "occurred_at",
-         descending: bool = True, number: int = 1, size: int = 50) -> pl.DataFrame:
-    """One page (numbered from 1) of the matching follow-ups, sorted in SQL."""
-    if sort not in SORTS:
-        sort = "occurred_at"
+def sorted_page(store: Store, text: str, params: dict[str, Any], sort: str, descending: bool, number: int,
+                size: int) -> pl.DataFrame:
+    """One page (numbered from 1) of a query's rows, sorted in SQL; `sort` must be a checked column."""
     size = max(1, min(int(size), 1000))
-    text, params = _filtered_sql(actor, filters, extra)
     direction = "DESC" if descending else "ASC"
-    params.update({"limit": size, "offset": (max(int(number), 1) - 1) * size})
+    params = {**params, "limit": size, "offset": (max(int(number), 1) - 1) * size}
     return store.query(f"SELECT * FROM ({text}) ORDER BY {sort} {direction} NULLS LAST, id DESC"
                        " LIMIT $limit OFFSET $offset", params)
 
 
-def matching(store: Store, actor: Actor, filters: Filters, extra: Extra = Extra()) -> pl.DataFrame:
+def page(store: Store, actor: Actor, filters: Filters, extra: Extra = NO_EXTRA, sort: str = "occurred_at",
+         descending: bool = True, number: int = 1, size: int = 50) -> pl.DataFrame:
+    """One page (numbered from 1) of the matching follow-ups, sorted in SQL."""
+    text, params = _filtered_sql(actor, filters, extra)
+    return sorted_page(store, text, params, sort if sort in SORTS else "occurred_at", descending, number, size)
+
+
+def matching(store: Store, actor: Actor, filters: Filters, extra: Extra = NO_EXTRA) -> pl.DataFrame:
     """Every matching follow-up, newest first (the export's rows)."""
     text, params = _filtered_sql(actor, filters, extra)
     return store.query(f"SELECT * FROM ({text}) ORDER BY occurred_at DESC, id DESC", params)

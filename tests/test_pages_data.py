@@ -31,7 +31,7 @@ def _names(df: pl.DataFrame, col: str = "customer_name") -> set[str]:
 
 
 def test_explorer_counts_pages_and_sorts(world):
-    store, org, ids = world
+    store, org, _ = world
     rep1, admin = org["rep1"], org["admin"]
     assert explorer.count(store, rep1, Filters()) == 6
     assert explorer.count(store, admin, Filters()) == 12
@@ -166,7 +166,7 @@ def test_contacts_needs_contracts_write_with_checks_and_audit(world):
     need = customer_records.add(store, rep1, NeedIn(customer_id=cid, description="年处理1000吨污水设备",
                                                      raised_on=date(2026, 3, 5), impact="影响产能20%"))
     contract = customer_records.add(store, manager1, ContractIn(customer_id=cid, rep_id=rep1.id,
-                                                                 signed_on=date(2026, 3, 5), amount=Decimal("1234500")))
+                                                                 signed_on=date(2026, 3, 5), amount=Decimal(1234500)))
     with pytest.raises(NotPermitted):
         customer_records.add(store, rep2, NeedIn(customer_id=cid, description="x", raised_on=date(2026, 3, 5)))
     with pytest.raises(NotPermitted):  # a rep signs only as themselves

@@ -8,11 +8,10 @@ import streamlit as st
 from dashboard import fmt
 from dashboard.customer_page import customer_fields, render_customer
 from dashboard.data import actor, cached, store
-from dashboard.filter_bar import filter_bar
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, t
 from dashboard.model_form import Field, model_form
-from dashboard.widgets import empty, extra_filters, pager
+from dashboard.widgets import filtered_page
 from pipelines import customer_views, customers
 from pipelines.codes import STAGES
 from pipelines.models import CustomerIn
@@ -74,15 +73,11 @@ def render() -> None:
     st.title(t("nav.customers"))
     st.caption(t("customers.intro"))
     _new_customer()
-    fields = FILTER_FIELDS if actor().role != "rep" else tuple(f for f in FILTER_FIELDS if f not in ("team", "rep"))
-    filters = filter_bar("cust", fields=fields)
-    extra = extra_filters("cust")
-    total = cached(customer_views.count, filters, extra)
-    if total == 0:
-        empty(t("customers.empty"))
+    found = filtered_page("cust", FILTER_FIELDS, customer_views.count, customer_views.listing,
+                          customer_views.LIST_SORTS, t("customers.empty"))
+    if found is None:
         return
-    sort, desc, number, size = pager("cust", total, customer_views.LIST_SORTS)
-    rows = cached(customer_views.listing, filters, extra, sort, desc, number, size)
+    rows = found[3]
     _open(rows)
     _table(rows)
 

@@ -7,15 +7,15 @@ import polars as pl
 import streamlit as st
 
 from dashboard import fmt
-from dashboard.data import actor, cached, run_write, store
-from dashboard.filter_bar import DEFAULT_FIELDS, filter_bar
+from dashboard.data import actor, run_write, store
+from dashboard.filter_bar import DEFAULT_FIELDS
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.model_form import Field, model_form
-from dashboard.widgets import empty, extra_filters, pager
+from dashboard.widgets import filtered_page
 from pipelines import explorer, follow_ups
-from pipelines.home import today
 from pipelines.codes import CHANNELS
+from pipelines.home import today
 from pipelines.models import FollowUpIn
 
 S = st.session_state
@@ -97,18 +97,12 @@ def render() -> None:
     guard("records")
     st.title(t("nav.records"))
     st.caption(t("records.intro"))
-    fields = DEFAULT_FIELDS + ("stage", "q")
-    if actor().role == "rep":  # a rep's records are the rep's own: no team or rep to choose
-        fields = tuple(f for f in fields if f not in ("team", "rep"))
-    filters = filter_bar("rec", fields=fields, default_period="last_30_days")
-    extra = extra_filters("rec")
-    user = actor()
-    total = cached(explorer.count, filters, extra)
-    if total == 0:
-        empty(t("records.empty"))
+    found = filtered_page("rec", DEFAULT_FIELDS + ("stage", "q"), explorer.count, explorer.page, explorer.SORTS,
+                          t("records.empty"), default_period="last_30_days")
+    if found is None:
         return
-    sort, desc, number, size = pager("rec", total, explorer.SORTS)
-    rows = cached(explorer.page, filters, extra, sort, desc, number, size)
+    filters, extra, total, rows = found
+    user = actor()
     _exports(filters, extra, total)
     _table(rows)
     if user.read_only:

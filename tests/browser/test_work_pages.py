@@ -4,6 +4,7 @@ and logs out; a manager opens a rep's customer; a rep is refused /admin; screens
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -44,7 +45,7 @@ def test_rep_logs_finds_exports_and_logs_out(page, app_url):
     shot(page, "rep_records_found")
     with page.expect_download() as download:
         page.get_by_role("button", name="导出 CSV").click()
-    data = open(download.value.path(), "rb").read()
+    data = Path(download.value.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and marker in data.decode("utf-8-sig")
     assert download.value.suggested_filename.endswith(".csv")
 

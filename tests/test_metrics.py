@@ -222,7 +222,7 @@ def test_filters_apply_to_the_credited_person_and_customer(data):
 
 
 def test_rollup_by_week_month_channel_team(data):
-    store, org = data
+    store, _org = data
     daily = metrics.follow_ups(store, SYSTEM, SEPT)
     people = metrics.people(store, SYSTEM)
     by_team = rollups.rollup(daily, ["follow_ups"], "month", "team", people)

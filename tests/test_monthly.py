@@ -27,7 +27,7 @@ def september(data):
 
 
 def test_summary_text_states_the_figures(september, data):
-    _, org = data
+    _, _org = data
     assert summary.summary_text(september, "zh_CN") == [
         "2026年9月共记录跟进 9 次,其中有效跟进 7 次;新增客户 2 个,签约 1 单,成交金额 ¥150,000。",
         # August had 2 new customers too; the other August figures are 0, so no change is stated for them

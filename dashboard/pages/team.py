@@ -3,7 +3,6 @@ won amount against target with pacing; managers set monthly targets here."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import polars as pl
@@ -15,7 +14,7 @@ from dashboard.data import actor, cached, run_write, store
 from dashboard.filter_bar import today
 from dashboard.guard import guard, safely
 from dashboard.i18n import lang, t
-from pipelines import metrics, rollups, settings, summary, targets
+from pipelines import metrics, settings, summary, targets
 from pipelines.filters import Filters
 from pipelines.models import TargetIn
 from pipelines.periods import month_end, month_start

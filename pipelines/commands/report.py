@@ -29,8 +29,8 @@ def run(args) -> int:
     payload = summary.report_payload(store, month)
     lines = [f"{payload['month']} 月度总结 / monthly summary",
              f"  跟进 follow-ups: {payload['follow_ups']}  有效 effective: {payload['effective_follow_ups']}",
-             f"  新增客户 new customers: {payload['new_customers']}  签约 contracts: {payload['contracts_signed']}"
-             f"  成交金额 won: {summary.yuan(payload['won_amount'])}",
+             (f"  新增客户 new customers: {payload['new_customers']}  签约 contracts: {payload['contracts_signed']}"
+             f"  成交金额 won: {summary.yuan(payload['won_amount'])}"),
              "  漏斗 funnel: " + ", ".join(f"{k} {v}" for k, v in payload["funnel"].items()),
              "  渠道转化 channel conversion: " + ", ".join(
                  f"{k} {summary.percent(v)}" for k, v in payload["channel_conversion"].items()),

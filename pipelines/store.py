@@ -1,7 +1,8 @@
 """Connections and transactions: one root DuckDB connection per process, a cursor per thread.
 
 The database is ATTACHed to an in-memory root as catalog `db` and made the default, so the
-same unqualified SQL serves a plain file and an encrypted one (FOLLOWUP_DB_KEY).
+same unqualified SQL serves a plain file, an encrypted one (FOLLOWUP_DB_KEY) and a PostgreSQL
+database shared by several app replicas (a postgresql:// location; see pipelines/postgres.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 import duckdb
 import polars as pl
 
-from pipelines import config, migrations
+from pipelines import config, migrations, postgres
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,19 +50,23 @@ def _extension_path(package: str, name: str) -> str | None:
 
 def load_extension(con: duckdb.DuckDBPyConnection, name: str, package: str) -> None:
     """LOAD an extension, from the PyPI package's file when DuckDB cannot fetch it itself."""
-    try:
-        con.execute(f"LOAD {name}")
-        return
-    except duckdb.Error:
-        pass
     path = _extension_path(package, name)
-    if path is None:
-        raise StoreError(f"缺少 DuckDB 扩展 {name}", f"DuckDB extension {name} is missing")
+    if path is None:  # not packaged: DuckDB's own copy, installed beforehand or fetched
+        try:
+            con.execute(f"LOAD {name}")
+            return
+        except duckdb.Error:
+            raise StoreError(f"缺少 DuckDB 扩展 {name}", f"DuckDB extension {name} is missing") from None
+    if name == "postgres":
+        path = postgres.extension_file(path)  # must be loaded under its entry point's name
     con.execute(f"LOAD '{path}'")
 
 
 def _translate_open_error(exc: duckdb.Error, location: str) -> StoreError:
     text = str(exc)
+    if postgres.is_url(location):
+        return StoreError(f"无法连接 PostgreSQL 数据库 {location}:{text}",
+                          f"Cannot reach the PostgreSQL database {location}: {text}")
     if "lock" in text.lower():
         return StoreError(
             f"数据库 {location} 正被另一个进程(通常是正在运行的仪表盘)使用。请在仪表盘的「管理」页操作,或先停止仪表盘再重试。",
@@ -93,17 +98,19 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def is_conflict(exc: BaseException) -> bool:
-    """A write-write conflict under DuckDB's optimistic concurrency: worth retrying."""
-    text = str(exc)
-    return isinstance(exc, duckdb.TransactionException) or "Conflict" in text or "conflict" in text
-
 def is_disk_fault(exc: BaseException) -> bool:
     """A full disk or a file that cannot be written: retrying will not help, the user must act."""
     text = str(exc).lower()
     return isinstance(exc, duckdb.Error) and any(
         s in text for s in ("no space left", "read-only file system", "permission denied", "disk full"))
 
+
+def is_conflict(exc: BaseException) -> bool:
+    """A write-write conflict under DuckDB's optimistic concurrency: worth retrying."""
+    text = str(exc)
+    if "could not serialize" in text or "deadlock detected" in text:  # PostgreSQL REPEATABLE READ
+        return True
+    return isinstance(exc, duckdb.TransactionException) or "Conflict" in text or "conflict" in text
 
 
 class Store:
@@ -117,12 +124,22 @@ class Store:
         self._version = itertools.count(1)
         self._current_version = 0
         self._version_lock = threading.Lock()
-        if location != ":memory:":
+        self.backend = "postgres" if postgres.is_url(location) else "duckdb"
+        self._shared_version = postgres.Version() if self.backend == "postgres" else None
+        if location != ":memory:" and self.backend == "duckdb":
             Path(location).parent.mkdir(parents=True, exist_ok=True)
         try:
             self._root = duckdb.connect(":memory:")
             options = []
-            if key is not None:
+            if self.backend == "postgres":
+                # PostgreSQL encrypts at rest by its own means; FOLLOWUP_DB_KEY is for the embedded file.
+                load_extension(self._root, "postgres", "duckdb_extension_postgres")
+                # Each open transaction holds a pooled connection; the default pool (4) would make
+                # the 5th concurrent writer wait on one that may need a second connection itself.
+                self._root.execute(f"SET pg_connection_limit = {postgres.CONNECTIONS}")
+                options.append("TYPE postgres")
+                self.encrypted = False
+            elif key is not None:
                 # Writing an encrypted file needs OpenSSL from httpfs (DuckDB's own crypto is read-only).
                 load_extension(self._root, "httpfs", "duckdb_extension_httpfs")
                 options.append(f"ENCRYPTION_KEY {sql_literal(key)}")
@@ -146,6 +163,8 @@ class Store:
             cur = self._root.cursor()
             cur.execute(f"USE {CATALOG}")
             cur.execute("SET TimeZone = $tz", {"tz": config.tz_name()})
+            if self.backend == "postgres":
+                cur = postgres.PgCursor(cur)
             self._local.cursor = cur
         return cur
 
@@ -184,29 +203,36 @@ class Store:
                     cur.execute("ROLLBACK")
                 except duckdb.Error:
                     pass
+                if is_disk_fault(exc):  # before the conflict check: DuckDB reports some as TransactionException
+                    raise _translate_open_error(exc, self.location) from exc
                 if is_conflict(exc) and attempt < attempts:
                     time.sleep(random.uniform(0.002, 0.01) * attempt)
                     continue
                 if isinstance(exc, duckdb.IOException):
                     raise _translate_open_error(exc, self.location) from exc
                 raise
-            self._bump()
+            self._bump(cur)
             return result
         raise AssertionError("unreachable")
 
-    def _bump(self) -> None:
+    def _bump(self, cur) -> None:
         with self._version_lock:
-            self._current_version = next(self._version)
+            if self._shared_version is not None:
+                self._current_version = self._shared_version.bump(cur)
+            else:
+                self._current_version = next(self._version)
 
     @property
     def data_version(self) -> int:
-                if is_disk_fault(exc):  # before the conflict check: DuckDB reports some as TransactionException
-                    raise _translate_open_error(exc, self.location) from exc
-        """Advances on every committed write of this process; caches key on it."""
+        """Advances on every committed write (on PostgreSQL: of any replica); caches key on it."""
+        if self._shared_version is not None:
+            with self._version_lock:
+                return self._shared_version.get(self.cursor())
         return self._current_version
 
     def checkpoint(self) -> None:
-        self.cursor().execute("FORCE CHECKPOINT")
+        if self.backend == "duckdb":  # PostgreSQL checkpoints by itself
+            self.cursor().execute("FORCE CHECKPOINT")
 
 
 _stores: dict[tuple[str, bool], Store] = {}

@@ -14,12 +14,32 @@ from pipelines.access import Actor  # noqa: E402
 from pipelines.store import Store  # noqa: E402
 
 # The storage backends the data-layer tests (store, ingest, metrics, risks, access) run on.
-BACKENDS = ["duckdb"]
+BACKENDS = os.environ.get("FOLLOWUP_TEST_BACKENDS", "duckdb").split(",")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throw-away PostgreSQL server (one per xdist worker) with a migrated template database."""
+    from tests.helpers_postgres import PgServer
+
+    server = PgServer()
+    server.template = server.create()
+    Store(server.url(server.template)).close()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(params=BACKENDS)
 def store(request, tmp_path) -> Store:
     """An empty, migrated database of each backend."""
+    if request.param == "postgres":
+        server = request.getfixturevalue("pg_server")
+        name = server.create(template=server.template)
+        s = Store(server.url(name))
+        yield s
+        s.close()
+        server.drop(name)
+        return
     s = Store(str(tmp_path / "test.duckdb"))
     yield s
     s.close()

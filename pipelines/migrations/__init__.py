@@ -17,8 +17,10 @@ _DIR = Path(__file__).parent
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
-def available() -> list[tuple[int, Path]]:
-    files = [(int(m.group(1)), p) for p in _DIR.iterdir() if (m := _NAME.match(p.name))]
+def available(backend: str = "duckdb") -> list[tuple[int, Path]]:
+    """The migration files; PostgreSQL has its own DDL twins in postgres/ with the same numbers."""
+    folder = _DIR / "postgres" if backend == "postgres" else _DIR
+    files = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _NAME.match(p.name))]
     return sorted(files)
 
 
@@ -27,6 +29,10 @@ def latest() -> int:
 
 
 def current(store: Store) -> int:
+    if store.backend == "postgres":
+        from pipelines import postgres
+
+        return postgres.current(store)
     cur = store.cursor()
     cur.execute(
         "CREATE TABLE IF NOT EXISTS schema_version ("
@@ -38,6 +44,10 @@ def current(store: Store) -> int:
 
 def apply(store: Store, upto: int | None = None) -> list[int]:
     """Bring the schema up to `upto` (default: the newest); returns the versions applied."""
+    if store.backend == "postgres":
+        from pipelines import postgres
+
+        return postgres.apply(store, available("postgres"), upto)
     done = current(store)
     applied = []
     for version, path in available():

@@ -196,9 +196,11 @@ def evaluate_hook(cur, customer_ids: list[int]) -> None:
 
 
 def _mark_fresh(cur, day: date) -> None:
-    cur.execute("INSERT INTO settings (key, value) VALUES ($k, $v)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()",
-                {"k": FRESH_KEY, "v": f'"{day.isoformat()}"'})
+    # UPDATE, then INSERT when there was no row: the PostgreSQL backend (DuckDB's postgres
+    # extension) has no ON CONFLICT. One transaction and the UNIQUE key keep it safe.
+    params = {"k": FRESH_KEY, "v": f'"{day.isoformat()}"'}
+    if not cur.execute("UPDATE settings SET value = $v, updated_at = now() WHERE key = $k", params).fetchone()[0]:
+        cur.execute("INSERT INTO settings (key, value) VALUES ($k, $v)", params)
 
 
 def refresh(store: Store, actor: Actor = SYSTEM, now: datetime | None = None) -> Changes:

@@ -19,7 +19,7 @@ def _main(page):
 
 def _menu(page, name: str) -> None:
     """Open a page from the sidebar menu, as a user would."""
-    page.locator(SIDEBAR).get_by_text(name, exact=True).click()
+    page.locator(SIDEBAR).get_by_role("link", name=name, exact=True).click()
     settle(page)
 
 
@@ -96,7 +96,7 @@ def test_screenshots_of_each_page(page, app_url, username):
     for n, title in enumerate(PAGES[username]):
         _menu(page, title)
         if n:  # the page's own title (home greets the user instead)
-            page.locator("h1", has_text=title).wait_for()
+            page.locator("h1", has_text=title).wait_for(timeout=60_000)
         assert page.locator('[data-testid="stException"]').count() == 0, title
         assert "意外错误" not in _main(page).inner_text(), title
         shot(page, f"{username}_{n}_{title}")

@@ -14,7 +14,7 @@ from dashboard.i18n import label, t
 from dashboard.model_form import Field, model_form
 from dashboard.widgets import empty, page_link
 from pipelines import customer_records, customer_views, customers
-from pipelines.codes import CHANNELS, CUSTOMER_TYPES, DECISION_ROLES, INDUSTRIES, PROVINCES, SIZES
+from pipelines.codes import CUSTOMER_TYPES, DECISION_ROLES, INDUSTRIES, PROVINCES, SIZES
 from pipelines.models import ContactIn, ContractIn, CustomerIn, NeedIn
 
 S = st.session_state

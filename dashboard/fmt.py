@@ -12,7 +12,7 @@ from pipelines.codes import INDUSTRIES
 from pipelines.config import local_tz
 
 
-def money(amount: float | Decimal | int | None) -> str:
+def money(amount: float | Decimal | None) -> str:
     """¥1,234,500 (whole yuan; cents only when there are any)."""
     if amount is None:
         return "—"
@@ -20,7 +20,7 @@ def money(amount: float | Decimal | int | None) -> str:
     return f"¥{value:,.0f}" if value == int(value) else f"¥{value:,.2f}"
 
 
-def money_short(amount: float | Decimal | int | None) -> str:
+def money_short(amount: float | Decimal | None) -> str:
     """123.5万 / 1.2亿 in Chinese, ¥1.2M in English, for cards (the exact figure goes in the help)."""
     if amount is None:
         return "—"

@@ -8,7 +8,7 @@ actor may act for (a rep: themselves).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pipelines import rows
 from pipelines.access import Actor, NotPermitted
@@ -71,7 +71,7 @@ def delete(store: Store, actor: Actor, table: str, row_id: int) -> None:
 
     def work(cur):
         row = _load(cur, actor, table, row_id)
-        rows.update(cur, actor, table, row_id, {"deleted_at": datetime.now(timezone.utc)}, action="delete")
+        rows.update(cur, actor, table, row_id, {"deleted_at": datetime.now(UTC)}, action="delete")
         run_hooks(cur, [row["customer_id"]])
 
     store.write(work)

@@ -155,7 +155,7 @@ def _blocked(user) -> None:
     unmet = S.get("log_blocked")
     if not unmet:
         return
-    lines = "\n".join(f"- " + t("log.gate_line", stage=label("stage", to), channel=label("channel", ch),
+    lines = "\n".join("- " + t("log.gate_line", stage=label("stage", to), channel=label("channel", ch),
                                   needed=n, found=f) for to, ch, n, f in unmet)
     advice = t("log.blocked_manager") if user.role in ("manager", "admin") else t("log.blocked_rep")
     st.warning(t("log.blocked") + "\n\n" + lines + "\n\n" + advice, icon=":material/block:")

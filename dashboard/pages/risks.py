@@ -48,7 +48,7 @@ def _filters(role: str) -> risk_board.BoardFilter:
     people = filter_bar("risks", fields=("team", "rep")) if role != "rep" else None
     left, right = st.columns([3, 1])
     rules = left.multiselect(t("risk.filter_rule"), list(RISK_RULES), key="risks_rules",
-                             format_func=lambda c: label("rule", c))
+                             format_func=lambda c: label("rule", c), placeholder=t("risk.rule_all"))
     age = right.selectbox(t("risk.filter_age"), AGES, key="risks_age",
                           format_func=lambda d: t("risk.age_over", days=d) if d else t("risk.age_any"))
     return risk_board.BoardFilter(team=people.team if people else (), rep=people.rep if people else (),
@@ -57,23 +57,22 @@ def _filters(role: str) -> risk_board.BoardFilter:
 
 def _entry_actions(entry: dict) -> None:
     rid = entry["risk_id"]
-    cols = st.columns(3)
-    if entry["status"] == "open" and cols[0].button(t("risk.acknowledge"), key=f"ack_{rid}",
-                                                     icon=":material/visibility:"):
+    raised = entry["rule"] in RAISED_RULES
+    row = st.container(horizontal=True, gap="small")
+    if entry["status"] == "open" and row.button(t("risk.acknowledge"), key=f"ack_{rid}", icon=":material/visibility:",
+                                                help=None if raised else t("risk.computed_hint")):
         _act(lambda: risk_actions.acknowledge(store(), actor(), rid), "risk.acknowledged_ok")
-    with cols[1].popover(t("risk.add_note"), icon=":material/edit_note:"):
+    with row.popover(t("risk.add_note"), icon=":material/edit_note:"):
         with st.form(f"note_{rid}", border=False):
             note = st.text_area(t("risk.note_label"), key=f"note_text_{rid}", max_chars=4000)
             if st.form_submit_button(t("risk.save_note")):
                 _act(lambda: risk_actions.add_note(store(), actor(), rid, note), "risk.noted_ok")
-    if entry["rule"] in RAISED_RULES:
-        with cols[2].popover(t("risk.resolve"), icon=":material/task_alt:"):
+    if raised:
+        with row.popover(t("risk.resolve"), icon=":material/task_alt:"):
             with st.form(f"resolve_{rid}", border=False):
                 note = st.text_area(t("risk.resolve_note"), key=f"resolve_text_{rid}", max_chars=4000)
                 if st.form_submit_button(t("risk.confirm_resolve"), type="primary"):
                     _act(lambda: risk_actions.resolve(store(), actor(), rid, note), "risk.resolved_ok")
-    else:
-        st.caption(t("risk.computed_hint"))
 
 
 def _card(card: dict, can_act: bool) -> None:

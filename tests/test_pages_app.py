@@ -235,3 +235,27 @@ def test_customer_page_shows_own_customer_and_refuses_another_reps(app_db):
     assert [tab.label for tab in at.tabs][:3] == ["概况", "跟进记录", "阶段历史"]
     at = logged_in("rep5", "customers", query={"id": str(cid)})
     assert [e.value for e in at.error] == ["客户不存在,或你没有权限查看。"]
+
+
+def test_a_rep_edits_deletes_and_undoes_an_own_record(app_db):
+    at = logged_in("rep2", "records", query={"from": "2024-01-01", "to": "2026-12-31"})
+    options = at.selectbox(key="rec_pick").options
+    assert len(options) > 1  # "(none)" and the page's records
+    fid = _db(app_db).query("SELECT f.id FROM follow_ups f JOIN users u ON u.id = f.rep_id WHERE u.username = 'rep2'"
+                            " AND f.deleted_at IS NULL ORDER BY f.occurred_at DESC, f.id DESC LIMIT 1")["id"][0]
+    at.selectbox(key="rec_pick").set_value(fid)
+    at.run()
+    at.text_area(key=f"rec_edit_{fid}_summary").input("改过的跟进内容")
+    next(b for b in at.button if b.label == "保存").click()
+    at.run()
+    assert not shown_errors(at) and not _red(at)
+    assert _db(app_db).scalar("SELECT summary FROM follow_ups WHERE id = $i", {"i": fid}) == "改过的跟进内容"
+    at.button(key=f"rec_del_{fid}").click()
+    at.run()
+    assert _db(app_db).scalar("SELECT deleted_at IS NOT NULL FROM follow_ups WHERE id = $i", {"i": fid})
+    at.button(key="rec_undo_btn").click()
+    at.run()
+    assert _db(app_db).scalar("SELECT deleted_at IS NULL FROM follow_ups WHERE id = $i", {"i": fid})
+    actions = _db(app_db).query("SELECT action FROM audit_log WHERE table_name = 'follow_ups' AND row_id = $i"
+                                " ORDER BY id", {"i": fid})["action"].to_list()
+    assert actions == ["update", "delete", "restore"]

@@ -14,7 +14,7 @@ from pipelines.access import Actor  # noqa: E402
 from pipelines.store import Store  # noqa: E402
 
 # The storage backends the data-layer tests (store, ingest, metrics, risks, access) run on.
-BACKENDS = os.environ.get("FOLLOWUP_TEST_BACKENDS", "duckdb").split(",")
+BACKENDS = os.environ.get("FOLLOWUP_TEST_BACKENDS", "duckdb,postgres").split(",")
 
 
 @pytest.fixture(scope="session")

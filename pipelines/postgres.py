@@ -135,14 +135,14 @@ class Version:
 # -- RETURNING -------------------------------------------------------------------------------
 
 _INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*(.*?)\s+RETURNING\s+(.+?)\s*;?\s*$",
-                     re.S | re.I)
+                     re.DOTALL | re.IGNORECASE)
 _UPDATE = re.compile(r"^\s*UPDATE\s+(\w+)(?:\s+(?:AS\s+)?(?!SET\b)(\w+))?\s+SET\s+(.*?)\s+RETURNING\s+(.+?)\s*;?\s*$",
-                     re.S | re.I)
-_FROM_WHERE = re.compile(r"\sFROM\s+(.*?)\s+WHERE\s+(.*)$|\sWHERE\s+(.*)$", re.S | re.I)
+                     re.DOTALL | re.IGNORECASE)
+_FROM_WHERE = re.compile(r"\sFROM\s+(.*?)\s+WHERE\s+(.*)$|\sWHERE\s+(.*)$", re.DOTALL | re.IGNORECASE)
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 # `SELECT [max(]nextval('t_id_seq')[) AS id] [FROM range($n)]`: sequences live in PostgreSQL.
 _NEXTVAL = re.compile(r"^\s*SELECT\s+([\w(]*)nextval\('(\w+)'\)([\w\s)]*?)(?:\s+FROM\s+range\((\$\w+|\d+)\))?\s*;?\s*$",
-                      re.S | re.I)
+                      re.DOTALL | re.IGNORECASE)
 
 
 def _used(sql: str, params: Any) -> Any:
@@ -190,9 +190,9 @@ class PgCursor:
         if "id" in cols:
             raise NotImplementedError("INSERT … RETURNING with an explicit id on PostgreSQL")
         names = ", ".join(cols)
-        if re.match(r"VALUES\s*\((.*)\)$", source, re.S | re.I) and not re.search(r"\)\s*,\s*\(", source):
+        if re.match(r"VALUES\s*\((.*)\)$", source, re.DOTALL | re.IGNORECASE) and not re.search(r"\)\s*,\s*\(", source):
             new_id = pg_scalar(self._cur, f"SELECT nextval('{table}_id_seq')")
-            values = re.match(r"VALUES\s*\((.*)\)$", source, re.S | re.I).group(1)
+            values = re.match(r"VALUES\s*\((.*)\)$", source, re.DOTALL | re.IGNORECASE).group(1)
             self._run(f"INSERT INTO {table} (id, {names}) VALUES ({new_id}, {values})", params)
             return self._cur.execute(f"SELECT {returning} FROM {table} WHERE id = {new_id}")
         # INSERT … SELECT (or several VALUES rows): stage the rows, number them, give each an id.

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -147,7 +147,7 @@ def test_two_processes_write_one_database_at_once(pg_store):
     n = 12
     reps = [org["rep1"], org["rep2"]]
     cids = [customers.create(pg_store, r, CustomerIn(name=f"客户{r.username}", owner_id=r.id)) for r in reps]
-    start = datetime.now(timezone.utc).timestamp() + 6
+    start = datetime.now(UTC).timestamp() + 6
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, pg_store.location, r.username, str(r.id), str(r.team_id),
                                str(cid), str(n), str(start)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for r, cid in zip(reps, cids)]
@@ -183,3 +183,26 @@ def test_migrate_copies_the_demo_database(demo_db, pg_server, tmp_path, capsys):
     # a second run refuses: the target is no longer empty, nothing is changed
     assert cli.main(["migrate", "--from", str(source), "--to", url]) == 1
     assert "not empty" in capsys.readouterr().err
+
+
+def test_demo_and_dashboard_run_on_postgresql(pg_server, monkeypatch):
+    """`followup demo --db postgresql://…`, then a manager logs in and opens the analytics pages."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    url = pg_server.url(pg_server.create())
+    assert cli.main(["demo", "--db", url, "--follow-ups", "3000", "--as-of", "2026-10-31"]) == 0
+    monkeypatch.setenv("FOLLOWUP_DB", url)
+    at = AppTest.from_file(str(Path(__file__).parent.parent / "dashboard" / "app.py"), default_timeout=180)
+    at.run()
+    at.text_input(key="login_username").input("manager1")
+    at.text_input(key="login_password").input("followup-demo")
+    at.button[0].click()
+    at.run()
+    assert not at.exception and not at.error
+    assert at.metric, "the home page shows its figures"
+    for page in ("pages/funnel.py", "pages/records.py", "pages/risks.py"):
+        at.switch_page(page)
+        at.run()
+        assert not at.exception and not at.error, (page, [e.value for e in at.exception], [e.value for e in at.error])

@@ -8,7 +8,7 @@ note in `feedback_events`. Every write re-evaluates the customer's risks in its 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -43,7 +43,7 @@ def _event(cur, actor: Actor, row: dict, from_status: str | None, to_status: str
 
 def record_feedback(store: Store, actor: Actor, feedback: FeedbackIn, at: datetime | None = None) -> int:
     """Record a feedback or complaint; owner defaults to the customer's owner, deadline by severity."""
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     values = feedback.model_dump()
     if values["deadline"] is None:
         values["deadline"] = default_deadline(store, feedback.severity, at.astimezone(local_tz()).date())
@@ -62,7 +62,7 @@ def record_feedback(store: Store, actor: Actor, feedback: FeedbackIn, at: dateti
 def move_feedback(store: Store, actor: Actor, feedback_id: int, to_status: str, note: str | None = None,
                   at: datetime | None = None) -> None:
     """Move a feedback to `in_progress` or `resolved`, with a note (required to resolve)."""
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     note = (note or "").strip() or None
 
     def work(cur):

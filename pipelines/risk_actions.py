@@ -9,7 +9,7 @@ reopen at the next evaluation); computed ones can be acknowledged and annotated.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pipelines import audit, rows
@@ -53,7 +53,7 @@ def raise_risk(store: Store, actor: Actor, customer_id: int, rule: str, note: st
     note = _clean(note)
     if rule == "manual" and (note is None or level not in ("red", "yellow")):
         raise RiskActionError("error_manual")
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
 
     def work(cur):
         load_for_write(cur, actor, customer_id)
@@ -87,7 +87,7 @@ def acknowledge(store: Store, actor: Actor, risk_id: int, note: str | None = Non
                 at: datetime | None = None) -> None:
     """Mark an open risk as seen and being handled."""
     note = _clean(note)
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
 
     def work(cur):
         risk = _load(cur, actor, risk_id)
@@ -105,7 +105,7 @@ def add_note(store: Store, actor: Actor, risk_id: int, note: str, at: datetime |
     text = _clean(note)
     if text is None:
         raise RiskActionError("error_note_empty")
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
 
     def work(cur):
         risk = _load(cur, actor, risk_id)
@@ -119,7 +119,7 @@ def resolve(store: Store, actor: Actor, risk_id: int, note: str | None = None,
             at: datetime | None = None) -> None:
     """Close a raised risk; computed ones close themselves when their condition ends."""
     note = _clean(note)
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
 
     def work(cur):
         risk = _load(cur, actor, risk_id)

@@ -75,7 +75,7 @@ def board(store: Store, actor: Actor, flt: BoardFilter = BoardFilter(), today: d
     return (rows.with_columns(entry.alias("entry"))
             .group_by("customer_id", maintain_order=True)
             .agg(pl.col("customer_name", "owner_name", "owner_username", "team_name", "stage", "column_level",
-                        "in_column", "rank").first(),
+                        "in_column", "rank", "open_red", "open_yellow", "open_green").first(),
                  pl.col("card_since").first().alias("since"), pl.col("entry").alias("entries")))
 
 
@@ -87,12 +87,21 @@ def column_counts(cards: pl.DataFrame) -> dict[str, int]:
     return counts
 
 
+def board_open_counts(cards: pl.DataFrame) -> dict[str, int]:
+    """Open entries per level from a board() result (the same figures as open_counts)."""
+    if cards.is_empty():
+        return {"red": 0, "yellow": 0, "green": 0}
+    first = cards.row(0, named=True)
+    return {level: int(first[f"open_{level}"]) for level in ("red", "yellow", "green")}
+
+
 def open_counts(store: Store, actor: Actor, flt: BoardFilter = BoardFilter(), today: date | None = None
                 ) -> dict[str, int]:
     """Open entries per level (red and yellow risks; green: customers on track)."""
-    frame = entries(store, actor, flt, today)
+    body, params = _open_sql(flt)
+    text = sql.load("risks/counts").replace("__OPEN__", body.strip())
     counts = {"red": 0, "yellow": 0, "green": 0}
-    for level, n in frame.group_by("level").len().iter_rows():
+    for level, n in store.query(*sql.scoped(actor, text, {**params, **_params(flt, today)}, inline=True)).iter_rows():
         counts[level] = int(n)
     return counts
 

@@ -43,6 +43,7 @@ def test_board_counts_by_level(store, org, board_db):
     assert risk_board.column_counts(everyone) == {"red": 1, "yellow": 2, "green": 1}
     # the silent customer has been in its first stage for 90 days too: one red and one yellow entry
     assert risk_board.open_counts(store, org["admin"], today=TODAY) == {"red": 1, "yellow": 3, "green": 1}
+    assert risk_board.board_open_counts(everyone) == {"red": 1, "yellow": 3, "green": 1}
 
 
 def test_listing_has_one_on_track_entry_per_quiet_active_customer(store, org, board_db):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines import settings
-from pipelines.access import SYSTEM
+from pipelines.access import SYSTEM, NotPermitted
 from pipelines.rules import risks
 from tests.helpers_risks import NOW, complaint, customer, follow_up, open_rules, survey
 
@@ -166,5 +166,5 @@ def test_cadence_and_deadline_days_are_checked_and_stored(store, org):
     assert settings.get(store, "cadence_days")["proposal"] == 9
     with pytest.raises(risks.RuleError):
         risks.save_days(store, org["admin"], "feedback_deadline_days", {"high": 0, "medium": 7, "low": 14}, SEVERITIES)
-    with pytest.raises(Exception):
+    with pytest.raises(NotPermitted):
         risks.save_days(store, org["manager1"], "cadence_days", cadence, STAGES)

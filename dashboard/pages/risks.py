@@ -62,17 +62,15 @@ def _entry_actions(entry: dict) -> None:
     if entry["status"] == "open" and row.button(t("risk.acknowledge"), key=f"ack_{rid}", icon=":material/visibility:",
                                                 help=None if raised else t("risk.computed_hint")):
         _act(lambda: risk_actions.acknowledge(store(), actor(), rid), "risk.acknowledged_ok")
-    with row.popover(t("risk.add_note"), icon=":material/edit_note:"):
-        with st.form(f"note_{rid}", border=False):
-            note = st.text_area(t("risk.note_label"), key=f"note_text_{rid}", max_chars=4000)
-            if st.form_submit_button(t("risk.save_note")):
-                _act(lambda: risk_actions.add_note(store(), actor(), rid, note), "risk.noted_ok")
+    with row.popover(t("risk.add_note"), icon=":material/edit_note:"), st.form(f"note_{rid}", border=False):
+        note = st.text_area(t("risk.note_label"), key=f"note_text_{rid}", max_chars=4000)
+        if st.form_submit_button(t("risk.save_note")):
+            _act(lambda: risk_actions.add_note(store(), actor(), rid, note), "risk.noted_ok")
     if raised:
-        with row.popover(t("risk.resolve"), icon=":material/task_alt:"):
-            with st.form(f"resolve_{rid}", border=False):
-                note = st.text_area(t("risk.resolve_note"), key=f"resolve_text_{rid}", max_chars=4000)
-                if st.form_submit_button(t("risk.confirm_resolve"), type="primary"):
-                    _act(lambda: risk_actions.resolve(store(), actor(), rid, note), "risk.resolved_ok")
+        with row.popover(t("risk.resolve"), icon=":material/task_alt:"), st.form(f"resolve_{rid}", border=False):
+            note = st.text_area(t("risk.resolve_note"), key=f"resolve_text_{rid}", max_chars=4000)
+            if st.form_submit_button(t("risk.confirm_resolve"), type="primary"):
+                _act(lambda: risk_actions.resolve(store(), actor(), rid, note), "risk.resolved_ok")
 
 
 def _card(card: dict, can_act: bool) -> None:
@@ -168,7 +166,7 @@ def render() -> None:
     flt = _filters(user.role)
     cards = cached(risk_board.board, flt, today(), PER_COLUMN)
     counts = risk_board.column_counts(cards)
-    open_counts = cached(risk_board.open_counts, flt, today())
+    open_counts = risk_board.board_open_counts(cards)
     m = st.columns(3)
     for col, level in zip(m, RISK_LEVELS):
         col.metric(t(f"risk.count_{level}"), counts[level], border=True,

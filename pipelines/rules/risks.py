@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from pipelines import audit, settings, sql
@@ -174,7 +174,7 @@ def _log_events(cur, changed, action: str, at: datetime | None = None) -> int:
 def evaluate(cur, customer_ids: list[int] | None, now: datetime | None = None) -> Changes:
     """Bring the stored computed risks of these customers (None: all) in line with the rules at
     `now`, inside the caller's transaction."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if customer_ids is not None and not customer_ids:
         return Changes()
     ids = None if customer_ids is None else sorted({int(i) for i in customer_ids})
@@ -207,7 +207,7 @@ def refresh(store: Store, actor: Actor = SYSTEM, now: datetime | None = None) ->
     """Evaluate every customer (`followup risks refresh`); idempotent, audited when it changes rows."""
     if actor.role != "admin":
         raise NotPermitted("只有管理员可以重新评估全部风险。", "Only admins re-evaluate all risks.")
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
 
     def work(cur):
         changes = evaluate(cur, None, now)
@@ -224,7 +224,7 @@ def refresh(store: Store, actor: Actor = SYSTEM, now: datetime | None = None) ->
 def ensure_fresh(store: Store, now: datetime | None = None) -> bool:
     """Run the whole-database evaluation once per local day (days passing change the rules'
     outcome with no write). True when it ran. A read-only store is left as it is."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if store.read_only:
         return False
     day = now.astimezone(local_tz()).date()

@@ -1,7 +1,8 @@
 -- The risk board's cards: the customers of the entries (risks/open.sql, put in place of the
 -- OPEN placeholder) in the column of their worst level (red > yellow > green), oldest first;
 -- only the first $per_column of each column, with all their entries. `in_column` counts the
--- column's customers. Ranking works on numbers only; names and evidence are joined for the
+-- column's customers; open_red/open_yellow/open_green count the entries of each level.
+-- Ranking works on numbers only; names and evidence are joined for the
 -- few customers shown. Grain: one row per (shown customer, entry).
 -- Parameters: those of risks/open.sql and $per_column.
 WITH entries AS (__OPEN__),
@@ -18,9 +19,14 @@ ranked AS (
            row_number() OVER (PARTITION BY worst ORDER BY card_since, customer_id) AS rank
     FROM worst
     QUALIFY rank <= $per_column
+),
+totals AS (
+    SELECT count(*) FILTER (WHERE level = 'red') AS open_red, count(*) FILTER (WHERE level = 'yellow') AS open_yellow,
+           count(*) FILTER (WHERE level = 'green') AS open_green
+    FROM entries
 )
 SELECT r.customer_id, ['green', 'yellow', 'red'][r.worst + 1] AS column_level, r.card_since, r.in_column,
        r.rank, e.customer_name, e.owner_name, e.owner_username, e.team_name, e.stage,
-       e.risk_id, e.level, e.rule, e.status, e.since, e.evidence, e.note
-FROM ranked r JOIN entries e USING (customer_id)
+       e.risk_id, e.level, e.rule, e.status, e.since, e.evidence, e.note, t.open_red, t.open_yellow, t.open_green
+FROM ranked r JOIN entries e USING (customer_id) CROSS JOIN totals t
 ORDER BY r.worst DESC, r.rank, e.level = 'red' DESC, e.since, e.rule

@@ -12,14 +12,18 @@ WITH customers AS (
     LEFT JOIN teams tm ON tm.id = u.team_id
     WHERE __CUSTOMERS__
 ),
-open_risks AS (
-    SELECT customer_id, id AS risk_id, level, rule, status, raised_at AS since, evidence, note
+risk_rows AS (
+    -- one pass over the risks: the open red/yellow ones, and the last closing time per customer
+    SELECT customer_id, id AS risk_id, level, rule, status, raised_at AS since, evidence, note, closed_at
     FROM v_risks
-    WHERE status <> 'resolved' AND level IN ('red', 'yellow')
+    WHERE status = 'resolved' OR level IN ('red', 'yellow')
+),
+open_risks AS (
+    SELECT * EXCLUDE (closed_at) FROM risk_rows WHERE status <> 'resolved'
 ),
 last_closed AS (
     SELECT customer_id, max(closed_at) AS closed_at
-    FROM v_risks WHERE status = 'resolved' GROUP BY customer_id
+    FROM risk_rows WHERE status = 'resolved' GROUP BY customer_id
 ),
 entries AS (
     SELECT c.*, o.risk_id, o.level, o.rule, o.status, o.since, o.evidence, o.note

@@ -36,6 +36,11 @@ def is_url(location: str) -> bool:
     return location.startswith(PREFIXES)
 
 
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    return re.sub(r"^(\w+://[^:/@]+):.*@", r"\1:***@", url)
+
+
 def extension_file(packaged: str) -> str:
     """The packaged binary copied under its entry point's name, which DuckDB requires to LOAD it.
 

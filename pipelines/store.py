@@ -65,8 +65,10 @@ def load_extension(con: duckdb.DuckDBPyConnection, name: str, package: str) -> N
 def _translate_open_error(exc: duckdb.Error, location: str) -> StoreError:
     text = str(exc)
     if postgres.is_url(location):
-        return StoreError(f"无法连接 PostgreSQL 数据库 {location}:{text}",
-                          f"Cannot reach the PostgreSQL database {location}: {text}")
+        where = postgres.redact(location)
+        text = text.replace(location, where)  # the extension quotes the URL, password and all
+        return StoreError(f"无法连接 PostgreSQL 数据库 {where}:{text}",
+                          f"Cannot reach the PostgreSQL database {where}: {text}")
     if "lock" in text.lower():
         return StoreError(
             f"数据库 {location} 正被另一个进程(通常是正在运行的仪表盘)使用。请在仪表盘的「管理」页操作,或先停止仪表盘再重试。",

@@ -206,3 +206,11 @@ def test_demo_and_dashboard_run_on_postgresql(pg_server, monkeypatch):
         at.switch_page(page)
         at.run()
         assert not at.exception and not at.error, (page, [e.value for e in at.exception], [e.value for e in at.error])
+
+
+def test_an_unreachable_server_gives_a_clear_message_without_the_password():
+    from pipelines.store import StoreError
+
+    with pytest.raises(StoreError) as caught:
+        Store("postgresql://sales:s3cret@127.0.0.1:1/followup")
+    assert "PostgreSQL" in caught.value.en and "***" in caught.value.en and "s3cret" not in str(caught.value)

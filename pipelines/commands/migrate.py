@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from pipelines import config, migrate
+from pipelines import config, migrate, postgres
 from pipelines.cli import emit
 
 
@@ -24,7 +24,7 @@ def run(args) -> int:
     seconds = time.perf_counter() - started
     lines = [f"  {name}: {info['rows']}" for name, info in report.tables.items()]
     total = sum(int(info["rows"]) for info in report.tables.values())
-    emit(args, {"from": source, "to": args.target, "tables": report.tables, "rows": total,
+    emit(args, {"from": source, "to": postgres.redact(args.target), "tables": report.tables, "rows": total,
                 "seconds": round(seconds, 2)},
          f"已迁移并校验 / copied and verified {total} 行 rows, {len(report.tables)} 表 tables"
          f" ({seconds:.1f}s):\n" + "\n".join(lines))

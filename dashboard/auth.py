@@ -78,6 +78,8 @@ def authenticator(key: str) -> stauth.Authenticate:
 def _cookie_issued_at(auth: stauth.Authenticate) -> float:
     """When the cookie that just logged the user in was issued (its expiry less the session length)."""
     token = getattr(auth.cookie_controller.cookie_model, "token", None)
+    if not isinstance(token, dict):  # logged in by an earlier, interrupted run: read the cookie again
+        token = auth.cookie_controller.get_cookie()
     if isinstance(token, dict) and "exp_date" in token:
         return float(token["exp_date"]) - session_hours() * 3600
     return 0.0  # unknown: treat as expired rather than trust it
@@ -85,8 +87,7 @@ def _cookie_issued_at(auth: stauth.Authenticate) -> float:
 
 def restore_session(auth: stauth.Authenticate) -> None:
     """Log the user in from the library's cookie, then re-check the account in the database."""
-    from_cookie = not st.session_state.get("authentication_status")
-    if from_cookie:
+    if not st.session_state.get("authentication_status"):
         try:
             auth.login(location="unrendered")
         except LoginError:  # the cookie names an account that is disabled, locked or gone
@@ -95,9 +96,11 @@ def restore_session(auth: stauth.Authenticate) -> None:
     if username is None:
         st.session_state.pop("actor", None)
         return
-    if from_cookie:  # the session began when the cookie was issued, not now
+    if "login_at" not in st.session_state:
+        # Our login form sets login_at; without it the library logged the user in from the cookie
+        # (in Authenticate() itself): the session began when that cookie was issued, not now.
         st.session_state["login_at"] = _cookie_issued_at(auth)
-    started = st.session_state.setdefault("login_at", time.time())
+    started = st.session_state["login_at"]
     # Server-side check on every run: a logout, disabling or password reset after the session
     # began ends it at once, even for a copied cookie (the JWT itself cannot be revoked).
     actor = accounts.session_actor(store(), username, datetime.fromtimestamp(started, timezone.utc))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import polars as pl
 import streamlit as st
 
 from dashboard.data import actor, cached, store
@@ -22,8 +23,9 @@ def _search() -> AuditSearch:
     a, b, c = st.columns(3)
     user = a.text_input(t("security.audit_user"), key="adm_audit_user")
     actions = b.multiselect(t("security.audit_action"), choices["actions"], key="adm_audit_actions",
-                            format_func=lambda x: t(f"security.action_{x}") if x in ACTION_KEYS else x)
-    tables = c.multiselect(t("security.audit_table"), choices["tables"], key="adm_audit_tables")
+                            format_func=_action, placeholder=t("security.audit_all"))
+    tables = c.multiselect(t("security.audit_table"), choices["tables"], key="adm_audit_tables",
+                           placeholder=t("security.audit_all"))
     d, e = st.columns([1, 2])
     today = datetime.now(local_tz()).date()  # the audit dates are local dates
     period = d.date_input(t("security.audit_dates"), (today - timedelta(days=30), today), key="adm_audit_dates")
@@ -37,6 +39,10 @@ ACTION_KEYS = ("create", "update", "delete", "restore", "export", "login", "logi
                "import", "reveal", "backup", "restore_backup", "erase", "reassign", "stage_override", "settings")
 
 
+def _action(code: str) -> str:
+    return t(f"security.action_{code}") if code in ACTION_KEYS else code
+
+
 def render() -> None:
     st.caption(t("security.audit_intro"))
     search = _search()
@@ -46,6 +52,7 @@ def render() -> None:
         empty(t("security.audit_none"))
         return
     frame = cached(audit_view.search, search, PAGE_SIZE)
+    frame = frame.with_columns(frame["action"].map_elements(_action, return_dtype=pl.Utf8))
     st.dataframe(frame, hide_index=True, width="stretch",
                  column_config={"created_at": st.column_config.DatetimeColumn(t("security.audit_time"),
                                                                               format="YYYY-MM-DD HH:mm:ss"),

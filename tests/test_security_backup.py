@@ -154,6 +154,9 @@ def test_restore_applies_later_erasures_again(world, tmp_path):
     s, org, people = world
     result = backup.backup(s, org["admin"], tmp_path / "bk")
     pipl.erase(s, org["admin"], "customer", people["rep2"].customer_id)
+    later = Path(backup.backup(s, org["admin"], tmp_path / "later").path)
+    held = " ".join(str(pl.read_parquet(f).rows()) for f in later.glob("*.parquet"))
+    assert "机密乙" not in held and "李秘乙" not in held and "13987654321" not in held  # later backups: gone
     backup.restore(s, org["admin"], result.path)
     live = open_store(s.location)
     assert live.scalar("SELECT name FROM customers WHERE id = $i", {"i": people["rep2"].customer_id}) \

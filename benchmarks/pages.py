@@ -40,7 +40,7 @@ def record(page_file: str, username: str, query: dict[str, str]) -> list[tuple]:
         at.query_params[key] = value
     data.recorder = []
     try:
-        at.switch_page(f"pages/{page_file}")
+        at.switch_page(f"views/{page_file}")
         at.run()
         calls = list(data.recorder)
     finally:

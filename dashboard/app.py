@@ -7,6 +7,7 @@ Every page is registered, so a URL opened by hand reaches the page's own guard a
 from __future__ import annotations
 
 import sys
+from urllib.parse import urlparse
 from pathlib import Path
 
 import streamlit as st
@@ -36,7 +37,23 @@ def _language_picker(key: str) -> None:
         st.rerun()
 
 
+def _remember_entry_path() -> None:
+    """The page a visit opened by URL, kept from its first run.
+
+    The login cookie's component reruns the app once before the user is known, and that rerun
+    forgets the URL's page; after the login the router goes to the remembered page instead.
+    """
+    if "after_login" in st.session_state or st.session_state.get("entry_seen"):
+        return
+    st.session_state["entry_seen"] = True
+    url = st.context.url or ""
+    path = urlparse(url).path.strip("/").split("/")[-1] if url else ""
+    if path and any(p.path == path for p in pages_built()):
+        st.session_state["after_login"] = path
+
+
 def main() -> None:
+    _remember_entry_path()
     try:
         store()
     except StoreError as exc:
@@ -52,9 +69,14 @@ def main() -> None:
     if user is None:
         with st.sidebar:
             _language_picker("lang_login")
-        page = st.navigation([st.Page(lambda: auth.login_page(authenticator), title=t("auth.title"),
-                                      icon=":material/login:", url_path="login", default=True)],
-                             position="hidden")
+        # Every page's URL shows the login form; _remember_entry_path() leads there after the login.
+        def login() -> None:
+            auth.login_page(authenticator)
+
+        entries = [st.Page(login, title=t("auth.title"), icon=":material/login:", url_path="login", default=True)]
+        entries += [st.Page(login, title=t(p.title_key), icon=":material/login:", url_path=p.path)
+                    for p in pages_built() if p.path]
+        page = st.navigation(entries, position="hidden")
         page.run()
         return
 
@@ -66,6 +88,9 @@ def main() -> None:
                              url_path=p.path or None, default=p.path == "") for p in pages_built()}
     logout_page = st.Page(logout, title=t("nav.logout"), icon=":material/logout:", url_path="logout")
     current = st.navigation(list(pages.values()) + [logout_page], position="hidden")
+    wanted = st.session_state.pop("after_login", None)
+    if wanted in pages and current.url_path != wanted:
+        st.switch_page(pages[wanted])
     with st.sidebar:
         st.markdown(f"**{t('app.name')}**")
         st.caption(t("auth.logged_in_as", name=user.display_name, role=t(f"role.{user.role}")))

@@ -72,7 +72,11 @@ def _credentials() -> dict:
 
 
 def authenticator(key: str) -> stauth.Authenticate:
-    return stauth.Authenticate(_credentials(), COOKIE_NAME, key, session_hours() / 24, auto_hash=False)
+    # A logged-in session needs no credentials (its account is re-checked in restore_session);
+    # only a cookie login reads them, so most page runs make no query here.
+    logged_in = bool(st.session_state.get("authentication_status"))
+    credentials = {"usernames": {}} if logged_in else _credentials()
+    return stauth.Authenticate(credentials, COOKIE_NAME, key, session_hours() / 24, auto_hash=False)
 
 
 def _cookie_issued_at(auth: stauth.Authenticate) -> float:

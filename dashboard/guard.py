@@ -21,7 +21,7 @@ def guard(path: str) -> None:
     if not allowed(path, user.role):
         st.title(t(spec(path).title_key))
         st.error(t("auth.not_permitted", role=t(f"role.{user.role}")), icon=":material/block:")
-        st.page_link("pages/home.py", label=t("auth.back_home"), icon=":material/home:")
+        st.page_link("views/home.py", label=t("auth.back_home"), icon=":material/home:")
         st.stop()
 
 

@@ -15,7 +15,7 @@ ALL = frozenset({"rep", "manager", "leader", "admin"})
 @dataclass(frozen=True)
 class PageSpec:
     path: str  # URL path without the slash; "" is home
-    file: str  # under dashboard/pages/
+    file: str  # under dashboard/views/
     icon: str
     section: str  # message key of the menu section
     roles: frozenset[str]
@@ -47,7 +47,7 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"admin"})),
     PageSpec("help", "help.py", ":material/help:", "nav.section_help", ALL),
 )
-PAGES_DIR = Path(__file__).parent / "pages"
+PAGES_DIR = Path(__file__).parent / "views"  # not "pages": Streamlit would also serve that folder by itself
 
 
 def pages_built() -> tuple[PageSpec, ...]:

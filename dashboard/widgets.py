@@ -19,7 +19,7 @@ def page_link(path: str, label: str | None = None, icon: str | None = None, quer
     """A link to a page of the router, drawn only once that page is built."""
     p = spec(path)
     if (PAGES_DIR / p.file).exists():
-        st.page_link(f"pages/{p.file}", label=label or t(p.title_key), icon=icon or p.icon,
+        st.page_link(f"views/{p.file}", label=label or t(p.title_key), icon=icon or p.icon,
                      query_params=query)
 
 

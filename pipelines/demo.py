@@ -120,7 +120,9 @@ def generate(store: Store, customers: int | None = None, follow_ups: int = 12_00
     offset_us = int(datetime.now(local_tz()).utcoffset().total_seconds() * 1_000_000)
     first = as_of.year * 12 + as_of.month - 1 - (months - 1)  # months back, counted in whole months
     start_month = date(first // 12, first % 12 + 1, 1)
-    t_start, t_end = _to_us(start_month), _to_us(as_of) + 17 * HOUR  # up to 17:00 on as_of
+    # Up to 17:00 on as_of, and never later than now: a demo made in the morning has no afternoon yet.
+    now_us = int(datetime.now(timezone.utc).timestamp() * 1_000_000)
+    t_start, t_end = _to_us(start_month), min(_to_us(as_of) + 17 * HOUR, now_us)
 
     # -- customers --------------------------------------------------------------------------
     t0 = _work_hours(rng, rng.integers(t_start, t_end - 3 * DAY, size=n_c), offset_us)

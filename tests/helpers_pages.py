@@ -81,7 +81,7 @@ def logged_in(username: str, page: str | None = None, query: dict | None = None)
         for k, v in query.items():
             at.query_params[k] = v
     if page:
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(f"views/{page}.py")
         at.run()
     return at
 

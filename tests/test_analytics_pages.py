@@ -58,7 +58,7 @@ def login(username: str) -> AppTest:
 def open_page(at: AppTest, page: str, query: dict | None = None) -> AppTest:
     for key, value in (query or SEPTEMBER).items():
         at.query_params[key] = value
-    at.switch_page(f"pages/{page}.py")
+    at.switch_page(f"views/{page}.py")
     at.run()
     return at
 

@@ -134,3 +134,15 @@ def test_reproducible_with_seed(tmp_path):
 def test_refuses_a_database_that_has_data(store, org):
     with pytest.raises(demo.DemoError):
         demo.generate(store, follow_ups=100)
+
+
+def test_nothing_lies_in_the_future(tmp_path):
+    """Demo data made today stops at the present moment, not at 17:00 today."""
+    from datetime import datetime, timezone
+
+    s = Store(str(tmp_path / "today.duckdb"))
+    demo.generate(s, follow_ups=400, customers=40)
+    now = datetime.now(timezone.utc)
+    for table, column in (("follow_ups", "occurred_at"), ("stage_changes", "changed_at"), ("risks", "raised_at")):
+        assert s.scalar(f"SELECT max({column}) FROM {table}") <= now, table
+    s.close()

@@ -31,7 +31,7 @@ def test_template_has_headers_example_and_drop_downs(store, org, tmp_path):
 
 def test_import_page_runs_for_admin(app_db):
     at = logged_in("admin")
-    at.switch_page("pages/import_page.py")
+    at.switch_page("views/import_page.py")
     at.run()
     assert shown_errors(at) == []
     assert at.title[0].value == "导入"

@@ -28,7 +28,7 @@ def test_every_page_runs_for_every_role(app_db, role):
     at = logged_in(ROLES[role])
     refused = i18n.t("auth.not_permitted", "zh_CN", role=i18n.t(f"role.{role}", "zh_CN"))
     for page in pages_built():
-        at.switch_page(f"pages/{page.file}")
+        at.switch_page(f"views/{page.file}")
         at.run()
         problems = shown_errors(at)
         if allowed(page.path, role):

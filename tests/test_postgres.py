@@ -202,7 +202,7 @@ def test_demo_and_dashboard_run_on_postgresql(pg_server, monkeypatch):
     at.run()
     assert not at.exception and not at.error
     assert at.metric, "the home page shows its figures"
-    for page in ("pages/funnel.py", "pages/records.py", "pages/risks.py"):
+    for page in ("views/funnel.py", "views/records.py", "views/risks.py"):
         at.switch_page(page)
         at.run()
         assert not at.exception and not at.error, (page, [e.value for e in at.exception], [e.value for e in at.error])

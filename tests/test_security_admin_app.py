@@ -11,7 +11,7 @@ from pipelines.store import Store, forget
 from tests.conftest import Org
 from tests.helpers_security import seed
 
-PAGE = Path(__file__).resolve().parent.parent / "dashboard" / "pages" / "admin.py"
+PAGE = Path(__file__).resolve().parent.parent / "dashboard" / "views" / "admin.py"
 
 
 @pytest.fixture

@@ -25,3 +25,13 @@ def test_login_reload_and_logout(page, app_url):
     settle(page)
     assert page.get_by_role("button", name="登录").count() == 1  # logged out stays logged out
     shot(page, "logged_out")
+
+
+def test_a_link_opened_while_logged_out_leads_there_after_login(page, app_url):
+    open_page(page, app_url, "funnel")
+    page.get_by_label("密码").wait_for()  # the login form, at the page's own URL
+    page.get_by_label("用户名").fill("manager1")
+    page.get_by_label("密码").fill("followup-demo")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector("h1:has-text('销售漏斗')", timeout=60_000)
+    shot(page, "deep_link_funnel_after_login")

@@ -13,6 +13,7 @@ for every active customer with no open red or yellow risk (pipelines/risk_board.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -127,9 +128,21 @@ def _params(config: dict[str, dict], now: datetime, customer_ids: list[int] | No
     return params
 
 
+INLINE_IDS = 1000  # more ids than this (an import) stay a bound list: the SQL text stays small
+_ID_FILTER = re.compile(r"\$all OR list_contains\(\$ids::BIGINT\[\], ([a-z_.]+)\)")
+
+
 def fired(cur, customer_ids: list[int] | None, now: datetime) -> Any:
     """The computed rules firing at `now` (an Arrow table), as fired.sql defines them."""
-    text, bound = sql.scoped(SYSTEM, "risks/fired", _params(rules_in(cur), now, customer_ids))
+    params = _params(rules_in(cur), now, customer_ids)
+    text, bound = sql.scoped(SYSTEM, "risks/fired", params)
+    if customer_ids is not None and len(customer_ids) <= INLINE_IDS:
+        # A save evaluates one customer: written out as a constant IN list (integers only), the
+        # filter reaches every table scan, which a bound `$all OR list_contains(...)` does not;
+        # this halves the cost of every save.
+        ids = ", ".join(str(int(i)) for i in customer_ids)
+        text = _ID_FILTER.sub(lambda m: f"{m.group(1)} IN ({ids})", text)
+        bound = sql.bind(text, {**params, **bound})
     return cur.execute(text, bound).to_arrow_table()
 
 
@@ -180,8 +193,11 @@ def evaluate(cur, customer_ids: list[int] | None, now: datetime | None = None) -
     ids = None if customer_ids is None else sorted({int(i) for i in customer_ids})
     cur.register("risk_fired", fired(cur, ids, now))
     try:
-        scope = {"all": ids is None, "ids": ids or [], "now": now}
-        closed = cur.execute(_CLOSE, {**scope, "computed": list(COMPUTED_RULES)}).to_arrow_table()
+        scope = {"all": ids is None, "ids": ids or [], "now": now, "computed": list(COMPUTED_RULES)}
+        close = _CLOSE
+        if ids is not None and len(ids) <= INLINE_IDS:  # as in fired(): a constant list reaches the scan
+            close = _ID_FILTER.sub(lambda m: f"{m.group(1)} IN ({', '.join(map(str, ids))})", _CLOSE)
+        closed = cur.execute(close, sql.bind(close, scope)).to_arrow_table()
         updated = cur.execute(_UPDATE).to_arrow_table()
         opened = cur.execute(_OPEN).to_arrow_table()
     finally:

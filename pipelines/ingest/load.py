@@ -8,7 +8,6 @@ data/rejects/ with the row number, field and reason in Chinese and English.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ import polars as pl
 
 from pipelines import audit, config
 from pipelines.access import Actor, NotPermitted
+from pipelines.hashing import sha256_file
 from pipelines.ingest import kinds, mapping as maps, readers, validate
 from pipelines.ingest.messages import write_rejects
 from pipelines.store import Store
@@ -59,11 +59,7 @@ class _DryRun(Exception):
 
 
 def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sha256_file(path)
 
 
 def require_importer(actor: Actor) -> None:

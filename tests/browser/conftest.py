@@ -66,7 +66,7 @@ def server_url(tmp_path_factory):
     store.close()
     port = _free_port()
     env = {**os.environ, "FOLLOWUP_DB": str(db), "FOLLOWUP_DATA_DIR": str(folder / "data")}
-    log = open(folder / "streamlit.log", "w")
+    log = open(folder / "streamlit.log", "w")  # noqa: SIM115 - open for the server's life
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
          "--server.headless", "true", "--server.fileWatcherType", "none",
@@ -137,6 +137,18 @@ def settle(page, quiet_s: float = 1.0, limit_s: float = 30) -> None:
 def open_page(page, app_url: str, path: str = "") -> None:
     page.goto(f"{app_url}/{path}")
     settle(page)
+
+
+def assert_logged_out(page) -> None:
+    """The login form is shown and stays: no session came back from the cookie.
+
+    Waits for the form first (a page under load may still be blank when `settle` sees no
+    change), then for the cookie component's rerun, which would log a live session back in.
+    """
+    page.get_by_role("button", name="登录").wait_for(timeout=30_000)
+    settle(page)
+    assert page.get_by_role("button", name="登录").count() == 1
+    assert page.locator('[data-testid="stSidebar"] >> text=退出登录').count() == 0
 
 
 def login(page, app_url: str, username: str, password: str = DEMO_PASSWORD) -> None:

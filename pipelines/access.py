@@ -80,22 +80,31 @@ def scope_ctes(actor: Actor) -> tuple[str, dict[str, Any]]:
     """The `v_*` CTEs for this actor: live rows the actor may see."""
     owner, p1 = owner_predicate(actor, "c.owner_id")
     users, p2 = user_predicate(actor)
-    by_customer = "customer_id IN (SELECT id FROM v_customers)"
+    visible = f"c.deleted_at IS NULL AND {owner}"
+
+    def by_customer(table: str, live: bool = True) -> str:
+        # An inner join on the customer's primary key (one match at most, so rows are neither
+        # duplicated nor lost) rather than `customer_id IN (SELECT id FROM v_customers)`: DuckDB
+        # runs it as a perfect hash join on the dense ids, several times cheaper than the
+        # semi-join on a million follow-ups, for every role.
+        alive = "x.deleted_at IS NULL AND " if live else ""
+        return f"SELECT x.* FROM {table} x JOIN customers c ON c.id = x.customer_id WHERE {alive}{visible}"
+
     ctes = f"""
 v_users AS (SELECT * FROM users WHERE {users}),
-v_customers AS (SELECT c.* FROM customers c WHERE c.deleted_at IS NULL AND {owner}),
-v_follow_ups AS (SELECT * FROM follow_ups WHERE deleted_at IS NULL AND {by_customer}),
-v_stage_changes AS (SELECT * FROM stage_changes WHERE deleted_at IS NULL AND {by_customer}),
-v_contracts AS (SELECT * FROM contracts WHERE deleted_at IS NULL AND {by_customer}),
-v_contacts AS (SELECT * FROM contacts WHERE deleted_at IS NULL AND {by_customer}),
-v_needs AS (SELECT * FROM needs WHERE deleted_at IS NULL AND {by_customer}),
-v_risks AS (SELECT * FROM risks WHERE {by_customer}),
-v_feedback AS (SELECT * FROM feedback WHERE deleted_at IS NULL AND {by_customer}),
-v_surveys AS (SELECT * FROM surveys WHERE deleted_at IS NULL AND {by_customer}),
+v_customers AS NOT MATERIALIZED (SELECT c.* FROM customers c WHERE {visible}),
+v_follow_ups AS ({by_customer("follow_ups")}),
+v_stage_changes AS ({by_customer("stage_changes")}),
+v_contracts AS ({by_customer("contracts")}),
+v_contacts AS ({by_customer("contacts")}),
+v_needs AS ({by_customer("needs")}),
+v_risks AS ({by_customer("risks", live=False)}),
+v_feedback AS ({by_customer("feedback")}),
+v_surveys AS ({by_customer("surveys")}),
 v_targets AS (SELECT * FROM targets WHERE rep_id IN (SELECT id FROM v_users)),
-v_ownership_changes AS (SELECT * FROM ownership_changes WHERE {by_customer}),
-v_risk_events AS (SELECT * FROM risk_events WHERE {by_customer}),
-v_feedback_events AS (SELECT * FROM feedback_events WHERE {by_customer})"""
+v_ownership_changes AS ({by_customer("ownership_changes", live=False)}),
+v_risk_events AS ({by_customer("risk_events", live=False)}),
+v_feedback_events AS ({by_customer("feedback_events", live=False)})"""
     return ctes, {**p1, **p2}
 
 

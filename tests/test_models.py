@@ -115,7 +115,7 @@ def test_channel_and_stage_after_codes():
 
 def test_follow_up_time_not_in_future():
     with pytest.raises(ValidationError) as exc:
-        follow_up(occurred_at=datetime.now(timezone.utc) + timedelta(minutes=10)  # now at run time, not import time)
+        follow_up(occurred_at=datetime.now(timezone.utc) + timedelta(minutes=10))  # now at run time
     assert error_types(exc.value) == {"occurred_at": "future_time"}
 
 

@@ -87,7 +87,7 @@ def test_eight_threads_saving_follow_ups_lose_nothing(store, org):
     def worker(n: int):
         rep, cid = reps[n % 2], cids[n % 2]
         try:
-            for i in range(50):
+            for i in range(15):  # enough to interleave; the 20-writer load test is the big one
                 follow_ups.add(store, rep, FollowUpIn(
                     customer_id=cid, rep_id=rep.id, channel="phone", summary=f"线程{n}第{i}次",
                     occurred_at=datetime.now(timezone.utc) - timedelta(minutes=i)))
@@ -100,8 +100,8 @@ def test_eight_threads_saving_follow_ups_lose_nothing(store, org):
     for t in threads:
         t.join()
     assert not errors
-    assert store.scalar("SELECT count(*) FROM follow_ups") == 400
-    assert store.scalar("SELECT count(DISTINCT summary) FROM follow_ups") == 400
+    assert store.scalar("SELECT count(*) FROM follow_ups") == 120
+    assert store.scalar("SELECT count(DISTINCT summary) FROM follow_ups") == 120
 
 
 def test_second_process_gets_a_clear_message_not_a_lock_error(tmp_path):

@@ -11,44 +11,56 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines import demo
+from benchmarks import writes
+from pipelines import demo, local_copy, postgres
 from pipelines.config import local_tz
 from pipelines.periods import preset_range
 from pipelines.store import Store, forget
 
 
 def database(path: str, follow_ups: int) -> None:
-    """Build the demo database of `follow_ups` rows (N/10 customers) unless it is already there."""
-    if Path(path).exists():
-        s = Store(path)
-        have = s.scalar("SELECT count(*) FROM follow_ups")
-        s.close()
+    """Build the demo database of `follow_ups` rows (N/10 customers) unless it is already there.
+
+    `path` is a DuckDB file or a postgresql:// URL of an existing (empty, or earlier bench) database.
+    """
+    s = Store(path)
+    try:
+        # The database itself, not PostgreSQL's local analytics copy (which a read would build).
+        have = s.cursor().execute("SELECT count(*) FROM follow_ups").fetchone()[0]
         if have == follow_ups:
             return
-        raise RuntimeError(f"{path} holds {have} follow-ups, not {follow_ups}; remove it or pass another --db")
-    s = Store(path)
-    demo.generate(s, follow_ups=follow_ups)
-    s.checkpoint()
-    s.close()
+        if have:
+            raise RuntimeError(f"{postgres.redact(path)} holds {have} follow-ups, not {follow_ups};"
+                               " remove it or pass another --db")
+        demo.generate(s, follow_ups=follow_ups)
+        s.checkpoint()
+    finally:
+        s.close()
 
 
 def run(path: str, follow_ups: int, runs: int = 5, browser: bool = False, ingest: bool = True,
         log=print) -> dict[str, Any]:
     """Every figure of `followup bench`, as the JSON document of ../shared/INTERFACES.md."""
     from benchmarks import ingest as ingest_bench
-    from benchmarks import pages, writes
+    from benchmarks import pages
 
     started = time.perf_counter()
-    log(f"database: {path} ({follow_ups:,} follow-ups)")
+    on_pg = postgres.is_url(path)
+    log(f"database: {postgres.redact(path)} ({follow_ups:,} follow-ups)")
     database(path, follow_ups)
     os.environ["FOLLOWUP_DB"] = path
     from dashboard import data
 
     data._store.clear()
     store = data.store()
-    result: dict[str, Any] = {"follow_ups": follow_ups, "customers": store.scalar("SELECT count(*) FROM customers"),
+    began = time.perf_counter()
+    customers = store.scalar("SELECT count(*) FROM customers")  # on PostgreSQL: builds the local copy
+    result: dict[str, Any] = {"follow_ups": follow_ups, "customers": customers,
                               "runs": runs, "date": datetime.now(local_tz()).date().isoformat(),
-                              "cpus": os.cpu_count()}
+                              "cpus": os.cpu_count(), "backend": store.backend}
+    if on_pg:
+        result["local_copy"] = local_copy.enabled()
+        result["local_copy_build_s"] = round(time.perf_counter() - began, 1) if local_copy.enabled() else None
     today = datetime.now(local_tz()).date()
     start, end = preset_range("last_quarter", today)
     team = store.scalar("SELECT name FROM teams ORDER BY id LIMIT 1")
@@ -56,20 +68,11 @@ def run(path: str, follow_ups: int, runs: int = 5, browser: bool = False, ingest
     result.update(pages.measure(runs, {"team": team, "from": start.isoformat(), "to": end.isoformat()}))
     if ingest:
         log("ingest …")
-        csv = Path(path).with_suffix(".csv")
+        csv = Path(f"data/bench-{follow_ups}.csv") if on_pg else Path(path).with_suffix(".csv")
         rows = ingest_bench.write_csv(store, csv)
-        result["ingest"] = ingest_bench.measure(csv, rows, runs)
+        result["ingest"] = ingest_bench.measure(csv, rows, runs, pg_url=path if on_pg else None)
     log("saves with 20 writers …")
-    folder = Path(tempfile.mkdtemp(prefix="followup-bench-"))
-    try:
-        store.checkpoint()
-        copy = folder / "writes.duckdb"
-        shutil.copy(path, copy)
-        wstore = Store(str(copy))
-        result["save_ms"] = writes.measure(wstore)
-        wstore.close()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    result["save_ms"] = _saves(path, store)
     if browser:
         log("browser: /funnel …")
         data._store.clear()
@@ -82,10 +85,43 @@ def run(path: str, follow_ups: int, runs: int = 5, browser: bool = False, ingest
     return result
 
 
+def _saves(path: str, store: Store) -> dict[str, float]:
+    """Saves into a copy of the bench database (the bench database itself stays as built)."""
+    if postgres.is_url(path):
+        from benchmarks import pg
+        from dashboard import data
+
+        data._store.clear()
+        forget(path)  # PostgreSQL copies a template database only while no one is connected to it
+        with pg.scratch(path, "writes", template=pg.database_name(path)) as url:
+            wstore = Store(url)
+            try:
+                return writes.measure(wstore)
+            finally:
+                wstore.close()
+    folder = Path(tempfile.mkdtemp(prefix="followup-bench-"))
+    try:
+        store.checkpoint()
+        copy = folder / "writes.duckdb"
+        shutil.copy(path, copy)
+        wstore = Store(str(copy))
+        try:
+            return writes.measure(wstore)
+        finally:
+            wstore.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def table(result: dict[str, Any]) -> str:
     """The figures as a plain-text table, as printed by `followup bench` and kept in README."""
-    lines = [f"followup bench — {result['follow_ups']:,} follow-ups, {result['customers']:,} customers,"
-             f" {result['cpus']} cores, {result['date']} (median of {result['runs']} runs)", ""]
+    lines = [(f"followup bench — {result['follow_ups']:,} follow-ups, {result['customers']:,} customers,"
+              f" {result['cpus']} cores, {result['date']} (median of {result['runs']} runs)")]
+    if result.get("backend") == "postgres":
+        copy = (f"local analytics copy (built in {result['local_copy_build_s']} s)" if result.get("local_copy")
+                else "no local copy: every query reads PostgreSQL")
+        lines.append(f"backend: PostgreSQL; {copy}")
+    lines.append("")
     if "ingest" in result:
         i = result["ingest"]
         lines += [f"ingest (CSV → database): {i['rows_per_s']:,} rows/s; DuckDB read_csv: {i['duckdb_rows_per_s']:,}"

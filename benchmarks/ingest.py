@@ -34,14 +34,27 @@ def write_csv(store: Store, path: Path) -> int:
     return store.scalar("SELECT count(*) FROM follow_ups")
 
 
-def _ours(csv: Path, folder: Path) -> tuple[float, int]:
+def _ours(csv: Path, folder: Path, pg_url: str | None = None) -> tuple[float, int]:
+    """The app's import into an empty database of the bench's backend (opened and migrated untimed)."""
+    if pg_url is not None:
+        from benchmarks import pg
+
+        with pg.scratch(pg_url, "ingest") as url:
+            return _import(csv, Store(url))
     db = folder / "ingest.duckdb"
-    store = Store(str(db))
-    started = time.perf_counter()
-    summary = load_file(store, SYSTEM, csv, kind="follow_ups")
-    seconds = time.perf_counter() - started
-    store.close()
-    db.unlink()
+    try:
+        return _import(csv, Store(str(db)))
+    finally:
+        db.unlink()
+
+
+def _import(csv: Path, store: Store) -> tuple[float, int]:
+    try:
+        started = time.perf_counter()
+        summary = load_file(store, SYSTEM, csv, kind="follow_ups")
+        seconds = time.perf_counter() - started
+    finally:
+        store.close()
     if summary.error or summary.rows_loaded == 0:
         raise RuntimeError(f"bench import failed: {summary.error or summary.as_json()}")
     return seconds, summary.rows_loaded
@@ -59,13 +72,14 @@ def _duckdb(csv: Path, folder: Path) -> float:
     return seconds
 
 
-def measure(csv: Path, rows: int, runs: int) -> dict[str, float]:
-    """Rows per second of each (median of `runs` after a warm-up), into empty databases."""
+def measure(csv: Path, rows: int, runs: int, pg_url: str | None = None) -> dict[str, float]:
+    """Rows per second of each (median of `runs` after a warm-up), into empty databases
+    (ours: PostgreSQL databases beside `pg_url` when given, else DuckDB files)."""
     folder = Path(tempfile.mkdtemp(prefix="followup-bench-"))
     try:
         _duckdb(csv, folder)  # warm-up: the file in the page cache
         theirs = statistics.median(_duckdb(csv, folder) for _ in range(runs))
-        ours_runs = [_ours(csv, folder) for _ in range(runs)]
+        ours_runs = [_ours(csv, folder, pg_url) for _ in range(runs)]
         ours = statistics.median(s for s, _ in ours_runs)
         loaded = ours_runs[0][1]
     finally:

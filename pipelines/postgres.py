@@ -145,6 +145,8 @@ _UPDATE = re.compile(r"^\s*UPDATE\s+(\w+)(?:\s+(?:AS\s+)?(?!SET\b)(\w+))?\s+SET\
                      re.DOTALL | re.IGNORECASE)
 _FROM_WHERE = re.compile(r"\sFROM\s+(.*?)\s+WHERE\s+(.*)$|\sWHERE\s+(.*)$", re.DOTALL | re.IGNORECASE)
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+# Statements after which this replica's local analytics copy must refresh before its next read.
+_WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE|COMMIT|CALL|COPY|CREATE|DROP|ALTER|TRUNCATE|MERGE)\b", re.IGNORECASE)
 # `SELECT [max(]nextval('t_id_seq')[) AS id] [FROM range($n)]`: sequences live in PostgreSQL.
 _NEXTVAL = re.compile(r"^\s*SELECT\s+([\w(]*)nextval\('(\w+)'\)([\w\s)]*?)(?:\s+FROM\s+range\((\$\w+|\d+)\))?\s*;?\s*$",
                       re.DOTALL | re.IGNORECASE)
@@ -161,13 +163,20 @@ def _used(sql: str, params: Any) -> Any:
 class PgCursor:
     """A DuckDB cursor on the attached PostgreSQL database that also runs INSERT/UPDATE … RETURNING."""
 
-    def __init__(self, cur: duckdb.DuckDBPyConnection):
+    def __init__(self, cur: duckdb.DuckDBPyConnection, on_write=None):
         self._cur = cur
+        self._on_write = on_write  # told after each statement that writes (the local copy's freshness)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._cur, name)
 
     def execute(self, sql: str, params: Any = None):
+        result = self._execute(sql, params)
+        if self._on_write is not None and _WRITES.match(sql):
+            self._on_write()
+        return result
+
+    def _execute(self, sql: str, params: Any = None):
         if "nextval(" in sql and (m := _NEXTVAL.match(sql)):
             return self._nextval(m, params or {})
         if "RETURNING" in sql.upper():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -19,12 +20,14 @@ from typing import Any, TypeVar
 import duckdb
 import polars as pl
 
-from pipelines import config, migrations, postgres
+from pipelines import config, local_copy, migrations, postgres
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CATALOG = "db"
+# Statements that only read: on PostgreSQL these may go to the replica's local analytics copy.
+_READ = re.compile(r"^\s*(SELECT|WITH|FROM)\b", re.IGNORECASE)
 
 
 class StoreError(Exception):
@@ -128,6 +131,9 @@ class Store:
         self._version_lock = threading.Lock()
         self.backend = "postgres" if postgres.is_url(location) else "duckdb"
         self._shared_version = postgres.Version() if self.backend == "postgres" else None
+        self._copy: local_copy.LocalCopy | None = None
+        self._own_writes = itertools.count(1)
+        self._writes = 0  # write statements this process ran on PostgreSQL (the copy's freshness key)
         if location != ":memory:" and self.backend == "duckdb":
             Path(location).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -155,6 +161,8 @@ class Store:
             raise _translate_open_error(exc, location) from exc
         if migrate and not read_only:
             migrations.apply(self)
+        if self.backend == "postgres" and local_copy.enabled():
+            self._copy = local_copy.LocalCopy(self._root)  # filled on the first read
 
     # -- connections ----------------------------------------------------------------------
 
@@ -166,8 +174,26 @@ class Store:
             cur.execute(f"USE {CATALOG}")
             cur.execute("SET TimeZone = $tz", {"tz": config.tz_name()})
             if self.backend == "postgres":
-                cur = postgres.PgCursor(cur)
+                cur = postgres.PgCursor(cur, on_write=self._wrote)
             self._local.cursor = cur
+        return cur
+
+    def _wrote(self) -> None:
+        self._writes = next(self._own_writes)
+
+    def _reader(self, sql: str) -> duckdb.DuckDBPyConnection:
+        """Where a query runs: the local analytics copy (PostgreSQL, a plain read outside a write
+        transaction; refreshed first if anything was written since), else the database itself."""
+        if self._copy is None or getattr(self._local, "writing", False) or not _READ.match(sql) \
+                or "nextval(" in sql:
+            return self.cursor()
+        self._copy.ensure((self._writes, self.data_version))
+        cur = getattr(self._local, "reader", None)
+        if cur is None:
+            cur = self._root.cursor()
+            cur.execute(f"USE {local_copy.CATALOG}")
+            cur.execute("SET TimeZone = $tz", {"tz": config.tz_name()})
+            self._local.reader = cur
         return cur
 
     def close(self) -> None:
@@ -176,16 +202,17 @@ class Store:
         except duckdb.Error:
             pass
         self._root.close()
+        if self._copy is not None:
+            self._copy.close()
 
     # -- reads ----------------------------------------------------------------------------
 
     def query(self, sql: str, params: dict[str, Any] | list | None = None) -> pl.DataFrame:
         """Run a read query; the result as a polars frame."""
-        cur = self.cursor()
-        return cur.execute(sql, params or {}).pl()
+        return self._reader(sql).execute(sql, params or {}).pl()
 
     def scalar(self, sql: str, params: dict[str, Any] | list | None = None) -> Any:
-        row = self.cursor().execute(sql, params or {}).fetchone()
+        row = self._reader(sql).execute(sql, params or {}).fetchone()
         return row[0] if row else None
 
     # -- writes ---------------------------------------------------------------------------
@@ -195,12 +222,15 @@ class Store:
         if self.read_only:
             raise StoreError("数据库以只读方式打开,不能写入。", "The database is open read-only.")
         cur = self.cursor()
+        outer = getattr(self._local, "writing", False)
         for attempt in range(1, attempts + 1):
             cur.execute("BEGIN TRANSACTION")
+            self._local.writing = True  # reads inside see the open transaction, not the copy
             try:
                 result = work(cur)
                 cur.execute("COMMIT")
             except Exception as exc:
+                self._local.writing = outer
                 try:
                     cur.execute("ROLLBACK")
                 except duckdb.Error:
@@ -213,6 +243,7 @@ class Store:
                 if isinstance(exc, duckdb.IOException):
                     raise _translate_open_error(exc, self.location) from exc
                 raise
+            self._local.writing = outer
             self._bump(cur)
             return result
         raise AssertionError("unreachable")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
+from pipelines import postgres
 from pipelines.cli import CommandError, common, emit
 
 
@@ -21,8 +22,8 @@ def register(sub) -> None:
 def run(args) -> int:
     if args.follow_ups < 1000 or args.runs < 1:
         raise CommandError("--follow-ups ≥ 1000, --runs ≥ 1")
-    if args.db and "://" in args.db:
-        raise CommandError("bench builds an embedded database; pass a file path to --db")
+    if args.db and "://" in args.db and not postgres.is_url(args.db):
+        raise CommandError("--db: a DuckDB file path or a postgresql:// URL (an empty database, or an earlier bench's)")
     # The bench times the dashboard's own cached query path, so it lives beside the dashboard.
     bench = importlib.import_module("benchmarks.bench")
     path = args.db or f"data/bench-{args.follow_ups}.duckdb"

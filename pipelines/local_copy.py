@@ -1,0 +1,150 @@
+"""A replica's local DuckDB copy of the PostgreSQL database, for the analytics reads.
+
+Scanning PostgreSQL through DuckDB's postgres extension is several times slower than reading a
+DuckDB file, so on the PostgreSQL backend `Store.query` reads a local DuckDB file (catalog
+`analytics`, in a temporary folder, removed on close) holding every app table.
+
+Refresh: before a read, when this replica wrote (any write statement, committed) or the shared
+data version moved (another replica wrote; reread at most once a second), the copy re-copies the
+rows that changed. PostgreSQL logs them (migration 0004: statement triggers write the touched ids
+and the transaction id to `followup_changes.log`). A refresh takes the horizon — the oldest
+transaction still running, `pg_snapshot_xmin` — BEFORE it reads, and the next refresh reads the log
+from that horizon on: a transaction that commits after a later one is still found (rows re-copied
+twice are harmless: delete by id, insert what PostgreSQL holds now). So:
+- this replica's own writes are in the copy on its next read (never stale);
+- another replica's writes are in it at most about VERSION_TTL_SECONDS (1 s) later.
+Tables without the log triggers (schema_version) are re-copied whole; a table with many changed
+rows (an import) too. The log is pruned after an hour; a replica that has not refreshed for half
+an hour rebuilds its copy instead of reading a log that may have lost entries.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+
+CATALOG = "analytics"
+LOG = "followup_changes.log"
+# More changed rows than this in one table: copy it whole (one scan beats a long id join).
+WHOLE_TABLE_ROWS = 50_000
+PRUNE_AFTER = "1 hour"
+PRUNE_EVERY_SECONDS = 600.0
+REBUILD_AFTER_SECONDS = 1800.0  # well inside PRUNE_AFTER: the log still holds what we missed
+
+
+def enabled() -> bool:
+    """FOLLOWUP_PG_COPY=off reads PostgreSQL directly (for comparison, or a memory-tight replica)."""
+    return os.environ.get("FOLLOWUP_PG_COPY", "on").lower() not in ("off", "0", "false", "no")
+
+
+def _pg(cur, sql: str) -> list[tuple]:
+    """Rows of PostgreSQL SQL sent as is (on the cursor's open transaction)."""
+    return cur.execute("SELECT * FROM postgres_query('db', $q)", {"q": sql}).fetchall()
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class LocalCopy:
+    """The copy of one Store: `ensure(key)` before a read, then read catalog `analytics`."""
+
+    def __init__(self, root: duckdb.DuckDBPyConnection):
+        self.folder = Path(tempfile.mkdtemp(prefix="followup-copy-"))
+        root.execute(f"ATTACH {_quote(str(self.folder / 'copy.duckdb'))} AS {CATALOG}")
+        self._cur = root.cursor()  # used only under the lock, one refresh at a time
+        self._lock = threading.Lock()
+        self.key: tuple | None = None  # (own write count, data version) the copy is fresh for
+        self.horizon: int | None = None
+        self.columns: dict[str, list[str]] = {}
+        self.tracked: set[str] = set()
+        self.refreshed_at = 0.0
+        self.pruned_at = time.monotonic()
+        self.refreshes = 0  # for tests and the bench
+
+    def ensure(self, key: tuple) -> None:
+        """Bring the copy up to what PostgreSQL held when `key` was read, if it is not already."""
+        if key == self.key:
+            return
+        with self._lock:
+            if key == self.key:
+                return
+            if self.horizon is None or time.monotonic() - self.refreshed_at > REBUILD_AFTER_SECONDS:
+                self._in_transaction(self._build)
+            else:
+                self._in_transaction(self._apply)
+                self._prune()
+            self.key = key
+            self.refreshed_at = time.monotonic()
+            self.refreshes += 1
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    # -- refresh ----------------------------------------------------------------------------
+
+    def _in_transaction(self, step) -> None:
+        cur = self._cur
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            horizon = _pg(cur, "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")[0][0]
+            step(cur)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        self.horizon = horizon
+
+    def _build(self, cur) -> None:
+        """Every table copied whole."""
+        tables = [r[0] for r in cur.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'db' AND schema_name = 'public'"
+            " ORDER BY table_name").fetchall()]
+        self.tracked = {r[0] for r in _pg(cur, "SELECT DISTINCT event_object_table::text FROM information_schema.triggers"
+                                               " WHERE trigger_name = 'followup_log_insert'")}
+        self.columns = {}
+        for table in tables:
+            self._copy_whole(cur, table)
+            self.columns[table] = [r[0] for r in cur.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = $c AND table_name = $t"
+                " ORDER BY column_index", {"c": CATALOG, "t": table}).fetchall()]
+
+    def _apply(self, cur) -> None:
+        """The logged rows since the last horizon, and the untracked tables whole."""
+        counts = dict(_pg(cur, f"SELECT table_name, sum(cardinality(ids))::bigint FROM {LOG}"
+                               f" WHERE xid >= {int(self.horizon)} GROUP BY 1")) if self.tracked else {}
+        for table in self.columns:
+            if table not in self.tracked or counts.get(table, 0) > WHOLE_TABLE_ROWS:
+                self._copy_whole(cur, table)
+            elif counts.get(table):
+                self._copy_changed(cur, table)
+
+    def _copy_whole(self, cur, table: str) -> None:
+        cur.execute(f"CREATE OR REPLACE TABLE {CATALOG}.main.{table} AS SELECT * FROM db.public.{table}")
+
+    def _copy_changed(self, cur, table: str) -> None:
+        # One PostgreSQL query, one snapshot: each logged id with its row now (NULL once deleted).
+        changed = (f"SELECT c.copy_id, t.* FROM (SELECT DISTINCT unnest(ids) AS copy_id FROM {LOG}"
+                   f" WHERE xid >= {int(self.horizon)} AND table_name = {_quote(table)}) c"
+                   f" LEFT JOIN public.{table} t ON t.id = c.copy_id")
+        cols = ", ".join(self.columns[table])
+        cur.execute(f"CREATE OR REPLACE TABLE {CATALOG}.main.copy_stage AS"
+                    " SELECT * FROM postgres_query('db', $q)", {"q": changed})
+        cur.execute(f"DELETE FROM {CATALOG}.main.{table} WHERE id IN (SELECT copy_id FROM {CATALOG}.main.copy_stage)")
+        cur.execute(f"INSERT INTO {CATALOG}.main.{table} ({cols}) SELECT {cols} FROM {CATALOG}.main.copy_stage"
+                    " WHERE id IS NOT NULL")
+        cur.execute(f"DROP TABLE {CATALOG}.main.copy_stage")
+
+    def _prune(self) -> None:
+        """Drop log entries no replica still needs (one that would, rebuilds instead)."""
+        if time.monotonic() - self.pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        self.pruned_at = time.monotonic()
+        self._cur.execute("CALL postgres_execute('db', $q)",
+                          {"q": f"DELETE FROM {LOG} WHERE logged_at < now() - interval '{PRUNE_AFTER}'"})

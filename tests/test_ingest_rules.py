@@ -186,3 +186,49 @@ def test_reps_and_leaders_cannot_import(store, org, tmp_path):
         with pytest.raises(NotPermitted):
             load_file(store, org[who], path)
     assert count(store, "import_runs") == 0
+
+
+def test_many_initials_are_customers_initials():
+    """The importer's initials of many names at once equal customers.initials name by name,
+    where pypinyin's phrases change a letter (银行, 长沙, 重庆) and around other characters."""
+    import random
+
+    from pypinyin.constants import PHRASES_DICT
+
+    from pipelines.customers import initials
+    from pipelines.ingest.pinyin import initials_many
+
+    rng = random.Random(7)
+    phrases = sorted(PHRASES_DICT)
+    pool = "ABCabc 123-()()〇·,。\u3000行长重"
+    names = ["", "A", "银行", "中国建设银行长沙分行", "重庆重工有限公司", "长沙长城银行有限公司", "3D打印(北京)有限公司",
+             "苏州安泰职业培训有限公司第2分公司", "ABC科技", "a b", "〇〇"]
+    for _ in range(1000):
+        names.append("".join(rng.choice(pool) if rng.random() < 0.2 else rng.choice(phrases)
+                             for _ in range(rng.randint(1, 8))))
+    assert initials_many(names) == [initials(n) for n in names]
+
+
+def test_credit_codes_taken_column_wise_are_the_validators_own():
+    """The column-wise credit-code check accepts exactly the codes validators.uscc keeps as they are."""
+    import random
+
+    import polars as pl
+
+    from pipelines import validators
+    from pipelines.ingest.validate import uscc_certain
+
+    rng = random.Random(3)
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    codes = [VALID_USCC, VALID_USCC.lower(), " " + VALID_USCC, VALID_USCC[:-1], VALID_USCC[:-1] + "Z", ""]
+    for _ in range(3000):
+        code = "".join(rng.choice("0123456789") for _ in range(8)) + "".join(rng.choice(alphabet) for _ in range(9))
+        codes.append(code + (stdnum_uscc.calc_check_digit(code) if rng.random() < 0.6 else rng.choice(alphabet + "IO")))
+
+    def kept(code: str) -> bool:
+        try:
+            return validators.uscc(code) == code
+        except Exception:  # noqa: BLE001 - any refusal
+            return False
+
+    assert uscc_certain(pl.Series(codes)).to_list() == [kept(c) for c in codes]

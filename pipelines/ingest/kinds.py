@@ -118,9 +118,9 @@ def load_customers(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
         pl.col("customer_type").fill_null("new"), "group_name",
         pl.col("tags").fill_null("").str.replace_all("[,、]", ",").str.split(",")
         .list.eval(pl.element().str.strip_chars().filter(pl.element().str.len_chars() > 0)).alias("tags"),
-        pl.col("owner_id"), pl.col("stage").fill_null("initial_contact"),
-        pl.col("name").map_elements(resolve.initials, return_dtype=pl.String).alias("name_initials"))
+        pl.col("owner_id"), pl.col("stage").fill_null("initial_contact"))
     if new.height:
+        new = resolve.with_initials(new)
         made = resolve._insert_frame(cur, "imp_customers", new, "customers", "id, stage")
         ids = made.get_column("id").to_list()
         resolve.audit_created(cur, actor, "customers", ids, run_id)

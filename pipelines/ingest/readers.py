@@ -73,12 +73,16 @@ def _short(exc: Exception) -> str:
 
 # -- CSV ---------------------------------------------------------------------------------------
 
+def _binary(head: bytes) -> None:
+    if b"\x00" in head:
+        raise ReadError("文件含有二进制内容,不是文本 CSV。", "the file holds binary data, not CSV text.")
+
+
 def detect_encoding(path: Path) -> str:
     """utf-8 (BOM or not) when the bytes are UTF-8; otherwise the guess of charset-normalizer,
     with the GBK family read as GB18030 (its superset, what Excel on Chinese Windows writes)."""
     raw = path.read_bytes()
-    if b"\x00" in raw[:_SAMPLE]:
-        raise ReadError("文件含有二进制内容,不是文本 CSV。", "the file holds binary data, not CSV text.")
+    _binary(raw[:_SAMPLE])
     try:
         raw.decode("utf-8")
         return "utf-8"
@@ -100,13 +104,20 @@ def detect_encoding(path: Path) -> str:
 
 
 def _csv(path: Path) -> Table:
+    with path.open("rb") as fh:
+        head = fh.read(_SAMPLE)
+    _binary(head)
+    try:  # the usual case, UTF-8: polars reads the file itself and refuses bytes that are not UTF-8
+        return _csv_frame(path, head.decode("utf-8", "ignore"), "utf-8")
+    except pl.exceptions.ComputeError as exc:
+        if "utf-8" not in str(exc).lower():
+            raise
     encoding = detect_encoding(path)
-    if encoding == "utf-8":
-        source: Path | io.BytesIO = path  # fast path: polars reads the file itself
-        head = path.open("rb").read(64 * 1024).decode("utf-8", "ignore")
-    else:
-        text = path.read_bytes().decode(encoding)
-        source, head = io.BytesIO(text.encode("utf-8")), text[: 64 * 1024]
+    text = path.read_bytes().decode(encoding)
+    return _csv_frame(io.BytesIO(text.encode("utf-8")), text[:_SAMPLE], encoding)
+
+
+def _csv_frame(source: Path | io.BytesIO, head: str, encoding: str) -> Table:
     first = head.lstrip("\ufeff").split("\n", 1)[0]
     sep = max([",", "\t", ";", "|"], key=first.count)
     frame = pl.read_csv(source, infer_schema=False, separator=sep, encoding="utf8",
@@ -211,12 +222,21 @@ def _frame(frame: pl.DataFrame) -> Table:
 
 
 def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    """Rows with every cell empty are not records (Excel sheets end with many)."""
+    """Rows with every cell empty or blank are not records (Excel sheets end with many). Most
+    rows have text in their first cell: only the others are looked at further."""
     cols = [c for c in frame.columns if c != ROW]
     if not cols or frame.height == 0:
         return frame
-    filled = pl.any_horizontal([pl.col(c).str.strip_chars().str.len_chars() > 0 for c in cols])
-    return frame.filter(filled.fill_null(False))
+
+    def text(c: str) -> pl.Expr:
+        return pl.col(c).str.contains(r"\S").fill_null(False)  # \S: what strip_chars() keeps
+
+    filled = frame.select(text(cols[0])).to_series()
+    if filled.all():
+        return frame
+    unsure = filled.not_().arg_true()
+    rest = frame[unsure].select(pl.any_horizontal([text(c) for c in cols[1:]]) if cols[1:] else pl.lit(False))
+    return frame.filter(filled.scatter(unsure, rest.to_series()))
 
 
 def sheet_names(path: str | Path) -> list[str]:

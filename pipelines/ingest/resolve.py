@@ -8,14 +8,12 @@ name. A manager's import may only name reps and customers of the manager's team.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from itertools import chain
 
 import polars as pl
-from pypinyin import Style, lazy_pinyin
-from pypinyin.core import Pinyin
+from pypinyin import lazy_pinyin
 
 from pipelines.access import Actor
+from pipelines.ingest.pinyin import initials_many
 from pipelines.ingest.readers import ROW
 from pipelines.ingest.validate import reject
 
@@ -38,18 +36,10 @@ def username_for(name: str, taken: set[str]) -> str:
     return candidate
 
 
-_PINYIN = Pinyin()
-
-
-@lru_cache(maxsize=100_000)
-def _word_initials(word: str) -> tuple[str, ...]:
-    return tuple(p[0] for p in lazy_pinyin(word, style=Style.FIRST_LETTER) if p)
-
-
-def initials(name: str) -> str:
-    """customers.initials(name), the same letters, ten times faster over many names: pypinyin
-    converts word by word after segmenting, so each word's initials are cached."""
-    return "".join(chain.from_iterable(_word_initials(w) for w in _PINYIN.seg(name))).lower()
+def with_initials(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add `name_initials`, the pinyin initials of `name` (customers.initials, many at once)."""
+    return frame.with_columns(pl.Series("name_initials", initials_many(frame.get_column("name").to_list()),
+                                        dtype=pl.String))
 
 
 def _insert_frame(cur, name: str, frame: pl.DataFrame, table: str, returning: str) -> pl.DataFrame:
@@ -66,11 +56,16 @@ def audit_created(cur, actor: Actor, table: str, ids: list[int], run_id: int) ->
     """One audit entry per created row, written set-wise."""
     if not ids:
         return
-    cur.execute(
-        f"INSERT INTO audit_log (user_id, username, action, table_name, row_id, after, detail)"
-        f" SELECT $uid, $uname, 'create', '{table}', t.id, to_json(t)::VARCHAR, $detail"
-        f" FROM {table} t WHERE t.id IN (SELECT unnest($ids))",
-        {"uid": actor.id, "uname": actor.username, "ids": ids, "detail": f"import run {run_id}"})
+    cur.register("imp_audit_ids", pl.DataFrame({"id": ids}, schema={"id": pl.Int64}).to_arrow())
+    try:
+        cur.execute(
+            f"INSERT INTO audit_log (user_id, username, action, table_name, row_id, after, detail)"
+            f" SELECT $uid, $uname, 'create', '{table}', t.id, to_json(t)::VARCHAR, $detail"
+            f" FROM {table} t WHERE t.id BETWEEN $lo AND $hi AND t.id IN (SELECT id FROM imp_audit_ids)",
+            {"uid": actor.id, "uname": actor.username, "lo": min(ids), "hi": max(ids),
+             "detail": f"import run {run_id}"})
+    finally:
+        cur.unregister("imp_audit_ids")
 
 
 def reps(cur, actor: Actor, good: pl.DataFrame, column: str, run_id: int) -> tuple[pl.DataFrame, pl.DataFrame, int]:
@@ -150,8 +145,7 @@ def customers(cur, actor: Actor, rows: pl.DataFrame, name_col: str, uscc_col: st
                                                                              maintain_order=True)
         new = first.select(pl.col(name_col).fill_null(pl.col(uscc_col)).alias("name"),
                            pl.col(uscc_col).alias("uscc"), pl.col(owner_col).alias("owner_id"), "_key")
-        new = new.with_columns(pl.col("name").map_elements(initials, return_dtype=pl.String)
-                               .alias("name_initials"))
+        new = with_initials(new)
         made = _insert_frame(cur, "imp_customers", new.drop("_key"), "customers", "id, name, uscc")
         made = made.with_columns(pl.coalesce("uscc", "name").alias("_key"))
         audit_created(cur, actor, "customers", made.get_column("id").to_list(), run_id)

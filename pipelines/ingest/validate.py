@@ -105,25 +105,55 @@ def parse_datetime(raw: pl.Series, formats: list[str] | None = None, sample: int
     return out
 
 
-def _distinct_check(raw: pl.Expr, frame: pl.DataFrame, fn) -> tuple[pl.Expr, pl.Expr]:
-    """Run a validators function once per distinct value; (value, error key) columns."""
-    values: dict[str, str | None] = {}
-    errors: dict[str, str | None] = {}
-    for v in frame.select(raw.alias("v")).get_column("v").unique().drop_nulls().to_list():
+def _distinct_check(raw: pl.Expr, frame: pl.DataFrame, fn, fast=None) -> tuple[pl.Expr, pl.Expr]:
+    """Run a validators function once per distinct value; (value, error key) columns. `fast`
+    marks the distinct values that are certainly valid and already in their stored form (a
+    column-wise test), so `fn` runs only on the others."""
+    distinct = frame.select(raw.alias("v")).get_column("v").unique().drop_nulls()
+    sure = distinct.filter(fast(distinct)) if fast is not None and distinct.len() else distinct.clear()
+    values: list[str | None] = []
+    errors: list[str | None] = []
+    others = distinct.filter(~distinct.is_in(sure.implode())) if sure.len() else distinct
+    for v in others.to_list():
         try:
-            values[v], errors[v] = fn(v), None
+            values.append(fn(v))
+            errors.append(None)
         except Exception as exc:  # PydanticCustomError: its type is the catalog key
             kind = exc.type() if callable(getattr(exc, "type", None)) else getattr(exc, "type", "invalid")
-            values[v], errors[v] = None, kind
-    return (raw.replace_strict(values, default=None, return_dtype=pl.String),
-            raw.replace_strict(errors, default=None, return_dtype=pl.String))
+            values.append(None)
+            errors.append(kind)
+    keys = pl.concat([sure, others])
+    value = pl.concat([sure, pl.Series(values, dtype=pl.String)])
+    error = pl.concat([pl.Series([None] * sure.len(), dtype=pl.String), pl.Series(errors, dtype=pl.String)])
+    return (raw.replace_strict(keys, value, default=None, return_dtype=pl.String),
+            raw.replace_strict(keys, error, default=None, return_dtype=pl.String))
 
 
-def _raw(f: Field, column: str | None, mapping: Mapping) -> pl.Expr:
-    """The cell text: trimmed, blank → null, the mapping's default and value codes applied."""
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015, as python-stdnum checks it
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_certain(codes: pl.Series) -> pl.Series:
+    """True for a credit code that validators.uscc accepts unchanged: 18 characters of its
+    alphabet (upper case, no spaces), the first 8 digits, and the right check character."""
+    index = {ch: i for i, ch in enumerate(_USCC_ALPHABET)}
+    shaped = codes.str.contains(f"^[0-9]{{8}}[{_USCC_ALPHABET}]{{10}}$")
+    text = pl.col("c")
+    total = pl.sum_horizontal([text.str.slice(i, 1).replace_strict(index, default=0, return_dtype=pl.Int32) * w
+                               for i, w in enumerate(_USCC_WEIGHTS)])
+    check = ((31 - total) % 31).replace_strict(dict(enumerate(_USCC_ALPHABET)), return_dtype=pl.String)
+    right = pl.DataFrame({"c": codes}).select(check == text.str.slice(17, 1)).to_series()
+    return (shaped & right).fill_null(False)
+
+
+def _raw(f: Field, column: str | None, mapping: Mapping, spaced: bool = True) -> pl.Expr:
+    """The cell text: trimmed, blank → null, the mapping's default and value codes applied.
+    `spaced`: the column holds an ideographic space (U+3000) somewhere, to be made a space."""
     if column is not None:
-        raw = pl.col(column).str.replace_all("\u3000", " ").str.strip_chars()
-        raw = pl.when(raw.str.len_chars() > 0).then(raw)
+        raw = pl.col(column)
+        if spaced:
+            raw = raw.str.replace_all("\u3000", " ", literal=True)
+        raw = raw.str.strip_chars().replace("", None)
     else:
         raw = pl.lit(None, dtype=pl.String)
     if f.name in mapping.defaults:
@@ -159,7 +189,7 @@ def _value(frame: pl.DataFrame, f: Field, mapping: Mapping) -> tuple[pl.Expr, pl
         return number.round(2).cast(pl.Decimal(18, 2), strict=False).alias(f.name), None
     fn = {"uscc": validators.uscc, "phone": validators.phone, "email": validators.email,
           "province": validators.province}[f.type]
-    value, err = _distinct_check(raw, frame, fn)
+    value, err = _distinct_check(raw, frame, fn, uscc_certain if f.type == "uscc" else None)
     return value.alias(f.name), err
 
 
@@ -195,7 +225,12 @@ def check(table: Table, kind: str, columns: dict[str, str], mapping: Mapping | N
     """Parse and check every field of `kind`; split the rows into good ones and rejects."""
     mapping = mapping or Mapping()
     fields = FIELDS[kind]
-    raws = table.frame.select([pl.col(ROW)] + [_raw(f, columns.get(f.name), mapping) for f in fields])
+    used = sorted({columns[f.name] for f in fields if f.name in columns})
+    found = table.frame.select([pl.col(c).str.contains("\u3000", literal=True).any() for c in used]).row(0) \
+        if used and table.frame.height else [False] * len(used)
+    spaced = {c for c, hit in zip(used, found) if hit}  # replacing costs a copy: only where needed
+    raws = table.frame.select([pl.col(ROW)] + [_raw(f, columns.get(f.name), mapping, columns.get(f.name) in spaced)
+                                               for f in fields])
     values = [_value(raws, f, mapping) for f in fields]
     parsed = (raws.lazy().with_columns([v for v, _ in values])
               .with_columns([_error(f, e) for f, (_, e) in zip(fields, values)]).collect())
@@ -210,7 +245,9 @@ def check(table: Table, kind: str, columns: dict[str, str], mapping: Mapping | N
             pl.col(ROW), pl.lit(f.name).alias("field"), pl.lit(columns.get(f.name, "")).alias("column"),
             pl.col(f.name + RAW).alias("value"), pl.col(f.name + ERR).alias("error"))
         for f in fields]
-    good = parsed.filter(~bad).select([ROW] + [f.name for f in fields])
+    good = parsed.select([ROW] + [f.name for f in fields])
+    if sum(r.height for r in rejects):
+        good = good.filter(~parsed.select(bad).to_series())
     return Checked(kind, good, concat_rejects(rejects), table.frame.height, columns)
 
 

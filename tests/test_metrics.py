@@ -123,6 +123,33 @@ def test_channel_conversion_fourteen_days_boundary(data):
     assert conv["channel"].to_list() == ["phone", "email", "visit", "wechat", "demo"]  # CHANNELS order
 
 
+REFERENCE_CONVERSION = """
+SELECT f.channel, count(*) AS follow_ups,
+       count(*) FILTER (WHERE (SELECT min(sc.changed_at) FROM stage_changes sc
+                               WHERE sc.customer_id = f.customer_id AND sc.deleted_at IS NULL
+                                 AND sc.changed_at >= f.occurred_at
+                                 AND list_position($stages, sc.to_stage) > list_position($stages, sc.from_stage))
+                              <= f.occurred_at + INTERVAL 336 HOUR) AS converted
+FROM follow_ups f JOIN customers c ON c.id = f.customer_id
+WHERE f.deleted_at IS NULL AND c.deleted_at IS NULL
+  AND f.occurred_at >= $start::DATE AND f.occurred_at < $end::DATE + 1
+GROUP BY f.channel"""
+
+
+@pytest.mark.parametrize("start, end", [(date(2026, 9, 1), date(2026, 9, 30)), (date(2026, 9, 1), date(2026, 9, 12)),
+                                        (date(2026, 9, 13), date(2026, 9, 20)), (date(2026, 8, 1), date(2026, 10, 31))])
+def test_channel_conversion_equals_the_definition_for_any_period(data, start, end):
+    """The first forward change at or after each follow-up, straight from the definition: periods
+    that end before a follow-up's move (the move is after the period) and that start after one."""
+    from pipelines.codes import STAGES
+
+    store, _ = data
+    got = metrics.channel_conversion(store, SYSTEM, Filters(date_from=start, date_to=end)).filter(
+        pl.col("follow_ups") > 0)
+    want = store.query(REFERENCE_CONVERSION, {"stages": list(STAGES), "start": start, "end": end})
+    assert sorted(got.select("channel", "follow_ups", "converted").rows()) == sorted(want.rows())
+    assert want["follow_ups"].sum() > 0
+
 def test_wilson_interval_known_values():
     assert rollups.wilson(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
     assert rollups.wilson(0, 12) == pytest.approx((0.0, 0.2425), abs=1e-4)

@@ -7,22 +7,32 @@
 -- Parameters: $period_start, $period_end (local dates, end exclusive); $stages.
 -- Filters: customer attributes; team and rep of the follow-up's rep; channel.
 WITH forward AS (
+    -- Only changes that can fall in a period follow-up's 14 days: from the period's start to
+    -- its end + 14 days (an hour more for a daylight-saving shift).
     SELECT customer_id, changed_at
     FROM v_stage_changes
-    WHERE list_position($stages, to_stage) > list_position($stages, from_stage)
+    WHERE changed_at >= $period_start AND changed_at < $period_end::TIMESTAMPTZ + INTERVAL 337 HOUR
+      AND list_position($stages, to_stage) > list_position($stages, from_stage)
 ), period_follow_ups AS (
-    SELECT f.customer_id, f.rep_id, f.channel, f.occurred_at
+    SELECT f.id, f.customer_id, f.rep_id, f.channel, f.occurred_at
     FROM v_follow_ups f
     JOIN v_customers c ON c.id = f.customer_id
     WHERE f.occurred_at >= $period_start AND f.occurred_at < $period_end
       AND {customer c} AND {person f.rep_id} AND {channel f.channel}
+), converted AS (
+    -- "The first forward change at or after it is within 14 days" is the same as "some forward
+    -- change is in [its time, its time + 14 days]": an equi-join on the customer with a range
+    -- check, cheaper than an ASOF join (few changes per customer fall in the window).
+    SELECT DISTINCT p.id
+    FROM period_follow_ups p
+    JOIN forward nx ON nx.customer_id = p.customer_id
+    WHERE nx.changed_at >= p.occurred_at AND nx.changed_at <= p.occurred_at + INTERVAL 336 HOUR
 )
--- ASOF picks, per follow-up, the customer's first forward change at or after its time.
 SELECT p.rep_id,
        p.channel,
        count(*) AS follow_ups,
-       count(*) FILTER (WHERE nx.changed_at <= p.occurred_at + INTERVAL 336 HOUR) AS converted
+       count(cv.id) AS converted
 FROM period_follow_ups p
-ASOF LEFT JOIN forward nx ON nx.customer_id = p.customer_id AND nx.changed_at >= p.occurred_at
+LEFT JOIN converted cv ON cv.id = p.id
 GROUP BY ALL
 ORDER BY p.rep_id, p.channel

@@ -192,7 +192,11 @@ def follow_up_conversion(store: Store, actor: Actor, filters: Filters) -> pl.Dat
 
 def channel_conversion(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """channel, follow_ups, converted, rate, low, high (95% Wilson), in CHANNELS order."""
-    counts = follow_up_conversion(store, actor, filters)
+    return channel_rates(follow_up_conversion(store, actor, filters))
+
+
+def channel_rates(counts: pl.DataFrame) -> pl.DataFrame:
+    """channel_conversion from follow_up_conversion's counts (rep_id, channel, follow_ups, converted)."""
     by_channel = rollups.rollup(counts, ["follow_ups", "converted"], "period", "channel")
     order = pl.DataFrame({"channel": list(CHANNELS), "_order": range(len(CHANNELS))})
     return (rollups.with_rate(by_channel, "converted", "follow_ups")
@@ -220,9 +224,13 @@ def targets(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     return run(store, actor, "targets", filters)
 
 
-def target_attainment(store: Store, actor: Actor, filters: Filters, today: date) -> pl.DataFrame:
-    """Per active rep: won_amount, target_amount, attainment and pacing for the filter's period."""
-    won = rollups.rollup(won_amount(store, actor, filters), ["won_amount"], "period", "rep_id")
+def target_attainment(store: Store, actor: Actor, filters: Filters, today: date,
+                      won_daily: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Per active rep: won_amount, target_amount, attainment and pacing for the filter's period
+    (`won_daily`: won_amount's frame for that period when the caller has it already)."""
+    if won_daily is None:
+        won_daily = won_amount(store, actor, filters)
+    won = rollups.rollup(won_daily, ["won_amount"], "period", "rep_id")
     goal = targets(store, actor, filters).select("rep_id", "target_amount")
     frame = goal.join(won, on="rep_id", how="left").with_columns(pl.col("won_amount").fill_null(0.0))
     start, end = filters.period_params()["period_start"], filters.period_params()["period_end"]

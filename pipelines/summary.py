@@ -41,6 +41,13 @@ def daily_sources(store: Store, actor: Actor, filters: Filters) -> dict[str, pl.
             "won_amount": metrics.won_amount(store, actor, filters)}
 
 
+def sources_in(sources: dict[str, pl.DataFrame], filters: Filters) -> dict[str, pl.DataFrame]:
+    """The daily sources of a wider window narrowed to the filter's period: the same frames
+    `daily_sources` returns for that period (every row is one local day)."""
+    start, end = filters.period_params()["period_start"], filters.period_params()["period_end"]
+    return {k: v.filter(pl.col("day") >= start, pl.col("day") < end) for k, v in sources.items()}
+
+
 def figure_frame(sources: dict[str, pl.DataFrame], metric: str) -> pl.DataFrame:
     """The day-level frame holding `metric` (contracts_signed: the entries into contract_signed)."""
     if metric in ("follow_ups", "effective_follow_ups"):
@@ -93,20 +100,32 @@ def headline_from(sources: dict[str, pl.DataFrame], month: date) -> pl.DataFrame
                                       "mom": pl.Float64, "last_year": pl.Float64, "yoy": pl.Float64})
 
 
+def headline_sources(store: Store, actor: Actor, filters: Filters, month: date) -> dict[str, pl.DataFrame]:
+    """The daily sources of `month`, the month before and the same month a year earlier."""
+    return daily_sources(store, actor, headline_window(replace(filters, date_from=None, date_to=None), month))
+
+
 def headline(store: Store, actor: Actor, filters: Filters, month: date) -> pl.DataFrame:
     """The HEADLINE figures of `month` with month-over-month and year-over-year changes."""
-    window = headline_window(replace(filters, date_from=None, date_to=None), month)
-    return headline_from(daily_sources(store, actor, window), month)
+    return headline_from(headline_sources(store, actor, filters, month), month)
 
 
-def team_performance(store: Store, actor: Actor, filters: Filters, today: date) -> pl.DataFrame:
-    """One row per active rep the actor may see, with the team page's figures for the period."""
+def team_performance(store: Store, actor: Actor, filters: Filters, today: date,
+                     sources: dict[str, pl.DataFrame] | None = None,
+                     conversion: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per active rep the actor may see, with the team page's figures for the period.
+    The monthly summary passes what it has fetched already: the period's daily `sources`
+    (follow_ups, won_amount) and follow_up_conversion's counts."""
     cap = settings.get(store, "daily_effective_cap")
     hours_cap = settings.get(store, "weekly_hours_cap")
     people = metrics.people(store, actor).select("rep_id", "username", "display_name", "team")
-    base = metrics.target_attainment(store, actor, filters, today).join(people, on="rep_id", how="left")
+    won_daily = sources["won_amount"] if sources else None
+    base = (metrics.target_attainment(store, actor, filters, today, won_daily)
+            .join(people, on="rep_id", how="left"))
 
-    daily = metrics.follow_ups(store, actor, filters)
+    daily = sources["follow_ups"] if sources else metrics.follow_ups(store, actor, filters)
+    if conversion is None:
+        conversion = metrics.follow_up_conversion(store, actor, filters)
     counts = rollups.rollup(daily, ["follow_ups", "effective_follow_ups"], "period", "rep_id")
     weekly = (rollups.rollup(daily, ["minutes"], "week", "rep_id")
               .group_by("rep_id").agg(avg_weekly_hours=(pl.col("minutes") / 60).mean(),
@@ -115,7 +134,7 @@ def team_performance(store: Store, actor: Actor, filters: Filters, today: date) 
                .group_by("rep_id").agg(days_over_cap=(pl.col("customers") > cap).sum(),
                                        max_daily_customers=pl.col("customers").max()))
     conv = rollups.with_rate(
-        rollups.rollup(metrics.follow_up_conversion(store, actor, filters), ["follow_ups", "converted"],
+        rollups.rollup(conversion, ["follow_ups", "converted"],
                        "period", "rep_id").rename({"follow_ups": "conversion_n"}),
         "converted", "conversion_n").select("rep_id", "conversion_n", "converted", pl.col("rate").alias("conversion"))
 
@@ -136,16 +155,18 @@ def monthly_summary(store: Store, actor: Actor, filters: Filters, month: date, t
     """Everything the monthly page and its exports show, for one calendar month."""
     month = month_start(month)
     one = for_month(filters, month)
-    reps = team_performance(store, actor, one, today)
-    risks = metrics.risk_counts(store, actor, one)
+    # Each figure fetched once: the headline's 13 months hold the month's daily frames, and the
+    # channel table and the reps' conversion share one count.
+    sources = headline_sources(store, actor, filters, month)
+    conversion = metrics.follow_up_conversion(store, actor, one)
     return {
         "month": month,
-        "headline": headline(store, actor, filters, month),
+        "headline": headline_from(sources, month),
         "win_rate": metrics.win_rate(store, actor, one),
         "funnel": metrics.funnel(store, actor, one),
-        "channels": metrics.channel_conversion(store, actor, one),
-        "reps": reps,
-        "risks": risks,
+        "channels": metrics.channel_rates(conversion),
+        "reps": team_performance(store, actor, one, today, sources_in(sources, one), conversion),
+        "risks": metrics.risk_counts(store, actor, one),
         "satisfaction": metrics.satisfaction(store, actor, one),
     }
 
@@ -216,10 +237,12 @@ def report_payload(store: Store, month: date, actor: Actor = SYSTEM) -> dict:
     """The monthly summary as INTERFACES.md's `followup report --json` document."""
     month = month_start(month)
     one = for_month(Filters(), month)
-    head = {r["metric"]: r["this_month"] for r in headline(store, actor, Filters(), month).iter_rows(named=True)}
+    sources = headline_sources(store, actor, Filters(), month)
+    conversion = metrics.follow_up_conversion(store, actor, one)
+    head = {r["metric"]: r["this_month"] for r in headline_from(sources, month).iter_rows(named=True)}
     funnel = metrics.funnel(store, actor, one)
-    channels = metrics.channel_conversion(store, actor, one).filter(pl.col("follow_ups") > 0)
-    reps = team_performance(store, actor, one, next_month(month))
+    channels = metrics.channel_rates(conversion).filter(pl.col("follow_ups") > 0)
+    reps = team_performance(store, actor, one, next_month(month), sources_in(sources, one), conversion)
     return {
         "month": month.strftime("%Y-%m"),
         "follow_ups": int(head["follow_ups"]),

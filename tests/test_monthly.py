@@ -79,3 +79,21 @@ def test_pdf_is_a4_with_chinese_text(september):
     assert pdf.startswith(b"%PDF")
     assert re.search(rb"/MediaBox \[0 0 59[45]\.\d+ 84[12]\.\d+\]", pdf)  # A4: 210 × 297 mm in points
     assert b"Noto Sans CJK SC" in pdf  # the simplified-Chinese font is embedded
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(team=("一组",)), Filters(channel=("phone",)),
+                                     Filters(industry=("C",))])
+@pytest.mark.parametrize("month", [date(2026, 9, 1), date(2026, 10, 1)])
+def test_summary_tables_equal_each_figure_fetched_on_its_own(data, filters, month):
+    """The summary reuses the headline's daily frames (13 months, narrowed to the month) and one
+    conversion count for its tables: they must equal the team page's and channel page's own
+    queries for the month (October: September's rows are in the window but not the month)."""
+    from pipelines import metrics
+
+    store, _ = data
+    today = date(2026, 11, 5)
+    got = summary.monthly_summary(store, SYSTEM, filters, month, today)
+    one = summary.for_month(filters, month)
+    assert got["reps"].equals(summary.team_performance(store, SYSTEM, one, today))
+    assert got["channels"].equals(metrics.channel_conversion(store, SYSTEM, one))
+    assert got["headline"].equals(summary.headline(store, SYSTEM, filters, month))

@@ -216,7 +216,7 @@ def generate(store: Store, customers: int | None = None, follow_ups: int = 12_00
     f_parts.append((demo_c, demo_t, np.full(demo_c.size, CHANNELS.index("demo")), np.full(demo_c.size, None, dtype=object),
                     np.ones(demo_c.size, dtype=bool)))
     rest = max(follow_ups - sum(p[0].size for p in f_parts), 0)
-    counts = rng.multinomial(rest, span / span.sum()) if rest else np.zeros(n_c, dtype=int)
+    counts = _spread(rng, rest, span) if rest else np.zeros(n_c, dtype=int)
     rc = np.repeat(np.arange(n_c), counts)
     rt = _work_hours(rng, t0[rc] + (span[rc] * rng.random(rc.size)).astype(np.int64), offset_us)
     rt = np.minimum(np.maximum(rt, t0[rc]), np.minimum(end_active[rc], t_end))
@@ -319,6 +319,12 @@ def generate(store: Store, customers: int | None = None, follow_ups: int = 12_00
 
     risks.seed_demo(store, as_of)
     return DemoResult(customers=n_c, follow_ups=n_f, users=len(ids))
+
+
+def _spread(rng: np.random.Generator, total: int, weights: np.ndarray) -> np.ndarray:
+    """`total` items spread over the slots in proportion to `weights` (a multinomial draw)."""
+    # Summed as floats: the microsecond spans of ~1M customers overflow int64 (10M follow-ups).
+    return rng.multinomial(total, weights / weights.sum(dtype=np.float64))
 
 
 def _uscc_codes(rng: np.random.Generator, n: int, regions: list[str]) -> list[str]:

@@ -101,8 +101,12 @@ def headline_from(sources: dict[str, pl.DataFrame], month: date) -> pl.DataFrame
 
 
 def headline_sources(store: Store, actor: Actor, filters: Filters, month: date) -> dict[str, pl.DataFrame]:
-    """The daily sources of `month`, the month before and the same month a year earlier."""
-    return daily_sources(store, actor, headline_window(replace(filters, date_from=None, date_to=None), month))
+    """The daily sources of `month`, the month before and the same month a year earlier: the
+    three months the headline reads (a quarter of the rows of the 13 months between them)."""
+    month, whole = month_start(month), replace(filters, date_from=None, date_to=None)
+    recent = daily_sources(store, actor, whole.with_period(prev_month(month), month_end(month)))
+    year_ago = daily_sources(store, actor, for_month(whole, months_back(month, 12)))
+    return {k: pl.concat([year_ago[k], recent[k]]) for k in recent}
 
 
 def headline(store: Store, actor: Actor, filters: Filters, month: date) -> pl.DataFrame:

@@ -13,8 +13,8 @@ from that horizon on: a transaction that commits after a later one is still foun
 twice are harmless: delete by id, insert what PostgreSQL holds now). So:
 - this replica's own writes are in the copy on its next read (never stale);
 - another replica's writes are in it at most about VERSION_TTL_SECONDS (1 s) later.
-Tables without the log triggers (schema_version) are re-copied whole; a table with many changed
-rows (an import) too. The log is pruned after an hour; a replica that has not refreshed for half
+A table without the log triggers (a migration forgot `followup_changes.track`) is re-copied whole
+on every refresh; a table with many changed rows (an import) once. The log is pruned after an hour; a replica that has not refreshed for half
 an hour rebuilds its copy instead of reading a log that may have lost entries.
 """
 
@@ -31,6 +31,8 @@ import duckdb
 
 CATALOG = "analytics"
 LOG = "followup_changes.log"
+# The oldest transaction still running: every transaction below it has ended.
+HORIZON = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 # More changed rows than this in one table: copy it whole (one scan beats a long id join).
 WHOLE_TABLE_ROWS = 50_000
 PRUNE_AFTER = "1 hour"
@@ -90,19 +92,20 @@ class LocalCopy:
     # -- refresh ----------------------------------------------------------------------------
 
     def _in_transaction(self, step) -> None:
+        """One refresh step; it returns the horizon it read before (or with) the rows it copied."""
         cur = self._cur
         cur.execute("BEGIN TRANSACTION")
         try:
-            horizon = _pg(cur, "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")[0][0]
-            step(cur)
+            horizon = step(cur)
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
             raise
         self.horizon = horizon
 
-    def _build(self, cur) -> None:
+    def _build(self, cur) -> int:
         """Every table copied whole."""
+        horizon = _pg(cur, f"SELECT {HORIZON}")[0][0]
         tables = [r[0] for r in cur.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'db' AND schema_name = 'public'"
             " ORDER BY table_name").fetchall()]
@@ -114,16 +117,23 @@ class LocalCopy:
             self.columns[table] = [r[0] for r in cur.execute(
                 "SELECT column_name FROM duckdb_columns() WHERE database_name = $c AND table_name = $t"
                 " ORDER BY column_index", {"c": CATALOG, "t": table}).fetchall()]
+        return horizon
 
-    def _apply(self, cur) -> None:
-        """The logged rows since the last horizon, and the untracked tables whole."""
-        counts = dict(_pg(cur, f"SELECT table_name, sum(cardinality(ids))::bigint FROM {LOG}"
-                               f" WHERE xid >= {int(self.horizon)} GROUP BY 1")) if self.tracked else {}
+    def _apply(self, cur) -> int:
+        """The logged rows since the last horizon, and untracked tables whole (none after migration 0004)."""
+        if not self.tracked:  # a database without the log (opened without migrating)
+            horizon, counts = _pg(cur, f"SELECT {HORIZON}")[0][0], {}
+        else:  # one round trip: the new horizon and what changed since the last one, in one snapshot
+            rows = _pg(cur, f"SELECT h.x, l.table_name, l.n FROM (SELECT {HORIZON} AS x) h LEFT JOIN"
+                            f" (SELECT table_name, sum(cardinality(ids))::bigint AS n FROM {LOG}"
+                            f" WHERE xid >= {int(self.horizon)} GROUP BY 1) l ON true")
+            horizon, counts = rows[0][0], {t: n for _, t, n in rows if t is not None}
         for table in self.columns:
             if table not in self.tracked or counts.get(table, 0) > WHOLE_TABLE_ROWS:
                 self._copy_whole(cur, table)
             elif counts.get(table):
                 self._copy_changed(cur, table)
+        return horizon
 
     def _copy_whole(self, cur, table: str) -> None:
         cur.execute(f"CREATE OR REPLACE TABLE {CATALOG}.main.{table} AS SELECT * FROM db.public.{table}")

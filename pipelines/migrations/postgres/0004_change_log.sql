@@ -41,4 +41,4 @@ END
 $fn$;
 
 SELECT followup_changes.track(c.oid) FROM pg_class c
-WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND c.relname <> 'schema_version';
+WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r';

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
 from datetime import datetime, timedelta
 
 import pytest
 from stdnum.cn import uscc as stdnum_uscc
 
 from pipelines.access import NotPermitted
+from pipelines.customers import initials
 from pipelines.ingest import load_file
 from pipelines.ingest.messages import reason
 from tests.helpers_ingest import HEADER_ZH, count, rows_zh, write_csv
@@ -146,6 +148,16 @@ def test_unknown_customers_reps_and_stage_history(store, org, tmp_path):
     stages = dict(store.query("SELECT name, stage FROM customers").iter_rows())
     assert stages == {"甲": "needs_confirmed", "乙": "needs_confirmed"}
     assert store.scalar("SELECT uscc FROM customers WHERE name = '甲'") == VALID_USCC
+    # each created customer and account is in the audit log, the row as it was inserted
+    audits = store.query("SELECT a.table_name, a.after, a.detail, c.name, c.created_at::VARCHAR AS created"
+                         " FROM audit_log a JOIN customers c ON c.id = a.row_id"
+                         " WHERE a.action = 'create' AND a.table_name = 'customers' ORDER BY c.name")
+    assert audits.height == 2 and set(audits.get_column("detail")) == {f"import run {s.run_id}"}
+    for after, name, created in audits.select("after", "name", "created").iter_rows():
+        row = json.loads(after)
+        assert (row["name"], row["created_at"], row["updated_at"], row["deleted_at"]) == (name, created, created, None)
+        assert row["name_initials"] == initials(name) and row["owner_id"] is not None
+    assert count(store, "audit_log", "action = 'create' AND table_name = 'users'") == 1
 
 
 def test_gate_met_by_imported_demos_is_not_broken(store, org, tmp_path):

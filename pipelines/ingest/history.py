@@ -23,14 +23,18 @@ def _rank(column: str) -> pl.Expr:
 
 def changes(existing: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
     """The stage changes the events make: an event whose stage differs from the one before it
-    (stored history and earlier events of the file, in time order) changes the stage."""
-    seq = pl.concat([
-        existing.select("customer_id", pl.col("changed_at").alias("at"), "stage", pl.lit(0).alias("src"),
-                        pl.lit(None, pl.Int64).alias(ROW), pl.lit(None, pl.Int64).alias("follow_up_id")),
-        events.select("customer_id", pl.col("occurred_at").alias("at"), "stage", pl.lit(1).alias("src"),
-                      pl.col(ROW), "follow_up_id"),
-    ], how="vertical_relaxed").sort("customer_id", "at", "src", ROW, nulls_last=False)
-    seq = seq.with_columns(pl.col("stage").shift(1).over("customer_id").alias("from_stage"))
+    (stored history and earlier events of the file, in time order) changes the stage.
+    `events` come sorted by customer, time and row (as record() sorts them)."""
+    seq = events.select("customer_id", pl.col("occurred_at").alias("at"), "stage", pl.lit(1).alias("src"),
+                        pl.col(ROW), "follow_up_id")
+    if existing.height:  # stored history goes first at the same time; then the file's order
+        seq = pl.concat([
+            existing.select("customer_id", pl.col("changed_at").alias("at"), "stage", pl.lit(0).alias("src"),
+                            pl.lit(None, pl.Int64).alias(ROW), pl.lit(None, pl.Int64).alias("follow_up_id")),
+            seq], how="vertical_relaxed").sort("customer_id", "at", "src", ROW, nulls_last=False)
+    # sorted by customer: the stage before is the previous row's when it is the same customer's
+    same = pl.col("customer_id") == pl.col("customer_id").shift(1)
+    seq = seq.with_columns(pl.when(same).then(pl.col("stage").shift(1)).alias("from_stage"))
     return seq.filter((pl.col("src") == 1) & pl.col("from_stage").ne_missing(pl.col("stage"))).select(
         "customer_id", "from_stage", pl.col("stage").alias("to_stage"), pl.col("at").alias("changed_at"),
         "follow_up_id")
@@ -78,11 +82,12 @@ def record(cur, actor_id: int | None, loaded: pl.DataFrame) -> tuple[int, int, l
     made by this import: its first follow-up sets its first stage, initial_contact when blank).
     Returns (changes, rule-breaking changes, customer ids whose stage history changed).
     """
-    first = (loaded.filter(pl.col("_created")).sort("occurred_at", ROW).unique("customer_id", keep="first")
-             .get_column(ROW))
-    events = loaded.with_columns(
-        pl.when(pl.col(ROW).is_in(first.implode())).then(pl.col("stage").fill_null("initial_contact"))
-        .otherwise(pl.col("stage")).alias("stage")).filter(pl.col("stage").is_not_null())
+    events = loaded.select("customer_id", "occurred_at", "stage", ROW, "follow_up_id", "_created") \
+        .sort("customer_id", "occurred_at", ROW)
+    first = pl.col("_created") & (pl.col("customer_id") != pl.col("customer_id").shift(1)).fill_null(True)
+    events = events.with_columns(
+        pl.when(first).then(pl.col("stage").fill_null("initial_contact")).otherwise(pl.col("stage")).alias("stage")
+    ).filter(pl.col("stage").is_not_null())
     if events.height == 0:
         return 0, 0, []
     ids = events.get_column("customer_id").unique().sort()

@@ -69,7 +69,8 @@ def existing_rows(cur, keys: pl.DataFrame, sql: str) -> set[int]:
 
 def _split_dupes(rows: pl.DataFrame, key: list[str], stored: set[int]) -> tuple[pl.DataFrame, int]:
     """(rows to load, duplicates): stored already, or an earlier row of the file has the same key."""
-    rows = rows.sort(ROW)
+    if not rows.get_column(ROW).is_sorted():
+        rows = rows.sort(ROW)
     first = rows.select(pl.struct(key).is_first_distinct()).to_series()
     keep = first & ~rows.get_column(ROW).is_in(pl.Series(list(stored), dtype=pl.Int64).implode())
     return rows.filter(keep), rows.height - int(keep.sum())

@@ -53,15 +53,22 @@ def _insert_frame(cur, name: str, frame: pl.DataFrame, table: str, returning: st
 
 
 def audit_created(cur, actor: Actor, table: str, ids: list[int], run_id: int) -> None:
-    """One audit entry per created row, written set-wise."""
+    """One audit entry per created row (the row as JSON), written set-wise. The rows of one
+    import share their created/updated times: each is written as text once, not once per row
+    (a time zone conversion each, the bulk of the work for 100,000 customers)."""
     if not ids:
         return
     cur.register("imp_audit_ids", pl.DataFrame({"id": ids}, schema={"id": pl.Int64}).to_arrow())
+    rows = f"{table} t WHERE t.id BETWEEN $lo AND $hi AND t.id IN (SELECT id FROM imp_audit_ids)"
     try:
         cur.execute(
             f"INSERT INTO audit_log (user_id, username, action, table_name, row_id, after, detail)"
-            f" SELECT $uid, $uname, 'create', '{table}', t.id, to_json(t)::VARCHAR, $detail"
-            f" FROM {table} t WHERE t.id BETWEEN $lo AND $hi AND t.id IN (SELECT id FROM imp_audit_ids)",
+            f" WITH stamps AS (SELECT ts, ts::VARCHAR AS text FROM ("
+            f"   SELECT t.created_at AS ts FROM {rows} UNION SELECT t.updated_at FROM {rows}))"
+            f" SELECT $uid, $uname, 'create', '{table}', x.id, to_json(x)::VARCHAR, $detail FROM ("
+            f"   SELECT t.* REPLACE (c.text AS created_at, u.text AS updated_at) FROM {table} t"
+            f"   JOIN stamps c ON c.ts = t.created_at JOIN stamps u ON u.ts = t.updated_at"
+            f"   WHERE t.id BETWEEN $lo AND $hi AND t.id IN (SELECT id FROM imp_audit_ids)) x ORDER BY x.id",
             {"uid": actor.id, "uname": actor.username, "lo": min(ids), "hi": max(ids),
              "detail": f"import run {run_id}"})
     finally:
@@ -135,7 +142,9 @@ def customers(cur, actor: Actor, rows: pl.DataFrame, name_col: str, uscc_col: st
         rejects.append(reject(rows.filter(other), "customer_name", "", "ingest.reject.customer_other_team",
                               "_key"))
         rows = rows.filter(~other)
-    missing = rows.filter(pl.col("customer_id").is_null())
+    # only the columns a new customer needs: sorting the whole rows would move every cell
+    needed = dict.fromkeys([ROW, "_key", name_col, uscc_col, *(c for c in (order_col, owner_col) if c)])
+    missing = rows.filter(pl.col("customer_id").is_null()).select(list(needed))
     created = 0
     if missing.height and owner_col is None:
         rejects.append(reject(missing, "customer_name", "", "ingest.reject.customer_unknown", "_key"))

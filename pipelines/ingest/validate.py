@@ -52,7 +52,8 @@ def _candidates(formats: list[str] | None) -> list:
             parsed = text.str.to_datetime(fmt, strict=False, exact=True, time_unit="us")
             if "%z" in fmt:
                 parsed = parsed.dt.convert_time_zone(tz).dt.replace_time_zone(None)
-            if builtin:  # "02-03-24" read by %Y as the year 2 is not a date we mean
+            early = parsed.min()
+            if builtin and early is not None and early.year < 1900:  # "02-03-24" read by %Y as the year 2
                 parsed = pl.select(pl.when(pl.lit(parsed).dt.year() >= 1900).then(pl.lit(parsed))).to_series()
             return parsed
         return parse

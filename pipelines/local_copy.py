@@ -45,6 +45,14 @@ def enabled() -> bool:
     return os.environ.get("FOLLOWUP_PG_COPY", "on").lower() not in ("off", "0", "false", "no")
 
 
+def _sweep(parent: Path) -> None:
+    """Remove the copies of replicas that ended without closing (killed): their pid is gone."""
+    for folder in parent.glob("followup-copy-*-*"):
+        pid = folder.name.split("-")[2]
+        if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _pg(cur, sql: str) -> list[tuple]:
     """Rows of PostgreSQL SQL sent as is (on the cursor's open transaction)."""
     return cur.execute("SELECT * FROM postgres_query('db', $q)", {"q": sql}).fetchall()
@@ -58,7 +66,9 @@ class LocalCopy:
     """The copy of one Store: `ensure(key)` before a read, then read catalog `analytics`."""
 
     def __init__(self, root: duckdb.DuckDBPyConnection):
-        self.folder = Path(tempfile.mkdtemp(prefix="followup-copy-"))
+        if Path("/proc/self").exists():  # Linux: a pid's folder tells whether the process still runs
+            _sweep(Path(tempfile.gettempdir()))
+        self.folder = Path(tempfile.mkdtemp(prefix=f"followup-copy-{os.getpid()}-"))
         root.execute(f"ATTACH {_quote(str(self.folder / 'copy.duckdb'))} AS {CATALOG}")
         self._cur = root.cursor()  # used only under the lock, one refresh at a time
         self._lock = threading.Lock()

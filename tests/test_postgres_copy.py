@@ -4,6 +4,8 @@ data version moves, including a transaction that commits after a later one."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from pipelines import customers, local_copy, postgres
@@ -140,3 +142,12 @@ def test_the_copy_can_be_turned_off(pg_store, monkeypatch):  # noqa: F811
         assert direct.scalar("SELECT count(*) FROM teams") == 0
     finally:
         direct.close()
+
+
+def test_copies_of_replicas_that_were_killed_are_removed(tmp_path):
+    dead = tmp_path / "followup-copy-999999999-abc"  # beyond Linux's largest pid
+    mine = tmp_path / f"followup-copy-{os.getpid()}-abc"
+    for folder in (dead, mine):
+        folder.mkdir()
+    local_copy._sweep(tmp_path)
+    assert not dead.exists() and mine.exists()

@@ -7,6 +7,7 @@ page of 50 rows costs the same on a thousand follow-ups as on a million.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,9 +63,19 @@ class Extra:
 NO_EXTRA = Extra()
 
 
-def _filtered_sql(actor: Actor, filters: Filters, extra: Extra) -> tuple[str, dict[str, Any]]:
-    """The scoped explorer query with the filter predicates in place, and its parameters."""
-    parts, params = [], dict(filters.period_params())
+def ids_predicate(column: str, ids: list[int] | None) -> str:
+    """`column IN (…)` for a page's ids (integers read from the database, written as literals:
+    DuckDB pushes a constant IN list into the table scan, a bound list it does not)."""
+    if ids is None:
+        return "true"
+    return f"{column} IN ({', '.join(str(int(i)) for i in ids)})" if ids else "false"
+
+
+def _filtered_sql(actor: Actor, filters: Filters, extra: Extra,
+                  ids: list[int] | None = None) -> tuple[str, dict[str, Any]]:
+    """The scoped explorer query with the filter predicates in place, and its parameters
+    (only the follow-ups `ids` among them when given)."""
+    parts, params = [ids_predicate("f.id", ids)], dict(filters.period_params())
     for text, p in (filters.customer_predicate("c"), filters.rep_predicate("f.rep_id"),
                     filters.channel_predicate("f.channel")):
         parts.append(text)
@@ -91,20 +102,29 @@ def count(store: Store, actor: Actor, filters: Filters, extra: Extra = NO_EXTRA)
 
 
 def sorted_page(store: Store, text: str, params: dict[str, Any], sort: str, descending: bool, number: int,
-                size: int) -> pl.DataFrame:
-    """One page (numbered from 1) of a query's rows, sorted in SQL; `sort` must be a checked column."""
+                size: int, by_ids: Callable[[list[int]], tuple[str, dict[str, Any]]] | None = None
+                ) -> pl.DataFrame:
+    """One page (numbered from 1) of a query's rows, sorted in SQL; `sort` must be a checked column.
+
+    With `by_ids` (the same query restricted to given ids), the page is found in two steps:
+    the ids of the page, sorting only the id and the sort column (DuckDB reads no wide column
+    of the thousands of rows that do not make the page), then the page's full rows."""
     size = max(1, min(int(size), 1000))
-    direction = "DESC" if descending else "ASC"
-    params = {**params, "limit": size, "offset": (max(int(number), 1) - 1) * size}
-    return store.query(f"SELECT * FROM ({text}) ORDER BY {sort} {direction} NULLS LAST, id DESC"
-                       " LIMIT $limit OFFSET $offset", params)
+    order = f"ORDER BY {sort} {'DESC' if descending else 'ASC'} NULLS LAST, id DESC"
+    paging = {"limit": size, "offset": (max(int(number), 1) - 1) * size}
+    if by_ids is None:
+        return store.query(f"SELECT * FROM ({text}) {order} LIMIT $limit OFFSET $offset", {**params, **paging})
+    ids = store.query(f"SELECT id FROM ({text}) {order} LIMIT $limit OFFSET $offset", {**params, **paging})
+    text, params = by_ids(ids["id"].to_list())
+    return store.query(f"SELECT * FROM ({text}) {order}", params)
 
 
 def page(store: Store, actor: Actor, filters: Filters, extra: Extra = NO_EXTRA, sort: str = "occurred_at",
          descending: bool = True, number: int = 1, size: int = 50) -> pl.DataFrame:
     """One page (numbered from 1) of the matching follow-ups, sorted in SQL."""
     text, params = _filtered_sql(actor, filters, extra)
-    return sorted_page(store, text, params, sort if sort in SORTS else "occurred_at", descending, number, size)
+    return sorted_page(store, text, params, sort if sort in SORTS else "occurred_at", descending, number, size,
+                       lambda ids: _filtered_sql(actor, filters, extra, ids))
 
 
 def matching(store: Store, actor: Actor, filters: Filters, extra: Extra = NO_EXTRA) -> pl.DataFrame:

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from pydantic import ValidationError
 
-from pipelines import customer_records, customer_views, errors, explorer, home
+from pipelines import customer_records, customer_views, errors, explorer, home, risk_actions
 from pipelines.access import NotPermitted
 from pipelines.explorer import Extra
 from pipelines.filters import Filters
@@ -44,6 +44,22 @@ def test_explorer_counts_pages_and_sorts(world):
     by_name = explorer.page(store, admin, Filters(), sort="customer_name", descending=False, size=100)
     assert by_name["customer_name"].to_list() == sorted(by_name["customer_name"].to_list())
 
+
+
+def test_explorer_page_in_two_steps_equals_one_sorted_query(world):
+    """The page is found by its ids first, then read in full: the same rows in the same order as
+    sorting the whole query, for every sort, direction and page (ties broken by id)."""
+    store, org, _ = world
+    admin = org["admin"]
+    for extra in (Extra(), Extra(risk=("green",))):
+        text, params = explorer._filtered_sql(admin, Filters(), extra)
+        for sort in explorer.SORTS:
+            for descending in (True, False):
+                for number in (1, 2, 4):
+                    got = explorer.page(store, admin, Filters(), extra, sort, descending, number, 5)
+                    want = explorer.sorted_page(store, text, params, sort, descending, number, 5)
+                    assert got.equals(want), (sort, descending, number)
+    assert explorer.page(store, admin, Filters(), number=4, size=5).height == 0  # past the end
 
 FILTER_CASES = [
     (Filters(q="hzqh"), Extra(), {"杭州青禾科技有限公司"}),  # pinyin initials
@@ -232,3 +248,21 @@ def test_explain_names_field_and_reason_in_both_languages():
         ContractIn(customer_id=1, rep_id=1, signed_on="soon", amount="abc")
     out = errors.explain(caught.value, "zh_CN")
     assert out["signed_on"].startswith("签约日期:请填写日期") and out["amount"].startswith("金额(元):请填写数字")
+
+
+def test_home_lists_are_limited_and_count_everything(world):
+    store, org, ids = world
+    admin = org["admin"]
+    for cid in ids["rep1"]:  # open risks enough to limit
+        risk_actions.raise_risk(store, admin, cid, "competitor_engaged", note="对手报价")
+    for name, totals in (("due", ("due_total", "overdue_total")), ("open_risks", ("total", "red_total"))):
+        whole = getattr(home, name)(store, admin)
+        first = getattr(home, name)(store, admin, limit=1)
+        assert whole.height >= 2 and first.height == 1
+        assert first.row(0) == whole.row(0)
+        assert home.total(first, totals[0]) == home.total(whole, totals[0]) == whole.height
+    due = home.due(store, admin)
+    assert home.total(due, "overdue_total") == int(due["overdue"].sum())
+    risks = home.open_risks(store, admin)
+    assert home.total(risks, "red_total") == int((risks["level"] == "red").sum())
+    assert home.total(home.due(store, admin, date(2000, 1, 1)), "due_total") == 0

@@ -61,6 +61,7 @@ def test_explorer_page_in_two_steps_equals_one_sorted_query(world):
                     assert got.equals(want), (sort, descending, number)
     assert explorer.page(store, admin, Filters(), number=4, size=5).height == 0  # past the end
 
+
 FILTER_CASES = [
     (Filters(q="hzqh"), Extra(), {"杭州青禾科技有限公司"}),  # pinyin initials
     (Filters(q="第2次"), Extra(), {"杭州青禾科技有限公司", "宁波海川贸易有限公司"}),  # summary text

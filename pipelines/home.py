@@ -22,12 +22,19 @@ def today() -> date:
     return datetime.now(local_tz()).date()
 
 
-def due(store: Store, actor: Actor, on: date | None = None) -> pl.DataFrame:
-    """Customers due for a follow-up on `on` or earlier (METRICS.md "Due"), with `overdue`."""
+# The home page lists this many due customers and open risks (its cards count them all): a
+# whole company's lists are tens of thousands of rows, which no one reads on a home page and
+# which made even a cached visit slow (the cache copies its results on every read).
+SHOWN = 200
+
+
+def due(store: Store, actor: Actor, on: date | None = None, limit: int | None = None) -> pl.DataFrame:
+    """Customers due for a follow-up on `on` or earlier (METRICS.md "Due"), with `overdue`;
+    the first `limit` (None: all) by due date, `due_total` and `overdue_total` counting all."""
     on = on or today()
     cadence = settings.get(store, "cadence_days") or {}
     df = store.query(*sql.scoped(actor, "home/due", {
-        "today": on, "cad_stages": list(cadence), "cad_days": [int(v) for v in cadence.values()]}))
+        "today": on, "cad_stages": list(cadence), "cad_days": [int(v) for v in cadence.values()], "limit": limit}))
     return df.with_columns((pl.col("due_on") < on).alias("overdue"))
 
 
@@ -44,8 +51,15 @@ def per_rep(store: Store, actor: Actor, on: date | None = None) -> pl.DataFrame:
     return store.query(*sql.scoped(actor, "home/rep_day", {"today": on, "week_start": week_start}))
 
 
-def open_risks(store: Store, actor: Actor) -> pl.DataFrame:
-    return store.query(*sql.scoped(actor, "home/open_risks"))
+def open_risks(store: Store, actor: Actor, limit: int | None = None) -> pl.DataFrame:
+    """Open red and yellow risks, red first, oldest first: the first `limit` (None: all), with
+    `total` and `red_total` counting all."""
+    return store.query(*sql.scoped(actor, "home/open_risks", {"limit": limit}))
+
+
+def total(df: pl.DataFrame, column: str) -> int:
+    """A whole-list count carried on every row of a limited list (0 when the list is empty)."""
+    return int(df[column][0]) if df.height else 0
 
 
 def company(store: Store, actor: Actor, on: date | None = None) -> pl.DataFrame:

@@ -57,7 +57,8 @@ def entries(store: Store, actor: Actor, flt: BoardFilter = BoardFilter(), today:
             level: str | None = None) -> pl.DataFrame:
     """One row per open red/yellow risk and one `on_track` row per active customer with none."""
     body, params = _open_sql(flt)
-    frame = store.query(*sql.scoped(actor, body, {**params, **_params(flt, today)}, inline=True))
+    text = sql.load("risks/entries").replace("__OPEN__", body.strip())
+    frame = store.query(*sql.scoped(actor, text, {**params, **_params(flt, today)}, inline=True))
     if level:
         frame = frame.filter(pl.col("level") == level)
     order = pl.col("level").replace_strict({"red": 0, "yellow": 1, "green": 2}, default=3)
@@ -71,6 +72,10 @@ def board(store: Store, actor: Actor, flt: BoardFilter = BoardFilter(), today: d
     text = sql.load("risks/board").replace("__OPEN__", body.strip().rstrip(";"))
     rows = store.query(*sql.scoped(actor, text, {**params, **_params(flt, today), "per_column": per_column},
                                    inline=True))
+    ids = rows.get_column("risk_id").drop_nulls().to_list()
+    shown = ", ".join(str(int(i)) for i in ids) or "NULL"
+    notes = store.query(*sql.scoped(actor, sql.load("risks/notes").replace("__IDS__", shown), inline=True))
+    rows = rows.join(notes, on="risk_id", how="left", maintain_order="left")
     entry = pl.struct("risk_id", "level", "rule", "status", "since", "evidence", "note")
     return (rows.with_columns(entry.alias("entry"))
             .group_by("customer_id", maintain_order=True)

@@ -194,3 +194,38 @@ def test_trend_counts_risks_open_at_each_week_end(store, org):
     assert got == {("2026-10-18", "red"): 1, ("2026-10-18", "yellow"): 1, ("2026-10-25", "red"): 1,
                    ("2026-10-25", "yellow"): 1, ("2026-11-01", "red"): 1, ("2026-11-01", "yellow"): 0}
     assert risk_board.trend(store, org["rep3"], weeks=3, today=TODAY)["open_risks"].sum() == 0
+
+
+def test_board_cards_carry_each_entrys_evidence_and_note(store, org, board_db):
+    """Evidence and notes are read apart from the ranking: each entry gets its own."""
+    rid = risk_actions.raise_risk(store, org["rep1"], board_db["yellow"], "budget_cut", note="预算砍半", at=NOW)
+    cards = risk_board.board(store, org["admin"], today=TODAY)
+    entries = {(cid, e["rule"]): e for cid, row in cards.select("customer_id", "entries").iter_rows() for e in row}
+    stored = dict(store.query("SELECT customer_id || rule, evidence FROM risks WHERE status <> 'resolved'").iter_rows())
+    assert len(entries) == len(stored) + 1  # and one on-track entry
+    for (cid, rule), entry in entries.items():
+        assert entry["evidence"] == stored.get(f"{cid}{rule}")
+    assert json.loads(entries[(board_db["red"], "silent_60d")]["evidence"])["last"]
+    budget = entries[(board_db["yellow"], "budget_cut")]
+    assert budget["risk_id"] == rid and budget["note"] == "预算砍半"
+    assert entries[(board_db["green"], "on_track")]["note"] is None
+
+
+def test_one_customer_evaluations_leave_what_a_whole_evaluation_would(store, org, board_db):
+    """Saves evaluate only their customer (skipping the statements with nothing to do); a whole
+    evaluation afterwards finds nothing left to change."""
+    rep1 = org["rep1"]
+    follow_up(store, board_db["red"], rep1, 1)  # silence ends: closes silent_60d
+    follow_up(store, board_db["green"], rep1, 9, next_days_ago=8)  # opens next_follow_up_overdue
+    store.cursor().execute("UPDATE settings SET value = '{\"stage_stalled\": {\"level\": \"red\"}}'"
+                           " WHERE key = 'risk_rules'")  # updates every stalled risk's level
+    if not store.scalar("SELECT count(*) FROM settings WHERE key = 'risk_rules'"):
+        store.cursor().execute("INSERT INTO settings (key, value) VALUES ('risk_rules',"
+                               " '{\"stage_stalled\": {\"level\": \"red\"}}')")
+    changes = [store.write(lambda cur, c=c: risks.evaluate(cur, [c], NOW)) for c in board_db.values()]
+    assert sum(changes, risks.Changes()) == risks.Changes(opened=1, updated=3, closed=1)
+    assert open_rules(store, board_db["red"]) == {"stage_stalled"}
+    assert "next_follow_up_overdue" in open_rules(store, board_db["green"])
+    assert store.write(lambda cur: risks.evaluate(cur, None, NOW)) == risks.Changes()
+    assert [store.write(lambda cur, c=c: risks.evaluate(cur, [c], NOW)) for c in board_db.values()] == \
+        [risks.Changes()] * len(board_db)

@@ -15,8 +15,8 @@ from pipelines import home
 
 def _cards(reps: pl.DataFrame, due: pl.DataFrame, risks: pl.DataFrame, caps: home.Caps, one: bool) -> None:
     c = st.columns(5)
-    overdue = int(due["overdue"].sum()) if due.height else 0
-    c[0].metric(t("home.due_today"), due.height - overdue, border=True, help=t("home.due_help"))
+    overdue = home.total(due, "overdue_total")
+    c[0].metric(t("home.due_today"), home.total(due, "due_total") - overdue, border=True, help=t("home.due_help"))
     c[1].metric(t("home.overdue"), overdue, border=True, help=t("home.due_help"))
     if one:
         eff = int(reps["effective_customers"].sum())
@@ -32,9 +32,16 @@ def _cards(reps: pl.DataFrame, due: pl.DataFrame, risks: pl.DataFrame, caps: hom
                     help=t("home.effective_help", cap=caps.daily_effective))
         c[3].metric(t("home.reps_over_hours"), long_week, border=True,
                     help=t("home.hours_help", cap=f"{caps.weekly_hours:g}"))
-    red = int((risks["level"] == "red").sum()) if risks.height else 0
-    c[4].metric(t("home.open_risks"), risks.height, border=True,
-                help=t("home.risks_help", red=red, yellow=risks.height - red))
+    red, open_total = home.total(risks, "red_total"), home.total(risks, "total")
+    c[4].metric(t("home.open_risks"), open_total, border=True,
+                help=t("home.risks_help", red=red, yellow=open_total - red))
+
+
+def _more(df: pl.DataFrame, total_column: str, key: str) -> None:
+    """Say so when a list shows only the first rows of a longer one."""
+    count = home.total(df, total_column)
+    if count > df.height:
+        st.caption(t(key, shown=df.height, count=count))
 
 
 def _due_table(due: pl.DataFrame, show_owner: bool) -> None:
@@ -53,6 +60,7 @@ def _due_table(due: pl.DataFrame, show_owner: bool) -> None:
         "last_at": t("home.col_last"), "next_date": st.column_config.DateColumn(t("field.next_follow_up_date"),
                                                                                   format="YYYY-MM-DD"),
         "owner_name": t("field.owner")})
+    _more(due, "due_total", "home_lists.due_more")
     if actor().role in ("rep", "manager"):
         page_link("log", label=t("home.go_log"))
 
@@ -84,6 +92,7 @@ def _risks(risks: pl.DataFrame, show_owner: bool) -> None:
         "level": t("field.level"), "customer_name": t("field.customer_name"), "rule": t("field.rule"),
         "status": t("field.status"), "raised_at": t("field.raised_at"), "evidence": t("field.evidence"),
         "owner_name": t("field.owner")})
+    _more(risks, "total", "home_lists.risks_more")
     page_link("risks", label=t("home.go_risks"))
 
 
@@ -113,7 +122,8 @@ def render() -> None:
     caps = home.caps(store())
     if user.sees_all:
         _company()
-    due, reps, risks = cached(home.due), cached(home.per_rep), cached(home.open_risks)
+    due, reps = cached(home.due, limit=home.SHOWN), cached(home.per_rep)
+    risks = cached(home.open_risks, limit=home.SHOWN)
     if user.role == "rep":
         reps = reps.filter(pl.col("rep_id") == user.id)
     _cards(reps, due, risks, caps, one=user.role == "rep")

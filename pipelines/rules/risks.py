@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import pyarrow as pa
+
 from pipelines import audit, settings, sql
 from pipelines.access import SYSTEM, Actor, NotPermitted, require_role
 from pipelines.codes import RAISED_RULES
@@ -152,10 +154,13 @@ UPDATE risks SET status = 'resolved', closed_at = $now, updated_at = current_tim
 WHERE status <> 'resolved' AND list_contains($computed, rule) AND {_SCOPE}
   AND NOT EXISTS (SELECT 1 FROM risk_fired f WHERE f.customer_id = risks.customer_id AND f.rule = risks.rule)
 RETURNING id AS risk_id, customer_id, rule, level, closed_at AS happened_at"""
+# The scope filter is repeated on the risks in each statement: a save's evaluation then reads
+# one customer's risks, not all of them (DuckDB does not carry it over from risk_fired).
 _UPDATE = """
 UPDATE risks SET level = f.level, evidence = f.evidence, updated_at = current_timestamp
 FROM risk_fired f
 WHERE risks.customer_id = f.customer_id AND risks.rule = f.rule AND risks.status <> 'resolved'
+  AND ($all OR list_contains($ids::BIGINT[], risks.customer_id))
   AND (risks.level <> f.level OR risks.evidence IS DISTINCT FROM f.evidence)
 RETURNING risks.id AS risk_id, risks.customer_id, risks.rule, risks.level"""
 _OPEN = """
@@ -163,9 +168,32 @@ INSERT INTO risks (customer_id, level, rule, status, raised_at, evidence)
 SELECT f.customer_id, f.level, f.rule, 'open', f.since, f.evidence
 FROM risk_fired f
 WHERE NOT EXISTS (SELECT 1 FROM risks r WHERE r.customer_id = f.customer_id AND r.rule = f.rule
-                  AND r.status <> 'resolved')
+                  AND r.status <> 'resolved' AND ($all OR list_contains($ids::BIGINT[], r.customer_id)))
 ORDER BY f.customer_id, f.rule
 RETURNING id AS risk_id, customer_id, rule, level, raised_at AS happened_at"""
+
+
+_NOTHING = pa.table({"risk_id": pa.array([], pa.int64())})
+
+
+def _needed(cur, ids: list[int], fired_rows) -> set[str]:
+    """Which of close / update / open have work for these few customers: their open computed
+    risks against what fires now. A save usually changes one thing or nothing, and each
+    statement skipped saves its planning, which is most of its cost."""
+    stored = {(c, r): (lv, ev) for c, r, lv, ev in cur.execute(
+        "SELECT customer_id, rule, level, evidence FROM risks WHERE status <> 'resolved'"
+        f" AND list_contains($computed, rule) AND customer_id IN ({', '.join(map(str, ids))})",
+        {"computed": list(COMPUTED_RULES)}).fetchall()}
+    firing = {(c, r): (lv, ev) for c, r, lv, ev in zip(*(fired_rows.column(k).to_pylist()
+                                                           for k in ("customer_id", "rule", "level", "evidence")))}
+    needed = set()
+    if stored.keys() - firing.keys():
+        needed.add("close")
+    if firing.keys() - stored.keys():
+        needed.add("open")
+    if any(stored[key] != value for key, value in firing.items() if key in stored):
+        needed.add("update")
+    return needed
 
 
 def _log_events(cur, changed, action: str, at: datetime | None = None) -> int:
@@ -195,15 +223,19 @@ def evaluate(cur, customer_ids: list[int] | None, now: datetime | None = None) -
         # An import touching many customers: one pass over everyone (0.7 s at 1,000,000
         # follow-ups) is far cheaper than matching a long id list row by row (52 s for 100,000).
         ids = None
-    cur.register("risk_fired", fired(cur, ids, now))
+    fired_rows = fired(cur, ids, now)
+    cur.register("risk_fired", fired_rows)
     try:
         scope = {"all": ids is None, "ids": ids or [], "now": now, "computed": list(COMPUTED_RULES)}
-        close = _CLOSE
-        if ids is not None and len(ids) <= INLINE_IDS:  # as in fired(): a constant list reaches the scan
-            close = _ID_FILTER.sub(lambda m: f"{m.group(1)} IN ({', '.join(map(str, ids))})", _CLOSE)
-        closed = cur.execute(close, sql.bind(close, scope)).to_arrow_table()
-        updated = cur.execute(_UPDATE).to_arrow_table()
-        opened = cur.execute(_OPEN).to_arrow_table()
+
+        def run(statement: str):
+            if ids is not None:  # as in fired(): a constant list reaches the scan
+                statement = _ID_FILTER.sub(lambda m: f"{m.group(1)} IN ({', '.join(map(str, ids))})", statement)
+            return cur.execute(statement, sql.bind(statement, scope)).to_arrow_table()
+
+        needed = _needed(cur, ids, fired_rows) if ids is not None else {"close", "update", "open"}
+        closed, updated, opened = (run(statement) if step in needed else _NOTHING
+                                   for step, statement in (("close", _CLOSE), ("update", _UPDATE), ("open", _OPEN)))
     finally:
         cur.unregister("risk_fired")
     return Changes(opened=_log_events(cur, opened, "opened"), updated=_log_events(cur, updated, "updated", now),

@@ -1,8 +1,9 @@
 -- Customers due for a follow-up (METRICS.md "Due"): the latest follow-up's next follow-up
 -- date has come, or, with no such date, the stage's cadence has passed since the latest
 -- follow-up (since the first stage change when never followed up). Lost customers are never
--- due. Grain: one row per due customer. Parameters: $today (local date), $cad_stages,
--- $cad_days (the cadence setting as two aligned lists).
+-- due. Grain: one row per due customer, the first $limit (NULL: all) by due date; `due_total`
+-- and `overdue_total` count them all. Parameters: $today (local date), $cad_stages,
+-- $cad_days (the cadence setting as two aligned lists), $limit.
 WITH cadence AS (
     SELECT unnest($cad_stages) AS stage, unnest($cad_days) AS days
 ),
@@ -27,6 +28,8 @@ due AS (
     LEFT JOIN v_users u ON u.id = c.owner_id
     WHERE c.stage <> 'lost'
 )
-SELECT * FROM due
+SELECT *, count(*) OVER () AS due_total, count(CASE WHEN due_on < $today THEN 1 END) OVER () AS overdue_total
+FROM due
 WHERE due_on <= $today
-ORDER BY due_on, customer_name
+ORDER BY due_on, customer_name, customer_id
+LIMIT $limit

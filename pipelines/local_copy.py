@@ -1,8 +1,8 @@
 """A replica's local DuckDB copy of the PostgreSQL database, for the analytics reads.
 
 Scanning PostgreSQL through DuckDB's postgres extension is several times slower than reading a
-DuckDB file, so on the PostgreSQL backend `Store.query` reads a local DuckDB file (catalog
-`analytics`, in a temporary folder, removed on close) holding every app table.
+DuckDB file, so on the PostgreSQL backend `Store.query` reads a local DuckDB copy of every app
+table (catalog `analytics`, in memory and compressed: about 150 MB per million follow-ups).
 
 Refresh: before a read, when this replica wrote (any write statement, committed) or the shared
 data version moved (another replica wrote; reread at most once a second), the copy re-copies the
@@ -14,18 +14,17 @@ twice are harmless: delete by id, insert what PostgreSQL holds now). So:
 - this replica's own writes are in the copy on its next read (never stale);
 - another replica's writes are in it at most about VERSION_TTL_SECONDS (1 s) later.
 A table without the log triggers (a migration forgot `followup_changes.track`) is re-copied whole
-on every refresh; a table with many changed rows (an import) once. The log is pruned after an hour; a replica that has not refreshed for half
-an hour rebuilds its copy instead of reading a log that may have lost entries.
+on every refresh; a table with many changed rows (an import) once. The log is pruned after an
+hour; a replica that has not refreshed for half an hour rebuilds its copy instead of reading a
+log that may have lost entries.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
+import re
 import threading
 import time
-from pathlib import Path
 
 import duckdb
 
@@ -33,6 +32,7 @@ CATALOG = "analytics"
 LOG = "followup_changes.log"
 # The oldest transaction still running: every transaction below it has ended.
 HORIZON = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+_WORD = re.compile(r"[a-z_][a-z0-9_]*")
 # More changed rows than this in one table: copy it whole (one scan beats a long id join).
 WHOLE_TABLE_ROWS = 50_000
 PRUNE_AFTER = "1 hour"
@@ -43,14 +43,6 @@ REBUILD_AFTER_SECONDS = 1800.0  # well inside PRUNE_AFTER: the log still holds w
 def enabled() -> bool:
     """FOLLOWUP_PG_COPY=off reads PostgreSQL directly (for comparison, or a memory-tight replica)."""
     return os.environ.get("FOLLOWUP_PG_COPY", "on").lower() not in ("off", "0", "false", "no")
-
-
-def _sweep(parent: Path) -> None:
-    """Remove the copies of replicas that ended without closing (killed): their pid is gone."""
-    for folder in parent.glob("followup-copy-*-*"):
-        pid = folder.name.split("-")[2]
-        if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _pg(cur, sql: str) -> list[tuple]:
@@ -66,38 +58,41 @@ class LocalCopy:
     """The copy of one Store: `ensure(key)` before a read, then read catalog `analytics`."""
 
     def __init__(self, root: duckdb.DuckDBPyConnection):
-        if Path("/proc/self").exists():  # Linux: a pid's folder tells whether the process still runs
-            _sweep(Path(tempfile.gettempdir()))
-        self.folder = Path(tempfile.mkdtemp(prefix=f"followup-copy-{os.getpid()}-"))
-        root.execute(f"ATTACH {_quote(str(self.folder / 'copy.duckdb'))} AS {CATALOG}")
+        # In memory, compressed: nothing to sync on commit, nothing left behind by a killed replica.
+        root.execute(f"ATTACH ':memory:' AS {CATALOG} (COMPRESS)")
         self._cur = root.cursor()  # used only under the lock, one refresh at a time
         self._lock = threading.Lock()
         self.key: tuple | None = None  # (own write count, data version) the copy is fresh for
         self.horizon: int | None = None
-        self.columns: dict[str, list[str]] = {}
+        self.tables: set[str] = set()  # the app's tables in PostgreSQL
+        self.columns: dict[str, list[str]] = {}  # the tables copied so far: each on the first read that names it
         self.tracked: set[str] = set()
         self.refreshed_at = 0.0
         self.pruned_at = time.monotonic()
         self.refreshes = 0  # for tests and the bench
 
-    def ensure(self, key: tuple) -> None:
-        """Bring the copy up to what PostgreSQL held when `key` was read, if it is not already."""
-        if key == self.key:
+    def ensure(self, key: tuple, sql: str) -> None:
+        """Bring the copy up to what PostgreSQL held when `key` was read, if it is not already,
+        with every table `sql` may read (a table is copied on the first read that names it)."""
+        if key == self.key and not self._missing(sql):
             return
         with self._lock:
-            if key == self.key:
-                return
-            if self.horizon is None or time.monotonic() - self.refreshed_at > REBUILD_AFTER_SECONDS:
-                self._in_transaction(self._build)
-            else:
-                self._in_transaction(self._apply)
-                self._prune()
-            self.key = key
-            self.refreshed_at = time.monotonic()
-            self.refreshes += 1
+            if key != self.key:
+                if self.horizon is None or time.monotonic() - self.refreshed_at > REBUILD_AFTER_SECONDS:
+                    self._in_transaction(self._build)
+                else:
+                    self._in_transaction(self._apply)
+                    self._prune()
+                self.key = key
+                self.refreshed_at = time.monotonic()
+                self.refreshes += 1
+            if missing := self._missing(sql):
+                self._in_transaction(lambda cur: self._add(cur, missing))
 
-    def close(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+    def _missing(self, sql: str) -> set[str]:
+        if len(self.columns) == len(self.tables) and self.tables:
+            return set()
+        return (self.tables & set(_WORD.findall(sql.lower()))) - self.columns.keys()
 
     # -- refresh ----------------------------------------------------------------------------
 
@@ -111,23 +106,29 @@ class LocalCopy:
         except BaseException:
             cur.execute("ROLLBACK")
             raise
-        self.horizon = horizon
+        if horizon is not None:
+            self.horizon = horizon
 
     def _build(self, cur) -> int:
-        """Every table copied whole."""
+        """Start over: the list of tables (each copied whole on its first read), a horizon."""
         horizon = _pg(cur, f"SELECT {HORIZON}")[0][0]
-        tables = [r[0] for r in cur.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'db' AND schema_name = 'public'"
-            " ORDER BY table_name").fetchall()]
-        self.tracked = {r[0] for r in _pg(cur, "SELECT DISTINCT event_object_table::text FROM information_schema.triggers"
-                                               " WHERE trigger_name = 'followup_log_insert'")}
-        self.columns = {}
-        for table in tables:
+        # The app's tables, and whether each logs its changes (asked of PostgreSQL: DuckDB's own
+        # catalogue functions would load every attached schema, ten times slower on a small database).
+        tables = _pg(cur, "SELECT c.relname::text, EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid"
+                          " AND g.tgname = 'followup_log_insert') FROM pg_class c"
+                          " WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' ORDER BY 1")
+        self.tracked = {t for t, logged in tables if logged}
+        self.tables = {t for t, _ in tables}
+        for table in self.columns:  # a rebuild: replaced whole, never dropped under a reader
             self._copy_whole(cur, table)
-            self.columns[table] = [r[0] for r in cur.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE database_name = $c AND table_name = $t"
-                " ORDER BY column_index", {"c": CATALOG, "t": table}).fetchall()]
         return horizon
+
+    def _add(self, cur, tables: set[str]) -> None:
+        """Copy tables not copied yet. Their snapshot is newer than the horizon, which stays as it
+        was: the next refresh re-applies a little more of the log to them, harmlessly."""
+        for table in sorted(tables):
+            self._copy_whole(cur, table)
+            self.columns[table] = [d[0] for d in cur.execute(f"SELECT * FROM {CATALOG}.main.{table} LIMIT 0").description]
 
     def _apply(self, cur) -> int:
         """The logged rows since the last horizon, and untracked tables whole (none after migration 0004)."""

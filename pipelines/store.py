@@ -187,7 +187,7 @@ class Store:
         if self._copy is None or getattr(self._local, "writing", False) or not _READ.match(sql) \
                 or "nextval(" in sql:
             return self.cursor()
-        self._copy.ensure((self._writes, self.data_version))
+        self._copy.ensure((self._writes, self.data_version), sql)
         cur = getattr(self._local, "reader", None)
         if cur is None:
             cur = self._root.cursor()
@@ -201,9 +201,7 @@ class Store:
             self._root.execute("DETACH " + CATALOG)
         except duckdb.Error:
             pass
-        self._root.close()
-        if self._copy is not None:
-            self._copy.close()
+        self._root.close()  # the local analytics copy, in memory, goes with it
 
     # -- reads ----------------------------------------------------------------------------
 

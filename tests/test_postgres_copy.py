@@ -4,8 +4,6 @@ data version moves, including a transaction that commits after a later one."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from pipelines import customers, local_copy, postgres
@@ -144,10 +142,13 @@ def test_the_copy_can_be_turned_off(pg_store, monkeypatch):  # noqa: F811
         direct.close()
 
 
-def test_copies_of_replicas_that_were_killed_are_removed(tmp_path):
-    dead = tmp_path / "followup-copy-999999999-abc"  # beyond Linux's largest pid
-    mine = tmp_path / f"followup-copy-{os.getpid()}-abc"
-    for folder in (dead, mine):
-        folder.mkdir()
-    local_copy._sweep(tmp_path)
-    assert not dead.exists() and mine.exists()
+
+def test_a_table_is_copied_on_the_first_read_that_names_it(pg_store):  # noqa: F811
+    Org(pg_store)
+    assert pg_store.scalar("SELECT count(*) FROM teams") == 2
+    assert "teams" in pg_store._copy.columns and "contracts" not in pg_store._copy.columns
+    pg_store.write(lambda cur: cur.execute("INSERT INTO contracts (customer_id, rep_id, signed_on, amount)"
+                                           " VALUES (1, 1, DATE '2026-01-05', 100)"))
+    assert pg_store.scalar("SELECT sum(amount) FROM contracts") == 100
+    assert "contracts" in pg_store._copy.columns
+    _same(pg_store, "SELECT * FROM contracts ORDER BY id")

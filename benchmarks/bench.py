@@ -54,13 +54,15 @@ def run(path: str, follow_ups: int, runs: int = 5, browser: bool = False, ingest
     data._store.clear()
     store = data.store()
     began = time.perf_counter()
-    customers = store.scalar("SELECT count(*) FROM customers")  # on PostgreSQL: builds the local copy
+    store.warm()  # PostgreSQL: every table into the local analytics copy
+    copy_seconds = time.perf_counter() - began
+    customers = store.scalar("SELECT count(*) FROM customers")
     result: dict[str, Any] = {"follow_ups": follow_ups, "customers": customers,
                               "runs": runs, "date": datetime.now(local_tz()).date().isoformat(),
                               "cpus": os.cpu_count(), "backend": store.backend}
     if on_pg:
         result["local_copy"] = local_copy.enabled()
-        result["local_copy_build_s"] = round(time.perf_counter() - began, 1) if local_copy.enabled() else None
+        result["local_copy_build_s"] = round(copy_seconds, 1) if local_copy.enabled() else None
     today = datetime.now(local_tz()).date()
     start, end = preset_range("last_quarter", today)
     team = store.scalar("SELECT name FROM teams ORDER BY id LIMIT 1")

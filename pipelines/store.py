@@ -196,6 +196,11 @@ class Store:
             self._local.reader = cur
         return cur
 
+    def warm(self) -> None:
+        """PostgreSQL: copy every table into the local analytics copy now (else: on first reads)."""
+        if self._copy is not None:
+            self._copy.fill((self._writes, self.data_version))
+
     def close(self) -> None:
         try:
             self._root.execute("DETACH " + CATALOG)

@@ -152,3 +152,5 @@ def test_a_table_is_copied_on_the_first_read_that_names_it(pg_store):  # noqa: F
     assert pg_store.scalar("SELECT sum(amount) FROM contracts") == 100
     assert "contracts" in pg_store._copy.columns
     _same(pg_store, "SELECT * FROM contracts ORDER BY id")
+    pg_store.warm()
+    assert set(pg_store._copy.columns) == pg_store._copy.tables

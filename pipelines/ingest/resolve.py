@@ -132,24 +132,31 @@ def customers(cur, actor: Actor, rows: pl.DataFrame, name_col: str, uscc_col: st
         pl.col("name").alias("_key"), pl.col("id").alias("_cid_n"), pl.col("team_id").alias("_team_n"))
     rows = rows.with_columns(pl.coalesce(uscc_col, name_col).alias("_key"), pl.col(uscc_col).is_not_null()
                              .alias("_by_uscc"))
-    rows = rows.join(by_uscc, on="_key", how="left").join(by_name, on="_key", how="left").with_columns(
-        pl.when("_by_uscc").then("_cid_u").otherwise("_cid_n").alias("customer_id"),
-        pl.when("_by_uscc").then("_team_u").otherwise("_team_n").alias("_cteam"),
-    ).drop("_cid_u", "_cid_n", "_team_u", "_team_n")
+    # Names are matched once per distinct key, and the rows joined to the result once at the end
+    # (each join of the whole rows moves every cell).
+    on = ["_key", "_by_uscc"]
+    keys = rows.select(on).unique().join(by_uscc, on="_key", how="left").join(by_name, on="_key", how="left") \
+        .select(*on, pl.when("_by_uscc").then("_cid_u").otherwise("_cid_n").alias("customer_id"),
+                pl.when("_by_uscc").then("_team_u").otherwise("_team_n").alias("_cteam"))
     rejects = []
     if actor.role == "manager":
-        other = pl.col("customer_id").is_not_null() & (pl.col("_cteam").fill_null(-1) != actor.team_id)
-        rejects.append(reject(rows.filter(other), "customer_name", "", "ingest.reject.customer_other_team",
-                              "_key"))
-        rows = rows.filter(~other)
-    # only the columns a new customer needs: sorting the whole rows would move every cell
-    needed = dict.fromkeys([ROW, "_key", name_col, uscc_col, *(c for c in (order_col, owner_col) if c)])
-    missing = rows.filter(pl.col("customer_id").is_null()).select(list(needed))
+        other = keys.filter(pl.col("customer_id").is_not_null()
+                            & (pl.col("_cteam").fill_null(-1) != actor.team_id)).select(on)
+        rejects.append(reject(rows.join(other, on=on, how="semi"), "customer_name", "",
+                              "ingest.reject.customer_other_team", "_key"))
+        rows = rows.join(other, on=on, how="anti")
+        keys = keys.join(other, on=on, how="anti")
+    unknown = keys.filter(pl.col("customer_id").is_null()).select(on)
     created = 0
-    if missing.height and owner_col is None:
-        rejects.append(reject(missing, "customer_name", "", "ingest.reject.customer_unknown", "_key"))
-        rows = rows.filter(pl.col("customer_id").is_not_null())
-    elif missing.height:
+    keys = keys.with_columns(pl.lit(False).alias("_created"))
+    if unknown.height and owner_col is None:
+        rejects.append(reject(rows.join(unknown, on=on, how="semi"), "customer_name", "",
+                              "ingest.reject.customer_unknown", "_key"))
+        rows = rows.join(unknown, on=on, how="anti")
+    elif unknown.height:
+        # only the columns a new customer needs: sorting the whole rows would move every cell
+        needed = dict.fromkeys([ROW, "_key", name_col, uscc_col, *(c for c in (order_col, owner_col) if c)])
+        missing = rows.select(*needed, "_by_uscc").join(unknown, on=on, how="semi")
         first = missing.sort([order_col, ROW] if order_col else [ROW]).unique("_key", keep="first",
                                                                              maintain_order=True)
         new = first.select(pl.col(name_col).fill_null(pl.col(uscc_col)).alias("name"),
@@ -159,12 +166,11 @@ def customers(cur, actor: Actor, rows: pl.DataFrame, name_col: str, uscc_col: st
         made = made.with_columns(pl.coalesce("uscc", "name").alias("_key"))
         audit_created(cur, actor, "customers", made.get_column("id").to_list(), run_id)
         created = made.height
-        rows = rows.join(made.select("_key", pl.col("id").alias("_new")), on="_key", how="left").with_columns(
+        keys = keys.join(made.select("_key", pl.col("id").alias("_new")), on="_key", how="left").with_columns(
             pl.coalesce("customer_id", "_new").alias("customer_id"),
             pl.col("_new").is_not_null().alias("_created")).drop("_new")
-    if "_created" not in rows.columns:
-        rows = rows.with_columns(pl.lit(False).alias("_created"))
-    return rows.drop("_cteam", "_by_uscc"), _concat(rejects), created
+    rows = rows.join(keys.select(*on, "customer_id", "_created"), on=on, how="left")
+    return rows.drop("_by_uscc"), _concat(rejects), created
 
 
 def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:

@@ -38,7 +38,7 @@ def database(path: str, follow_ups: int) -> None:
         s.close()
 
 
-def run(path: str, follow_ups: int, runs: int = 5, browser: bool = False, ingest: bool = True,
+def run(path: str, follow_ups: int, runs: int = 5, browser: bool = False, ingest: bool = True, saves_each: int = 25,
         log=print) -> dict[str, Any]:
     """Every figure of `followup bench`, as the JSON document of ../shared/INTERFACES.md."""
     from benchmarks import ingest as ingest_bench
@@ -74,7 +74,7 @@ def run(path: str, follow_ups: int, runs: int = 5, browser: bool = False, ingest
         rows = ingest_bench.write_csv(store, csv)
         result["ingest"] = ingest_bench.measure(csv, rows, runs, pg_url=path if on_pg else None)
     log("saves with 20 writers …")
-    result["save_ms"] = _saves(path, store)
+    result["save_ms"] = _saves(path, store, saves_each)
     if browser:
         log("browser: /funnel …")
         data._store.clear()
@@ -87,7 +87,7 @@ def run(path: str, follow_ups: int, runs: int = 5, browser: bool = False, ingest
     return result
 
 
-def _saves(path: str, store: Store) -> dict[str, float]:
+def _saves(path: str, store: Store, saves_each: int) -> dict[str, float]:
     """Saves into a copy of the bench database (the bench database itself stays as built)."""
     if postgres.is_url(path):
         from benchmarks import pg
@@ -98,7 +98,7 @@ def _saves(path: str, store: Store) -> dict[str, float]:
         with pg.scratch(path, "writes", template=pg.database_name(path)) as url:
             wstore = Store(url)
             try:
-                return writes.measure(wstore)
+                return writes.measure(wstore, saves_each=saves_each)
             finally:
                 wstore.close()
     folder = Path(tempfile.mkdtemp(prefix="followup-bench-"))
@@ -108,7 +108,7 @@ def _saves(path: str, store: Store) -> dict[str, float]:
         shutil.copy(path, copy)
         wstore = Store(str(copy))
         try:
-            return writes.measure(wstore)
+            return writes.measure(wstore, saves_each=saves_each)
         finally:
             wstore.close()
     finally:

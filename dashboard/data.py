@@ -7,6 +7,7 @@ advances, so a saved record shows in every figure at once.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +25,18 @@ def _store() -> Store:
     logs.setup()
     opened = open_store()
     backup.start_schedule(opened.location)  # FOLLOWUP_BACKUP_DIR: the server backs up the file it holds
+    if opened.backend == "postgres":
+        # Copy every table into the replica's local analytics copy now, so that the first pages
+        # after a start do not each wait for the tables they read (~30 s at 1M follow-ups).
+        threading.Thread(target=_warm, args=(opened,), name="followup-warm", daemon=True).start()
     return opened
+
+
+def _warm(opened: Store) -> None:
+    try:
+        opened.warm()
+    except Exception:  # noqa: BLE001 - reads copy their tables themselves; the log says why
+        log.exception("warming the local analytics copy failed")
 
 
 def store() -> Store:

@@ -154,3 +154,23 @@ def test_a_table_is_copied_on_the_first_read_that_names_it(pg_store):  # noqa: F
     _same(pg_store, "SELECT * FROM contracts ORDER BY id")
     pg_store.warm()
     assert set(pg_store._copy.columns) == pg_store._copy.tables
+
+
+def test_the_dashboard_warms_the_copy_in_the_background_at_start(pg_server, monkeypatch):
+    import time
+
+    from dashboard import data
+
+    name = pg_server.create(template=pg_server.template)
+    monkeypatch.setenv("FOLLOWUP_DB", pg_server.url(name))
+    data._store.clear()
+    try:
+        opened = data.store()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (opened._copy.tables
+                                                   and set(opened._copy.columns) == opened._copy.tables):
+            time.sleep(0.1)
+        assert opened._copy.tables and set(opened._copy.columns) == opened._copy.tables  # no read asked
+    finally:
+        data._store.clear()
+        pg_server.drop(name)

@@ -55,3 +55,26 @@ def test_admin_rules_section_saves_and_re_evaluates(app_db):  # noqa: F811
     from pipelines import settings
     from pipelines.store import open_store
     assert settings.get(open_store(app_db), "risk_rules")["stage_stalled"]["days"] == 400
+
+
+def test_raise_and_history_load_their_customer_picker_only_when_opened(app_db):  # noqa: F811
+    from dashboard import data
+
+    data.recorder = []
+    try:
+        at = logged_in("manager1", "risks")
+        assert not any(call[0] == "picker" for call in data.recorder)  # closed: no picker query
+    finally:
+        data.recorder = None
+    assert not [s for s in at.selectbox if s.key in ("risks_raise_pick", "risks_history_pick")]
+    at.session_state["risks_raise_open"] = True
+    at.session_state["risks_history_open"] = True
+    at.run()
+    assert not shown_errors(at)
+    customer = at.selectbox(key="risks_raise_pick").value
+    assert customer is not None and at.selectbox(key="risks_history_pick").value is not None
+    at.text_area[0].input("客户换了采购负责人")
+    next(b for b in at.button if b.label == "提交预警").click()
+    at.run()
+    assert not shown_errors(at)
+    assert "预警已提交。" in [s.value for s in at.success]

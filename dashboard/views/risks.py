@@ -119,8 +119,17 @@ def _pick_customer(key: str, label_key: str) -> int | None:
     return st.selectbox(t(label_key), list(names), key=f"{key}_pick", format_func=lambda i: names[i])
 
 
+def _opened(label_key: str, icon: str, key: str):
+    """An expander whose content runs only while it is open: its customer picker reads every
+    visible customer's latest follow-up, which most visits to the board do not need."""
+    box = st.expander(t(label_key), icon=icon, key=key, on_change="rerun")
+    return box if box.open else None
+
+
 def _raise_form() -> None:
-    with st.expander(t("risk.raise_title"), icon=":material/add_alert:"):
+    if (box := _opened("risk.raise_title", ":material/add_alert:", "risks_raise_open")) is None:
+        return
+    with box:
         customer_id = _pick_customer("risks_raise", "risk.raise_customer")
         if customer_id is None:
             return
@@ -135,7 +144,9 @@ def _raise_form() -> None:
 
 
 def _history() -> None:
-    with st.expander(t("risk.history_title"), icon=":material/history:"):
+    if (box := _opened("risk.history_title", ":material/history:", "risks_history_open")) is None:
+        return
+    with box:
         customer_id = _pick_customer("risks_history", "risk.history_customer")
         if customer_id is None:
             return

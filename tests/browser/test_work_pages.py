@@ -84,10 +84,11 @@ def test_rep_opening_admin_by_url_is_refused(page, app_url):
     shot(page, "rep_admin_refused")
 
 
+# The help page is the same text for every role: one tour (rep1) covers it.
 PAGES = {"rep1": ["首页", "记录跟进", "客户", "跟进记录", "帮助"],
-         "manager1": ["首页", "记录跟进", "客户", "跟进记录", "帮助"],
-         "leader": ["首页", "客户", "跟进记录", "帮助"],
-         "admin": ["首页", "系统管理", "帮助"]}
+         "manager1": ["首页", "记录跟进", "客户", "跟进记录"],
+         "leader": ["首页", "客户", "跟进记录"],
+         "admin": ["首页", "系统管理"]}
 
 
 @pytest.mark.parametrize("username", list(PAGES))

@@ -159,8 +159,8 @@ def monthly_summary(store: Store, actor: Actor, filters: Filters, month: date, t
     """Everything the monthly page and its exports show, for one calendar month."""
     month = month_start(month)
     one = for_month(filters, month)
-    # Each figure fetched once: the headline's 13 months hold the month's daily frames, and the
-    # channel table and the reps' conversion share one count.
+    # Each figure fetched once: the headline's three months hold the month's daily frames, and
+    # the channel table and the reps' conversion share one count.
     sources = headline_sources(store, actor, filters, month)
     conversion = metrics.follow_up_conversion(store, actor, one)
     return {

@@ -41,8 +41,7 @@ def render() -> None:
     month = f.date_to or f.date_from or today()
     # One fetch serves the charts (the period) and the cards (the last month and a year before it).
     sources = cached(summary.daily_sources, summary.headline_window(f, month))
-    start, end = f.period_params()["period_start"], f.period_params()["period_end"]
-    in_period = {k: v.filter(pl.col("day") >= start, pl.col("day") < end) for k, v in sources.items()}
+    in_period = summary.sources_in(sources, f)
     _compare(summary.headline_from(sources, month), month)
     a, b, c = st.columns(3)
     metric = a.selectbox(t("trends.metric"), FIGURES, key="trends_metric", format_func=lambda m: t(f"metric.{m}"))

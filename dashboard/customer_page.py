@@ -216,7 +216,7 @@ def render_customer(customer_id: int) -> None:
                   t("customers.no_needs"), t("customers.add_need"), "needs")
     with tabs[5]:
         fields, fixed = _contract_fields(b)
-        view = d.contracts.with_columns(pl.col("amount").map_elements(fmt.money, return_dtype=pl.Utf8)).drop("rep_id")
+        view = d.contracts.with_columns(pl.col("amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False)).drop("rep_id")
         _children(f"contract_{b['id']}", d.contracts, ContractIn, fields, fixed, writable,
                   t("customers.no_contracts"), t("customers.add_contract"), "contracts", view=view)
     with tabs[6]:

@@ -120,3 +120,19 @@ def test_second_open_with_same_filter_is_served_from_cache(app_db, monkeypatch):
     at.run()
     assert not at.exception
     assert calls == []
+
+
+def test_a_rep_without_a_target_reads_a_dash_not_none(app_db):
+    """A missing figure (no target, so no attainment) is "—" in the tables, never the text None."""
+    from dashboard import data
+
+    data.store().write(lambda cur: cur.execute(
+        "DELETE FROM targets WHERE rep_id = (SELECT id FROM users WHERE username = 'rep1')"))
+    for page in ("team", "monthly"):
+        at = open_page(login("manager1"), page)
+        assert not at.exception
+        cells = [str(v) for frame in at.dataframe for v in frame.value.to_numpy().ravel()]
+        assert cells and not {"None", "nan", "NaN"} & set(cells), page
+    team = open_page(login("manager1"), "team").dataframe[0].value
+    row = team[team.iloc[:, 0].astype(str).str.contains("王磊|rep1")]
+    assert (row == "—").any(axis=1).all() and not row.empty

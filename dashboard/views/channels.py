@@ -22,9 +22,9 @@ def _table(conversion: pl.DataFrame) -> None:
             pl.col("channel").alias(t("chart.channel_axis")),
             pl.col("follow_ups").alias(t("metric.follow_ups")),
             pl.col("converted").alias(t("channels.converted")),
-            pl.col("rate").map_elements(fmt.pct, return_dtype=pl.Utf8).alias(t("metric.channel_conversion")),
-            pl.col("low").map_elements(fmt.pct, return_dtype=pl.Utf8).alias(t("channels.low")),
-            pl.col("high").map_elements(fmt.pct, return_dtype=pl.Utf8).alias(t("channels.high")))
+            pl.col("rate").map_elements(fmt.pct, return_dtype=pl.Utf8, skip_nulls=False).alias(t("metric.channel_conversion")),
+            pl.col("low").map_elements(fmt.pct, return_dtype=pl.Utf8, skip_nulls=False).alias(t("channels.low")),
+            pl.col("high").map_elements(fmt.pct, return_dtype=pl.Utf8, skip_nulls=False).alias(t("channels.high")))
         st.dataframe(shown, hide_index=True, width="stretch")
 
 

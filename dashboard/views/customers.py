@@ -41,8 +41,8 @@ def _new_customer() -> None:
 def _table(rows: pl.DataFrame) -> None:
     view = fmt.local_times(fmt.labelled(rows, {"stage": "stage", "customer_type": "customer_type",
                                                 "risk_level": "level"}), "last_follow_up")
-    view = view.with_columns(pl.col("industry").map_elements(fmt.industry, return_dtype=pl.Utf8),
-                             pl.col("contract_amount").map_elements(fmt.money, return_dtype=pl.Utf8))
+    view = view.with_columns(pl.col("industry").map_elements(fmt.industry, return_dtype=pl.Utf8, skip_nulls=False),
+                             pl.col("contract_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False))
     st.dataframe(view.select(COLUMNS), hide_index=True, width="stretch", column_config={
         "name": t("field.customer_name"), "stage": t("field.stage"), "industry": t("field.industry"),
         "province": t("field.province"), "city": t("field.city"), "customer_type": t("field.customer_type"),

@@ -107,7 +107,7 @@ def _company() -> None:
     c[3].metric(t("home.m_contracts"), int(df["contracts_signed"].sum()), border=True)
     c[4].metric(t("home.m_won"), fmt.money_short(won), border=True, help=fmt.money(won))
     if df.height:
-        st.dataframe(df.with_columns(pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8))
+        st.dataframe(df.with_columns(pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False))
                      .drop("team_id"), hide_index=True, width="stretch", column_config={
                          "team": t("field.team_id"), "follow_ups": t("home.m_follow_ups"),
                          "effective_follow_ups": t("home.m_effective"), "new_customers": t("home.m_new_customers"),

@@ -64,8 +64,8 @@ def _reps(data: dict) -> None:
             continue
         col.dataframe(frame.select(
             pl.col("display_name").alias(t("analytics.rep_col")),
-            pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8).alias(t("metric.won_amount")),
-            pl.col("attainment").map_elements(fmt.pct, return_dtype=pl.Utf8).alias(t("metric.target_attainment")),
+            pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False).alias(t("metric.won_amount")),
+            pl.col("attainment").map_elements(fmt.pct, return_dtype=pl.Utf8, skip_nulls=False).alias(t("metric.target_attainment")),
             pl.col("effective_follow_ups").alias(t("metric.effective_follow_ups"))), hide_index=True, width="stretch")
 
 

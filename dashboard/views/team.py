@@ -31,9 +31,9 @@ def _table(team: pl.DataFrame) -> None:
         pl.struct("conversion", "conversion_n").map_elements(
             lambda r: f"{fmt.pct(r['conversion'])} (n={r['conversion_n']:,})", return_dtype=pl.Utf8)
         .alias(t("metric.channel_conversion")),
-        pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8).alias(t("metric.won_amount")),
-        pl.col("target_amount").map_elements(fmt.money, return_dtype=pl.Utf8).alias(t("metric.target_amount")),
-        pl.col("attainment").map_elements(fmt.pct, return_dtype=pl.Utf8).alias(t("metric.target_attainment"))]
+        pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False).alias(t("metric.won_amount")),
+        pl.col("target_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False).alias(t("metric.target_amount")),
+        pl.col("attainment").map_elements(fmt.pct, return_dtype=pl.Utf8, skip_nulls=False).alias(t("metric.target_attainment"))]
     if team["team"].n_unique() <= 1:  # a manager's own team: the column would repeat one name
         columns.pop(1)
     st.dataframe(team.select(columns), hide_index=True, width="stretch")

@@ -215,7 +215,7 @@ def conversion_chart(conversion: pl.DataFrame, lang: str, reference: float | Non
                       annotation_text=t("chart.reference_line", lang, rate=pct(reference)),
                       annotation_position="top right")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
-    fig.update_xaxes(tickangle=0, tickfont={"size": 10})  # two-line labels stay readable in half a page
+    fig.update_xaxes(tickangle=0, tickfont={"size": 10})  # name, rate and n on three short lines: readable in half a page
     return _layout(fig, title, t("chart.channel_axis", lang), t("chart.rate_axis", lang))
 
 

@@ -78,7 +78,7 @@ def test_conversion_chart_shows_interval_count_and_reference():
                          "rate": [0.5, 0.3], "low": [0.15, 0.292], "high": [0.85, 0.308]})
     fig = charts.conversion_chart(conv, "zh_CN", reference=0.05)
     bar = fig.data[0]
-    assert list(bar.x) == ["电话<br>50.0%(n=4)", "拜访<br>30.0%(n=12,000)"]  # the count under every rate
+    assert list(bar.x) == ["电话<br>50.0%<br>n=4", "拜访<br>30.0%<br>n=12,000"]  # the count under every rate
     assert list(bar.error_y.array) == pytest.approx([0.35, 0.008])
     assert list(bar.error_y.arrayminus) == pytest.approx([0.35, 0.008])
     assert fig.layout.shapes[0].y0 == 0.05

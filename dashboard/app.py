@@ -22,8 +22,10 @@ from pipelines import accounts, i18n  # noqa: E402
 from pipelines.store import StoreError  # noqa: E402
 
 st.set_page_config(page_title=t("app.name"), page_icon=":material/contact_phone:", layout="wide")
-# Less empty space above the page title than Streamlit's default.
-st.html("<style>.stMainBlockContainer, .block-container { padding-top: 2.2rem; }</style>")
+# Less empty space above the page title than Streamlit's default; and no "Press Enter to submit
+# form" under text inputs: Streamlit writes that hint in English only, whatever the user's language.
+st.html("<style>.stMainBlockContainer, .block-container { padding-top: 2.2rem; }"
+        ' [data-testid="InputInstructions"] { display: none; }</style>')
 
 
 def _language_picker(key: str) -> None:

@@ -1,4 +1,4 @@
-"""Backups and restores: DuckDB EXPORT DATABASE as Parquet, with a manifest checked before restoring.
+"""Backups and restores: Parquet files and a manifest, checked before restoring.
 
 A backup is a folder `DIR/YYYYmmdd-HHMMSS/` written by one EXPORT DATABASE statement (one
 transaction, so the tables agree with each other while the app keeps writing), plus
@@ -6,6 +6,8 @@ transaction, so the tables agree with each other while the app keeps writing), p
 SHA-256 of its file. With a database key the Parquet files are encrypted (DuckDB's Parquet
 encryption, key derived from FOLLOWUP_DB_KEY). A restore verifies all of that, builds a fresh
 database file beside the live one, checks it against the manifest again, and only then swaps.
+On PostgreSQL the same folder is written from one snapshot and restored in one transaction
+(pipelines/backup_pg.py); a backup of either backend restores into either.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import audit, config, migrations
-from pipelines.access import Actor, require_role
+from pipelines.access import SYSTEM, Actor, require_role
 from pipelines.hashing import sha256_file
 from pipelines.store import CATALOG, Store, StoreError, load_extension, sql_literal
 
@@ -89,9 +91,6 @@ def _parquet_scan(path: Path, options: str) -> str:
 def backup(store: Store, actor: Actor, dest: str | Path, now: datetime | None = None) -> BackupResult:
     """Write a consistent backup of the open store into a new timestamped folder under `dest`."""
     require_role(actor, "admin")
-    if "://" in store.location:
-        raise BackupError("PostgreSQL 数据库请用 pg_dump 备份(见 README)。",
-                          "Back up a PostgreSQL database with pg_dump (see the README).")
     now = now or datetime.now(config.local_tz())
     root = Path(dest)
     target = root / now.strftime("%Y%m%d-%H%M%S")
@@ -104,18 +103,27 @@ def backup(store: Store, actor: Actor, dest: str | Path, now: datetime | None = 
         root.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(partial, ignore_errors=True)
         cur = store.cursor()
-        key = config.db_key() if store.encrypted else None
+        key = _key(store)
+        if key is not None and store.backend == "postgres":  # the file backend loaded it on open
+            load_extension(cur, "httpfs", "duckdb_extension_httpfs")  # OpenSSL: writing encrypted Parquet
         options = add_parquet_key(cur, key)
-        opts = f"FORMAT parquet{', ' + options if options else ''}"
-        version = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
-        cur.execute(f"EXPORT DATABASE {CATALOG} TO {sql_literal(str(partial))} ({opts})")
+        if store.backend == "postgres":
+            from pipelines import backup_pg
+
+            version, names = backup_pg.export(cur, partial, options)
+        else:
+            opts = f"FORMAT parquet{', ' + options if options else ''}"
+            version = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+            cur.execute(f"EXPORT DATABASE {CATALOG} TO {sql_literal(str(partial))} ({opts})")
+            names = table_names(cur)
         tables = {}
-        for t in table_names(cur):
+        for t in names:
             file = partial / f"{t}.parquet"
             rows, checksum = content_stats(cur, _parquet_scan(file, options))
             tables[t] = {"rows": rows, "checksum": checksum, "file": file.name, "sha256": sha256_file(file)}
         (partial / "load.sql").unlink(missing_ok=True)  # restore writes its own: paths move with the folder
         manifest = {"format": FORMAT_VERSION, "created_at": now.isoformat(), "schema_version": version,
+                    "backend": store.backend,
                     "encrypted": key is not None, "duckdb": duckdb.__version__, "tables": tables,
                     "schema_sha256": sha256_file(partial / "schema.sql")}
         (partial / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -128,6 +136,13 @@ def backup(store: Store, actor: Actor, dest: str | Path, now: datetime | None = 
         raise _disk_error(exc, root) from exc
     store.write(lambda c: audit.record(c, actor, "backup", detail=str(target)))
     return BackupResult(str(target), {t: v["rows"] for t, v in tables.items()})
+
+
+def _key(store: Store) -> str | None:
+    """The database key that encrypts backups: the file's own, or on PostgreSQL the configured one."""
+    if store.backend == "postgres":
+        return config.db_key()  # PostgreSQL encrypts at rest by its own means; the backup files need the key
+    return config.db_key() if store.encrypted else None
 
 
 def _disk_error(exc: Exception, where: Path) -> BackupError:
@@ -199,8 +214,11 @@ def build(folder: Path, manifest: dict, target: Path, key: str | None) -> dict[s
             con.execute(stmt)
         counts = {}
         for t, info in manifest["tables"].items():
-            con.execute(f"INSERT INTO restored.main.{t} SELECT * FROM {_parquet_scan(folder / info['file'], options)}")
-            rows, checksum = content_stats(con, f"restored.main.{t}")
+            scan = _parquet_scan(folder / info["file"], options)
+            # By name: a backup made on PostgreSQL may list a table's columns in another order.
+            con.execute(f"INSERT INTO restored.main.{t} BY NAME SELECT * FROM {scan}")
+            cols = ", ".join(f'"{r[0]}"' for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall())
+            rows, checksum = content_stats(con, f"(SELECT {cols} FROM restored.main.{t})")
             if (rows, checksum) != (info["rows"], info["checksum"]):
                 raise BackupError(f"恢复后的表 {t} 与备份清单不符({rows} 行)。",
                                   f"The restored table {t} does not match the manifest ({rows} rows).")
@@ -260,9 +278,11 @@ def restore(store: Store, actor: Actor, source: str | Path) -> BackupResult:
 
     require_role(actor, "admin")
     location = store.location
-    key = config.db_key() if store.encrypted else None
+    key = _key(store)
     folder = find_backup(source)
     manifest = verify(folder, key)
+    if store.backend == "postgres":
+        return _restore_postgres(store, actor, folder, manifest, key)
     fresh = Path(f"{location}.restoring")
     counts = build(folder, manifest, fresh, key)
 
@@ -275,6 +295,18 @@ def restore(store: Store, actor: Actor, source: str | Path) -> BackupResult:
     erased = pipl.reapply_erasures(reopened, actor)
     reopened.write(lambda c: audit.record(c, actor, "restore_backup", detail=str(folder),
                                           after={"tables": counts, "erasures_reapplied": erased}))
+    return BackupResult(str(folder), counts)
+
+
+def _restore_postgres(store: Store, actor: Actor, folder: Path, manifest: dict, key: str | None) -> BackupResult:
+    """The store stays open: the restore is one PostgreSQL transaction, which every replica follows."""
+    from pipelines import backup_pg, pipl
+
+    live_erasures = backup_pg.erased_ids(store)  # made on any replica; the ledger is per replica
+    counts = backup_pg.reload(store, folder, manifest, key)
+    erased = pipl.reapply_erasures(store, actor, also=live_erasures)
+    store.write(lambda c: audit.record(c, actor, "restore_backup", detail=str(folder),
+                                       after={"tables": counts, "erasures_reapplied": erased}))
     return BackupResult(str(folder), counts)
 
 
@@ -307,12 +339,14 @@ def start_schedule(location: str) -> threading.Thread | None:
     file; the server makes the backups itself when FOLLOWUP_BACKUP_DIR is set:
     every FOLLOWUP_BACKUP_EVERY_HOURS (default 24), keeping FOLLOWUP_BACKUP_KEEP (default 14).
     One thread per database; each round uses the process's current store (a restore reopens it).
+    On PostgreSQL every replica runs the schedule and the one that claims a round makes that backup
+    (backup_pg.claim_schedule: an advisory lock and a claim time kept in PostgreSQL); point
+    FOLLOWUP_BACKUP_DIR at storage all replicas share, so the backups and their pruning are in one place.
     """
-    from pipelines.access import SYSTEM
     from pipelines.store import open_store
 
     folder = os.environ.get("FOLLOWUP_BACKUP_DIR")
-    if not folder or "://" in location:
+    if not folder:
         return None
     every = float(os.environ.get("FOLLOWUP_BACKUP_EVERY_HOURS", "24")) * 3600
     keep = int(os.environ.get("FOLLOWUP_BACKUP_KEEP", "14"))
@@ -322,8 +356,11 @@ def start_schedule(location: str) -> threading.Thread | None:
     def loop() -> None:
         while not stop.is_set():
             try:
-                if due(folder, every, time.time()):
-                    backup(open_store(location), SYSTEM, folder)
+                store = open_store(location)
+                if store.backend == "postgres":
+                    _scheduled_round_postgres(store, folder, every, keep)
+                elif due(folder, every, time.time()):
+                    backup(store, SYSTEM, folder)
                     prune(folder, keep)
             except Exception:
                 log.exception("scheduled backup to %s failed", folder)
@@ -334,6 +371,20 @@ def start_schedule(location: str) -> threading.Thread | None:
             _scheduled[location] = (threading.Thread(target=loop, name="followup-backups", daemon=True), stop)
             _scheduled[location][0].start()
         return _scheduled[location][0]
+
+
+def _scheduled_round_postgres(store: Store, folder: str, every: float, keep: int) -> None:
+    from pipelines import backup_pg
+
+    previous = backup_pg.claim_schedule(store, every, time.time())
+    if previous is None:
+        return  # not due, or another replica is making it
+    try:
+        backup(store, SYSTEM, folder)
+    except BaseException:
+        backup_pg.release(store, previous)
+        raise
+    prune(folder, keep)
 
 
 def stop_schedule(location: str) -> None:

@@ -1,9 +1,10 @@
 """Move an embedded installation (a DuckDB file) to PostgreSQL, verified by row counts and checksums.
 
 The source is upgraded to the current schema first, then every table is copied in ONE target
-transaction (all or nothing), each sequence is set past its table's largest id, and both sides
-are read back through DuckDB: the same count and the same checksum (a sum of row hashes over
-the same columns in the same order) for every table, or the command fails.
+transaction (all or nothing), each sequence is set past its table's largest id, and before that
+transaction commits both sides are read back through DuckDB: the same count and the same
+checksum (a sum of row hashes over the same columns in the same order) for every table, or
+nothing is written. `load` is also the last step of a backup restore on PostgreSQL (backup_pg.py).
 """
 
 from __future__ import annotations
@@ -21,24 +22,46 @@ class Report:
     tables: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
-def _tables(store: Store) -> list[str]:
-    rows = store.query("SELECT table_name FROM duckdb_tables() WHERE database_name = $s AND schema_name = 'main'"
-                       " AND table_name <> 'schema_version' ORDER BY table_name", {"s": SOURCE})
-    return rows["table_name"].to_list()
+def source_tables(cur, source: str = SOURCE) -> dict[str, list[str]]:
+    """The app tables of an attached DuckDB database (not schema_version) and their columns, in order."""
+    rows = cur.execute("SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns()"
+                       " WHERE database_name = $s AND schema_name = 'main' AND table_name <> 'schema_version'"
+                       " GROUP BY table_name ORDER BY table_name", {"s": source}).fetchall()
+    return {t: cols for t, cols in rows}
 
 
-def _columns(store: Store, table: str) -> list[str]:
-    rows = store.query("SELECT column_name FROM duckdb_columns() WHERE database_name = $s AND schema_name = 'main'"
-                       " AND table_name = $t ORDER BY column_index", {"s": SOURCE, "t": table})
-    return rows["column_name"].to_list()
-
-
-def _fingerprint(store: Store, relation: str, cols: list[str]) -> tuple[int, str]:
+def _fingerprint(cur, relation: str, cols: list[str]) -> tuple[int, str]:
     """Row count and checksum of a table, from the same SQL on either side."""
-    n, total = store.cursor().execute(
+    n, total = cur.execute(
         f"SELECT count(*), coalesce(sum(hash(r)::HUGEINT), 0)::VARCHAR FROM (SELECT {', '.join(cols)} FROM {relation}) r"
     ).fetchone()
     return n, total
+
+
+def load(cur, columns: dict[str, list[str]], source: str = SOURCE) -> dict[str, dict[str, object]]:
+    """Inside the caller's PostgreSQL transaction: copy every table from the attached `source`, set
+    each sequence past its table's largest id, and check count and checksum of every table against
+    the source before the caller commits (a mismatch raises: the caller rolls back)."""
+    for table, cols in columns.items():
+        names = ", ".join(cols)
+        cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {source}.main.{table}")
+    # Sequences past the copied ids, so the next row saved on PostgreSQL does not collide. Never
+    # lowered (setval is not undone by a rollback: a lower value would collide with rows kept).
+    sequences = {r[0] for r in cur.execute("SELECT * FROM postgres_query('db', $q)", {
+        "q": "SELECT sequencename::text FROM pg_sequences WHERE schemaname = current_schema()"}).fetchall()}
+    postgres.execute(cur, " ".join(
+        f"SELECT setval('{t}_id_seq', greatest((SELECT max(id) FROM {t}), (SELECT last_value FROM {t}_id_seq)))"
+        f" WHERE EXISTS (SELECT 1 FROM {t});" for t in columns if f"{t}_id_seq" in sequences))
+    report = {}
+    for table, cols in columns.items():
+        before = _fingerprint(cur, f"{source}.main.{table}", cols)
+        after = _fingerprint(cur, table, cols)
+        if before != after:
+            raise StoreError(f"校验失败:表 {table} 源 {before[0]} 行,目标 {after[0]} 行,校验和不一致。",
+                             f"Verification failed for {table}: {before[0]} rows in the source,"
+                             f" {after[0]} in the target, checksums differ.")
+        report[table] = {"rows": after[0], "checksum": after[1]}
+    return report
 
 
 def _not_empty(target: Store, tables: list[str]) -> list[str]:
@@ -56,31 +79,11 @@ def run(source: str, target_url: str, key: str | None = None) -> Report:
     try:
         options = "READ_ONLY" + (f", ENCRYPTION_KEY {sql_literal(key)}" if key else "")
         target.cursor().execute(f"ATTACH {sql_literal(source)} AS {SOURCE} ({options})")
-        tables = _tables(target)
-        if busy := _not_empty(target, tables):
+        columns = source_tables(target.cursor())
+        if busy := _not_empty(target, list(columns)):
             raise StoreError(f"目标数据库不是空的(已有数据的表:{', '.join(busy)}),未作任何改动。",
                              f"The target database is not empty (tables with rows: {', '.join(busy)}); nothing was changed.")
-        columns = {t: _columns(target, t) for t in tables}
-
-        def copy(cur) -> None:
-            for table, cols in columns.items():
-                names = ", ".join(cols)
-                cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {SOURCE}.main.{table}")
-
-        target.write(copy, attempts=1)
-        # Sequences past the copied ids, so the next row saved on PostgreSQL does not collide.
-        postgres.execute(target.cursor(), " ".join(
-            f"SELECT setval('{t}_id_seq', (SELECT max(id) FROM {t})) WHERE EXISTS (SELECT 1 FROM {t});"
-            for t in tables))
-        report = Report()
-        for table, cols in columns.items():
-            before = _fingerprint(target, f"{SOURCE}.main.{table}", cols)
-            after = _fingerprint(target, table, cols)
-            if before != after:
-                raise StoreError(f"校验失败:表 {table} 源 {before[0]} 行,目标 {after[0]} 行,校验和不一致。",
-                                 f"Verification failed for {table}: {before[0]} rows in the source,"
-                                 f" {after[0]} in the target, checksums differ.")
-            report.tables[table] = {"rows": after[0], "checksum": after[1]}
+        report = Report(target.write(lambda cur: load(cur, columns), attempts=1))
         target.cursor().execute(f"DETACH {SOURCE}")
         return report
     finally:

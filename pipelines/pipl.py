@@ -240,10 +240,10 @@ def erasures(store: Store) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def reapply_erasures(store: Store, actor: Actor) -> int:
-    """Erase again every ledger entry that a restored backup brought back; returns how many."""
+def reapply_erasures(store: Store, actor: Actor, also: list[dict[str, Any]] = ()) -> int:
+    """Erase again every ledger entry (and each of `also`) that a restored backup brought back; returns how many."""
     done = 0
-    for entry in erasures(store):
+    for entry in [*erasures(store), *also]:
         table = "customers" if entry["kind"] == "customer" else "contacts"
         name = store.scalar(f"SELECT name FROM {table} WHERE id = $id", {"id": entry["id"]})
         if name is None or name == placeholder(entry["kind"], entry["id"]):

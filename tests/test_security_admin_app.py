@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.store import Store, forget
-from tests.conftest import Org
+from tests.conftest import BACKENDS, Org
 from tests.helpers_security import seed
 
 PAGE = Path(__file__).resolve().parent.parent / "dashboard" / "views" / "admin.py"
 
 
 @pytest.fixture
-def admin_page(tmp_path, monkeypatch):
-    path = str(tmp_path / "admin.duckdb")
+def admin_page(request, tmp_path, monkeypatch):
+    """The admin page on a DuckDB file, or on PostgreSQL for a test parametrized indirectly with "postgres"."""
+    server = request.getfixturevalue("pg_server") if getattr(request, "param", "duckdb") == "postgres" else None
+    name = server.create(template=server.template) if server else None
+    path = server.url(name) if server else str(tmp_path / "admin.duckdb")
     s = Store(path)
     org = Org(s)
     world = seed(s, org, reps=("rep1", "rep2"), follow_ups_each=1)
@@ -34,6 +38,8 @@ def admin_page(tmp_path, monkeypatch):
     yield at, world, tmp_path
     data._store.clear()
     forget(path)
+    if server:
+        server.drop(name)
 
 
 def _by_label(elements, label: str):
@@ -51,6 +57,7 @@ def test_audit_search_shows_entries_read_only(admin_page):
     assert not [e for e in at.get("data_editor") if (e.key or "").startswith("adm_audit")]
 
 
+@pytest.mark.parametrize("admin_page", BACKENDS, indirect=True)
 def test_backup_then_restore_from_the_page(admin_page):
     at, _world, tmp_path = admin_page
     _by_label(at.button, "立即备份").click()
@@ -60,6 +67,8 @@ def test_backup_then_restore_from_the_page(admin_page):
     assert len(backups) == 1 and (backups[0] / "manifest.json").is_file()
     restore = _by_label(at.button, "恢复")
     assert restore.disabled  # not before the confirmation word is typed
+    on_postgres = "://" in os.environ["FOLLOWUP_DB"]
+    assert any(("PostgreSQL 事务" in w.value) == on_postgres for w in at.warning)
     _by_label(at.text_input, "确认恢复请输入 RESTORE").input("RESTORE")
     at.run()
     _by_label(at.button, "恢复").click()

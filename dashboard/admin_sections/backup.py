@@ -1,4 +1,5 @@
-"""Admin section: make a backup now, or restore one, inside the app (which holds the database file)."""
+"""Admin section: make a backup now, or restore one, inside the app (which holds the database file;
+on PostgreSQL the restore is one transaction that every replica follows)."""
 
 from __future__ import annotations
 
@@ -39,13 +40,15 @@ def render() -> None:
         st.info(t("security.restore_none", folder=str(folder)))
         return
     choice = st.selectbox(t("security.restore_pick"), found, format_func=lambda p: p.name, key="adm_restore_pick")
-    st.warning(t("security.restore_warning"), icon=":material/warning:")
+    shared = store().backend == "postgres"  # one transaction in the shared database, no file swap
+    st.warning(t("security.restore_warning_pg" if shared else "security.restore_warning"), icon=":material/warning:")
     confirm = st.text_input(t("security.restore_confirm", word="RESTORE"), key="adm_restore_confirm")
     if st.button(t("security.restore_now"), icon=":material/restore:", key="adm_restore_now",
                  disabled=confirm.strip() != "RESTORE"):
         with st.spinner(t("security.restore_running")):
             result = run_write(lambda: backup.restore(store(), actor(), choice))
-        data._store.clear()  # the old connection is closed: the next store() opens the restored file
+        if not shared:
+            data._store.clear()  # the old connection is closed: the next store() opens the restored file
         st.cache_data.clear()  # the new store's data version starts again: old cached figures must go
         if result:
             st.success(t("security.restore_done", path=result.path, rows=f"{sum(result.tables.values()):,}"))

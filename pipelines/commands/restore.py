@@ -1,4 +1,5 @@
-"""`followup restore DIR`: verify a backup's manifest, restore it into a fresh file, then swap."""
+"""`followup restore DIR`: verify a backup's manifest, restore it into a fresh file and swap (DuckDB),
+or reload every table in one transaction (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ def run(args) -> int:
     # Opening the store first proves no other process (a running dashboard) holds the file.
     store = open_store(args.db)
     result = backup.restore(store, SYSTEM, args.dir)
+    kept = (" 原文件保留为 / the previous file is kept as"
+            f" {store.location}.before-restore") if store.backend == "duckdb" else \
+        " 所有副本随即读到恢复后的数据 / every replica reads the restored data from now on."
     emit(args, {"path": result.path, "tables": result.tables},
          f"已从 {result.path} 恢复 / restored from {result.path}: {len(result.tables)} 表 tables,"
-         f" {sum(result.tables.values())} 行 rows. 原文件保留为 / the previous file is kept as"
-         f" {store.location}.before-restore")
+         f" {sum(result.tables.values())} 行 rows.{kept}")
     return 0

@@ -104,7 +104,8 @@ v_surveys AS ({by_customer("surveys")}),
 v_targets AS (SELECT * FROM targets WHERE rep_id IN (SELECT id FROM v_users)),
 v_ownership_changes AS ({by_customer("ownership_changes", live=False)}),
 v_risk_events AS ({by_customer("risk_events", live=False)}),
-v_feedback_events AS ({by_customer("feedback_events", live=False)})"""
+v_feedback_events AS ({by_customer("feedback_events", live=False)}),
+v_customer_activity AS (SELECT x.* FROM customer_activity x JOIN customers c ON c.id = x.id WHERE {visible})"""
     return ctes, {**p1, **p2}
 
 

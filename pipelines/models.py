@@ -369,7 +369,21 @@ class Setting(Stored):
     value: str  # JSON text
 
 
+class CustomerActivity(Stored):
+    """One customer's follow-up and risk facts, kept exact on write (table `customer_activity`,
+    migration 0005, pipelines/customer_activity.py); `id` is the customer's id."""
+
+    __table__ = "customer_activity"
+    last_follow_up_at: datetime | None = None
+    last_effective_at: datetime | None = None
+    next_follow_up_on: date | None = None
+    open_red: int = 0
+    open_yellow: int = 0
+    open_since: datetime | None = None
+    last_closed_at: datetime | None = None
+
+
 STORED_MODELS: tuple[type[Stored], ...] = (
     Team, User, Customer, Contact, Need, Contract, FollowUp, StageChange, OwnershipChange,
-    Risk, Feedback, Survey, Target, AuditEntry, ImportRun, Setting, RiskEvent, FeedbackEvent,
+    Risk, Feedback, Survey, Target, AuditEntry, ImportRun, Setting, RiskEvent, FeedbackEvent, CustomerActivity,
 )

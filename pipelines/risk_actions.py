@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pipelines import audit, rows
+from pipelines import audit, customer_activity, rows
 from pipelines.access import Actor, NotPermitted
 from pipelines.codes import RAISED_RULES
 from pipelines.customers import load_for_write
@@ -70,6 +70,7 @@ def raise_risk(store: Store, actor: Actor, customer_id: int, rule: str, note: st
                   "raised_at": at, "raised_by": actor.id}
         risk_id = rows.insert(cur, actor, "risks", values)
         _event(cur, {"id": risk_id, **values}, "raised", actor, at, note)
+        customer_activity.refresh(cur, [customer_id])
         return risk_id
 
     return store.write(work)
@@ -96,6 +97,7 @@ def acknowledge(store: Store, actor: Actor, risk_id: int, note: str | None = Non
         rows.update(cur, actor, "risks", risk_id,
                     {"status": "acknowledged", "acknowledged_at": at, "acknowledged_by": actor.id})
         _event(cur, risk, "acknowledged", actor, at, note)
+        customer_activity.refresh(cur, [risk["customer_id"]])
 
     store.write(work)
 
@@ -129,5 +131,6 @@ def resolve(store: Store, actor: Actor, risk_id: int, note: str | None = None,
             raise RiskActionError("error_computed")
         rows.update(cur, actor, "risks", risk_id, {"status": "resolved", "closed_at": at, "closed_by": actor.id})
         _event(cur, risk, "resolved", actor, at, note)
+        customer_activity.refresh(cur, [risk["customer_id"]])
 
     store.write(work)

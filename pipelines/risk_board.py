@@ -43,9 +43,21 @@ def _today(today: date | None) -> date:
     return today or datetime.now(local_tz()).date()
 
 
-def _open_sql(flt: BoardFilter) -> tuple[str, dict[str, Any]]:
+def _listed(ids: list[int]) -> str:
+    """Ids written out for an IN list (integers only; NULL for none)."""
+    return ", ".join(str(int(i)) for i in ids) or "NULL"
+
+
+def _open_sql(flt: BoardFilter, customer_ids: list[int] | None = None) -> tuple[str, dict[str, Any]]:
+    """risks/open.sql for the filter; with `customer_ids`, for those customers only (written out as
+    integers: a constant list reaches the scans)."""
     predicate, params = flt.customers_predicate()
-    return sql.load("risks/open").replace("__CUSTOMERS__", predicate), params
+    risk_customers = "true"
+    if customer_ids is not None:
+        predicate += f" AND c.id IN ({_listed(customer_ids)})"
+        risk_customers = f"customer_id IN ({_listed(customer_ids)})"
+    text = sql.load("risks/open").replace("__CUSTOMERS__", predicate).replace("__RISK_CUSTOMERS__", risk_customers)
+    return text, params
 
 
 def _params(flt: BoardFilter, today: date | None) -> dict[str, Any]:
@@ -67,21 +79,32 @@ def entries(store: Store, actor: Actor, flt: BoardFilter = BoardFilter(), today:
 
 def board(store: Store, actor: Actor, flt: BoardFilter = BoardFilter(), today: date | None = None,
           per_column: int = 50) -> pl.DataFrame:
-    """Cards for the board: one row per customer in its worst level's column (first `per_column`)."""
-    body, params = _open_sql(flt)
-    text = sql.load("risks/board").replace("__OPEN__", body.strip().rstrip(";"))
-    rows = store.query(*sql.scoped(actor, text, {**params, **_params(flt, today), "per_column": per_column},
-                                   inline=True))
-    ids = rows.get_column("risk_id").drop_nulls().to_list()
-    shown = ", ".join(str(int(i)) for i in ids) or "NULL"
-    notes = store.query(*sql.scoped(actor, sql.load("risks/notes").replace("__IDS__", shown), inline=True))
-    rows = rows.join(notes, on="risk_id", how="left", maintain_order="left")
+    """Cards for the board: one row per customer in its worst level's column (first `per_column`),
+    with its entries (a list of structs), red before yellow, oldest first."""
+    if flt.rules or flt.min_age_days > 0:
+        body, params = _open_sql(flt)
+        cards_sql = sql.load("risks/cards_filtered").replace("__OPEN__", body.strip().rstrip(";"))
+    else:  # the default view: ranked from customer_activity, without reading every risk
+        predicate, params = flt.customers_predicate()
+        cards_sql = sql.load("risks/cards_all").replace("__CUSTOMERS__", predicate)
+    text = sql.load("risks/board").replace("__CARDS__", cards_sql.strip())
+    cards = store.query(*sql.scoped(actor, text, {**params, **_params(flt, today), "per_column": per_column},
+                                    inline=True))
+    # names and entries (with evidence and notes) of the shown cards only
+    customer_ids = cards.get_column("customer_id").to_list()
+    names = store.query(*sql.scoped(actor, sql.load("risks/card_names").replace("__IDS__", _listed(customer_ids)),
+                                    inline=True))
+    body, params = _open_sql(flt, customer_ids)
+    shown = store.query(*sql.scoped(actor, body, {**params, **_params(flt, today)}, inline=True))
     entry = pl.struct("risk_id", "level", "rule", "status", "since", "evidence", "note")
-    return (rows.with_columns(entry.alias("entry"))
-            .group_by("customer_id", maintain_order=True)
-            .agg(pl.col("customer_name", "owner_name", "owner_username", "team_name", "stage", "column_level",
-                        "in_column", "rank", "open_red", "open_yellow", "open_green").first(),
-                 pl.col("card_since").first().alias("since"), pl.col("entry").alias("entries")))
+    listed = (shown.sort([pl.col("level") != "red", "since", "rule"])
+              .group_by("customer_id", maintain_order=True).agg(entry.alias("entries")))
+    return (cards.rename({"card_since": "since"})
+            .join(names, on="customer_id", how="left", maintain_order="left")
+            .join(listed, on="customer_id", how="left", maintain_order="left")
+            .select("customer_id", "customer_name", "owner_name", "owner_username", "team_name", "stage",
+                    "column_level", "in_column", "rank", "open_red", "open_yellow", "open_green", "since",
+                    "entries"))
 
 
 def column_counts(cards: pl.DataFrame) -> dict[str, int]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines import audit, settings, sql
+from pipelines import audit, customer_activity, settings, sql
 from pipelines.access import SYSTEM, Actor, NotPermitted, require_role
 from pipelines.codes import RAISED_RULES
 from pipelines.config import local_tz, tz_name
@@ -238,6 +238,8 @@ def evaluate(cur, customer_ids: list[int] | None, now: datetime | None = None) -
                                    for step, statement in (("close", _CLOSE), ("update", _UPDATE), ("open", _OPEN)))
     finally:
         cur.unregister("risk_fired")
+    # the customers' summary row follows their follow-ups and risks, in the same transaction
+    customer_activity.refresh(cur, ids)
     return Changes(opened=_log_events(cur, opened, "opened"), updated=_log_events(cur, updated, "updated", now),
                    closed=_log_events(cur, closed, "closed"))
 

@@ -4,9 +4,8 @@
 WITH entries AS (__OPEN__)
 SELECT e.customer_id, c.name AS customer_name, c.stage, c.owner_id, c.created_at,
        u.username AS owner_username, u.display_name AS owner_name, tm.name AS team_name,
-       e.risk_id, e.level, e.rule, e.status, e.since, r.evidence, r.note
+       e.risk_id, e.level, e.rule, e.status, e.since, e.evidence, e.note
 FROM entries e
 JOIN v_customers c ON c.id = e.customer_id
 LEFT JOIN v_users u ON u.id = c.owner_id
 LEFT JOIN teams tm ON tm.id = u.team_id
-LEFT JOIN v_risks r ON r.id = e.risk_id

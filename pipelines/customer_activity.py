@@ -1,0 +1,99 @@
+"""`customer_activity`: one row per customer with its follow-up and risk facts (migration 0005).
+
+The risk board ranks every customer by its open risks, and the home page and the customer picker
+read each customer's latest follow-up; computed from the base tables those are aggregations over
+a million follow-ups and every risk on each read. This table keeps the facts, recomputed exactly
+(`FACTS`, the same definition as the migration's backfill) for the customers a write touched,
+inside that write's transaction:
+
+- `rules.risks.evaluate` ends with it: every write that changes a customer's follow-ups, stages,
+  feedback, surveys or owner/deleted state reaches it through `follow_ups.run_hooks`, and
+  `risks refresh`, `replay` and the demo generator (which replays) through the whole-database
+  evaluation, after the risks have been opened and closed;
+- `risk_actions` (risks raised, acknowledged, resolved by a person).
+
+Backups and `followup migrate` copy the table with the others. Concurrent writes to the same
+customer both delete its row, so the later one conflicts and the store retries it (DuckDB's
+write-write conflict, PostgreSQL's serialization failure), recomputing from the first one's result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+COLUMNS = ("id", "last_follow_up_at", "last_effective_at", "next_follow_up_on", "open_red", "open_yellow",
+           "open_since", "last_closed_at")
+WHOLE = 1000  # more customers than this (an import): recompute every row in one pass
+
+# Per customer: the live follow-ups' latest time, latest effective time and the next follow-up
+# date of the latest one (by occurred_at, then id); the open (not resolved) red and yellow risks,
+# since when the oldest of them is open, and when the last resolved risk closed.
+# SCOPE becomes `true` or `IN (<ids>)` (integers written out: the filter reaches each scan).
+FACTS = """
+SELECT c.id, f.last_follow_up_at, f.last_effective_at, f.next_follow_up_on, coalesce(r.open_red, 0) AS open_red,
+       coalesce(r.open_yellow, 0) AS open_yellow, r.open_since, r.last_closed_at
+FROM customers c
+LEFT JOIN (
+    SELECT customer_id, max(occurred_at) AS last_follow_up_at,
+           max(occurred_at) FILTER (WHERE effective) AS last_effective_at,
+           arg_max_null(next_follow_up_date, (occurred_at, id)) AS next_follow_up_on
+    FROM follow_ups WHERE deleted_at IS NULL AND customer_id __SCOPE__ GROUP BY customer_id
+) f ON f.customer_id = c.id
+LEFT JOIN (
+    SELECT customer_id,
+           count(*) FILTER (WHERE status <> 'resolved' AND level = 'red') AS open_red,
+           count(*) FILTER (WHERE status <> 'resolved' AND level = 'yellow') AS open_yellow,
+           min(raised_at) FILTER (WHERE status <> 'resolved' AND level IN ('red', 'yellow')) AS open_since,
+           max(closed_at) FILTER (WHERE status = 'resolved') AS last_closed_at
+    FROM risks WHERE customer_id __SCOPE__ GROUP BY customer_id
+) r ON r.customer_id = c.id
+WHERE c.id __SCOPE__
+"""
+
+
+def facts_sql(customer_ids: list[int] | None) -> str:
+    """FACTS for these customers (None: all)."""
+    if customer_ids is None:
+        return FACTS.replace("customer_id __SCOPE__", "true").replace("c.id __SCOPE__", "true")
+    return FACTS.replace("__SCOPE__", f"IN ({_ids(customer_ids)})")
+
+
+def _ids(customer_ids: list[int]) -> str:
+    return ", ".join(str(int(i)) for i in customer_ids)
+
+
+def refresh(cur, customer_ids: list[int] | None) -> None:
+    """Recompute the rows of these customers (None: all) inside the caller's transaction."""
+    cols = ", ".join(COLUMNS)
+    if customer_ids is None or len(set(customer_ids)) > WHOLE:
+        cur.execute("DELETE FROM customer_activity")
+        cur.execute(f"INSERT INTO customer_activity ({cols}) {facts_sql(None)} ORDER BY c.id")
+        return
+    ids = sorted({int(i) for i in customer_ids})
+    if not ids:
+        return
+    listed = _ids(ids)
+    have = {r[0] for r in cur.execute(f"SELECT id FROM customer_activity WHERE id IN ({listed})").fetchall()}
+    missing = [i for i in ids if i not in have]
+    if missing:
+        # A customer's first row: two writes inserting it at once would both find it missing, and
+        # PostgreSQL reports that as a key violation, not a retryable conflict. Touching the
+        # customer's row first makes the second writer conflict (and retry) instead.
+        cur.execute(f"UPDATE customers SET updated_at = updated_at WHERE id IN ({_ids(missing)})")
+    if have:
+        cur.execute(f"DELETE FROM customer_activity WHERE id IN ({_ids(sorted(have))})")
+    cur.execute(f"INSERT INTO customer_activity ({cols}) {facts_sql(ids)}")
+
+
+def mismatches(cur) -> list[dict[str, Any]]:
+    """Rows of the table that differ from FACTS (a customer with no row counts as one with no
+    facts): empty when the table is exact (tests/test_customer_activity.py)."""
+    cols = ", ".join(COLUMNS)
+    stored = ("SELECT c.id, a.last_follow_up_at, a.last_effective_at, a.next_follow_up_on,"
+              " coalesce(a.open_red, 0), coalesce(a.open_yellow, 0), a.open_since, a.last_closed_at"
+              " FROM customers c LEFT JOIN customer_activity a ON a.id = c.id")
+    text = (f"(({facts_sql(None)}) EXCEPT ({stored})) UNION ALL (({stored}) EXCEPT ({facts_sql(None)}))"
+            f" UNION ALL (SELECT {cols} FROM customer_activity WHERE id NOT IN (SELECT id FROM customers))")
+    result = cur.execute(f"SELECT * FROM ({text}) ORDER BY 1")
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row)) for row in result.fetchall()]

@@ -1,0 +1,16 @@
+-- The board's cards under a rule or age filter (risks/board.sql's CARDS): from the entries of
+-- risks/open.sql (put in place of the OPEN placeholder), so a card shows only the entries that
+-- pass the filter and sits in the column of the worst of them.
+entries AS (__OPEN__),
+cards AS (
+    SELECT customer_id,
+           max(CASE level WHEN 'red' THEN 2 WHEN 'yellow' THEN 1 ELSE 0 END) AS worst,
+           min(since) AS card_since
+    FROM entries
+    GROUP BY customer_id
+),
+totals AS (
+    SELECT count(*) FILTER (WHERE level = 'red') AS open_red, count(*) FILTER (WHERE level = 'yellow') AS open_yellow,
+           count(*) FILTER (WHERE level = 'green') AS open_green
+    FROM entries
+)

@@ -1,0 +1,138 @@
+"""customer_activity (migration 0005) equals its definition (customer_activity.FACTS, written from
+METRICS.md: latest follow-up, latest effective one, its next date; open red/yellow risks, since
+when, last closing) after every kind of write, on both backends; and the board read from it
+equals the board computed from the risks."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+
+from pipelines import customer_activity, customers, follow_ups, pipl, risk_actions, risk_board
+from pipelines.access import SYSTEM
+from pipelines.codes import RISK_RULES
+from pipelines.config import local_tz
+from pipelines.ingest import load_file
+from pipelines.models import CustomerIn, FollowUpIn
+from pipelines.rules import risks
+from tests.helpers_ingest import HEADER_ZH, rows_zh, write_csv
+from tests.helpers_risks import customer, follow_up
+
+
+def exact(store) -> None:
+    assert customer_activity.mismatches(store.cursor()) == []
+
+
+def _fu(cid: int, rep, hours_ago: float, effective: bool = True, next_in_days: int | None = None) -> FollowUpIn:
+    when = datetime.now(local_tz()) - timedelta(hours=hours_ago)
+    return FollowUpIn(customer_id=cid, rep_id=rep.id, occurred_at=when, channel="phone", summary="沟通",
+                      effective=effective,
+                      next_follow_up_date=None if next_in_days is None else (when + timedelta(days=next_in_days)).date())
+
+
+@pytest.fixture
+def world(store, org):
+    """rep1's customers: one quiet for 90 days (silent, stalled), one followed up lately."""
+    rep1 = org["rep1"]
+    quiet = customer(store, rep1, changes=(("initial_contact", 90),), name="沉默客户")
+    busy = customer(store, rep1, changes=(("initial_contact", 20), ("proposal", 3)), name="活跃客户")
+    follow_up(store, busy, rep1, 2, next_days_ago=-5)
+    follow_up(store, quiet, rep1, 80, effective=False)
+    risks.refresh(store, SYSTEM)  # the rows above were written behind the hooks' back
+    exact(store)
+    return {"quiet": quiet, "busy": busy}
+
+
+def test_follow_up_insert_edit_delete_restore(store, org, world):
+    rep1 = org["rep1"]
+    first = follow_ups.add(store, rep1, _fu(world["quiet"], rep1, 30, next_in_days=3))
+    exact(store)
+    second = follow_ups.add(store, rep1, _fu(world["quiet"], rep1, 5, effective=False))
+    exact(store)
+    row = store.query("SELECT * FROM customer_activity WHERE id = $c", {"c": world["quiet"]}).row(0, named=True)
+    assert row["next_follow_up_on"] is None and row["last_effective_at"] < row["last_follow_up_at"]
+    follow_ups.update(store, rep1, second, _fu(world["quiet"], rep1, 5, next_in_days=9))
+    exact(store)
+    follow_ups.delete(store, rep1, first)
+    exact(store)
+    follow_ups.restore(store, rep1, first)
+    exact(store)
+
+
+def test_customer_stage_reassign_delete_restore_create(store, org, world):
+    manager, rep1, rep2 = org["manager1"], org["rep1"], org["rep2"]
+    customers.change_stage(store, manager, world["quiet"], "lost", override_reason="测试")
+    exact(store)
+    customers.reassign(store, manager, world["busy"], rep2.id)
+    exact(store)
+    customers.delete(store, manager, world["busy"])
+    exact(store)
+    customers.restore(store, manager, world["busy"])
+    exact(store)
+    # a new customer has no row until its first write (none of the facts: zero open risks) ...
+    new = customers.create(store, rep1, CustomerIn(name="新客户", owner_id=rep1.id, stage="initial_contact"))
+    exact(store)
+    # ... which inserts it
+    follow_ups.add(store, rep1, _fu(new, rep1, 1))
+    exact(store)
+    assert store.scalar("SELECT count(*) FROM customer_activity WHERE id = $c", {"c": new}) == 1
+
+
+def test_risks_raised_acknowledged_resolved_refreshed(store, org, world):
+    manager = org["manager1"]
+    red = risk_actions.raise_risk(store, manager, world["busy"], "decision_maker_change")
+    exact(store)
+    yellow = risk_actions.raise_risk(store, manager, world["busy"], "budget_cut")
+    exact(store)
+    risk_actions.acknowledge(store, manager, yellow)
+    exact(store)
+    risk_actions.resolve(store, manager, red)
+    exact(store)
+    # a later day: the rules open and close risks for everyone at once
+    risks.refresh(store, SYSTEM, now=datetime.now(local_tz()) + timedelta(days=70))
+    exact(store)
+    day = datetime.now(local_tz()).date()
+    risks.replay(store, day, day)  # a past-date evaluation (one step)
+    exact(store)
+
+
+def test_import_pipl_erase(store, org, world, tmp_path):
+    result = load_file(store, org["admin"], write_csv(tmp_path / "fu.csv", HEADER_ZH, rows_zh(4)))
+    assert result.rows_loaded == 4
+    exact(store)
+    pipl.erase(store, org["admin"], "customer", world["busy"], reason="客户书面要求")
+    exact(store)
+
+
+def test_concurrent_saves_on_one_customer_stay_exact(store, org, world):
+    rep1 = org["rep1"]
+    errors: list[Exception] = []
+
+    def save(offset: int) -> None:
+        try:
+            for i in range(3):
+                follow_ups.add(store, rep1, _fu(world["quiet"], rep1, 10 + offset + 2 * i, next_in_days=i + offset))
+        except Exception as exc:  # noqa: BLE001 - reported below: a thread's failure must fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(k,)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert store.scalar("SELECT count(*) FROM follow_ups WHERE customer_id = $c", {"c": world["quiet"]}) == 7
+    exact(store)
+
+
+def test_board_from_the_summary_equals_the_board_from_the_risks(store, org, world):
+    manager = org["manager1"]
+    risk_actions.raise_risk(store, manager, world["busy"], "manual", note="人工", level="red")
+    customer(store, org["rep2"], changes=(("initial_contact", 3),), name="绿色客户")  # no row yet: green
+    for actor in (org["admin"], manager, org["rep1"]):
+        summary = risk_board.board(store, actor)  # the default view reads customer_activity
+        computed = risk_board.board(store, actor, risk_board.BoardFilter(rules=tuple(RISK_RULES)))
+        assert summary.to_dicts() == computed.to_dicts()
+    assert risk_board.column_counts(risk_board.board(store, manager)) == {"red": 2, "yellow": 0, "green": 1}

@@ -75,12 +75,13 @@ def flag_broken(cur, made: pl.DataFrame) -> pl.Series:
     return frame.sort("_key").get_column("broken")
 
 
-def record(cur, actor_id: int | None, loaded: pl.DataFrame) -> tuple[int, int, list[int]]:
-    """Insert the stage changes of the loaded follow-ups and set each customer's current stage.
+def plan(cur, loaded: pl.DataFrame) -> pl.DataFrame:
+    """The stage changes the loaded follow-ups make (before anything is inserted): customer_id,
+    from_stage, to_stage, changed_at, follow_up_id, in the order they are to be inserted.
 
     `loaded` holds customer_id, follow_up_id, occurred_at, stage, `_row` and `_created` (customer
-    made by this import: its first follow-up sets its first stage, initial_contact when blank).
-    Returns (changes, rule-breaking changes, customer ids whose stage history changed).
+    made by this import: no stored history; its first follow-up sets its first stage,
+    initial_contact when blank).
     """
     events = loaded.select("customer_id", "occurred_at", "stage", ROW, "follow_up_id", "_created") \
         .sort("customer_id", "occurred_at", ROW)
@@ -88,19 +89,34 @@ def record(cur, actor_id: int | None, loaded: pl.DataFrame) -> tuple[int, int, l
     events = events.with_columns(
         pl.when(first).then(pl.col("stage").fill_null("initial_contact")).otherwise(pl.col("stage")).alias("stage")
     ).filter(pl.col("stage").is_not_null())
-    if events.height == 0:
-        return 0, 0, []
-    ids = events.get_column("customer_id").unique().sort()
-    cur.register("imp_stage_customers", ids.to_frame("customer_id").to_arrow())
-    try:
-        existing = cur.execute(
-            "SELECT customer_id, changed_at, to_stage AS stage FROM stage_changes WHERE deleted_at IS NULL"
-            " AND customer_id IN (SELECT customer_id FROM imp_stage_customers)").pl()
-    finally:
-        cur.unregister("imp_stage_customers")
-    made = changes(existing, events).with_row_index("_key")
+    stored = events.filter(~pl.col("_created")).get_column("customer_id").unique()
+    existing = pl.DataFrame(schema={"customer_id": pl.Int64, "changed_at": events.schema["occurred_at"],
+                                    "stage": pl.String})
+    if stored.len():  # customers made by this import have no history to read
+        cur.register("imp_stage_customers", stored.to_frame("customer_id").to_arrow())
+        try:
+            existing = cur.execute(
+                "SELECT customer_id, changed_at, to_stage AS stage FROM stage_changes WHERE deleted_at IS NULL"
+                " AND customer_id IN (SELECT customer_id FROM imp_stage_customers)").pl()
+        finally:
+            cur.unregister("imp_stage_customers")
+    return changes(existing, events)
+
+
+def final_stages(made: pl.DataFrame) -> pl.DataFrame:
+    """Each customer's stage after the changes (the last one of `made`, as _set_current picks it
+    for a customer with no stored history): customer_id, stage."""
+    return made.group_by("customer_id").agg(pl.col("to_stage").last().alias("stage"))
+
+
+def record(cur, actor_id: int | None, made: pl.DataFrame, created: pl.Series) -> tuple[int, int]:
+    """Insert the planned stage changes (flagged), once their follow-ups are stored (a gate counts
+    them), and set the current stage of the stored customers they change (`created`: customers
+    this import made, already inserted with their final stage).
+    Returns (changes, rule-breaking changes)."""
     if made.height == 0:
-        return 0, 0, []
+        return 0, 0
+    made = made.with_row_index("_key")
     made = made.with_columns(flag_broken(cur, made).alias("rule_broken")).select(
         "customer_id", "from_stage", "to_stage", "changed_at", pl.lit(actor_id, pl.Int64).alias("changed_by"),
         "follow_up_id", pl.lit(True).alias("imported"), "rule_broken")
@@ -110,8 +126,11 @@ def record(cur, actor_id: int | None, loaded: pl.DataFrame) -> tuple[int, int, l
         cur.execute(f"INSERT INTO stage_changes ({cols}) SELECT {cols} FROM imp_changes")
     finally:
         cur.unregister("imp_changes")
-    _set_current(cur, ids.to_list())
-    return made.height, int(made.get_column("rule_broken").sum()), ids.to_list()
+    ids = made.get_column("customer_id").unique()
+    stored = ids.filter(~ids.is_in(created.implode()))
+    if stored.len():
+        _set_current(cur, stored.sort().to_list())
+    return made.height, int(made.get_column("rule_broken").sum())
 
 
 def _set_current(cur, customer_ids: list[int]) -> None:

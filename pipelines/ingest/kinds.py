@@ -8,6 +8,7 @@ Arrow frame registered with DuckDB.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import polars as pl
 
@@ -31,31 +32,6 @@ class Outcome:
     rule_broken: int = 0
 
 
-def insert_rows(cur, frame: pl.DataFrame, table: str) -> None:
-    """One INSERT … SELECT of a whole frame."""
-    if frame.height == 0:
-        return
-    cols = ", ".join(frame.columns)
-    cur.register("imp_rows", frame.to_arrow())
-    try:
-        cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM imp_rows")
-    finally:
-        cur.unregister("imp_rows")
-
-
-def new_ids(cur, table: str, n: int) -> pl.Series:
-    """n ids from the table's sequence, taken at once, so inserted rows are known by id."""
-    if n == 0:
-        return pl.Series([], dtype=pl.Int64)
-    from pipelines.postgres import PgCursor
-
-    if isinstance(cur, PgCursor):  # the sequence lives in PostgreSQL
-        sql = f"SELECT nextval('{table}_id_seq') AS id FROM generate_series(1, {int(n)})"
-        return cur.execute("SELECT * FROM postgres_query('db', $q)", {"q": sql}).pl().get_column("id").sort()
-    return cur.execute(f"SELECT nextval('{table}_id_seq') AS id FROM range($n)", {"n": n}).pl() \
-        .get_column("id").sort()
-
-
 def existing_rows(cur, keys: pl.DataFrame, sql: str) -> set[int]:
     """Source rows of `keys` (registered as imp_keys) that `sql` finds already stored."""
     if keys.height == 0:
@@ -71,33 +47,58 @@ def _split_dupes(rows: pl.DataFrame, key: list[str], stored: set[int]) -> tuple[
     """(rows to load, duplicates): stored already, or an earlier row of the file has the same key."""
     if not rows.get_column(ROW).is_sorted():
         rows = rows.sort(ROW)
-    first = rows.select(pl.struct(key).is_first_distinct()).to_series()
-    keep = first & ~rows.get_column(ROW).is_in(pl.Series(list(stored), dtype=pl.Int64).implode())
+    # Few rows share a key: only those are ranked (a first-of-each pass over all rows costs twice)
+    shared = rows.select(key).is_duplicated()
+    keep = ~shared
+    if shared.any():
+        at = shared.arg_true()
+        keep = keep.scatter(at, rows[at].select(pl.struct(key).is_first_distinct()).to_series())
+    if stored:
+        keep = keep & ~rows.get_column(ROW).is_in(pl.Series(list(stored), dtype=pl.Int64).implode())
+    if keep.all():
+        return rows, 0
     return rows.filter(keep), rows.height - int(keep.sum())
+
+
+def local_minute(at: pl.Series) -> pl.Series:
+    """Each time truncated to its minute in the configured zone, as DuckDB's date_trunc('minute')
+    does. From 1972 on every zone's offset from UTC is whole minutes, so truncating in UTC gives
+    the same minute without a time zone conversion per row; older times take the slow way."""
+    zone = at.dtype.time_zone  # type: ignore[attr-defined]
+    early = at.min()
+    if early is None or early >= datetime(1972, 2, 1, tzinfo=timezone.utc):
+        return at.dt.convert_time_zone("UTC").dt.truncate("1m").dt.convert_time_zone(zone)
+    return at.dt.truncate("1m")
 
 
 def load_follow_ups(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
     out = Outcome()
     rows, rej, out.users_created = resolve.reps(cur, actor, checked.good, "rep", run_id)
     out.rejects.append(rej)
-    rows, rej, out.customers_created = resolve.customers(cur, actor, rows, "customer_name", "customer_uscc",
-                                                         run_id, owner_col="rep_id", order_col="occurred_at")
+    rows, rej, new = resolve.match_customers(cur, actor, rows, "customer_name", "customer_uscc",
+                                             owner_col="rep_id", order_col="occurred_at")
     out.rejects.append(rej)
-    rows = rows.with_columns(pl.col("occurred_at").dt.truncate("1m").alias("_minute"))
+    with_initials = resolve.initials_later(new)
+    rows = rows.with_columns(local_minute(rows.get_column("occurred_at")).alias("_minute"))
     stored = existing_rows(cur, rows.filter(~pl.col("_created")).select(ROW, *FOLLOW_UP_KEY), f"""
         SELECT k.{ROW} FROM imp_keys k WHERE EXISTS (
             SELECT 1 FROM follow_ups f WHERE f.customer_id = k.customer_id AND f.rep_id = k.rep_id
                AND f.channel = k.channel AND date_trunc('minute', f.occurred_at) = k._minute)""")
     loaded, out.duplicate = _split_dupes(rows, FOLLOW_UP_KEY, stored)
-    loaded = loaded.with_columns(new_ids(cur, "follow_ups", loaded.height).alias("follow_up_id"))
-    insert_rows(cur, loaded.select(
+    loaded = loaded.with_columns(resolve.new_ids(cur, "follow_ups", loaded.height).alias("follow_up_id"))
+    made = history.plan(cur, loaded)
+    # new customers are inserted at their stage after the file's changes (no UPDATE afterwards)
+    new = with_initials().join(history.final_stages(made).rename({"customer_id": "id"}), on="id", how="left") \
+        .with_columns(pl.col("stage").fill_null("initial_contact"))
+    out.customers_created = resolve.create_customers(cur, actor, new, run_id)
+    resolve.insert_frame(cur, "imp_rows", loaded.select(
         pl.col("follow_up_id").alias("id"), "customer_id", "rep_id", "occurred_at", "channel", "summary",
         "participants",
         pl.col("duration_minutes").fill_null(0).cast(pl.Int32), pl.col("effective").fill_null(True), "outcome",
         pl.col("stage").alias("stage_after"), "next_follow_up_date", "next_action",
         pl.lit(run_id, dtype=pl.Int64).alias("import_run_id")), "follow_ups")
     out.loaded = loaded.height
-    out.stage_changes, out.rule_broken, _ = history.record(cur, actor.id, loaded)
+    out.stage_changes, out.rule_broken = history.record(cur, actor.id, made, new.get_column("id"))
     if loaded.height:
         follow_ups.run_hooks(cur, loaded.get_column("customer_id").unique().sort().to_list())
     return out
@@ -122,7 +123,7 @@ def load_customers(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
         pl.col("owner_id"), pl.col("stage").fill_null("initial_contact"))
     if new.height:
         new = resolve.with_initials(new)
-        made = resolve._insert_frame(cur, "imp_customers", new, "customers", "id, stage")
+        made = resolve.insert_frame(cur, "imp_customers", new, "customers", "id, stage")
         ids = made.get_column("id").to_list()
         resolve.audit_created(cur, actor, "customers", ids, run_id)
         cur.register("imp_made", made.to_arrow())
@@ -149,7 +150,7 @@ def load_contacts(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
             SELECT 1 FROM contacts c WHERE c.customer_id = k.customer_id AND c.name = k.name
                AND coalesce(c.phone, '') = k._phone)""")
     loaded, out.duplicate = _split_dupes(rows, ["customer_id", "name", "_phone"], stored)
-    insert_rows(cur, loaded.select("customer_id", "name", "position", "decision_role", "phone", "email",
+    resolve.insert_frame(cur, "imp_rows", loaded.select("customer_id", "name", "position", "decision_role", "phone", "email",
                                    "wechat"), "contacts")
     out.loaded = loaded.height
     return out
@@ -169,7 +170,7 @@ def load_contracts(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
             SELECT 1 FROM contracts c WHERE c.customer_id = k.customer_id AND c.rep_id = k.rep_id
                AND c.signed_on = k.signed_on AND c.amount = k.amount)""")
     loaded, out.duplicate = _split_dupes(rows, key, stored)
-    insert_rows(cur, loaded.select("customer_id", "rep_id", "signed_on", "amount", "products"), "contracts")
+    resolve.insert_frame(cur, "imp_rows", loaded.select("customer_id", "rep_id", "signed_on", "amount", "products"), "contracts")
     out.loaded = loaded.height
     return out
 

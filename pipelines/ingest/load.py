@@ -9,6 +9,7 @@ data/rejects/ with the row number, field and reason in Chinese and English.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -99,18 +100,23 @@ def load_file(store: Store, actor: Actor, path: str | Path, kind: str = "auto",
     summary = RunSummary(path=str(path))
     step("read")
     digest = ""
+    # the hash reads the file again: in a thread (hashlib leaves the interpreter free) while it is
+    # parsed and checked
+    hashing = ThreadPoolExecutor(1)
+    pending = hashing.submit(file_hash, path)
+    hashing.shutdown(wait=False)
     try:
         table, kind, columns = prepare(path, kind, mapping, sheet)
-        digest = file_hash(path)
+        summary.kind, summary.columns = kind, columns
+        step("check")
+        checked = validate.check(table, kind, columns, mapping)
+        digest = pending.result()
     except (readers.ReadError, OSError) as exc:
         summary.error = f"{exc.zh} / {exc.en}" if isinstance(exc, readers.ReadError) else str(exc)
         if not dry_run:
             summary.run_id = _record_failure(store, actor, name, digest, kind, summary.error)
         step("done")
         return summary
-    summary.kind, summary.columns = kind, columns
-    step("check")
-    checked = validate.check(table, kind, columns, mapping)
     step("load")
 
     def work(cur) -> RunSummary:

@@ -8,6 +8,8 @@ name. A manager's import may only name reps and customers of the manager's team.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 from pypinyin import lazy_pinyin
@@ -42,12 +44,18 @@ def with_initials(frame: pl.DataFrame) -> pl.DataFrame:
                                         dtype=pl.String))
 
 
-def _insert_frame(cur, name: str, frame: pl.DataFrame, table: str, returning: str) -> pl.DataFrame:
+def insert_frame(cur, name: str, frame: pl.DataFrame, table: str, returning: str | None = None) -> pl.DataFrame:
     """INSERT every row of a frame in one statement; the RETURNING columns as a frame."""
+    if frame.height == 0:
+        return pl.DataFrame()
     cols = ", ".join(frame.columns)
     cur.register(name, frame.to_arrow())
     try:
-        return cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {name} RETURNING {returning}").pl()
+        sql = f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {name}"
+        if returning is None:
+            cur.execute(sql)
+            return pl.DataFrame()
+        return cur.execute(f"{sql} RETURNING {returning}").pl()
     finally:
         cur.unregister(name)
 
@@ -100,17 +108,20 @@ def reps(cur, actor: Actor, good: pl.DataFrame, column: str, run_id: int) -> tup
             u = username_for(n, taken)
             taken.add(u.lower())
             rows.append({"username": u, "display_name": n[:200], "role": "rep", "team_id": team})
-        new = _insert_frame(cur, "imp_users", pl.DataFrame(rows, schema={
+        new = insert_frame(cur, "imp_users", pl.DataFrame(rows, schema={
             "username": pl.String, "display_name": pl.String, "role": pl.String, "team_id": pl.Int64}),
             "users", "id, display_name, team_id")
         for i, d, t in new.iter_rows():
             found[d] = (i, t)
         audit_created(cur, actor, "users", new.get_column("id").to_list(), run_id)
         created = new.height
-    lookup = pl.DataFrame({column: list(found), f"{column}_id": [v[0] for v in found.values()],
-                           f"{column}_team": [v[1] for v in found.values()]},
-                          schema={column: pl.String, f"{column}_id": pl.Int64, f"{column}_team": pl.Int64})
-    rows = good.join(lookup, on=column, how="left")
+    # each name looked up once (a join of the whole rows would move every cell)
+    names = pl.Series(list(found), dtype=pl.String)
+    rows = good.with_columns(
+        pl.col(column).replace_strict(names, [v[0] for v in found.values()], default=None, return_dtype=pl.Int64)
+        .alias(f"{column}_id"),
+        pl.col(column).replace_strict(names, [v[1] for v in found.values()], default=None, return_dtype=pl.Int64)
+        .alias(f"{column}_team"))
     rejects = pl.DataFrame()
     if actor.role == "manager":
         other = pl.col(f"{column}_team").fill_null(-1) != (actor.team_id if actor.team_id is not None else -2)
@@ -123,6 +134,16 @@ def customers(cur, actor: Actor, rows: pl.DataFrame, name_col: str, uscc_col: st
               owner_col: str | None, order_col: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Add `customer_id`; unknown customers are created (owned by `owner_col`) or, without an
     owner column, rejected. (rows, rejects, customers created)"""
+    rows, rejects, new = match_customers(cur, actor, rows, name_col, uscc_col, owner_col, order_col)
+    return rows, rejects, create_customers(cur, actor, with_initials(new), run_id)
+
+
+def match_customers(cur, actor: Actor, rows: pl.DataFrame, name_col: str, uscc_col: str, owner_col: str | None,
+                    order_col: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Add `customer_id` and `_created` to the rows. An unknown customer gets an id from the
+    sequence now and is created later by create_customers() (owned by `owner_col` of its first
+    row by `order_col`), or, without an owner column, is rejected.
+    (rows, rejects, the customers to create: id, name, uscc, owner_id)"""
     existing = cur.execute(
         "SELECT c.id, c.name, c.uscc, u.team_id FROM customers c LEFT JOIN users u ON u.id = c.owner_id"
         " WHERE c.deleted_at IS NULL ORDER BY c.id").pl()
@@ -147,7 +168,7 @@ def customers(cur, actor: Actor, rows: pl.DataFrame, name_col: str, uscc_col: st
         rows = rows.join(other, on=on, how="anti")
         keys = keys.join(other, on=on, how="anti")
     unknown = keys.filter(pl.col("customer_id").is_null()).select(on)
-    created = 0
+    new = pl.DataFrame(schema={"id": pl.Int64, "name": pl.String, "uscc": pl.String, "owner_id": pl.Int64})
     keys = keys.with_columns(pl.lit(False).alias("_created"))
     if unknown.height and owner_col is None:
         rejects.append(reject(rows.join(unknown, on=on, how="semi"), "customer_name", "",
@@ -159,18 +180,53 @@ def customers(cur, actor: Actor, rows: pl.DataFrame, name_col: str, uscc_col: st
         missing = rows.select(*needed, "_by_uscc").join(unknown, on=on, how="semi")
         first = missing.sort([order_col, ROW] if order_col else [ROW]).unique("_key", keep="first",
                                                                              maintain_order=True)
-        new = first.select(pl.col(name_col).fill_null(pl.col(uscc_col)).alias("name"),
-                           pl.col(uscc_col).alias("uscc"), pl.col(owner_col).alias("owner_id"), "_key")
-        new = with_initials(new)
-        made = _insert_frame(cur, "imp_customers", new.drop("_key"), "customers", "id, name, uscc")
-        made = made.with_columns(pl.coalesce("uscc", "name").alias("_key"))
-        audit_created(cur, actor, "customers", made.get_column("id").to_list(), run_id)
-        created = made.height
-        keys = keys.join(made.select("_key", pl.col("id").alias("_new")), on="_key", how="left").with_columns(
+        first = first.with_columns(new_ids(cur, "customers", first.height).alias("id"))
+        new = first.select("id", pl.col(name_col).fill_null(pl.col(uscc_col)).alias("name"),
+                           pl.col(uscc_col).alias("uscc"), pl.col(owner_col).alias("owner_id"))
+        keys = keys.join(first.select("_key", pl.col("id").alias("_new")), on="_key", how="left").with_columns(
             pl.coalesce("customer_id", "_new").alias("customer_id"),
             pl.col("_new").is_not_null().alias("_created")).drop("_new")
-    rows = rows.join(keys.select(*on, "customer_id", "_created"), on=on, how="left")
-    return rows.drop("_by_uscc"), _concat(rejects), created
+    found = rows.select(on).join(keys.select(*on, "customer_id", "_created"), on=on, how="left",
+                                 maintain_order="left")
+    rows = rows.with_columns(found.get_column("customer_id"), found.get_column("_created"))
+    return rows.drop("_by_uscc"), _concat(rejects), new
+
+
+def create_customers(cur, actor: Actor, new: pl.DataFrame, run_id: int) -> int:
+    """Insert the customers match_customers() found missing (with `name_initials`, and any other
+    customers column the caller added) and audit each; returns how many."""
+    if new.height == 0:
+        return 0
+    insert_frame(cur, "imp_customers", new, "customers")
+    audit_created(cur, actor, "customers", new.get_column("id").to_list(), run_id)
+    return new.height
+
+
+def initials_later(new: pl.DataFrame) -> Callable[[], pl.DataFrame]:
+    """Work out the new customers' pinyin initials in a thread while the import goes on (it is
+    Python work, and the import's DuckDB and polars steps leave the interpreter free); the
+    returned function waits for them and gives `new` with `name_initials`."""
+    if new.height < 1000:  # not worth a thread
+        done = with_initials(new)
+        return lambda: done
+    pool = ThreadPoolExecutor(1)
+    names = new.get_column("name").to_list()
+    job = pool.submit(initials_many, names)
+    pool.shutdown(wait=False)
+    return lambda: new.with_columns(pl.Series("name_initials", job.result(), dtype=pl.String))
+
+
+def new_ids(cur, table: str, n: int) -> pl.Series:
+    """n ids from the table's sequence, taken at once, so inserted rows are known by id."""
+    if n == 0:
+        return pl.Series([], dtype=pl.Int64)
+    from pipelines.postgres import PgCursor
+
+    if isinstance(cur, PgCursor):  # the sequence lives in PostgreSQL
+        sql = f"SELECT nextval('{table}_id_seq') AS id FROM generate_series(1, {int(n)})"
+        return cur.execute("SELECT * FROM postgres_query('db', $q)", {"q": sql}).pl().get_column("id").sort()
+    return cur.execute(f"SELECT nextval('{table}_id_seq') AS id FROM range($n)", {"n": n}).pl() \
+        .get_column("id").sort()
 
 
 def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:

@@ -14,7 +14,7 @@ restores into either backend.
 Restore: the backup is verified (manifest, SHA-256 of every file), built into a DuckDB file in a
 scratch folder and checked table by table against the manifest (backup.build), and that file is
 brought to the current schema — nothing live is touched until then. Then ONE PostgreSQL
-transaction deletes every row of every app table and reloads it from the file (DELETE, not
+transaction locks every app table against writes (reads go on), deletes every row of every app table and reloads it from the file (DELETE, not
 TRUNCATE: the statement triggers of migration 0004 log every deleted and inserted id, so each
 replica's local copy re-copies them, and the write advances the shared data version that keys all
 caches), sets each sequence past its table's largest id and compares every table's count and
@@ -121,8 +121,12 @@ def reload(store: Store, folder: Path, manifest: dict, key: str | None) -> dict[
                                  " nothing was changed.")
 
             def replace(c) -> dict[str, int]:
-                # DELETE fires the change-log triggers (TRUNCATE would not): every replica's copy follows.
-                postgres.execute(c, " ".join(f"DELETE FROM {t};" for t in columns))
+                # The lock first, so the snapshot starts after it: a write of another replica either
+                # committed before (and is replaced) or waits for the restore; none slips past it.
+                # Reads go on. DELETE fires the change-log triggers (TRUNCATE would not): every
+                # replica's local copy follows.
+                postgres.execute(c, f"LOCK TABLE {', '.join(columns)} IN EXCLUSIVE MODE; "
+                                 + " ".join(f"DELETE FROM {t};" for t in columns))
                 return {t: v["rows"] for t, v in migrate.load(c, columns, SOURCE).items()}
 
             return store.write(replace, attempts=1)

@@ -382,6 +382,39 @@ def test_other_replica_sees_the_restore(pg_server, tmp_path, monkeypatch):
         a.close()
 
 
+def test_a_write_of_another_replica_during_the_restore_does_not_slip_past_it(pg_server, tmp_path, monkeypatch):
+    """The restore locks the tables before its snapshot: a write that is still open when it starts
+    is waited for and then replaced, never left behind beside the restored rows."""
+    monkeypatch.setenv("FOLLOWUP_DATA_DIR", str(tmp_path / "data"))
+    url, a = _pg_store(pg_server)
+    b = Store(url)
+    try:
+        org = Org(a)
+        people = seed(a, org, reps=("rep1",), follow_ups_each=1)
+        folder = backup.backup(a, org["admin"], tmp_path / "bk").path
+        cur = b.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        cur.execute("INSERT INTO follow_ups (customer_id, rep_id, occurred_at, channel, summary)"
+                    " VALUES ($c, $r, now(), 'phone', '恢复期间')",
+                    {"c": people["rep1"].customer_id, "r": org["rep1"].id})
+        done = threading.Event()
+        worker = threading.Thread(target=lambda: (backup.restore(a, org["admin"], folder), done.set()))
+        worker.start()
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        deadline = time.time() + 30
+        while not done.is_set() and pg_server.psql(waiting) == "0" and time.time() < deadline:
+            time.sleep(0.05)
+        assert not done.is_set()  # the restore waits for B's open write
+        cur.execute("COMMIT")
+        worker.join(30)
+        assert done.is_set()
+        assert a.scalar("SELECT count(*) FROM follow_ups WHERE summary = '恢复期间'") == 0
+        assert a.scalar("SELECT count(*) FROM follow_ups") == 1
+    finally:
+        b.close()
+        a.close()
+
+
 def test_scheduled_backups_one_replica_makes_each(pg_server, tmp_path, monkeypatch):
     monkeypatch.setenv("FOLLOWUP_DATA_DIR", str(tmp_path / "data"))
     url, a = _pg_store(pg_server)

@@ -79,6 +79,7 @@ def user_predicate(actor: Actor, alias: str = "") -> tuple[str, dict[str, Any]]:
 def scope_ctes(actor: Actor) -> tuple[str, dict[str, Any]]:
     """The `v_*` CTEs for this actor: live rows the actor may see."""
     owner, p1 = owner_predicate(actor, "c.owner_id")
+    summary_owner, p3 = owner_predicate(actor, "x.owner_id")
     users, p2 = user_predicate(actor)
     visible = f"c.deleted_at IS NULL AND {owner}"
 
@@ -105,8 +106,11 @@ v_targets AS (SELECT * FROM targets WHERE rep_id IN (SELECT id FROM v_users)),
 v_ownership_changes AS ({by_customer("ownership_changes", live=False)}),
 v_risk_events AS ({by_customer("risk_events", live=False)}),
 v_feedback_events AS ({by_customer("feedback_events", live=False)}),
-v_customer_activity AS (SELECT x.* FROM customer_activity x JOIN customers c ON c.id = x.id WHERE {visible})"""
-    return ctes, {**p1, **p2}
+v_customer_activity AS (SELECT x.* FROM customer_activity x JOIN customers c ON c.id = x.id WHERE {visible}),
+v_follow_up_daily AS (SELECT x.* FROM follow_up_daily x WHERE {summary_owner})"""
+    # follow_up_daily (pipelines/daily_summary.py) holds only live follow-ups of live customers,
+    # keyed by the customer's current owner: the owner predicate alone is the customers' scope.
+    return ctes, {**p1, **p2, **p3}
 
 
 def require_writer(actor: Actor) -> None:

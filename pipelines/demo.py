@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 from pypinyin import Style, lazy_pinyin
 
-from pipelines import accounts, audit
+from pipelines import accounts, audit, daily_summary
 from pipelines.access import SYSTEM
 from pipelines.codes import CHANNELS, STAGES
 from pipelines.config import local_tz
@@ -299,6 +299,9 @@ def generate(store: Store, customers: int | None = None, follow_ups: int = 12_00
                                             offset_us)
     risks_df = _raised_risks(rng, n_c, stage_now, rep_ids[new_owner_idx], t_end)
 
+    # Stored in time order, as real saves arrive: a period filter then skips whole row groups by
+    # their zone maps (about half the cost of the period queries at 1,000,000 follow-ups).
+    stage_df, follow_df = stage_df.sort("changed_at", "id"), follow_df.sort("occurred_at", "id")
     tables = {"customers": customers_df, "stage_changes": stage_df, "follow_ups": follow_df,
               "contracts": contracts_df, "ownership_changes": ownership_df, "contacts": contacts_df,
               "needs": needs_df, "targets": targets_df, "feedback": feedback_df, "surveys": surveys_df,
@@ -311,6 +314,7 @@ def generate(store: Store, customers: int | None = None, follow_ups: int = 12_00
             cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM demo_frame")
             cur.unregister("demo_frame")
             _advance(cur, table, df.height)
+        daily_summary.rebuild(cur)  # the follow-up summary kept on write, for rows written in bulk
         audit.record(cur, SYSTEM, "import", None, None,
                      detail=f"demo data: {n_c} customers, {n_f} follow-ups, seed {seed}, as of {as_of}")
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from pipelines import config, rollups, sql
+from pipelines import config, daily_summary, rollups, sql
 from pipelines.access import Actor
 from pipelines.codes import CHANNELS, STAGES
 from pipelines.filters import Filters
@@ -96,8 +96,15 @@ def people(store: Store, actor: Actor) -> pl.DataFrame:
 
 # -- counts per day (roll up with pipelines.rollups) --------------------------------------
 
+# Filters on the customer's attributes: the daily summary cannot apply them.
+CUSTOMER_ATTRIBUTES = ("industry", "size", "province", "customer_type", "stage")
+
+
 def follow_ups(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
-    """follow_ups, effective_follow_ups and minutes per (day, rep_id, channel)."""
+    """follow_ups, effective_follow_ups and minutes per (day, rep_id, channel): from the daily
+    summary kept on write when the filter allows it, else from every follow-up."""
+    if not any(getattr(filters, k) for k in CUSTOMER_ATTRIBUTES) and daily_summary.usable(store):
+        return run(store, actor, "follow_ups_daily", filters)
     return run(store, actor, "follow_ups", filters)
 
 

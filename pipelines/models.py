@@ -383,7 +383,23 @@ class CustomerActivity(Stored):
     last_closed_at: datetime | None = None
 
 
+class FollowUpDaily(Stored):
+    """Signed follow-up counts per local day, customer owner, rep and channel (table
+    `follow_up_daily`, migration 0006, pipelines/daily_summary.py): a cell's rows sum to its figures."""
+
+    __table__ = "follow_up_daily"
+    zone: str  # the time zone `day` is local to
+    day: date
+    owner_id: int
+    rep_id: int
+    channel: str
+    follow_ups: int
+    effective_follow_ups: int
+    minutes: int
+
+
 STORED_MODELS: tuple[type[Stored], ...] = (
     Team, User, Customer, Contact, Need, Contract, FollowUp, StageChange, OwnershipChange,
     Risk, Feedback, Survey, Target, AuditEntry, ImportRun, Setting, RiskEvent, FeedbackEvent, CustomerActivity,
+    FollowUpDaily,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines import audit
+from pipelines import audit, daily_summary
 from pipelines.access import Actor
 
 
@@ -22,6 +22,8 @@ def insert(cur, actor: Actor, table: str, values: dict[str, Any], audited: bool 
     sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('$' + c for c in cols)})"
            " RETURNING id")
     row_id = cur.execute(sql, values).fetchone()[0]
+    if table == "follow_ups":  # the daily follow-up summary counts it (a new customer has none yet)
+        daily_summary.add_row(cur, table, row_id, +1)
     if audited:
         audit.record(cur, actor, "create", table, row_id, after=values)
     return row_id
@@ -37,8 +39,13 @@ def update(cur, actor: Actor, table: str, row_id: int, changes: dict[str, Any],
     if not changed:
         return before, before
     sets = ", ".join(f"{c} = ${c}" for c in changed)
+    moves = daily_summary.watches(table, changed)  # the row's daily-summary counts: out, then in again
+    if moves:
+        daily_summary.add_row(cur, table, row_id, -1)
     cur.execute(f"UPDATE {table} SET {sets}, updated_at = current_timestamp WHERE id = $id",
                 {**changed, "id": row_id})
+    if moves:
+        daily_summary.add_row(cur, table, row_id, +1)
     audit.record(cur, actor, action, table, row_id,
                  before={k: before.get(k) for k in changed}, after=changed)
     after = {**before, **changed}

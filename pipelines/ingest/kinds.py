@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import polars as pl
 
-from pipelines import follow_ups
+from pipelines import daily_summary, follow_ups
 from pipelines.access import Actor
 from pipelines.ingest import history, resolve
 from pipelines.ingest.readers import ROW
@@ -36,7 +36,7 @@ def existing_rows(cur, keys: pl.DataFrame, sql: str) -> set[int]:
     """Source rows of `keys` (registered as imp_keys) that `sql` finds already stored."""
     if keys.height == 0:
         return set()
-    cur.register("imp_keys", keys.to_arrow())
+    cur.register("imp_keys", resolve.arrow(keys))
     try:
         return set(cur.execute(sql).pl().get_column(ROW).to_list())
     finally:
@@ -97,6 +97,7 @@ def load_follow_ups(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome
         pl.col("duration_minutes").fill_null(0).cast(pl.Int32), pl.col("effective").fill_null(True), "outcome",
         pl.col("stage").alias("stage_after"), "next_follow_up_date", "next_action",
         pl.lit(run_id, dtype=pl.Int64).alias("import_run_id")), "follow_ups")
+    daily_summary.add_import(cur, run_id, loaded.get_column("follow_up_id"))  # the summary kept on write
     out.loaded = loaded.height
     out.stage_changes, out.rule_broken = history.record(cur, actor.id, made, new.get_column("id"))
     if loaded.height:
@@ -126,7 +127,7 @@ def load_customers(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
         made = resolve.insert_frame(cur, "imp_customers", new, "customers", "id, stage")
         ids = made.get_column("id").to_list()
         resolve.audit_created(cur, actor, "customers", ids, run_id)
-        cur.register("imp_made", made.to_arrow())
+        cur.register("imp_made", resolve.arrow(made))
         try:
             cur.execute("INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, changed_by,"
                         " imported) SELECT id, NULL, stage, current_timestamp, $by, true FROM imp_made",

@@ -1,0 +1,109 @@
+"""follow_up_daily: follow-ups counted per (local day, customer owner, rep, channel), kept on write.
+
+The analytics pages' follow_ups/effective_follow_ups/minutes (METRICS.md) roll up from this
+table instead of joining every follow-up to its customer (migration 0006). It stays exact
+because every write that can change a count goes through here, in the writing transaction:
+- single-row writes (`pipelines.rows` insert/update of follow_ups and customers): the changed
+  row's contribution is taken away before the UPDATE and added back after it, read from the
+  tables themselves, so any edit (day, channel, rep, effective, duration, soft delete/restore,
+  a customer's reassignment or soft delete/restore) moves exactly what it changes;
+- bulk import (`add_import`), demo data and restores of old backups (`rebuild`, the migration).
+Backups and `followup migrate` copy the table whole with the rest.
+
+Append-only: writes INSERT signed rows and never UPDATE, so two concurrent saves cannot conflict
+on a counter or lose an increment (on either backend). Readers sum a cell's rows; `merge` folds
+cells with several rows into one now and then, in one transaction (its snapshot: rows other
+transactions add meanwhile are neither merged nor deleted).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from pipelines import config, sql
+
+TABLE = "follow_up_daily"
+COLUMNS = "zone, day, owner_id, rep_id, channel, follow_ups, effective_follow_ups, minutes"
+# Changed columns that move a row's contribution.
+WATCHED = {
+    "follow_ups": {"customer_id", "rep_id", "occurred_at", "channel", "effective", "duration_minutes",
+                   "deleted_at"},
+    "customers": {"owner_id", "deleted_at"},
+}
+MERGE_EVERY = 500  # signed-row writes per process between merges
+
+_writes = itertools.count(1)
+
+
+def _select(where: str) -> str:
+    """The live follow-ups matching `where` (aliases f, c) counted per cell, times $sign."""
+    return f"""
+SELECT $zone AS zone, timezone($zone, f.occurred_at)::DATE AS day, c.owner_id, f.rep_id, f.channel,
+       $sign * count(*) AS follow_ups, $sign * count(*) FILTER (WHERE f.effective) AS effective_follow_ups,
+       $sign * sum(f.duration_minutes)::BIGINT AS minutes
+FROM follow_ups f JOIN customers c ON c.id = f.customer_id
+WHERE {where} AND f.deleted_at IS NULL AND c.deleted_at IS NULL
+GROUP BY ALL"""
+
+
+def _contribution(where: str) -> str:
+    return f"INSERT INTO {TABLE} ({COLUMNS}) {_select(where)}"
+
+
+_BY_ROW = {"follow_ups": _contribution("f.id = $id"), "customers": _contribution("f.customer_id = $id")}
+
+
+def watches(table: str, changed) -> bool:
+    return bool(WATCHED.get(table, set()) & set(changed))
+
+
+def add_row(cur, table: str, row_id: int, sign: int) -> None:
+    """Add (+1) or take away (-1) the current contribution of one follow-up or of one customer's
+    follow-ups; called around a single-row write by pipelines.rows."""
+    cur.execute(_BY_ROW[table], {"zone": config.tz_name(), "sign": sign, "id": row_id})
+    if sign > 0 and next(_writes) % MERGE_EVERY == 0:
+        merge(cur)
+
+
+def add_import(cur, run_id: int, ids) -> None:
+    """Count the follow-ups a bulk import just inserted: `ids`, all of import run `run_id`."""
+    if len(ids) == 0:
+        return
+    cur.execute(_contribution("f.id BETWEEN $lo AND $hi AND f.import_run_id = $run"),
+                {"zone": config.tz_name(), "sign": 1, "lo": int(min(ids)), "hi": int(max(ids)), "run": run_id})
+
+
+def rebuild(cur) -> None:
+    """Recount the whole table from follow_ups (demo data; another time zone), in day order
+    (period filters then skip row groups by their zone maps)."""
+    cur.execute(f"DELETE FROM {TABLE}")
+    cur.execute(f"{_contribution('true')} ORDER BY day, owner_id, rep_id, channel",
+                {"zone": config.tz_name(), "sign": 1})
+
+
+def merge(cur) -> None:
+    """Fold every cell that has several rows into one row (or none, when they cancel out)."""
+    cur.execute(f"""
+CREATE OR REPLACE TEMP TABLE follow_up_daily_merge AS
+SELECT * FROM {TABLE} WHERE (zone, day, owner_id, rep_id, channel) IN (
+    SELECT zone, day, owner_id, rep_id, channel FROM {TABLE} GROUP BY ALL HAVING count(*) > 1)""")
+    cur.execute(f"DELETE FROM {TABLE} WHERE id IN (SELECT id FROM temp.follow_up_daily_merge)")
+    cur.execute(f"""
+INSERT INTO {TABLE} ({COLUMNS})
+SELECT zone, day, owner_id, rep_id, channel, sum(follow_ups)::BIGINT, sum(effective_follow_ups)::BIGINT,
+       sum(minutes)::BIGINT
+FROM temp.follow_up_daily_merge GROUP BY ALL
+HAVING sum(follow_ups) <> 0 OR sum(effective_follow_ups) <> 0 OR sum(minutes) <> 0""")
+    cur.execute("DROP TABLE temp.follow_up_daily_merge")
+
+
+def usable(store) -> bool:
+    """Is every row in the configured time zone (else the figures come from follow_ups)?"""
+    return not store.query(f"SELECT 1 FROM {TABLE} WHERE zone <> $zone LIMIT 1",
+                           {"zone": config.tz_name()}).height
+
+
+def differences(store) -> int:
+    """Cells where the table differs from counting the follow-ups now, and rows counted in another
+    zone: 0 when exact (the data check pipelines/sql/checks/follow_up_daily.sql)."""
+    return store.query(sql.load("checks/follow_up_daily")).height

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from datetime import date
 from pathlib import Path
@@ -25,8 +26,12 @@ def pg_server():
     server = PgServer()
     server.template = server.create()
     Store(server.url(server.template)).close()
+    server.shared = server.create(template=server.template)  # the `store` fixture's, reset per test
     yield server
     server.stop()
+
+
+_tests = itertools.count(1)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -34,11 +39,12 @@ def store(request, tmp_path) -> Store:
     """An empty, migrated database of each backend."""
     if request.param == "postgres":
         server = request.getfixturevalue("pg_server")
-        name = server.create(template=server.template)
-        s = Store(server.url(name))
+        server.reset(server.shared)
+        # A location of its own per test (same database): nothing keyed on the location
+        # (open stores, caches) carries over from the test before.
+        s = Store(f"{server.url(server.shared)}?application_name=test{next(_tests)}")
         yield s
         s.close()
-        server.drop(name)
         return
     s = Store(str(tmp_path / "test.duckdb"))
     yield s

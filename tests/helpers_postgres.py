@@ -58,6 +58,27 @@ class PgServer:
         self.psql(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
         return name
 
+    def reset(self, name: str) -> None:
+        """Empty database `name` back to its freshly migrated state: every table but
+        schema_version truncated and every sequence restarted, after ending the connections a
+        finished test left open. Several times cheaper than CREATE DATABASE … TEMPLATE, which
+        copies every relation of the template (0.5–1.8 s per test on this machine)."""
+        self.psql("""
+DO $$
+DECLARE r record;
+BEGIN
+    PERFORM pg_terminate_backend(pid) FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid();
+    EXECUTE (SELECT 'TRUNCATE ' || string_agg(format('%I.%I', schemaname, tablename), ', ')
+                    || ' RESTART IDENTITY CASCADE'
+             FROM pg_tables
+             WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
+               AND NOT (schemaname = 'public' AND tablename = 'schema_version'));
+    FOR r IN SELECT schemaname, sequencename FROM pg_sequences LOOP
+        EXECUTE format('ALTER SEQUENCE %I.%I RESTART', r.schemaname, r.sequencename);
+    END LOOP;
+END $$""", name)
+
     def drop(self, name: str) -> None:
         self.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -77,6 +79,46 @@ class Org:
 @pytest.fixture
 def org(store) -> Org:
     return Org(store)
+
+
+_built: dict[tuple[str, str], tuple] = {}
+
+
+def copy_of_world(request, tmp_path_factory, name: str, build) -> tuple[Store, Org, object]:
+    """A fresh store of the backend `request.param` holding what `build(store, org)` writes.
+
+    Built once per backend and worker, then copied for each test (a file copy on DuckDB, a new
+    database from it as template on PostgreSQL): each test still owns its rows and may change
+    them, without paying for building them through the write path every time.
+    """
+    backend = request.param
+    server = request.getfixturevalue("pg_server") if backend == "postgres" else None
+    if (name, backend) not in _built:
+        if server:
+            source = server.create(template=server.template)
+            store = Store(server.url(source))
+        else:
+            source = str(tmp_path_factory.mktemp(f"{name}-source") / "world.duckdb")
+            store = Store(source)
+        org = Org(store)
+        made = build(store, org)
+        if not server:
+            store.checkpoint()
+        store.close()
+        _built[(name, backend)] = (source, org.teams, org.actors, made)
+    source, teams, actors, made = _built[(name, backend)]
+    if server:
+        clone = server.create(template=source)
+        store = Store(server.url(clone))
+        request.addfinalizer(lambda: (store.close(), server.drop(clone)))
+    else:
+        path = tmp_path_factory.mktemp(name) / "world.duckdb"
+        shutil.copy(source, path)
+        store = Store(str(path))
+        request.addfinalizer(store.close)
+    org = Org.__new__(Org)
+    org.store, org.teams, org.actors = store, teams, dict(actors)
+    return store, org, copy.deepcopy(made)
 
 
 @pytest.fixture(scope="session")

@@ -16,14 +16,15 @@ from pipelines.access import NotPermitted
 from pipelines.explorer import Extra
 from pipelines.filters import Filters
 from pipelines.models import ContactIn, ContractIn, FollowUpIn, NeedIn
+from tests.conftest import BACKENDS, copy_of_world
 from tests.helpers_pages import NOW, seed
 
 OTHERS = ("机密乙", "机密丙")
 
 
-@pytest.fixture
-def world(store, org):
-    return store, org, seed(store, org)
+@pytest.fixture(params=BACKENDS)
+def world(request, tmp_path_factory):
+    return copy_of_world(request, tmp_path_factory, "pages", seed)
 
 
 def _names(df: pl.DataFrame, col: str = "customer_name") -> set[str]:

@@ -109,7 +109,8 @@ def reload(store: Store, folder: Path, manifest: dict, key: str | None) -> dict[
     file = work / "restore.duckdb"
     try:
         backup.build(folder, manifest, file, key)
-        Store(str(file), key=key).close()  # an older backup: its file is brought to the current schema
+        if manifest.get("schema_version", 0) < migrations.latest():
+            Store(str(file), key=key).close()  # an older backup: its file is brought to the current schema
         cur = store.cursor()
         options = "READ_ONLY" + (f", ENCRYPTION_KEY {sql_literal(key)}" if key else "")
         cur.execute(f"ATTACH {sql_literal(str(file))} AS {SOURCE} ({options})")

@@ -74,12 +74,16 @@ def _duckdb(csv: Path, folder: Path) -> float:
 
 def measure(csv: Path, rows: int, runs: int, pg_url: str | None = None) -> dict[str, float]:
     """Rows per second of each (median of `runs` after a warm-up), into empty databases
-    (ours: PostgreSQL databases beside `pg_url` when given, else DuckDB files)."""
+    (ours: PostgreSQL databases beside `pg_url` when given, else DuckDB files). The two take
+    turns, so that both medians come from the same minutes of a shared, noisy machine."""
     folder = Path(tempfile.mkdtemp(prefix="followup-bench-"))
     try:
         _duckdb(csv, folder)  # warm-up: the file in the page cache
-        theirs = statistics.median(_duckdb(csv, folder) for _ in range(runs))
-        ours_runs = [_ours(csv, folder, pg_url) for _ in range(runs)]
+        theirs_runs, ours_runs = [], []
+        for _ in range(runs):
+            theirs_runs.append(_duckdb(csv, folder))
+            ours_runs.append(_ours(csv, folder, pg_url))
+        theirs = statistics.median(theirs_runs)
         ours = statistics.median(s for s, _ in ours_runs)
         loaded = ours_runs[0][1]
     finally:

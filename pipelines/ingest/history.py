@@ -12,6 +12,7 @@ import polars as pl
 
 from pipelines import settings
 from pipelines.codes import LOST, STAGE_RANK
+from pipelines.ingest import resolve
 from pipelines.ingest.readers import ROW
 
 _RANK = {**STAGE_RANK, LOST: -1}
@@ -56,7 +57,7 @@ def flag_broken(cur, made: pl.DataFrame) -> pl.Series:
         crossing = frame.filter(live & (pl.col("_f") < gate) & (pl.col("_t") >= gate)).with_row_index("_i")
         if crossing.height == 0:
             continue
-        cur.register("imp_gate_customers", crossing.select("customer_id").unique().to_arrow())
+        cur.register("imp_gate_customers", resolve.arrow(crossing.select("customer_id").unique()))
         try:
             seen = cur.execute(
                 "SELECT customer_id, occurred_at AS changed_at FROM follow_ups WHERE channel = $ch"
@@ -83,17 +84,23 @@ def plan(cur, loaded: pl.DataFrame) -> pl.DataFrame:
     made by this import: no stored history; its first follow-up sets its first stage,
     initial_contact when blank).
     """
-    events = loaded.select("customer_id", "occurred_at", "stage", ROW, "follow_up_id", "_created") \
-        .sort("customer_id", "occurred_at", ROW)
-    first = pl.col("_created") & (pl.col("customer_id") != pl.col("customer_id").shift(1)).fill_null(True)
-    events = events.with_columns(
+    if not loaded.get_column(ROW).is_sorted():
+        loaded = loaded.sort(ROW)
+    events = loaded.select("customer_id", "occurred_at", "stage", ROW, "follow_up_id", "_created")
+    # each new customer's first follow-up by (time, row): rows are in file order, so the first
+    # row at its earliest time (a grouping, instead of sorting every row)
+    firsts = events.filter(pl.col("_created")).group_by("customer_id").agg(
+        pl.col(ROW).get(pl.col("occurred_at").arg_min())).get_column(ROW)
+    first = pl.col(ROW).is_in(firsts.implode())
+    # only rows with a stage, and those first ones, can change a stage: the others are not sorted
+    events = events.filter(pl.col("stage").is_not_null() | first).with_columns(
         pl.when(first).then(pl.col("stage").fill_null("initial_contact")).otherwise(pl.col("stage")).alias("stage")
-    ).filter(pl.col("stage").is_not_null())
+    ).sort("customer_id", "occurred_at", ROW)
     stored = events.filter(~pl.col("_created")).get_column("customer_id").unique()
     existing = pl.DataFrame(schema={"customer_id": pl.Int64, "changed_at": events.schema["occurred_at"],
                                     "stage": pl.String})
     if stored.len():  # customers made by this import have no history to read
-        cur.register("imp_stage_customers", stored.to_frame("customer_id").to_arrow())
+        cur.register("imp_stage_customers", resolve.arrow(stored.to_frame("customer_id")))
         try:
             existing = cur.execute(
                 "SELECT customer_id, changed_at, to_stage AS stage FROM stage_changes WHERE deleted_at IS NULL"
@@ -120,12 +127,7 @@ def record(cur, actor_id: int | None, made: pl.DataFrame, created: pl.Series) ->
     made = made.with_columns(flag_broken(cur, made).alias("rule_broken")).select(
         "customer_id", "from_stage", "to_stage", "changed_at", pl.lit(actor_id, pl.Int64).alias("changed_by"),
         "follow_up_id", pl.lit(True).alias("imported"), "rule_broken")
-    cur.register("imp_changes", made.to_arrow())
-    try:
-        cols = ", ".join(made.columns)
-        cur.execute(f"INSERT INTO stage_changes ({cols}) SELECT {cols} FROM imp_changes")
-    finally:
-        cur.unregister("imp_changes")
+    resolve.insert_frame(cur, "imp_changes", made, "stage_changes")
     ids = made.get_column("customer_id").unique()
     stored = ids.filter(~ids.is_in(created.implode()))
     if stored.len():

@@ -49,7 +49,8 @@ def _candidates(formats: list[str] | None) -> list:
     def strptime(fmt: str, normalised: bool, builtin: bool = True):
         def parse(raw: pl.Series) -> pl.Series:
             text = _normalise(raw) if normalised else raw
-            parsed = text.str.to_datetime(fmt, strict=False, exact=True, time_unit="us")
+            # no cache of converted values: times are mostly distinct, and it cost more than it saved
+            parsed = text.str.to_datetime(fmt, strict=False, exact=True, time_unit="us", cache=False)
             if "%z" in fmt:
                 parsed = parsed.dt.convert_time_zone(tz).dt.replace_time_zone(None)
             early = parsed.min()
@@ -115,6 +116,8 @@ def _distinct_check(raw: pl.Expr, frame: pl.DataFrame, fn, fast=None) -> tuple[p
     values: list[str | None] = []
     errors: list[str | None] = []
     others = distinct.filter(~distinct.is_in(sure.implode())) if sure.len() else distinct
+    if others.len() == 0:  # every value is valid as it stands (the usual case): no lookups per row
+        return raw, None
     for v in others.to_list():
         try:
             values.append(fn(v))
@@ -194,15 +197,33 @@ def _value(frame: pl.DataFrame, f: Field, mapping: Mapping) -> tuple[pl.Expr, pl
     return value.alias(f.name), err
 
 
-def _error(f: Field, distinct_err: pl.Expr | None) -> pl.Expr:
+def _text_hits(raws: pl.DataFrame, fields: tuple[Field, ...]) -> set[str]:
+    """The text checks that some row can fail ("<field>|control", "<field>|long"), found with one
+    pass over each column, so the per-row checks run only where they can find something (a value
+    of at most max_len bytes has at most max_len characters)."""
+    probes = []
+    for f in fields:
+        if f.type in ("text", "user", "tags"):
+            raw = pl.col(f.name + RAW)
+            probes.append(raw.str.contains(CONTROL).any().alias(f.name + "|control"))
+            if f.max_len:
+                probes.append((raw.str.len_bytes() > f.max_len).any().alias(f.name + "|long"))
+    if not probes or raws.height == 0:
+        return set()
+    return {k for k, hit in raws.select(probes).row(0, named=True).items() if hit}
+
+
+def _error(f: Field, distinct_err: pl.Expr | None, hits: set[str]) -> pl.Expr:
     """The catalog key of the first rule the field breaks, else null."""
     raw, value = pl.col(f.name + RAW), pl.col(f.name)
     unparsed = raw.is_not_null() & value.is_null()
     none = pl.lit(None, dtype=pl.String)
     if f.type in ("text", "user", "tags"):
-        err = pl.when(raw.str.contains(CONTROL)).then(pl.lit("control_chars"))
-        if f.max_len:
-            err = err.when(raw.str.len_chars() > f.max_len).then(pl.lit("too_long"))
+        err = none
+        if f.max_len and f.name + "|long" in hits:
+            err = pl.when(raw.str.len_chars() > f.max_len).then(pl.lit("too_long")).otherwise(err)
+        if f.name + "|control" in hits:  # checked first: control characters are named before length
+            err = pl.when(raw.str.contains(CONTROL)).then(pl.lit("control_chars")).otherwise(err)
     elif f.type == "datetime":
         now = pl.lit(datetime.now(timezone.utc)).dt.convert_time_zone(tz_name())
         err = pl.when(unparsed).then(pl.lit("not_datetime")).when(value > now).then(pl.lit("future_time"))
@@ -233,12 +254,13 @@ def check(table: Table, kind: str, columns: dict[str, str], mapping: Mapping | N
     raws = table.frame.select([pl.col(ROW)] + [_raw(f, columns.get(f.name), mapping, columns.get(f.name) in spaced)
                                                for f in fields])
     values = [_value(raws, f, mapping) for f in fields]
-    parsed = (raws.lazy().with_columns([v for v, _ in values])
-              .with_columns([_error(f, e) for f, (_, e) in zip(fields, values)]).collect())
+    hits = _text_hits(raws, fields)
+    checks = {f.name: _error(f, e, hits) for f, (_, e) in zip(fields, values)}
     if kind in _NEEDS_KEY:  # a row must name its customer by name or credit code
-        parsed = parsed.with_columns(
-            pl.when(pl.col("customer_name" + RAW).is_null() & pl.col("customer_uscc" + RAW).is_null())
-            .then(pl.lit("missing")).otherwise(pl.col("customer_name" + ERR)).alias("customer_name" + ERR))
+        checks["customer_name"] = pl.when(
+            pl.col("customer_name" + RAW).is_null() & pl.col("customer_uscc" + RAW).is_null()
+        ).then(pl.lit("missing")).otherwise(checks["customer_name"]).alias("customer_name" + ERR)
+    parsed = raws.lazy().with_columns([v for v, _ in values]).with_columns(list(checks.values())).collect()
     errors = [f.name + ERR for f in fields]
     bad = pl.any_horizontal([pl.col(e).is_not_null() for e in errors])
     rejects = [

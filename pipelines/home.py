@@ -54,7 +54,11 @@ def per_rep(store: Store, actor: Actor, on: date | None = None) -> pl.DataFrame:
 def open_risks(store: Store, actor: Actor, limit: int | None = None) -> pl.DataFrame:
     """Open red and yellow risks, red first, oldest first: the first `limit` (None: all), with
     `total` and `red_total` counting all."""
-    return store.query(*sql.scoped(actor, "home/open_risks", {"limit": limit}))
+    first = store.query(*sql.scoped(actor, "home/open_risks", {"limit": limit}))
+    ids = ", ".join(str(int(i)) for i in first.get_column("id").to_list()) or "NULL"
+    details = store.query(*sql.scoped(actor, sql.load("home/risk_details").replace("__IDS__", ids), inline=True))
+    return first.join(details, on="id", how="left", maintain_order="left").select(
+        *details.columns, "total", "red_total")
 
 
 def total(df: pl.DataFrame, column: str) -> int:

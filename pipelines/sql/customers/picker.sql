@@ -1,24 +1,20 @@
 -- The log form's customer picker: customers the actor may see that match a search by name,
 -- pinyin initials (杭州青禾 → hzqh) or credit code; the actor's recent customers first.
 -- Grain: one row per customer. Parameters: $q (lower-case search, '' for none), $me (the
--- actor's user id), $limit.
+-- actor's user id), $limit. Anyone's latest follow-up is customer_activity's.
 WITH mine AS (
     SELECT customer_id, max(occurred_at) AS last_mine
     FROM v_follow_ups WHERE rep_id = $me GROUP BY customer_id
-),
-latest AS (
-    SELECT customer_id, max(occurred_at) AS last_any FROM v_follow_ups GROUP BY customer_id
 )
-SELECT c.id, c.name, c.uscc, c.stage, c.owner_id, m.last_mine, l.last_any,
+SELECT c.id, c.name, c.uscc, c.stage, c.owner_id, m.last_mine, c.last_follow_up_at AS last_any,
        CASE WHEN $q = '' THEN 0
             WHEN lower(c.name) = $q OR coalesce(c.name_initials, '') = $q OR lower(coalesce(c.uscc, '')) = $q THEN 0
             WHEN starts_with(coalesce(c.name_initials, ''), $q) OR starts_with(lower(c.name), $q)
                  OR starts_with(lower(coalesce(c.uscc, '')), $q) THEN 1
             ELSE 2 END AS match_rank
-FROM v_customers c
+FROM v_customer_activity c
 LEFT JOIN mine m ON m.customer_id = c.id
-LEFT JOIN latest l ON l.customer_id = c.id
 WHERE $q = '' OR contains(lower(c.name), $q) OR contains(coalesce(c.name_initials, ''), $q)
       OR starts_with(lower(coalesce(c.uscc, '')), $q)
-ORDER BY match_rank, c.stage = 'lost', m.last_mine DESC NULLS LAST, l.last_any DESC NULLS LAST, c.name
+ORDER BY match_rank, c.stage = 'lost', m.last_mine DESC NULLS LAST, c.last_follow_up_at DESC NULLS LAST, c.name
 LIMIT $limit

@@ -4,26 +4,22 @@
 -- due. Grain: one row per due customer, the first $limit (NULL: all) by due date; `due_total`
 -- and `overdue_total` count them all. Parameters: $today (local date), $cad_stages,
 -- $cad_days (the cadence setting as two aligned lists), $limit.
+-- The latest follow-up (its time and next date, latest by time then id) is customer_activity's.
 WITH cadence AS (
     SELECT unnest($cad_stages) AS stage, unnest($cad_days) AS days
-),
-latest AS (
-    SELECT customer_id, arg_max_null(next_follow_up_date, occurred_at) AS next_date,
-           max(occurred_at) AS last_at
-    FROM v_follow_ups GROUP BY customer_id
 ),
 first_stage AS (
     SELECT customer_id, min(changed_at) AS since FROM v_stage_changes GROUP BY customer_id
 ),
 due AS (
     SELECT c.id AS customer_id, c.name AS customer_name, c.stage, c.owner_id,
-           u.display_name AS owner_name, l.last_at, l.next_date,
-           coalesce(l.next_date,
-                    CAST(CAST(coalesce(l.last_at, fs.since, c.created_at) AS DATE) + CAST(cd.days AS INTEGER) AS DATE))
+           u.display_name AS owner_name, c.last_follow_up_at AS last_at, c.next_follow_up_on AS next_date,
+           coalesce(c.next_follow_up_on,
+                    CAST(CAST(coalesce(c.last_follow_up_at, fs.since, c.created_at) AS DATE)
+                         + CAST(cd.days AS INTEGER) AS DATE))
                AS due_on
-    FROM v_customers c
+    FROM v_customer_activity c
     JOIN cadence cd ON cd.stage = c.stage
-    LEFT JOIN latest l ON l.customer_id = c.id
     LEFT JOIN first_stage fs ON fs.customer_id = c.id
     LEFT JOIN v_users u ON u.id = c.owner_id
     WHERE c.stage <> 'lost'

@@ -10,8 +10,8 @@
 -- The RISK_CUSTOMERS placeholder becomes `true`, or `customer_id IN (<ids>)` when the caller reads a
 -- few customers' entries (a filter on the risks' own scan; the customers' filter does not reach it).
 WITH customers AS (
-    SELECT c.id AS customer_id, c.stage, c.created_at
-    FROM v_customers c
+    SELECT c.id AS customer_id, c.stage, c.created_at, c.open_red, c.open_yellow, c.last_closed_at
+    FROM v_customer_activity c
     WHERE __CUSTOMERS__
 ),
 open_risks AS (
@@ -24,10 +24,10 @@ entries AS (
     FROM customers c JOIN open_risks o USING (customer_id)
     UNION ALL
     -- whether a red/yellow risk is open and when the last one closed: customer_activity's facts
-    SELECT c.customer_id, NULL, 'green', 'on_track', NULL, greatest(c.created_at, coalesce(a.last_closed_at, c.created_at)),
+    SELECT c.customer_id, NULL, 'green', 'on_track', NULL, greatest(c.created_at, coalesce(c.last_closed_at, c.created_at)),
            NULL, NULL
-    FROM customers c LEFT JOIN v_customer_activity a ON a.id = c.customer_id
-    WHERE c.stage <> 'lost' AND coalesce(a.open_red + a.open_yellow, 0) = 0
+    FROM customers c
+    WHERE c.stage <> 'lost' AND c.open_red + c.open_yellow = 0
 )
 SELECT * FROM entries
 WHERE (len($rules::VARCHAR[]) = 0 OR list_contains($rules::VARCHAR[], rule))

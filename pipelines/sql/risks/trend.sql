@@ -12,25 +12,26 @@ WITH bounds AS (
            epoch_us(timezone($tz, date_trunc('week', $start::DATE)::TIMESTAMP)) AS first_start,
            ((date_trunc('week', $end::DATE)::DATE - date_trunc('week', $start::DATE)::DATE) // 7 + 1)::BIGINT AS weeks
 ),
-risks_in_scope AS (
-    SELECT r.level, epoch_us(r.raised_at) AS raised, epoch_us(r.closed_at) AS closed
-    FROM v_risks r JOIN v_customers c ON c.id = r.customer_id
+spans AS (
+    -- one pass over the risks: how many open in week k and close in week k' (none: NULL), per level;
+    -- a few hundred rows, which the two sides of `bucketed` read instead of the risks
+    SELECT r.level,
+           greatest((epoch_us(r.raised_at) - b.first_start) // 604800000000, 0) AS opened,
+           CASE WHEN r.closed_at IS NOT NULL  -- greatest() would turn an open risk's NULL into 0
+                THEN greatest((epoch_us(r.closed_at) - b.first_start) // 604800000000, 0) END AS closed,
+           count(*) AS n
+    FROM v_risks r JOIN v_customers c ON c.id = r.customer_id CROSS JOIN bounds b
     WHERE r.level IN ('red', 'yellow') AND __CUSTOMERS__
       AND (len($rules::VARCHAR[]) = 0 OR list_contains($rules::VARCHAR[], r.rule))
+    GROUP BY ALL
 ),
 bucketed AS (
-    -- opened and closed counted per (level, week) apart, then netted: a few hundred rows
-    -- instead of one event row per opening and closing
+    -- opened and closed netted per (level, week)
     SELECT level, k, sum(delta) AS delta
     FROM (
-        SELECT e.level, greatest((e.raised - b.first_start) // 604800000000, 0) AS k, count(*) AS delta
-        FROM risks_in_scope e CROSS JOIN bounds b
-        GROUP BY ALL
+        SELECT level, opened AS k, n AS delta FROM spans
         UNION ALL
-        SELECT e.level, greatest((e.closed - b.first_start) // 604800000000, 0), -count(*)
-        FROM risks_in_scope e CROSS JOIN bounds b
-        WHERE e.closed IS NOT NULL
-        GROUP BY ALL
+        SELECT level, closed, -n FROM spans WHERE closed IS NOT NULL
     )
     GROUP BY ALL
 ),

@@ -64,25 +64,50 @@ def _ids(customer_ids: list[int]) -> str:
 
 def refresh(cur, customer_ids: list[int] | None) -> None:
     """Recompute the rows of these customers (None: all) inside the caller's transaction."""
-    cols = ", ".join(COLUMNS)
     if customer_ids is None or len(set(customer_ids)) > WHOLE:
-        cur.execute("DELETE FROM customer_activity")
-        cur.execute(f"INSERT INTO customer_activity ({cols}) {facts_sql(None)} ORDER BY c.id")
+        _refresh_all(cur)
         return
     ids = sorted({int(i) for i in customer_ids})
     if not ids:
         return
-    listed = _ids(ids)
-    have = {r[0] for r in cur.execute(f"SELECT id FROM customer_activity WHERE id IN ({listed})").fetchall()}
-    missing = [i for i in ids if i not in have]
-    if missing:
-        # A customer's first row: two writes inserting it at once would both find it missing, and
-        # PostgreSQL reports that as a key violation, not a retryable conflict. Touching the
-        # customer's row first makes the second writer conflict (and retry) instead.
-        cur.execute(f"UPDATE customers SET updated_at = updated_at WHERE id IN ({_ids(missing)})")
+    # Written whether changed or not: a concurrent write to the same customer then conflicts
+    # with this one, so neither keeps a row computed without the other's change.
+    have = {r[0] for r in cur.execute(f"SELECT id FROM customer_activity WHERE id IN ({_ids(ids)})").fetchall()}
+    _lock_new(cur, [i for i in ids if i not in have])
     if have:
         cur.execute(f"DELETE FROM customer_activity WHERE id IN ({_ids(sorted(have))})")
-    cur.execute(f"INSERT INTO customer_activity ({cols}) {facts_sql(ids)}")
+    cur.execute(f"INSERT INTO customer_activity ({', '.join(COLUMNS)}) {facts_sql(ids)}")
+
+
+def _lock_new(cur, ids: list[int]) -> None:
+    """Before inserting customers' first rows: two writes inserting one at once would both find it
+    missing, and PostgreSQL reports that as a key violation, not a retryable conflict. Touching the
+    customers' rows first makes the second writer conflict (and retry) instead."""
+    if ids:
+        cur.execute(f"UPDATE customers SET updated_at = updated_at WHERE id IN ({_ids(ids)})")
+
+
+def _refresh_all(cur) -> None:
+    """Every customer (`risks refresh`, replay, a large import): only the rows that differ are
+    rewritten (deleting and inserting 100,000 rows costs more than computing them). A row left as
+    it is was computed from base rows this transaction did not change in any way that shows in
+    it, so a concurrent write to that customer keeps its own exact row."""
+    cols = ", ".join(COLUMNS)
+    cur.execute("DELETE FROM customer_activity WHERE id NOT IN (SELECT id FROM customers)")
+    changed = cur.execute(f"SELECT * FROM ({facts_sql(None)}) EXCEPT SELECT {cols} FROM customer_activity"
+                          ).to_arrow_table()
+    if changed.num_rows == 0:
+        return
+    ids = changed.column("id").to_pylist()
+    cur.register("activity_changed", changed)
+    try:
+        have = {r[0] for r in cur.execute("SELECT a.id FROM customer_activity a"
+                                          " JOIN activity_changed x ON x.id = a.id").fetchall()}
+        _lock_new(cur, [i for i in ids if i not in have])
+        cur.execute("DELETE FROM customer_activity WHERE id IN (SELECT id FROM activity_changed)")
+        cur.execute(f"INSERT INTO customer_activity ({cols}) SELECT {cols} FROM activity_changed ORDER BY id")
+    finally:
+        cur.unregister("activity_changed")
 
 
 def mismatches(cur) -> list[dict[str, Any]]:

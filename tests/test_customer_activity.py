@@ -136,3 +136,13 @@ def test_board_from_the_summary_equals_the_board_from_the_risks(store, org, worl
         computed = risk_board.board(store, actor, risk_board.BoardFilter(rules=tuple(RISK_RULES)))
         assert summary.to_dicts() == computed.to_dicts()
     assert risk_board.column_counts(risk_board.board(store, manager)) == {"red": 2, "yellow": 0, "green": 1}
+
+
+def test_whole_refresh_rewrites_exactly_the_rows_that_differ(store, org, world):
+    cur = store.cursor()
+    cur.execute("UPDATE customer_activity SET open_red = open_red + 5 WHERE id = $c", {"c": world["busy"]})
+    cur.execute("DELETE FROM customer_activity WHERE id = $c", {"c": world["quiet"]})
+    cur.execute("INSERT INTO customer_activity (id) VALUES (999999)")  # no such customer
+    assert {r["id"] for r in customer_activity.mismatches(cur)} == {world["busy"], world["quiet"], 999999}
+    risks.refresh(store, SYSTEM)
+    exact(store)

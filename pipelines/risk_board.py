@@ -151,6 +151,10 @@ def trend(store: Store, actor: Actor, flt: BoardFilter = BoardFilter(), weeks: i
           today: date | None = None) -> pl.DataFrame:
     """Open red and yellow risks at the end of each of the last `weeks` weeks."""
     predicate, params = flt.customers_predicate()
+    if flt.team or flt.rep:
+        predicate = f"r.customer_id IN (SELECT c.id FROM v_customers c WHERE {predicate})"
+    else:  # no join with the customers: v_risks keeps the visible ones
+        predicate, params = "true", {}
     end = _today(today)
     text = sql.load("risks/trend").replace("__CUSTOMERS__", predicate)
     return store.query(*sql.scoped(actor, text, {**params, "start": end - timedelta(weeks=weeks - 1), "end": end,

@@ -6,7 +6,8 @@
 -- daylight saving, such as Asia/Shanghai; elsewhere an event within an hour of a week's end
 -- may land in the next week), which keeps the per-row work to integer arithmetic (microseconds).
 -- Grain: one row per (week_end, level). Parameters: $start, $end (local dates), $tz, $rules.
--- The CUSTOMERS placeholder becomes the page's filter on customers (alias c).
+-- The CUSTOMERS placeholder becomes `true`, or with a team or rep filter the risk's customer among
+-- the filtered ones (v_risks alone already keeps only the actor's visible customers).
 WITH bounds AS (
     SELECT date_trunc('week', $start::DATE)::DATE + 6 AS first_end,
            epoch_us(timezone($tz, date_trunc('week', $start::DATE)::TIMESTAMP)) AS first_start,
@@ -20,7 +21,7 @@ spans AS (
            CASE WHEN r.closed_at IS NOT NULL  -- greatest() would turn an open risk's NULL into 0
                 THEN greatest((epoch_us(r.closed_at) - b.first_start) // 604800000000, 0) END AS closed,
            count(*) AS n
-    FROM v_risks r JOIN v_customers c ON c.id = r.customer_id CROSS JOIN bounds b
+    FROM v_risks r CROSS JOIN bounds b
     WHERE r.level IN ('red', 'yellow') AND __CUSTOMERS__
       AND (len($rules::VARCHAR[]) = 0 OR list_contains($rules::VARCHAR[], r.rule))
     GROUP BY ALL

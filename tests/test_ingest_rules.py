@@ -59,10 +59,13 @@ def test_each_rejection_reason(store, org, tmp_path):
     with its row number, field, and the catalog's reason in Chinese and English."""
     rows = [_row(客户名称="好客户")] + [_row(客户名称=f"客户{i}", **changes) if "客户名称" not in changes
                                         else _row(**changes) for i, (_, _, changes) in enumerate(BAD_FOLLOW_UPS)]
+    # at the limits: more bytes than max_len but not more characters (the per-row length check
+    # runs only where some value has more bytes, and then counts characters)
+    rows.append(_row(客户名称="名" * 200, 跟进内容="长" * 4000))
     path = write_csv(tmp_path / "f.csv", FULL, rows)
     summary = load_file(store, org["admin"], path)
     n = len(BAD_FOLLOW_UPS)
-    assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (n + 1, 1, n), summary.as_json()
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (n + 2, 2, n), summary.as_json()
     rejected = {int(r["行号 row"]): r for r in _rejects(summary.rejects_path)}
     assert len(rejected) == n
     for i, (error, field, _) in enumerate(BAD_FOLLOW_UPS):
@@ -244,3 +247,36 @@ def test_credit_codes_taken_column_wise_are_the_validators_own():
             return False
 
     assert uscc_certain(pl.Series(codes)).to_list() == [kept(c) for c in codes]
+
+
+def test_local_minute_is_the_zones_minute():
+    """The duplicate key's minute, truncated in UTC when that is exact, equals truncation in the
+    zone, also before 1972 in a zone whose offset then had seconds (Monrovia, -0:44:30)."""
+    import polars as pl
+
+    from pipelines.ingest.kinds import local_minute
+
+    times = [datetime(2026, 3, 5, 10, 0, 59), datetime(2026, 3, 5, 10, 1), datetime(1990, 4, 15, 2, 30, 30), None]
+    for zone in ("Asia/Shanghai", "Asia/Kolkata", "America/St_Johns", "Africa/Monrovia"):
+        for extra in ([], [datetime(1960, 6, 1, 12, 0, 45)]):
+            at = pl.Series(times + extra).dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
+            assert local_minute(at).to_list() == at.dt.truncate("1m").to_list(), (zone, extra)
+
+
+def test_duplicates_within_a_file_keep_the_first():
+    """The shortcut (ranking only rows that share a key) keeps exactly the first row of each key
+    and drops stored ones."""
+    import random
+
+    import polars as pl
+
+    from pipelines.ingest.kinds import _split_dupes
+
+    rng = random.Random(5)
+    rows = pl.DataFrame({"_row": range(2, 3002), "a": [rng.randint(0, 40) for _ in range(3000)],
+                         "b": [rng.choice(["x", "y", None]) for _ in range(3000)]})
+    stored = {5, 77, 2999}
+    loaded, dupes = _split_dupes(rows, ["a", "b"], stored)
+    expected = rows.filter(pl.struct("a", "b").is_first_distinct() & ~pl.col("_row").is_in(list(stored)))
+    assert loaded.equals(expected) and dupes == rows.height - expected.height
+    assert _split_dupes(rows.head(40).with_columns(a=pl.int_range(40)), ["a"], set())[1] == 0

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipelines.store import take_turn
+
 COLUMNS = ("id", "last_follow_up_at", "last_effective_at", "next_follow_up_on", "open_red", "open_yellow",
            "open_since", "last_closed_at")
 WHOLE = 1000  # more customers than this (an import): recompute every row in one pass
@@ -75,8 +77,24 @@ def refresh(cur, customer_ids: list[int] | None) -> None:
     have = {r[0] for r in cur.execute(f"SELECT id FROM customer_activity WHERE id IN ({_ids(ids)})").fetchall()}
     _lock_new(cur, [i for i in ids if i not in have])
     if have:
-        cur.execute(f"DELETE FROM customer_activity WHERE id IN ({_ids(sorted(have))})")
-    cur.execute(f"INSERT INTO customer_activity ({', '.join(COLUMNS)}) {facts_sql(ids)}")
+        # UPDATE, not DELETE + INSERT: two writers replacing one key that way get DuckDB's
+        # "Duplicate key" (not retried) instead of a write-write conflict (retried).
+        sets = ", ".join(f"{c} = x.{c}" for c in COLUMNS if c != "id")
+        cur.execute(f"UPDATE customer_activity SET {sets} FROM ({facts_sql(sorted(have))}) x"
+                    " WHERE customer_activity.id = x.id")
+    new = [i for i in ids if i not in have]
+    if new:
+        cur.execute(f"INSERT INTO customer_activity ({', '.join(COLUMNS)}) {facts_sql(new)}")
+
+
+def claim(cur, customer_ids: list[int]) -> None:
+    """Write these customers' rows without changing them, at the start of a write to them (see
+    customers.load_for_write). Every column refresh() writes: DuckDB detects update conflicts per
+    column, so touching one column would not make two writers of the others collide."""
+    for customer_id in sorted(customer_ids):  # one order everywhere: no two writes wait on each other
+        take_turn(("customer", int(customer_id)))
+    sets = ", ".join(f"{c} = {c}" for c in COLUMNS if c != "id")
+    cur.execute(f"UPDATE customer_activity SET {sets} WHERE id IN ({_ids(customer_ids)})")
 
 
 def _lock_new(cur, ids: list[int]) -> None:

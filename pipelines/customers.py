@@ -7,7 +7,7 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
-from pipelines import audit, rows
+from pipelines import audit, customer_activity, rows
 from pipelines.access import Actor, NotPermitted, can_write_owner, require_writer
 from pipelines.models import CustomerIn
 from pipelines.rules import stages
@@ -43,6 +43,11 @@ def check_owner(cur, actor: Actor, owner_id: int) -> None:
 
 
 def load_for_write(cur, actor: Actor, customer_id: int, include_deleted: bool = False) -> dict[str, Any]:
+    # Every write to a customer ends by rewriting its customer_activity row, and a transaction
+    # conflicts on that row with each one that committed to it since it began. Touching the row
+    # first keeps that window short: concurrent saves to one customer take turns (the later one
+    # conflicts at once and is retried) instead of each failing at the end of its work.
+    customer_activity.claim(cur, [customer_id])
     row = rows.fetch_one(cur, "customers", customer_id)
     if row is None or (row["deleted_at"] is not None and not include_deleted):
         raise NotPermitted("客户不存在或已删除。", "The customer does not exist or was deleted.")

@@ -115,7 +115,30 @@ def is_conflict(exc: BaseException) -> bool:
     text = str(exc)
     if "could not serialize" in text or "deadlock detected" in text:  # PostgreSQL REPEATABLE READ
         return True
+    if isinstance(exc, duckdb.ConstraintException) and 'Duplicate key "id:' in text:
+        # Ids come from sequences, so a clash on one is two transactions adding the same
+        # one-row-per-customer row (customer_activity) at once: DuckDB reports that as a
+        # constraint error, not a conflict. A clash on any other key is the user's and is not retried.
+        return True
     return isinstance(exc, duckdb.TransactionException) or "Conflict" in text or "conflict" in text
+
+
+_writer = threading.local()  # the store whose write transaction this thread is running
+TURN_WAIT_S = 30.0
+
+
+def take_turn(key: object) -> None:
+    """Inside a write transaction: wait until no other thread of this process is writing under
+    `key` (e.g. one customer), and hold it until this transaction ends.
+
+    Optimistic concurrency makes two transactions that write the same row conflict and retry;
+    when many threads save to one customer at once they can keep failing each other. Taking
+    turns here turns that into a short wait; across processes (PostgreSQL replicas) the
+    database's own conflict detection and the store's retries still apply.
+    """
+    store = getattr(_writer, "store", None)
+    if store is not None:
+        store._take_turn(key)
 
 
 class Store:
@@ -126,6 +149,8 @@ class Store:
         self.read_only = read_only
         self.encrypted = key is not None
         self._local = threading.local()
+        self._turns: dict[object, threading.Lock] = {}
+        self._turns_guard = threading.Lock()
         self._version = itertools.count(1)
         self._current_version = 0
         self._version_lock = threading.Lock()
@@ -220,7 +245,7 @@ class Store:
 
     # -- writes ---------------------------------------------------------------------------
 
-    def write(self, work: Callable[[duckdb.DuckDBPyConnection], T], attempts: int = 8) -> T:
+    def write(self, work: Callable[[duckdb.DuckDBPyConnection], T], attempts: int = 10) -> T:
         """Run `work(cursor)` in one short transaction; retried on a write-write conflict."""
         if self.read_only:
             raise StoreError("数据库以只读方式打开,不能写入。", "The database is open read-only.")
@@ -229,6 +254,7 @@ class Store:
         for attempt in range(1, attempts + 1):
             cur.execute("BEGIN TRANSACTION")
             self._local.writing = True  # reads inside see the open transaction, not the copy
+            _writer.store = self
             try:
                 result = work(cur)
                 cur.execute("COMMIT")
@@ -238,18 +264,41 @@ class Store:
                     cur.execute("ROLLBACK")
                 except duckdb.Error:
                     pass
+                finally:
+                    self._end_turns(outer)
                 if is_disk_fault(exc):  # before the conflict check: DuckDB reports some as TransactionException
                     raise _translate_open_error(exc, self.location) from exc
                 if is_conflict(exc) and attempt < attempts:
-                    time.sleep(random.uniform(0.002, 0.01) * attempt)
+                    # Exponential backoff with jitter: writers that collided on one row (saves
+                    # to the same customer) spread out instead of colliding again at once.
+                    time.sleep(random.uniform(0.002, min(0.4, 0.01 * 2 ** attempt)))
                     continue
                 if isinstance(exc, duckdb.IOException):
                     raise _translate_open_error(exc, self.location) from exc
                 raise
             self._local.writing = outer
+            self._end_turns(outer)
             self._bump(cur)
             return result
         raise AssertionError("unreachable")
+
+    def _take_turn(self, key: object) -> None:
+        held = self._local.__dict__.setdefault("turns", set())
+        if key in held:
+            return
+        with self._turns_guard:
+            lock = self._turns.setdefault(key, threading.Lock())
+        if not lock.acquire(timeout=TURN_WAIT_S):  # two writes waiting on each other's keys
+            raise duckdb.TransactionException(f"Conflict: waited {TURN_WAIT_S:.0f} s for {key!r}")
+        held.add(key)
+
+    def _end_turns(self, outer: bool) -> None:
+        """Release the keys this thread's transaction held (once the outermost write ends)."""
+        if outer:
+            return
+        _writer.store = None
+        for key in self._local.__dict__.pop("turns", ()):
+            self._turns[key].release()
 
     def _bump(self, cur) -> None:
         with self._version_lock:

@@ -175,7 +175,7 @@ def shot(page, name: str) -> Path:
     if size and height > size["height"]:
         page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 6000)})
         page.wait_for_timeout(400)
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, timeout=90_000)  # fonts load slowly on a busy machine
     if size:
         page.set_viewport_size(size)
     return path

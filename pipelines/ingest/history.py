@@ -57,7 +57,7 @@ def flag_broken(cur, made: pl.DataFrame) -> pl.Series:
         crossing = frame.filter(live & (pl.col("_f") < gate) & (pl.col("_t") >= gate)).with_row_index("_i")
         if crossing.height == 0:
             continue
-        cur.register("imp_gate_customers", resolve.arrow(crossing.select("customer_id").unique()))
+        cur.register("imp_gate_customers", crossing.select("customer_id").unique().to_arrow())
         try:
             seen = cur.execute(
                 "SELECT customer_id, occurred_at AS changed_at FROM follow_ups WHERE channel = $ch"
@@ -100,7 +100,7 @@ def plan(cur, loaded: pl.DataFrame) -> pl.DataFrame:
     existing = pl.DataFrame(schema={"customer_id": pl.Int64, "changed_at": events.schema["occurred_at"],
                                     "stage": pl.String})
     if stored.len():  # customers made by this import have no history to read
-        cur.register("imp_stage_customers", resolve.arrow(stored.to_frame("customer_id")))
+        cur.register("imp_stage_customers", stored.to_frame("customer_id").to_arrow())
         try:
             existing = cur.execute(
                 "SELECT customer_id, changed_at, to_stage AS stage FROM stage_changes WHERE deleted_at IS NULL"

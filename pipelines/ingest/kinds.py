@@ -36,7 +36,7 @@ def existing_rows(cur, keys: pl.DataFrame, sql: str) -> set[int]:
     """Source rows of `keys` (registered as imp_keys) that `sql` finds already stored."""
     if keys.height == 0:
         return set()
-    cur.register("imp_keys", resolve.arrow(keys))
+    cur.register("imp_keys", keys.to_arrow())
     try:
         return set(cur.execute(sql).pl().get_column(ROW).to_list())
     finally:
@@ -127,7 +127,7 @@ def load_customers(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
         made = resolve.insert_frame(cur, "imp_customers", new, "customers", "id, stage")
         ids = made.get_column("id").to_list()
         resolve.audit_created(cur, actor, "customers", ids, run_id)
-        cur.register("imp_made", resolve.arrow(made))
+        cur.register("imp_made", made.to_arrow())
         try:
             cur.execute("INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, changed_by,"
                         " imported) SELECT id, NULL, stage, current_timestamp, $by, true FROM imp_made",

@@ -78,15 +78,21 @@ def labelled(df: pl.DataFrame, kinds: dict[str, str]) -> pl.DataFrame:
 
 
 def local_times(df: pl.DataFrame, *cols: str, with_time: bool = True) -> pl.DataFrame:
-    """Timestamp columns as local text (2026-03-05 14:30), ready for a table."""
+    """Timestamp and date columns as local text (2026-03-05 14:30, 2026-03-05), ready for a
+    table; a missing value reads "—" (Streamlit would show the word None). The text sorts as
+    the times do."""
     pattern = "%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d"
     out = df
     for col in cols:
-        if col in out.columns and isinstance(out.schema[col], pl.Datetime):
-            c = pl.col(col)
-            if out.schema[col].time_zone:
+        if col not in out.columns:
+            continue
+        kind, c = out.schema[col], pl.col(col)
+        if isinstance(kind, pl.Datetime):
+            if kind.time_zone:
                 c = c.dt.convert_time_zone(str(local_tz()))
-            out = out.with_columns(c.dt.strftime(pattern).alias(col))
+            out = out.with_columns(c.dt.strftime(pattern).fill_null("—").alias(col))
+        elif kind == pl.Date:
+            out = out.with_columns(c.dt.strftime("%Y-%m-%d").fill_null("—").alias(col))
     return out
 
 

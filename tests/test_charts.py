@@ -137,3 +137,15 @@ def test_daily_cap_chart_draws_cap_line():
     fig = charts.daily_cap_chart(daily, 15, "zh_CN")
     assert fig.layout.shapes[0].y0 == 15
     assert fig.layout.title.text == "每天的有效客户数是否超过手册上限 15 个?"
+
+
+def test_table_times_are_local_text_and_a_missing_one_a_dash():
+    from datetime import datetime, timezone
+
+    from dashboard import fmt
+
+    frame = pl.DataFrame({"at": [datetime(2026, 3, 5, 6, 30, tzinfo=timezone.utc), None],
+                          "on": [date(2026, 3, 6), None]})
+    out = fmt.local_times(frame, "at", "on")
+    assert out["at"].to_list() == ["2026-03-05 14:30", "—"]  # Asia/Shanghai
+    assert out["on"].to_list() == ["2026-03-06", "—"]

@@ -52,13 +52,12 @@ def _due_table(due: pl.DataFrame, show_owner: bool) -> None:
     view = fmt.labelled(due, {"stage": "stage"}).with_columns(
         pl.when(pl.col("overdue")).then(pl.lit(t("home.status_overdue"))).otherwise(pl.lit(t("home.status_today")))
         .alias("status"))
-    view = fmt.local_times(view, "last_at")
+    view = fmt.local_times(view, "last_at", "next_date")
     cols = ["status", "due_on", "customer_name", "stage", "last_at", "next_date"] + (["owner_name"] if show_owner else [])
     st.dataframe(view.select(cols), hide_index=True, width="stretch", column_config={
         "status": t("home.col_status"), "due_on": st.column_config.DateColumn(t("home.col_due_on"), format="YYYY-MM-DD"),
         "customer_name": t("field.customer_name"), "stage": t("field.stage"),
-        "last_at": t("home.col_last"), "next_date": st.column_config.DateColumn(t("field.next_follow_up_date"),
-                                                                                  format="YYYY-MM-DD"),
+        "last_at": t("home.col_last"), "next_date": t("field.next_follow_up_date"),
         "owner_name": t("field.owner")})
     _more(due, "due_total", "home_lists.due_more")
     if actor().role in ("rep", "manager"):

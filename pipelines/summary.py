@@ -39,10 +39,12 @@ def daily_sources(store: Store, actor: Actor, filters: Filters,
     `new_customers` when the caller has them for a window holding the filter's period."""
     if new_customers is None:
         new_customers = metrics.new_customers(store, actor, filters)
-    return sources_in({"follow_ups": metrics.follow_ups(store, actor, filters),
-                       "new_customers": new_customers,
-                       "stage_entries": metrics.stage_entries(store, actor, filters),
-                       "won_amount": metrics.won_amount(store, actor, filters)}, filters)
+    else:  # the wider window's frame, narrowed to this period (the others are queried for it)
+        new_customers = sources_in({"new_customers": new_customers}, filters)["new_customers"]
+    return {"follow_ups": metrics.follow_ups(store, actor, filters),
+            "new_customers": new_customers,
+            "stage_entries": metrics.stage_entries(store, actor, filters),
+            "won_amount": metrics.won_amount(store, actor, filters)}
 
 
 def sources_in(sources: dict[str, pl.DataFrame], filters: Filters) -> dict[str, pl.DataFrame]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipelines.sql import id_list
 from pipelines.store import take_turn
 
 COLUMNS = ("id", "last_follow_up_at", "last_effective_at", "next_follow_up_on", "open_red", "open_yellow",
@@ -57,11 +58,7 @@ def facts_sql(customer_ids: list[int] | None) -> str:
     """FACTS for these customers (None: all)."""
     if customer_ids is None:
         return FACTS.replace("customer_id __SCOPE__", "true").replace("c.id __SCOPE__", "true")
-    return FACTS.replace("__SCOPE__", f"IN ({_ids(customer_ids)})")
-
-
-def _ids(customer_ids: list[int]) -> str:
-    return ", ".join(str(int(i)) for i in customer_ids)
+    return FACTS.replace("__SCOPE__", f"IN ({id_list(customer_ids)})")
 
 
 def refresh(cur, customer_ids: list[int] | None) -> None:
@@ -74,7 +71,7 @@ def refresh(cur, customer_ids: list[int] | None) -> None:
         return
     # Written whether changed or not: a concurrent write to the same customer then conflicts
     # with this one, so neither keeps a row computed without the other's change.
-    have = {r[0] for r in cur.execute(f"SELECT id FROM customer_activity WHERE id IN ({_ids(ids)})").fetchall()}
+    have = {r[0] for r in cur.execute(f"SELECT id FROM customer_activity WHERE id IN ({id_list(ids)})").fetchall()}
     _lock_new(cur, [i for i in ids if i not in have])
     if have:
         # UPDATE, not DELETE + INSERT: two writers replacing one key that way get DuckDB's
@@ -94,7 +91,7 @@ def claim(cur, customer_ids: list[int]) -> None:
     for customer_id in sorted(customer_ids):  # one order everywhere: no two writes wait on each other
         take_turn(("customer", int(customer_id)))
     sets = ", ".join(f"{c} = {c}" for c in COLUMNS if c != "id")
-    cur.execute(f"UPDATE customer_activity SET {sets} WHERE id IN ({_ids(customer_ids)})")
+    cur.execute(f"UPDATE customer_activity SET {sets} WHERE id IN ({id_list(customer_ids)})")
 
 
 def _lock_new(cur, ids: list[int]) -> None:
@@ -102,7 +99,7 @@ def _lock_new(cur, ids: list[int]) -> None:
     missing, and PostgreSQL reports that as a key violation, not a retryable conflict. Touching the
     customers' rows first makes the second writer conflict (and retry) instead."""
     if ids:
-        cur.execute(f"UPDATE customers SET updated_at = updated_at WHERE id IN ({_ids(ids)})")
+        cur.execute(f"UPDATE customers SET updated_at = updated_at WHERE id IN ({id_list(ids)})")
 
 
 def _refresh_all(cur) -> None:

@@ -68,7 +68,7 @@ def ids_predicate(column: str, ids: list[int] | None) -> str:
     DuckDB pushes a constant IN list into the table scan, a bound list it does not)."""
     if ids is None:
         return "true"
-    return f"{column} IN ({', '.join(str(int(i)) for i in ids)})" if ids else "false"
+    return f"{column} IN ({sql.id_list(ids)})" if ids else "false"
 
 
 def _filtered_sql(actor: Actor, filters: Filters, extra: Extra, ids: list[int] | None = None,

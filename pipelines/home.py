@@ -55,7 +55,7 @@ def open_risks(store: Store, actor: Actor, limit: int | None = None) -> pl.DataF
     """Open red and yellow risks, red first, oldest first: the first `limit` (None: all), with
     `total` and `red_total` counting all."""
     first = store.query(*sql.scoped(actor, "home/open_risks", {"limit": limit}))
-    ids = ", ".join(str(int(i)) for i in first.get_column("id").to_list()) or "NULL"
+    ids = sql.id_list(first.get_column("id").to_list())
     details = store.query(*sql.scoped(actor, sql.load("home/risk_details").replace("__IDS__", ids), inline=True))
     return first.join(details, on="id", how="left", maintain_order="left").select(
         *details.columns, "total", "red_total")

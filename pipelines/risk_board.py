@@ -43,19 +43,14 @@ def _today(today: date | None) -> date:
     return today or datetime.now(local_tz()).date()
 
 
-def _listed(ids: list[int]) -> str:
-    """Ids written out for an IN list (integers only; NULL for none)."""
-    return ", ".join(str(int(i)) for i in ids) or "NULL"
-
-
 def _open_sql(flt: BoardFilter, customer_ids: list[int] | None = None) -> tuple[str, dict[str, Any]]:
     """risks/open.sql for the filter; with `customer_ids`, for those customers only (written out as
     integers: a constant list reaches the scans)."""
     predicate, params = flt.customers_predicate()
     risk_customers = "true"
     if customer_ids is not None:
-        predicate += f" AND c.id IN ({_listed(customer_ids)})"
-        risk_customers = f"customer_id IN ({_listed(customer_ids)})"
+        predicate += f" AND c.id IN ({sql.id_list(customer_ids)})"
+        risk_customers = f"customer_id IN ({sql.id_list(customer_ids)})"
     text = sql.load("risks/open").replace("__CUSTOMERS__", predicate).replace("__RISK_CUSTOMERS__", risk_customers)
     return text, params
 
@@ -92,7 +87,7 @@ def board(store: Store, actor: Actor, flt: BoardFilter = BoardFilter(), today: d
                                     inline=True))
     # names and entries (with evidence and notes) of the shown cards only
     customer_ids = cards.get_column("customer_id").to_list()
-    names = store.query(*sql.scoped(actor, sql.load("risks/card_names").replace("__IDS__", _listed(customer_ids)),
+    names = store.query(*sql.scoped(actor, sql.load("risks/card_names").replace("__IDS__", sql.id_list(customer_ids)),
                                     inline=True))
     body, params = _open_sql(flt, customer_ids)
     shown = store.query(*sql.scoped(actor, body, {**params, **_params(flt, today)}, inline=True))

@@ -24,6 +24,13 @@ def load(name: str) -> str:
     return (_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
+def id_list(ids) -> str:
+    """Ids written out for a constant `IN (...)` list: integers only (nothing else can get into
+    the SQL), `NULL` for none (matches nothing). DuckDB pushes a constant list into the table
+    scans, which a bound list parameter it does not."""
+    return ", ".join(str(int(i)) for i in ids) or "NULL"
+
+
 def used_params(sql: str) -> set[str]:
     return set(_PARAM.findall(re.sub(r"--[^\n]*", "", sql)))
 

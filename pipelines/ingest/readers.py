@@ -120,10 +120,12 @@ def _csv(path: Path) -> Table:
 def _csv_frame(source: Path | io.BytesIO, head: str, encoding: str) -> Table:
     first = head.lstrip("\ufeff").split("\n", 1)[0]
     sep = max([",", "\t", ";", "|"], key=first.count)
+    # the reader numbers the rows itself, in the same chunks as the cells: a row number made after
+    # (one chunk) would make polars copy every column into one chunk to line them up
     frame = pl.read_csv(source, infer_schema=False, separator=sep, encoding="utf8",
-                        truncate_ragged_lines=True)
-    frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
-    frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+                        truncate_ragged_lines=True, row_index_name=ROW, row_index_offset=2)
+    frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns if c != ROW})
+    frame = frame.select(pl.col(ROW).cast(pl.Int64), pl.all().exclude(ROW))
     return Table(frame, [c for c in frame.columns if c != ROW], encoding=encoding)
 
 

@@ -40,41 +40,60 @@ REJECT_SCHEMA = {ROW: pl.Int64, "field": pl.String, "column": pl.String, "value"
                  "error": pl.String}
 
 
-def _candidates(formats: list[str] | None) -> list:
+class _Parser:
+    """One way to read text as local naive datetimes: a strptime format (on the text as it is,
+    or `normalised` first), or Excel serial day numbers (`fmt` None)."""
+
+    def __init__(self, fmt: str | None, normalised: bool = False, builtin: bool = True):
+        self.fmt, self.normalised, self.builtin = fmt, normalised, builtin
+
+    @property
+    def quick(self) -> bool:
+        """Its format without `%.f` reads a subset of what it reads, to the same values (`%.f` may
+        read nothing), and polars parses that form natively, several times faster than `%.f`."""
+        return self.builtin and self.fmt is not None and "%.f" in self.fmt
+
+    def expr(self, text: pl.Expr, quick: bool = False) -> pl.Expr:
+        """The parsed column, before the year check of settle()."""
+        if self.fmt is None:
+            serial = text.str.strip_chars().cast(pl.Float64, strict=False)
+            days = pl.duration(microseconds=(serial * 86_400_000_000).round(0))
+            return pl.when(serial.is_between(20000, 80000)).then(pl.lit(datetime(1899, 12, 30)) + days
+                                                                 ).dt.cast_time_unit("us")
+        if self.normalised:
+            text = _normalise(text)
+        fmt = self.fmt.replace("%.f", "") if quick else self.fmt
+        # no cache of converted values: times are mostly distinct, and it cost more than it saved
+        parsed = text.str.to_datetime(fmt, strict=False, exact=True, time_unit="us", cache=False)
+        if "%z" in fmt:
+            parsed = parsed.dt.convert_time_zone(tz_name()).dt.replace_time_zone(None)
+        return parsed
+
+    def settle(self, parsed: pl.Series) -> pl.Series:
+        """Years before 1900 read by a usual form are not dates ("02-03-24" read by %Y as the year 2)."""
+        early = parsed.min()
+        if self.builtin and self.fmt is not None and early is not None and early.year < 1900:
+            parsed = parsed.to_frame().select(pl.when(pl.first().dt.year() >= 1900).then(pl.first())).to_series()
+        return parsed
+
+    def __call__(self, raw: pl.Series) -> pl.Series:
+        return self.settle(raw.to_frame("t").select(self.expr(pl.col("t")).alias(raw.name)).to_series())
+
+
+def _candidates(formats: list[str] | None) -> list[_Parser]:
     """Parsers from text to local naive datetimes: the mapping's formats first, then the usual
     forms (2026-03-05, 2026/3/5, 2026年3月5日, with or without a time or seconds, ISO with an
-    offset) and Excel serial day numbers."""
-    tz = tz_name()
-
-    def strptime(fmt: str, normalised: bool, builtin: bool = True):
-        def parse(raw: pl.Series) -> pl.Series:
-            text = _normalise(raw) if normalised else raw
-            # no cache of converted values: times are mostly distinct, and it cost more than it saved
-            parsed = text.str.to_datetime(fmt, strict=False, exact=True, time_unit="us", cache=False)
-            if "%z" in fmt:
-                parsed = parsed.dt.convert_time_zone(tz).dt.replace_time_zone(None)
-            early = parsed.min()
-            if builtin and early is not None and early.year < 1900:  # "02-03-24" read by %Y as the year 2
-                parsed = pl.select(pl.when(pl.lit(parsed).dt.year() >= 1900).then(pl.lit(parsed))).to_series()
-            return parsed
-        return parse
-
-    def excel(raw: pl.Series) -> pl.Series:
-        serial = pl.lit(raw.str.strip_chars().cast(pl.Float64, strict=False))
-        days = pl.duration(microseconds=(serial * 86_400_000_000).round(0))
-        return pl.select(pl.when(serial.is_between(20000, 80000)).then(pl.lit(datetime(1899, 12, 30)) + days)
-                         ).to_series().dt.cast_time_unit("us")
-
-    # Text already in ISO form needs no normalising (the fast path for big files).
-    return ([strptime(f, False, False) for f in formats or []] + [strptime(f, False) for f in _NAIVE + _AWARE]
-            + [strptime(f, True) for f in _AWARE + _NAIVE] + [excel])
+    offset) and Excel serial day numbers. Text already in ISO form needs no normalising (the fast
+    path for big files)."""
+    return ([_Parser(f, builtin=False) for f in formats or []] + [_Parser(f) for f in _NAIVE + _AWARE]
+            + [_Parser(f, normalised=True) for f in _AWARE + _NAIVE] + [_Parser(None)])
 
 
-def _normalise(raw: pl.Series) -> pl.Series:
+def _normalise(raw: pl.Expr) -> pl.Expr:
     """2026年3月5日 14:30 / 2026/3/5T14:30Z → 2026-3-5 14:30(+00:00); other text → null."""
     text = (raw.str.replace(_DATE_PART, "${1}-${2}-${3} ").str.replace("T", " ", literal=True)
             .str.replace(r"Z$", "+00:00").str.replace(r"\s+", " ").str.strip_chars())
-    return pl.select(pl.when(text.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}")).then(text)).to_series()
+    return pl.when(text.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}")).then(text)
 
 
 def parse_datetime(raw: pl.Series, formats: list[str] | None = None, sample: int = 2000) -> pl.Series:
@@ -82,8 +101,12 @@ def parse_datetime(raw: pl.Series, formats: list[str] | None = None, sample: int
     the rows still unparsed runs on all of them, until no parser reads any (a file usually has
     one or two forms, so two or three passes over the column instead of one per form)."""
     out = pl.Series(raw.name, [None] * raw.len(), dtype=pl.Datetime("us"))
-    todo = raw.is_not_null()
-    parsers = _candidates(formats)
+    return _parse_rest(raw, out, raw.is_not_null(), _candidates(formats), sample)
+
+
+def _parse_rest(raw: pl.Series, out: pl.Series, todo: pl.Series, parsers: list[_Parser],
+                sample: int = 2000) -> pl.Series:
+    """parse_datetime's passes over the rows `todo` with the parsers not yet used."""
     while parsers and todo.any():
         idx = todo.arg_true()
         probe = raw.gather(idx.head(sample))
@@ -107,11 +130,23 @@ def parse_datetime(raw: pl.Series, formats: list[str] | None = None, sample: int
     return out
 
 
-def _distinct_check(raw: pl.Expr, frame: pl.DataFrame, fn, fast=None) -> tuple[pl.Expr, pl.Expr]:
+def _first_parser(probe: pl.Series, parsers: list[_Parser]) -> int | None:
+    """The parser parse_datetime's first pass picks for a column whose first non-blank values are
+    `probe`: the first one that reads all of them (the usual case: no need to try the others),
+    else the one that reads most; None when none reads any (parse_datetime then looks further)."""
+    scores = []
+    for p in parsers:
+        scores.append(p(probe).is_not_null().sum())
+        if scores[-1] == probe.len():
+            return len(scores) - 1
+    best = max(range(len(scores)), key=scores.__getitem__)
+    return best if scores[best] else None
+
+
+def _distinct_check(raw: pl.Expr, distinct: pl.Series, fn, fast=None) -> tuple[pl.Expr, pl.Expr]:
     """Run a validators function once per distinct value; (value, error key) columns. `fast`
     marks the distinct values that are certainly valid and already in their stored form (a
     column-wise test), so `fn` runs only on the others."""
-    distinct = frame.select(raw.alias("v")).get_column("v").unique().drop_nulls()
     sure = distinct.filter(fast(distinct)) if fast is not None and distinct.len() else distinct.clear()
     values: list[str | None] = []
     errors: list[str | None] = []
@@ -168,49 +203,164 @@ def _raw(f: Field, column: str | None, mapping: Mapping, spaced: bool = True) ->
     return raw.alias(f.name + RAW)
 
 
-def _value(frame: pl.DataFrame, f: Field, mapping: Mapping) -> tuple[pl.Expr, pl.Expr | None]:
-    """(parsed value, error from the validators' distinct-value check or None)."""
+_TEXT = ("text", "user", "tags")
+_LOOKED_UP = ("choice", "bool", "uscc", "phone", "email", "province")  # looked up once per distinct value
+_DATES = ("datetime", "date")
+_ODD = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u3000]"  # a control character or an ideographic space
+NAIVE = "__naive"
+
+
+@dataclass
+class _Plan:
+    """What one pass over the file's columns found, for the fields' expressions."""
+
+    raws: dict[str, pl.Expr]  # field → its cell text (_raw), or the column as it is when that is the same
+    distinct: dict[str, pl.Series]  # looked-up field → its distinct non-blank cell texts
+    hits: set[str]  # "<field>|control", "<field>|long": the text checks some row may fail
+
+
+def _plan(frame: pl.DataFrame, fields: tuple[Field, ...], columns: dict[str, str], mapping: Mapping) -> _Plan:
+    """One query over the file's columns (polars spreads them over the cores): the distinct values
+    of looked-up fields, whether a text column has a control character or an ideographic space
+    (U+3000) or too many bytes, whether another column has an ideographic space.
+
+    A looked-up field's cells are trimmed and checked as its distinct values (few, or far fewer
+    than the rows), and when trimming changes none of them the column is used as it is: no copy.
+    The text checks are asked of the file's cells, whose trimmed text has no more bytes and no
+    other characters, so a check that finds nothing there finds nothing in the cell text either."""
+    scans = []
+    for f in fields:
+        col = pl.col(columns[f.name]) if f.name in columns else None
+        if col is None:
+            continue
+        if f.type in _LOOKED_UP:
+            scans.append(col.unique().implode().alias(f.name + "|distinct"))
+        elif f.type in _TEXT:
+            scans.append(col.str.contains(_ODD).any().alias(f.name + "|odd"))
+            if f.max_len:
+                scans.append((col.str.len_bytes() > f.max_len).any().alias(f.name + "|long"))
+        else:
+            scans.append(col.str.contains("\u3000", literal=True).any().alias(f.name + "|spaced"))
+    row = frame.select(scans) if scans else pl.DataFrame()
+    found = {name: row.get_column(name)[0] for name in row.columns}  # a list cell comes back as a Series
+    plan = _Plan({}, {}, set())
+    for f in fields:
+        column = columns.get(f.name)
+        if f.type in _LOOKED_UP:
+            cells = found[f.name + "|distinct"] if column else pl.Series([None], dtype=pl.String)
+            spaced = bool(cells.str.contains("\u3000", literal=True).any())
+            raw = _raw(f, column, mapping, spaced)
+            texts = cells.to_frame(column or "_").select(raw).to_series()
+            if column and texts.equals(cells):
+                raw = pl.col(column).alias(f.name + RAW)
+            plan.distinct[f.name] = texts.unique().drop_nulls()
+        elif f.type in _TEXT:
+            odd = bool(found.get(f.name + "|odd"))
+            # their values and defaults are cell texts that no scan of the file saw
+            extra = [str(v) for v in (mapping.values.get(f.name) or {}).values()]
+            extra += [str(mapping.defaults[f.name])] if f.name in mapping.defaults else []
+            if odd or any(pl.Series(extra, dtype=pl.String).str.contains(CONTROL)):
+                plan.hits.add(f.name + "|control")
+            if f.max_len and (found.get(f.name + "|long") or any(len(v.encode()) > f.max_len for v in extra)):
+                plan.hits.add(f.name + "|long")
+            raw = _raw(f, column, mapping, odd)  # U+3000 or not, replacing it where there is none is exact
+        else:
+            raw = _raw(f, column, mapping, bool(found.get(f.name + "|spaced")))
+        plan.raws[f.name] = raw
+    return plan
+
+
+def _probes(frame: pl.DataFrame, fields: tuple[Field, ...], plan: _Plan, sample: int) -> dict[str, pl.Series]:
+    """The first `sample` non-blank cell texts of each date field (parse_datetime's probe), from
+    the first rows when they hold enough."""
+    dates = [f for f in fields if f.type in _DATES]
+    head = frame.head(4 * sample).select([plan.raws[f.name] for f in dates]) if dates else None
+    probes = {}
+    for f in dates:
+        probe = head.get_column(f.name + RAW).drop_nulls().head(sample)
+        if probe.len() < sample and frame.height > head.height:
+            probe = frame.select(plan.raws[f.name]).to_series().drop_nulls().head(sample)
+        probes[f.name] = probe
+    return probes
+
+
+def _value(f: Field, plan: _Plan, firsts: dict[str, int | None], mapping: Mapping
+           ) -> tuple[list[pl.Expr], pl.Expr | None]:
+    """(the field's value columns, error from the validators' distinct-value check or None).
+    A date field's value is first the `__naive` first pass of parse_datetime (finished by
+    _redo when it leaves rows); an integer field's first reading is Int64's, with `|odd` telling
+    whether some cell needs the float route instead (then _redo reads the column again)."""
     raw = pl.col(f.name + RAW)
-    if f.type in ("text", "user", "tags"):
-        return raw.alias(f.name), None
-    if f.type in ("datetime", "date"):
-        parsed = parse_datetime(frame.get_column(f.name + RAW), mapping.formats.get(f.name))
-        if f.type == "date":
-            return pl.lit(parsed.dt.date()).alias(f.name), None
-        return pl.lit(parsed.dt.replace_time_zone(tz_name(), ambiguous="earliest", non_existent="null")
-                      ).alias(f.name), None
+    if f.type in _TEXT:
+        return [raw.alias(f.name)], None
+    if f.type in _DATES:
+        best = firsts[f.name]
+        first = None if best is None else _candidates(mapping.formats.get(f.name))[best]
+        naive = pl.lit(None, dtype=pl.Datetime("us")) if first is None else first.expr(raw, quick=first.quick)
+        return [naive.alias(f.name + NAIVE)], None
     if f.type in ("choice", "bool"):  # few distinct values: look each up once
         known = choice_values(f.choice) if f.type == "choice" else {norm(k): v for k, v in BOOLS.items()}
-        distinct = frame.get_column(f.name + RAW).unique().drop_nulls().to_list()
-        found = {v: known[norm(v)] for v in distinct if norm(v) in known}
-        return raw.replace_strict(found, default=None,
-                                  return_dtype=pl.String if f.type == "choice" else pl.Boolean).alias(f.name), None
+        found = {v: known[norm(v)] for v in plan.distinct[f.name].to_list() if norm(v) in known}
+        return [raw.replace_strict(found, default=None,
+                                   return_dtype=pl.String if f.type == "choice" else pl.Boolean).alias(f.name)], None
     if f.type == "int":
-        number = raw.str.replace_all(",", "").cast(pl.Float64, strict=False)
-        return pl.when(number == number.round(0)).then(number.cast(pl.Int64, strict=False)).alias(f.name), None
+        # up to 15 characters, where Int64 reads a number the float route reads as the same integer
+        odd = (raw.is_not_null() & (raw.cast(pl.Int64, strict=False).is_null() | (raw.str.len_bytes() > 15))).any()
+        return [raw.cast(pl.Int64, strict=False).alias(f.name), odd.alias(f.name + "|odd")], None
     if f.type == "money":
         number = raw.str.replace_all(r"[,,¥¥$元\s]", "").cast(pl.Float64, strict=False)
-        return number.round(2).cast(pl.Decimal(18, 2), strict=False).alias(f.name), None
+        return [number.round(2).cast(pl.Decimal(18, 2), strict=False).alias(f.name)], None
     fn = {"uscc": validators.uscc, "phone": validators.phone, "email": validators.email,
           "province": validators.province}[f.type]
-    value, err = _distinct_check(raw, frame, fn, uscc_certain if f.type == "uscc" else None)
-    return value.alias(f.name), err
+    value, err = _distinct_check(raw, plan.distinct[f.name], fn, uscc_certain if f.type == "uscc" else None)
+    return [value.alias(f.name)], err
 
 
-def _text_hits(raws: pl.DataFrame, fields: tuple[Field, ...]) -> set[str]:
-    """The text checks that some row can fail ("<field>|control", "<field>|long"), found with one
-    pass over each column, so the per-row checks run only where they can find something (a value
-    of at most max_len bytes has at most max_len characters)."""
-    probes = []
+def _integers(raw: pl.Expr) -> pl.Expr:
+    """Integers of any form the float route reads: 1,200 / 30.0 / 1e3."""
+    number = raw.str.replace_all(",", "").cast(pl.Float64, strict=False)
+    return pl.when(number == number.round(0)).then(number.cast(pl.Int64, strict=False))
+
+
+def _final(f: Field) -> pl.Expr:
+    naive = pl.col(f.name + NAIVE)
+    if f.type == "date":
+        return naive.dt.date().alias(f.name)
+    return naive.dt.replace_time_zone(tz_name(), ambiguous="earliest", non_existent="null").alias(f.name)
+
+
+def _redo(parsed: pl.DataFrame, fields: tuple[Field, ...], firsts: dict[str, int | None],
+          mapping: Mapping, sample: int) -> dict[str, pl.Series]:
+    """The value columns the query's first readings left unfinished (none when a file writes its
+    dates one way and its integers as digits): the rows a date field's quick form left to its
+    full one, the year check and parse_datetime's further passes; the float route for integers."""
+    redo = {}
     for f in fields:
-        if f.type in ("text", "user", "tags"):
-            raw = pl.col(f.name + RAW)
-            probes.append(raw.str.contains(CONTROL).any().alias(f.name + "|control"))
-            if f.max_len:
-                probes.append((raw.str.len_bytes() > f.max_len).any().alias(f.name + "|long"))
-    if not probes or raws.height == 0:
-        return set()
-    return {k for k, hit in raws.select(probes).row(0, named=True).items() if hit}
+        if f.type == "int" and parsed.get_column(f.name + "|odd").any():  # no rows: empty
+            redo[f.name] = parsed.select(_integers(pl.col(f.name + RAW)).alias(f.name)).to_series()
+        if f.type not in _DATES:
+            continue
+        raw, formats, best = parsed.get_column(f.name + RAW), mapping.formats.get(f.name), firsts[f.name]
+        if best is None:
+            if raw.null_count() < raw.len():  # no form reads the first rows: the whole search
+                redo[f.name + NAIVE] = parse_datetime(raw, formats, sample).alias(f.name + NAIVE)
+            continue
+        parsers = _candidates(formats)
+        first = parsers.pop(best)
+        quick = parsed.get_column(f.name + NAIVE)
+        left = (raw.is_not_null() & quick.is_null()).arg_true()
+        if not left.len():  # it read every cell: only the year check may change it
+            settled = first.settle(quick)
+            if settled is not quick:
+                redo[f.name + NAIVE] = settled.alias(f.name + NAIVE)
+            continue
+        out = quick.clone()  # scatter writes in place
+        if first.quick:  # what the quick form did not read, the full one may
+            out = out.scatter(left, raw.gather(left).to_frame().select(first.expr(pl.col(raw.name))).to_series())
+        out = first.settle(out)
+        out = _parse_rest(raw, out, raw.is_not_null() & out.is_null(), parsers, sample)
+        redo[f.name + NAIVE] = out.alias(f.name + NAIVE)
+    return redo
 
 
 def _error(f: Field, distinct_err: pl.Expr | None, hits: set[str]) -> pl.Expr:
@@ -243,34 +393,44 @@ def _error(f: Field, distinct_err: pl.Expr | None, hits: set[str]) -> pl.Expr:
     return err.alias(f.name + ERR)
 
 
-def check(table: Table, kind: str, columns: dict[str, str], mapping: Mapping | None = None) -> Checked:
+def check(table: Table, kind: str, columns: dict[str, str], mapping: Mapping | None = None,
+          sample: int = 2000) -> Checked:
     """Parse and check every field of `kind`; split the rows into good ones and rejects."""
     mapping = mapping or Mapping()
     fields = FIELDS[kind]
-    used = sorted({columns[f.name] for f in fields if f.name in columns})
-    found = table.frame.select([pl.col(c).str.contains("\u3000", literal=True).any() for c in used]).row(0) \
-        if used and table.frame.height else [False] * len(used)
-    spaced = {c for c, hit in zip(used, found) if hit}  # replacing costs a copy: only where needed
-    raws = table.frame.select([pl.col(ROW)] + [_raw(f, columns.get(f.name), mapping, columns.get(f.name) in spaced)
-                                               for f in fields])
-    values = [_value(raws, f, mapping) for f in fields]
-    hits = _text_hits(raws, fields)
-    checks = {f.name: _error(f, e, hits) for f, (_, e) in zip(fields, values)}
+    frame = table.frame
+    plan = _plan(frame, fields, columns, mapping)
+    firsts = {name: _first_parser(probe, _candidates(mapping.formats.get(name))) if probe.len() else None
+              for name, probe in _probes(frame, fields, plan, sample).items()}
+    values = {f.name: _value(f, plan, firsts, mapping) for f in fields}
+    errors = {f.name: _error(f, values[f.name][1], plan.hits) for f in fields}
     if kind in _NEEDS_KEY:  # a row must name its customer by name or credit code
-        checks["customer_name"] = pl.when(
+        errors["customer_name"] = pl.when(
             pl.col("customer_name" + RAW).is_null() & pl.col("customer_uscc" + RAW).is_null()
-        ).then(pl.lit("missing")).otherwise(checks["customer_name"]).alias("customer_name" + ERR)
-    parsed = raws.lazy().with_columns([v for v, _ in values]).with_columns(list(checks.values())).collect()
-    errors = [f.name + ERR for f in fields]
-    bad = pl.any_horizontal([pl.col(e).is_not_null() for e in errors])
+        ).then(pl.lit("missing")).otherwise(errors["customer_name"]).alias("customer_name" + ERR)
+    dates = [f for f in fields if f.type in _DATES]
+    # one query, so that polars spreads the columns over the cores
+    parsed = (frame.lazy().select([pl.col(ROW)] + [plan.raws[f.name] for f in fields])
+              .with_columns([e for f in fields for e in values[f.name][0]])
+              .with_columns([_final(f) for f in dates])
+              .with_columns(list(errors.values())).collect())
+    redo = _redo(parsed, fields, firsts, mapping, sample)
+    if redo:
+        again = [f for f in fields if f.name in redo or f.name + NAIVE in redo]
+        parsed = (parsed.lazy().with_columns(list(redo.values()))
+                  .with_columns([_final(f) for f in again if f.type in _DATES])
+                  .with_columns([errors[f.name] for f in again]).collect())
+    # only the fields some row breaks: each filter copies the rows it keeps
+    broken = [f for f in fields if parsed.get_column(f.name + ERR).null_count() < parsed.height]
+    good = parsed.lazy()
+    if broken:
+        good = good.filter(~pl.any_horizontal([pl.col(f.name + ERR).is_not_null() for f in broken]))
     rejects = [
-        parsed.filter(pl.col(f.name + ERR).is_not_null()).select(
+        parsed.lazy().filter(pl.col(f.name + ERR).is_not_null()).select(
             pl.col(ROW), pl.lit(f.name).alias("field"), pl.lit(columns.get(f.name, "")).alias("column"),
             pl.col(f.name + RAW).alias("value"), pl.col(f.name + ERR).alias("error"))
-        for f in fields]
-    good = parsed.select([ROW] + [f.name for f in fields])
-    if sum(r.height for r in rejects):
-        good = good.filter(~parsed.select(bad).to_series())
+        for f in broken]
+    good, *rejects = pl.collect_all([good.select([ROW] + [f.name for f in fields]), *rejects])
     return Checked(kind, good, concat_rejects(rejects), table.frame.height, columns)
 
 

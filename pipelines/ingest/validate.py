@@ -205,6 +205,7 @@ def _raw(f: Field, column: str | None, mapping: Mapping, spaced: bool = True) ->
 
 _TEXT = ("text", "user", "tags")
 _LOOKED_UP = ("choice", "bool", "uscc", "phone", "email", "province")  # looked up once per distinct value
+_BY_VALUE = (*_LOOKED_UP, "user")  # columns of few distinct values: reps, owners, signers
 _DATES = ("datetime", "date")
 _ODD = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u3000]"  # a control character or an ideographic space
 NAIVE = "__naive"
@@ -215,25 +216,25 @@ class _Plan:
     """What one pass over the file's columns found, for the fields' expressions."""
 
     raws: dict[str, pl.Expr]  # field → its cell text (_raw), or the column as it is when that is the same
-    distinct: dict[str, pl.Series]  # looked-up field → its distinct non-blank cell texts
+    distinct: dict[str, pl.Series]  # field of _BY_VALUE → its distinct non-blank cell texts
     hits: set[str]  # "<field>|control", "<field>|long": the text checks some row may fail
 
 
 def _plan(frame: pl.DataFrame, fields: tuple[Field, ...], columns: dict[str, str], mapping: Mapping) -> _Plan:
     """One query over the file's columns (polars spreads them over the cores): the distinct values
-    of looked-up fields, whether a text column has a control character or an ideographic space
-    (U+3000) or too many bytes, whether another column has an ideographic space.
+    of looked-up and user fields, whether another text column has a control character or an
+    ideographic space (U+3000) or too many bytes, whether any other column has an ideographic space.
 
-    A looked-up field's cells are trimmed and checked as its distinct values (few, or far fewer
-    than the rows), and when trimming changes none of them the column is used as it is: no copy.
-    The text checks are asked of the file's cells, whose trimmed text has no more bytes and no
-    other characters, so a check that finds nothing there finds nothing in the cell text either."""
+    A looked-up or user field's cells are trimmed and checked as its distinct values (few, or far
+    fewer than the rows), and when trimming changes none of them the column is used as it is: no
+    copy. The other text checks are asked of the file's cells, whose trimmed text has no more bytes
+    and no other characters, so a check that finds nothing there finds nothing in the cell text."""
     scans = []
     for f in fields:
         col = pl.col(columns[f.name]) if f.name in columns else None
         if col is None:
             continue
-        if f.type in _LOOKED_UP:
+        if f.type in _BY_VALUE:
             scans.append(col.unique().implode().alias(f.name + "|distinct"))
         elif f.type in _TEXT:
             scans.append(col.str.contains(_ODD).any().alias(f.name + "|odd"))
@@ -246,14 +247,22 @@ def _plan(frame: pl.DataFrame, fields: tuple[Field, ...], columns: dict[str, str
     plan = _Plan({}, {}, set())
     for f in fields:
         column = columns.get(f.name)
-        if f.type in _LOOKED_UP:
+        if f.type in _BY_VALUE:
             cells = found[f.name + "|distinct"] if column else pl.Series([None], dtype=pl.String)
             spaced = bool(cells.str.contains("\u3000", literal=True).any())
             raw = _raw(f, column, mapping, spaced)
             texts = cells.to_frame(column or "_").select(raw).to_series()
             if column and texts.equals(cells):
                 raw = pl.col(column).alias(f.name + RAW)
-            plan.distinct[f.name] = texts.unique().drop_nulls()
+                texts = cells.drop_nulls()  # already distinct
+            else:
+                texts = texts.unique().drop_nulls()
+            plan.distinct[f.name] = texts
+            if f.type == "user":  # the text checks, asked of the values themselves
+                if texts.str.contains(CONTROL).any():
+                    plan.hits.add(f.name + "|control")
+                if f.max_len and (texts.str.len_bytes() > f.max_len).any():
+                    plan.hits.add(f.name + "|long")
         elif f.type in _TEXT:
             odd = bool(found.get(f.name + "|odd"))
             # their values and defaults are cell texts that no scan of the file saw

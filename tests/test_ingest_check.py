@@ -27,7 +27,7 @@ DATES = ["2026-03-05 10:00:00", "2026-03-05 10:00:00.250", "2026-03-05 10:00", "
          "2026年3月5日 14:30", "2026-03-05T10:00:00Z", "2026-03-05 10:00:00+08:00", "2026-03-05 10:00:00.5+00:00",
          "46000", "46000.25", "02-03-24", "0002-03-05", "上周三", "", "  ", None, " 2026-03-05 10:00 ",
          "2026-03-05\u300010:00", "\u30002026-03-05", "2026-02-30 10:00", "2026-03-05 24:00:00", "2026-3-5 9:05:07",
-         "20260305", "2026-03-08 02:30", FUTURE]
+         "20260305", "2026-03-08 02:30", "2026-03-29 02:30", "2026-10-25 02:30", FUTURE]  # Berlin's clock changes
 
 
 def _table(columns: dict[str, list[str | None]]) -> tuple[Table, dict[str, str]]:
@@ -64,7 +64,7 @@ def _full_dates(cells: list[str | None], field: str, sample: int) -> list:
             out.append(value.date())
         else:
             local = pl.Series([value]).dt.replace_time_zone(tz_name(), ambiguous="earliest", non_existent="null")[0]
-            out.append("future_time" if local is not None and value > now else local)
+            out.append("not_datetime" if local is None else "future_time" if value > now else local)
     return out
 
 
@@ -76,12 +76,18 @@ LAYOUTS = {
     "unreadable first rows": lambda: ["上周三"] * 40 + ["2026/3/5"] * 20 + ["2026-03-05"] * 20,
     "a year before 1900": lambda: ["02-03-24"] + ["2026-03-05"] * 30,
     "all blank": lambda: [None, "", " "] * 5,
+    "one summer": lambda: ["2026-06-01 10:00", "2026-08-31 23:59", "2026-03-29 03:00", "2026-10-25 01:59"] * 10,
+    "over the clock changes": lambda: ["2026-03-29 01:59", "2026-03-29 02:30", "2026-10-25 02:30", "2026-10-25 03:00"],
 }
 
 
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin"])
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("field,header", [("occurred_at", "跟进日期"), ("next_follow_up_date", "下次跟进日期")])
-def test_date_columns_read_as_parse_datetime_reads_them(layout, field, header):
+def test_date_columns_read_as_parse_datetime_reads_them(layout, field, header, zone, monkeypatch):
+    """Times become instants by subtraction where the zone keeps one offset over the column's
+    span, by the zone's rules elsewhere (Berlin's gap and repeated hour)."""
+    monkeypatch.setenv("FOLLOWUP_TZ", zone)
     cells = LAYOUTS[layout]()
     sample = 20  # a small probe, so that the first rows are not the whole column
     assert _outcome({header: cells}, field, sample) == _full_dates(cells, field, sample)

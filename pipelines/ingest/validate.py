@@ -8,7 +8,7 @@ Python library (credit code, phone, e-mail, province) run once per distinct valu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import polars as pl
@@ -331,11 +331,30 @@ def _integers(raw: pl.Expr) -> pl.Expr:
     return pl.when(number == number.round(0)).then(number.cast(pl.Int64, strict=False))
 
 
-def _final(f: Field) -> pl.Expr:
-    naive = pl.col(f.name + NAIVE)
+def _final(f: Field, naive: pl.Series) -> pl.Expr:
+    """A date field's value from its naive local times (`naive`, the column's values)."""
+    col = pl.col(f.name + NAIVE)
     if f.type == "date":
-        return naive.dt.date().alias(f.name)
-    return naive.dt.replace_time_zone(tz_name(), ambiguous="earliest", non_existent="null").alias(f.name)
+        return col.dt.date().alias(f.name)
+    offset = _fixed_offset(naive.min(), naive.max())
+    if offset is not None:  # one offset: the instants are a subtraction away, no zone rules per value
+        return (col - offset).dt.replace_time_zone("UTC").dt.convert_time_zone(tz_name()).alias(f.name)
+    return col.dt.replace_time_zone(tz_name(), ambiguous="earliest", non_existent="null").alias(f.name)
+
+
+def _fixed_offset(early: datetime | None, late: datetime | None) -> timedelta | None:
+    """The zone's UTC offset for local times from `early` to `late` when it is the same for all of
+    them: no clock change in that span (Asia/Shanghai has had none since 1991). Found on local
+    times every 15 minutes a day either side, so a change between two of them would have to be
+    undone within 15 minutes to be missed; spans over 30 years are not looked at."""
+    if early is None or late is None or early.year < 1900 or late - early > timedelta(days=366 * 30):
+        return None
+    points = pl.datetime_range(early - timedelta(days=1), late + timedelta(days=1), "15m", time_unit="us",
+                               eager=True)
+    utc = points.dt.replace_time_zone(tz_name(), ambiguous="earliest", non_existent="null").dt.convert_time_zone(
+        "UTC").dt.replace_time_zone(None)
+    offsets = (points - utc).unique()
+    return offsets[0] if offsets.len() == 1 and offsets.null_count() == 0 else None
 
 
 def _redo(parsed: pl.DataFrame, fields: tuple[Field, ...], firsts: dict[str, int | None],
@@ -418,16 +437,16 @@ def check(table: Table, kind: str, columns: dict[str, str], mapping: Mapping | N
             pl.col("customer_name" + RAW).is_null() & pl.col("customer_uscc" + RAW).is_null()
         ).then(pl.lit("missing")).otherwise(errors["customer_name"]).alias("customer_name" + ERR)
     dates = [f for f in fields if f.type in _DATES]
-    # one query, so that polars spreads the columns over the cores
+    # one query, so that polars spreads the columns over the cores; date fields are finished after
     parsed = (frame.lazy().select([pl.col(ROW)] + [plan.raws[f.name] for f in fields])
               .with_columns([e for f in fields for e in values[f.name][0]])
-              .with_columns([_final(f) for f in dates])
-              .with_columns(list(errors.values())).collect())
+              .with_columns([errors[f.name] for f in fields if f not in dates]).collect())
     redo = _redo(parsed, fields, firsts, mapping, sample)
-    if redo:
-        again = [f for f in fields if f.name in redo or f.name + NAIVE in redo]
+    again = [f for f in fields if f in dates or f.name in redo]
+    if again:
+        naive = {f.name: redo.get(f.name + NAIVE, parsed.get_column(f.name + NAIVE)) for f in dates}
         parsed = (parsed.lazy().with_columns(list(redo.values()))
-                  .with_columns([_final(f) for f in again if f.type in _DATES])
+                  .with_columns([_final(f, naive[f.name]) for f in dates])
                   .with_columns([errors[f.name] for f in again]).collect())
     # only the fields some row breaks: each filter copies the rows it keeps
     broken = [f for f in fields if parsed.get_column(f.name + ERR).null_count() < parsed.height]

@@ -175,14 +175,14 @@ _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 def uscc_certain(codes: pl.Series) -> pl.Series:
     """True for a credit code that validators.uscc accepts unchanged: 18 characters of its
     alphabet (upper case, no spaces), the first 8 digits, and the right check character."""
-    index = {ch: i for i, ch in enumerate(_USCC_ALPHABET)}
     shaped = codes.str.contains(f"^[0-9]{{8}}[{_USCC_ALPHABET}]{{10}}$")
-    text = pl.col("c")
-    total = pl.sum_horizontal([text.str.slice(i, 1).replace_strict(index, default=0, return_dtype=pl.Int32) * w
+    # a shaped code is 18 ASCII bytes: each byte's value in the alphabet by its position in a table
+    value = pl.Series([max(_USCC_ALPHABET.find(chr(b)), 0) for b in range(256)], dtype=pl.Int32)
+    byte = pl.col("c").cast(pl.Binary).bin.get
+    total = pl.sum_horizontal([pl.lit(value).gather(byte(i, null_on_oob=True)) * w
                                for i, w in enumerate(_USCC_WEIGHTS)])
-    check = ((31 - total) % 31).replace_strict(dict(enumerate(_USCC_ALPHABET)), return_dtype=pl.String)
-    right = pl.DataFrame({"c": codes}).select(check == text.str.slice(17, 1)).to_series()
-    return (shaped & right).fill_null(False)
+    right = pl.DataFrame({"c": codes}).select((31 - total) % 31 == pl.lit(value).gather(byte(17, null_on_oob=True)))
+    return (shaped & right.to_series()).fill_null(False)
 
 
 def _raw(f: Field, column: str | None, mapping: Mapping, spaced: bool = True) -> pl.Expr:

@@ -204,6 +204,19 @@ def create_customers(cur, actor: Actor, new: pl.DataFrame, run_id: int) -> int:
     return new.height
 
 
+def owners(cur, customer_ids: pl.Series) -> pl.DataFrame:
+    """id, owner_id of these stored customers."""
+    ids = customer_ids.unique()
+    if ids.len() == 0:
+        return pl.DataFrame(schema={"id": pl.Int64, "owner_id": pl.Int64})
+    cur.register("imp_owner_ids", ids.to_frame("id").to_arrow())
+    try:
+        return cur.execute("SELECT id, owner_id FROM customers WHERE id IN (SELECT id FROM imp_owner_ids)").pl() \
+            .cast({"id": pl.Int64, "owner_id": pl.Int64})
+    finally:
+        cur.unregister("imp_owner_ids")
+
+
 def initials_later(new: pl.DataFrame) -> Callable[[], pl.DataFrame]:
     """Work out the new customers' pinyin initials in a thread while the import goes on (it is
     Python work, and the import's DuckDB and polars steps leave the interpreter free); the

@@ -51,8 +51,10 @@ def _split_dupes(rows: pl.DataFrame, key: list[str], stored: set[int]) -> tuple[
     """(rows to load, duplicates): stored already, or an earlier row of the file has the same key."""
     if not rows.get_column(ROW).is_sorted():
         rows = rows.sort(ROW)
-    # Few rows share a key: only those are ranked (a first-of-each pass over all rows costs twice)
-    shared = rows.select(key).is_duplicated()
+    # Few rows share a key: only those are ranked (a first-of-each pass over all rows costs twice).
+    # The candidates are the rows sharing a hash of the key, cheaper to find than the rows sharing
+    # the key itself; a collision only adds a row that ranks first of its own key, and is kept.
+    shared = rows.select(pl.struct(key).hash().is_duplicated()).to_series()
     keep = ~shared
     if shared.any():
         at = shared.arg_true()

@@ -179,11 +179,23 @@ def match_customers(cur, actor: Actor, rows: pl.DataFrame, name_col: str, uscc_c
     elif unknown.height:
         # only the columns a new customer needs: sorting the whole rows would move every cell
         needed = dict.fromkeys([ROW, "_key", name_col, uscc_col, *(c for c in (order_col, owner_col) if c)])
-        missing = rows.select(*needed, "_by_uscc").join(unknown, on=on, how="semi")
-        if order_col:  # rows in file order: a stable sort by time alone orders them by (time, row)
-            missing = missing.sort(order_col, maintain_order=True) if missing.get_column(ROW).is_sorted() \
-                else missing.sort(order_col, ROW)
-        first = missing.unique("_key", keep="first", maintain_order=True)
+        missing = rows.select(*needed, "_by_uscc")
+        if unknown.height < keys.height:  # (into an empty database every key is unknown)
+            missing = missing.join(unknown, on=on, how="semi")
+        if order_col and missing.get_column(order_col).null_count() == 0:
+            # Each key's first row by (time, row), ordered so: each key's earliest rows (a
+            # grouping), the first of them in file order, sorted by (time, row). The same rows as
+            # sorting every row by (time, row) and keeping each key's first, for a third of the cost.
+            at = pl.col(order_col)
+            missing = missing.filter(at == at.min().over("_key"))
+            if not missing.get_column(ROW).is_sorted():
+                missing = missing.sort(ROW)
+            first = missing.unique("_key", keep="first", maintain_order=True).sort(order_col, ROW)
+        else:
+            if order_col:  # rows in file order: a stable sort by time alone orders them by (time, row)
+                missing = missing.sort(order_col, maintain_order=True) if missing.get_column(ROW).is_sorted() \
+                    else missing.sort(order_col, ROW)
+            first = missing.unique("_key", keep="first", maintain_order=True)
         first = first.with_columns(new_ids(cur, "customers", first.height).alias("id"))
         new = first.select("id", pl.col(name_col).fill_null(pl.col(uscc_col)).alias("name"),
                            pl.col(uscc_col).alias("uscc"), pl.col(owner_col).alias("owner_id"))

@@ -339,3 +339,31 @@ def test_an_import_of_new_customers_does_not_lock_their_activity_rows(store, org
     assert summary.customers_created == 3
     assert not [s for s in seen if s.startswith("UPDATE customers SET updated_at = updated_at")]
     assert count(store, "customer_activity", "last_follow_up_at IS NOT NULL") == 3
+
+
+def test_created_customers_audit_json_is_duckdbs_own(store, org, monkeypatch):
+    """audit_inserted writes, for the customers an import creates, exactly the JSON that
+    audit_created (DuckDB's to_json of each stored row) writes, whatever the names hold."""
+    import polars as pl
+
+    from pipelines.ingest import resolve
+
+    odd = [chr(i) for i in range(1, 0x80)] + ["é", "中文", "\u2028", "😀", 'a"b\\c/d', "\\u000b", "\x7f"]
+    names = [f"客户{i}{odd[i % len(odd)]}{odd[(i * 7) % len(odd)]}" for i in range(1200)]
+
+    def work(cur):
+        ids = resolve.new_ids(cur, "customers", len(names))
+        new = pl.DataFrame({"id": ids, "name": names, "uscc": [None if i % 3 else f"U{i}" for i in range(len(names))],
+                            "owner_id": [org["rep1"].id] * len(names)}, schema_overrides={"uscc": pl.String})
+        new = resolve.with_initials(new).with_columns(pl.lit("proposal").alias("stage"))
+        called = []
+        monkeypatch.setattr(resolve, "audit_created", lambda *a, **k: called.append(a))
+        resolve.create_customers(cur, org["admin"], new, 7)
+        monkeypatch.undo()
+        assert not called  # the polars path, not the fallback
+        fast = cur.execute("SELECT row_id, after FROM audit_log WHERE table_name = 'customers' ORDER BY id").pl()
+        resolve.audit_created(cur, org["admin"], "customers", new.get_column("id").to_list(), 7)
+        slow = cur.execute("SELECT row_id, after FROM audit_log WHERE table_name = 'customers' ORDER BY id").pl()
+        assert fast.height == len(names) and slow.tail(len(names)).equals(fast)
+
+    store.write(work)

@@ -19,6 +19,7 @@ write-write conflict, PostgreSQL's serialization failure), recomputing from the 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from pipelines.sql import id_list
@@ -61,10 +62,12 @@ def facts_sql(customer_ids: list[int] | None) -> str:
     return FACTS.replace("__SCOPE__", f"IN ({id_list(customer_ids)})")
 
 
-def refresh(cur, customer_ids: list[int] | None) -> None:
-    """Recompute the rows of these customers (None: all) inside the caller's transaction."""
+def refresh(cur, customer_ids: list[int] | None, created: Collection[int] = ()) -> None:
+    """Recompute the rows of these customers (None: all) inside the caller's transaction.
+    `created`: customers this transaction inserted (an import); no other transaction can see them
+    yet, so their first rows need no lock (see _lock_new)."""
     if customer_ids is None or len(set(customer_ids)) > WHOLE:
-        _refresh_all(cur)
+        _refresh_all(cur, created)
         return
     ids = sorted({int(i) for i in customer_ids})
     if not ids:
@@ -72,7 +75,7 @@ def refresh(cur, customer_ids: list[int] | None) -> None:
     # Written whether changed or not: a concurrent write to the same customer then conflicts
     # with this one, so neither keeps a row computed without the other's change.
     have = {r[0] for r in cur.execute(f"SELECT id FROM customer_activity WHERE id IN ({id_list(ids)})").fetchall()}
-    _lock_new(cur, [i for i in ids if i not in have])
+    _lock_new(cur, [i for i in ids if i not in have], created)
     if have:
         # UPDATE, not DELETE + INSERT: two writers replacing one key that way get DuckDB's
         # "Duplicate key" (not retried) instead of a write-write conflict (retried).
@@ -94,15 +97,20 @@ def claim(cur, customer_ids: list[int]) -> None:
     cur.execute(f"UPDATE customer_activity SET {sets} WHERE id IN ({id_list(customer_ids)})")
 
 
-def _lock_new(cur, ids: list[int]) -> None:
+def _lock_new(cur, ids: list[int], created: Collection[int] = ()) -> None:
     """Before inserting customers' first rows: two writes inserting one at once would both find it
     missing, and PostgreSQL reports that as a key violation, not a retryable conflict. Touching the
-    customers' rows first makes the second writer conflict (and retry) instead."""
+    customers' rows first makes the second writer conflict (and retry) instead. Customers in
+    `created` were inserted by this transaction: no other one can write their rows (an import
+    of 100,000 new customers would otherwise rewrite them all once more)."""
+    if created:
+        skip = created if isinstance(created, (set, frozenset)) else set(created)
+        ids = [i for i in ids if i not in skip]
     if ids:
         cur.execute(f"UPDATE customers SET updated_at = updated_at WHERE id IN ({id_list(ids)})")
 
 
-def _refresh_all(cur) -> None:
+def _refresh_all(cur, created: Collection[int] = ()) -> None:
     """Every customer (`risks refresh`, replay, a large import): only the rows that differ are
     rewritten (deleting and inserting 100,000 rows costs more than computing them). A row left as
     it is was computed from base rows this transaction did not change in any way that shows in
@@ -118,7 +126,7 @@ def _refresh_all(cur) -> None:
     try:
         have = {r[0] for r in cur.execute("SELECT a.id FROM customer_activity a"
                                           " JOIN activity_changed x ON x.id = a.id").fetchall()}
-        _lock_new(cur, [i for i in ids if i not in have])
+        _lock_new(cur, [i for i in ids if i not in have], created)
         cur.execute("DELETE FROM customer_activity WHERE id IN (SELECT id FROM activity_changed)")
         cur.execute(f"INSERT INTO customer_activity ({cols}) SELECT {cols} FROM activity_changed ORDER BY id")
     finally:

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import itertools
 
+import polars as pl
+
 from pipelines import config, sql
 
 TABLE = "follow_up_daily"
@@ -65,12 +67,30 @@ def add_row(cur, table: str, row_id: int, sign: int) -> None:
         merge(cur)
 
 
-def add_import(cur, run_id: int, ids) -> None:
-    """Count the follow-ups a bulk import just inserted: `ids`, all of import run `run_id`."""
-    if len(ids) == 0:
+def import_counts(rows: pl.DataFrame) -> pl.DataFrame:
+    """The cells of follow-ups a bulk import inserts, counted from the import's own frame as
+    _select() counts stored ones: `rows` holds occurred_at, owner_id (the customer's), rep_id,
+    channel, effective and duration_minutes as stored (no nulls), all live. Pure polars (no
+    cursor), so it can run in a thread while the follow-ups are inserted; reading 1,000,000 rows
+    back with a time zone conversion each took DuckDB 0.6 s."""
+    zone = config.tz_name()
+    return rows.group_by(
+        pl.col("occurred_at").dt.convert_time_zone(zone).dt.date().alias("day"), "owner_id", "rep_id", "channel",
+    ).agg(pl.len().cast(pl.Int64).alias("follow_ups"),
+          pl.col("effective").sum().cast(pl.Int64).alias("effective_follow_ups"),
+          pl.col("duration_minutes").cast(pl.Int64).sum().alias("minutes"),
+    ).sort("day", "owner_id", "rep_id", "channel").select(pl.lit(zone).alias("zone"), pl.all())
+
+
+def add_import(cur, counts: pl.DataFrame) -> None:
+    """Add the cells import_counts() counted (in the import's transaction, with its rows)."""
+    if counts.height == 0:
         return
-    cur.execute(_contribution("f.id BETWEEN $lo AND $hi AND f.import_run_id = $run"),
-                {"zone": config.tz_name(), "sign": 1, "lo": int(min(ids)), "hi": int(max(ids)), "run": run_id})
+    cur.register("imp_daily", counts.to_arrow())
+    try:
+        cur.execute(f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {COLUMNS} FROM imp_daily")
+    finally:
+        cur.unregister("imp_daily")
 
 
 def rebuild(cur) -> None:

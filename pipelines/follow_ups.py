@@ -6,6 +6,7 @@ Saving a follow-up is one short transaction: the row, a stage change when the st
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timezone
 
 from pipelines import rows
@@ -14,13 +15,15 @@ from pipelines.customers import apply_stage_change, load_for_write
 from pipelines.models import FollowUpIn
 from pipelines.store import Store
 
-# Called with (cursor, [customer_id]) after every write that can change a customer's risks.
+# Called with (cursor, [customer_id], created) after every write that can change a customer's risks;
+# `created`: those of the customers this transaction inserted (an import), which no other
+# transaction can see yet.
 after_write_hooks: list = []
 
 
-def run_hooks(cur, customer_ids: list[int]) -> None:
+def run_hooks(cur, customer_ids: list[int], created: Collection[int] = ()) -> None:
     for hook in after_write_hooks:
-        hook(cur, customer_ids)
+        hook(cur, customer_ids, created)
 
 
 def add(store: Store, actor: Actor, follow_up: FollowUpIn, override_reason: str | None = None) -> int:
@@ -83,12 +86,12 @@ def restore(store: Store, actor: Actor, follow_up_id: int) -> None:
     store.write(work)
 
 
-def _evaluate_risks(cur, customer_ids: list[int]) -> None:
+def _evaluate_risks(cur, customer_ids: list[int], created: Collection[int] = ()) -> None:
     """Re-evaluate the touched customers' computed risks (imported here lazily: the rule engine
     reads settings and SQL files that this module does not need)."""
     from pipelines.rules import risks
 
-    risks.evaluate_hook(cur, customer_ids)
+    risks.evaluate_hook(cur, customer_ids, created)
 
 
 after_write_hooks.append(_evaluate_risks)

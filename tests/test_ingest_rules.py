@@ -280,3 +280,90 @@ def test_duplicates_within_a_file_keep_the_first():
     expected = rows.filter(pl.struct("a", "b").is_first_distinct() & ~pl.col("_row").is_in(list(stored)))
     assert loaded.equals(expected) and dupes == rows.height - expected.height
     assert _split_dupes(rows.head(40).with_columns(a=pl.int_range(40)), ["a"], set())[1] == 0
+
+
+def test_new_customers_take_their_first_row_by_time_then_row(store, org):
+    """match_customers' grouping gives each new customer the owner of its earliest row (ties: the
+    earlier row of the file) and ids in that order: the same as sorting every row by (time, row)
+    and keeping each customer's first, whether or not the rows come in file order."""
+    import random
+
+    import polars as pl
+
+    from pipelines.ingest import resolve
+
+    rng = random.Random(7)
+    base = datetime(2026, 3, 1, 9, 0)
+    names = [f"客户{i}" for i in range(60)]
+    rows = pl.DataFrame({
+        "_row": range(2, 2002),
+        "customer_name": [rng.choice(names) for _ in range(2000)],
+        "customer_uscc": [None] * 2000,
+        "occurred_at": [base + timedelta(hours=rng.randint(0, 30)) for _ in range(2000)],  # many ties
+        "rep_id": [rng.choice([org["rep1"].id, org["rep2"].id, org["rep3"].id]) for _ in range(2000)],
+    }, schema_overrides={"customer_uscc": pl.String}).with_columns(pl.col("occurred_at").dt.replace_time_zone("UTC"))
+    expected = rows.sort("occurred_at", "_row").unique("customer_name", keep="first", maintain_order=True) \
+        .select(pl.col("customer_name").alias("name"), pl.col("rep_id").alias("owner_id"))
+    for frame in (rows, rows.sample(fraction=1.0, shuffle=True, seed=3)):
+        new = store.write(lambda cur, f=frame: resolve.match_customers(
+            cur, org["admin"], f, "customer_name", "customer_uscc", owner_col="rep_id", order_col="occurred_at")[2])
+        assert new.get_column("id").is_sorted() and new.select("name", "owner_id").equals(expected)
+
+
+def test_an_import_of_new_customers_does_not_lock_their_activity_rows(store, org, tmp_path):
+    """Customers the import itself inserts are invisible to other writers: customer_activity's
+    first rows for them need no lock UPDATE of their customers rows (100,000 of them at a time)."""
+    from pipelines import store as store_module
+
+    path = write_csv(tmp_path / "n.csv", FULL, [_row(客户名称=f"新客户{i}", 跟进日期=f"2026-03-05 10:{i:02d}")
+                                                 for i in range(3)])
+    seen: list[str] = []
+    cursor = store_module.Store.cursor
+
+    class Spy:
+        def __init__(self, cur):
+            self._cur = cur
+
+        def execute(self, sql, *args):
+            seen.append(sql)
+            return self._cur.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self._cur, name)
+
+    store_module.Store.cursor = lambda self: Spy(cursor(self))
+    try:
+        summary = load_file(store, org["admin"], path)
+    finally:
+        store_module.Store.cursor = cursor
+    assert summary.customers_created == 3
+    assert not [s for s in seen if s.startswith("UPDATE customers SET updated_at = updated_at")]
+    assert count(store, "customer_activity", "last_follow_up_at IS NOT NULL") == 3
+
+
+def test_created_customers_audit_json_is_duckdbs_own(store, org, monkeypatch):
+    """audit_inserted writes, for the customers an import creates, exactly the JSON that
+    audit_created (DuckDB's to_json of each stored row) writes, whatever the names hold."""
+    import polars as pl
+
+    from pipelines.ingest import resolve
+
+    odd = [chr(i) for i in range(1, 0x80)] + ["é", "中文", "\u2028", "😀", 'a"b\\c/d', "\\u000b", "\x7f"]
+    names = [f"客户{i}{odd[i % len(odd)]}{odd[(i * 7) % len(odd)]}" for i in range(1200)]
+
+    def work(cur):
+        ids = resolve.new_ids(cur, "customers", len(names))
+        new = pl.DataFrame({"id": ids, "name": names, "uscc": [None if i % 3 else f"U{i}" for i in range(len(names))],
+                            "owner_id": [org["rep1"].id] * len(names)}, schema_overrides={"uscc": pl.String})
+        new = resolve.with_initials(new).with_columns(pl.lit("proposal").alias("stage"))
+        called = []
+        monkeypatch.setattr(resolve, "audit_created", lambda *a, **k: called.append(a))
+        resolve.create_customers(cur, org["admin"], new, 7)
+        monkeypatch.undo()
+        assert not called  # the polars path, not the fallback
+        fast = cur.execute("SELECT row_id, after FROM audit_log WHERE table_name = 'customers' ORDER BY id").pl()
+        resolve.audit_created(cur, org["admin"], "customers", new.get_column("id").to_list(), 7)
+        slow = cur.execute("SELECT row_id, after FROM audit_log WHERE table_name = 'customers' ORDER BY id").pl()
+        assert fast.height == len(names) and slow.tail(len(names)).equals(fast)
+
+    store.write(work)

@@ -59,7 +59,7 @@ def test_a_failed_write_leaves_nothing(store, org):
         store.write(work)
     cid = customers.create(store, org["admin"], CustomerIn(name="正常客户", owner_id=org["rep1"].id))
 
-    def broken_hook(cur, ids):
+    def broken_hook(cur, ids, created=()):
         raise RuntimeError("risk engine failed")
 
     follow_ups.after_write_hooks.append(broken_hook)

@@ -84,6 +84,27 @@ def plan(cur, loaded: pl.DataFrame) -> pl.DataFrame:
     made by this import: no stored history; its first follow-up sets its first stage,
     initial_contact when blank).
     """
+    return plan_from(loaded, stored_stages(cur, loaded))
+
+
+def stored_stages(cur, loaded: pl.DataFrame) -> pl.DataFrame:
+    """The stored stage history of the customers of `loaded` that this import did not make (those
+    made by it have none): customer_id, changed_at, stage."""
+    stored = loaded.filter(~pl.col("_created") & pl.col("stage").is_not_null()).get_column("customer_id").unique()
+    if stored.len() == 0:
+        return pl.DataFrame(schema={"customer_id": pl.Int64, "changed_at": loaded.schema["occurred_at"],
+                                    "stage": pl.String})
+    cur.register("imp_stage_customers", stored.to_frame("customer_id").to_arrow())
+    try:
+        return cur.execute(
+            "SELECT customer_id, changed_at, to_stage AS stage FROM stage_changes WHERE deleted_at IS NULL"
+            " AND customer_id IN (SELECT customer_id FROM imp_stage_customers)").pl()
+    finally:
+        cur.unregister("imp_stage_customers")
+
+
+def plan_from(loaded: pl.DataFrame, existing: pl.DataFrame) -> pl.DataFrame:
+    """plan() once the stored history is read (polars only: it can run in a thread)."""
     if not loaded.get_column(ROW).is_sorted():
         loaded = loaded.sort(ROW)
     events = loaded.select("customer_id", "occurred_at", "stage", ROW, "follow_up_id", "_created")
@@ -96,17 +117,6 @@ def plan(cur, loaded: pl.DataFrame) -> pl.DataFrame:
     events = events.filter(pl.col("stage").is_not_null() | first).with_columns(
         pl.when(first).then(pl.col("stage").fill_null("initial_contact")).otherwise(pl.col("stage")).alias("stage")
     ).sort("customer_id", "occurred_at", ROW)
-    stored = events.filter(~pl.col("_created")).get_column("customer_id").unique()
-    existing = pl.DataFrame(schema={"customer_id": pl.Int64, "changed_at": events.schema["occurred_at"],
-                                    "stage": pl.String})
-    if stored.len():  # customers made by this import have no history to read
-        cur.register("imp_stage_customers", stored.to_frame("customer_id").to_arrow())
-        try:
-            existing = cur.execute(
-                "SELECT customer_id, changed_at, to_stage AS stage FROM stage_changes WHERE deleted_at IS NULL"
-                " AND customer_id IN (SELECT customer_id FROM imp_stage_customers)").pl()
-        finally:
-            cur.unregister("imp_stage_customers")
     return changes(existing, events)
 
 

@@ -7,8 +7,11 @@ Arrow frame registered with DuckDB.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TypeVar
 
 import polars as pl
 
@@ -19,6 +22,7 @@ from pipelines.ingest.readers import ROW
 from pipelines.ingest.validate import Checked
 
 FOLLOW_UP_KEY = ["customer_id", "rep_id", "channel", "_minute"]
+T = TypeVar("T")
 
 
 @dataclass
@@ -47,8 +51,10 @@ def _split_dupes(rows: pl.DataFrame, key: list[str], stored: set[int]) -> tuple[
     """(rows to load, duplicates): stored already, or an earlier row of the file has the same key."""
     if not rows.get_column(ROW).is_sorted():
         rows = rows.sort(ROW)
-    # Few rows share a key: only those are ranked (a first-of-each pass over all rows costs twice)
-    shared = rows.select(key).is_duplicated()
+    # Few rows share a key: only those are ranked (a first-of-each pass over all rows costs twice).
+    # The candidates are the rows sharing a hash of the key, cheaper to find than the rows sharing
+    # the key itself; a collision only adds a row that ranks first of its own key, and is kept.
+    shared = rows.select(pl.struct(key).hash().is_duplicated()).to_series()
     keep = ~shared
     if shared.any():
         at = shared.arg_true()
@@ -86,23 +92,48 @@ def load_follow_ups(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome
                AND f.channel = k.channel AND date_trunc('minute', f.occurred_at) = k._minute)""")
     loaded, out.duplicate = _split_dupes(rows, FOLLOW_UP_KEY, stored)
     loaded = loaded.with_columns(resolve.new_ids(cur, "follow_ups", loaded.height).alias("follow_up_id"))
-    made = history.plan(cur, loaded)
-    # new customers are inserted at their stage after the file's changes (no UPDATE afterwards)
-    new = with_initials().join(history.final_stages(made).rename({"customer_id": "id"}), on="id", how="left") \
-        .with_columns(pl.col("stage").fill_null("initial_contact"))
-    out.customers_created = resolve.create_customers(cur, actor, new, run_id)
-    resolve.insert_frame(cur, "imp_rows", loaded.select(
+    stored_rows = loaded.select(
         pl.col("follow_up_id").alias("id"), "customer_id", "rep_id", "occurred_at", "channel", "summary",
         "participants",
         pl.col("duration_minutes").fill_null(0).cast(pl.Int32), pl.col("effective").fill_null(True), "outcome",
         pl.col("stage").alias("stage_after"), "next_follow_up_date", "next_action",
-        pl.lit(run_id, dtype=pl.Int64).alias("import_run_id")), "follow_ups")
-    daily_summary.add_import(cur, run_id, loaded.get_column("follow_up_id"))  # the summary kept on write
+        pl.lit(run_id, dtype=pl.Int64).alias("import_run_id"))
+    owners = pl.concat([new.select("id", "owner_id"),
+                        resolve.owners(cur, loaded.filter(~pl.col("_created")).get_column("customer_id"))])
+    history_before = history.stored_stages(cur, loaded)
+
+    def count_daily() -> pl.DataFrame:  # the summary kept on write (customers' owners, as stored)
+        return daily_summary.import_counts(stored_rows.select(
+            "occurred_at", pl.col("customer_id").replace_strict(owners.get_column("id"), owners.get_column("owner_id"))
+            .alias("owner_id"), "rep_id", "channel", "effective", "duration_minutes"))
+
+    # The stage history and the daily counts are polars work over every row: done in threads
+    # while DuckDB inserts the follow-ups (ids are known, so nothing waits for the INSERT).
+    planning = _in_thread(history.plan_from, loaded, history_before)
+    counting = _in_thread(count_daily)
+    resolve.insert_frame(cur, "imp_rows", stored_rows, "follow_ups")
+    made = planning.result()
+    # new customers are inserted at their stage after the file's changes (no UPDATE afterwards)
+    new = with_initials().join(history.final_stages(made).rename({"customer_id": "id"}), on="id", how="left") \
+        .with_columns(pl.col("stage").fill_null("initial_contact"))
+    out.customers_created = resolve.create_customers(cur, actor, new, run_id)
+    daily_summary.add_import(cur, counting.result())
     out.loaded = loaded.height
     out.stage_changes, out.rule_broken = history.record(cur, actor.id, made, new.get_column("id"))
     if loaded.height:
-        follow_ups.run_hooks(cur, loaded.get_column("customer_id").unique().sort().to_list())
+        follow_ups.run_hooks(cur, loaded.get_column("customer_id").unique().sort().to_list(),
+                             set(new.get_column("id").to_list()))
     return out
+
+
+def _in_thread(work: Callable[..., T], *args) -> Future[T]:
+    """Start polars work in a thread: polars and DuckDB both leave the interpreter free, so it
+    runs while the transaction's statements do."""
+    pool = ThreadPoolExecutor(1)
+    try:
+        return pool.submit(work, *args)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def load_customers(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -212,9 +213,11 @@ def _log_events(cur, changed, action: str, at: datetime | None = None) -> int:
     return changed.num_rows
 
 
-def evaluate(cur, customer_ids: list[int] | None, now: datetime | None = None) -> Changes:
+def evaluate(cur, customer_ids: list[int] | None, now: datetime | None = None,
+             created: Collection[int] = ()) -> Changes:
     """Bring the stored computed risks of these customers (None: all) in line with the rules at
-    `now`, inside the caller's transaction."""
+    `now`, inside the caller's transaction (`created`: customers it inserted, see
+    customer_activity.refresh)."""
     now = now or datetime.now(UTC)
     if customer_ids is not None and not customer_ids:
         return Changes()
@@ -239,14 +242,14 @@ def evaluate(cur, customer_ids: list[int] | None, now: datetime | None = None) -
     finally:
         cur.unregister("risk_fired")
     # the customers' summary row follows their follow-ups and risks, in the same transaction
-    customer_activity.refresh(cur, ids)
+    customer_activity.refresh(cur, ids, created)
     return Changes(opened=_log_events(cur, opened, "opened"), updated=_log_events(cur, updated, "updated", now),
                    closed=_log_events(cur, closed, "closed"))
 
 
-def evaluate_hook(cur, customer_ids: list[int]) -> None:
+def evaluate_hook(cur, customer_ids: list[int], created: Collection[int] = ()) -> None:
     """`follow_ups.after_write_hooks` entry: re-evaluate the customers a write touched."""
-    evaluate(cur, customer_ids)
+    evaluate(cur, customer_ids, created=created)
 
 
 def _mark_fresh(cur, day: date) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines import audit, daily_summary
+from pipelines import audit, daily_summary, stage_summary
 from pipelines.access import Actor
 
 
@@ -40,12 +40,17 @@ def update(cur, actor: Actor, table: str, row_id: int, changes: dict[str, Any],
         return before, before
     sets = ", ".join(f"{c} = ${c}" for c in changed)
     moves = daily_summary.watches(table, changed)  # the row's daily-summary counts: out, then in again
+    stages_move = stage_summary.watches(table, changed)  # a customer's stage counts (owner, deleted)
     if moves:
         daily_summary.add_row(cur, table, row_id, -1)
+    if stages_move:
+        stage_summary.add_customers(cur, [row_id], -1)
     cur.execute(f"UPDATE {table} SET {sets}, updated_at = current_timestamp WHERE id = $id",
                 {**changed, "id": row_id})
     if moves:
         daily_summary.add_row(cur, table, row_id, +1)
+    if stages_move:
+        stage_summary.add_customers(cur, [row_id], +1)
     audit.record(cur, actor, action, table, row_id,
                  before={k: before.get(k) for k in changed}, after=changed)
     after = {**before, **changed}

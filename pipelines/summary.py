@@ -33,17 +33,13 @@ def for_month(filters: Filters, month: date) -> Filters:
     return filters.with_period(month_start(month), month_end(month))
 
 
-def daily_sources(store: Store, actor: Actor, filters: Filters,
-                  new_customers: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
-    """The day-level frames behind the HEADLINE figures (one query each), for trends and headline;
-    `new_customers` when the caller has them for a window holding the filter's period."""
-    if new_customers is None:
-        new_customers = metrics.new_customers(store, actor, filters)
-    else:  # the wider window's frame, narrowed to this period (the others are queried for it)
-        new_customers = sources_in({"new_customers": new_customers}, filters)["new_customers"]
+def daily_sources(store: Store, actor: Actor, filters: Filters) -> dict[str, pl.DataFrame]:
+    """The day-level frames behind the HEADLINE figures, for trends and headline (new customers and
+    stage entries come from one read of the stage summary)."""
+    new_customers, stage_entries = metrics.stage_daily(store, actor, filters)
     return {"follow_ups": metrics.follow_ups(store, actor, filters),
             "new_customers": new_customers,
-            "stage_entries": metrics.stage_entries(store, actor, filters),
+            "stage_entries": stage_entries,
             "won_amount": metrics.won_amount(store, actor, filters)}
 
 
@@ -110,11 +106,8 @@ def headline_sources(store: Store, actor: Actor, filters: Filters, month: date) 
     """The daily sources of `month`, the month before and the same month a year earlier: the
     three months the headline reads (a quarter of the rows of the 13 months between them)."""
     month, whole = month_start(month), replace(filters, date_from=None, date_to=None)
-    # new_customers finds every customer's first stage change whatever the period: one query
-    # for the thirteen months serves both windows (the others scan only their period's rows).
-    firsts = metrics.new_customers(store, actor, whole.with_period(months_back(month, 12), month_end(month)))
-    recent = daily_sources(store, actor, whole.with_period(prev_month(month), month_end(month)), firsts)
-    year_ago = daily_sources(store, actor, for_month(whole, months_back(month, 12)), firsts)
+    recent = daily_sources(store, actor, whole.with_period(prev_month(month), month_end(month)))
+    year_ago = daily_sources(store, actor, for_month(whole, months_back(month, 12)))
     return {k: pl.concat([year_ago[k], recent[k]]) for k in recent}
 
 

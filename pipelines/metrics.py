@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from pipelines import config, daily_summary, rollups, sql, stage_summary
+from pipelines import config, daily_summary, risk_summary, rollups, sql, stage_summary
 from pipelines.access import Actor
 from pipelines.codes import CHANNELS, STAGES
 from pipelines.filters import Filters
@@ -262,7 +262,10 @@ def target_attainment(store: Store, actor: Actor, filters: Filters, today: date,
 
 
 def risk_counts(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
-    """level, rule, open_at_end, raised (the risks table is kept by the risk engine)."""
+    """level, rule, open_at_end, raised (the risks table is kept by the risk engine): from the risk
+    summary kept on write when the filter allows it, else from every risk."""
+    if not any(getattr(filters, k) for k in CUSTOMER_ATTRIBUTES) and risk_summary.usable(store):
+        return run(store, actor, "risk_counts_daily", filters)
     return run(store, actor, "risk_counts", filters)
 
 

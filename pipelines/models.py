@@ -411,8 +411,22 @@ class StageDaily(Stored):
     new_customers: int
 
 
+class RiskDaily(Stored):
+    """Signed risk-warning counts per local day, customer owner, level and rule: raised that day,
+    and stopped being open that day (table `risk_daily`, migration 0007, pipelines/risk_summary.py)."""
+
+    __table__ = "risk_daily"
+    zone: str  # the time zone `day` is local to
+    day: date
+    owner_id: int
+    level: str
+    rule: str
+    raised: int
+    closed: int
+
+
 STORED_MODELS: tuple[type[Stored], ...] = (
     Team, User, Customer, Contact, Need, Contract, FollowUp, StageChange, OwnershipChange,
     Risk, Feedback, Survey, Target, AuditEntry, ImportRun, Setting, RiskEvent, FeedbackEvent, CustomerActivity,
-    FollowUpDaily, StageDaily,
+    FollowUpDaily, StageDaily, RiskDaily,
 )

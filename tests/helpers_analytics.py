@@ -17,7 +17,7 @@ C6 rep2 (deleted), C7 rep1.
 
 from __future__ import annotations
 
-from pipelines import daily_summary, stage_summary
+from pipelines import daily_summary, risk_summary, stage_summary
 
 CUSTOMERS = [  # id, name, owner, industry, size, deleted
     (1, "杭州青禾科技有限公司", "rep1", "C", "large", False),
@@ -129,6 +129,7 @@ def seed(store, org) -> dict[str, int]:
                     {"c": cust, "s": scale, "v": score, "o": on})
     daily_summary.rebuild(cur)  # the rows above bypass the write path that keeps the summaries
     stage_summary.rebuild(cur)
+    risk_summary.rebuild(cur)
     return ids
 
 

@@ -38,3 +38,37 @@ FROM (
 ) x
 GROUP BY ALL
 ORDER BY day, owner_id, stage;
+
+-- risk_daily: risk warnings of live customers per local day, customer owner, level and rule,
+-- kept on write (pipelines/risk_summary.py) for the monthly summary's risk counts: `raised` 1 on
+-- the day a warning was raised, `closed` 1 on the day it stopped being open (its close, or its
+-- raising when closed earlier than raised or resolved without a close time). Append-only with
+-- signed rows like the tables above; `zone` as in 0006.
+CREATE SEQUENCE risk_daily_id_seq;
+CREATE TABLE risk_daily (
+    id BIGINT PRIMARY KEY DEFAULT nextval('risk_daily_id_seq'),
+    zone VARCHAR NOT NULL,
+    day DATE NOT NULL,
+    owner_id BIGINT NOT NULL,
+    level VARCHAR NOT NULL,
+    rule VARCHAR NOT NULL,
+    raised BIGINT NOT NULL,
+    closed BIGINT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
+);
+
+INSERT INTO risk_daily (zone, day, owner_id, level, rule, raised, closed)
+SELECT current_setting('TimeZone'), day, owner_id, level, rule, sum(raised)::BIGINT, sum(closed)::BIGINT
+FROM (
+    SELECT timezone(current_setting('TimeZone'), r.raised_at)::DATE AS day, c.owner_id, r.level, r.rule,
+           1 AS raised, 0 AS closed
+    FROM risks r JOIN customers c ON c.id = r.customer_id WHERE c.deleted_at IS NULL
+    UNION ALL
+    SELECT timezone(current_setting('TimeZone'), CASE WHEN r.closed_at IS NOT NULL
+                THEN greatest(r.raised_at, r.closed_at) ELSE r.raised_at END)::DATE, c.owner_id, r.level, r.rule, 0, 1
+    FROM risks r JOIN customers c ON c.id = r.customer_id
+    WHERE c.deleted_at IS NULL AND (r.closed_at IS NOT NULL OR r.status = 'resolved')
+) x
+GROUP BY ALL
+ORDER BY day, owner_id, level, rule;

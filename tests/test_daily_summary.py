@@ -143,7 +143,8 @@ def test_migration_backfills_existing_follow_ups(store, org):
     follow_ups.add(store, rep1, _follow_up(cid, rep1, channel="visit", effective=False))
 
     # the database as it was before 0006 (and 0007, which comes after it)
-    undo = ("DROP TABLE stage_daily; DROP SEQUENCE stage_daily_id_seq;"
+    undo = ("DROP TABLE stage_daily; DROP SEQUENCE stage_daily_id_seq; DROP TABLE risk_daily;"
+            " DROP SEQUENCE risk_daily_id_seq;"
             " DROP TABLE follow_up_daily; DROP SEQUENCE follow_up_daily_id_seq;"
             " DELETE FROM schema_version WHERE version >= 6;")
     if store.backend == "postgres":  # (0004's change log cannot log schema_version: no id column)

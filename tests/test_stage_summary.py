@@ -112,8 +112,8 @@ def test_migration_backfills_existing_stage_changes(store, org):
     customers.change_stage(store, admin, c1, "needs_confirmed", override_reason="测试", at=AT - timedelta(days=3))
     _customer(store, org["rep3"], "宁波海川贸易有限公司")
 
-    undo = ("DROP TABLE stage_daily; DROP SEQUENCE stage_daily_id_seq;"
-            " DELETE FROM schema_version WHERE version = 7;")  # the database as it was before 0007
+    undo = ("DROP TABLE stage_daily; DROP SEQUENCE stage_daily_id_seq; DROP TABLE risk_daily;"
+            " DROP SEQUENCE risk_daily_id_seq; DELETE FROM schema_version WHERE version = 7;")  # the database as it was before 0007
     if store.backend == "postgres":  # (0004's change log cannot log schema_version: no id column)
         postgres.execute(store.cursor(), undo.replace(
             "DELETE FROM schema_version WHERE version = 7;",

@@ -12,7 +12,8 @@ from pipelines.models import CustomerIn, FollowUpIn
 from pipelines.rules import risks
 from tests.helpers_risks import NOW, at
 
-PERIODS = [Filters(date_from=date(2026, m, 1), date_to=date(2026, m + 1, 1) - timedelta(days=1)) for m in (8, 9, 10)] + [
+PERIODS = [Filters(date_from=date(2026, m, 1), date_to=date(2026, m + 1, 1) - timedelta(days=1))
+           for m in (8, 9, 10)] + [
     Filters(date_from=date(2026, 11, 1), date_to=date(2026, 11, 30)),
     Filters(date_from=date(2025, 1, 1), date_to=date(2027, 12, 31))]
 

@@ -4,7 +4,7 @@ frames read from it equal new_customers.sql's and stage_entries.sql's for each r
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from pipelines import customers, follow_ups, metrics, migrations, postgres, stage_summary
 from pipelines.filters import Filters
@@ -12,7 +12,7 @@ from pipelines.ingest import load_file
 from pipelines.models import CustomerIn, FollowUpIn
 from tests.helpers_ingest import HEADER_ZH, rows_zh, write_csv
 
-AT = datetime(2026, 9, 30, 16, 30, tzinfo=timezone.utc)  # 1 October 00:30 in Shanghai
+AT = datetime(2026, 9, 30, 16, 30, tzinfo=UTC)  # 1 October 00:30 in Shanghai
 ALL = Filters(date_from=date(2025, 1, 1), date_to=date(2027, 12, 31))
 
 
@@ -91,7 +91,8 @@ def test_imports_and_rebuild_keep_the_summary_exact(store, org, tmp_path):
 
 def test_the_summary_is_used_only_where_it_holds(store, org, monkeypatch):
     rep1 = org["rep1"]
-    customers.create(store, rep1, CustomerIn(name="杭州青禾科技有限公司", owner_id=rep1.id, industry="C"), at=AT)
+    customers.create(store, rep1, CustomerIn(name="杭州青禾科技有限公司", owner_id=rep1.id, industry="C"),
+                     at=AT)
     used = []
     real = metrics.run
     monkeypatch.setattr(metrics, "run", lambda s, a, name, f, **p: used.append(name) or real(s, a, name, f, **p))
@@ -112,8 +113,9 @@ def test_migration_backfills_existing_stage_changes(store, org):
     customers.change_stage(store, admin, c1, "needs_confirmed", override_reason="测试", at=AT - timedelta(days=3))
     _customer(store, org["rep3"], "宁波海川贸易有限公司")
 
+    # the database as it was before 0007
     undo = ("DROP TABLE stage_daily; DROP SEQUENCE stage_daily_id_seq; DROP TABLE risk_daily;"
-            " DROP SEQUENCE risk_daily_id_seq; DELETE FROM schema_version WHERE version = 7;")  # the database as it was before 0007
+            " DROP SEQUENCE risk_daily_id_seq; DELETE FROM schema_version WHERE version = 7;")
     if store.backend == "postgres":  # (0004's change log cannot log schema_version: no id column)
         postgres.execute(store.cursor(), undo.replace(
             "DELETE FROM schema_version WHERE version = 7;",

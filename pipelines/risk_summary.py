@@ -67,7 +67,7 @@ def watches(table: str, changed) -> bool:
 def add_row(cur, table: str, row_id: int, sign: int) -> None:
     """Add (+1) or take away (-1) the contribution of one risk, or of one customer's risks;
     called around a single-row write by pipelines.rows."""
-    where = "r.id = $id" if table == "risks" else "r.customer_id = $id"
+    where = "r.id = $id" if table == "risks" else "r.customer_id = $id AND c.id = $id"
     cur.execute(_contribution(where), {**_params(sign), "id": row_id})
     _merge_now_and_then(cur, sign)
 
@@ -83,7 +83,8 @@ def add_customers(cur, customer_ids: list[int] | None, sign: int) -> None:
     if not ids:
         return
     if len(ids) <= INLINE_IDS:  # a constant list reaches the table scan (a save: one customer)
-        cur.execute(_contribution(f"r.customer_id IN ({sql.id_list(ids)})"), _params(sign))
+        listed = sql.id_list(ids)  # on both sides: the customers' scan skips by the id's zone maps too
+        cur.execute(_contribution(f"r.customer_id IN ({listed}) AND c.id IN ({listed})"), _params(sign))
     else:
         cur.execute(_contribution("r.customer_id IN (SELECT unnest($ids))"), {**_params(sign), "ids": ids})
     _merge_now_and_then(cur, sign)

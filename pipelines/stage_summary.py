@@ -34,7 +34,8 @@ def _contribution(scope: str) -> str:
     """INSERT the contribution of the customers matching `scope` (on `customer_id`), times $sign:
     every live stage change of a live customer, and one new customer on its first change's cell
     (earliest by changed_at, then id)."""
-    live = f"sc.customer_id {scope} AND sc.deleted_at IS NULL AND c.deleted_at IS NULL"
+    # the scope on both sides: the customers' scan then skips by the id's zone maps too
+    live = f"sc.customer_id {scope} AND c.id {scope} AND sc.deleted_at IS NULL AND c.deleted_at IS NULL"
     return f"""
 INSERT INTO {TABLE} ({COLUMNS})
 SELECT $zone, day, owner_id, stage, $sign * sum(entries), $sign * sum(new_customers)

@@ -109,8 +109,11 @@ v_feedback_events AS ({by_customer("feedback_events", live=False)}),
 v_customer_activity AS (SELECT c.*, a.last_follow_up_at, a.last_effective_at, a.next_follow_up_on,
     coalesce(a.open_red, 0) AS open_red, coalesce(a.open_yellow, 0) AS open_yellow, a.open_since, a.last_closed_at
     FROM customers c LEFT JOIN customer_activity a ON a.id = c.id WHERE {visible}),
-v_follow_up_daily AS (SELECT x.* FROM follow_up_daily x WHERE {summary_owner})"""
-    # follow_up_daily (pipelines/daily_summary.py) holds only live follow-ups of live customers,
+v_follow_up_daily AS (SELECT x.* FROM follow_up_daily x WHERE {summary_owner}),
+v_stage_daily AS (SELECT x.* FROM stage_daily x WHERE {summary_owner}),
+v_risk_daily AS (SELECT x.* FROM risk_daily x WHERE {summary_owner})"""
+    # follow_up_daily (pipelines/daily_summary.py), stage_daily (pipelines/stage_summary.py) and
+    # risk_daily (pipelines/risk_summary.py) hold only live customers' rows,
     # keyed by the customer's current owner: the owner predicate alone is the customers' scope.
     # v_customer_activity: the visible customers with their customer_activity facts (migration
     # 0005; a customer without a row has none of them and no open risk), one join for readers.

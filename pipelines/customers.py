@@ -7,7 +7,7 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
-from pipelines import audit, customer_activity, rows
+from pipelines import audit, customer_activity, rows, stage_summary
 from pipelines.access import Actor, NotPermitted, can_write_owner, require_writer
 from pipelines.models import CustomerIn
 from pipelines.rules import stages
@@ -67,6 +67,7 @@ def create(store: Store, actor: Actor, customer: CustomerIn, at: datetime | None
         cur.execute("INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, changed_by)"
                     " VALUES ($c, NULL, $s, $at, $by)",
                     {"c": cid, "s": customer.stage, "at": at, "by": actor.id})
+        stage_summary.add_customers(cur, [cid], +1)  # a new customer: nothing counted before
         return cid
 
     return store.write(work)
@@ -117,11 +118,14 @@ def apply_stage_change(cur, actor: Actor, customer: dict[str, Any], to_stage: st
     reason = (override_reason or "").strip() or None
     if unmet and (actor.role not in ("manager", "admin") or reason is None):
         raise StageRuleBlocked(unmet)
+    # the customer's stage counts, out and in again: a back-dated change may become its first
+    stage_summary.add_customers(cur, [customer["id"]], -1)
     change_id = cur.execute(
         "INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, changed_by, follow_up_id,"
         " override_reason, rule_broken) VALUES ($c, $f, $t, $at, $by, $fu, $r, $broken) RETURNING id",
         {"c": customer["id"], "f": from_stage, "t": to_stage, "at": at, "by": actor.id, "fu": follow_up_id,
          "r": reason if unmet else None, "broken": bool(unmet)}).fetchone()[0]
+    stage_summary.add_customers(cur, [customer["id"]], +1)
     rows.update(cur, actor, "customers", customer["id"], {"stage": to_stage})
     if unmet:
         audit.record(cur, actor, "stage_override", "stage_changes", change_id,

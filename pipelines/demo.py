@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 from pypinyin import Style, lazy_pinyin
 
-from pipelines import accounts, audit, daily_summary
+from pipelines import accounts, audit, daily_summary, risk_summary, stage_summary
 from pipelines.access import SYSTEM
 from pipelines.codes import CHANNELS, STAGES
 from pipelines.config import local_tz
@@ -315,6 +315,8 @@ def generate(store: Store, customers: int | None = None, follow_ups: int = 12_00
             cur.unregister("demo_frame")
             _advance(cur, table, df.height)
         daily_summary.rebuild(cur)  # the follow-up summary kept on write, for rows written in bulk
+        stage_summary.rebuild(cur)  # and the stage-change and risk summaries
+        risk_summary.rebuild(cur)
         audit.record(cur, SYSTEM, "import", None, None,
                      detail=f"demo data: {n_c} customers, {n_f} follow-ups, seed {seed}, as of {as_of}")
 

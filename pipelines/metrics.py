@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from pipelines import config, daily_summary, rollups, sql
+from pipelines import config, daily_summary, risk_summary, rollups, sql, stage_summary
 from pipelines.access import Actor
 from pipelines.codes import CHANNELS, STAGES
 from pipelines.filters import Filters
@@ -115,12 +115,24 @@ def effective_follow_ups(store: Store, actor: Actor, filters: Filters) -> pl.Dat
 
 def new_customers(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """new_customers per (day, rep_id = owner)."""
-    return run(store, actor, "new_customers", filters)
+    return stage_daily(store, actor, filters)[0]
 
 
 def stage_entries(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """Stage changes into each stage per (day, rep_id = owner, stage)."""
-    return run(store, actor, "stage_entries", filters)
+    return stage_daily(store, actor, filters)[1]
+
+
+def stage_daily(store: Store, actor: Actor, filters: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(new_customers, stage_entries): from the stage summary kept on write in one read when the
+    filter allows it, else new_customers.sql and stage_entries.sql on every stage change."""
+    if any(getattr(filters, k) for k in CUSTOMER_ATTRIBUTES) or not stage_summary.usable(store):
+        return run(store, actor, "new_customers", filters), run(store, actor, "stage_entries", filters)
+    cells = run(store, actor, "stage_daily", filters)
+    new = (cells.filter(pl.col("new_customers") != 0).group_by("day", "rep_id")
+           .agg(pl.col("new_customers").sum()).sort("day", "rep_id"))
+    entries = cells.filter(pl.col("entries") != 0).select("day", "rep_id", "stage", "entries")
+    return new, entries
 
 
 def contracts_signed(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
@@ -250,7 +262,10 @@ def target_attainment(store: Store, actor: Actor, filters: Filters, today: date,
 
 
 def risk_counts(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
-    """level, rule, open_at_end, raised (the risks table is kept by the risk engine)."""
+    """level, rule, open_at_end, raised (the risks table is kept by the risk engine): from the risk
+    summary kept on write when the filter allows it, else from every risk."""
+    if not any(getattr(filters, k) for k in CUSTOMER_ATTRIBUTES) and risk_summary.usable(store):
+        return run(store, actor, "risk_counts_daily", filters)
     return run(store, actor, "risk_counts", filters)
 
 

@@ -398,8 +398,35 @@ class FollowUpDaily(Stored):
     minutes: int
 
 
+class StageDaily(Stored):
+    """Signed stage-change counts per local day, customer owner and stage entered, with the customers
+    whose first stage change is there (table `stage_daily`, migration 0007, pipelines/stage_summary.py)."""
+
+    __table__ = "stage_daily"
+    zone: str  # the time zone `day` is local to
+    day: date
+    owner_id: int
+    stage: str
+    entries: int
+    new_customers: int
+
+
+class RiskDaily(Stored):
+    """Signed risk-warning counts per local day, customer owner, level and rule: raised that day,
+    and stopped being open that day (table `risk_daily`, migration 0007, pipelines/risk_summary.py)."""
+
+    __table__ = "risk_daily"
+    zone: str  # the time zone `day` is local to
+    day: date
+    owner_id: int
+    level: str
+    rule: str
+    raised: int
+    closed: int
+
+
 STORED_MODELS: tuple[type[Stored], ...] = (
     Team, User, Customer, Contact, Need, Contract, FollowUp, StageChange, OwnershipChange,
     Risk, Feedback, Survey, Target, AuditEntry, ImportRun, Setting, RiskEvent, FeedbackEvent, CustomerActivity,
-    FollowUpDaily,
+    FollowUpDaily, StageDaily, RiskDaily,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines import audit, daily_summary
+from pipelines import audit, daily_summary, risk_summary, stage_summary
 from pipelines.access import Actor
 
 
@@ -24,6 +24,8 @@ def insert(cur, actor: Actor, table: str, values: dict[str, Any], audited: bool 
     row_id = cur.execute(sql, values).fetchone()[0]
     if table == "follow_ups":  # the daily follow-up summary counts it (a new customer has none yet)
         daily_summary.add_row(cur, table, row_id, +1)
+    if table == "risks":  # and the risk summary a risk raised by a person
+        risk_summary.add_row(cur, table, row_id, +1)
     if audited:
         audit.record(cur, actor, "create", table, row_id, after=values)
     return row_id
@@ -40,12 +42,22 @@ def update(cur, actor: Actor, table: str, row_id: int, changes: dict[str, Any],
         return before, before
     sets = ", ".join(f"{c} = ${c}" for c in changed)
     moves = daily_summary.watches(table, changed)  # the row's daily-summary counts: out, then in again
+    stages_move = stage_summary.watches(table, changed)  # a customer's stage counts (owner, deleted)
+    risks_move = risk_summary.watches(table, changed)  # a risk's or a customer's risk counts
     if moves:
         daily_summary.add_row(cur, table, row_id, -1)
+    if stages_move:
+        stage_summary.add_customers(cur, [row_id], -1)
+    if risks_move:
+        risk_summary.add_row(cur, table, row_id, -1)
     cur.execute(f"UPDATE {table} SET {sets}, updated_at = current_timestamp WHERE id = $id",
                 {**changed, "id": row_id})
     if moves:
         daily_summary.add_row(cur, table, row_id, +1)
+    if stages_move:
+        stage_summary.add_customers(cur, [row_id], +1)
+    if risks_move:
+        risk_summary.add_row(cur, table, row_id, +1)
     audit.record(cur, actor, action, table, row_id,
                  before={k: before.get(k) for k in changed}, after=changed)
     after = {**before, **changed}

@@ -17,7 +17,7 @@ C6 rep2 (deleted), C7 rep1.
 
 from __future__ import annotations
 
-from pipelines import daily_summary
+from pipelines import daily_summary, risk_summary, stage_summary
 
 CUSTOMERS = [  # id, name, owner, industry, size, deleted
     (1, "杭州青禾科技有限公司", "rep1", "C", "large", False),
@@ -127,7 +127,9 @@ def seed(store, org) -> dict[str, int]:
     for cust, scale, score, on in SURVEYS:
         cur.execute("INSERT INTO surveys (customer_id, scale, score, surveyed_on) VALUES ($c, $s, $v, $o::DATE)",
                     {"c": cust, "s": scale, "v": score, "o": on})
-    daily_summary.rebuild(cur)  # the rows above bypass the write path that keeps it
+    daily_summary.rebuild(cur)  # the rows above bypass the write path that keeps the summaries
+    stage_summary.rebuild(cur)
+    risk_summary.rebuild(cur)
     return ids
 
 

@@ -142,16 +142,19 @@ def test_migration_backfills_existing_follow_ups(store, org):
     follow_ups.add(store, rep1, _follow_up(cid, rep1))
     follow_ups.add(store, rep1, _follow_up(cid, rep1, channel="visit", effective=False))
 
-    undo = ("DROP TABLE follow_up_daily; DROP SEQUENCE follow_up_daily_id_seq;"
-            " DELETE FROM schema_version WHERE version = 6;")  # the database as it was before 0006
+    # the database as it was before 0006 (and 0007, which comes after it)
+    undo = ("DROP TABLE stage_daily; DROP SEQUENCE stage_daily_id_seq; DROP TABLE risk_daily;"
+            " DROP SEQUENCE risk_daily_id_seq;"
+            " DROP TABLE follow_up_daily; DROP SEQUENCE follow_up_daily_id_seq;"
+            " DELETE FROM schema_version WHERE version >= 6;")
     if store.backend == "postgres":  # (0004's change log cannot log schema_version: no id column)
         postgres.execute(store.cursor(), undo.replace(
-            "DELETE FROM schema_version WHERE version = 6;",
+            "DELETE FROM schema_version WHERE version >= 6;",
             "ALTER TABLE schema_version DISABLE TRIGGER followup_log_delete; DELETE FROM schema_version"
-            " WHERE version = 6; ALTER TABLE schema_version ENABLE TRIGGER followup_log_delete;"))
+            " WHERE version >= 6; ALTER TABLE schema_version ENABLE TRIGGER followup_log_delete;"))
         store.cursor().execute("CALL pg_clear_cache()")
     else:
         store.write(lambda cur: cur.execute(undo))
-    assert migrations.apply(store) == [6]
+    assert migrations.apply(store) == [6, 7]
     _exact(store, [org["admin"], rep1])
     assert store.scalar("SELECT count(*) FROM follow_up_daily") == 2

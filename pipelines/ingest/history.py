@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines import settings
+from pipelines import settings, stage_summary
 from pipelines.codes import LOST, STAGE_RANK
 from pipelines.ingest import resolve
 from pipelines.ingest.readers import ROW
@@ -137,8 +137,11 @@ def record(cur, actor_id: int | None, made: pl.DataFrame, created: pl.Series) ->
     made = made.with_columns(flag_broken(cur, made).alias("rule_broken")).select(
         "customer_id", "from_stage", "to_stage", "changed_at", pl.lit(actor_id, pl.Int64).alias("changed_by"),
         "follow_up_id", pl.lit(True).alias("imported"), "rule_broken")
-    resolve.insert_frame(cur, "imp_changes", made, "stage_changes")
     ids = made.get_column("customer_id").unique()
+    # the stage summary: these customers' counts out and in again around the older history
+    stage_summary.add_customers(cur, ids.to_list(), -1)
+    resolve.insert_frame(cur, "imp_changes", made, "stage_changes")
+    stage_summary.add_customers(cur, ids.to_list(), +1)
     stored = ids.filter(~ids.is_in(created.implode()))
     if stored.len():
         _set_current(cur, stored.sort().to_list())

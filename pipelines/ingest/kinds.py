@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import polars as pl
 
-from pipelines import daily_summary, follow_ups
+from pipelines import daily_summary, follow_ups, stage_summary
 from pipelines.access import Actor
 from pipelines.ingest import history, resolve
 from pipelines.ingest.readers import ROW
@@ -165,6 +165,7 @@ def load_customers(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
                         {"by": actor.id})
         finally:
             cur.unregister("imp_made")
+        stage_summary.add_customers(cur, ids, +1)  # new customers: nothing counted before
         out.customers_created = out.stage_changes = len(ids)
     out.loaded = new.height
     return out

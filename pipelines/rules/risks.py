@@ -21,7 +21,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines import audit, customer_activity, settings, sql
+from pipelines import audit, customer_activity, risk_summary, settings, sql
 from pipelines.access import SYSTEM, Actor, NotPermitted, require_role
 from pipelines.codes import RAISED_RULES
 from pipelines.config import local_tz, tz_name
@@ -237,8 +237,12 @@ def evaluate(cur, customer_ids: list[int] | None, now: datetime | None = None,
             return cur.execute(statement, sql.bind(statement, scope)).to_arrow_table()
 
         needed = _needed(cur, ids, fired_rows) if ids is not None else {"close", "update", "open"}
+        if needed:  # the risk summary: these customers' counts out, and in again below
+            risk_summary.add_customers(cur, ids, -1)
         closed, updated, opened = (run(statement) if step in needed else _NOTHING
                                    for step, statement in (("close", _CLOSE), ("update", _UPDATE), ("open", _OPEN)))
+        if needed:
+            risk_summary.add_customers(cur, ids, +1)
     finally:
         cur.unregister("risk_fired")
     # the customers' summary row follows their follow-ups and risks, in the same transaction

@@ -1,0 +1,104 @@
+"""stage_daily: stage changes counted per (local day, customer owner, stage entered), with each
+customer's first stage change (new_customers), kept on write (migration 0007).
+
+new_customers and the stage entries (contracts_signed, trends' entries chart) of METRICS.md roll
+up from this table instead of reading every customer's stage history joined to the customers. It
+stays exact the way follow_up_daily does (pipelines/daily_summary.py): the unit of change is one
+customer, whose whole contribution (its live stage changes, and its first one, while it is live)
+is taken away before a write and added back after it, in the writing transaction:
+- a stage change recorded for one customer (`customers.create`, `customers.apply_stage_change`);
+- a customer's reassignment, soft delete or restore (`pipelines.rows` update of owner_id/deleted_at);
+- imports (`pipelines.ingest`: the customers whose history an import extends, all at once);
+- demo data (`rebuild`), and restores of backups made before 0007 (the migration's backfill).
+Backups and `followup migrate` copy the table whole with the rest.
+
+Append-only with signed rows, as follow_up_daily: concurrent saves never update one row.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from pipelines import config, sql
+
+TABLE = "stage_daily"
+COLUMNS = "zone, day, owner_id, stage, entries, new_customers"
+WATCHED = {"customers": {"owner_id", "deleted_at"}}  # columns of a customer that move its contribution
+MERGE_EVERY = 500  # signed-row writes per process between merges
+INLINE_IDS = 1000  # more customers than this (an import): matched by a join, not a constant list
+
+_writes = itertools.count(1)
+
+
+def _contribution(scope: str) -> str:
+    """INSERT the contribution of the customers matching `scope` (on `customer_id`), times $sign:
+    every live stage change of a live customer, and one new customer on its first change's cell
+    (earliest by changed_at, then id)."""
+    # the scope on both sides: the customers' scan then skips by the id's zone maps too
+    live = f"sc.customer_id {scope} AND c.id {scope} AND sc.deleted_at IS NULL AND c.deleted_at IS NULL"
+    return f"""
+INSERT INTO {TABLE} ({COLUMNS})
+SELECT $zone, day, owner_id, stage, $sign * sum(entries), $sign * sum(new_customers)
+FROM (
+    SELECT timezone($zone, sc.changed_at)::DATE AS day, c.owner_id, sc.to_stage AS stage,
+           1 AS entries, 0 AS new_customers
+    FROM stage_changes sc JOIN customers c ON c.id = sc.customer_id WHERE {live}
+    UNION ALL
+    SELECT timezone($zone, min(sc.changed_at))::DATE, c.owner_id, arg_min(sc.to_stage, (sc.changed_at, sc.id)), 0, 1
+    FROM stage_changes sc JOIN customers c ON c.id = sc.customer_id WHERE {live}
+    GROUP BY sc.customer_id, c.owner_id
+) x
+GROUP BY ALL"""
+
+
+def watches(table: str, changed) -> bool:
+    return bool(WATCHED.get(table, set()) & set(changed))
+
+
+def add_customers(cur, customer_ids, sign: int) -> None:
+    """Add (+1) or take away (-1) the current contribution of these customers (around a write to
+    their stage history, owner or deleted state)."""
+    ids = sorted({int(i) for i in customer_ids})
+    if not ids:
+        return
+    params = {"zone": config.tz_name(), "sign": sign}
+    if len(ids) <= INLINE_IDS:  # a constant list reaches the table scans (a save: one customer)
+        cur.execute(_contribution(f"IN ({sql.id_list(ids)})"), params)
+    else:
+        cur.execute(_contribution("IN (SELECT unnest($ids))"), {**params, "ids": ids})
+    if sign > 0 and next(_writes) % MERGE_EVERY == 0:
+        merge(cur)
+
+
+def rebuild(cur) -> None:
+    """Recount the whole table from stage_changes (demo data; another time zone), in day order."""
+    cur.execute(f"DELETE FROM {TABLE}")
+    cur.execute(f"{_contribution('IS NOT NULL')} ORDER BY day, owner_id, stage",
+                {"zone": config.tz_name(), "sign": 1})
+
+
+def merge(cur) -> None:
+    """Fold every cell that has several rows into one row (or none, when they cancel out)."""
+    cur.execute(f"""
+CREATE OR REPLACE TEMP TABLE stage_daily_merge AS
+SELECT * FROM {TABLE} WHERE (zone, day, owner_id, stage) IN (
+    SELECT zone, day, owner_id, stage FROM {TABLE} GROUP BY ALL HAVING count(*) > 1)""")
+    cur.execute(f"DELETE FROM {TABLE} WHERE id IN (SELECT id FROM temp.stage_daily_merge)")
+    cur.execute(f"""
+INSERT INTO {TABLE} ({COLUMNS})
+SELECT zone, day, owner_id, stage, sum(entries)::BIGINT, sum(new_customers)::BIGINT
+FROM temp.stage_daily_merge GROUP BY ALL
+HAVING sum(entries) <> 0 OR sum(new_customers) <> 0""")
+    cur.execute("DROP TABLE temp.stage_daily_merge")
+
+
+def usable(store) -> bool:
+    """Is every row in the configured time zone (else the figures come from stage_changes)?"""
+    return not store.query(f"SELECT 1 FROM {TABLE} WHERE zone <> $zone LIMIT 1",
+                           {"zone": config.tz_name()}).height
+
+
+def differences(store) -> int:
+    """Cells where the table differs from counting the stage changes now, and rows counted in
+    another zone: 0 when exact (the data check pipelines/sql/checks/stage_daily.sql)."""
+    return store.query(sql.load("checks/stage_daily")).height

@@ -137,7 +137,11 @@ def won_amount(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
 
 def weekly_hours(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """Weekly communication hours per (rep_id, ISO week starting Monday)."""
-    daily = follow_ups(store, actor, filters)
+    return hours_from(follow_ups(store, actor, filters))
+
+
+def hours_from(daily: pl.DataFrame) -> pl.DataFrame:
+    """weekly_hours from follow_ups' frame."""
     return (rollups.rollup(daily, ["minutes"], "week", "rep_id")
             .select("rep_id", "bucket", (pl.col("minutes") / 60).alias("hours"))
             .rename({"bucket": "week"}))
@@ -150,8 +154,8 @@ def daily_effective_customers(store: Store, actor: Actor, filters: Filters) -> p
 
 # -- the funnel ------------------------------------------------------------------------------
 # Two queries hold every funnel figure: funnel_period.sql (the period's changes per customer) and
-# funnel_history.sql (the whole history of the customers that moved in the period); the figures
-# are counted from them here, so the funnel page scans the stage changes twice, not six times.
+# funnel_history.sql (the whole history of the customers it found); the figures are counted from
+# them here, so the funnel page reads the stage changes twice instead of scanning them six times.
 
 _STEPS = pl.DataFrame({"stage": list(STAGES), "pos": range(1, len(STAGES) + 1)})
 
@@ -161,9 +165,9 @@ def funnel_period(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     return run(store, actor, "funnel_period", filters)
 
 
-def funnel_history(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
-    """Per customer with a stage change in the period: id, cohort, top_ever, stays (stage, days)."""
-    return run(store, actor, "funnel_history", filters)
+def funnel_history(store: Store, actor: Actor, filters: Filters, period: pl.DataFrame) -> pl.DataFrame:
+    """Per customer of funnel_period's `period`: id, cohort, top_ever, stays (stage, days)."""
+    return run(store, actor, "funnel_history", filters, ids=period["id"].to_list())
 
 
 def _reached(tops: pl.Series) -> pl.DataFrame:
@@ -215,8 +219,7 @@ def funnel_customer_names(store: Store, actor: Actor, period: pl.DataFrame, limi
     ordered = period.filter(pl.col("top").is_not_null()).sort(["moved_at", "id"], descending=[True, False])
     for pos in range(1, len(STAGES) + 1):
         ids.update(ordered.filter(pl.col("top") >= pos).head(limit)["id"].to_list())
-    text = sql.load("metrics/funnel_customer_names").replace("__IDS__", sql.id_list(sorted(ids)))
-    return store.query(*sql.scoped(actor, text, {}, inline=True))
+    return store.query(*sql.scoped(actor, "metrics/funnel_customer_names", {"ids": sorted(ids)}))
 
 
 def cohort_from(history: pl.DataFrame) -> pl.DataFrame:
@@ -243,7 +246,7 @@ def funnel_view(store: Store, actor: Actor, filters: Filters, limit: int = 500) 
     """Everything the funnel page shows, from three queries: funnel, cohort_funnel, win_rate,
     avg_days_in_stage, lost_by_stage, and `customers` with `names` for funnel_customers_from."""
     period = funnel_period(store, actor, filters)
-    history = funnel_history(store, actor, filters)
+    history = funnel_history(store, actor, filters, period)
     return {"funnel": funnel_from(period), "cohort_funnel": cohort_from(history),
             "win_rate": win_rate_from(period), "avg_days_in_stage": avg_days_from(history),
             "lost_by_stage": lost_by_stage_from(period),
@@ -267,12 +270,12 @@ def stage_conversion(store: Store, actor: Actor, filters: Filters) -> pl.DataFra
 
 def cohort_funnel(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """stage, customers, cohort, share: how far the period's new contacts have come by now."""
-    return cohort_from(funnel_history(store, actor, filters))
+    return cohort_from(funnel_history(store, actor, filters, funnel_period(store, actor, filters)))
 
 
 def avg_days_in_stage(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """stage, customers, stays, avg_days over stays left in the period."""
-    return avg_days_from(funnel_history(store, actor, filters))
+    return avg_days_from(funnel_history(store, actor, filters, funnel_period(store, actor, filters)))
 
 
 def lost_by_stage(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:

@@ -123,12 +123,23 @@ def headline(store: Store, actor: Actor, filters: Filters, month: date) -> pl.Da
     return headline_from(headline_sources(store, actor, filters, month), month)
 
 
+def team_view(store: Store, actor: Actor, filters: Filters, today: date) -> dict[str, pl.DataFrame]:
+    """The team page's frames, each queried once: `team` (team_performance), `daily` (daily
+    effective customers) and `weekly` (weekly hours), which the table's figures roll up from."""
+    sources = {"follow_ups": metrics.follow_ups(store, actor, filters),
+               "won_amount": metrics.won_amount(store, actor, filters)}
+    daily = metrics.daily_effective_customers(store, actor, filters)
+    return {"team": team_performance(store, actor, filters, today, sources, daily_customers=daily),
+            "daily": daily, "weekly": metrics.hours_from(sources["follow_ups"])}
+
+
 def team_performance(store: Store, actor: Actor, filters: Filters, today: date,
                      sources: dict[str, pl.DataFrame] | None = None,
-                     conversion: pl.DataFrame | None = None) -> pl.DataFrame:
+                     conversion: pl.DataFrame | None = None,
+                     daily_customers: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per active rep the actor may see, with the team page's figures for the period.
-    The monthly summary passes what it has fetched already: the period's daily `sources`
-    (follow_ups, won_amount) and follow_up_conversion's counts."""
+    Callers pass what they have fetched already: the period's daily `sources` (follow_ups,
+    won_amount), follow_up_conversion's counts, daily_effective_customers' frame."""
     cap = settings.get(store, "daily_effective_cap")
     hours_cap = settings.get(store, "weekly_hours_cap")
     people = metrics.people(store, actor).select("rep_id", "username", "display_name", "team")
@@ -143,8 +154,9 @@ def team_performance(store: Store, actor: Actor, filters: Filters, today: date,
     weekly = (rollups.rollup(daily, ["minutes"], "week", "rep_id")
               .group_by("rep_id").agg(avg_weekly_hours=(pl.col("minutes") / 60).mean(),
                                       weeks_over_hours=(pl.col("minutes") / 60 > hours_cap).sum()))
-    per_day = (metrics.daily_effective_customers(store, actor, filters)
-               .group_by("rep_id").agg(days_over_cap=(pl.col("customers") > cap).sum(),
+    if daily_customers is None:
+        daily_customers = metrics.daily_effective_customers(store, actor, filters)
+    per_day = (daily_customers.group_by("rep_id").agg(days_over_cap=(pl.col("customers") > cap).sum(),
                                        max_daily_customers=pl.col("customers").max()))
     conv = rollups.with_rate(
         rollups.rollup(conversion, ["follow_ups", "converted"],

@@ -149,25 +149,7 @@ def hours_from(daily: pl.DataFrame) -> pl.DataFrame:
 
 def daily_effective_customers(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """Distinct customers with an effective follow-up per (rep_id, day)."""
-    return daily_customers_from(follow_up_activity(store, actor, filters))
-
-
-def follow_up_activity(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
-    """follow_up_conversion's and daily_effective_customers' rows from one scan (split them with
-    conversion_from and daily_customers_from)."""
-    return run(store, actor, "follow_up_activity", filters)
-
-
-def daily_customers_from(activity: pl.DataFrame) -> pl.DataFrame:
-    """rep_id, day, customers for each (rep, day) with an effective follow-up, from follow_up_activity."""
-    return (activity.filter(pl.col("per_day"), pl.col("customers") > 0)
-            .select("rep_id", "day", "customers").sort("rep_id", "day"))
-
-
-def conversion_from(activity: pl.DataFrame) -> pl.DataFrame:
-    """rep_id, channel, follow_ups, converted, from follow_up_activity."""
-    return (activity.filter(~pl.col("per_day"))
-            .select("rep_id", "channel", "follow_ups", "converted").sort("rep_id", "channel"))
+    return run(store, actor, "daily_effective_customers", filters)
 
 
 # -- the funnel ------------------------------------------------------------------------------
@@ -317,7 +299,7 @@ def win_rate(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
 
 def follow_up_conversion(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """follow_ups and converted (forward change within 14 days) per (rep_id, channel)."""
-    return conversion_from(follow_up_activity(store, actor, filters))
+    return run(store, actor, "follow_up_conversion", filters)
 
 
 def channel_conversion(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:

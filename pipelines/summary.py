@@ -125,13 +125,11 @@ def headline(store: Store, actor: Actor, filters: Filters, month: date) -> pl.Da
 
 def team_view(store: Store, actor: Actor, filters: Filters, today: date) -> dict[str, pl.DataFrame]:
     """The team page's frames, each queried once: `team` (team_performance), `daily` (daily
-    effective customers) and `weekly` (weekly hours), which the table's figures roll up from;
-    conversion and daily effective customers come from one scan of the period's follow-ups."""
+    effective customers) and `weekly` (weekly hours), which the table's figures roll up from."""
     sources = {"follow_ups": metrics.follow_ups(store, actor, filters),
                "won_amount": metrics.won_amount(store, actor, filters)}
-    activity = metrics.follow_up_activity(store, actor, filters)
-    daily = metrics.daily_customers_from(activity)
-    return {"team": team_performance(store, actor, filters, today, sources, metrics.conversion_from(activity), daily),
+    daily = metrics.daily_effective_customers(store, actor, filters)
+    return {"team": team_performance(store, actor, filters, today, sources, daily_customers=daily),
             "daily": daily, "weekly": metrics.hours_from(sources["follow_ups"])}
 
 
@@ -150,14 +148,14 @@ def team_performance(store: Store, actor: Actor, filters: Filters, today: date,
             .join(people, on="rep_id", how="left"))
 
     daily = sources["follow_ups"] if sources else metrics.follow_ups(store, actor, filters)
-    if conversion is None or daily_customers is None:
-        activity = metrics.follow_up_activity(store, actor, filters)  # both from one scan
-        conversion = metrics.conversion_from(activity) if conversion is None else conversion
-        daily_customers = metrics.daily_customers_from(activity) if daily_customers is None else daily_customers
+    if conversion is None:
+        conversion = metrics.follow_up_conversion(store, actor, filters)
     counts = rollups.rollup(daily, ["follow_ups", "effective_follow_ups"], "period", "rep_id")
     weekly = (rollups.rollup(daily, ["minutes"], "week", "rep_id")
               .group_by("rep_id").agg(avg_weekly_hours=(pl.col("minutes") / 60).mean(),
                                       weeks_over_hours=(pl.col("minutes") / 60 > hours_cap).sum()))
+    if daily_customers is None:
+        daily_customers = metrics.daily_effective_customers(store, actor, filters)
     per_day = (daily_customers.group_by("rep_id")
                .agg(days_over_cap=(pl.col("customers") > cap).sum(), max_daily_customers=pl.col("customers").max()))
     conv = rollups.with_rate(
@@ -183,18 +181,16 @@ def monthly_summary(store: Store, actor: Actor, filters: Filters, month: date, t
     month = month_start(month)
     one = for_month(filters, month)
     # Each figure fetched once: the headline's three months hold the month's daily frames, and
-    # the channel table and the reps' conversion and daily customers share one scan.
+    # the channel table and the reps' conversion share one count.
     sources = headline_sources(store, actor, filters, month)
-    activity = metrics.follow_up_activity(store, actor, one)
-    conversion = metrics.conversion_from(activity)
+    conversion = metrics.follow_up_conversion(store, actor, one)
     return {
         "month": month,
         "headline": headline_from(sources, month),
         "win_rate": metrics.win_rate(store, actor, one),
         "funnel": metrics.funnel(store, actor, one),
         "channels": metrics.channel_rates(conversion),
-        "reps": team_performance(store, actor, one, today, sources_in(sources, one), conversion,
-                                 metrics.daily_customers_from(activity)),
+        "reps": team_performance(store, actor, one, today, sources_in(sources, one), conversion),
         "risks": metrics.risk_counts(store, actor, one),
         "satisfaction": metrics.satisfaction(store, actor, one),
     }
@@ -267,13 +263,11 @@ def report_payload(store: Store, month: date, actor: Actor = SYSTEM) -> dict:
     month = month_start(month)
     one = for_month(Filters(), month)
     sources = headline_sources(store, actor, Filters(), month)
-    activity = metrics.follow_up_activity(store, actor, one)
-    conversion = metrics.conversion_from(activity)
+    conversion = metrics.follow_up_conversion(store, actor, one)
     head = {r["metric"]: r["this_month"] for r in headline_from(sources, month).iter_rows(named=True)}
     funnel = metrics.funnel(store, actor, one)
     channels = metrics.channel_rates(conversion).filter(pl.col("follow_ups") > 0)
-    reps = team_performance(store, actor, one, next_month(month), sources_in(sources, one), conversion,
-                            metrics.daily_customers_from(activity))
+    reps = team_performance(store, actor, one, next_month(month), sources_in(sources, one), conversion)
     return {
         "month": month.strftime("%Y-%m"),
         "follow_ups": int(head["follow_ups"]),

@@ -295,16 +295,6 @@ def test_funnel_view_names_the_first_customers_of_every_bar(data):
     assert len(shown["initial_contact"]) == 1
 
 
-def test_follow_up_activity_splits_into_conversion_and_daily_customers(data):
-    store, _ = data
-    activity = metrics.follow_up_activity(store, SYSTEM, SEPT)
-    assert metrics.conversion_from(activity).equals(metrics.follow_up_conversion(store, SYSTEM, SEPT))
-    daily = metrics.daily_customers_from(activity)
-    # a rep's day with follow-ups but none effective is no row (as in test_daily_effective_customers)
-    assert daily["customers"].min() >= 1
-    assert daily.equals(metrics.daily_effective_customers(store, SYSTEM, SEPT))
-
-
 def test_team_view_is_the_team_figures_queried_once(data):
     from pipelines import summary
 

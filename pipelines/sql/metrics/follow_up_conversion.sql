@@ -1,14 +1,9 @@
--- Two figures from one scan of the period's follow-ups (the team page and the monthly summary
--- show both; pipelines/metrics.py splits them):
 -- channel_conversion (METRICS.md), counted per rep and channel: of the period's follow-ups,
 -- how many were followed by a forward stage change of the same customer at or after the
 -- follow-up's time and at most 14×24 h later (so the change recorded with the follow-up itself
 -- counts). Forward = from a stage to a later one in $stages; a first stage (no from_stage) and
 -- any change from or to `lost` are not forward.
--- daily effective customers (METRICS.md): per rep and local day, distinct customers with an
--- effective follow-up; the manual's cap (15) is compared with this figure.
--- Grain: one row per (rep_id, channel) with per_day false (follow_ups, converted), and one row
--- per (rep_id, day) with per_day true (customers, 0 when the rep had no effective follow-up).
+-- Grain: one row per (rep_id, channel). Pages roll up to channels or reps and add intervals.
 -- Parameters: $period_start, $period_end (local dates, end exclusive); $stages.
 -- Filters: customer attributes; team and rep of the follow-up's rep; channel.
 WITH forward AS (
@@ -19,7 +14,7 @@ WITH forward AS (
     WHERE changed_at >= $period_start AND changed_at < $period_end::TIMESTAMPTZ + INTERVAL 337 HOUR
       AND list_position($stages, to_stage) > list_position($stages, from_stage)
 ), period_follow_ups AS (
-    SELECT f.id, f.customer_id, f.rep_id, f.channel, f.occurred_at, f.effective, {day f.occurred_at} AS day
+    SELECT f.id, f.customer_id, f.rep_id, f.channel, f.occurred_at
     FROM v_follow_ups f
     JOIN v_customers c ON c.id = f.customer_id
     WHERE f.occurred_at >= $period_start AND f.occurred_at < $period_end
@@ -35,11 +30,9 @@ WITH forward AS (
 )
 SELECT p.rep_id,
        p.channel,
-       p.day,
-       grouping(p.channel) = 1 AS per_day,
        count(*) AS follow_ups,
-       count(cv.id) AS converted,
-       count(DISTINCT p.customer_id) FILTER (WHERE p.effective) AS customers
+       count(cv.id) AS converted
 FROM period_follow_ups p
 LEFT JOIN converted cv ON cv.id = p.id
-GROUP BY GROUPING SETS ((p.rep_id, p.channel), (p.rep_id, p.day))
+GROUP BY ALL
+ORDER BY p.rep_id, p.channel

@@ -1,0 +1,15 @@
+-- daily effective customers (METRICS.md): per rep and local day, distinct customers with an
+-- effective follow-up; the manual's cap (15) is compared with this figure.
+-- Grain: one row per (rep_id, day) with at least one effective follow-up.
+-- Parameters: $period_start, $period_end (local dates, end exclusive).
+-- Filters: customer attributes; team and rep of the follow-up's rep; channel.
+SELECT f.rep_id,
+       {day f.occurred_at} AS day,
+       count(DISTINCT f.customer_id) AS customers
+FROM v_follow_ups f
+JOIN v_customers c ON c.id = f.customer_id
+WHERE f.effective
+  AND f.occurred_at >= $period_start AND f.occurred_at < $period_end
+  AND {customer c} AND {person f.rep_id} AND {channel f.channel}
+GROUP BY ALL
+ORDER BY f.rep_id, day

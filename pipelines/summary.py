@@ -184,11 +184,12 @@ def monthly_summary(store: Store, actor: Actor, filters: Filters, month: date, t
     # the channel table and the reps' conversion share one count.
     sources = headline_sources(store, actor, filters, month)
     conversion = metrics.follow_up_conversion(store, actor, one)
+    period = metrics.funnel_period(store, actor, one)  # the funnel and the win rate from one query
     return {
         "month": month,
         "headline": headline_from(sources, month),
-        "win_rate": metrics.win_rate(store, actor, one),
-        "funnel": metrics.funnel(store, actor, one),
+        "win_rate": metrics.win_rate_from(period),
+        "funnel": metrics.funnel_from(period),
         "channels": metrics.channel_rates(conversion),
         "reps": team_performance(store, actor, one, today, sources_in(sources, one), conversion),
         "risks": metrics.risk_counts(store, actor, one),
@@ -265,7 +266,8 @@ def report_payload(store: Store, month: date, actor: Actor = SYSTEM) -> dict:
     sources = headline_sources(store, actor, Filters(), month)
     conversion = metrics.follow_up_conversion(store, actor, one)
     head = {r["metric"]: r["this_month"] for r in headline_from(sources, month).iter_rows(named=True)}
-    funnel = metrics.funnel(store, actor, one)
+    period = metrics.funnel_period(store, actor, one)  # the funnel and the win rate from one query
+    funnel = metrics.funnel_from(period)
     channels = metrics.channel_rates(conversion).filter(pl.col("follow_ups") > 0)
     reps = team_performance(store, actor, one, next_month(month), sources_in(sources, one), conversion)
     return {
@@ -275,7 +277,7 @@ def report_payload(store: Store, month: date, actor: Actor = SYSTEM) -> dict:
         "new_customers": int(head["new_customers"]),
         "contracts_signed": int(head["contracts_signed"]),
         "won_amount": round(head["won_amount"], 2),
-        "win_rate": metrics.win_rate(store, actor, one)["win_rate"][0],
+        "win_rate": metrics.win_rate_from(period)["win_rate"][0],
         "funnel": dict(zip(funnel["stage"].to_list(), funnel["customers"].to_list())),
         "stage_conversion": dict(zip(funnel["stage"].to_list()[:-1], funnel["conversion_to_next"].to_list()[:-1])),
         "channel_conversion": {r["channel"]: r["rate"] for r in channels.iter_rows(named=True)

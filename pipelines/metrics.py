@@ -149,7 +149,11 @@ def won_amount(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
 
 def weekly_hours(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """Weekly communication hours per (rep_id, ISO week starting Monday)."""
-    daily = follow_ups(store, actor, filters)
+    return hours_from(follow_ups(store, actor, filters))
+
+
+def hours_from(daily: pl.DataFrame) -> pl.DataFrame:
+    """weekly_hours from follow_ups' frame."""
     return (rollups.rollup(daily, ["minutes"], "week", "rep_id")
             .select("rep_id", "bucket", (pl.col("minutes") / 60).alias("hours"))
             .rename({"bucket": "week"}))
@@ -161,10 +165,110 @@ def daily_effective_customers(store: Store, actor: Actor, filters: Filters) -> p
 
 
 # -- the funnel ------------------------------------------------------------------------------
+# Two queries hold every funnel figure: funnel_period.sql (the period's changes per customer) and
+# funnel_history.sql (the whole history of the customers it found); the figures are counted from
+# them here, so the funnel page reads the stage changes twice instead of scanning them six times.
+
+_STEPS = pl.DataFrame({"stage": list(STAGES), "pos": range(1, len(STAGES) + 1)})
+
+
+def funnel_period(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """Per customer with a stage change in the period: id, top, moved_at, signed, lost_from."""
+    return run(store, actor, "funnel_period", filters)
+
+
+def funnel_history(store: Store, actor: Actor, filters: Filters, period: pl.DataFrame) -> pl.DataFrame:
+    """Per customer of funnel_period's `period`: id, cohort, top_ever, stays (stage, days)."""
+    return run(store, actor, "funnel_history", filters, ids=period["id"].to_list())
+
+
+def _reached(tops: pl.Series) -> pl.DataFrame:
+    """stage, pos, customers: how many of `tops` (1-based stage positions) are at each stage or later."""
+    counts = [int((tops >= pos).sum()) for pos in _STEPS["pos"]]
+    return _STEPS.with_columns(customers=pl.Series(counts, dtype=pl.Int64))
+
+
+def funnel_from(period: pl.DataFrame) -> pl.DataFrame:
+    """funnel[stage] and conversion to the next stage, from funnel_period."""
+    return (_reached(period["top"].drop_nulls())
+            .with_columns(next_customers=pl.col("customers").shift(-1))
+            .select("stage", "customers", "next_customers",
+                    (pl.col("next_customers") / pl.when(pl.col("customers") != 0).then(pl.col("customers")))
+                    .alias("conversion_to_next")))
+
+
+def win_rate_from(period: pl.DataFrame) -> pl.DataFrame:
+    """contracts_signed, lost_customers, win_rate (None when both are 0), from funnel_period."""
+    signed = int(period["signed"].sum())
+    lost = int((period["lost_from"].list.len() > 0).sum())
+    return pl.DataFrame({"contracts_signed": [signed], "lost_customers": [lost],
+                         "win_rate": [signed / (signed + lost) if signed + lost else None]},
+                        schema={"contracts_signed": pl.Int64, "lost_customers": pl.Int64, "win_rate": pl.Float64})
+
+
+def lost_by_stage_from(period: pl.DataFrame) -> pl.DataFrame:
+    """from_stage, customers (distinct), forward order with NULL (lost at once) first."""
+    # only customers lost in the period: exploding an empty list would make a NULL (lost at once)
+    left = (period.filter(pl.col("lost_from").list.len() > 0)
+            .select("id", pl.col("lost_from").alias("from_stage")).explode("from_stage").unique())
+    return (left.group_by("from_stage").agg(customers=pl.len().cast(pl.Int64))
+            .join(_STEPS.rename({"stage": "from_stage"}), on="from_stage", how="left")
+            .sort("pos", nulls_last=False).drop("pos"))
+
+
+def funnel_customers_from(period: pl.DataFrame, names: pl.DataFrame, stage: str, limit: int) -> pl.DataFrame:
+    """The first `limit` customers that reached `stage` or later, latest move first, from
+    funnel_period and the names of (at least) those customers."""
+    first = (period.filter(pl.col("top") >= STAGES.index(stage) + 1)
+             .sort(["moved_at", "id"], descending=[True, False]).head(limit).select("id", "moved_at"))
+    return (first.join(names, on="id", how="inner", maintain_order="left")
+            .select("id", "name", "owner", "stage", "industry", "province", "moved_at"))
+
+
+def funnel_customer_names(store: Store, actor: Actor, period: pl.DataFrame, limit: int) -> pl.DataFrame:
+    """id, name, owner, stage, industry, province of the first `limit` customers behind each bar."""
+    ids: set[int] = set()
+    ordered = period.filter(pl.col("top").is_not_null()).sort(["moved_at", "id"], descending=[True, False])
+    for pos in range(1, len(STAGES) + 1):
+        ids.update(ordered.filter(pl.col("top") >= pos).head(limit)["id"].to_list())
+    return store.query(*sql.scoped(actor, "metrics/funnel_customer_names", {"ids": sorted(ids)}))
+
+
+def cohort_from(history: pl.DataFrame) -> pl.DataFrame:
+    """stage, customers, cohort, share: how far the period's new contacts have come by now."""
+    tops = history.filter(pl.col("cohort"))["top_ever"]
+    size = tops.len()
+    return (_reached(tops.drop_nulls())
+            .with_columns(cohort=pl.lit(size, dtype=pl.Int64))
+            .with_columns(share=(pl.col("customers") / pl.col("cohort")) if size else pl.lit(None, dtype=pl.Float64))
+            .select("stage", "customers", "cohort", "share"))
+
+
+def avg_days_from(history: pl.DataFrame) -> pl.DataFrame:
+    """stage, customers, stays, avg_days over the stays of $stages left in the period."""
+    stays = (history.select("id", "stays").explode("stays").drop_nulls("stays").unnest("stays")
+             .join(_STEPS, on="stage", how="inner"))
+    return (stays.group_by("stage", "pos")
+            .agg(customers=pl.col("id").n_unique().cast(pl.Int64), stays=pl.len().cast(pl.Int64),
+                 avg_days=pl.col("days").mean())
+            .sort("pos").drop("pos"))
+
+
+def funnel_view(store: Store, actor: Actor, filters: Filters, limit: int = 500) -> dict[str, pl.DataFrame]:
+    """Everything the funnel page shows, from three queries: funnel, cohort_funnel, win_rate,
+    avg_days_in_stage, lost_by_stage, and `customers` with `names` for funnel_customers_from."""
+    period = funnel_period(store, actor, filters)
+    history = funnel_history(store, actor, filters, period)
+    return {"funnel": funnel_from(period), "cohort_funnel": cohort_from(history),
+            "win_rate": win_rate_from(period), "avg_days_in_stage": avg_days_from(history),
+            "lost_by_stage": lost_by_stage_from(period),
+            "customers": period.select("id", "top", "moved_at"),
+            "names": funnel_customer_names(store, actor, period, limit)}
+
 
 def funnel(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """Period funnel: stage, customers, next_customers, conversion_to_next (every stage but lost)."""
-    return run(store, actor, "funnel", filters)
+    return funnel_from(funnel_period(store, actor, filters))
 
 
 def stage_conversion(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
@@ -178,28 +282,29 @@ def stage_conversion(store: Store, actor: Actor, filters: Filters) -> pl.DataFra
 
 def cohort_funnel(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """stage, customers, cohort, share: how far the period's new contacts have come by now."""
-    return run(store, actor, "cohort_funnel", filters)
+    return cohort_from(funnel_history(store, actor, filters, funnel_period(store, actor, filters)))
 
 
 def avg_days_in_stage(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """stage, customers, stays, avg_days over stays left in the period."""
-    return run(store, actor, "avg_days_in_stage", filters)
+    return avg_days_from(funnel_history(store, actor, filters, funnel_period(store, actor, filters)))
 
 
 def lost_by_stage(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """from_stage, customers: the period's lost customers by the stage they left from."""
-    return run(store, actor, "lost_by_stage", filters)
+    return lost_by_stage_from(funnel_period(store, actor, filters))
 
 
 def funnel_customers(store: Store, actor: Actor, filters: Filters, stage: str,
                      limit: int = 500) -> pl.DataFrame:
     """The customers behind one funnel bar (reached `stage` or later in the period)."""
-    return run(store, actor, "funnel_customers", filters, position=STAGES.index(stage) + 1, limit=limit)
+    period = funnel_period(store, actor, filters)
+    return funnel_customers_from(period, funnel_customer_names(store, actor, period, limit), stage, limit)
 
 
 def win_rate(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """One row: contracts_signed, lost_customers, win_rate (None when both are 0)."""
-    return run(store, actor, "win_rate", filters)
+    return win_rate_from(funnel_period(store, actor, filters))
 
 
 # -- channels ----------------------------------------------------------------------------------

@@ -150,12 +150,23 @@ def headline(store: Store, actor: Actor, filters: Filters, month: date) -> pl.Da
     return headline_from(headline_sources(store, actor, filters, month), month)
 
 
+def team_view(store: Store, actor: Actor, filters: Filters, today: date) -> dict[str, pl.DataFrame]:
+    """The team page's frames, each queried once: `team` (team_performance), `daily` (daily
+    effective customers) and `weekly` (weekly hours), which the table's figures roll up from."""
+    sources = {"follow_ups": metrics.follow_ups(store, actor, filters),
+               "won_amount": metrics.won_amount(store, actor, filters)}
+    daily = metrics.daily_effective_customers(store, actor, filters)
+    return {"team": team_performance(store, actor, filters, today, sources, daily_customers=daily),
+            "daily": daily, "weekly": metrics.hours_from(sources["follow_ups"])}
+
+
 def team_performance(store: Store, actor: Actor, filters: Filters, today: date,
                      sources: dict[str, pl.DataFrame] | None = None,
-                     conversion: pl.DataFrame | None = None) -> pl.DataFrame:
+                     conversion: pl.DataFrame | None = None,
+                     daily_customers: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per active rep the actor may see, with the team page's figures for the period.
-    The monthly summary passes what it has fetched already: the period's daily `sources`
-    (follow_ups, won_amount) and follow_up_conversion's counts."""
+    Callers pass what they have fetched already: the period's daily `sources` (follow_ups,
+    won_amount), follow_up_conversion's counts, daily_effective_customers' frame."""
     cap = settings.get(store, "daily_effective_cap")
     hours_cap = settings.get(store, "weekly_hours_cap")
     people = metrics.people(store, actor).select("rep_id", "username", "display_name", "team")
@@ -170,9 +181,10 @@ def team_performance(store: Store, actor: Actor, filters: Filters, today: date,
     weekly = (rollups.rollup(daily, ["minutes"], "week", "rep_id")
               .group_by("rep_id").agg(avg_weekly_hours=(pl.col("minutes") / 60).mean(),
                                       weeks_over_hours=(pl.col("minutes") / 60 > hours_cap).sum()))
-    per_day = (metrics.daily_effective_customers(store, actor, filters)
-               .group_by("rep_id").agg(days_over_cap=(pl.col("customers") > cap).sum(),
-                                       max_daily_customers=pl.col("customers").max()))
+    if daily_customers is None:
+        daily_customers = metrics.daily_effective_customers(store, actor, filters)
+    per_day = (daily_customers.group_by("rep_id")
+               .agg(days_over_cap=(pl.col("customers") > cap).sum(), max_daily_customers=pl.col("customers").max()))
     conv = rollups.with_rate(
         rollups.rollup(conversion, ["follow_ups", "converted"],
                        "period", "rep_id").rename({"follow_ups": "conversion_n"}),
@@ -202,7 +214,7 @@ def monthly_summary(store: Store, actor: Actor, filters: Filters, month: date, t
     head = headline_reads(filters, month)
     jobs = {"follow_ups": head.pop("follow_ups"), "won_amount": head.pop("won_amount"),
             "conversion": (metrics.follow_up_conversion, one), **head,
-            "funnel": (metrics.funnel, one), "win_rate": (metrics.win_rate, one),
+            "funnel_period": (metrics.funnel_period, one),  # the funnel and the win rate from one query
             "satisfaction": (metrics.satisfaction, one), "risks": (metrics.risk_counts, one)}
     pending = {k: _READS.submit(fn, store, actor, f) for k, (fn, f) in jobs.items()}
     try:
@@ -216,8 +228,8 @@ def monthly_summary(store: Store, actor: Actor, filters: Filters, month: date, t
     return {
         "month": month,
         "headline": headline_from(headline_frames(done, month), month),
-        "win_rate": done["win_rate"],
-        "funnel": done["funnel"],
+        "win_rate": metrics.win_rate_from(done["funnel_period"]),
+        "funnel": metrics.funnel_from(done["funnel_period"]),
         "channels": metrics.channel_rates(conversion),
         "reps": reps,
         "risks": done["risks"],
@@ -294,7 +306,8 @@ def report_payload(store: Store, month: date, actor: Actor = SYSTEM) -> dict:
     sources = headline_sources(store, actor, Filters(), month)
     conversion = metrics.follow_up_conversion(store, actor, one)
     head = {r["metric"]: r["this_month"] for r in headline_from(sources, month).iter_rows(named=True)}
-    funnel = metrics.funnel(store, actor, one)
+    period = metrics.funnel_period(store, actor, one)  # the funnel and the win rate from one query
+    funnel = metrics.funnel_from(period)
     channels = metrics.channel_rates(conversion).filter(pl.col("follow_ups") > 0)
     reps = team_performance(store, actor, one, next_month(month), sources_in(sources, one), conversion)
     return {
@@ -304,7 +317,7 @@ def report_payload(store: Store, month: date, actor: Actor = SYSTEM) -> dict:
         "new_customers": int(head["new_customers"]),
         "contracts_signed": int(head["contracts_signed"]),
         "won_amount": round(head["won_amount"], 2),
-        "win_rate": metrics.win_rate(store, actor, one)["win_rate"][0],
+        "win_rate": metrics.win_rate_from(period)["win_rate"][0],
         "funnel": dict(zip(funnel["stage"].to_list(), funnel["customers"].to_list())),
         "stage_conversion": dict(zip(funnel["stage"].to_list()[:-1], funnel["conversion_to_next"].to_list()[:-1])),
         "channel_conversion": {r["channel"]: r["rate"] for r in channels.iter_rows(named=True)

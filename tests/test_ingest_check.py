@@ -17,9 +17,10 @@ import polars as pl
 import pytest
 
 from pipelines.config import tz_name
+from pipelines.ingest.dates import candidates, parse_datetime
 from pipelines.ingest.mapping import FIELDS, Mapping, match_headers
 from pipelines.ingest.readers import ROW, Table
-from pipelines.ingest.validate import _candidates, _integers, _raw, check, parse_datetime
+from pipelines.ingest.validate import _integers, _raw, check
 
 BASE = {"客户名称": "甲公司", "跟进日期": "2026-03-05 10:00", "跟进方式": "电话", "跟进人": "rep1", "跟进内容": "沟通"}
 FUTURE = (datetime.now() + timedelta(days=40)).strftime("%Y-%m-%d")
@@ -96,7 +97,7 @@ def test_date_columns_read_as_parse_datetime_reads_them(layout, field, header, z
 def test_quick_forms_read_a_subset_of_the_full_forms_to_the_same_values():
     cells = pl.Series([*(c for c in DATES if c), "2026-03-05 10:00:00.", "2026-03-05 10:00:00.1234567",
                        "2026-03-05 10:00:00+0800", "2026-03-05 10:00:00 +08:00", "2026-03-05 10:00:60"])
-    quick_ones = [p for p in _candidates(None) if p.quick]
+    quick_ones = [p for p in candidates(None) if p.quick]
     assert quick_ones
     for parser in quick_ones:
         text = cells.to_frame("c")

@@ -81,7 +81,7 @@ def arguments(fn, others: dict) -> list[dict[str, Any]]:
     if fn.__name__ == "run" and fn.__module__ == "pipelines.metrics":
         from pipelines.metrics import Filters as _F  # noqa: F401 - same Filters
 
-        return [{**supplied, "name": n} for n in ("follow_ups", "new_customers", "stage_entries", "win_rate")]
+        return [{**supplied, "name": n} for n in ("follow_ups", "new_customers", "stage_entries", "funnel_period")]
     if "fmt" in supplied:
         return [{**supplied, "fmt": f} for f in ("csv", "xlsx")]
     return [supplied]
@@ -95,7 +95,11 @@ def _value(name: str, annotation: Any, others: dict) -> Any:
         "customer_id": others["customer_id"], "contact_id": others["contact_id"], "row_id": others["customer_id"],
         "follow_up_id": others["follow_up_id"], "feedback_id": 1, "risk_id": 1,
         "today": _today(), "month": _today().replace(day=1), "on": _today(),
-        "date_from": date(2020, 1, 1), "date_to": _today(), "level": None,
+        "date_from": date(2020, 1, 1), "date_to": _today(), "level": None, "limit": 500,
+        # the funnel's per-customer rows, naming the other rep's customer: what is read for them
+        # (history, names) must still be only what the actor may see
+        "period": pl.DataFrame({"id": [others["customer_id"]], "top": [1],
+                                "moved_at": [datetime.now(local_tz())]}),
     }
     if name in by_name:
         return by_name[name]

@@ -18,24 +18,20 @@ transactions add meanwhile are neither merged nor deleted).
 
 from __future__ import annotations
 
-import itertools
-
 import polars as pl
 
-from pipelines import config, sql
+from pipelines import config
+from pipelines.signed_rows import SignedTable
 
-TABLE = "follow_up_daily"
-COLUMNS = "zone, day, owner_id, rep_id, channel, follow_ups, effective_follow_ups, minutes"
+SIGNED = SignedTable("follow_up_daily", ("zone", "day", "owner_id", "rep_id", "channel"),
+                     ("follow_ups", "effective_follow_ups", "minutes"), "checks/follow_up_daily")
+TABLE, COLUMNS = SIGNED.table, SIGNED.columns
 # Changed columns that move a row's contribution.
 WATCHED = {
     "follow_ups": {"customer_id", "rep_id", "occurred_at", "channel", "effective", "duration_minutes",
                    "deleted_at"},
     "customers": {"owner_id", "deleted_at"},
 }
-MERGE_EVERY = 500  # signed-row writes per process between merges
-
-_writes = itertools.count(1)
-
 
 def _select(where: str) -> str:
     """The live follow-ups matching `where` (aliases f, c) counted per cell, times $sign."""
@@ -63,8 +59,7 @@ def add_row(cur, table: str, row_id: int, sign: int) -> None:
     """Add (+1) or take away (-1) the current contribution of one follow-up or of one customer's
     follow-ups; called around a single-row write by pipelines.rows."""
     cur.execute(_BY_ROW[table], {"zone": config.tz_name(), "sign": sign, "id": row_id})
-    if sign > 0 and next(_writes) % MERGE_EVERY == 0:
-        merge(cur)
+    SIGNED.merge_now_and_then(cur, sign)
 
 
 def import_counts(rows: pl.DataFrame) -> pl.DataFrame:
@@ -102,28 +97,12 @@ def rebuild(cur) -> None:
 
 
 def merge(cur) -> None:
-    """Fold every cell that has several rows into one row (or none, when they cancel out)."""
-    cur.execute(f"""
-CREATE OR REPLACE TEMP TABLE follow_up_daily_merge AS
-SELECT * FROM {TABLE} WHERE (zone, day, owner_id, rep_id, channel) IN (
-    SELECT zone, day, owner_id, rep_id, channel FROM {TABLE} GROUP BY ALL HAVING count(*) > 1)""")
-    cur.execute(f"DELETE FROM {TABLE} WHERE id IN (SELECT id FROM temp.follow_up_daily_merge)")
-    cur.execute(f"""
-INSERT INTO {TABLE} ({COLUMNS})
-SELECT zone, day, owner_id, rep_id, channel, sum(follow_ups)::BIGINT, sum(effective_follow_ups)::BIGINT,
-       sum(minutes)::BIGINT
-FROM temp.follow_up_daily_merge GROUP BY ALL
-HAVING sum(follow_ups) <> 0 OR sum(effective_follow_ups) <> 0 OR sum(minutes) <> 0""")
-    cur.execute("DROP TABLE temp.follow_up_daily_merge")
+    SIGNED.merge(cur)
 
 
 def usable(store) -> bool:
-    """Is every row in the configured time zone (else the figures come from follow_ups)?"""
-    return not store.query(f"SELECT 1 FROM {TABLE} WHERE zone <> $zone LIMIT 1",
-                           {"zone": config.tz_name()}).height
+    return SIGNED.usable(store)
 
 
 def differences(store) -> int:
-    """Cells where the table differs from counting the follow-ups now, and rows counted in another
-    zone: 0 when exact (the data check pipelines/sql/checks/follow_up_daily.sql)."""
-    return store.query(sql.load("checks/follow_up_daily")).height
+    return SIGNED.differences(store)

@@ -21,20 +21,17 @@ after it:
 
 from __future__ import annotations
 
-import itertools
-
 from pipelines import config, sql
+from pipelines.signed_rows import SignedTable
 
-TABLE = "risk_daily"
-COLUMNS = "zone, day, owner_id, level, rule, raised, closed"
+SIGNED = SignedTable("risk_daily", ("zone", "day", "owner_id", "level", "rule"),
+                     ("raised", "closed"), "checks/risk_daily")
+TABLE, COLUMNS = SIGNED.table, SIGNED.columns
 WATCHED = {
     "risks": {"customer_id", "level", "rule", "status", "raised_at", "closed_at"},
     "customers": {"owner_id", "deleted_at"},
 }
-MERGE_EVERY = 500  # signed-row writes per process between merges
 INLINE_IDS = 1000  # more customers than this: matched by a join, not a constant list
-
-_writes = itertools.count(1)
 
 
 def _contribution(where: str) -> str:
@@ -91,8 +88,7 @@ def add_customers(cur, customer_ids: list[int] | None, sign: int) -> None:
 
 
 def _merge_now_and_then(cur, sign: int) -> None:
-    if sign > 0 and next(_writes) % MERGE_EVERY == 0:
-        merge(cur)
+    SIGNED.merge_now_and_then(cur, sign)
 
 
 def rebuild(cur) -> None:
@@ -102,27 +98,12 @@ def rebuild(cur) -> None:
 
 
 def merge(cur) -> None:
-    """Fold every cell that has several rows into one row (or none, when they cancel out)."""
-    cur.execute(f"""
-CREATE OR REPLACE TEMP TABLE risk_daily_merge AS
-SELECT * FROM {TABLE} WHERE (zone, day, owner_id, level, rule) IN (
-    SELECT zone, day, owner_id, level, rule FROM {TABLE} GROUP BY ALL HAVING count(*) > 1)""")
-    cur.execute(f"DELETE FROM {TABLE} WHERE id IN (SELECT id FROM temp.risk_daily_merge)")
-    cur.execute(f"""
-INSERT INTO {TABLE} ({COLUMNS})
-SELECT zone, day, owner_id, level, rule, sum(raised)::BIGINT, sum(closed)::BIGINT
-FROM temp.risk_daily_merge GROUP BY ALL
-HAVING sum(raised) <> 0 OR sum(closed) <> 0""")
-    cur.execute("DROP TABLE temp.risk_daily_merge")
+    SIGNED.merge(cur)
 
 
 def usable(store) -> bool:
-    """Is every row in the configured time zone (else the counts come from the risks)?"""
-    return not store.query(f"SELECT 1 FROM {TABLE} WHERE zone <> $zone LIMIT 1",
-                           {"zone": config.tz_name()}).height
+    return SIGNED.usable(store)
 
 
 def differences(store) -> int:
-    """Cells where the table differs from counting the risks now, and rows counted in another
-    zone: 0 when exact (the data check pipelines/sql/checks/risk_daily.sql)."""
-    return store.query(sql.load("checks/risk_daily")).height
+    return SIGNED.differences(store)

@@ -17,17 +17,14 @@ Append-only with signed rows, as follow_up_daily: concurrent saves never update 
 
 from __future__ import annotations
 
-import itertools
-
 from pipelines import config, sql
+from pipelines.signed_rows import SignedTable
 
-TABLE = "stage_daily"
-COLUMNS = "zone, day, owner_id, stage, entries, new_customers"
+SIGNED = SignedTable("stage_daily", ("zone", "day", "owner_id", "stage"),
+                     ("entries", "new_customers"), "checks/stage_daily")
+TABLE, COLUMNS = SIGNED.table, SIGNED.columns
 WATCHED = {"customers": {"owner_id", "deleted_at"}}  # columns of a customer that move its contribution
-MERGE_EVERY = 500  # signed-row writes per process between merges
 INLINE_IDS = 1000  # more customers than this (an import): matched by a join, not a constant list
-
-_writes = itertools.count(1)
 
 
 def _contribution(scope: str) -> str:
@@ -66,8 +63,7 @@ def add_customers(cur, customer_ids, sign: int) -> None:
         cur.execute(_contribution(f"IN ({sql.id_list(ids)})"), params)
     else:
         cur.execute(_contribution("IN (SELECT unnest($ids))"), {**params, "ids": ids})
-    if sign > 0 and next(_writes) % MERGE_EVERY == 0:
-        merge(cur)
+    SIGNED.merge_now_and_then(cur, sign)
 
 
 def rebuild(cur) -> None:
@@ -78,27 +74,12 @@ def rebuild(cur) -> None:
 
 
 def merge(cur) -> None:
-    """Fold every cell that has several rows into one row (or none, when they cancel out)."""
-    cur.execute(f"""
-CREATE OR REPLACE TEMP TABLE stage_daily_merge AS
-SELECT * FROM {TABLE} WHERE (zone, day, owner_id, stage) IN (
-    SELECT zone, day, owner_id, stage FROM {TABLE} GROUP BY ALL HAVING count(*) > 1)""")
-    cur.execute(f"DELETE FROM {TABLE} WHERE id IN (SELECT id FROM temp.stage_daily_merge)")
-    cur.execute(f"""
-INSERT INTO {TABLE} ({COLUMNS})
-SELECT zone, day, owner_id, stage, sum(entries)::BIGINT, sum(new_customers)::BIGINT
-FROM temp.stage_daily_merge GROUP BY ALL
-HAVING sum(entries) <> 0 OR sum(new_customers) <> 0""")
-    cur.execute("DROP TABLE temp.stage_daily_merge")
+    SIGNED.merge(cur)
 
 
 def usable(store) -> bool:
-    """Is every row in the configured time zone (else the figures come from stage_changes)?"""
-    return not store.query(f"SELECT 1 FROM {TABLE} WHERE zone <> $zone LIMIT 1",
-                           {"zone": config.tz_name()}).height
+    return SIGNED.usable(store)
 
 
 def differences(store) -> int:
-    """Cells where the table differs from counting the stage changes now, and rows counted in
-    another zone: 0 when exact (the data check pipelines/sql/checks/stage_daily.sql)."""
-    return store.query(sql.load("checks/stage_daily")).height
+    return SIGNED.differences(store)

@@ -127,3 +127,28 @@ def test_migration_backfills_existing_stage_changes(store, org):
     assert migrations.apply(store) == [7]
     _exact(store, [admin, rep1, org["manager2"]])
     assert store.scalar("SELECT sum(entries) FROM stage_daily") == 3
+
+
+def test_merging_folds_each_tables_cells_and_keeps_every_figure(store, org):
+    """The merge shared by the three daily tables (pipelines/signed_rows.py) leaves one row per
+    cell, drops cells that cancel out, and changes no figure."""
+    from pipelines import daily_summary, risk_summary
+
+    rep1, admin = org["rep1"], org["admin"]
+    c1 = _customer(store, rep1, "杭州青禾科技有限公司", at=AT - timedelta(days=60))
+    for day in (1, 2):
+        follow_ups.add(store, admin, FollowUpIn(customer_id=c1, rep_id=rep1.id, occurred_at=AT - timedelta(days=day),
+                                                channel="phone", summary="电话", duration_minutes=10, effective=True,
+                                                stage_after="needs_confirmed" if day == 1 else None),
+                       override_reason="测试")
+    customers.reassign(store, admin, c1, org["rep2"].id)  # takes away and adds back: rows that cancel
+    for summary in (daily_summary, stage_summary, risk_summary):
+        table, keys = summary.SIGNED.table, ", ".join(summary.SIGNED.keys)
+        sums = ", ".join(f"sum({m})" for m in summary.SIGNED.measures)
+        before = store.query(f"SELECT {keys}, {sums} FROM {table} GROUP BY ALL HAVING {sums.replace(', ', ' <> 0 OR ')} <> 0"
+                             f" ORDER BY ALL")
+        assert store.scalar(f"SELECT count(*) FROM (SELECT {keys} FROM {table} GROUP BY ALL HAVING count(*) > 1)") > 0
+        store.write(summary.merge)
+        assert store.scalar(f"SELECT count(*) FROM (SELECT {keys} FROM {table} GROUP BY ALL HAVING count(*) > 1)") == 0
+        assert store.query(f"SELECT {keys}, {sums} FROM {table} GROUP BY ALL ORDER BY ALL").equals(before), table
+        assert summary.differences(store) == 0, table

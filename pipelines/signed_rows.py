@@ -1,0 +1,57 @@
+"""What the three daily summary tables (follow_up_daily, stage_daily, risk_daily) share.
+
+Each is append-only: a write adds signed rows (its rows' contribution taken away before, added
+after), so concurrent saves never update the same counter row; readers sum per cell. Now and
+then a process folds the cells that have several rows into one. Rows carry the time zone they
+were counted in: after a change of the configured zone the figures come from the raw tables.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from pipelines import config, sql
+
+MERGE_EVERY = 500  # signed-row writes per process between merges
+
+
+class SignedTable:
+    """One summary table: its cell keys (zone first) and measures, and its data check."""
+
+    def __init__(self, table: str, keys: tuple[str, ...], measures: tuple[str, ...], check: str):
+        self.table, self.keys, self.measures, self.check = table, keys, measures, check
+        self.columns = ", ".join((*keys, *measures))
+        self._writes = itertools.count(1)
+
+    def merge_now_and_then(self, cur, sign: int) -> None:
+        """After an added contribution: every MERGE_EVERY-th one in this process merges."""
+        if sign > 0 and next(self._writes) % MERGE_EVERY == 0:
+            self.merge(cur)
+
+    def merge(self, cur) -> None:
+        """Fold every cell that has several rows into one row (or none, when they cancel out)."""
+        keys = ", ".join(self.keys)
+        scratch = f"{self.table}_merge"
+        cur.execute(f"""
+CREATE OR REPLACE TEMP TABLE {scratch} AS
+SELECT * FROM {self.table} WHERE ({keys}) IN (
+    SELECT {keys} FROM {self.table} GROUP BY ALL HAVING count(*) > 1)""")
+        cur.execute(f"DELETE FROM {self.table} WHERE id IN (SELECT id FROM temp.{scratch})")
+        sums = ", ".join(f"sum({m})::BIGINT" for m in self.measures)
+        nonzero = " OR ".join(f"sum({m}) <> 0" for m in self.measures)
+        cur.execute(f"""
+INSERT INTO {self.table} ({self.columns})
+SELECT {keys}, {sums}
+FROM temp.{scratch} GROUP BY ALL
+HAVING {nonzero}""")
+        cur.execute(f"DROP TABLE temp.{scratch}")
+
+    def usable(self, store) -> bool:
+        """Is every row in the configured time zone (else the figures come from the raw tables)?"""
+        return not store.query(f"SELECT 1 FROM {self.table} WHERE zone <> $zone LIMIT 1",
+                               {"zone": config.tz_name()}).height
+
+    def differences(self, store) -> int:
+        """Cells where the table differs from counting the raw rows now, and rows counted in
+        another zone: 0 when exact (the data check pipelines/sql/<check>.sql)."""
+        return store.query(sql.load(self.check)).height

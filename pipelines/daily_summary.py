@@ -96,13 +96,4 @@ def rebuild(cur) -> None:
                 {"zone": config.tz_name(), "sign": 1})
 
 
-def merge(cur) -> None:
-    SIGNED.merge(cur)
-
-
-def usable(store) -> bool:
-    return SIGNED.usable(store)
-
-
-def differences(store) -> int:
-    return SIGNED.differences(store)
+merge, usable, differences = SIGNED.merge, SIGNED.usable, SIGNED.differences

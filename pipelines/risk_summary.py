@@ -97,13 +97,4 @@ def rebuild(cur) -> None:
     cur.execute(f"{_contribution('true')} ORDER BY day, owner_id, level, rule", _params(1))
 
 
-def merge(cur) -> None:
-    SIGNED.merge(cur)
-
-
-def usable(store) -> bool:
-    return SIGNED.usable(store)
-
-
-def differences(store) -> int:
-    return SIGNED.differences(store)
+merge, usable, differences = SIGNED.merge, SIGNED.usable, SIGNED.differences

@@ -5,15 +5,16 @@ equals the one read from every follow-up."""
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
-from pipelines import customers, daily_summary, follow_ups, metrics, migrations, postgres
+from pipelines import customers, daily_summary, follow_ups, metrics, migrations
 from pipelines.filters import Filters
 from pipelines.ingest import load_file
 from pipelines.models import CustomerIn, FollowUpIn
 from tests.helpers_ingest import HEADER_ZH, rows_zh, write_csv
+from tests.helpers_migrations import undo_from
 
-AT = datetime(2026, 9, 30, 16, 30, tzinfo=timezone.utc)  # 1 October 00:30 in Shanghai
+AT = datetime(2026, 9, 30, 16, 30, tzinfo=UTC)  # 1 October 00:30 in Shanghai
 ALL = Filters(date_from=date(2026, 1, 1), date_to=date(2026, 12, 31))
 
 
@@ -143,18 +144,7 @@ def test_migration_backfills_existing_follow_ups(store, org):
     follow_ups.add(store, rep1, _follow_up(cid, rep1, channel="visit", effective=False))
 
     # the database as it was before 0006 (and 0007, which comes after it)
-    undo = ("DROP TABLE stage_daily; DROP SEQUENCE stage_daily_id_seq; DROP TABLE risk_daily;"
-            " DROP SEQUENCE risk_daily_id_seq;"
-            " DROP TABLE follow_up_daily; DROP SEQUENCE follow_up_daily_id_seq;"
-            " DELETE FROM schema_version WHERE version >= 6;")
-    if store.backend == "postgres":  # (0004's change log cannot log schema_version: no id column)
-        postgres.execute(store.cursor(), undo.replace(
-            "DELETE FROM schema_version WHERE version >= 6;",
-            "ALTER TABLE schema_version DISABLE TRIGGER followup_log_delete; DELETE FROM schema_version"
-            " WHERE version >= 6; ALTER TABLE schema_version ENABLE TRIGGER followup_log_delete;"))
-        store.cursor().execute("CALL pg_clear_cache()")
-    else:
-        store.write(lambda cur: cur.execute(undo))
+    undo_from(store, 6)
     assert migrations.apply(store) == [6, 7]
     _exact(store, [org["admin"], rep1])
     assert store.scalar("SELECT count(*) FROM follow_up_daily") == 2

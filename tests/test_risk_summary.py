@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from pipelines import customers, follow_ups, metrics, migrations, postgres, risk_actions, risk_summary
+from pipelines import customers, follow_ups, metrics, migrations, risk_actions, risk_summary
 from pipelines.filters import Filters
 from pipelines.models import CustomerIn, FollowUpIn
 from pipelines.rules import risks
+from tests.helpers_migrations import undo_from
 from tests.helpers_risks import NOW, at
 
 PERIODS = [Filters(date_from=date(2026, m, 1), date_to=date(2026, m + 1, 1) - timedelta(days=1))
@@ -116,16 +117,7 @@ def test_migration_backfills_existing_risks(store, org):
     _silent_customer(store, org["rep3"], "宁波海川贸易有限公司")
     risks.refresh(store, admin, NOW)
 
-    undo = ("DROP TABLE stage_daily; DROP SEQUENCE stage_daily_id_seq; DROP TABLE risk_daily;"
-            " DROP SEQUENCE risk_daily_id_seq; DELETE FROM schema_version WHERE version = 7;")
-    if store.backend == "postgres":  # (0004's change log cannot log schema_version: no id column)
-        postgres.execute(store.cursor(), undo.replace(
-            "DELETE FROM schema_version WHERE version = 7;",
-            "ALTER TABLE schema_version DISABLE TRIGGER followup_log_delete; DELETE FROM schema_version"
-            " WHERE version = 7; ALTER TABLE schema_version ENABLE TRIGGER followup_log_delete;"))
-        store.cursor().execute("CALL pg_clear_cache()")
-    else:
-        store.write(lambda cur: cur.execute(undo))
+    undo_from(store, 7)
     assert migrations.apply(store) == [7]
     _exact(store, [admin, rep1, org["manager2"]])
     assert store.scalar("SELECT sum(raised) FROM risk_daily") == store.scalar("SELECT count(*) FROM risks")

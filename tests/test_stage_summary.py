@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from pipelines import customers, follow_ups, metrics, migrations, postgres, stage_summary
+from pipelines import customers, follow_ups, metrics, migrations, stage_summary
 from pipelines.filters import Filters
 from pipelines.ingest import load_file
 from pipelines.models import CustomerIn, FollowUpIn
 from tests.helpers_ingest import HEADER_ZH, rows_zh, write_csv
+from tests.helpers_migrations import undo_from
 
 AT = datetime(2026, 9, 30, 16, 30, tzinfo=UTC)  # 1 October 00:30 in Shanghai
 ALL = Filters(date_from=date(2025, 1, 1), date_to=date(2027, 12, 31))
@@ -114,16 +115,7 @@ def test_migration_backfills_existing_stage_changes(store, org):
     _customer(store, org["rep3"], "宁波海川贸易有限公司")
 
     # the database as it was before 0007
-    undo = ("DROP TABLE stage_daily; DROP SEQUENCE stage_daily_id_seq; DROP TABLE risk_daily;"
-            " DROP SEQUENCE risk_daily_id_seq; DELETE FROM schema_version WHERE version = 7;")
-    if store.backend == "postgres":  # (0004's change log cannot log schema_version: no id column)
-        postgres.execute(store.cursor(), undo.replace(
-            "DELETE FROM schema_version WHERE version = 7;",
-            "ALTER TABLE schema_version DISABLE TRIGGER followup_log_delete; DELETE FROM schema_version"
-            " WHERE version = 7; ALTER TABLE schema_version ENABLE TRIGGER followup_log_delete;"))
-        store.cursor().execute("CALL pg_clear_cache()")
-    else:
-        store.write(lambda cur: cur.execute(undo))
+    undo_from(store, 7)
     assert migrations.apply(store) == [7]
     _exact(store, [admin, rep1, org["manager2"]])
     assert store.scalar("SELECT sum(entries) FROM stage_daily") == 3

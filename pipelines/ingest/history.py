@@ -138,11 +138,12 @@ def record(cur, actor_id: int | None, made: pl.DataFrame, created: pl.Series) ->
         "customer_id", "from_stage", "to_stage", "changed_at", pl.lit(actor_id, pl.Int64).alias("changed_by"),
         "follow_up_id", pl.lit(True).alias("imported"), "rule_broken")
     ids = made.get_column("customer_id").unique()
-    # the stage summary: these customers' counts out and in again around the older history
-    stage_summary.add_customers(cur, ids.to_list(), -1)
+    stored = ids.filter(~ids.is_in(created.implode()))
+    # the stage summary: these customers' counts out and in again around the older history (the
+    # customers this import made have no stage changes before these: nothing to take out)
+    stage_summary.add_customers(cur, stored.to_list(), -1)
     resolve.insert_frame(cur, "imp_changes", made, "stage_changes")
     stage_summary.add_customers(cur, ids.to_list(), +1)
-    stored = ids.filter(~ids.is_in(created.implode()))
     if stored.len():
         _set_current(cur, stored.sort().to_list())
     return made.height, int(made.get_column("rule_broken").sum())

@@ -98,14 +98,20 @@ def people(store: Store, actor: Actor) -> pl.DataFrame:
 
 # -- counts per day (roll up with pipelines.rollups) --------------------------------------
 
-# Filters on the customer's attributes: the daily summary cannot apply them.
+# Filters on the customer's attributes: the daily summary tables cannot apply them.
 CUSTOMER_ATTRIBUTES = ("industry", "size", "province", "customer_type", "stage")
+
+
+def _summary_serves(store: Store, filters: Filters, summary) -> bool:
+    """Can a daily summary table (daily_summary, stage_summary, risk_summary) give the figures under
+    `filters`: no customer-attribute filter, and every row counted in the configured zone."""
+    return not any(getattr(filters, k) for k in CUSTOMER_ATTRIBUTES) and summary.usable(store)
 
 
 def follow_ups(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """follow_ups, effective_follow_ups and minutes per (day, rep_id, channel): from the daily
     summary kept on write when the filter allows it, else from every follow-up."""
-    if not any(getattr(filters, k) for k in CUSTOMER_ATTRIBUTES) and daily_summary.usable(store):
+    if _summary_serves(store, filters, daily_summary):
         return run(store, actor, "follow_ups_daily", filters)
     return run(store, actor, "follow_ups", filters)
 
@@ -128,7 +134,7 @@ def stage_entries(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
 def stage_daily(store: Store, actor: Actor, filters: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(new_customers, stage_entries): from the stage summary kept on write in one read when the
     filter allows it, else new_customers.sql and stage_entries.sql on every stage change."""
-    if any(getattr(filters, k) for k in CUSTOMER_ATTRIBUTES) or not stage_summary.usable(store):
+    if not _summary_serves(store, filters, stage_summary):
         return run(store, actor, "new_customers", filters), run(store, actor, "stage_entries", filters)
     cells = run(store, actor, "stage_daily", filters)
     new = (cells.filter(pl.col("new_customers") != 0).group_by("day", "rep_id")
@@ -364,7 +370,7 @@ def target_attainment(store: Store, actor: Actor, filters: Filters, today: date,
 def risk_counts(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """level, rule, open_at_end, raised (the risks table is kept by the risk engine): from the risk
     summary kept on write when the filter allows it, else from every risk."""
-    if not any(getattr(filters, k) for k in CUSTOMER_ATTRIBUTES) and risk_summary.usable(store):
+    if _summary_serves(store, filters, risk_summary):
         return run(store, actor, "risk_counts_daily", filters)
     return run(store, actor, "risk_counts", filters)
 

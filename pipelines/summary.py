@@ -151,27 +151,35 @@ def team_view(store: Store, actor: Actor, filters: Filters, today: date) -> dict
     try:
         sources = {"follow_ups": metrics.follow_ups(store, actor, filters),
                    "won_amount": metrics.won_amount(store, actor, filters)}
+        reps = _reps(store, actor, filters, today, sources["won_amount"])
         daily = pending["daily"].result()
         team = team_performance(store, actor, filters, today, sources, pending["conversion"].result(),
-                                daily_customers=daily)
+                                daily_customers=daily, reps=reps)
     finally:
         reads.cancel(pending.values())
     return {"team": team, "daily": daily, "weekly": metrics.hours_from(sources["follow_ups"])}
 
 
+def _reps(store: Store, actor: Actor, filters: Filters, today: date,
+          won_daily: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The active reps with their names, team and target attainment (won_amount's frame for the
+    period when the caller has it already)."""
+    people = metrics.people(store, actor).select("rep_id", "username", "display_name", "team")
+    return metrics.target_attainment(store, actor, filters, today, won_daily).join(people, on="rep_id", how="left")
+
+
 def team_performance(store: Store, actor: Actor, filters: Filters, today: date,
                      sources: dict[str, pl.DataFrame] | None = None,
                      conversion: pl.DataFrame | None = None,
-                     daily_customers: pl.DataFrame | None = None) -> pl.DataFrame:
+                     daily_customers: pl.DataFrame | None = None,
+                     reps: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per active rep the actor may see, with the team page's figures for the period.
     Callers pass what they have fetched already: the period's daily `sources` (follow_ups,
-    won_amount), follow_up_conversion's counts, daily_effective_customers' frame."""
+    won_amount), follow_up_conversion's counts, daily_effective_customers' frame, `_reps`' frame."""
     cap = settings.get(store, "daily_effective_cap")
     hours_cap = settings.get(store, "weekly_hours_cap")
-    people = metrics.people(store, actor).select("rep_id", "username", "display_name", "team")
-    won_daily = sources["won_amount"] if sources else None
-    base = (metrics.target_attainment(store, actor, filters, today, won_daily)
-            .join(people, on="rep_id", how="left"))
+    base = reps if reps is not None else _reps(store, actor, filters, today,
+                                               sources["won_amount"] if sources else None)
 
     daily = sources["follow_ups"] if sources else metrics.follow_ups(store, actor, filters)
     if conversion is None:

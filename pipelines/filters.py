@@ -95,8 +95,8 @@ class Filters:
         """Predicate on a person id column: the person is in one of the chosen teams."""
         if not self.team:
             return "true", {}
-        return (f"{column} IN (SELECT u.id FROM users u JOIN teams t ON t.id = u.team_id"
-                f" WHERE list_contains($f_team, t.name))", {"f_team": list(self.team)})
+        return ((f"{column} IN (SELECT u.id FROM users u JOIN teams t ON t.id = u.team_id"
+                 f" WHERE list_contains($f_team, t.name))"), {"f_team": list(self.team)})
 
     def rep_predicate(self, column: str) -> tuple[str, dict[str, Any]]:
         """Predicate on a rep id column (a follow-up's maker, a contract's signer, an owner)."""

@@ -7,8 +7,8 @@ same test on the customer id `col` of a `v_*` row, for files that need nothing e
 `true` without a customer-attribute filter, so they join the customers once, in the scope view),
 `{customer_owner_of col}` (that, and the team and rep filters on the customer's owner),
 `{person col}` (team and rep of the person the figure belongs to: a follow-up's rep, a contract's
-rep, a customer's owner) and `{channel col}`. They become the shared `Filters` predicates here, so the team and rep filters
-always mean the person the figure is credited to.
+rep, a customer's owner) and `{channel col}`. They become the shared `Filters` predicates here, so
+the team and rep filters always mean the person the figure is credited to.
 
 Count metrics come back per local day and rep (and channel) so pages roll them up to weeks,
 months, channels, reps and teams with `pipelines.rollups` instead of scanning again:
@@ -73,15 +73,13 @@ def _predicates(text: str, filters: Filters) -> tuple[str, dict[str, Any]]:
         elif kind in ("customer_of", "customer_owner_of"):
             # A second join of the customers costs a 100,000-row hash table per query; only a
             # filter on them needs one, as a semi-join on the visible customers.
-            tests, extra = [], {}
-            for test, more in (customer_only.customer_predicate("c"),
-                               *((filters.team_predicate("c.owner_id"), filters.rep_predicate("c.owner_id"))
-                                 if kind == "customer_owner_of" else ())):
-                if test != "true":
-                    tests.append(test)
-                    extra.update(more)
-            text = (f"{column} IN (SELECT c.id FROM v_customers c WHERE {' AND '.join(tests)})" if tests
-                    else "true")
+            parts = [customer_only.customer_predicate("c")]
+            if kind == "customer_owner_of":
+                parts += [filters.team_predicate("c.owner_id"), filters.rep_predicate("c.owner_id")]
+            tests = [(test, more) for test, more in parts if test != "true"]
+            extra = {k: v for _, more in tests for k, v in more.items()}
+            where = " AND ".join(test for test, _ in tests)
+            text = f"{column} IN (SELECT c.id FROM v_customers c WHERE {where})" if tests else "true"
         elif kind == "person":
             team, p1 = filters.team_predicate(column)
             rep, p2 = filters.rep_predicate(column)

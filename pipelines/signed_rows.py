@@ -48,8 +48,8 @@ HAVING {nonzero}""")
 
     def usable(self, store) -> bool:
         """Is every row in the configured time zone (else the figures come from the raw tables)?"""
-        return not store.query(f"SELECT 1 FROM {self.table} WHERE zone <> $zone LIMIT 1",
-                               {"zone": config.tz_name()}).height
+        return store.scalar(f"SELECT 1 FROM {self.table} WHERE zone <> $zone LIMIT 1",
+                            {"zone": config.tz_name()}) is None
 
     def differences(self, store) -> int:
         """Cells where the table differs from counting the raw rows now, and rows counted in

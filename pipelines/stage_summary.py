@@ -8,7 +8,8 @@ customer, whose whole contribution (its live stage changes, and its first one, w
 is taken away before a write and added back after it, in the writing transaction:
 - a stage change recorded for one customer (`customers.create`, `customers.apply_stage_change`);
 - a customer's reassignment, soft delete or restore (`pipelines.rows` update of owner_id/deleted_at);
-- imports (`pipelines.ingest`: the customers whose history an import extends, all at once);
+- imports (`pipelines.ingest`: the stored customers whose history an import extends, all at once;
+  the customers it creates, whose only stage changes are its own, counted from its frame);
 - demo data (`rebuild`), and restores of backups made before 0007 (the migration's backfill).
 Backups and `followup migrate` copy the table whole with the rest.
 

@@ -184,7 +184,8 @@ def login(page, app_url: str, username: str, password: str = DEMO_PASSWORD, path
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_selector('[data-testid="stSidebar"] >> text=退出登录', timeout=30_000)
+    # 60 s: the first visit to a page runs its queries cold, and the sidebar comes with that run
+    page.wait_for_selector('[data-testid="stSidebar"] >> text=退出登录', timeout=60_000)
     settle(page)
 
 

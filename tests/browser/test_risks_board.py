@@ -5,7 +5,7 @@ from tests.browser.conftest import login, settle, shot
 
 def test_manager_acknowledges_and_resolves_a_warning(page, app_url):
     page.set_default_timeout(90_000)  # the board's first run evaluates and draws ~100 cards
-    login(page, app_url, "manager1", path="risks")
+    login(page, app_url, "manager1")
     page.locator('[data-testid="stSidebar"]').get_by_text("风险预警").click()
     page.wait_for_selector("text=红色预警客户", timeout=90_000)
     settle(page)

@@ -79,13 +79,7 @@ def import_counts(rows: pl.DataFrame) -> pl.DataFrame:
 
 def add_import(cur, counts: pl.DataFrame) -> None:
     """Add the cells import_counts() counted (in the import's transaction, with its rows)."""
-    if counts.height == 0:
-        return
-    cur.register("imp_daily", counts.to_arrow())
-    try:
-        cur.execute(f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {COLUMNS} FROM imp_daily")
-    finally:
-        cur.unregister("imp_daily")
+    SIGNED.add_frame(cur, counts)
 
 
 def rebuild(cur) -> None:

@@ -95,8 +95,8 @@ class Filters:
         """Predicate on a person id column: the person is in one of the chosen teams."""
         if not self.team:
             return "true", {}
-        return (f"{column} IN (SELECT u.id FROM users u JOIN teams t ON t.id = u.team_id"
-                f" WHERE list_contains($f_team, t.name))", {"f_team": list(self.team)})
+        return ((f"{column} IN (SELECT u.id FROM users u JOIN teams t ON t.id = u.team_id"
+                 f" WHERE list_contains($f_team, t.name))"), {"f_team": list(self.team)})
 
     def rep_predicate(self, column: str) -> tuple[str, dict[str, Any]]:
         """Predicate on a rep id column (a follow-up's maker, a contract's signer, an owner)."""
@@ -112,14 +112,18 @@ class Filters:
 
 
 def options(store, actor) -> dict[str, list]:
-    """What the filter bar offers this actor: teams, reps, provinces among their customers."""
+    """What the filter bar offers this actor: teams, reps, provinces among their customers (one
+    query: the bar runs it on every analytics page)."""
     from pipelines import sql
 
-    def run(name: str):
-        return store.query(*sql.scoped(actor, name))
+    rows = store.query(*sql.scoped(actor, "filters/options"))
 
-    reps = run("filters/reps")
-    return {"team": run("filters/teams")["name"].to_list(),
-            "rep": reps["username"].to_list(),
-            "rep_names": dict(zip(reps["username"].to_list(), reps["display_name"].to_list())),
-            "province": run("filters/provinces")["province"].to_list()}
+    def of(kind: str) -> dict[str, list]:
+        part = rows.filter(kind=kind)
+        return {"value": part["value"].to_list(), "display_name": part["display_name"].to_list()}
+
+    reps = of("rep")
+    return {"team": of("team")["value"],
+            "rep": reps["value"],
+            "rep_names": dict(zip(reps["value"], reps["display_name"])),
+            "province": of("province")["value"]}

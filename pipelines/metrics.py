@@ -2,10 +2,13 @@
 for an acting user and a filter, returned as polars frames.
 
 Every metric file reads only the actor's `v_*` scope views and carries filter markers:
-`{customer c}` (customer attributes of the row's customer), `{person col}` (team and rep of the
-person the figure belongs to: a follow-up's rep, a contract's rep, a customer's owner) and
-`{channel col}`. They become the shared `Filters` predicates here, so the team and rep filters
-always mean the person the figure is credited to.
+`{customer c}` (customer attributes of the row's customer, joined as `c`), `{customer_of col}` (the
+same test on the customer id `col` of a `v_*` row, for files that need nothing else of the customer:
+`true` without a customer-attribute filter, so they join the customers once, in the scope view),
+`{customer_owner_of col}` (that, and the team and rep filters on the customer's owner),
+`{person col}` (team and rep of the person the figure belongs to: a follow-up's rep, a contract's
+rep, a customer's owner) and `{channel col}`. They become the shared `Filters` predicates here, so
+the team and rep filters always mean the person the figure is credited to.
 
 Count metrics come back per local day and rep (and channel) so pages roll them up to weeks,
 months, channels, reps and teams with `pipelines.rollups` instead of scanning again:
@@ -30,7 +33,7 @@ from pipelines.codes import CHANNELS, STAGES
 from pipelines.filters import Filters
 from pipelines.store import Store
 
-_MARKER = re.compile(r"\{(customer|person|channel|day) ([A-Za-z_][A-Za-z0-9_.]*)\}")
+_MARKER = re.compile(r"\{(customer_owner_of|customer_of|customer|person|channel|day) ([A-Za-z_][A-Za-z0-9_.]*)\}")
 DAY_US = 86_400_000_000
 PRECURSOR_WINDOW_DAYS = 30  # "which channels precede a contract" looks this far back
 
@@ -67,6 +70,16 @@ def _predicates(text: str, filters: Filters) -> tuple[str, dict[str, Any]]:
             return local_day_sql(column)
         if kind == "customer":
             text, extra = customer_only.customer_predicate(column)
+        elif kind in ("customer_of", "customer_owner_of"):
+            # A second join of the customers costs a 100,000-row hash table per query; only a
+            # filter on them needs one, as a semi-join on the visible customers.
+            parts = [customer_only.customer_predicate("c")]
+            if kind == "customer_owner_of":
+                parts += [filters.team_predicate("c.owner_id"), filters.rep_predicate("c.owner_id")]
+            tests = [(test, more) for test, more in parts if test != "true"]
+            extra = {k: v for _, more in tests for k, v in more.items()}
+            where = " AND ".join(test for test, _ in tests)
+            text = f"{column} IN (SELECT c.id FROM v_customers c WHERE {where})" if tests else "true"
         elif kind == "person":
             team, p1 = filters.team_predicate(column)
             rep, p2 = filters.rep_predicate(column)

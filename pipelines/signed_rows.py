@@ -28,6 +28,18 @@ class SignedTable:
         if sign > 0 and next(self._writes) % MERGE_EVERY == 0:
             self.merge(cur)
 
+    def add_frame(self, cur, rows) -> None:
+        """INSERT the signed rows of a polars frame holding the table's columns (a bulk import's
+        contribution, counted from its own frame), then merge now and then."""
+        if rows.height == 0:
+            return
+        cur.register(f"{self.table}_rows", rows.to_arrow())
+        try:
+            cur.execute(f"INSERT INTO {self.table} ({self.columns}) SELECT {self.columns} FROM {self.table}_rows")
+        finally:
+            cur.unregister(f"{self.table}_rows")
+        self.merge_now_and_then(cur, +1)
+
     def merge(self, cur) -> None:
         """Fold every cell that has several rows into one row (or none, when they cancel out)."""
         keys = ", ".join(self.keys)
@@ -48,8 +60,8 @@ HAVING {nonzero}""")
 
     def usable(self, store) -> bool:
         """Is every row in the configured time zone (else the figures come from the raw tables)?"""
-        return not store.query(f"SELECT 1 FROM {self.table} WHERE zone <> $zone LIMIT 1",
-                               {"zone": config.tz_name()}).height
+        return store.scalar(f"SELECT 1 FROM {self.table} WHERE zone <> $zone LIMIT 1",
+                            {"zone": config.tz_name()}) is None
 
     def differences(self, store) -> int:
         """Cells where the table differs from counting the raw rows now, and rows counted in

@@ -8,7 +8,8 @@ customer, whose whole contribution (its live stage changes, and its first one, w
 is taken away before a write and added back after it, in the writing transaction:
 - a stage change recorded for one customer (`customers.create`, `customers.apply_stage_change`);
 - a customer's reassignment, soft delete or restore (`pipelines.rows` update of owner_id/deleted_at);
-- imports (`pipelines.ingest`: the customers whose history an import extends, all at once);
+- imports (`pipelines.ingest`: the stored customers whose history an import extends, all at once;
+  the customers it creates, whose only stage changes are its own, counted from its frame);
 - demo data (`rebuild`), and restores of backups made before 0007 (the migration's backfill).
 Backups and `followup migrate` copy the table whole with the rest.
 
@@ -16,6 +17,8 @@ Append-only with signed rows, as follow_up_daily: concurrent saves never update 
 """
 
 from __future__ import annotations
+
+import polars as pl
 
 from pipelines import config, sql
 from pipelines.signed_rows import SignedTable
@@ -64,6 +67,22 @@ def add_customers(cur, customer_ids, sign: int) -> None:
     else:
         cur.execute(_contribution("IN (SELECT unnest($ids))"), {**params, "ids": ids})
     SIGNED.merge_now_and_then(cur, sign)
+
+
+def add_new_customers(cur, changes: pl.DataFrame) -> None:
+    """Add the contribution of customers an import created, counted from the import's frame as
+    _contribution() counts stored rows: `changes` holds all their stage changes (customer_id,
+    owner_id, to_stage, changed_at), each customer's first one (by changed_at, then id) first
+    among its rows. They and their customers are live, and nothing of theirs was counted before."""
+    if changes.height == 0:
+        return
+    zone = config.tz_name()
+    counts = changes.with_columns(pl.col("customer_id").is_first_distinct().alias("_first")).group_by(
+        pl.col("changed_at").dt.convert_time_zone(zone).dt.date().alias("day"), "owner_id",
+        pl.col("to_stage").alias("stage"),
+    ).agg(pl.len().cast(pl.Int64).alias("entries"),
+          pl.col("_first").sum().cast(pl.Int64).alias("new_customers"))
+    SIGNED.add_frame(cur, counts.sort("day", "owner_id", "stage").select(pl.lit(zone).alias("zone"), pl.all()))
 
 
 def rebuild(cur) -> None:

@@ -60,16 +60,20 @@ def figure_frame(sources: dict[str, pl.DataFrame], metric: str) -> pl.DataFrame:
     return sources[metric]
 
 
-def monthly_figures(sources: dict[str, pl.DataFrame], start: date, end: date) -> pl.DataFrame:
-    """bucket (first day of month) and the HEADLINE figures for each month of [start, end)."""
-    months = pl.DataFrame({"bucket": pl.date_range(month_start(start), end, "1mo", eager=True, closed="left")})
-    out = months
+def monthly_figures(sources: dict[str, pl.DataFrame], months: list[date]) -> dict[date, dict[str, float]]:
+    """The HEADLINE figures of each month of `months` (first days): {month: {metric: value}}, 0
+    where a month has no rows. Only those months' days are rolled up (the headline needs three)."""
+    wanted = pl.Series(months, dtype=pl.Date).implode()
+    out = {m: dict.fromkeys(HEADLINE, 0.0) for m in months}
     for metric in HEADLINE:
         if metric == "effective_follow_ups":
             continue  # rolled up together with follow_ups
         values = ["follow_ups", "effective_follow_ups"] if metric == "follow_ups" else [metric]
-        out = out.join(rollups.rollup(figure_frame(sources, metric), values, "month"), on="bucket", how="left")
-    return out.with_columns([pl.col(c).fill_null(0) for c in HEADLINE]).sort("bucket")
+        frame = figure_frame(sources, metric)
+        frame = frame.filter(pl.col("day").dt.truncate("1mo").is_in(wanted))
+        for row in rollups.rollup(frame, values, "month").iter_rows(named=True):
+            out[row["bucket"]].update({v: float(row[v]) for v in values})
+    return out
 
 
 def headline_window(filters: Filters, month: date) -> Filters:
@@ -86,17 +90,13 @@ def headline_window(filters: Filters, month: date) -> Filters:
 def headline_from(sources: dict[str, pl.DataFrame], month: date) -> pl.DataFrame:
     """metric, this_month, last_month, mom, last_year, yoy (changes None where the base is 0)."""
     month = month_start(month)
-    figures = monthly_figures(sources, months_back(month, 12), next_month(month))
-
-    def value(when: date, metric: str) -> float:
-        row = figures.filter(pl.col("bucket") == when)
-        return float(row[metric][0]) if row.height else 0.0
-
+    last, year = prev_month(month), months_back(month, 12)
+    figures = monthly_figures(sources, [month, last, year])
     rows = []
     for metric in HEADLINE:
-        this, last, year = value(month, metric), value(prev_month(month), metric), value(months_back(month, 12), metric)
-        rows.append({"metric": metric, "this_month": this, "last_month": last, "mom": rollups.change(this, last),
-                     "last_year": year, "yoy": rollups.change(this, year)})
+        this, before, ago = figures[month][metric], figures[last][metric], figures[year][metric]
+        rows.append({"metric": metric, "this_month": this, "last_month": before, "mom": rollups.change(this, before),
+                     "last_year": ago, "yoy": rollups.change(this, ago)})
     return pl.DataFrame(rows, schema={"metric": pl.Utf8, "this_month": pl.Float64, "last_month": pl.Float64,
                                       "mom": pl.Float64, "last_year": pl.Float64, "yoy": pl.Float64})
 
@@ -210,32 +210,41 @@ def team_performance(store: Store, actor: Actor, filters: Filters, today: date,
             .sort("won_amount", "username", descending=[True, False]))
 
 
+def _funnel_figures(store: Store, actor: Actor, filters: Filters) -> dict[str, pl.DataFrame]:
+    """The month's funnel and win rate from one read of its stage changes, counted in the reading
+    worker (so the page's own thread does not wait on them)."""
+    period = metrics.funnel_period(store, actor, filters)
+    return {"funnel": metrics.funnel_from(period), "win_rate": metrics.win_rate_from(period)}
+
+
 def monthly_summary(store: Store, actor: Actor, filters: Filters, month: date, today: date) -> dict:
     """Everything the monthly page and its exports show, for one calendar month."""
     month = month_start(month)
     one = for_month(filters, month)
     # Each figure fetched once: the headline's three months hold the month's daily frames, and
     # the channel table and the reps' conversion share one count. The reads run two at a time
-    # (pipelines.reads), the team table's inputs first; this thread then builds the team table (its own
-    # reads) while the workers fetch the rest.
+    # (pipelines.reads), the team table's inputs first; this thread then builds the team table (its
+    # own small reads) while the workers fetch the rest, so little is left for it after the reads.
     head = headline_reads(filters, month)
     jobs = {"follow_ups": head.pop("follow_ups"), "won_amount": head.pop("won_amount"),
-            "conversion": (metrics.follow_up_conversion, one), **head,
-            "funnel_period": (metrics.funnel_period, one),  # the funnel and the win rate from one query
+            "conversion": (metrics.follow_up_conversion, one),
+            "daily_customers": (metrics.daily_effective_customers, one),
+            "funnel": (_funnel_figures, one), **head,
             "satisfaction": (metrics.satisfaction, one), "risks": (metrics.risk_counts, one)}
     pending = {k: reads.submit(fn, store, actor, f) for k, (fn, f) in jobs.items()}
     try:
         mine = sources_in({k: pending[k].result() for k in ("follow_ups", "won_amount")}, one)
         conversion = pending["conversion"].result()
-        reps = team_performance(store, actor, one, today, mine, conversion)
+        reps = team_performance(store, actor, one, today, mine, conversion,
+                                daily_customers=pending["daily_customers"].result())
         done = {k: future.result() for k, future in pending.items()}
     finally:
         reads.cancel(pending.values())
     return {
         "month": month,
         "headline": headline_from(headline_frames(done, month), month),
-        "win_rate": metrics.win_rate_from(done["funnel_period"]),
-        "funnel": metrics.funnel_from(done["funnel_period"]),
+        "win_rate": done["funnel"]["win_rate"],
+        "funnel": done["funnel"]["funnel"],
         "channels": metrics.channel_rates(conversion),
         "reps": reps,
         "risks": done["risks"],

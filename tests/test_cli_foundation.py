@@ -18,10 +18,10 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 def test_demo_json_then_refuses_a_second_fill(tmp_path):
     db = str(tmp_path / "x.duckdb")
-    out = run("demo", "--db", db, "--follow-ups", "2000", "--as-of", "2026-10-31", "--json")
+    out = run("demo", "--db", db, "--follow-ups", "500", "--as-of", "2026-10-31", "--json")
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
-    assert report["customers"] == 200 and report["follow_ups"] == 2000 and report["users"] == 12
+    assert report["customers"] == 50 and report["follow_ups"] == 500 and report["users"] == 12
     again = run("demo", "--db", db, "--json")
     assert again.returncode == 1
     assert again.stdout == ""

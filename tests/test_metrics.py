@@ -248,6 +248,32 @@ def test_filters_apply_to_the_credited_person_and_customer(data):
     assert phone["customers"].to_list() == [3, 3, 1, 1, 1, 0]  # C1, C4, C7
 
 
+def test_filters_on_the_customer_and_its_owner_in_metrics_that_join_the_customers_once(data):
+    """won_amount, daily effective customers, conversion and satisfaction test a customer filter
+    (and satisfaction the owner's team and rep) as a semi-join, without a customer filter none."""
+    store, _ = data
+
+    def sept(**f) -> Filters:
+        return Filters(date_from=date(2026, 9, 1), date_to=date(2026, 9, 30), **f)
+
+    assert total(metrics.won_amount(store, SYSTEM, sept(industry=("I",))), "won_amount") == pytest.approx(150_000.50)
+    assert metrics.won_amount(store, SYSTEM, sept(industry=("C",))).height == 0
+    daily = metrics.daily_effective_customers(store, SYSTEM, sept(industry=("C",)))
+    assert sorted(daily.select("day", "customers").rows()) == [(date(2026, 9, 1), 1), (date(2026, 9, 15), 1),
+                                                               (date(2026, 9, 18), 1)]  # C1 twice, C3
+    conv = metrics.follow_up_conversion(store, SYSTEM, sept(industry=("C",)))
+    assert (total(conv, "follow_ups"), total(conv, "converted")) == (4, 2)  # F1..F3, F5: F1 and F3 in 14 days
+
+    def sat(**f) -> dict:
+        return {r["scale"]: (r["surveys"], r["avg_score"], r["nps"])
+                for r in metrics.satisfaction(store, SYSTEM, sept(**f)).iter_rows(named=True)}
+
+    assert sat(industry=("C",)) == {"csat": (1, 2.0, None), "nps": (2, 7.0, 0.0)}  # C1; C3 5, C5 9
+    assert sat(rep=("rep2",)) == {"nps": (1, 5.0, -100.0)}  # C3, owned by rep2
+    assert sat(team=("一组",), industry=("F",)) == {"nps": (1, 10.0, 100.0)}  # C2
+    assert sat(team=("二组",)) == {}  # C4's survey is in October
+
+
 def test_rollup_by_week_month_channel_team(data):
     store, _org = data
     daily = metrics.follow_ups(store, SYSTEM, SEPT)

@@ -198,7 +198,7 @@ def test_demo_and_dashboard_run_on_postgresql(pg_server, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     url = pg_server.url(pg_server.create())
-    assert cli.main(["demo", "--db", url, "--follow-ups", "3000", "--as-of", "2026-10-31"]) == 0
+    assert cli.main(["demo", "--db", url, "--follow-ups", "600", "--as-of", "2026-10-31"]) == 0
     monkeypatch.setenv("FOLLOWUP_DB", url)
     at = AppTest.from_file(str(Path(__file__).parent.parent / "dashboard" / "app.py"), default_timeout=180)
     at.run()

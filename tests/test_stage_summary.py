@@ -144,3 +144,24 @@ def test_merging_folds_each_tables_cells_and_keeps_every_figure(store, org):
         assert store.scalar(f"SELECT count(*) FROM (SELECT {keys} FROM {table} GROUP BY ALL HAVING count(*) > 1)") == 0
         assert store.query(f"SELECT {keys}, {sums} FROM {table} GROUP BY ALL ORDER BY ALL").equals(before), table
         assert summary.differences(store) == 0, table
+
+
+def test_an_import_counts_its_new_customers_changes_at_one_time_in_file_order(store, org, tmp_path):
+    """Customers an import creates are counted from the import's own frame: two stage changes at
+    the same time rank by id, in file order, so the first stage entered is the earlier row's."""
+    viewers = [org["admin"], org["manager1"], org["rep1"]]
+    rows = [["甲方科技有限公司", "2026-03-01 10:00", "电话", "rep1", "初次沟通", "initial_contact", "是", "30"],
+            ["甲方科技有限公司", "2026-03-01 10:00", "邮件", "rep1", "确认需求", "needs_confirmed", "是", "10"],
+            ["甲方科技有限公司", "2026-03-09 15:00", "拜访", "rep1", "方案", "proposal", "是", "60"],
+            ["乙方贸易有限公司", "2026-03-02 11:00", "电话", "rep2", "确认需求", "needs_confirmed", "是", "5"],
+            ["乙方贸易有限公司", "2026-03-02 11:00", "微信", "rep2", "初次沟通", "initial_contact", "是", "5"]]
+    summary = load_file(store, org["admin"], write_csv(tmp_path / "f.csv", HEADER_ZH, rows))
+    assert (summary.rows_loaded, summary.customers_created) == (5, 2)
+    _exact(store, viewers)
+    firsts = store.query("SELECT stage, sum(new_customers)::INT AS n FROM stage_daily GROUP BY ALL"
+                         " HAVING sum(new_customers) > 0 ORDER BY stage")
+    assert firsts.rows() == [("initial_contact", 1), ("needs_confirmed", 1)]
+    # a later import of older rows for one of them: a stored customer, counted out and in by SQL
+    older = [["乙方贸易有限公司", "2026-02-01 09:00", "电话", "rep2", "早先的接触", "initial_contact", "是", "5"]]
+    assert load_file(store, org["admin"], write_csv(tmp_path / "g.csv", HEADER_ZH, older)).rows_loaded == 1
+    _exact(store, viewers)

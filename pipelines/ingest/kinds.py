@@ -119,7 +119,7 @@ def load_follow_ups(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome
     out.customers_created = resolve.create_customers(cur, actor, new, run_id)
     daily_summary.add_import(cur, counting.result())
     out.loaded = loaded.height
-    out.stage_changes, out.rule_broken = history.record(cur, actor.id, made, new.get_column("id"))
+    out.stage_changes, out.rule_broken = history.record(cur, actor.id, made, new.select("id", "owner_id"))
     if loaded.height:
         follow_ups.run_hooks(cur, loaded.get_column("customer_id").unique().sort().to_list(),
                              set(new.get_column("id").to_list()))

@@ -177,15 +177,15 @@ def reps(cur, actor: Actor, good: pl.DataFrame, column: str, run_id: int) -> tup
     names = pl.Series(list(found), dtype=pl.String)
     rows = good.with_columns(
         pl.col(column).replace_strict(names, [v[0] for v in found.values()], default=None, return_dtype=pl.Int64)
-        .alias(f"{column}_id"),
-        pl.col(column).replace_strict(names, [v[1] for v in found.values()], default=None, return_dtype=pl.Int64)
-        .alias(f"{column}_team"))
+        .alias(f"{column}_id"))
     rejects = pl.DataFrame()
-    if actor.role == "manager":
-        other = pl.col(f"{column}_team").fill_null(-1) != (actor.team_id if actor.team_id is not None else -2)
+    if actor.role == "manager":  # only a manager's import is limited to a team (the names' teams: a second pass)
+        mine = actor.team_id if actor.team_id is not None else -2
+        others = [n for n, (_i, team) in found.items() if (team if team is not None else -1) != mine]
+        other = pl.col(column).is_in(pl.Series(others, dtype=pl.String).implode()) | pl.col(column).is_null()
         rejects = reject(rows.filter(other), column, "", "ingest.reject.rep_other_team", column)
         rows = rows.filter(~other)
-    return rows.drop(f"{column}_team"), rejects, created
+    return rows, rejects, created
 
 
 def customers(cur, actor: Actor, rows: pl.DataFrame, name_col: str, uscc_col: str, run_id: int,

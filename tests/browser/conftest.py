@@ -24,12 +24,13 @@ DEMO_PASSWORD = "followup-demo"
 
 
 def pytest_collection_modifyitems(items):
-    """Browser tests run in two groups, one per xdist worker, each with its own server."""
-    files = sorted({str(i.fspath) for i in items if "tests/browser/" in str(i.fspath).replace(os.sep, "/")})
+    """Browser tests run in one xdist group: one worker, one demo database, one server and one
+    chromium for all of them, while the other worker runs the rest of the suite (which takes
+    longer than the browser tests, so neither worker waits for the other at the end)."""
     for item in items:
-        if str(item.fspath) in files:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.xdist_group(f"browser{files.index(str(item.fspath)) % 2}"))
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def _free_port() -> int:
@@ -46,7 +47,7 @@ def app_url(server_url, browser):
     warm = context.new_page()
     warm.goto(server_url)
     warm.get_by_label("密码").wait_for(timeout=60_000)
-    warm.wait_for_timeout(3000)
+    settle(warm, limit_s=60)
     context.close()
     return server_url
 
@@ -115,23 +116,45 @@ def page(browser):
     context.close()
 
 
-def settle(page, quiet_s: float = 1.0, limit_s: float = 30) -> None:
-    """Wait until Streamlit has finished its runs: the page text stays the same for `quiet_s`.
+# Streamlit's own signals that the page is done (its e2e tests wait on the same attributes):
+# the app's script-run state, the connection, elements marked stale during a run, skeletons of
+# elements still loading; plus each custom component (the login cookie's) having rendered, which
+# it does only after sending its value to the server, the value that triggers the next rerun.
+# Evaluated in the page, so waiting costs no round trips to Python.
+_IDLE = """quiet_ms => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const busy = !app || app.getAttribute('data-test-script-state') !== 'notRunning'
+        || app.getAttribute('data-test-connection-state') !== 'CONNECTED'
+        || document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]') !== null
+        || [...document.querySelectorAll('iframe[data-testid="stCustomComponentV1"]')].some(f => {
+               const root = f.contentDocument && f.contentDocument.getElementById('root');
+               return !root || !root.firstElementChild;
+           });
+    const text = document.body.innerText;
+    const now = performance.now();
+    const s = window.__settle;
+    if (busy || text !== s.text) { s.text = text; s.since = now; return false; }
+    return now - s.since >= quiet_ms;
+}"""
+
+
+def settle(page, quiet_s: float = 0.5, limit_s: float = 30) -> None:
+    """Wait until Streamlit has finished its runs: idle by its own signals, page text unchanged,
+    both for `quiet_s`.
 
     (The cookie component reruns the script once after it mounts; a click during that rerun
-    can be lost, so tests wait for the page to be quiet before acting.)
+    can be lost, so tests wait for the page to be quiet before acting. `quiet_s` covers the
+    moment between a click and the server reporting the run it started.)
+    Gives up silently after `limit_s`, as before: the test's next wait reports what is missing.
     """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.wait_for_selector('[data-testid="stApp"]', state="attached")
-    deadline = time.time() + limit_s
-    last, since = None, time.time()
-    while time.time() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]').count()
-        text = page.locator("body").inner_text()
-        if text != last or running:
-            last, since = text, time.time()
-        elif time.time() - since >= quiet_s:
-            return
-        time.sleep(0.25)
+    page.evaluate("() => { window.__settle = {text: null, since: performance.now()}; }")
+    try:
+        page.wait_for_function(_IDLE, arg=quiet_s * 1000, polling=100, timeout=limit_s * 1000)
+    except PlaywrightTimeout:
+        pass
 
 
 def open_page(page, app_url: str, path: str = "") -> None:
@@ -151,13 +174,18 @@ def assert_logged_out(page) -> None:
     assert page.locator('[data-testid="stSidebar"] >> text=退出登录').count() == 0
 
 
-def login(page, app_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
-    """Log in through the form and wait for the home page."""
-    open_page(page, app_url)
+def login(page, app_url: str, username: str, password: str = DEMO_PASSWORD, path: str = "") -> None:
+    """Log in through the form shown at the page `path` (home by default) and wait for that page.
+
+    A test that starts on another page than home logs in there: the router leads to it after the
+    login, so the test does not wait for the home page to draw first.
+    """
+    open_page(page, app_url, path)
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_selector('[data-testid="stSidebar"] >> text=退出登录', timeout=30_000)
+    # 60 s: the first visit to a page runs its queries cold, and the sidebar comes with that run
+    page.wait_for_selector('[data-testid="stSidebar"] >> text=退出登录', timeout=60_000)
     settle(page)
 
 

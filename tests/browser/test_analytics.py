@@ -23,7 +23,7 @@ def _tall(page) -> None:
 
 
 def test_manager_walks_the_analytics_pages_and_clicks_a_funnel_stage(page, app_url):
-    login(page, app_url, "manager1")
+    login(page, app_url, "manager1", path="funnel")
     _tall(page)
     for path, title in PAGES.items():
         _go(page, title)
@@ -40,7 +40,7 @@ def test_manager_walks_the_analytics_pages_and_clicks_a_funnel_stage(page, app_u
 
 
 def test_leader_reads_the_monthly_summary_and_team(page, app_url):
-    login(page, app_url, "leader")
+    login(page, app_url, "leader", path="monthly")
     _tall(page)
     _go(page, PAGES["monthly"])
     page.wait_for_selector("text=本月要点")

@@ -1,6 +1,6 @@
 """The import page in a real browser: a manager uploads a sheet, reads the check report, confirms."""
 
-from tests.browser.conftest import login, open_page, settle, shot
+from tests.browser.conftest import login, settle, shot
 from tests.helpers_ingest import HEADER_ZH, write_csv
 
 
@@ -10,8 +10,7 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     rows.append(["坏行", "不是日期", "电话", "rep1", "x", "", "", ""])
     rows.append(["别的组", "2026-03-05 10:00", "电话", "rep5", "x", "", "", ""])  # rep5 is in team 2
     path = write_csv(tmp_path / "跟进记录.csv", HEADER_ZH, rows, encoding="gb18030")
-    login(page, app_url, "manager1")
-    open_page(page, app_url, "import")
+    login(page, app_url, "manager1", path="import")
     page.wait_for_selector("text=下载导入模板")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(path))
     page.wait_for_selector("text=校验结果", timeout=60_000)

@@ -33,7 +33,7 @@ def test_copied_cookie_is_refused_after_logout(browser, page, app_url):
 
 @pytest.mark.browser
 def test_admin_audit_and_backup_tabs(page, app_url):
-    login(page, app_url, "admin")
+    login(page, app_url, "admin", path="admin")
     page.locator('[data-testid="stSidebar"]').get_by_role("link", name="系统管理").click()
     settle(page)
     page.get_by_role("tab", name="审计日志").click()

@@ -58,7 +58,7 @@ def test_rep_logs_finds_exports_and_logs_out(page, app_url):
 
 
 def test_manager_opens_a_reps_customer(page, app_url):
-    login(page, app_url, "manager1")
+    login(page, app_url, "manager1", path="customers")
     _menu(page, "客户")
     shot(page, "manager_customers")
     _main(page).get_by_role("button", name="查看详情").click()

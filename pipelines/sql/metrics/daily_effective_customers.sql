@@ -8,10 +8,9 @@
 WITH cells AS (
     SELECT DISTINCT f.rep_id, {day f.occurred_at} AS day, f.customer_id
     FROM v_follow_ups f
-    JOIN v_customers c ON c.id = f.customer_id
     WHERE f.effective
       AND f.occurred_at >= $period_start AND f.occurred_at < $period_end
-      AND {customer c} AND {person f.rep_id} AND {channel f.channel}
+      AND {customer_of f.customer_id} AND {person f.rep_id} AND {channel f.channel}
 )
 SELECT rep_id, day, count(*) AS customers
 FROM cells

@@ -16,9 +16,8 @@ WITH forward AS (
 ), period_follow_ups AS (
     SELECT f.id, f.customer_id, f.rep_id, f.channel, f.occurred_at
     FROM v_follow_ups f
-    JOIN v_customers c ON c.id = f.customer_id
     WHERE f.occurred_at >= $period_start AND f.occurred_at < $period_end
-      AND {customer c} AND {person f.rep_id} AND {channel f.channel}
+      AND {customer_of f.customer_id} AND {person f.rep_id} AND {channel f.channel}
 ), converted AS (
     -- "The first forward change at or after it is within 14 days" is the same as "some forward
     -- change is in [its time, its time + 14 days]": an equi-join on the customer with a range

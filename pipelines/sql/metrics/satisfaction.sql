@@ -9,8 +9,7 @@ SELECT s.scale,
             THEN 100.0 * (count(*) FILTER (WHERE s.score >= 9) - count(*) FILTER (WHERE s.score <= 6))
                  / count(*) END AS nps
 FROM v_surveys s
-JOIN v_customers c ON c.id = s.customer_id
 WHERE s.surveyed_on >= $period_start AND s.surveyed_on < $period_end
-  AND {customer c} AND {person c.owner_id}
+  AND {customer_owner_of s.customer_id}
 GROUP BY s.scale
 ORDER BY s.scale

@@ -8,8 +8,7 @@ SELECT k.signed_on AS day,
        count(*) AS contracts,
        sum(k.amount)::DOUBLE AS won_amount
 FROM v_contracts k
-JOIN v_customers c ON c.id = k.customer_id
 WHERE k.signed_on >= $period_start AND k.signed_on < $period_end
-  AND {customer c} AND {person k.rep_id}
+  AND {customer_of k.customer_id} AND {person k.rep_id}
 GROUP BY ALL
 ORDER BY day, k.rep_id

@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipelines import config, daily_summary, risk_summary, rollups, sql, stage_summary
+from pipelines import config, daily_summary, reads, risk_summary, rollups, sql, stage_summary
 from pipelines.access import Actor
 from pipelines.codes import CHANNELS, STAGES
 from pipelines.filters import Filters
@@ -187,9 +187,9 @@ def daily_effective_customers(store: Store, actor: Actor, filters: Filters) -> p
 
 # -- the funnel ------------------------------------------------------------------------------
 # Two queries read the stage changes for every funnel figure: funnel_period.sql (the period's
-# changes per customer, scoped and filtered) and funnel_history.sql (the whole history of the
-# customers it found). Each figure is then its own .sql file run over those rows (`_over`), so the
-# funnel page reads the stage changes twice instead of scanning them once per figure.
+# changes per customer, scoped and filtered) and funnel_history.sql (the whole history of the same
+# customers). Each figure is then its own .sql file run over those rows (`_over`), so the funnel
+# page reads the stage changes twice instead of scanning them once per figure.
 
 
 def funnel_period(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
@@ -197,9 +197,10 @@ def funnel_period(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     return run(store, actor, "funnel_period", filters)
 
 
-def funnel_history(store: Store, actor: Actor, filters: Filters, period: pl.DataFrame) -> pl.DataFrame:
-    """Per customer of funnel_period's `period`: id, cohort, top_ever, stays (stage, days)."""
-    return run(store, actor, "funnel_history", filters, ids=period["id"].to_list())
+def funnel_history(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
+    """Per customer with a stage change in the period (funnel_period's): id, cohort, top_ever,
+    stays (stage, days)."""
+    return run(store, actor, "funnel_history", filters)
 
 
 _private = threading.local()
@@ -268,16 +269,27 @@ def avg_days_from(history: pl.DataFrame) -> pl.DataFrame:
     return _over(("avg_days_in_stage",), history=history)["avg_days_in_stage"]
 
 
+def _history_figures(store: Store, actor: Actor, filters: Filters) -> dict[str, pl.DataFrame]:
+    """cohort_funnel and avg_days_in_stage, from funnel_history."""
+    return _over(("cohort_funnel", "avg_days_in_stage"), history=funnel_history(store, actor, filters))
+
+
 def funnel_view(store: Store, actor: Actor, filters: Filters, limit: int = 500) -> dict[str, pl.DataFrame]:
     """Everything the funnel page shows, from three queries of the store: funnel, cohort_funnel,
     win_rate, avg_days_in_stage, lost_by_stage, and `customers` with `names` for
     funnel_customers_from."""
-    period = funnel_period(store, actor, filters)
-    history = funnel_history(store, actor, filters, period)
-    figures = _over(("funnel", "cohort_funnel", "win_rate", "avg_days_in_stage", "lost_by_stage"),
-                    period=period, history=history)
-    return {**figures, "customers": period.select("id", "top", "moved_at"),
-            "names": funnel_customer_names(store, actor, period, limit)}
+    # The history and its figures (the larger part) on a read worker while this thread reads the
+    # period, then the names on the other worker while this thread counts the period's figures.
+    pending = [reads.submit(_history_figures, store, actor, filters)]
+    try:
+        period = funnel_period(store, actor, filters)
+        pending.append(reads.submit(funnel_customer_names, store, actor, period, limit))
+        figures = _over(("funnel", "win_rate", "lost_by_stage"), period=period)
+        figures.update(pending[0].result())
+        names = pending[1].result()
+    finally:
+        reads.cancel(pending)
+    return {**figures, "customers": period.select("id", "top", "moved_at"), "names": names}
 
 
 def funnel(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
@@ -296,12 +308,12 @@ def stage_conversion(store: Store, actor: Actor, filters: Filters) -> pl.DataFra
 
 def cohort_funnel(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """stage, customers, cohort, share: how far the period's new contacts have come by now."""
-    return cohort_from(funnel_history(store, actor, filters, funnel_period(store, actor, filters)))
+    return cohort_from(funnel_history(store, actor, filters))
 
 
 def avg_days_in_stage(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
     """stage, customers, stays, avg_days over stays left in the period."""
-    return avg_days_from(funnel_history(store, actor, filters, funnel_period(store, actor, filters)))
+    return avg_days_from(funnel_history(store, actor, filters))
 
 
 def lost_by_stage(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:

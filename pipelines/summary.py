@@ -4,13 +4,12 @@ the monthly summary for leadership (with its generated text) and `followup repor
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, timedelta
 
 import polars as pl
 
-from pipelines import metrics, rollups, settings
+from pipelines import metrics, reads, rollups, settings
 from pipelines.access import SYSTEM, Actor
 from pipelines.codes import CHANNELS, STAGES
 from pipelines.filters import Filters
@@ -19,13 +18,6 @@ from pipelines.periods import month_end, month_start, next_month, prev_month
 from pipelines.store import Store
 
 HEADLINE = ("follow_ups", "effective_follow_ups", "new_customers", "contracts_signed", "won_amount")
-
-# The monthly summary's reads are independent of each other and each one is small: DuckDB spends
-# most of such a query planning and building hash tables, which it spreads poorly over the
-# machine's two cores, so two reads at once nearly halve the page's wait. Jobs submitted here
-# never wait on this pool themselves (no job can block the two workers).
-_READS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="followup-read")
-
 
 def months_back(month: date, n: int) -> date:
     """The first day of the month `n` months before `month`."""
@@ -153,26 +145,41 @@ def headline(store: Store, actor: Actor, filters: Filters, month: date) -> pl.Da
 def team_view(store: Store, actor: Actor, filters: Filters, today: date) -> dict[str, pl.DataFrame]:
     """The team page's frames, each queried once: `team` (team_performance), `daily` (daily
     effective customers) and `weekly` (weekly hours), which the table's figures roll up from."""
-    sources = {"follow_ups": metrics.follow_ups(store, actor, filters),
-               "won_amount": metrics.won_amount(store, actor, filters)}
-    daily = metrics.daily_effective_customers(store, actor, filters)
-    return {"team": team_performance(store, actor, filters, today, sources, daily_customers=daily),
-            "daily": daily, "weekly": metrics.hours_from(sources["follow_ups"])}
+    # The two largest reads (every follow-up of the period) on the read workers, the small ones here.
+    pending = {"conversion": reads.submit(metrics.follow_up_conversion, store, actor, filters),
+               "daily": reads.submit(metrics.daily_effective_customers, store, actor, filters)}
+    try:
+        sources = {"follow_ups": metrics.follow_ups(store, actor, filters),
+                   "won_amount": metrics.won_amount(store, actor, filters)}
+        reps = _reps(store, actor, filters, today, sources["won_amount"])
+        daily = pending["daily"].result()
+        team = team_performance(store, actor, filters, today, sources, pending["conversion"].result(),
+                                daily_customers=daily, reps=reps)
+    finally:
+        reads.cancel(pending.values())
+    return {"team": team, "daily": daily, "weekly": metrics.hours_from(sources["follow_ups"])}
+
+
+def _reps(store: Store, actor: Actor, filters: Filters, today: date,
+          won_daily: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The active reps with their names, team and target attainment (won_amount's frame for the
+    period when the caller has it already)."""
+    people = metrics.people(store, actor).select("rep_id", "username", "display_name", "team")
+    return metrics.target_attainment(store, actor, filters, today, won_daily).join(people, on="rep_id", how="left")
 
 
 def team_performance(store: Store, actor: Actor, filters: Filters, today: date,
                      sources: dict[str, pl.DataFrame] | None = None,
                      conversion: pl.DataFrame | None = None,
-                     daily_customers: pl.DataFrame | None = None) -> pl.DataFrame:
+                     daily_customers: pl.DataFrame | None = None,
+                     reps: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per active rep the actor may see, with the team page's figures for the period.
     Callers pass what they have fetched already: the period's daily `sources` (follow_ups,
-    won_amount), follow_up_conversion's counts, daily_effective_customers' frame."""
+    won_amount), follow_up_conversion's counts, daily_effective_customers' frame, `_reps`' frame."""
     cap = settings.get(store, "daily_effective_cap")
     hours_cap = settings.get(store, "weekly_hours_cap")
-    people = metrics.people(store, actor).select("rep_id", "username", "display_name", "team")
-    won_daily = sources["won_amount"] if sources else None
-    base = (metrics.target_attainment(store, actor, filters, today, won_daily)
-            .join(people, on="rep_id", how="left"))
+    base = reps if reps is not None else _reps(store, actor, filters, today,
+                                               sources["won_amount"] if sources else None)
 
     daily = sources["follow_ups"] if sources else metrics.follow_ups(store, actor, filters)
     if conversion is None:
@@ -216,15 +223,15 @@ def monthly_summary(store: Store, actor: Actor, filters: Filters, month: date, t
     one = for_month(filters, month)
     # Each figure fetched once: the headline's three months hold the month's daily frames, and
     # the channel table and the reps' conversion share one count. The reads run two at a time
-    # (_READS), the team table's inputs first; this thread then builds the team table (its own
-    # small reads) while the workers fetch the rest, so little is left for it after the reads.
+    # (pipelines.reads), the team table's inputs first; this thread then builds the team table (its
+    # own small reads) while the workers fetch the rest, so little is left for it after the reads.
     head = headline_reads(filters, month)
     jobs = {"follow_ups": head.pop("follow_ups"), "won_amount": head.pop("won_amount"),
             "conversion": (metrics.follow_up_conversion, one),
             "daily_customers": (metrics.daily_effective_customers, one),
             "funnel": (_funnel_figures, one), **head,
             "satisfaction": (metrics.satisfaction, one), "risks": (metrics.risk_counts, one)}
-    pending = {k: _READS.submit(fn, store, actor, f) for k, (fn, f) in jobs.items()}
+    pending = {k: reads.submit(fn, store, actor, f) for k, (fn, f) in jobs.items()}
     try:
         mine = sources_in({k: pending[k].result() for k in ("follow_ups", "won_amount")}, one)
         conversion = pending["conversion"].result()
@@ -232,8 +239,7 @@ def monthly_summary(store: Store, actor: Actor, filters: Filters, month: date, t
                                 daily_customers=pending["daily_customers"].result())
         done = {k: future.result() for k, future in pending.items()}
     finally:
-        for future in pending.values():  # nothing left waiting to run after a failure
-            future.cancel()
+        reads.cancel(pending.values())
     return {
         "month": month,
         "headline": headline_from(headline_frames(done, month), month),

@@ -302,14 +302,6 @@ def test_local_day_uses_the_time_zone_cast_where_daylight_saving_exists(monkeypa
         metrics.fixed_utc_offset_us.cache_clear()
 
 
-def test_funnel_view_holds_every_funnel_figure(data):
-    store, _ = data
-    for filters in (SEPT, AUG, Filters(date_from=date(2026, 9, 1), date_to=date(2026, 9, 30), size=("large",))):
-        view = metrics.funnel_view(store, SYSTEM, filters)
-        for name in ("funnel", "cohort_funnel", "win_rate", "avg_days_in_stage", "lost_by_stage"):
-            assert view[name].equals(getattr(metrics, name)(store, SYSTEM, filters)), name
-
-
 def test_funnel_view_names_the_first_customers_of_every_bar(data):
     store, _ = data
     # With a limit of 1 each bar lists its latest mover, whose name the view must hold.
@@ -319,13 +311,3 @@ def test_funnel_view_names_the_first_customers_of_every_bar(data):
     assert shown == {"initial_contact": metrics.funnel_customers(store, SYSTEM, SEPT, "initial_contact", 1)["name"]
                      .to_list(), "proposal": ["苏州瑞丰电子有限公司"], "after_sales": []}
     assert len(shown["initial_contact"]) == 1
-
-
-def test_team_view_is_the_team_figures_queried_once(data):
-    from pipelines import summary
-
-    store, _ = data
-    view = summary.team_view(store, SYSTEM, SEPT, date(2026, 9, 15))
-    assert view["team"].equals(summary.team_performance(store, SYSTEM, SEPT, date(2026, 9, 15)))
-    assert view["daily"].equals(metrics.daily_effective_customers(store, SYSTEM, SEPT))
-    assert view["weekly"].equals(metrics.weekly_hours(store, SYSTEM, SEPT))

@@ -4,15 +4,23 @@
 -- (1-based position) it has reached by now; stays: each stay it ended in the period (a stay runs
 -- from a stage change to the customer's next one, ordered by time then id), as the stage entered
 -- and the days spent in it. Only customers with a change in the period can be in the cohort or
--- have left a stage in it: $ids are they, as funnel_period.sql found them under the filters (so
--- the filters are not applied again here, and the period's changes are not scanned twice).
--- Grain: one row per customer of $ids.
--- Parameters: $period_start, $period_end (local dates, end exclusive); $stages; $ids.
-WITH history AS (
+-- have left a stage in it: `moved` finds them under the filters (the customers of
+-- funnel_period.sql), here rather than passed in, so that this read runs beside funnel_period.sql
+-- instead of after it (binding 100,000 ids as a parameter alone cost more than this query).
+-- Grain: one row per customer with a stage change in the period.
+-- Parameters: $period_start, $period_end (local dates, end exclusive); $stages.
+-- Filters: customer attributes; team and rep of the customer's owner.
+WITH moved AS (
+    SELECT DISTINCT sc.customer_id AS id
+    FROM v_stage_changes sc
+    JOIN v_customers c ON c.id = sc.customer_id
+    WHERE sc.changed_at >= $period_start AND sc.changed_at < $period_end
+      AND {customer c} AND {person c.owner_id}
+), history AS (
     SELECT sc.customer_id, sc.to_stage, sc.changed_at,
            lead(sc.changed_at) OVER (PARTITION BY sc.customer_id ORDER BY sc.changed_at, sc.id) AS left_at
     FROM v_stage_changes sc
-    JOIN (SELECT unnest($ids::BIGINT[]) AS id) moved ON moved.id = sc.customer_id
+    JOIN moved ON moved.id = sc.customer_id
 )
 SELECT customer_id AS id,
        bool_or(to_stage = 'initial_contact' AND changed_at >= $period_start AND changed_at < $period_end) AS cohort,

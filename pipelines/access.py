@@ -8,6 +8,7 @@ Visibility follows the customer's current owner: reassignment moves access with 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,8 +77,13 @@ def user_predicate(actor: Actor, alias: str = "") -> tuple[str, dict[str, Any]]:
     return f"{a}id = $actor_id", {"actor_id": actor.id if actor.id is not None else -1}
 
 
-def scope_ctes(actor: Actor) -> tuple[str, dict[str, Any]]:
-    """The `v_*` CTEs for this actor: live rows the actor may see."""
+_VIEW_NAME = re.compile(r"\bv_[a-z_]+\b")
+
+
+def scope_ctes(actor: Actor, used: str | None = None) -> tuple[str, dict[str, Any]]:
+    """The `v_*` CTEs for this actor: live rows the actor may see. With `used` (a query's text),
+    only the views it names and the views those read: DuckDB parses and binds every CTE of a
+    query, and the unused ones cost 0.3–0.5 ms per query (a page runs ten to twenty)."""
     owner, p1 = owner_predicate(actor, "c.owner_id")
     summary_owner, p3 = owner_predicate(actor, "x.owner_id")
     users, p2 = user_predicate(actor)
@@ -117,7 +123,22 @@ v_risk_daily AS (SELECT x.* FROM risk_daily x WHERE {summary_owner})"""
     # keyed by the customer's current owner: the owner predicate alone is the customers' scope.
     # v_customer_activity: the visible customers with their customer_activity facts (migration
     # 0005; a customer without a row has none of them and no open risk), one join for readers.
-    return ctes, {**p1, **p2, **p3}
+    params = {**p1, **p2, **p3}
+    if used is None:
+        return ctes, params
+    return _only_named(ctes, used), params
+
+
+def _only_named(ctes: str, used: str) -> str:
+    """The CTEs of `ctes` that `used` names, with the CTEs they read, in their order."""
+    parts = re.split(r",\n(?=v_[a-z_]+ AS )", ctes.strip())
+    bodies = {part.split(" ", 1)[0]: part for part in parts}
+    wanted, todo = set(), set(_VIEW_NAME.findall(used)) & bodies.keys()
+    while todo:
+        name = todo.pop()
+        wanted.add(name)
+        todo |= (set(_VIEW_NAME.findall(bodies[name].split(" AS ", 1)[1])) & bodies.keys()) - wanted
+    return ",\n".join(part for name, part in bodies.items() if name in wanted)
 
 
 def require_writer(actor: Actor) -> None:

@@ -242,3 +242,19 @@ def test_figures_do_not_change_when_other_reps_rows_exist(two_worlds):
             if _comparable(ra) != _comparable(rb):
                 problems.append(f"{module}.{name}")
     assert problems == []
+
+
+def test_a_query_gets_the_views_it_names_and_the_views_those_read():
+    from pipelines.access import Actor, scope_ctes
+    from pipelines.sql import scoped
+
+    manager = Actor(id=3, username="m", role="manager", team_id=1)
+    names = lambda ctes: re.findall(r"^(v_[a-z_]+) AS", ctes, re.MULTILINE)
+    assert names(scope_ctes(manager, "SELECT * FROM v_targets")[0]) == ["v_users", "v_targets"]
+    assert names(scope_ctes(manager, "SELECT * FROM v_customer_activity")[0]) == ["v_customer_activity"]
+    assert scope_ctes(manager, "SELECT 1")[0] == ""
+    every = scope_ctes(manager)[0]
+    assert scope_ctes(manager, " ".join(names(every)))[0] == every.strip()
+    # The scope's parameters come with the views that use them, and only with those.
+    text, params = scoped(manager, "SELECT count(*) FROM v_follow_ups", inline=True)
+    assert "v_users AS" not in text and params == {"actor_team": 1}

@@ -14,7 +14,7 @@ from typing import Any
 from pipelines.access import Actor, scope_ctes
 
 _DIR = Path(__file__).parent
-_LEADING_COMMENTS = re.compile(r"^(\s*--[^\n]*\n|\s+)*", re.S)
+_LEADING_COMMENTS = re.compile(r"^(\s*--[^\n]*\n|\s+)*", re.DOTALL)
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -48,9 +48,11 @@ def scoped(actor: Actor, name_or_sql: str, params: dict[str, Any] | None = None,
            inline: bool = False) -> tuple[str, dict[str, Any]]:
     """(SQL, parameters) of a query file, or of inline SQL, with the actor's scope CTEs."""
     body = name_or_sql if inline else load(name_or_sql)
-    ctes, scope_params = scope_ctes(actor)
+    ctes, scope_params = scope_ctes(actor, used=re.sub(r"--[^\n]*", "", body))
     body = _LEADING_COMMENTS.sub("", body, count=1)
-    if body[:4].upper() == "WITH" and body[4:5].isspace():
+    if not ctes:
+        text = body
+    elif body[:4].upper() == "WITH" and body[4:5].isspace():
         text = f"WITH {ctes},\n{body[5:]}"
     else:
         text = f"WITH {ctes}\n{body}"

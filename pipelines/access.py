@@ -97,48 +97,46 @@ def scope_ctes(actor: Actor, used: str | None = None) -> tuple[str, dict[str, An
         alive = "x.deleted_at IS NULL AND " if live else ""
         return f"SELECT x.* FROM {table} x JOIN customers c ON c.id = x.customer_id WHERE {alive}{visible}"
 
-    ctes = f"""
-v_users AS (SELECT * FROM users WHERE {users}),
-v_customers AS NOT MATERIALIZED (SELECT c.* FROM customers c WHERE {visible}),
-v_follow_ups AS ({by_customer("follow_ups")}),
-v_stage_changes AS ({by_customer("stage_changes")}),
-v_contracts AS ({by_customer("contracts")}),
-v_contacts AS ({by_customer("contacts")}),
-v_needs AS ({by_customer("needs")}),
-v_risks AS ({by_customer("risks", live=False)}),
-v_feedback AS ({by_customer("feedback")}),
-v_surveys AS ({by_customer("surveys")}),
-v_targets AS (SELECT * FROM targets WHERE rep_id IN (SELECT id FROM v_users)),
-v_ownership_changes AS ({by_customer("ownership_changes", live=False)}),
-v_risk_events AS ({by_customer("risk_events", live=False)}),
-v_feedback_events AS ({by_customer("feedback_events", live=False)}),
-v_customer_activity AS (SELECT c.*, a.last_follow_up_at, a.last_effective_at, a.next_follow_up_on,
+    views = {
+        "v_users": f"(SELECT * FROM users WHERE {users})",
+        "v_customers": f"NOT MATERIALIZED (SELECT c.* FROM customers c WHERE {visible})",
+        "v_follow_ups": f"({by_customer('follow_ups')})",
+        "v_stage_changes": f"({by_customer('stage_changes')})",
+        "v_contracts": f"({by_customer('contracts')})",
+        "v_contacts": f"({by_customer('contacts')})",
+        "v_needs": f"({by_customer('needs')})",
+        "v_risks": f"({by_customer('risks', live=False)})",
+        "v_feedback": f"({by_customer('feedback')})",
+        "v_surveys": f"({by_customer('surveys')})",
+        "v_targets": "(SELECT * FROM targets WHERE rep_id IN (SELECT id FROM v_users))",
+        "v_ownership_changes": f"({by_customer('ownership_changes', live=False)})",
+        "v_risk_events": f"({by_customer('risk_events', live=False)})",
+        "v_feedback_events": f"({by_customer('feedback_events', live=False)})",
+        "v_customer_activity": f"""(SELECT c.*, a.last_follow_up_at, a.last_effective_at, a.next_follow_up_on,
     coalesce(a.open_red, 0) AS open_red, coalesce(a.open_yellow, 0) AS open_yellow, a.open_since, a.last_closed_at
-    FROM customers c LEFT JOIN customer_activity a ON a.id = c.id WHERE {visible}),
-v_follow_up_daily AS (SELECT x.* FROM follow_up_daily x WHERE {summary_owner}),
-v_stage_daily AS (SELECT x.* FROM stage_daily x WHERE {summary_owner}),
-v_risk_daily AS (SELECT x.* FROM risk_daily x WHERE {summary_owner})"""
+    FROM customers c LEFT JOIN customer_activity a ON a.id = c.id WHERE {visible})""",
+        "v_follow_up_daily": f"(SELECT x.* FROM follow_up_daily x WHERE {summary_owner})",
+        "v_stage_daily": f"(SELECT x.* FROM stage_daily x WHERE {summary_owner})",
+        "v_risk_daily": f"(SELECT x.* FROM risk_daily x WHERE {summary_owner})",
+    }
     # follow_up_daily (pipelines/daily_summary.py), stage_daily (pipelines/stage_summary.py) and
     # risk_daily (pipelines/risk_summary.py) hold only live customers' rows,
     # keyed by the customer's current owner: the owner predicate alone is the customers' scope.
     # v_customer_activity: the visible customers with their customer_activity facts (migration
     # 0005; a customer without a row has none of them and no open risk), one join for readers.
-    params = {**p1, **p2, **p3}
-    if used is None:
-        return ctes, params
-    return _only_named(ctes, used), params
+    wanted = views.keys() if used is None else _named(views, used)
+    ctes = ",\n".join(f"{name} AS {body}" for name, body in views.items() if name in wanted)
+    return ctes, {**p1, **p2, **p3}
 
 
-def _only_named(ctes: str, used: str) -> str:
-    """The CTEs of `ctes` that `used` names, with the CTEs they read, in their order."""
-    parts = re.split(r",\n(?=v_[a-z_]+ AS )", ctes.strip())
-    bodies = {part.split(" ", 1)[0]: part for part in parts}
-    wanted, todo = set(), set(_VIEW_NAME.findall(used)) & bodies.keys()
+def _named(views: dict[str, str], used: str) -> set[str]:
+    """The views `used` names, with the views those read."""
+    wanted, todo = set(), set(_VIEW_NAME.findall(used)) & views.keys()
     while todo:
         name = todo.pop()
         wanted.add(name)
-        todo |= (set(_VIEW_NAME.findall(bodies[name].split(" AS ", 1)[1])) & bodies.keys()) - wanted
-    return ",\n".join(part for name, part in bodies.items() if name in wanted)
+        todo |= (set(_VIEW_NAME.findall(views[name])) & views.keys()) - wanted
+    return wanted
 
 
 def require_writer(actor: Actor) -> None:

@@ -16,6 +16,7 @@ from pipelines.access import Actor, scope_ctes
 _DIR = Path(__file__).parent
 _LEADING_COMMENTS = re.compile(r"^(\s*--[^\n]*\n|\s+)*", re.DOTALL)
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_COMMENT = re.compile(r"--[^\n]*")
 
 
 @cache
@@ -32,7 +33,7 @@ def id_list(ids) -> str:
 
 
 def used_params(sql: str) -> set[str]:
-    return set(_PARAM.findall(re.sub(r"--[^\n]*", "", sql)))
+    return set(_PARAM.findall(_COMMENT.sub("", sql)))
 
 
 def bind(sql: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -48,7 +49,7 @@ def scoped(actor: Actor, name_or_sql: str, params: dict[str, Any] | None = None,
            inline: bool = False) -> tuple[str, dict[str, Any]]:
     """(SQL, parameters) of a query file, or of inline SQL, with the actor's scope CTEs."""
     body = name_or_sql if inline else load(name_or_sql)
-    ctes, scope_params = scope_ctes(actor, used=re.sub(r"--[^\n]*", "", body))
+    ctes, scope_params = scope_ctes(actor, used=_COMMENT.sub("", body))
     body = _LEADING_COMMENTS.sub("", body, count=1)
     if not ctes:
         text = body

@@ -173,18 +173,15 @@ def team_performance(store: Store, actor: Actor, filters: Filters, today: date,
                      conversion: pl.DataFrame | None = None,
                      daily_customers: pl.DataFrame | None = None,
                      reps: pl.DataFrame | None = None) -> pl.DataFrame:
-    """One row per active rep the actor may see, with the team page's figures for the period.
-    Callers pass what they have fetched already: the period's daily `sources` (follow_ups,
-    won_amount), follow_up_conversion's counts, daily_effective_customers' frame, `_reps`' frame."""
+    """One row per active rep the actor may see, with the team page's figures for the period:
+    rep_figures' columns and the manual's caps (days over the daily effective customers cap,
+    weekly hours). Callers pass what they have fetched already: the period's daily `sources`
+    (follow_ups, won_amount), follow_up_conversion's counts, daily_effective_customers' frame,
+    `_reps`' frame."""
     cap = settings.get(store, "daily_effective_cap")
     hours_cap = settings.get(store, "weekly_hours_cap")
-    base = reps if reps is not None else _reps(store, actor, filters, today,
-                                               sources["won_amount"] if sources else None)
-
     daily = sources["follow_ups"] if sources else metrics.follow_ups(store, actor, filters)
-    if conversion is None:
-        conversion = metrics.follow_up_conversion(store, actor, filters)
-    counts = rollups.rollup(daily, ["follow_ups", "effective_follow_ups"], "period", "rep_id")
+    base = rep_figures(store, actor, filters, today, {**(sources or {}), "follow_ups": daily}, conversion, reps)
     weekly = (rollups.rollup(daily, ["minutes"], "week", "rep_id")
               .group_by("rep_id").agg(avg_weekly_hours=(pl.col("minutes") / 60).mean(),
                                       weeks_over_hours=(pl.col("minutes") / 60 > hours_cap).sum()))
@@ -192,19 +189,36 @@ def team_performance(store: Store, actor: Actor, filters: Filters, today: date,
         daily_customers = metrics.daily_effective_customers(store, actor, filters)
     per_day = (daily_customers.group_by("rep_id")
                .agg(days_over_cap=(pl.col("customers") > cap).sum(), max_daily_customers=pl.col("customers").max()))
+    return (base.join(weekly, on="rep_id", how="left").join(per_day, on="rep_id", how="left")
+            .with_columns([pl.col(c).fill_null(0) for c in ("days_over_cap", "max_daily_customers", "weeks_over_hours")])
+            .select("rep_id", "username", "display_name", "team", "follow_ups", "effective_follow_ups",
+                    "days_over_cap", "max_daily_customers", "avg_weekly_hours", "weeks_over_hours",
+                    "conversion", "conversion_n", "converted", "won_amount", "target_amount", "attainment",
+                    "pacing")
+            .sort("won_amount", "username", descending=[True, False]))
+
+
+def rep_figures(store: Store, actor: Actor, filters: Filters, today: date,
+                sources: dict[str, pl.DataFrame] | None = None,
+                conversion: pl.DataFrame | None = None,
+                reps: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per active rep the actor may see: follow-ups, effective follow-ups, conversion
+    and won amount against target for the period, by won amount. The monthly summary's reps
+    (it shows no caps, so it does not read every effective follow-up's customer per day)."""
+    sources = sources or {}
+    base = reps if reps is not None else _reps(store, actor, filters, today, sources.get("won_amount"))
+    daily = sources["follow_ups"] if "follow_ups" in sources else metrics.follow_ups(store, actor, filters)
+    if conversion is None:
+        conversion = metrics.follow_up_conversion(store, actor, filters)
+    counts = rollups.rollup(daily, ["follow_ups", "effective_follow_ups"], "period", "rep_id")
     conv = rollups.with_rate(
         rollups.rollup(conversion, ["follow_ups", "converted"],
                        "period", "rep_id").rename({"follow_ups": "conversion_n"}),
         "converted", "conversion_n").select("rep_id", "conversion_n", "converted", pl.col("rate").alias("conversion"))
-
-    out = base
-    for part in (counts, weekly, per_day, conv):
-        out = out.join(part, on="rep_id", how="left")
-    zero = ["follow_ups", "effective_follow_ups", "days_over_cap", "max_daily_customers", "weeks_over_hours",
-            "conversion_n", "converted"]
-    return (out.with_columns([pl.col(c).fill_null(0) for c in zero])
+    zero = ["follow_ups", "effective_follow_ups", "conversion_n", "converted"]
+    return (base.join(counts, on="rep_id", how="left").join(conv, on="rep_id", how="left")
+            .with_columns([pl.col(c).fill_null(0) for c in zero])
             .select("rep_id", "username", "display_name", "team", "follow_ups", "effective_follow_ups",
-                    "days_over_cap", "max_daily_customers", "avg_weekly_hours", "weeks_over_hours",
                     "conversion", "conversion_n", "converted", "won_amount", "target_amount", "attainment",
                     "pacing")
             .sort("won_amount", "username", descending=[True, False]))
@@ -228,15 +242,13 @@ def monthly_summary(store: Store, actor: Actor, filters: Filters, month: date, t
     head = headline_reads(filters, month)
     jobs = {"follow_ups": head.pop("follow_ups"), "won_amount": head.pop("won_amount"),
             "conversion": (metrics.follow_up_conversion, one),
-            "daily_customers": (metrics.daily_effective_customers, one),
             "funnel": (_funnel_figures, one), **head,
             "satisfaction": (metrics.satisfaction, one), "risks": (metrics.risk_counts, one)}
     pending = {k: reads.submit(fn, store, actor, f) for k, (fn, f) in jobs.items()}
     try:
         mine = sources_in({k: pending[k].result() for k in ("follow_ups", "won_amount")}, one)
         conversion = pending["conversion"].result()
-        reps = team_performance(store, actor, one, today, mine, conversion,
-                                daily_customers=pending["daily_customers"].result())
+        reps = rep_figures(store, actor, one, today, mine, conversion)
         done = {k: future.result() for k, future in pending.items()}
     finally:
         reads.cancel(pending.values())
@@ -324,7 +336,7 @@ def report_payload(store: Store, month: date, actor: Actor = SYSTEM) -> dict:
     period = metrics.funnel_period(store, actor, one)  # the funnel and the win rate from one query
     funnel = metrics.funnel_from(period)
     channels = metrics.channel_rates(conversion).filter(pl.col("follow_ups") > 0)
-    reps = team_performance(store, actor, one, next_month(month), sources_in(sources, one), conversion)
+    reps = rep_figures(store, actor, one, next_month(month), sources_in(sources, one), conversion)
     return {
         "month": month.strftime("%Y-%m"),
         "follow_ups": int(head["follow_ups"]),

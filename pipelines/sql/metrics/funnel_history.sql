@@ -13,9 +13,8 @@
 WITH moved AS (
     SELECT DISTINCT sc.customer_id AS id
     FROM v_stage_changes sc
-    JOIN v_customers c ON c.id = sc.customer_id
     WHERE sc.changed_at >= $period_start AND sc.changed_at < $period_end
-      AND {customer c} AND {person c.owner_id}
+      AND {customer_owner_of sc.customer_id}
 ), history AS (
     SELECT sc.customer_id, sc.to_stage, sc.changed_at,
            lead(sc.changed_at) OVER (PARTITION BY sc.customer_id ORDER BY sc.changed_at, sc.id) AS left_at

@@ -12,9 +12,8 @@ WITH period_changes AS (
     SELECT sc.customer_id, sc.from_stage, sc.to_stage, sc.changed_at,
            list_position($stages, sc.to_stage) AS pos
     FROM v_stage_changes sc
-    JOIN v_customers c ON c.id = sc.customer_id
     WHERE sc.changed_at >= $period_start AND sc.changed_at < $period_end
-      AND {customer c} AND {person c.owner_id}
+      AND {customer_owner_of sc.customer_id}
 )
 SELECT customer_id AS id,
        max(pos) AS top,

@@ -9,7 +9,6 @@ SELECT r.level,
                                OR (r.closed_at IS NULL AND r.status <> 'resolved'))) AS open_at_end,
        count(*) FILTER (WHERE r.raised_at >= $period_start AND r.raised_at < $period_end) AS raised
 FROM v_risks r
-JOIN v_customers c ON c.id = r.customer_id
-WHERE {customer c} AND {person c.owner_id}
+WHERE {customer_owner_of r.customer_id}
 GROUP BY ALL
 ORDER BY r.level, r.rule

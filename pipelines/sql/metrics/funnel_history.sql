@@ -15,11 +15,18 @@ WITH moved AS (
     FROM v_stage_changes sc
     WHERE sc.changed_at >= $period_start AND sc.changed_at < $period_end
       AND {customer_owner_of sc.customer_id}
-), history AS (
+), ordered AS (
+    -- One window over all the rows, in customer order, rather than one partition per customer
+    -- (PARTITION BY sorted ~10,000 small partitions: half of this query's time).
     SELECT sc.customer_id, sc.to_stage, sc.changed_at,
-           lead(sc.changed_at) OVER (PARTITION BY sc.customer_id ORDER BY sc.changed_at, sc.id) AS left_at
+           lead(sc.changed_at) OVER w AS next_at, lead(sc.customer_id) OVER w AS next_customer
     FROM v_stage_changes sc
     JOIN moved ON moved.id = sc.customer_id
+    WINDOW w AS (ORDER BY sc.customer_id, sc.changed_at, sc.id)
+), history AS (
+    SELECT customer_id, to_stage, changed_at,
+           CASE WHEN next_customer = customer_id THEN next_at END AS left_at
+    FROM ordered
 )
 SELECT customer_id AS id,
        bool_or(to_stage = 'initial_contact' AND changed_at >= $period_start AND changed_at < $period_end) AS cohort,

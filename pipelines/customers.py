@@ -7,8 +7,9 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
-from pipelines import audit, customer_activity, rows, stage_summary
+from pipelines import audit, customer_activity, daily_summary, rows, stage_summary
 from pipelines.access import Actor, NotPermitted, can_write_owner, require_writer
+from pipelines.codes import is_forward
 from pipelines.models import CustomerIn
 from pipelines.rules import stages
 from pipelines.store import Store
@@ -118,14 +119,20 @@ def apply_stage_change(cur, actor: Actor, customer: dict[str, Any], to_stage: st
     reason = (override_reason or "").strip() or None
     if unmet and (actor.role not in ("manager", "admin") or reason is None):
         raise StageRuleBlocked(unmet)
-    # the customer's stage counts, out and in again: a back-dated change may become its first
+    # the customer's stage counts, out and in again: a back-dated change may become its first;
+    # and a forward change converts the customer's follow-ups of the 14 days before it
+    converts = is_forward(from_stage, to_stage)
     stage_summary.add_customers(cur, [customer["id"]], -1)
+    if converts:
+        daily_summary.add_window(cur, customer["id"], at, -1)
     change_id = cur.execute(
         "INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, changed_by, follow_up_id,"
         " override_reason, rule_broken) VALUES ($c, $f, $t, $at, $by, $fu, $r, $broken) RETURNING id",
         {"c": customer["id"], "f": from_stage, "t": to_stage, "at": at, "by": actor.id, "fu": follow_up_id,
          "r": reason if unmet else None, "broken": bool(unmet)}).fetchone()[0]
     stage_summary.add_customers(cur, [customer["id"]], +1)
+    if converts:
+        daily_summary.add_window(cur, customer["id"], at, +1)
     rows.update(cur, actor, "customers", customer["id"], {"stage": to_stage})
     if unmet:
         audit.record(cur, actor, "stage_override", "stage_changes", change_id,

@@ -336,7 +336,10 @@ def win_rate(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
 # -- channels ----------------------------------------------------------------------------------
 
 def follow_up_conversion(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
-    """follow_ups and converted (forward change within 14 days) per (rep_id, channel)."""
+    """follow_ups and converted (forward change within 14 days) per (rep_id, channel): from the
+    daily summary kept on write when the filter allows it, else from every follow-up."""
+    if _summary_serves(store, filters, daily_summary):
+        return run(store, actor, "follow_up_conversion_daily", filters)
     return run(store, actor, "follow_up_conversion", filters)
 
 

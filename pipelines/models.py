@@ -385,7 +385,8 @@ class CustomerActivity(Stored):
 
 class FollowUpDaily(Stored):
     """Signed follow-up counts per local day, customer owner, rep and channel (table
-    `follow_up_daily`, migration 0006, pipelines/daily_summary.py): a cell's rows sum to its figures."""
+    `follow_up_daily`, migrations 0006 and 0008, pipelines/daily_summary.py): a cell's rows sum to
+    its figures."""
 
     __table__ = "follow_up_daily"
     zone: str  # the time zone `day` is local to
@@ -396,6 +397,7 @@ class FollowUpDaily(Stored):
     follow_ups: int
     effective_follow_ups: int
     minutes: int
+    converted: int  # followed by a forward stage change of the customer within 14×24 h
 
 
 class StageDaily(Stored):

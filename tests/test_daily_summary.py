@@ -19,13 +19,19 @@ ALL = Filters(date_from=date(2026, 1, 1), date_to=date(2026, 12, 31))
 
 
 def _exact(store, actors=()) -> None:
-    """The table equals the straightforward count, and each actor's follow_ups frame equals
-    follow_ups.sql's (same rows, same order)."""
+    """The table equals the straightforward count, and each actor's follow_ups and conversion
+    frames equal follow_ups.sql's and follow_up_conversion.sql's (same rows, same order)."""
     assert daily_summary.differences(store) == 0
     for actor in actors:
-        quick = metrics.run(store, actor, "follow_ups_daily", ALL)
-        plain = metrics.run(store, actor, "follow_ups", ALL)
-        assert quick.equals(plain), (actor.username, quick, plain)
+        for quick_sql, plain_sql in (("follow_ups_daily", "follow_ups"),
+                                     ("follow_up_conversion_daily", "follow_up_conversion")):
+            quick = metrics.run(store, actor, quick_sql, ALL)
+            plain = metrics.run(store, actor, plain_sql, ALL)
+            assert quick.equals(plain), (actor.username, quick_sql, quick, plain)
+
+
+def _converted(store) -> int:
+    return store.scalar("SELECT coalesce(sum(converted), 0) FROM follow_up_daily")
 
 
 def _follow_up(cid: int, rep, **changes) -> FollowUpIn:
@@ -145,6 +151,68 @@ def test_migration_backfills_existing_follow_ups(store, org):
 
     # the database as it was before 0006 (and 0007, which comes after it)
     undo_from(store, 6)
-    assert migrations.apply(store) == [6, 7]
+    assert migrations.apply(store) == [6, 7, 8]
     _exact(store, [org["admin"], rep1])
     assert store.scalar("SELECT count(*) FROM follow_up_daily") == 2
+
+
+def test_migration_0008_counts_the_converted_follow_ups(store, org):
+    admin, rep1 = org["admin"], org["rep1"]
+    cid = customers.create(store, rep1, CustomerIn(name="杭州青禾科技有限公司", owner_id=rep1.id), at=AT - timedelta(days=30))
+    follow_ups.add(store, rep1, _follow_up(cid, rep1))
+    follow_ups.add(store, rep1, _follow_up(cid, rep1, occurred_at=AT - timedelta(days=20), channel="visit"))
+    customers.change_stage(store, admin, cid, "needs_confirmed", override_reason="测试", at=AT + timedelta(days=1))
+
+    undo_from(store, 8)  # follow_up_daily without `converted`
+    assert migrations.apply(store) == [8]
+    _exact(store, [admin, rep1])
+    assert _converted(store) == 1  # the one of the day before the change, not the one 21 days before
+
+
+def test_a_forward_stage_change_converts_the_follow_ups_of_the_14_days_before_it(store, org):
+    """METRICS.md's channel_conversion: converted when a forward change of the customer comes at or
+    after the follow-up and at most 14×24 h later; a first stage and `lost` are not forward."""
+    admin, rep1 = org["admin"], org["rep1"]
+    viewers = [admin, org["manager1"], rep1]
+    cid = customers.create(store, rep1, CustomerIn(name="杭州青禾科技有限公司", owner_id=rep1.id), at=AT - timedelta(days=60))
+    change = AT + timedelta(days=14)
+    for at in (AT - timedelta(seconds=1), AT, change - timedelta(hours=1), change, change + timedelta(seconds=1)):
+        follow_ups.add(store, rep1, _follow_up(cid, rep1, occurred_at=at))
+    _exact(store, viewers)
+    assert _converted(store) == 0  # only the first stage so far
+    customers.change_stage(store, admin, cid, "needs_confirmed", override_reason="测试", at=change)
+    _exact(store, viewers)
+    assert _converted(store) == 3  # exactly 14 days before, an hour before, and at the same time
+    customers.change_stage(store, admin, cid, "lost", override_reason="测试", at=change + timedelta(days=1))
+    _exact(store, viewers)  # into `lost`: not forward, nothing moves
+    assert _converted(store) == 3
+    # a follow-up saved with a forward stage (the log page): it converts itself and the ones before
+    other = customers.create(store, rep1, CustomerIn(name="宁波海川贸易有限公司", owner_id=rep1.id), at=AT - timedelta(days=60))
+    follow_ups.add(store, rep1, _follow_up(other, rep1, occurred_at=AT - timedelta(days=3)))
+    follow_ups.add(store, rep1, _follow_up(other, rep1, stage_after="needs_confirmed"))
+    _exact(store, viewers)
+    assert _converted(store) == 5
+    customers.delete(store, admin, other)  # and they stop counting with their customer
+    _exact(store, viewers)
+    assert _converted(store) == 3
+
+
+def test_an_import_converts_its_own_and_stored_follow_ups(store, org, tmp_path):
+    admin, rep1 = org["admin"], org["rep1"]
+    stored = customers.create(store, rep1, CustomerIn(name="杭州青禾科技有限公司", owner_id=rep1.id),
+                              at=datetime(2026, 2, 1, tzinfo=UTC))
+    follow_ups.add(store, rep1, _follow_up(stored, rep1, occurred_at=datetime(2026, 3, 1, 2, tzinfo=UTC)))
+    follow_ups.add(store, rep1, _follow_up(stored, rep1, occurred_at=datetime(2026, 2, 1, 2, tzinfo=UTC)))
+    rows = [
+        # the stored customer moves on 5 March: its stored follow-up of 1 March is converted
+        ["杭州青禾科技有限公司", "2026-03-05 10:00", "电话", "rep1", "报价", "需求确认", "是", "30"],
+        # a new customer: its first follow-up sets its first stage, the next one moves it 10 days later
+        ["宁波海川贸易有限公司", "2026-03-01 10:00", "拜访", "rep1", "初次拜访", "", "是", "60"],
+        ["宁波海川贸易有限公司", "2026-03-11 10:00", "电话", "rep1", "确认需求", "需求确认", "是", "20"],
+        ["宁波海川贸易有限公司", "2026-03-30 10:00", "电话", "rep1", "回访", "", "是", "20"],
+    ]
+    path = write_csv(tmp_path / "f.csv", HEADER_ZH, rows)
+    assert load_file(store, admin, path).rows_loaded == 4
+    _exact(store, [admin, org["manager1"], rep1])
+    # stored 1 March, the stored customer's own row (its change comes with it), new 1 and 11 March
+    assert _converted(store) == 4

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines import settings, stage_summary
+from pipelines import daily_summary, settings, stage_summary
 from pipelines.codes import LOST, STAGE_RANK
 from pipelines.ingest import resolve
 from pipelines.ingest.readers import ROW
@@ -126,10 +126,11 @@ def final_stages(made: pl.DataFrame) -> pl.DataFrame:
     return made.group_by("customer_id").agg(pl.col("to_stage").last().alias("stage"))
 
 
-def record(cur, actor_id: int | None, made: pl.DataFrame, created: pl.DataFrame) -> tuple[int, int]:
+def record(cur, actor_id: int | None, made: pl.DataFrame, created: pl.DataFrame, run_id: int) -> tuple[int, int]:
     """Insert the planned stage changes (flagged), once their follow-ups are stored (a gate counts
     them), and set the current stage of the stored customers they change (`created`: id and
-    owner_id of the customers this import made, already inserted with their final stage).
+    owner_id of the customers this import made, already inserted with their final stage; `run_id`:
+    this import, whose own follow-ups the daily summary counts from its frame).
     Returns (changes, rule-breaking changes)."""
     if made.height == 0:
         return 0, 0
@@ -145,9 +146,14 @@ def record(cur, actor_id: int | None, made: pl.DataFrame, created: pl.DataFrame)
     # the stage summary: the stored customers' counts out and in again around the older history;
     # the customers this import made have no stage changes but these, counted from the frame (reading
     # them back joined to the customers cost DuckDB 0.5-1 s for 100,000 customers)
+    # and the stored follow-ups of the 14 days before a forward change of a stored customer, which
+    # it converts
+    windows = daily_summary.forward(made.filter(~new))
     stage_summary.add_customers(cur, stored.to_list(), -1)
+    daily_summary.add_windows(cur, windows, run_id, -1)
     resolve.insert_frame(cur, "imp_changes", made, "stage_changes")
     stage_summary.add_customers(cur, stored.to_list(), +1)
+    daily_summary.add_windows(cur, windows, run_id, +1)
     owners = created.select(pl.col("id").alias("customer_id"), "owner_id")
     stage_summary.add_new_customers(cur, made.filter(new).join(owners, on="customer_id", maintain_order="left"))
     if stored.len():

@@ -101,11 +101,17 @@ def load_follow_ups(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome
     owners = pl.concat([new.select("id", "owner_id"),
                         resolve.owners(cur, loaded.filter(~pl.col("_created")).get_column("customer_id"))])
     history_before = history.stored_stages(cur, loaded)
+    stored_forward = daily_summary.stored_forward(cur, loaded.filter(~pl.col("_created")).get_column("customer_id"))
 
     def count_daily() -> pl.DataFrame:  # the summary kept on write (customers' owners, as stored)
+        # converted: by the file's forward stage changes and the stored customers' stored ones
+        utc = pl.col("changed_at").dt.convert_time_zone("UTC")
+        changes = pl.concat([daily_summary.forward(planning.result()).select("customer_id", utc),
+                             stored_forward.select(pl.col("customer_id").cast(pl.Int64), utc)])
         return daily_summary.import_counts(stored_rows.select(
             "occurred_at", pl.col("customer_id").replace_strict(owners.get_column("id"), owners.get_column("owner_id"))
-            .alias("owner_id"), "rep_id", "channel", "effective", "duration_minutes"))
+            .alias("owner_id"), "rep_id", "channel", "effective", "duration_minutes",
+            daily_summary.converted(stored_rows, changes)))
 
     # The stage history and the daily counts are polars work over every row: done in threads
     # while DuckDB inserts the follow-ups (ids are known, so nothing waits for the INSERT).
@@ -119,7 +125,7 @@ def load_follow_ups(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome
     out.customers_created = resolve.create_customers(cur, actor, new, run_id)
     daily_summary.add_import(cur, counting.result())
     out.loaded = loaded.height
-    out.stage_changes, out.rule_broken = history.record(cur, actor.id, made, new.select("id", "owner_id"))
+    out.stage_changes, out.rule_broken = history.record(cur, actor.id, made, new.select("id", "owner_id"), run_id)
     if loaded.height:
         follow_ups.run_hooks(cur, loaded.get_column("customer_id").unique().sort().to_list(),
                              set(new.get_column("id").to_list()))

@@ -131,28 +131,30 @@ def forward(changes: pl.DataFrame) -> pl.DataFrame:
     return changes.filter(rank("to_stage") > rank("from_stage"))
 
 
-def converted(rows: pl.DataFrame, changes: pl.DataFrame) -> pl.Series:
-    """For each follow-up of `rows` (customer_id, occurred_at), is it converted by one of the
-    forward `changes` (customer_id, changed_at): the first at or after its time is at most 14×24 h
-    later. Polars: an as-of join by customer, in the rows' order."""
-    if changes.height == 0 or rows.height == 0:
-        return pl.Series("converted", [False] * rows.height, dtype=pl.Boolean)
-    at = rows.select("customer_id", "occurred_at").with_row_index("_i").sort("occurred_at")
-    nxt = changes.select("customer_id", pl.col("changed_at").cast(at.schema["occurred_at"])).sort("changed_at")
-    joined = at.join_asof(nxt, left_on="occurred_at", right_on="changed_at", by="customer_id",
-                          strategy="forward", check_sortedness=False)
-    within = (pl.col("changed_at").dt.epoch("us") - pl.col("occurred_at").dt.epoch("us")) <= WINDOW_US
-    return joined.sort("_i").select(within.fill_null(False).alias("converted")).to_series()
+def with_converted(rows: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
+    """`rows` (follow-ups with customer_id and occurred_at), in time order, with `converted`: the
+    first of the forward `changes` (customer_id, changed_at) of its customer at or after its time
+    is at most 14×24 h later. An as-of join by customer on epoch microseconds."""
+    at = rows.with_columns(pl.col("occurred_at").dt.epoch("us").alias("_at")).sort("_at")
+    if changes.height == 0:
+        return at.drop("_at").with_columns(pl.lit(False).alias("converted"))
+    nxt = changes.select(pl.col("customer_id").cast(at.schema["customer_id"]),
+                         pl.col("changed_at").dt.epoch("us").alias("_next")).sort("_next")
+    joined = at.join_asof(nxt, left_on="_at", right_on="_next", by="customer_id", strategy="forward",
+                          check_sortedness=False)
+    return joined.with_columns(((pl.col("_next") - pl.col("_at")) <= WINDOW_US).fill_null(False).alias("converted")) \
+        .drop("_at", "_next")
 
 
-def import_counts(rows: pl.DataFrame) -> pl.DataFrame:
+def import_counts(rows: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
     """The cells of follow-ups a bulk import inserts, counted from the import's own frame as
-    _select() counts stored ones: `rows` holds occurred_at, owner_id (the customer's), rep_id,
-    channel, effective, duration_minutes and converted as stored (no nulls), all live. Pure polars
-    (no cursor), so it can run in a thread while the follow-ups are inserted; reading 1,000,000
-    rows back with a time zone conversion each took DuckDB 0.6 s."""
+    _select() counts stored ones: `rows` holds customer_id, occurred_at, owner_id (the customer's),
+    rep_id, channel, effective and duration_minutes as stored (no nulls), all live; `changes` the
+    forward stage changes of their customers (with_converted). Pure polars (no cursor), so it can
+    run in a thread while the follow-ups are inserted; reading 1,000,000 rows back with a time zone
+    conversion each took DuckDB 0.6 s."""
     zone = config.tz_name()
-    return rows.group_by(
+    return with_converted(rows, changes).group_by(
         pl.col("occurred_at").dt.convert_time_zone(zone).dt.date().alias("day"), "owner_id", "rep_id", "channel",
     ).agg(pl.len().cast(pl.Int64).alias("follow_ups"),
           pl.col("effective").sum().cast(pl.Int64).alias("effective_follow_ups"),

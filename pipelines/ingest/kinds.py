@@ -109,9 +109,9 @@ def load_follow_ups(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome
         changes = pl.concat([daily_summary.forward(planning.result()).select("customer_id", utc),
                              stored_forward.select(pl.col("customer_id").cast(pl.Int64), utc)])
         return daily_summary.import_counts(stored_rows.select(
-            "occurred_at", pl.col("customer_id").replace_strict(owners.get_column("id"), owners.get_column("owner_id"))
-            .alias("owner_id"), "rep_id", "channel", "effective", "duration_minutes",
-            daily_summary.converted(stored_rows, changes)))
+            "customer_id", "occurred_at",
+            pl.col("customer_id").replace_strict(owners.get_column("id"), owners.get_column("owner_id"))
+            .alias("owner_id"), "rep_id", "channel", "effective", "duration_minutes"), changes)
 
     # The stage history and the daily counts are polars work over every row: done in threads
     # while DuckDB inserts the follow-ups (ids are known, so nothing waits for the INSERT).

@@ -239,6 +239,21 @@ def test_due_follows_the_definition(world):
     assert home.next_date(store, "lost", date(2026, 3, 5)) is None
 
 
+def test_a_customer_never_followed_up_is_due_a_cadence_after_its_first_stage(world):
+    from pipelines import customers
+    from pipelines.config import local_tz
+    from pipelines.models import CustomerIn
+
+    store, org, _ = world
+    rep1 = org["rep1"]
+    first = NOW - timedelta(days=20)  # recorded today, first stage (initial contact) 20 days ago
+    cid = customers.create(store, rep1, CustomerIn(name="绍兴远山纺织有限公司", owner_id=rep1.id), at=first)
+    start = first.astimezone(local_tz()).date()
+    due_ids = lambda on: set(home.due(store, rep1, on)["customer_id"].to_list())  # noqa: E731
+    assert cid not in due_ids(start + timedelta(days=13))
+    assert cid in due_ids(start + timedelta(days=14))  # initial contact's cadence: 14 days
+
+
 def test_per_rep_effective_customers_and_week_hours(world):
     store, org, _ = world
     on = (NOW - timedelta(days=4)).date()

@@ -55,8 +55,10 @@ def open_risks(store: Store, actor: Actor, limit: int | None = None) -> pl.DataF
     """Open red and yellow risks, red first, oldest first: the first `limit` (None: all), with
     `total` and `red_total` counting all."""
     first = store.query(*sql.scoped(actor, "home/open_risks", {"limit": limit}))
-    ids = sql.id_list(first.get_column("id").to_list())
-    details = store.query(*sql.scoped(actor, sql.load("home/risk_details").replace("__IDS__", ids), inline=True))
+    ids = first.get_column("id").to_list()
+    text = (sql.load("home/risk_details").replace("__IDS__", sql.id_list(ids))
+            .replace("__LO__", sql.id_list(ids and [min(ids)])).replace("__HI__", sql.id_list(ids and [max(ids)])))
+    details = store.query(*sql.scoped(actor, text, inline=True))
     return first.join(details, on="id", how="left", maintain_order="left").select(
         *details.columns, "total", "red_total")
 

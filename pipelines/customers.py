@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
@@ -58,7 +58,7 @@ def load_for_write(cur, actor: Actor, customer_id: int, include_deleted: bool = 
 
 def create(store: Store, actor: Actor, customer: CustomerIn, at: datetime | None = None) -> int:
     """Add a customer; its first stage is recorded as its first stage change."""
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     values = customer.model_dump()
     values["name_initials"] = initials(customer.name)
 
@@ -143,7 +143,7 @@ def apply_stage_change(cur, actor: Actor, customer: dict[str, Any], to_stage: st
 
 def change_stage(store: Store, actor: Actor, customer_id: int, to_stage: str,
                  override_reason: str | None = None, at: datetime | None = None) -> int | None:
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
 
     def work(cur):
         row = load_for_write(cur, actor, customer_id)
@@ -157,7 +157,7 @@ def change_stage(store: Store, actor: Actor, customer_id: int, to_stage: str,
 def delete(store: Store, actor: Actor, customer_id: int) -> None:
     def work(cur):
         load_for_write(cur, actor, customer_id)
-        rows.update(cur, actor, "customers", customer_id, {"deleted_at": datetime.now(timezone.utc)},
+        rows.update(cur, actor, "customers", customer_id, {"deleted_at": datetime.now(UTC)},
                     action="delete")
         _risk_hooks(cur, customer_id)
 

@@ -249,7 +249,7 @@ def test_a_customer_never_followed_up_is_due_a_cadence_after_its_first_stage(wor
     first = NOW - timedelta(days=20)  # recorded today, first stage (initial contact) 20 days ago
     cid = customers.create(store, rep1, CustomerIn(name="绍兴远山纺织有限公司", owner_id=rep1.id), at=first)
     start = first.astimezone(local_tz()).date()
-    due_ids = lambda on: set(home.due(store, rep1, on)["customer_id"].to_list())  # noqa: E731
+    due_ids = lambda on: set(home.due(store, rep1, on)["customer_id"].to_list())
     assert cid not in due_ids(start + timedelta(days=13))
     assert cid in due_ids(start + timedelta(days=14))  # initial contact's cadence: 14 days
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import polars as pl
@@ -72,7 +72,7 @@ def local_minute(at: pl.Series) -> pl.Series:
     the same minute without a time zone conversion per row; older times take the slow way."""
     zone = at.dtype.time_zone  # type: ignore[attr-defined]
     early = at.min()
-    if early is None or early >= datetime(1972, 2, 1, tzinfo=timezone.utc):
+    if early is None or early >= datetime(1972, 2, 1, tzinfo=UTC):
         return at.dt.convert_time_zone("UTC").dt.truncate("1m").dt.convert_time_zone(zone)
     return at.dt.truncate("1m")
 

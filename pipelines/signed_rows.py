@@ -9,6 +9,7 @@ were counted in: after a change of the configured zone the figures come from the
 from __future__ import annotations
 
 import itertools
+import weakref
 
 from pipelines import config, sql
 
@@ -22,6 +23,7 @@ class SignedTable:
         self.table, self.keys, self.measures, self.check = table, keys, measures, check
         self.columns = ", ".join((*keys, *measures))
         self._writes = itertools.count(1)
+        self._usable: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # store: (version and zone, answer)
 
     def merge_now_and_then(self, cur, sign: int) -> None:
         """After an added contribution: every MERGE_EVERY-th one in this process merges."""
@@ -59,9 +61,16 @@ HAVING {nonzero}""")
         cur.execute(f"DROP TABLE temp.{scratch}")
 
     def usable(self, store) -> bool:
-        """Is every row in the configured time zone (else the figures come from the raw tables)?"""
-        return store.scalar(f"SELECT 1 FROM {self.table} WHERE zone <> $zone LIMIT 1",
-                            {"zone": config.tz_name()}) is None
+        """Is every row in the configured time zone (else the figures come from the raw tables)?
+        Asked before most summary reads (six on the monthly page): the answer is kept until the
+        next committed write or a change of zone, as writes add rows in the configured zone only."""
+        key = (store.data_version, config.tz_name())
+        known = self._usable.get(store)
+        if known is not None and known[0] == key:
+            return known[1]
+        answer = store.scalar(f"SELECT 1 FROM {self.table} WHERE zone <> $zone LIMIT 1", {"zone": key[1]}) is None
+        self._usable[store] = (key, answer)
+        return answer
 
     def differences(self, store) -> int:
         """Cells where the table differs from counting the raw rows now, and rows counted in

@@ -19,11 +19,20 @@ MERGE_EVERY = 500  # signed-row writes per process between merges
 class SignedTable:
     """One summary table: its cell keys (zone first) and measures, and its data check."""
 
+    tables: list[SignedTable] = []
+
+    @classmethod
+    def forget_usable(cls) -> None:
+        """Drop every kept usable() answer (the benchmark's cold runs start without them)."""
+        for table in cls.tables:
+            table._usable.clear()
+
     def __init__(self, table: str, keys: tuple[str, ...], measures: tuple[str, ...], check: str):
         self.table, self.keys, self.measures, self.check = table, keys, measures, check
         self.columns = ", ".join((*keys, *measures))
         self._writes = itertools.count(1)
         self._usable: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # store: (version and zone, answer)
+        SignedTable.tables.append(self)
 
     def merge_now_and_then(self, cur, sign: int) -> None:
         """After an added contribution: every MERGE_EVERY-th one in this process merges."""

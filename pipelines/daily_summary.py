@@ -139,7 +139,7 @@ def stored_forward(cur, customer_ids: pl.Series) -> pl.DataFrame:
         return cur.execute(f"""
             SELECT customer_id, changed_at FROM stage_changes s
             WHERE deleted_at IS NULL AND customer_id IN (SELECT customer_id FROM imp_forward_customers)
-              AND list_position({_STAGE_LIST}, s.to_stage) > list_position({_STAGE_LIST}, s.from_stage)""").pl()
+              AND {_FORWARD}""").pl()
     finally:
         cur.unregister("imp_forward_customers")
 

@@ -78,3 +78,25 @@ def test_raise_and_history_load_their_customer_picker_only_when_opened(app_db): 
     at.run()
     assert not shown_errors(at)
     assert "预警已提交。" in [s.value for s in at.success]
+
+
+def test_a_column_shows_fifteen_cards_then_more_on_request(app_db):  # noqa: F811
+    import re
+
+    at = logged_in("admin", "risks")
+
+    def captions() -> list[tuple[int, int]]:  # (shown, of) of each column that holds back cards, in order
+        found = [re.search(r"仅显示最早的 (\d+) 位,共 (\d+) 位", c.value) for c in at.caption]
+        return [(int(m.group(1)), int(m.group(2))) for m in found if m]
+
+    before = captions()
+    assert before, "the demo should fill one column beyond the first fifteen cards"
+    assert all(shown == 15 for shown, _ in before)
+    more = [b for b in at.button if b.label.startswith("再显示")]
+    assert [b.label for b in more] == [f"再显示 {min(15, total - 15)} 位" for _, total in before]
+    more[0].click()  # the first column that holds back cards
+    at.run()
+    assert not shown_errors(at)
+    total = before[0][1]
+    expected = ([(30, total)] if total > 30 else []) + before[1:]
+    assert captions() == expected

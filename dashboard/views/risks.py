@@ -18,7 +18,7 @@ from pipelines.codes import RAISED_RULES, RISK_LEVELS, RISK_RULES
 from pipelines.rules import risks
 
 AGES = (0, 7, 30, 90)
-PER_COLUMN = 30
+PER_COLUMN = 15  # cards per column at first (each has buttons and popovers: 30 took the browser 3.5 s)
 FLASH = "risks_flash"
 
 
@@ -95,18 +95,30 @@ def _card(card: dict, can_act: bool) -> None:
                 _entry_actions(entry)
 
 
+def _shown(level: str) -> int:
+    """How many cards the level's column shows: PER_COLUMN more each time its button is pressed."""
+    return st.session_state.get(f"risk_shown_{level}", PER_COLUMN)
+
+
+def _show_more(level: str) -> None:
+    st.session_state[f"risk_shown_{level}"] = _shown(level) + PER_COLUMN
+
+
 def _columns(cards, counts: dict[str, int], can_act: bool) -> None:
     for level, col in zip(RISK_LEVELS, st.columns(3)):
         with col:
             st.badge(t("risk.column", level=label("level", level), count=counts[level]),
                      color=BADGE_COLORS[level])
-            rows = cards.filter(cards["column_level"] == level).to_dicts()
+            rows = cards.filter(cards["column_level"] == level).head(_shown(level)).to_dicts()
             if not rows:
                 st.caption(t("risk.column_empty"))
             for card in rows:
                 _card(card, can_act)
             if counts[level] > len(rows):
                 st.caption(t("risk.column_more", shown=len(rows), count=counts[level]))
+                st.button(t("risk.show_more", n=min(PER_COLUMN, counts[level] - len(rows))),
+                          key=f"risk_more_{level}", icon=":material/expand_more:", on_click=_show_more,
+                          args=(level,))
 
 
 def _pick_customer(key: str, label_key: str) -> int | None:
@@ -175,7 +187,7 @@ def render() -> None:
     if not can_act:
         st.info(t("risk.read_only"), icon=":material/visibility:")
     flt = _filters(user.role)
-    cards = cached(risk_board.board, flt, today(), PER_COLUMN)
+    cards = cached(risk_board.board, flt, today(), max(_shown(level) for level in RISK_LEVELS))
     counts = risk_board.column_counts(cards)
     open_counts = risk_board.board_open_counts(cards)
     m = st.columns(3)

@@ -298,3 +298,22 @@ def test_home_lists_are_limited_and_count_everything(world):
     risks = home.open_risks(store, admin)
     assert home.total(risks, "red_total") == int((risks["level"] == "red").sum())
     assert home.total(home.due(store, admin, date(2000, 1, 1)), "due_total") == 0
+
+
+def test_company_counts_a_customer_new_in_the_month_of_its_first_stage_change(world):
+    from pipelines import customers
+    from pipelines.config import local_tz
+
+    store, org, ids = world
+    admin = org["admin"]
+    first = (NOW - timedelta(days=40)).astimezone(local_tz()).date()  # the seed's customers' first stage
+
+    def new_customers(on: date) -> int:
+        return int(home.company(store, admin, on)["new_customers"].sum())
+
+    assert new_customers(first) == 4
+    # a later stage change of one of them is in another month (39 days on): not new there
+    later = NOW - timedelta(days=1)
+    customers.change_stage(store, admin, ids["rep1"][0], "needs_confirmed", override_reason="测试", at=later)
+    assert new_customers(later.astimezone(local_tz()).date()) == 0
+    assert new_customers(first) == 4

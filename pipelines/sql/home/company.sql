@@ -10,7 +10,13 @@ WITH fu AS (
     GROUP BY u.team_id
 ),
 firsts AS (
-    SELECT customer_id, min(changed_at) AS first_at FROM v_stage_changes GROUP BY customer_id
+    -- only customers with a change in the month can have their first one in it (the first change
+    -- of every customer took a third of this query's time)
+    SELECT customer_id, min(changed_at) AS first_at FROM v_stage_changes
+    WHERE customer_id IN (SELECT customer_id FROM v_stage_changes
+                          WHERE changed_at >= CAST($month_start AS TIMESTAMPTZ)
+                            AND changed_at < CAST($month_end AS TIMESTAMPTZ))
+    GROUP BY customer_id
 ),
 new_c AS (
     SELECT u.team_id, count(*) AS new_customers

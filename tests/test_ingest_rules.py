@@ -367,3 +367,30 @@ def test_created_customers_audit_json_is_duckdbs_own(store, org, monkeypatch):
         assert fast.height == len(names) and slow.tail(len(names)).equals(fast)
 
     store.write(work)
+
+
+def test_frames_longer_than_a_row_group_insert_whole_and_in_order(store, org, monkeypatch):
+    """insert_frame hands DuckDB a long frame as row-group sized batches: every row is stored
+    once, with its values, in the frame's order (and RETURNING gives every row back)."""
+    import polars as pl
+
+    from pipelines.ingest import resolve
+
+    monkeypatch.setattr(resolve, "ROW_GROUP_ROWS", 1000)  # the slicing is the same at any size
+    n = 2507
+    frame = pl.DataFrame({"user_id": [org["admin"].id] * n, "username": [f"用户{i}" for i in range(n)],
+                          "action": ["import"] * n, "table_name": ["follow_ups"] * n, "row_id": range(n),
+                          "detail": [None if i % 5 else f"第{i}行" for i in range(n)]},
+                         schema_overrides={"row_id": pl.Int64, "detail": pl.String})
+    assert [len(b) for b in resolve.row_group_batches(frame).to_arrow().to_batches()] == [1000, 1000, 507]
+
+    def work(cur):
+        before = cur.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+        made = resolve.insert_frame(cur, "imp_rows", frame, "audit_log", "row_id")
+        stored = cur.execute("SELECT username, row_id, detail FROM audit_log WHERE id > $b ORDER BY id",
+                             {"b": before}).pl()
+        return made, stored
+
+    made, stored = store.write(work)
+    assert sorted(made.get_column("row_id").to_list()) == list(range(n))
+    assert stored.equals(frame.select("username", "row_id", "detail"))

@@ -19,6 +19,7 @@ from pipelines.ingest.pinyin import initials_many
 from pipelines.ingest.readers import ROW
 from pipelines.ingest.validate import reject
 
+ROW_GROUP_ROWS = 122_880  # DuckDB's default row group size (rows)
 _NOT_USERNAME = re.compile(r"[^a-z0-9_.\-]+")
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,32}$")
 
@@ -51,7 +52,7 @@ def insert_frame(cur, name: str, frame: pl.DataFrame, table: str, returning: str
     cols = ", ".join(frame.columns)
     # polars' own string layout (Arrow string views), which DuckDB reads as it is: the default
     # conversion copies every string (0.15-0.4 s for the 1,000,000 rows of a follow-ups import)
-    cur.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+    cur.register(name, row_group_batches(frame).to_arrow(compat_level=pl.CompatLevel.newest()))
     try:
         sql = f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {name}"
         if returning is None:
@@ -60,6 +61,17 @@ def insert_frame(cur, name: str, frame: pl.DataFrame, table: str, returning: str
         return cur.execute(f"{sql} RETURNING {returning}").pl()
     finally:
         cur.unregister(name)
+
+
+def row_group_batches(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame in chunks of DuckDB's row group size, one Arrow batch each: DuckDB scans and
+    appends the batches on all its threads (a single batch is one thread: 1.7 s for the
+    1,000,000 follow-ups of an import, 0.9 s in batches) and still keeps their order. Other
+    sizes measured slower: a batch that straddles row groups is appended by one thread."""
+    if frame.height <= ROW_GROUP_ROWS:
+        return frame
+    return pl.concat([frame.slice(at, ROW_GROUP_ROWS) for at in range(0, frame.height, ROW_GROUP_ROWS)],
+                     rechunk=False)
 
 
 def audit_created(cur, actor: Actor, table: str, ids: list[int], run_id: int) -> None:

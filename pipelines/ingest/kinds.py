@@ -40,7 +40,7 @@ def existing_rows(cur, keys: pl.DataFrame, sql: str) -> set[int]:
     """Source rows of `keys` (registered as imp_keys) that `sql` finds already stored."""
     if keys.height == 0:
         return set()
-    cur.register("imp_keys", keys.to_arrow())
+    cur.register("imp_keys", resolve.row_group_batches(keys).to_arrow())
     try:
         return set(cur.execute(sql).pl().get_column(ROW).to_list())
     finally:

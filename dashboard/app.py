@@ -48,10 +48,12 @@ def _remember_entry_path() -> None:
     if "after_login" in st.session_state or st.session_state.get("entry_seen"):
         return
     st.session_state["entry_seen"] = True
-    url = st.context.url or ""
+    url = st.context.url or ""  # (without the query string)
     path = urlparse(url).path.strip("/").split("/")[-1] if url else ""
     if path and any(p.path == path for p in pages_built()):
         st.session_state["after_login"] = path
+        # and its query (a customer's ?id=, a filter link's dates), which that rerun forgets too
+        st.session_state["after_login_query"] = st.query_params.to_dict()
 
 
 def main() -> None:
@@ -86,8 +88,10 @@ def main() -> None:
                              url_path=p.path or None, default=p.path == "") for p in pages_built()}
     current = st.navigation(list(pages.values()), position="hidden")
     wanted = st.session_state.pop("after_login", None)
+    query = st.session_state.pop("after_login_query", None)
     if wanted in pages and current.url_path != wanted:
-        st.switch_page(pages[wanted])
+        st.switch_page(pages[wanted], query_params=query or None)
+    auth.send_cookie(authenticator)
     with st.sidebar:
         st.markdown(f"**{t('app.name')}**")
         st.caption(t("auth.logged_in_as", name=user.display_name, role=t(f"role.{user.role}")))

@@ -113,8 +113,14 @@ def restore_session(auth: stauth.Authenticate) -> None:
         return
     st.session_state["actor"] = actor
     st.session_state.setdefault("lang", actor.lang)
+
+
+def send_cookie(auth: stauth.Authenticate) -> None:
+    """Set the login cookie after our form's login, in a run that draws its page: a run that
+    switches page (after a login at another page's URL) ends before the browser receives the
+    cookie, and a reload would then find no session."""
     if st.session_state.pop("cookie_pending", False):
-        auth.cookie_controller.set_cookie()  # in a run of its own, so the browser receives it
+        auth.cookie_controller.set_cookie()
 
 
 def login_page(auth: stauth.Authenticate) -> None:

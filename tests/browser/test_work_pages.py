@@ -74,6 +74,12 @@ def test_manager_opens_a_reps_customer(page, app_url):
     settle(page)
     assert "****" not in _main(page).inner_text()  # a manager sees the team's contact details
     shot(page, "manager_customer_contacts")
+    # the customer's address, opened again (a reload, a link sent to a colleague) shows the customer
+    link, title = page.url, _main(page).locator("h1").first.inner_text()
+    assert "?id=" in link
+    page.goto(link)
+    page.get_by_role("tab", name="阶段历史").wait_for(timeout=60_000)
+    assert _main(page).locator("h1").first.inner_text() == title and "?id=" in page.url
 
 
 def test_rep_opening_admin_by_url_is_refused(page, app_url):

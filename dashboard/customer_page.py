@@ -117,7 +117,8 @@ def _timeline(df: pl.DataFrame) -> None:
 
 def _follow_ups(df: pl.DataFrame) -> None:
     if df.is_empty():
-        empty(t("customers.no_follow_ups"))
+        # only reps and managers log follow-ups: the others are not sent to a page they cannot open
+        empty(t("customers.no_follow_ups" if actor().role in ("rep", "manager") else "customers.no_follow_ups_read"))
         return
     view = fmt.yes_no(fmt.local_times(fmt.labelled(df, {"channel": "channel", "stage_after": "stage"}),
                                       "occurred_at"), "effective")
@@ -210,15 +211,15 @@ def render_customer(customer_id: int) -> None:
             st.caption(t("customers.masked_note"))
         contacts = fmt.labelled(d.contacts, {"decision_role": "decision_role"})
         _children(f"contact_{b['id']}", d.contacts, ContactIn, CONTACT_FIELDS, {"customer_id": b["id"]}, writable,
-                  t("customers.no_contacts"), t("customers.add_contact"), "contacts", view=contacts)
+                  t(f"customers.no_contacts{'' if writable else '_read'}"), t("customers.add_contact"), "contacts", view=contacts)
     with tabs[4]:
         _children(f"need_{b['id']}", d.needs, NeedIn, NEED_FIELDS, {"customer_id": b["id"]}, writable,
-                  t("customers.no_needs"), t("customers.add_need"), "needs")
+                  t(f"customers.no_needs{'' if writable else '_read'}"), t("customers.add_need"), "needs")
     with tabs[5]:
         fields, fixed = _contract_fields(b)
         view = d.contracts.with_columns(pl.col("amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False)).drop("rep_id")
         _children(f"contract_{b['id']}", d.contracts, ContractIn, fields, fixed, writable,
-                  t("customers.no_contracts"), t("customers.add_contract"), "contracts", view=view)
+                  t(f"customers.no_contracts{'' if writable else '_read'}"), t("customers.add_contract"), "contracts", view=view)
     with tabs[6]:
         _risks(d.risks)
         page_link("risks", label=t("home.go_risks"))

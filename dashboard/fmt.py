@@ -96,6 +96,13 @@ def local_times(df: pl.DataFrame, *cols: str, with_time: bool = True) -> pl.Data
     return out
 
 
+def blanks(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
+    """Missing text reads "—" in a table (Streamlit would show the word None); default: every
+    text column."""
+    cols = cols or tuple(c for c, kind in df.schema.items() if kind == pl.String)
+    return df.with_columns(pl.col(c).fill_null("—") for c in cols if c in df.columns)
+
+
 def yes_no(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
     yes, no = t("common.yes"), t("common.no")
     return df.with_columns([pl.when(pl.col(c)).then(pl.lit(yes)).otherwise(pl.lit(no)).alias(c)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import polars as pl
 import streamlit as st
 
+from dashboard import fmt
 from dashboard.data import actor, cached, store
 from dashboard.i18n import t
 from dashboard.widgets import empty
@@ -25,7 +26,7 @@ def _search() -> AuditSearch:
     actions = b.multiselect(t("security.audit_action"), choices["actions"], key="adm_audit_actions",
                             format_func=_action, placeholder=t("security.audit_all"))
     tables = c.multiselect(t("security.audit_table"), choices["tables"], key="adm_audit_tables",
-                           placeholder=t("security.audit_all"))
+                           format_func=_table, placeholder=t("security.audit_all"))
     d, e = st.columns([1, 2])
     today = datetime.now(local_tz()).date()  # the audit dates are local dates
     period = d.date_input(t("security.audit_dates"), (today - timedelta(days=30), today), key="adm_audit_dates")
@@ -43,6 +44,14 @@ def _action(code: str) -> str:
     return t(f"security.action_{code}") if code in ACTION_KEYS else code
 
 
+TABLE_KEYS = ("customers", "contacts", "needs", "contracts", "follow_ups", "stage_changes", "risks", "feedback",
+              "surveys", "targets", "users", "teams", "audit_log", "import_runs", "settings", "ownership_changes")
+
+
+def _table(code: str) -> str:
+    return t(f"security.table_{code}") if code in TABLE_KEYS else code
+
+
 def render() -> None:
     st.caption(t("security.audit_intro"))
     search = _search()
@@ -52,9 +61,10 @@ def render() -> None:
         empty(t("security.audit_none"))
         return
     frame = cached(audit_view.search, search, PAGE_SIZE)
-    frame = frame.with_columns(frame["action"].map_elements(_action, return_dtype=pl.Utf8))
+    frame = fmt.blanks(frame.with_columns(frame["action"].map_elements(_action, return_dtype=pl.Utf8),
+                                          frame["table_name"].map_elements(_table, return_dtype=pl.Utf8)))
     st.dataframe(frame, hide_index=True, width="stretch",
-                 column_config={"created_at": st.column_config.DatetimeColumn(t("security.audit_time"),
+                 column_config={"id": t("security.audit_id"), "created_at": st.column_config.DatetimeColumn(t("security.audit_time"),
                                                                               format="YYYY-MM-DD HH:mm:ss"),
                                 "username": t("security.audit_user"), "action": t("security.audit_action"),
                                 "table_name": t("security.audit_table"), "row_id": t("security.audit_row"),

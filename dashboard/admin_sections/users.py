@@ -123,7 +123,7 @@ def render() -> None:
     st.subheader(t("admin.users_title"))
     view = fmt.yes_no(fmt.local_times(fmt.labelled(users, {"role": "role"}), "last_login_at", "locked_until"),
                       "active", "can_login")
-    st.dataframe(view.drop("id", "team_id"), hide_index=True, width="stretch", column_config={
+    st.dataframe(fmt.blanks(view.drop("id", "team_id")), hide_index=True, width="stretch", column_config={
         "username": t("field.username"), "display_name": t("field.display_name"), "role": t("field.role"),
         "team": t("field.team_id"), "active": t("field.active"), "can_login": t("admin.can_login"),
         "locked_until": t("admin.locked_until"), "last_login_at": t("admin.last_login")})

@@ -10,6 +10,7 @@ import polars as pl
 import streamlit as st
 import yaml
 
+from dashboard import fmt
 from dashboard.data import actor, run_write, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import lang, t
@@ -71,7 +72,7 @@ def _rejects(summary) -> None:
         .alias(t("ingest.col_field")),
         pl.col("value").alias(t("ingest.col_value")), pl.col(reason).alias(t("ingest.col_reason")))
     st.subheader(t("ingest.rejects_title", rows=min(PREVIEW_ROWS, summary.rejects.height)))
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(fmt.blanks(shown), hide_index=True, width="stretch")
     if summary.rejects_path and Path(summary.rejects_path).exists():
         st.download_button(t("ingest.rejects_download"), Path(summary.rejects_path).read_bytes(),
                            file_name=Path(summary.rejects_path).name, mime="text/csv", icon=":material/download:")
@@ -100,7 +101,10 @@ def render() -> None:
     st.subheader(t("ingest.preview_title", rows=min(PREVIEW_ROWS, table.frame.height)))
     st.caption(t("ingest.detected", kind=t(f"ingest.kind.{found_kind}"), rows=f"{table.frame.height:,}")
                + (" · " + t("ingest.encoding", encoding=table.encoding) if table.encoding else ""))
-    st.dataframe(table.frame.head(PREVIEW_ROWS), hide_index=True, width="stretch")
+    preview = table.frame.head(PREVIEW_ROWS).select(ROW, pl.exclude(ROW))  # row numbers as the rejects name them
+    if t("ingest.col_row") not in preview.columns:
+        preview = preview.rename({ROW: t("ingest.col_row")})
+    st.dataframe(fmt.blanks(preview), hide_index=True, width="stretch")
     st.markdown(f"**{t('ingest.mapping_title')}**")
     st.dataframe(pl.DataFrame({t("ingest.col_field"): [i18n.t(f"field.{f}", lang()) for f in columns],
                                t("ingest.col_column"): list(columns.values())}), hide_index=True)

@@ -320,7 +320,7 @@ def summary_text(summary: dict, lang: str = "zh_CN") -> list[str]:
     risks = summary["risks"]
     red = int(risks.filter(pl.col("level") == "red")["open_at_end"].sum())
     yellow = int(risks.filter(pl.col("level") == "yellow")["open_at_end"].sum())
-    lines.append(t("monthly.text_risks", lang, red=red, yellow=yellow))
+    lines.append(t("monthly.text_risks", lang, red=f"{red:,}", yellow=f"{yellow:,}"))
     return lines
 
 

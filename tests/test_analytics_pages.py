@@ -136,3 +136,14 @@ def test_a_rep_without_a_target_reads_a_dash_not_none(app_db):
     team = open_page(login("manager1"), "team").dataframe[0].value
     row = team[team.iloc[:, 0].astype(str).str.contains("王磊|rep1")]
     assert (row == "—").any(axis=1).all() and not row.empty
+
+
+def test_trends_cards_show_year_over_year_beside_month_over_month(app_db):
+    """Each headline card carries its month-over-month change (the arrow) and, under it, the
+    change against the same month last year, as the heading promises."""
+    at = open_page(login("manager1"), "trends")
+    assert not at.exception
+    assert len(at.metric) == 5
+    lines = [c.value for c in at.caption if c.value.startswith("同比 ")]
+    assert len(lines) == 5 and all(v == "同比 —" or v.endswith("%") for v in lines)
+    assert any("同比(与去年同月比)" in c.value for c in at.caption)

@@ -51,6 +51,12 @@ def test_summary_text_names_the_biggest_changes_first(september):
     assert english[1] == "Won amount rose 200.0% on last month (from ¥100,000 to ¥300,000)."
 
 
+def test_summary_text_counts_risks_with_thousands_separators(september):
+    many = dict(september)
+    many["risks"] = pl.DataFrame({"level": ["red", "yellow"], "open_at_end": [1_234, 12_500]})
+    assert summary.summary_text(many, "zh_CN")[-1] == "月末仍有红色预警 1,234 个、黄色预警 12,500 个。"
+
+
 def test_headline_month_over_month_and_last_year(data):
     store, _ = data
     head = {r["metric"]: r for r in summary.headline(store, SYSTEM, Filters(), date(2026, 9, 1)).iter_rows(named=True)}

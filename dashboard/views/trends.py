@@ -23,6 +23,7 @@ BY_CHANNEL = ("follow_ups", "effective_follow_ups")  # the figures that have a c
 def _compare(head: pl.DataFrame, month) -> None:
     """Cards: the period's last month against last month and the same month last year."""
     st.markdown(f"**{t('trends.compare_title', month=month.strftime('%Y-%m'))}**")
+    st.caption(t("trends.compare_note"))
     if month_start(month) == month_start(today()):
         st.caption(t("trends.partial_month", today=today().isoformat()))
     cols = st.columns(len(HEADLINE))
@@ -33,6 +34,7 @@ def _compare(head: pl.DataFrame, month) -> None:
         ui.card(col, row["metric"], value, delta=ui.change_text(row["mom"]),
                 help_extra=(f"{t('metric.month_over_month')}: {ui.definition('month_over_month')} ({last})\n\n"
                             f"{t('metric.same_month_last_year')}: {yoy}"))
+        col.caption(t("trends.yoy_line", change=ui.change_text(row["yoy"]) or t("analytics.none")))
 
 
 def render() -> None:

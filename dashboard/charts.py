@@ -168,6 +168,8 @@ def trend_chart(frame: pl.DataFrame, metric: str, grain: str, by: str | None, la
             hovertemplate="%{x|%Y-%m-%d}: " + ("¥%{y:,.0f}" if money else "%{y:,}") + "<extra>%{fullData.name}</extra>"))
     fig.update_yaxes(rangemode="tozero", tickformat=",.0f")
     fig.update_xaxes(tickformat="%m-%d" if grain == "week" else "%Y-%m")
+    if grain == "week":
+        _week_ticks(fig, frame["bucket"].to_list())
     axis = t("chart.amount_axis", lang) if money else name
     return _layout(fig, title, t(f"chart.{grain}_axis", lang), axis)
 
@@ -187,6 +189,8 @@ def stage_entries_chart(entries: pl.DataFrame, grain: str, lang: str) -> go.Figu
                              hovertemplate="%{x|%Y-%m-%d}: %{y:,}<extra>%{fullData.name}</extra>"))
     fig.update_layout(barmode="group")
     fig.update_xaxes(tickformat="%Y-%m-%d" if grain == "week" else "%Y-%m")
+    if grain == "week":
+        _week_ticks(fig, entries["bucket"].to_list())
     return _layout(fig, title, t(f"chart.{grain}_axis", lang), t("chart.count_axis", lang))
 
 
@@ -278,6 +282,13 @@ def target_chart(team: pl.DataFrame, lang: str) -> go.Figure:
     return _layout(fig, title, t("chart.rep_axis", lang), t("metric.target_attainment", lang))
 
 
+def _week_ticks(fig: go.Figure, weeks: list) -> None:
+    """Ticks on the weeks' Mondays (Plotly's own date ticks fall on Sundays), every k-th week
+    so that about eight are labelled."""
+    every = max(1, -(-len(set(weeks)) // 8))
+    fig.update_xaxes(tick0="2024-01-01", dtick=every * 7 * 86_400_000)  # 2024-01-01 was a Monday
+
+
 def _per_rep_lines(frame: pl.DataFrame, x: str, y: str, title: str, x_axis: str, y_axis: str, cap: float,
                    lang: str) -> go.Figure:
     if frame.is_empty():
@@ -292,6 +303,8 @@ def _per_rep_lines(frame: pl.DataFrame, x: str, y: str, title: str, x_axis: str,
                   annotation_text=t("chart.cap_line", lang, cap=f"{cap:g}"), annotation_position="top left")
     fig.update_yaxes(rangemode="tozero")
     fig.update_xaxes(tickformat="%m-%d", hoverformat="%Y-%m-%d")
+    if x == "week":
+        _week_ticks(fig, frame[x].to_list())
     return _layout(fig, title, x_axis, y_axis)
 
 

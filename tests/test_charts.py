@@ -139,6 +139,19 @@ def test_daily_cap_chart_draws_cap_line():
     assert fig.layout.title.text == "每天的有效客户数是否超过手册上限 15 个?"
 
 
+def test_weekly_charts_tick_on_mondays():
+    """Weeks start on Monday: the ticks fall on the weeks' Mondays, about eight of them."""
+    from datetime import timedelta
+
+    mondays = [date(2026, 9, 7) + timedelta(weeks=i) for i in range(20)]
+    weekly = pl.DataFrame({"name": ["王磊"] * 20, "week": mondays, "hours": [10.0] * 20})
+    axis = charts.hours_chart(weekly, 25, "zh_CN").layout.xaxis
+    assert date.fromisoformat(axis.tick0).weekday() == 0 and axis.dtick == 3 * 7 * 86_400_000
+    few = charts.hours_chart(weekly.head(4), 25, "zh_CN").layout.xaxis
+    assert few.dtick == 7 * 86_400_000
+    assert all(m.weekday() == 0 for m in mondays)  # (the frame itself holds Mondays)
+
+
 def test_table_times_are_local_text_and_a_missing_one_a_dash():
     from datetime import datetime, timezone
 

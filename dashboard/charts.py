@@ -217,7 +217,8 @@ def conversion_chart(conversion: pl.DataFrame, lang: str, reference: float | Non
     if reference is not None:
         fig.add_hline(y=reference, line_dash="dot", line_color="#555555",
                       annotation_text=t("chart.reference_line", lang, rate=pct(reference)),
-                      annotation_position="top right")
+                      annotation_position="top right",  # on a white ground: readable over a bar
+                      annotation_bgcolor="rgba(255,255,255,0.85)", annotation_font_color="#333333")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     fig.update_xaxes(tickangle=0, tickfont={"size": 10})  # name, rate and n on three short lines: readable in half a page
     return _layout(fig, title, t("chart.channel_axis", lang), t("chart.rate_axis", lang))
@@ -272,12 +273,15 @@ def target_chart(team: pl.DataFrame, lang: str) -> go.Figure:
     fig.add_trace(go.Bar(
         x=names, y=[r["attainment"] for r in rows], name=t("chart.attainment_label", lang), marker_color="#4E79A7",
         text=[f"{pct(r['attainment'])} · ¥{r['won_amount']:,.0f}/¥{r['target_amount']:,.0f}" for r in rows],
-        textposition="outside", cliponaxis=False, hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+        textposition="none", hovertemplate="%{x}: %{text}<extra></extra>"))
+    # each rep's figures under the name (above the bar the pacing marker covered them)
+    fig.update_xaxes(tickvals=names, ticktext=[f"{n}<br>{x.replace(' · ', '<br>')}"
+                                               for n, x in zip(names, fig.data[0].text, strict=True)])
     fig.add_trace(go.Scatter(
         x=names, y=[r["pacing"] for r in rows], name=t("chart.pacing_label", lang), mode="markers",
         marker={"symbol": "diamond", "size": 12, "color": "#2F5597"}, hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
     fig.add_hline(y=1, line_dash="dot", line_color="#555555", annotation_text=t("chart.target_line", lang),
-                  annotation_position="top left")
+                  annotation_position="top left", annotation_bgcolor="rgba(255,255,255,0.85)")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return _layout(fig, title, t("chart.rep_axis", lang), t("metric.target_attainment", lang))
 

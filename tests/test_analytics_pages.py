@@ -147,3 +147,15 @@ def test_trends_cards_show_year_over_year_beside_month_over_month(app_db):
     lines = [c.value for c in at.caption if c.value.startswith("同比 ")]
     assert len(lines) == 5 and all(v == "同比 —" or v.endswith("%") for v in lines)
     assert any("同比(与去年同月比)" in c.value for c in at.caption)
+
+
+def test_targets_are_set_for_a_month_picked_as_a_month(app_db):
+    """The targets form asks for a month (2026-11), not a day, from a year back to half a year ahead."""
+    from dashboard.filter_bar import today
+
+    at = open_page(login("manager1"), "team")
+    assert not at.exception
+    picker = at.selectbox(key="team_target_month")
+    this = today().replace(day=1)
+    assert picker.value == this and picker.format_func(this) == this.strftime("%Y-%m")
+    assert len(picker.options) == 19 and picker.options[12] == this.strftime("%Y-%m")

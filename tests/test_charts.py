@@ -129,6 +129,7 @@ def test_target_chart_attainment_and_pacing():
     assert list(fig.data[0].x) == ["王磊", "李娜"]  # no target, no bar
     assert list(fig.data[1].y) == [1.0, 3.0]
     assert fig.data[0].text[0] == "50.0% · ¥50/¥100"
+    assert fig.layout.xaxis.ticktext[0] == "王磊<br>50.0%<br>¥50/¥100"  # under the name, clear of the marker
     assert fig.layout.shapes[0].y0 == 1
 
 

@@ -3,6 +3,7 @@ won amount against target with pacing; managers set monthly targets here."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import polars as pl
@@ -61,8 +62,11 @@ def _targets_form() -> None:
     if user.read_only or user.role not in ("manager", "admin"):
         st.caption(t("team.read_only"))
         return
-    month = month_start(st.date_input(t("team.target_month"), value=today(), key="team_target_month",
-                                      format="YYYY-MM-DD"))
+    # a month, not a day: the twelve months before this one and the six after
+    this = month_start(today())
+    months = [date(this.year + (this.month - 1 + k) // 12, (this.month - 1 + k) % 12 + 1, 1) for k in range(-12, 7)]
+    month = st.selectbox(t("team.target_month"), months, index=12, key="team_target_month",
+                         format_func=lambda m: m.strftime("%Y-%m"))
     one = Filters(date_from=month, date_to=month_end(month))
     current = cached(metrics.targets, one)
     people = cached(metrics.people).filter(pl.col("role") == "rep")

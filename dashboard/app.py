@@ -26,6 +26,13 @@ st.set_page_config(page_title=t("app.name"), page_icon=":material/contact_phone:
 # form" under text inputs: Streamlit writes that hint in English only, whatever the user's language.
 st.html("<style>.stMainBlockContainer, .block-container { padding-top: 2.2rem; }"
         ' [data-testid="InputInstructions"] { display: none; }</style>')
+# The file uploader's button and size hint are English whatever the language (Streamlit has no
+# option for them yet: streamlit/streamlit#13500): the catalog's words are drawn in their place.
+_DROP = '[data-testid="stFileUploaderDropzone"]'
+st.html(f"<style>{_DROP} button p, {_DROP} [data-testid=stFileUploaderDropzoneInstructions] span {{ font-size: 0; }}"
+        f' {_DROP} button p::after {{ content: "{t("common.upload")}"; font-size: 0.875rem; }}'
+        f' {_DROP} [data-testid=stFileUploaderDropzoneInstructions] span::after {{'
+        f' content: "{t("common.upload_hint", mb=st.get_option("server.maxUploadSize"))}"; font-size: 0.8rem; }}</style>')
 
 
 def _language_picker(key: str) -> None:

@@ -12,6 +12,11 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     path = write_csv(tmp_path / "跟进记录.csv", HEADER_ZH, rows, encoding="gb18030")
     login(page, app_url, "manager1", path="import")
     page.wait_for_selector("text=下载导入模板")
+    # the uploader's own button and hint are drawn in Chinese over Streamlit's English words
+    drawn = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stFileUploaderDropzone]')].map(z => [
+        getComputedStyle(z.querySelector('button p'), '::after').content,
+        getComputedStyle(z.querySelector('[data-testid=stFileUploaderDropzoneInstructions] span'), '::after').content])""")
+    assert drawn and all(b == '"上传"' and h.startswith('"拖放文件到此处') for b, h in drawn), drawn
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(path))
     page.wait_for_selector("text=校验结果", timeout=60_000)
     settle(page)

@@ -159,3 +159,12 @@ def test_targets_are_set_for_a_month_picked_as_a_month(app_db):
     this = today().replace(day=1)
     assert picker.value == this and picker.format_func(this) == this.strftime("%Y-%m")
     assert len(picker.options) == 19 and picker.options[12] == this.strftime("%Y-%m")
+
+
+def test_monthly_rank_titles_count_the_rows_shown(app_db):
+    """A team of four shows its top three and, below, only the one rep not already on top:
+    the titles say how many each table holds."""
+    at = open_page(login("manager1"), "monthly")
+    assert not at.exception
+    titles = [m.value for m in at.markdown if m.value.startswith("**成交金额")]
+    assert titles == ["**成交金额前 3 名**", "**成交金额后 1 名**"]

@@ -58,7 +58,7 @@ def _reps(data: dict) -> None:
     top, bottom = summary.ranked_reps(data["reps"])
     left, right = st.columns(2)
     for col, title, frame in ((left, "monthly.top_reps", top), (right, "monthly.bottom_reps", bottom)):
-        col.markdown(f"**{t(title)}**")
+        col.markdown(f"**{t(title, n=max(frame.height, 1))}**")  # a small team's bottom ranks leave out the top's
         if frame.is_empty():
             col.caption(t("analytics.none"))
             continue

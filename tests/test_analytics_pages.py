@@ -105,15 +105,26 @@ def test_monthly_states_the_month_in_words_and_offers_exports(app_db):
 
 
 def test_team_page_offers_the_target_form_to_managers_only(app_db):
+    from dashboard.filter_bar import today
+
     manager = open_page(login("manager1"), "team")
     assert any(s.value == "设置月度目标" for s in manager.subheader)
     assert not any("管理层账号为只读" in c.value for c in manager.caption)
+    # targets are for a month, picked as a month (2026-11): a year back to half a year ahead
+    picker = manager.selectbox(key="team_target_month")
+    this = today().replace(day=1)
+    assert picker.value == this and picker.format_func(this) == this.strftime("%Y-%m")
+    assert len(picker.options) == 19 and picker.options[12] == this.strftime("%Y-%m")
     leader = open_page(login("leader"), "team")
     assert any("管理层账号为只读" in c.value for c in leader.caption)
 
 
 def test_second_open_with_same_filter_is_served_from_cache(app_db, monkeypatch):
     at = open_page(login("manager2"), "trends")
+    # each card: month over month as its arrow and, under it, year over year (as the heading says)
+    assert len(at.metric) == 5 and any("同比(与去年同月比)" in c.value for c in at.caption)
+    lines = [c.value for c in at.caption if c.value.startswith("同比 ")]
+    assert len(lines) == 5 and all(v == "同比 —" or v.endswith("%") for v in lines)
     calls = []
     original = Store.query
     monkeypatch.setattr(Store, "query", lambda self, *a, **k: calls.append(a) or original(self, *a, **k))
@@ -133,38 +144,10 @@ def test_a_rep_without_a_target_reads_a_dash_not_none(app_db):
         assert not at.exception
         cells = [str(v) for frame in at.dataframe for v in frame.value.to_numpy().ravel()]
         assert cells and not {"None", "nan", "NaN"} & set(cells), page
+        if page == "monthly":  # a team of four: the top three, and the one rep left for the bottom
+            titles = [m.value for m in at.markdown if m.value.startswith("**成交金额")]
+            assert titles == ["**成交金额前 3 名**", "**成交金额后 1 名**"]
     team = open_page(login("manager1"), "team").dataframe[0].value
     row = team[team.iloc[:, 0].astype(str).str.contains("王磊|rep1")]
     assert (row == "—").any(axis=1).all() and not row.empty
 
-
-def test_trends_cards_show_year_over_year_beside_month_over_month(app_db):
-    """Each headline card carries its month-over-month change (the arrow) and, under it, the
-    change against the same month last year, as the heading promises."""
-    at = open_page(login("manager1"), "trends")
-    assert not at.exception
-    assert len(at.metric) == 5
-    lines = [c.value for c in at.caption if c.value.startswith("同比 ")]
-    assert len(lines) == 5 and all(v == "同比 —" or v.endswith("%") for v in lines)
-    assert any("同比(与去年同月比)" in c.value for c in at.caption)
-
-
-def test_targets_are_set_for_a_month_picked_as_a_month(app_db):
-    """The targets form asks for a month (2026-11), not a day, from a year back to half a year ahead."""
-    from dashboard.filter_bar import today
-
-    at = open_page(login("manager1"), "team")
-    assert not at.exception
-    picker = at.selectbox(key="team_target_month")
-    this = today().replace(day=1)
-    assert picker.value == this and picker.format_func(this) == this.strftime("%Y-%m")
-    assert len(picker.options) == 19 and picker.options[12] == this.strftime("%Y-%m")
-
-
-def test_monthly_rank_titles_count_the_rows_shown(app_db):
-    """A team of four shows its top three and, below, only the one rep not already on top:
-    the titles say how many each table holds."""
-    at = open_page(login("manager1"), "monthly")
-    assert not at.exception
-    titles = [m.value for m in at.markdown if m.value.startswith("**成交金额")]
-    assert titles == ["**成交金额前 3 名**", "**成交金额后 1 名**"]

@@ -56,9 +56,9 @@ def _open(rows: pl.DataFrame) -> None:
     a, b = st.columns([4, 1], vertical_alignment="bottom")
     chosen = a.selectbox(t("customers.open"), list(names), format_func=lambda i: names[i], key="cust_open")
     if b.button(t("customers.open_button"), key="cust_open_btn", icon=":material/open_in_new:", type="primary"):
-        st.query_params.clear()
-        st.query_params["id"] = str(chosen)
-        st.rerun()
+        # a page switch carries the query to the address bar; query_params + st.rerun() races and
+        # often leaves the bar without ?id= (streamlit#7961), so the customer's link was not shareable
+        st.switch_page("views/customers.py", query_params={"id": str(chosen)})
 
 
 def render() -> None:

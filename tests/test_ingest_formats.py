@@ -132,6 +132,16 @@ def test_garbage_truncated_empty_and_header_only(store, org, tmp_path):
     garbage = tmp_path / "garbage.csv"
     garbage.write_bytes(bytes(range(256)) * 20)
     assert load_file(store, org["admin"], garbage).error
+    # random bytes without a NUL (GB18030 decodes almost anything): binary all the same
+    import random
+
+    noise = bytes(b for b in random.Random(5).randbytes(600) if b)
+    (tmp_path / "noise.bin.csv").write_bytes(noise)
+    assert "二进制" in load_file(store, org["admin"], tmp_path / "noise.bin.csv").error
+    long_header = tmp_path / "long.csv"
+    long_header.write_text("甲" * 200 + ",乙\n1,2\n", encoding="utf-8")
+    error = load_file(store, org["admin"], long_header).error
+    assert "甲" * 30 + "…" in error and "甲" * 31 not in error
     text_garbage = tmp_path / "noise.csv"
     text_garbage.write_text("asdf qwer\nzxcv\n", encoding="utf-8")
     assert load_file(store, org["admin"], text_garbage).error  # no known column
@@ -152,7 +162,7 @@ def test_garbage_truncated_empty_and_header_only(store, org, tmp_path):
     assert summary.error is None and summary.rows_read == 0 and summary.run_id is not None
     assert count(store, "follow_ups") == 0
     failed = store.query("SELECT status, error FROM import_runs WHERE status = 'failed'")
-    assert failed.height == 4 and all(failed.get_column("error").to_list())
+    assert failed.height == 6 and all(failed.get_column("error").to_list())
 
 
 def test_auto_kind_customers_and_contacts(store, org, tmp_path):

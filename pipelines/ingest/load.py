@@ -81,9 +81,10 @@ def prepare(path: str | Path, kind: str = "auto", mapping: maps.Mapping | None =
         kind = maps.detect_kind(table.headers, mapping)
     columns = maps.match_headers(table.headers, kind, mapping)
     if not columns and not (mapping and mapping.defaults):
+        found = [h if len(h) <= 30 else h[:30] + "…" for h in table.headers[:8]]
         raise readers.ReadError(
-            f"表头中没有可识别的列(找到:{'、'.join(table.headers[:8]) or '无'})。请使用导入模板的列名或映射文件。",
-            f"no column of the header row is recognised (found: {', '.join(table.headers[:8]) or 'none'}). "
+            f"表头中没有可识别的列(找到:{'、'.join(found) or '无'})。请使用导入模板的列名或映射文件。",
+            f"no column of the header row is recognised (found: {', '.join(found) or 'none'}). "
             "Use the template's column names or a mapping file.")
     return table, kind, columns
 

@@ -32,6 +32,16 @@ def test_csv_encodings_detected(store, org, tmp_path, encoding, bom):
     assert "杭州青禾0号有限公司" in names  # the Chinese text survived the decoding
 
 
+def test_excel_unicode_text_utf16_tab_separated(store, org, tmp_path):
+    """Excel's "Unicode 文本" save: UTF-16 little-endian with a BOM, tab-separated, CRLF."""
+    lines = ["\t".join(HEADER_ZH)] + ["\t".join(r) for r in rows_zh(3)]
+    path = tmp_path / "跟进记录.txt"
+    path.write_bytes("\r\n".join(lines).encode("utf-16"))  # Python writes the BOM, LE here
+    summary = load_file(store, org["admin"], path)
+    _ok(summary, 3)
+    assert "杭州青禾0号有限公司" in store.query("SELECT name FROM customers").get_column("name").to_list()
+
+
 def test_xlsx_header_below_title_rows_and_date_cells(store, org, tmp_path):
     path = tmp_path / "sheet.xlsx"
     book = xlsxwriter.Workbook(str(path))

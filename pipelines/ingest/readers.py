@@ -7,6 +7,7 @@ number a person sees when opening the file (the header is row 1 of a CSV).
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 from collections.abc import Callable
@@ -112,6 +113,14 @@ def detect_encoding(path: Path) -> str:
 def _csv(path: Path) -> Table:
     with path.open("rb") as fh:
         head = fh.read(_SAMPLE)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode 文本" save: UTF-16 with a BOM, tab-separated (its NULs are not binary)
+        try:
+            text = path.read_bytes().decode("utf-16")
+        except UnicodeDecodeError:
+            raise ReadError("文件以 UTF-16 标记开头,但内容不是有效的 UTF-16 文本。",
+                            "the file starts with a UTF-16 mark but is not valid UTF-16 text.") from None
+        return _csv_frame(io.BytesIO(text.encode("utf-8")), text[:_SAMPLE], "utf-16")
     _binary(head)
     try:  # the usual case, UTF-8: polars reads the file itself and refuses bytes that are not UTF-8
         return _csv_frame(path, head.decode("utf-8", "ignore"), "utf-8")

@@ -76,7 +76,11 @@ def authenticator(key: str) -> stauth.Authenticate:
     # only a cookie login reads them, so most page runs make no query here.
     logged_in = bool(st.session_state.get("authentication_status"))
     credentials = {"usernames": {}} if logged_in else _credentials()
-    return stauth.Authenticate(credentials, COOKIE_NAME, key, session_hours() / 24, auto_hash=False)
+    # login_sleep_time: the library sleeps 0.7 s in every logged-out run, for a cookie manager it
+    # no longer reads (0.4.2 takes the cookie from the request, st.context.cookies): the login
+    # form and every login answered 0.7 s late for nothing.
+    return stauth.Authenticate(credentials, COOKIE_NAME, key, session_hours() / 24, auto_hash=False,
+                               login_sleep_time=0)
 
 
 def _cookie_issued_at(auth: stauth.Authenticate) -> float:
@@ -115,12 +119,25 @@ def restore_session(auth: stauth.Authenticate) -> None:
     st.session_state.setdefault("lang", actor.lang)
 
 
+# The key of the cookie manager's "set" component (extra_streamlit_components' default, which
+# streamlit-authenticator uses); its value turns true once the browser has stored the cookie.
+_COOKIE_SET_KEY = "set"
+
+
 def send_cookie(auth: stauth.Authenticate) -> None:
-    """Set the login cookie after our form's login, in a run that draws its page: a run that
-    switches page (after a login at another page's URL) ends before the browser receives the
-    cookie, and a reload would then find no session."""
-    if st.session_state.pop("cookie_pending", False):
-        auth.cookie_controller.set_cookie()
+    """Set the login cookie after our form's login, and keep asking until the browser says so.
+
+    The cookie is written by a component in the browser, which may not have loaded before a
+    rerun removes it (a page switch after a login at another page's URL, a component's value
+    arriving): then the cookie was lost and a reload found no session. So the component is
+    drawn again on every run until its value reports the cookie stored.
+    """
+    if not st.session_state.get("cookie_pending"):
+        return
+    if st.session_state.get(_COOKIE_SET_KEY) is True:
+        del st.session_state["cookie_pending"]
+        return
+    auth.cookie_controller.set_cookie()
 
 
 def login_page(auth: stauth.Authenticate) -> None:

@@ -69,6 +69,13 @@ def test_login_with_the_right_password_opens_home(app_db):
     at = _submit(_login_form(), "rep3", "followup-demo")
     assert at.session_state["actor"].username == "rep3"
     assert at.title[0].value.startswith("你好") and not shown_errors(at)
+    # The login cookie is asked of the browser on every run until its component reports it set
+    # (a rerun can remove the component before the browser has loaded it).
+    at.run()
+    assert at.session_state["cookie_pending"]
+    at.session_state["set"] = True  # the cookie component's value once the browser stored it
+    at.run()
+    assert "cookie_pending" not in at.session_state and at.session_state["actor"].username == "rep3"
 
 
 def test_a_disabled_account_cannot_log_in(app_db):

@@ -4,7 +4,7 @@ funnel bar lists that stage's customers. Screenshots: test-artifacts/screenshots
 
 Pages are opened from the sidebar menu, in the logged-in session, as a person would."""
 
-from tests.browser.conftest import login, settle, shot
+from tests.browser.conftest import login, settle, shot, tour
 
 PAGES = {"funnel": "销售漏斗", "trends": "趋势", "channels": "渠道转化", "team": "团队绩效", "monthly": "月度总结"}
 
@@ -49,3 +49,4 @@ def test_leader_reads_the_monthly_summary_and_team(page, app_url):
     _go(page, PAGES["team"])
     page.wait_for_selector("text=管理层账号为只读")
     shot(page, "analytics_team_leader")
+    tour(page, "leader", ["首页", "客户", "跟进记录"])  # the rest of leadership's menu

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import assert_logged_out, login, open_page, settle, shot
+from tests.browser.conftest import assert_logged_out, login, open_page, settle, shot, tour
 
 SIDEBAR_LOGOUT = '[data-testid="stSidebar"] >> text=退出登录'
 
@@ -46,3 +46,4 @@ def test_admin_audit_and_backup_tabs(page, app_url):
     page.wait_for_selector("text=备份完成", timeout=60_000)
     settle(page)
     shot(page, "security_admin_backup")
+    tour(page, "admin", ["首页"])  # the rest of the admin's menu

@@ -1,14 +1,15 @@
-"""The main journeys in a real browser: a rep logs a follow-up, finds it in /records, exports it
-and logs out; a manager opens a rep's customer; a rep is refused /admin; screenshots of each page."""
+"""The main journeys in a real browser: a rep logs a follow-up, finds it in /records, exports it,
+is refused /admin by its address and logs out; a manager opens a rep's customer and its address.
+
+Each journey, here and in the other browser tests, then opens the rest of its role's menu
+(`tour`): a login costs seconds, so the page tour rides on the journeys' logins."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-import pytest
-
-from tests.browser.conftest import assert_logged_out, login, open_page, settle, shot
+from tests.browser.conftest import assert_logged_out, login, open_page, settle, shot, tour
 
 SIDEBAR = '[data-testid="stSidebar"]'
 
@@ -48,6 +49,12 @@ def test_rep_logs_finds_exports_and_logs_out(page, app_url):
     data = Path(download.value.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and marker in data.decode("utf-8-sig")
     assert download.value.suggested_filename.endswith(".csv")
+    tour(page, "rep1", ["客户", "帮助"])
+
+    assert page.locator(SIDEBAR).get_by_text("系统管理").count() == 0  # not in the menu
+    open_page(page, app_url, "admin")  # opened by its address instead: refused, by name of the role
+    page.get_by_text("没有权限:「销售代表」角色不能打开此页面。").wait_for()
+    shot(page, "rep_admin_refused")
 
     page.locator(SIDEBAR).get_by_text("退出登录").click()
     page.get_by_role("button", name="登录").wait_for()
@@ -80,30 +87,4 @@ def test_manager_opens_a_reps_customer(page, app_url):
     page.goto(link)
     page.get_by_role("tab", name="阶段历史").wait_for(timeout=60_000)
     assert _main(page).locator("h1").first.inner_text() == title and "?id=" in page.url
-
-
-def test_rep_opening_admin_by_url_is_refused(page, app_url):
-    login(page, app_url, "rep1")
-    assert page.locator(SIDEBAR).get_by_text("系统管理").count() == 0  # not in the menu
-    open_page(page, app_url, "admin")
-    page.get_by_text("没有权限:「销售代表」角色不能打开此页面。").wait_for()
-    shot(page, "rep_admin_refused")
-
-
-# The help page is the same text for every role: one tour (rep1) covers it.
-PAGES = {"rep1": ["首页", "记录跟进", "客户", "跟进记录", "帮助"],
-         "manager1": ["首页", "记录跟进", "客户", "跟进记录"],
-         "leader": ["首页", "客户", "跟进记录"],
-         "admin": ["首页", "系统管理"]}
-
-
-@pytest.mark.parametrize("username", list(PAGES))
-def test_screenshots_of_each_page(page, app_url, username):
-    login(page, app_url, username)
-    for n, title in enumerate(PAGES[username]):
-        _menu(page, title)
-        if n:  # the page's own title (home greets the user instead)
-            page.locator("h1", has_text=title).wait_for(timeout=60_000)
-        assert page.locator('[data-testid="stException"]').count() == 0, title
-        assert "意外错误" not in _main(page).inner_text(), title
-        shot(page, f"{username}_{n}_{title}")
+    tour(page, "manager1", ["首页", "记录跟进", "跟进记录"])

@@ -194,12 +194,17 @@ def login(page, app_url: str, username: str, password: str = DEMO_PASSWORD, path
     settle(page)
 
 
+def menu(page, title: str) -> None:
+    """Open a page from the sidebar menu, as a person would."""
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name=title, exact=True).click()
+    settle(page)
+
+
 def tour(page, username: str, titles: list[str]) -> None:
-    """Open each page from the sidebar menu, as a person would: it draws its title (home greets
-    the user instead) and no error; a screenshot of each."""
+    """Open each page from the menu: it draws its title (home greets the user instead) and no
+    error; a screenshot of each."""
     for title in titles:
-        page.locator('[data-testid="stSidebar"]').get_by_role("link", name=title, exact=True).click()
-        settle(page)
+        menu(page, title)
         if title != "首页":
             page.locator("h1", has_text=title).wait_for(timeout=60_000)
         main = page.locator('[data-testid="stMain"]')

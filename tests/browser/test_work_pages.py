@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tests.browser.conftest import assert_logged_out, login, open_page, settle, shot, tour
+from tests.browser.conftest import assert_logged_out, login, menu, open_page, settle, shot, tour
 
 SIDEBAR = '[data-testid="stSidebar"]'
 
@@ -18,16 +18,10 @@ def _main(page):
     return page.locator('[data-testid="stMain"]')
 
 
-def _menu(page, name: str) -> None:
-    """Open a page from the sidebar menu, as a user would."""
-    page.locator(SIDEBAR).get_by_role("link", name=name, exact=True).click()
-    settle(page)
-
-
 def test_rep_logs_finds_exports_and_logs_out(page, app_url):
     login(page, app_url, "rep1")
     shot(page, "rep_home")
-    _menu(page, "记录跟进")
+    menu(page, "记录跟进")
     marker = f"浏览器测试跟进 {int(time.time())}"
     page.get_by_label("跟进内容").fill(marker)
     page.get_by_label("时长(分钟)").fill("20")
@@ -38,7 +32,7 @@ def test_rep_logs_finds_exports_and_logs_out(page, app_url):
     assert page.get_by_label("跟进内容").input_value() == ""  # ready for the next record
     shot(page, "rep_log_saved")
 
-    _menu(page, "跟进记录")
+    menu(page, "跟进记录")
     page.get_by_label("关键词").fill(marker)
     page.get_by_label("关键词").press("Enter")
     _main(page).get_by_text("共 1 条").wait_for()
@@ -66,7 +60,7 @@ def test_rep_logs_finds_exports_and_logs_out(page, app_url):
 
 def test_manager_opens_a_reps_customer(page, app_url):
     login(page, app_url, "manager1", path="customers")
-    _menu(page, "客户")
+    menu(page, "客户")
     shot(page, "manager_customers")
     _main(page).get_by_role("button", name="查看详情").click()
     page.get_by_role("tab", name="阶段历史").wait_for()

@@ -113,7 +113,9 @@ def _measure_pages(runs: int, filtered_query: dict[str, str], out: dict[str, dic
             continue  # no figures: forms and text only
         key = spec.path or "home"
         user = _user_for(spec.roles)
-        visitor = visitors.setdefault(user, Visitor(user))
+        if user not in visitors:  # (setdefault would build, and log in, a new one every time)
+            visitors[user] = Visitor(user)
+        visitor = visitors[user]
         for suffix, query in (("", {}), ("_filtered", filtered_query)):
             calls = visitor.record(spec.file, query)
             cold, warm = time_calls(calls, runs)

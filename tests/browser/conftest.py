@@ -110,7 +110,9 @@ def browser():
 @pytest.fixture
 def page(browser, request):
     """A fresh browser context (no cookies) and page, 1440×900, Chinese locale."""
-    if request.config.getvalue("loadgroup"):  # xdist writes the group into the test's id
+    # under `--dist loadgroup` (xdist sets the option then; a plain `pytest` run has none) xdist
+    # writes the group into the test's id
+    if getattr(request.config.option, "loadgroup", False):
         assert request.node.nodeid.endswith("@browser"), (
             "the browser tests lost their xdist group (each worker would start its own server):"
             " pytest-dev/pytest-xdist#1386, see pyproject.toml")

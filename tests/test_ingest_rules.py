@@ -394,3 +394,18 @@ def test_frames_longer_than_a_row_group_insert_whole_and_in_order(store, org, mo
     made, stored = store.write(work)
     assert sorted(made.get_column("row_id").to_list()) == list(range(n))
     assert stored.equals(frame.select("username", "row_id", "detail"))
+
+
+def test_repeated_hashes_match_is_duplicated():
+    """The sort-based finder of repeated values marks the same rows as polars' is_duplicated."""
+    import random
+
+    import polars as pl
+
+    from pipelines.ingest.kinds import _repeated
+
+    rng = random.Random(9)
+    for values in ([], [7], [1, 2, 3], [3, 3], [rng.randint(0, 2**63) for _ in range(5000)] + [11, 4, 11, 4, 4],
+                   [rng.randint(0, 300) for _ in range(2000)]):
+        hashes = pl.Series(values, dtype=pl.UInt64)
+        assert _repeated(hashes).to_list() == hashes.is_duplicated().to_list(), values[:5]

@@ -6,7 +6,9 @@ size, province, customer_type, channel, stage, q), so a copied link reproduces t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 import streamlit as st
 
@@ -44,8 +46,9 @@ def _format(field: str, opts: dict):
 
 
 def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
-               default_period: str = "this_month") -> Filters:
-    """Draw the bar and return the filter; the URL is updated to match."""
+               default_period: str = "this_month", more: Callable[[Any, Any], object] | None = None) -> Filters:
+    """Draw the bar and return the filter; the URL is updated to match. `more` draws a page's own
+    two filters in the panel's next two cells (one place to look for every filter)."""
     current = Filters.from_query(st.query_params.to_dict())
     if current.date_from is None and current.date_to is None and "period" in fields:
         current = current.with_period(*preset_range(default_period, today()))
@@ -82,8 +85,10 @@ def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
                 st.session_state[wkey] = [v for v in getattr(current, field) if v in choices]
             values[field] = tuple(cols[slot % 4].multiselect(
                 t(f"filter.{field}"), choices, key=wkey, format_func=_format(field, opts),
-                placeholder=t("filter.all")))
+                placeholder=t("filter.all"), select_all=False))  # its English "Select all" = no filter
             slot += 1
+        if more is not None:
+            more(cols[slot % 4], cols[(slot + 1) % 4])
         if "q" in fields:
             qkey = f"{key}_q"
             if qkey not in st.session_state:

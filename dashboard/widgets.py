@@ -28,8 +28,9 @@ def empty(text: str) -> None:
     st.info(text, icon=":material/lightbulb:")
 
 
-def extra_filters(key: str):
-    """Tag and risk-level filters beyond the shared bar, kept in the URL as `tags` and `risk`."""
+def extra_filters(key: str, a, b):
+    """Tag and risk-level filters beyond the shared bar, in cells `a` and `b` of its panel, kept
+    in the URL as `tags` and `risk`."""
     from dashboard.data import cached
     from dashboard.i18n import label
     from pipelines import customer_views
@@ -38,14 +39,15 @@ def extra_filters(key: str):
 
     current = Extra.from_query(st.query_params.to_dict())
     choices = cached(customer_views.tags)
-    a, b = st.columns(2)
     if f"{key}_x_tags" not in st.session_state:
         st.session_state[f"{key}_x_tags"] = [x for x in current.tags if x in choices]
     if f"{key}_x_risk" not in st.session_state:
         st.session_state[f"{key}_x_risk"] = list(current.risk)
-    picked_tags = a.multiselect(t("common.tags"), choices, key=f"{key}_x_tags", placeholder=t("records.tags_all"))
+    picked_tags = a.multiselect(t("common.tags"), choices, key=f"{key}_x_tags", placeholder=t("records.tags_all"),
+                                select_all=False)
     picked_risk = b.multiselect(t("common.risk"), RISK_LEVELS, key=f"{key}_x_risk",
-                                format_func=lambda c: label("level", c), placeholder=t("common.all"))
+                                format_func=lambda c: label("level", c), placeholder=t("common.all"),
+                                select_all=False)
     chosen = Extra(tags=tuple(picked_tags), risk=tuple(picked_risk))
     for name, value in (("tags", chosen.tags), ("risk", chosen.risk)):
         text = ",".join(value)
@@ -83,8 +85,9 @@ def filtered_page(key: str, fields: tuple[str, ...], count_fn, page_fn, sorts: t
 
     if actor().role == "rep":
         fields = tuple(f for f in fields if f not in ("team", "rep"))
-    filters = filter_bar(key, fields=fields, **bar_options)
-    extra = extra_filters(key)
+    drawn = []  # the tag and risk filters, drawn inside the bar's panel
+    filters = filter_bar(key, fields=fields, more=lambda a, b: drawn.append(extra_filters(key, a, b)), **bar_options)
+    extra = drawn[0]
     total = cached(count_fn, filters, extra)
     if total == 0:
         empty(empty_text)

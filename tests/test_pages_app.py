@@ -215,6 +215,11 @@ def test_explorer_filters_come_from_the_url_and_narrow_the_table(app_db):
                       " AND f.occurred_at >= TIMESTAMPTZ '2026-10-01 00:00:00+08'"
                       " AND f.occurred_at < TIMESTAMPTZ '2026-11-01 00:00:00+08'")
     assert any(c.value.startswith(f"共 {expected:,} 条") for c in at.caption)
+    # every filter in the one 筛选 panel: the shared bar's and the page's own tags and risk level
+    panel = at.expander[0]
+    assert panel.label == "筛选" and {"rec_channel", "rec_x_tags", "rec_x_risk"} <= {m.key for m in panel.multiselect}
+    # without Streamlit's "Select all" (English, and all selected is no filter: the empty box says 全部)
+    assert all(m.proto.select_all == 0 for m in panel.multiselect)
     at.multiselect(key="rec_channel").set_value(["visit", "phone"])
     at.run()
     assert at.query_params["channel"] in (["visit,phone"], "visit,phone")

@@ -24,9 +24,9 @@ def _search() -> AuditSearch:
     a, b, c = st.columns(3)
     user = a.text_input(t("security.audit_user"), key="adm_audit_user")
     actions = b.multiselect(t("security.audit_action"), choices["actions"], key="adm_audit_actions",
-                            format_func=_action, placeholder=t("security.audit_all"))
+                            format_func=_action, placeholder=t("security.audit_all"), select_all=False)
     tables = c.multiselect(t("security.audit_table"), choices["tables"], key="adm_audit_tables",
-                           format_func=_table, placeholder=t("security.audit_all"))
+                           format_func=_table, placeholder=t("security.audit_all"), select_all=False)
     d, e = st.columns([1, 2])
     today = datetime.now(local_tz()).date()  # the audit dates are local dates
     period = d.date_input(t("security.audit_dates"), (today - timedelta(days=30), today), key="adm_audit_dates")

@@ -48,7 +48,7 @@ def _filters(role: str) -> risk_board.BoardFilter:
     people = filter_bar("risks", fields=("team", "rep")) if role != "rep" else None
     left, right = st.columns([3, 1])
     rules = left.multiselect(t("risk.filter_rule"), list(RISK_RULES), key="risks_rules",
-                             format_func=lambda c: label("rule", c), placeholder=t("risk.rule_all"))
+                             format_func=lambda c: label("rule", c), placeholder=t("risk.rule_all"), select_all=False)
     age = right.selectbox(t("risk.filter_age"), AGES, key="risks_age",
                           format_func=lambda d: t("risk.age_over", days=d) if d else t("risk.age_any"))
     return risk_board.BoardFilter(team=people.team if people else (), rep=people.rep if people else (),

@@ -120,7 +120,7 @@ def _follow_ups(df: pl.DataFrame) -> None:
         # only reps and managers log follow-ups: the others are not sent to a page they cannot open
         empty(t("customers.no_follow_ups" if actor().role in ("rep", "manager") else "customers.no_follow_ups_read"))
         return
-    view = fmt.yes_no(fmt.local_times(fmt.labelled(df, {"channel": "channel", "stage_after": "stage"}),
+    view = fmt.yes_no(fmt.local_times(fmt.labelled(fmt.rep_names(df), {"channel": "channel", "stage_after": "stage"}),
                                       "occurred_at"), "effective")
     st.dataframe(view.drop("id", "rep_id"), hide_index=True, width="stretch",
                  column_config={c: t(f"field.{'rep' if c == 'rep_name' else c}") for c in view.columns})

@@ -103,6 +103,13 @@ def blanks(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
     return df.with_columns(pl.col(c).fill_null("—") for c in cols if c in df.columns)
 
 
+def rep_names(df: pl.DataFrame) -> pl.DataFrame:
+    """`rep_name` as people read it (explorer.shown_rep): never the word None."""
+    from pipelines.explorer import shown_rep
+
+    return df.with_columns(shown_rep(t("common.other_rep")))
+
+
 def yes_no(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
     yes, no = t("common.yes"), t("common.no")
     return df.with_columns([pl.when(pl.col(c)).then(pl.lit(yes)).otherwise(pl.lit(no)).alias(c)

@@ -141,6 +141,14 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "stage", "industry", "province", "city", "customer_type", "tags", "level")
 
 
+def shown_rep(hidden: str) -> pl.Expr:
+    """`rep_name` as people read it: a rep the viewer may not see (v_users shows a rep only
+    themself, so a colleague's follow-up of the rep's own customer has no name) is `hidden`
+    ("another colleague"), a row without a rep "—"."""
+    return pl.when(pl.col("rep_name").is_null() & pl.col("rep_id").is_not_null()).then(pl.lit(hidden)) \
+        .otherwise(pl.col("rep_name")).fill_null("—").alias("rep_name")
+
+
 def printable(df: pl.DataFrame, lang: str) -> pl.DataFrame:
     """The rows as people read them: labels instead of codes, local times, catalog headers."""
     def lab(kind: str, col: str) -> pl.Expr:
@@ -151,7 +159,7 @@ def printable(df: pl.DataFrame, lang: str) -> pl.DataFrame:
     out = df.select(
         pl.col("occurred_at").dt.convert_time_zone(_tz()).dt.strftime("%Y-%m-%d %H:%M"),
         "customer_name", "customer_uscc",
-        pl.col("rep_name").alias("rep"),
+        shown_rep(i18n.t("common.other_rep", lang)).alias("rep"),
         lab("channel", "channel"), "participants", "summary", "duration_minutes",
         pl.when(pl.col("effective")).then(pl.lit(yes)).otherwise(pl.lit(no)).alias("effective"),
         "outcome", lab("stage", "stage_after"), "next_follow_up_date", "next_action",

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from pydantic import ValidationError
 
-from pipelines import customer_records, customer_views, errors, explorer, home, risk_actions
+from pipelines import customer_records, customer_views, errors, explorer, follow_ups, home, risk_actions
 from pipelines.access import NotPermitted
 from pipelines.explorer import Extra
 from pipelines.filters import Filters
@@ -154,8 +154,6 @@ def test_export_csv_has_bom_labels_and_an_audit_entry(world):
 
 def test_export_neutralises_formulas(world):
     store, org, ids = world
-    from pipelines import follow_ups
-
     follow_ups.add(store, org["rep1"], FollowUpIn(customer_id=ids["rep1"][0], rep_id=org["rep1"].id,
                                                   occurred_at=NOW, channel="email", summary="=HYPERLINK(\"x\")"))
     text = explorer.export(store, org["rep1"], Filters(channel=("email",)), Extra(), "csv", "en").decode("utf-8-sig")
@@ -169,8 +167,6 @@ def test_picker_finds_by_initials_and_credit_code_recent_first(world):
     assert customer_views.picker(store, rep1, "HZ QH")["name"].to_list() == ["杭州青禾科技有限公司"]
     store.cursor().execute("UPDATE customers SET uscc = '91330106MA2GL1RQ5X' WHERE id = $i", {"i": ids["rep1"][1]})
     assert customer_views.picker(store, rep1, "91330106")["id"].to_list() == [ids["rep1"][1]]
-    from pipelines import follow_ups
-
     follow_ups.add(store, rep1, FollowUpIn(customer_id=ids["rep1"][1], rep_id=rep1.id, occurred_at=NOW,
                                            channel="phone", summary="最新"))
     assert customer_views.picker(store, rep1, "")["id"].to_list()[0] == ids["rep1"][1]
@@ -317,3 +313,22 @@ def test_company_counts_a_customer_new_in_the_month_of_its_first_stage_change(wo
     customers.change_stage(store, admin, ids["rep1"][0], "needs_confirmed", override_reason="测试", at=later)
     assert new_customers(later.astimezone(local_tz()).date()) == 0
     assert new_customers(first) == 4
+
+
+def test_a_colleagues_follow_up_of_a_reps_customer_names_no_one(world):
+    """A rep sees every follow-up of their own customer, a colleague's too, but not the colleague
+    (v_users shows a rep only themself): the table and the export say 其他同事, never None; a
+    manager sees the name."""
+    store, org, ids = world
+    customer = ids["rep1"][0]
+    follow_ups.add(store, org["admin"], FollowUpIn(customer_id=customer, rep_id=org["rep2"].id, occurred_at=NOW,
+                                                   channel="visit", summary="代同事拜访客户", duration_minutes=20))
+    mine = explorer.matching(store, org["rep1"], Filters(q="代同事"))
+    assert mine.height == 1 and mine["rep_name"].to_list() == [None]
+    shown = explorer.printable(mine, "zh_CN")
+    assert shown["跟进人"].to_list() == ["其他同事"]
+    assert explorer.printable(mine, "en")["Rep"].to_list() == ["Another colleague"]
+    data = explorer.export(store, org["rep1"], Filters(q="代同事"), Extra(), "csv", "zh_CN").decode("utf-8-sig")
+    assert "其他同事" in data and "None" not in data
+    theirs = explorer.matching(store, org["admin"], Filters(q="代同事"))
+    assert explorer.printable(theirs, "zh_CN")["跟进人"].to_list() == theirs["rep_name"].to_list() != [None]

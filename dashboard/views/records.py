@@ -28,12 +28,13 @@ COLUMNS = ["occurred_at", "customer_name", "rep_name", "channel", "summary", "du
 
 
 def _table(rows: pl.DataFrame) -> None:
-    view = fmt.yes_no(fmt.local_times(fmt.labelled(rows, {"channel": "channel", "stage_after": "stage",
+    view = fmt.yes_no(fmt.local_times(fmt.labelled(fmt.rep_names(rows), {"channel": "channel", "stage_after": "stage",
                                                           "risk_level": "level"}), "occurred_at", "next_follow_up_date"),
                       "effective")
     st.dataframe(view.select(COLUMNS), hide_index=True, width="stretch", column_config={
         "occurred_at": t("field.occurred_at"), "customer_name": t("field.customer_name"),
-        "rep_name": t("field.rep"), "channel": t("field.channel"),
+        "rep_name": st.column_config.TextColumn(t("field.rep"), width=84),  # 其他同事 in full
+        "channel": t("field.channel"),
         "summary": st.column_config.TextColumn(t("field.summary"), width="large"),
         "duration_minutes": t("field.duration_minutes"), "effective": t("field.effective"),
         "stage_after": t("field.stage_after"),

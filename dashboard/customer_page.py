@@ -217,7 +217,8 @@ def render_customer(customer_id: int) -> None:
                   t(f"customers.no_needs{'' if writable else '_read'}"), t("customers.add_need"), "needs")
     with tabs[5]:
         fields, fixed = _contract_fields(b)
-        view = d.contracts.with_columns(pl.col("amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False)).drop("rep_id")
+        view = fmt.rep_names(d.contracts).with_columns(
+            pl.col("amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False)).drop("rep_id")
         _children(f"contract_{b['id']}", d.contracts, ContractIn, fields, fixed, writable,
                   t(f"customers.no_contracts{'' if writable else '_read'}"), t("customers.add_contract"), "contracts", view=view)
     with tabs[6]:

@@ -122,7 +122,7 @@ def _follow_ups(df: pl.DataFrame) -> None:
         return
     view = fmt.yes_no(fmt.local_times(fmt.labelled(fmt.rep_names(df), {"channel": "channel", "stage_after": "stage"}),
                                       "occurred_at"), "effective")
-    st.dataframe(view.drop("id", "rep_id"), hide_index=True, width="stretch",
+    st.dataframe(fmt.blanks(view.drop("id", "rep_id")), hide_index=True, width="stretch",
                  column_config={c: t(f"field.{'rep' if c == 'rep_name' else c}") for c in view.columns})
 
 
@@ -132,7 +132,7 @@ def _risks(df: pl.DataFrame) -> None:
         return
     view = fmt.local_times(fmt.labelled(df, {"level": "level", "rule": "rule", "status": "risk_status"}),
                            "raised_at", "closed_at")
-    st.dataframe(view.drop("id"), hide_index=True, width="stretch",
+    st.dataframe(fmt.blanks(view.drop("id")), hide_index=True, width="stretch",
                  column_config={c: t(f"field.{c}") for c in view.columns})
 
 
@@ -143,7 +143,7 @@ def _children(key: str, df: pl.DataFrame, model, fields: list[Field], fixed: dic
         empty(empty_text)
     else:
         shown = view if view is not None else df
-        st.dataframe(shown.drop("id"), hide_index=True, width="stretch",
+        st.dataframe(fmt.blanks(shown.drop("id")), hide_index=True, width="stretch",
                      column_config={c: t(f"field.{'rep' if c == 'rep_name' else c}") for c in shown.columns})
     if not writable:
         return

@@ -23,10 +23,31 @@ def _db(path: str) -> Store:
     return store()
 
 
+@pytest.fixture
+def sparse_customer(app_db):
+    """A customer as imports make them: no credit code, industry, size, region or group, with a
+    follow-up today by a rep of another team (so the rep owner sees it without the colleague's
+    name) and none of its own; made once per module."""
+    from pipelines import customers, follow_ups
+    from pipelines.access import Actor
+    from pipelines.models import CustomerIn, FollowUpIn
+
+    store = _db(app_db)
+    name = "资料不全测试有限公司"
+    if store.scalar("SELECT count(*) FROM customers WHERE name = $n", {"n": name}):
+        return
+    users = {u: (i, team) for u, i, team in store.query("SELECT username, id, team_id FROM users").iter_rows()}
+    admin = Actor(users["admin"][0], "admin", "admin")
+    cid = customers.create(store, admin, CustomerIn(name=name, owner_id=users["rep1"][0]))
+    follow_ups.add(store, admin, FollowUpIn(customer_id=cid, rep_id=users["rep5"][0],
+                                            occurred_at=datetime.now(local_tz()), channel="phone", summary="补录"))
+
+
 @pytest.mark.parametrize("role", list(ROLES))
-def test_every_page_runs_for_every_role(app_db, role):
+def test_every_page_runs_for_every_role(app_db, sparse_customer, role):
     at = logged_in(ROLES[role])
     refused = i18n.t("auth.not_permitted", "zh_CN", role=i18n.t(f"role.{role}", "zh_CN"))
+    blank: list[str] = []
     for page in pages_built():
         at.switch_page(f"views/{page.file}")
         at.run()
@@ -34,8 +55,20 @@ def test_every_page_runs_for_every_role(app_db, role):
         if allowed(page.path, role):
             assert problems == [], (role, page.path, problems)
             assert at.title, (role, page.path)
+            blank.extend(f"{page.path}: {where}" for where in _none_shown(at))
         else:
             assert problems == [refused], (role, page.path, problems)
+    assert blank == [], (role, blank)
+
+
+def _none_shown(at: AppTest) -> list[str]:
+    """Text columns of the page's tables with a missing value, which Streamlit shows as the word
+    None: a table people read says "—" (or what the missing value means)."""
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    return [f"table {i}: {column}" for i, table in enumerate(at.dataframe) for column in table.value.columns
+            if (is_object_dtype(table.value[column]) or is_string_dtype(table.value[column]))
+            and table.value[column].isna().any()]
 
 
 # -- login ---------------------------------------------------------------------------------
@@ -237,6 +270,16 @@ def test_explorer_text_and_risk_filters(app_db):
         assert set(_rows(at).iloc[:, -1]) == {"红色"}
     else:
         assert at.info[0].value.startswith("没有符合条件的跟进记录")
+
+
+def test_customer_page_of_a_sparse_customer_shows_no_none(app_db, sparse_customer):
+    """Every tab's table of a customer with blank fields and a colleague's follow-up: "—" and
+    其他同事, never the word None."""
+    cid = _db(app_db).scalar("SELECT id FROM customers WHERE name = '资料不全测试有限公司'")
+    at = logged_in("rep1", "customers", query={"id": str(cid)})
+    assert [x.value for x in at.title] == ["资料不全测试有限公司"] and not shown_errors(at)
+    assert at.dataframe and _none_shown(at) == []
+    assert "其他同事" in set(at.dataframe[0].value.iloc[:, 2]) | set(at.dataframe[0].value.iloc[:, 1])
 
 
 def test_customer_page_shows_own_customer_and_refuses_another_reps(app_db):

@@ -43,7 +43,7 @@ def _table(rows: pl.DataFrame) -> None:
                                                 "risk_level": "level"}), "last_follow_up")
     view = view.with_columns(pl.col("industry").map_elements(fmt.industry, return_dtype=pl.Utf8, skip_nulls=False),
                              pl.col("contract_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False))
-    st.dataframe(view.select(COLUMNS), hide_index=True, width="stretch", column_config={
+    st.dataframe(fmt.blanks(view.select(COLUMNS)), hide_index=True, width="stretch", column_config={
         "name": t("field.customer_name"), "stage": t("field.stage"), "industry": t("field.industry"),
         "province": t("field.province"), "city": t("field.city"), "customer_type": t("field.customer_type"),
         "owner_name": t("field.owner"), "last_follow_up": t("customers.last_follow_up"),

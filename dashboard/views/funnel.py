@@ -39,7 +39,7 @@ def _customers(view: dict, stage: str) -> None:
         pl.col("industry").map_elements(fmt.industry, return_dtype=pl.Utf8, skip_nulls=False).alias(t("analytics.industry_col")),
         pl.col("province").alias(t("analytics.province_col")),
         pl.col("moved_at").dt.strftime("%Y-%m-%d %H:%M").alias(t("analytics.moved_col")))
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(fmt.blanks(shown), hide_index=True, width="stretch")
 
 
 def render() -> None:

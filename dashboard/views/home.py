@@ -54,7 +54,7 @@ def _due_table(due: pl.DataFrame, show_owner: bool) -> None:
         .alias("status"))
     view = fmt.local_times(view, "last_at", "next_date")
     cols = ["status", "due_on", "customer_name", "stage", "last_at", "next_date"] + (["owner_name"] if show_owner else [])
-    st.dataframe(view.select(cols), hide_index=True, width="stretch", column_config={
+    st.dataframe(fmt.blanks(view.select(cols)), hide_index=True, width="stretch", column_config={
         "status": t("home.col_status"), "due_on": st.column_config.DateColumn(t("home.col_due_on"), format="YYYY-MM-DD"),
         "customer_name": t("field.customer_name"), "stage": t("field.stage"),
         "last_at": t("home.col_last"), "next_date": t("field.next_follow_up_date"),
@@ -87,7 +87,7 @@ def _risks(risks: pl.DataFrame, show_owner: bool) -> None:
     view = fmt.local_times(fmt.labelled(risks, {"level": "level", "rule": "rule", "status": "risk_status"}),
                            "raised_at", with_time=False)
     cols = ["level", "customer_name", "rule", "status", "raised_at", "evidence"] + (["owner_name"] if show_owner else [])
-    st.dataframe(view.select(cols), hide_index=True, width="stretch", column_config={
+    st.dataframe(fmt.blanks(view.select(cols)), hide_index=True, width="stretch", column_config={
         "level": t("field.level"), "customer_name": t("field.customer_name"), "rule": t("field.rule"),
         "status": t("field.status"), "raised_at": t("field.raised_at"), "evidence": t("field.evidence"),
         "owner_name": t("field.owner")})

@@ -31,7 +31,7 @@ def _table(rows: pl.DataFrame) -> None:
     view = fmt.yes_no(fmt.local_times(fmt.labelled(fmt.rep_names(rows), {"channel": "channel", "stage_after": "stage",
                                                           "risk_level": "level"}), "occurred_at", "next_follow_up_date"),
                       "effective")
-    st.dataframe(view.select(COLUMNS), hide_index=True, width="stretch", column_config={
+    st.dataframe(fmt.blanks(view.select(COLUMNS)), hide_index=True, width="stretch", column_config={
         "occurred_at": t("field.occurred_at"), "customer_name": t("field.customer_name"),
         "rep_name": st.column_config.TextColumn(t("field.rep"), width=84),  # 其他同事 in full
         "channel": t("field.channel"),

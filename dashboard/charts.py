@@ -93,8 +93,10 @@ def cohort_chart(cohort: pl.DataFrame, lang: str) -> go.Figure:
         x=[label("stage", r["stage"], lang) for r in rows], y=[r["share"] for r in rows],
         marker_color=[STAGE_COLOURS[r["stage"]] for r in rows],
         text=[t("chart.cohort_text", lang, share=pct(r["share"]), n=r["customers"], cohort=r["cohort"]) for r in rows],
-        textposition="outside", hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.15])
+        # two short lines at full size: one long line was shrunk to the bar's width, unreadable
+        textposition="outside", constraintext="none", cliponaxis=False,
+        hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.25], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1])  # room for the labels, no 120%
     return _layout(fig, title, t("chart.stage_axis", lang), t("chart.share_axis", lang))
 
 
@@ -107,7 +109,8 @@ def days_in_stage_chart(days: pl.DataFrame, lang: str) -> go.Figure:
         x=[label("stage", r["stage"], lang) for r in rows], y=[r["avg_days"] for r in rows],
         marker_color=[STAGE_COLOURS[r["stage"]] for r in rows],
         text=[t("chart.days_text", lang, days=f"{r['avg_days']:.1f}", n=r["customers"]) for r in rows],
-        textposition="outside", hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
+        textposition="outside", constraintext="none", cliponaxis=False,  # as in cohort_chart
+        hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
     fig.update_yaxes(rangemode="tozero")
     return _layout(fig, title, t("chart.stage_axis", lang), t("chart.days_axis", lang))
 

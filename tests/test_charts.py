@@ -59,7 +59,8 @@ def test_cohort_shows_share_with_count():
     cohort = pl.DataFrame({"stage": list(STAGES), "customers": [4, 2, 1, 0, 0, 0], "cohort": [4] * 6,
                            "share": [1.0, 0.5, 0.25, 0.0, 0.0, 0.0]})
     fig = charts.cohort_chart(cohort, "zh_CN")
-    assert fig.data[0].text[1] == "50.0%(2/4)"
+    assert fig.data[0].text[1] == "50.0%<br>2/4"
+    assert fig.data[0].constraintext == "none"  # full size, not shrunk to the bar's width
     assert fig.layout.yaxis.tickformat == ".0%"
 
 
@@ -67,7 +68,7 @@ def test_days_and_lost_use_stage_colours_and_label_instant_losses():
     days = pl.DataFrame({"stage": ["proposal"], "customers": [3], "stays": [3], "avg_days": [12.25]})
     fig = charts.days_in_stage_chart(days, "zh_CN")
     assert fig.data[0].marker.color == (charts.STAGE_COLOURS["proposal"],)
-    assert fig.data[0].text == ("12.2 天(n=3)",)
+    assert fig.data[0].text == ("12.2 天<br>n=3",)
     lost = pl.DataFrame({"from_stage": [None, "proposal"], "customers": [1, 4]})
     fig = charts.lost_chart(lost, "zh_CN")
     assert list(fig.data[0].x) == ["直接记为输单", "方案提供"]

@@ -103,6 +103,16 @@ def blanks(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
     return df.with_columns(pl.col(c).fill_null("—") for c in cols if c in df.columns)
 
 
+def evidence(df: pl.DataFrame) -> pl.DataFrame:
+    """A risk's stored evidence (JSON facts) as the sentence the risk board shows."""
+    from pipelines.risk_board import evidence_text
+
+    language = lang()
+    return df.with_columns(pl.struct("rule", "evidence", "note").map_elements(
+        lambda r: evidence_text(r["rule"], r["evidence"], language, note=r["note"]) or None,
+        return_dtype=pl.Utf8, skip_nulls=False).alias("evidence"))
+
+
 def rep_names(df: pl.DataFrame) -> pl.DataFrame:
     """`rep_name` as people read it (explorer.shown_rep): never the word None."""
     from pipelines.explorer import shown_rep

@@ -63,12 +63,21 @@ def test_every_page_runs_for_every_role(app_db, sparse_customer, role):
 
 def _none_shown(at: AppTest) -> list[str]:
     """Text columns of the page's tables with a missing value, which Streamlit shows as the word
-    None: a table people read says "—" (or what the missing value means)."""
+    None (a table people read says "—", or what the missing value means), or with stored JSON
+    (a risk's evidence is shown as its sentence; only the audit log shows stored values as such)."""
     from pandas.api.types import is_object_dtype, is_string_dtype
 
-    return [f"table {i}: {column}" for i, table in enumerate(at.dataframe) for column in table.value.columns
-            if (is_object_dtype(table.value[column]) or is_string_dtype(table.value[column]))
-            and table.value[column].isna().any()]
+    found = []
+    for i, table in enumerate(at.dataframe):
+        for column in table.value.columns:
+            values = table.value[column]
+            if not (is_object_dtype(values) or is_string_dtype(values)):
+                continue
+            if values.isna().any():
+                found.append(f"table {i}: {column}")
+            elif column not in ("before", "after") and values.astype(str).str.startswith("{").any():
+                found.append(f"table {i}: {column} (JSON)")
+    return found
 
 
 # -- login ---------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def _risks(risks: pl.DataFrame, show_owner: bool) -> None:
     if risks.is_empty():
         st.success(t("home.risks_empty"), icon=":material/verified:")
         return
-    view = fmt.local_times(fmt.labelled(risks, {"level": "level", "rule": "rule", "status": "risk_status"}),
+    view = fmt.local_times(fmt.labelled(fmt.evidence(risks), {"level": "level", "rule": "rule", "status": "risk_status"}),
                            "raised_at", with_time=False)
     cols = ["level", "customer_name", "rule", "status", "raised_at", "evidence"] + (["owner_name"] if show_owner else [])
     st.dataframe(fmt.blanks(view.select(cols)), hide_index=True, width="stretch", column_config={

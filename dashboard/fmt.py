@@ -98,7 +98,9 @@ def local_times(df: pl.DataFrame, *cols: str, with_time: bool = True) -> pl.Data
 
 def blanks(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
     """Missing text reads "—" in a table (Streamlit would show the word None); default: every
-    text column."""
+    text column, and every date column as text (Streamlit would add 00:00:00)."""
+    if not cols:
+        df = local_times(df, *(c for c, kind in df.schema.items() if kind == pl.Date))
     cols = cols or tuple(c for c, kind in df.schema.items() if kind == pl.String)
     return df.with_columns(pl.col(c).fill_null("—") for c in cols if c in df.columns)
 

@@ -62,7 +62,7 @@ def test_every_page_runs_for_every_role(app_db, sparse_customer, role):
 
 
 def _none_shown(at: AppTest) -> list[str]:
-    """Text columns of the page's tables with a missing value, which Streamlit shows as the word
+    """Columns of the page's tables with a missing value, which Streamlit shows as the word
     None (a table people read says "—", or what the missing value means), or with stored JSON
     (a risk's evidence is shown as its sentence; only the audit log shows stored values as such)."""
     from pandas.api.types import is_object_dtype, is_string_dtype
@@ -71,10 +71,10 @@ def _none_shown(at: AppTest) -> list[str]:
     for i, table in enumerate(at.dataframe):
         for column in table.value.columns:
             values = table.value[column]
-            if not (is_object_dtype(values) or is_string_dtype(values)):
-                continue
             if values.isna().any():
                 found.append(f"table {i}: {column}")
+            elif not (is_object_dtype(values) or is_string_dtype(values)):
+                continue
             elif column not in ("before", "after") and values.astype(str).str.startswith("{").any():
                 found.append(f"table {i}: {column} (JSON)")
     return found

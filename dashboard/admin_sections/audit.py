@@ -62,7 +62,8 @@ def render() -> None:
         return
     frame = cached(audit_view.search, search, PAGE_SIZE)
     frame = fmt.blanks(frame.with_columns(frame["action"].map_elements(_action, return_dtype=pl.Utf8),
-                                          frame["table_name"].map_elements(_table, return_dtype=pl.Utf8)))
+                                          frame["table_name"].map_elements(_table, return_dtype=pl.Utf8),
+                                          frame["row_id"].cast(pl.Utf8)))  # a login has no row: "—"
     st.dataframe(frame, hide_index=True, width="stretch",
                  column_config={"id": t("security.audit_id"), "created_at": st.column_config.DatetimeColumn(t("security.audit_time"),
                                                                               format="YYYY-MM-DD HH:mm:ss"),

@@ -55,7 +55,7 @@ def _due_table(due: pl.DataFrame, show_owner: bool) -> None:
     view = fmt.local_times(view, "last_at", "next_date")
     cols = ["status", "due_on", "customer_name", "stage", "last_at", "next_date"] + (["owner_name"] if show_owner else [])
     st.dataframe(fmt.blanks(view.select(cols)), hide_index=True, width="stretch", column_config={
-        "status": t("home.col_status"), "due_on": st.column_config.DateColumn(t("home.col_due_on"), format="YYYY-MM-DD"),
+        "status": t("home.col_status"), "due_on": t("home.col_due_on"),  # text YYYY-MM-DD (fmt.blanks)
         "customer_name": t("field.customer_name"), "stage": t("field.stage"),
         "last_at": t("home.col_last"), "next_date": t("field.next_follow_up_date"),
         "owner_name": t("field.owner")})

@@ -27,7 +27,8 @@ def _table(team: pl.DataFrame) -> None:
         pl.col("effective_follow_ups").alias(t("metric.effective_follow_ups")),
         pl.col("days_over_cap").alias(t("metric.days_over_cap")),
         pl.col("max_daily_customers").alias(t("team.max_daily")),
-        pl.col("avg_weekly_hours").round(1).alias(t("team.avg_weekly_hours")),
+        pl.col("avg_weekly_hours").map_elements(lambda h: f"{h:.1f}", return_dtype=pl.Utf8).fill_null("—")
+        .alias(t("team.avg_weekly_hours")),  # no follow-up in the period: no weeks to average
         pl.col("weeks_over_hours").alias(t("metric.weeks_over_hours")),
         pl.struct("conversion", "conversion_n").map_elements(
             lambda r: f"{fmt.pct(r['conversion'])} (n={r['conversion_n']:,})", return_dtype=pl.Utf8)

@@ -151,3 +151,17 @@ def test_a_rep_without_a_target_reads_a_dash_not_none(app_db):
     row = team[team.iloc[:, 0].astype(str).str.contains("王磊|rep1")]
     assert (row == "—").any(axis=1).all() and not row.empty
 
+
+
+def test_monthly_satisfaction_says_how_many_surveys(app_db):
+    """Each satisfaction card has its survey count under it, and says the figure is only
+    indicative below ten surveys (an NPS of 100 from two answers)."""
+    import re
+
+    at = open_page(login("leader"), "monthly")
+    cards = [m.label for m in at.metric if m.label.startswith(("CSAT", "NPS"))]
+    counts = [c.value for c in at.caption if c.value.startswith("基于 ")]
+    assert cards and len(counts) == len(cards)
+    for text in counts:
+        n = int(re.match(r"基于 ([\d,]+) 份调查", text).group(1).replace(",", ""))
+        assert ("样本较少" in text) == (n < 10), text

@@ -21,6 +21,7 @@ from pipelines.config import local_tz
 from pipelines.periods import month_start
 
 FIELDS = ("team", "rep", "industry", "size", "province", "customer_type", "channel")
+FEW_SURVEYS = 10  # fewer answers than this: the card says the figure is only indicative
 
 
 def _pick_month() -> date:
@@ -88,11 +89,14 @@ def _risks_and_satisfaction(data: dict) -> None:
             st.caption(t("monthly.no_surveys"))
             return
         cols = st.columns(2)
-        if "csat" in sat:
-            cols[0].metric(t("monthly.csat"), f"{sat['csat']['avg_score']:.2f}",
-                           help=f"{t('monthly.surveys')}: {sat['csat']['surveys']:,}")
-        if "nps" in sat:
-            cols[1].metric(t("monthly.nps"), f"{sat['nps']['nps']:.0f}", help=f"{t('monthly.surveys')}: {sat['nps']['surveys']:,}")
+        for col, scale, value in ((cols[0], "csat", lambda r: f"{r['avg_score']:.2f}"),
+                                  (cols[1], "nps", lambda r: f"{r['nps']:.0f}")):
+            if scale in sat:
+                col.metric(t(f"monthly.{scale}"), value(sat[scale]))
+                # the count beside the figure: an NPS of 100 from two surveys says little
+                n = sat[scale]["surveys"]
+                col.caption(t("monthly.surveys_n", n=f"{n:,}")
+                            + (" · " + t("monthly.few_surveys") if n < FEW_SURVEYS else ""))
 
 
 def _exports(data: dict, lines: list[str]) -> None:

@@ -43,7 +43,9 @@ def extra_filters(key: str, a, b):
         st.session_state[f"{key}_x_tags"] = [x for x in current.tags if x in choices]
     if f"{key}_x_risk" not in st.session_state:
         st.session_state[f"{key}_x_risk"] = list(current.risk)
-    picked_tags = a.multiselect(t("common.tags"), choices, key=f"{key}_x_tags", placeholder=t("records.tags_all"),
+    # no tag anywhere yet: a disabled box that says so (an open empty list says "No results" in English)
+    picked_tags = a.multiselect(t("common.tags"), choices, key=f"{key}_x_tags", disabled=not choices,
+                                placeholder=t("records.tags_all" if choices else "records.tags_none"),
                                 select_all=False)
     picked_risk = b.multiselect(t("common.risk"), RISK_LEVELS, key=f"{key}_x_risk",
                                 format_func=lambda c: label("level", c), placeholder=t("common.all"),

@@ -262,6 +262,9 @@ def test_explorer_filters_come_from_the_url_and_narrow_the_table(app_db):
     assert panel.label == "筛选" and {"rec_channel", "rec_x_tags", "rec_x_risk"} <= {m.key for m in panel.multiselect}
     # without Streamlit's "Select all" (English, and all selected is no filter: the empty box says 全部)
     assert all(m.proto.select_all == 0 for m in panel.multiselect)
+    tagged = _count(app_db, "SELECT count(*) FROM customers WHERE len(tags) > 0")
+    tags = at.multiselect(key="rec_x_tags")
+    assert (tags.disabled, tags.placeholder) == ((False, "全部标签") if tagged else (True, "暂无标签"))
     at.multiselect(key="rec_channel").set_value(["visit", "phone"])
     at.run()
     assert at.query_params["channel"] in (["visit,phone"], "visit,phone")

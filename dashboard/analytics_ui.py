@@ -76,7 +76,8 @@ def change_text(change: float | None) -> str | None:
 
 
 def names(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add `name` (the rep's display name) to a frame with rep_id."""
+    """Add `name` (the rep's display name) to a frame with rep_id; a rep the viewer may not see
+    (a colleague who followed up one of their customers) is 其他同事, as in the records."""
     people = cached(metrics.people).select("rep_id", pl.col("display_name").alias("name"))
     return frame.join(people, on="rep_id", how="left").with_columns(
-        pl.col("name").fill_null(t("analytics.other_team")))
+        pl.col("name").fill_null(t("common.other_rep")))

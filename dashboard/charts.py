@@ -307,7 +307,8 @@ def _per_rep_lines(frame: pl.DataFrame, x: str, y: str, title: str, x_axis: str,
                                  line={"color": TEAM_PALETTE[i % len(TEAM_PALETTE)], "width": 1.5},
                                  hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}<extra>%{fullData.name}</extra>"))
     fig.add_hline(y=cap, line_dash="dash", line_color="#C0392B",
-                  annotation_text=t("chart.cap_line", lang, cap=f"{cap:g}"), annotation_position="top left")
+                  annotation_text=t("chart.cap_line", lang, cap=f"{cap:g}"), annotation_position="top left",
+                  annotation_bgcolor="rgba(255,255,255,0.85)")  # readable where a rep's line crosses it
     fig.update_yaxes(rangemode="tozero")
     fig.update_xaxes(tickformat="%m-%d", hoverformat="%Y-%m-%d")
     if x == "week":

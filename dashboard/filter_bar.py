@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard import fmt
 from dashboard.data import cached
 from dashboard.i18n import label, t
 from pipelines import filters as filters_mod
@@ -39,7 +40,7 @@ def _format(field: str, opts: dict):
     if field == "rep":
         return lambda u: opts["rep_names"].get(u, u)
     if field == "industry":
-        return lambda c: f"{c} {INDUSTRIES.get(c, '')}"
+        return fmt.industry
     if field in ("size", "customer_type", "channel", "stage"):
         return lambda c: label(field, c)
     return str

@@ -63,7 +63,8 @@ def hours(value: float | None) -> str:
 
 
 def industry(code: str | None) -> str:
-    return f"{code} {INDUSTRIES.get(code, '')}".strip() if code else "—"
+    """"C 制造业" / "C Manufacturing": the GB/T 4754 section letter and its name."""
+    return f"{code} {label('industry', code) if code in INDUSTRIES else ''}".strip() if code else "—"
 
 
 def labelled(df: pl.DataFrame, kinds: dict[str, str]) -> pl.DataFrame:

@@ -15,7 +15,7 @@ import polars as pl
 
 from pipelines import exports, i18n, sql
 from pipelines.access import Actor
-from pipelines.codes import INDUSTRIES, RISK_LEVELS
+from pipelines.codes import RISK_LEVELS
 from pipelines.filters import Filters
 from pipelines.store import Store
 
@@ -164,7 +164,7 @@ def printable(df: pl.DataFrame, lang: str) -> pl.DataFrame:
         pl.when(pl.col("effective")).then(pl.lit(yes)).otherwise(pl.lit(no)).alias("effective"),
         "outcome", lab("stage", "stage_after"), "next_follow_up_date", "next_action",
         lab("stage", "stage"),
-        pl.col("industry").replace_strict(INDUSTRIES, default=pl.col("industry"), return_dtype=pl.Utf8),
+        lab("industry", "industry"),
         "province", "city", lab("customer_type", "customer_type"), "tags",
         lab("level", "risk_level").alias("level"),
     )

@@ -29,7 +29,7 @@ def test_same_placeholders_in_both_languages():
 @pytest.mark.parametrize("kind,values", [
     ("stage", codes.ALL_STAGES), ("channel", codes.CHANNELS), ("level", codes.RISK_LEVELS),
     ("size", codes.SIZES), ("customer_type", codes.CUSTOMER_TYPES), ("role", codes.ROLES),
-    ("rule", codes.RISK_RULES),
+    ("rule", codes.RISK_RULES), ("industry", codes.INDUSTRIES),
 ])
 def test_every_code_has_a_label(kind, values):
     for lang in i18n.LANGUAGES:
@@ -41,3 +41,10 @@ def test_every_code_has_a_label(kind, values):
 def test_chinese_is_chinese():
     assert re.search(r"[\u4e00-\u9fff]", i18n.t("stage.proposal")) and i18n.t("stage.proposal") == "方案提供"
     assert i18n.t("stage.proposal", "en") == "Proposal"
+
+
+def test_industry_labels_are_the_standard_names_imports_read():
+    """The Chinese labels of industries are GB/T 4754's names, as codes.INDUSTRIES (which the
+    importer maps from) holds them; English has its own."""
+    assert {c: i18n.label("industry", c) for c in codes.INDUSTRIES} == codes.INDUSTRIES
+    assert i18n.label("industry", "C", "en") == "Manufacturing"

@@ -207,8 +207,9 @@ def conversion_chart(conversion: pl.DataFrame, lang: str, reference: float | Non
     if data.is_empty():
         return empty_figure(title, lang)
     rows = data.to_dicts()
-    names = [f"{label('channel', r['channel'], lang)}<br>" + t("chart.conversion_text", lang, rate=pct(r["rate"]),
-                                                               n=f"{r['follow_ups']:,}") for r in rows]
+    # one word a line: eight English names ("Video meeting", "Product demo") ran into each other
+    names = [label("channel", r["channel"], lang).replace(" ", "<br>") + "<br>"
+             + t("chart.conversion_text", lang, rate=pct(r["rate"]), n=f"{r['follow_ups']:,}") for r in rows]
     fig = go.Figure(go.Bar(
         x=names, y=[r["rate"] for r in rows],
         marker_color=[CHANNEL_COLOURS.get(r["channel"], "#888888") for r in rows],

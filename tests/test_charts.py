@@ -80,6 +80,8 @@ def test_conversion_chart_shows_interval_count_and_reference():
     fig = charts.conversion_chart(conv, "zh_CN", reference=0.05)
     bar = fig.data[0]
     assert list(bar.x) == ["电话<br>50.0%<br>n=4", "拜访<br>30.0%<br>n=12,000"]  # the count under every rate
+    english = charts.conversion_chart(conv.with_columns(channel=pl.Series(["video_meeting", "visit"])), "en").data[0]
+    assert english.x[0].startswith("Video<br>") and english.x[1].startswith("Visit<br>")  # a word a line
     assert list(bar.error_y.array) == pytest.approx([0.35, 0.008])
     assert list(bar.error_y.arrayminus) == pytest.approx([0.35, 0.008])
     assert fig.layout.shapes[0].y0 == 0.05

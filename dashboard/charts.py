@@ -257,9 +257,9 @@ def precursor_chart(pre: pl.DataFrame, window_days: int, lang: str) -> go.Figure
         x=[label("channel", r["channel"], lang) for r in rows], y=[r["share"] for r in rows],
         marker_color=[CHANNEL_COLOURS.get(r["channel"], "#888888") for r in rows],
         text=[t("chart.precursor_text", lang, share=pct(r["share"]), n=r["contracts"], total=r["signings"])
-              for r in rows], textposition="outside", cliponaxis=False,
+              for r in rows], textposition="outside", cliponaxis=False, constraintext="none",  # as cohort_chart
         hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.15])
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.25], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1])
     return _layout(fig, title, t("chart.channel_axis", lang), t("chart.share_axis", lang))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard import fmt
-from dashboard.data import cached
+from dashboard.data import actor, cached
 from dashboard.i18n import label, t
 from pipelines import filters as filters_mod
 from pipelines.codes import ALL_STAGES, CHANNELS, CUSTOMER_TYPES, INDUSTRIES, SIZES
@@ -50,6 +50,8 @@ def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
                default_period: str = "this_month", more: Callable[[Any, Any], object] | None = None) -> Filters:
     """Draw the bar and return the filter; the URL is updated to match. `more` draws a page's own
     two filters in the panel's next two cells (one place to look for every filter)."""
+    if actor().role == "rep":  # a rep's data is their own: no team or rep to choose
+        fields = tuple(f for f in fields if f not in ("team", "rep"))
     current = Filters.from_query(st.query_params.to_dict())
     if current.date_from is None and current.date_to is None and "period" in fields:
         current = current.with_period(*preset_range(default_period, today()))

@@ -81,12 +81,10 @@ def pager(key: str, total: int, sorts: tuple[str, ...], default_size: int = 50) 
 def filtered_page(key: str, fields: tuple[str, ...], count_fn, page_fn, sorts: tuple[str, ...], empty_text: str,
                   **bar_options):
     """Filter bar, extra filters, pager and one page of rows: (filters, extra, total, rows), or None
-    (with the empty state shown) when nothing matches. A rep has no team or rep to choose."""
-    from dashboard.data import actor, cached
+    (with the empty state shown) when nothing matches."""
+    from dashboard.data import cached
     from dashboard.filter_bar import filter_bar
 
-    if actor().role == "rep":
-        fields = tuple(f for f in fields if f not in ("team", "rep"))
     drawn = []  # the tag and risk filters, drawn inside the bar's panel
     filters = filter_bar(key, fields=fields, more=lambda a, b: drawn.append(extra_filters(key, a, b)), **bar_options)
     extra = drawn[0]

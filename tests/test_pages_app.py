@@ -56,6 +56,8 @@ def test_every_page_runs_for_every_role(app_db, sparse_customer, role):
             assert problems == [], (role, page.path, problems)
             assert at.title, (role, page.path)
             blank.extend(f"{page.path}: {where}" for where in _none_shown(at))
+            if role == "rep":  # their data is their own: no team or rep filter to offer
+                assert not [m.key for m in at.multiselect if m.key.endswith(("_team", "_rep"))], page.path
         else:
             assert problems == [refused], (role, page.path, problems)
     assert blank == [], (role, blank)

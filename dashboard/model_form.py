@@ -18,7 +18,7 @@ import streamlit as st
 from pydantic import BaseModel, ValidationError
 
 from dashboard.i18n import lang, t
-from dashboard.widgets import field_error
+from dashboard.widgets import field_error, when_inputs
 from pipelines import errors, logs
 from pipelines.access import NotPermitted
 from pipelines.config import local_tz
@@ -54,8 +54,7 @@ def _widget(key: str, f: Field) -> None:
         st.date_input(_label(f), key=k, format="YYYY-MM-DD", help=f.help)
     elif f.kind == "datetime":
         a, b = st.columns(2)
-        a.date_input(_label(f), key=f"{k}_date", format="YYYY-MM-DD", help=f.help)
-        b.time_input(t("log.time"), key=f"{k}_time", step=60)
+        when_inputs(a, b, _label(f), f"{k}_date", f"{k}_time", help=f.help)
     elif f.kind == "number":
         st.number_input(_label(f), key=k, step=1, value=None, help=f.help)
     elif f.kind == "money":

@@ -153,6 +153,20 @@ def _count(path: str, sql: str, params: dict | None = None) -> int:
     return _db(path).scalar(sql, params or {})
 
 
+def test_the_follow_up_time_defaults_to_local_now_in_what_the_browser_gets(app_db):
+    """The date and time inputs carry the local now as their own default, not Streamlit's
+    "now" (the server's UTC clock): a browser that mounts them from the default showed 19:46 for
+    03:46 in Shanghai and the save said 跟进时间不能晚于现在."""
+    at = _log_page("rep2")
+    now = datetime.now(local_tz())
+    day, time = at.date_input(key="log_date"), at.time_input(key="log_time")
+    assert (day.value, time.value) == (at.session_state["log_date"], at.session_state["log_time"])
+    assert time.proto.default == time.value.strftime("%H:%M")
+    assert list(day.proto.default) == [day.value.isoformat()] and day.value == now.date()
+    moment = datetime.combine(day.value, time.value, tzinfo=local_tz())
+    assert timedelta(0) <= now - moment < timedelta(minutes=2)
+
+
 def test_a_valid_follow_up_saves_and_the_form_is_ready_for_the_next(app_db):
     at = _log_page("rep2")
     customer = at.selectbox(key="log_customer").value

@@ -17,7 +17,7 @@ from dashboard import fmt
 from dashboard.data import actor, cached, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, lang, t
-from dashboard.widgets import empty, field_error, page_link
+from dashboard.widgets import empty, field_error, page_link, when_inputs
 from pipelines import customer_views, errors, follow_ups, home, logs
 from pipelines.access import NotPermitted
 from pipelines.codes import ALL_STAGES, CHANNELS
@@ -116,8 +116,7 @@ def _form(customer: dict, user) -> None:
     with st.form("log_form", border=True):
         a, b, c = st.columns([2, 1, 1])
         a.selectbox(t("field.channel"), CHANNELS, key="log_channel", format_func=lambda x: label("channel", x))
-        b.date_input(t("log.date"), key="log_date", format="YYYY-MM-DD")
-        c.time_input(t("log.time"), key="log_time", step=60)
+        when_inputs(b, c, t("log.date"), "log_date", "log_time")
         with b:
             field_error(errs, "occurred_at")
         st.text_area(t("field.summary"), key="log_summary", placeholder=t("log.summary_hint"), height=110)

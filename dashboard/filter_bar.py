@@ -72,7 +72,8 @@ def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
                 rkey = f"{key}_range"
                 if rkey not in st.session_state:
                     st.session_state[rkey] = (current.date_from or today(), current.date_to or today())
-                picked = cols[1].date_input(t("filter.range"), key=rkey, format="YYYY-MM-DD")
+                picked = cols[1].date_input(t("filter.range"), value=st.session_state[rkey], key=rkey,
+                                            format="YYYY-MM-DD")  # see widgets.when_inputs
                 start, end = (tuple(picked) + (None, None))[:2] if isinstance(picked, (tuple, list)) else (picked, picked)
                 values["date_from"], values["date_to"] = start, end or start
                 slot = 2

@@ -163,6 +163,8 @@ def test_the_follow_up_time_defaults_to_local_now_in_what_the_browser_gets(app_d
     assert (day.value, time.value) == (at.session_state["log_date"], at.session_state["log_time"])
     assert time.proto.default == time.value.strftime("%H:%M")
     assert list(day.proto.default) == [day.value.isoformat()] and day.value == now.date()
+    nxt = at.date_input(key="log_next")  # the next follow-up date too: not the server's today
+    assert nxt.value == at.session_state["log_next"] and list(nxt.proto.default) == [nxt.value.isoformat()]
     moment = datetime.combine(day.value, time.value, tzinfo=local_tz())
     assert timedelta(0) <= now - moment < timedelta(minutes=2)
 

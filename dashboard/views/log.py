@@ -135,7 +135,7 @@ def _form(customer: dict, user) -> None:
         a, b, c = st.columns([1, 1, 2])
         a.selectbox(t("field.stage_after"), ALL_STAGES, key="log_stage", format_func=lambda x: label("stage", x),
                     help=t("log.stage_help"))
-        b.date_input(t("field.next_follow_up_date"), key="log_next", format="YYYY-MM-DD",
+        b.date_input(t("field.next_follow_up_date"), value=S.get("log_next"), key="log_next", format="YYYY-MM-DD",
                      help=t("log.next_help"))
         c.text_input(t("field.next_action"), key="log_action", placeholder=t("log.action_hint"))
         with a:

@@ -15,6 +15,7 @@ import streamlit as st
 from dashboard import fmt
 from dashboard.data import actor, cached
 from dashboard.i18n import label, t
+from dashboard.widgets import date_in
 from pipelines import filters as filters_mod
 from pipelines.codes import ALL_STAGES, CHANNELS, CUSTOMER_TYPES, INDUSTRIES, SIZES
 from pipelines.config import local_tz
@@ -72,8 +73,7 @@ def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
                 rkey = f"{key}_range"
                 if rkey not in st.session_state:
                     st.session_state[rkey] = (current.date_from or today(), current.date_to or today())
-                picked = cols[1].date_input(t("filter.range"), value=st.session_state[rkey], key=rkey,
-                                            format="YYYY-MM-DD")  # see widgets.when_inputs
+                picked = date_in(cols[1], t("filter.range"), rkey)
                 start, end = (tuple(picked) + (None, None))[:2] if isinstance(picked, (tuple, list)) else (picked, picked)
                 values["date_from"], values["date_to"] = start, end or start
                 slot = 2

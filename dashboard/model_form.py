@@ -18,7 +18,7 @@ import streamlit as st
 from pydantic import BaseModel, ValidationError
 
 from dashboard.i18n import lang, t
-from dashboard.widgets import field_error, when_inputs
+from dashboard.widgets import date_in, field_error, when_inputs
 from pipelines import errors, logs
 from pipelines.access import NotPermitted
 from pipelines.config import local_tz
@@ -51,7 +51,7 @@ def _widget(key: str, f: Field) -> None:
         st.selectbox(_label(f), f.options, key=k, help=f.help,
                      format_func=lambda v: "—" if v is None else (f.fmt(v) if f.fmt else str(v)))
     elif f.kind == "date":
-        st.date_input(_label(f), value=S.get(k), key=k, format="YYYY-MM-DD", help=f.help)  # see when_inputs
+        date_in(st, _label(f), k, help=f.help)
     elif f.kind == "datetime":
         a, b = st.columns(2)
         when_inputs(a, b, _label(f), f"{k}_date", f"{k}_time", help=f.help)

@@ -23,14 +23,21 @@ def page_link(path: str, label: str | None = None, icon: str | None = None, quer
                      query_params=query)
 
 
-def when_inputs(date_cell, time_cell, label: str, date_key: str, time_key: str, help: str | None = None) -> None:
-    """A date and a time input whose values the page put in session state (local time).
+def date_in(cell, label: str, key: str, **options):
+    """A date input whose value the page put in session state (local date), given that value as
+    its default too.
 
-    Their own defaults ("today", "now") are the server's clock, UTC on a server. A widget the
-    browser mounts in a run where its state was not just assigned shows that default, and a form
-    sends it back on submit: 19:46 instead of 03:46 in Shanghai, "跟进时间不能晚于现在". So the
-    default given is the state's own value (value is not part of a keyed widget's identity)."""
-    date_cell.date_input(label, value=st.session_state.get(date_key), key=date_key, format="YYYY-MM-DD", help=help)
+    Streamlit's own defaults ("today", and "now" for a time) are the server's clock, UTC on a
+    server. A widget the browser mounts in a run where its state was not just assigned shows that
+    default, and a form sends it back on submit: 19:46 instead of 03:46 in Shanghai, then
+    "跟进时间不能晚于现在". The value is not part of a keyed widget's identity, so this changes
+    nothing else."""
+    return cell.date_input(label, value=st.session_state.get(key), key=key, format="YYYY-MM-DD", **options)
+
+
+def when_inputs(date_cell, time_cell, label: str, date_key: str, time_key: str, help: str | None = None) -> None:
+    """A date and a time input (date_in's rule for both) for a moment the page put in state."""
+    date_in(date_cell, label, date_key, help=help)
     time_cell.time_input(t("log.time"), value=st.session_state.get(time_key), key=time_key, step=60)
 
 

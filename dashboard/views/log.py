@@ -17,7 +17,7 @@ from dashboard import fmt
 from dashboard.data import actor, cached, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, lang, t
-from dashboard.widgets import empty, field_error, page_link, when_inputs
+from dashboard.widgets import date_in, empty, field_error, page_link, when_inputs
 from pipelines import customer_views, errors, follow_ups, home, logs
 from pipelines.access import NotPermitted
 from pipelines.codes import ALL_STAGES, CHANNELS
@@ -135,8 +135,7 @@ def _form(customer: dict, user) -> None:
         a, b, c = st.columns([1, 1, 2])
         a.selectbox(t("field.stage_after"), ALL_STAGES, key="log_stage", format_func=lambda x: label("stage", x),
                     help=t("log.stage_help"))
-        b.date_input(t("field.next_follow_up_date"), value=S.get("log_next"), key="log_next", format="YYYY-MM-DD",
-                     help=t("log.next_help"))
+        date_in(b, t("field.next_follow_up_date"), "log_next", help=t("log.next_help"))
         c.text_input(t("field.next_action"), key="log_action", placeholder=t("log.action_hint"))
         with a:
             field_error(errs, "stage_after")

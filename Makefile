@@ -41,7 +41,7 @@ run: install demo
 	@echo ""
 	FOLLOWUP_DB=$(DB) $(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT)
 
-test: install system-deps
+test: install system-deps lint
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 lint: install

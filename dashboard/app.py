@@ -7,19 +7,19 @@ Every page is registered, so a URL opened by hand reaches the page's own guard a
 from __future__ import annotations
 
 import sys
-from urllib.parse import urlparse
 from pathlib import Path
+from urllib.parse import urlparse
 
 import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run dashboard/app.py`
 
-from dashboard import auth  # noqa: E402
-from dashboard.data import store  # noqa: E402
-from dashboard.i18n import lang, t  # noqa: E402
-from dashboard.nav import PAGES_DIR, pages_built  # noqa: E402
-from pipelines import accounts, i18n  # noqa: E402
-from pipelines.store import StoreError  # noqa: E402
+from dashboard import auth
+from dashboard.data import store
+from dashboard.i18n import lang, t
+from dashboard.nav import PAGES_DIR, pages_built
+from pipelines import accounts, i18n
+from pipelines.store import StoreError
 
 st.set_page_config(page_title=t("app.name"), page_icon=":material/contact_phone:", layout="wide")
 # Less empty space above the page title than Streamlit's default; and no "Press Enter to submit

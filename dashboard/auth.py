@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -33,7 +33,7 @@ def _secret(name: str, env: str) -> str | None:
         return value
     try:
         return st.secrets.get(name)
-    except (FileNotFoundError, KeyError, AttributeError, Exception):  # no secrets.toml at all
+    except Exception:  # noqa: BLE001 - no secrets.toml at all; Streamlit's error type varies by version
         return None
 
 
@@ -111,7 +111,7 @@ def restore_session(auth: stauth.Authenticate) -> None:
     started = st.session_state["login_at"]
     # Server-side check on every run: a logout, disabling or password reset after the session
     # began ends it at once, even for a copied cookie (the JWT itself cannot be revoked).
-    actor = accounts.session_actor(store(), username, datetime.fromtimestamp(started, timezone.utc))
+    actor = accounts.session_actor(store(), username, datetime.fromtimestamp(started, UTC))
     if actor is None or time.time() - started > session_hours() * 3600:
         end_session(auth, record=False)
         return

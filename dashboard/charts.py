@@ -162,8 +162,8 @@ def trend_chart(frame: pl.DataFrame, metric: str, grain: str, by: str | None, la
     groups = [(None, frame)] if not by else [
         (key[0], part) for key, part in frame.sort(by, nulls_last=True).group_by(by, maintain_order=True)]
     money = metric == "won_amount"
-    for i, (value, part) in enumerate(groups):
-        part = part.sort("bucket")
+    for i, (value, unsorted) in enumerate(groups):
+        part = unsorted.sort("bucket")
         fig.add_trace(go.Scatter(
             x=part["bucket"].to_list(), y=part[metric].to_list(), mode="lines+markers",
             name=_series_name(by, value, lang) if by else name,
@@ -302,8 +302,8 @@ def _per_rep_lines(frame: pl.DataFrame, x: str, y: str, title: str, x_axis: str,
     if frame.is_empty():
         return empty_figure(title, lang)
     fig = go.Figure()
-    for i, (key, part) in enumerate(frame.sort("name").group_by("name", maintain_order=True)):
-        part = part.sort(x)
+    for i, (key, unsorted) in enumerate(frame.sort("name").group_by("name", maintain_order=True)):
+        part = unsorted.sort(x)
         fig.add_trace(go.Scatter(x=part[x].to_list(), y=part[y].to_list(), mode="lines+markers", name=key[0],
                                  line={"color": TEAM_PALETTE[i % len(TEAM_PALETTE)], "width": 1.5},
                                  hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}<extra>%{fullData.name}</extra>"))

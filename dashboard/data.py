@@ -35,7 +35,7 @@ def _store() -> Store:
 def _warm(opened: Store) -> None:
     try:
         opened.warm()
-    except Exception:  # noqa: BLE001 - reads copy their tables themselves; the log says why
+    except Exception:  # reads copy their tables themselves; the log says why
         log.exception("warming the local analytics copy failed")
 
 

@@ -7,7 +7,7 @@ processes and browser sessions: 5 failures lock the account for 15 minutes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import bcrypt
 import polars as pl
@@ -149,7 +149,7 @@ class LoginResult:
 
 def authenticate(store: Store, username: str, password: str, now: datetime | None = None) -> LoginResult:
     """Check a login, count failures and lock after 5 of them; every attempt is audited."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     cur = store.cursor()
     rel = cur.execute("SELECT * FROM users WHERE username = $u", {"u": username.strip()})
     found = rel.fetchone()

@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误 / error: {exc.zh} / {exc.en}", file=sys.stderr)
     except CommandError as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
-    except Exception as exc:  # a short message with an id; the traceback goes to the log
+    except Exception as exc:  # noqa: BLE001 - a short message with an id; the traceback goes to the log
         error_id = logs.log_unexpected(log, exc, f"command {args.command}")
         print(f"意外错误 / unexpected error ({type(exc).__name__}); 错误编号 / error id {error_id},"
               f" 详见 / see data/logs/followup.log", file=sys.stderr)

@@ -11,7 +11,7 @@ of ../shared/INTERFACES.md exist with bcrypt-hashed passwords.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time
 from functools import cache
 
 import numpy as np
@@ -22,9 +22,23 @@ from pipelines import accounts, audit, daily_summary, risk_summary, stage_summar
 from pipelines.access import SYSTEM
 from pipelines.codes import CHANNELS, STAGES
 from pipelines.config import local_tz
-from pipelines.demo_vocab import (BRANDS, CITIES, GIVEN, GROUPS, INDUSTRY_WEIGHTS, INDUSTRY_WORDS,
-                                  MOBILE_PREFIXES, NEEDS, NEXT_ACTIONS, OUTCOMES, POSITIONS, PRODUCTS,
-                                  SUFFIXES, SUMMARIES, SURNAMES)
+from pipelines.demo_vocab import (
+    BRANDS,
+    CITIES,
+    GIVEN,
+    GROUPS,
+    INDUSTRY_WEIGHTS,
+    INDUSTRY_WORDS,
+    MOBILE_PREFIXES,
+    NEEDS,
+    NEXT_ACTIONS,
+    OUTCOMES,
+    POSITIONS,
+    PRODUCTS,
+    SUFFIXES,
+    SUMMARIES,
+    SURNAMES,
+)
 from pipelines.store import Store
 
 DEMO_PASSWORD = "followup-demo"
@@ -121,7 +135,7 @@ def generate(store: Store, customers: int | None = None, follow_ups: int = 12_00
     first = as_of.year * 12 + as_of.month - 1 - (months - 1)  # months back, counted in whole months
     start_month = date(first // 12, first % 12 + 1, 1)
     # Up to 17:00 on as_of, and never later than now: a demo made in the morning has no afternoon yet.
-    now_us = int(datetime.now(timezone.utc).timestamp() * 1_000_000)
+    now_us = int(datetime.now(UTC).timestamp() * 1_000_000)
     t_start, t_end = _to_us(start_month), min(_to_us(as_of) + 17 * HOUR, now_us)
 
     # -- customers --------------------------------------------------------------------------
@@ -254,7 +268,7 @@ def generate(store: Store, customers: int | None = None, follow_ups: int = 12_00
     amount = np.round(rng.lognormal(12.2, 0.75, size=kc.size), -2)
 
     # -- write ------------------------------------------------------------------------------
-    us = lambda a: pl.Series(a, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))  # noqa: E731
+    us = lambda a: pl.Series(a, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
     customers_df = pl.DataFrame({
         "id": np.arange(1, n_c + 1), "name": names, "uscc": uscc, "industry": industry, "size": size,
         "province": [CITIES[i][0] for i in city_idx], "city": [CITIES[i][1] for i in city_idx],

@@ -29,7 +29,7 @@ def safe_frame(df: pl.DataFrame) -> pl.DataFrame:
     text = [c for c, t in df.schema.items() if t == pl.Utf8]
     if not text:
         return df
-    starts = "|".join(["=", r"\+", "-", "@", "\t", "\r"])
+    starts = "=|\\+|-|@|\t|\r"
     return df.with_columns([
         pl.when(pl.col(c).str.contains(f"^({starts})")).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c))
         .alias(c) for c in text])

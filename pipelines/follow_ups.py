@@ -7,7 +7,7 @@ Saving a follow-up is one short transaction: the row, a stage change when the st
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pipelines import rows
 from pipelines.access import Actor, NotPermitted
@@ -70,7 +70,7 @@ def delete(store: Store, actor: Actor, follow_up_id: int) -> None:
     """Soft delete, recoverable with restore()."""
     def work(cur):
         row = _load(cur, actor, follow_up_id)
-        rows.update(cur, actor, "follow_ups", follow_up_id, {"deleted_at": datetime.now(timezone.utc)},
+        rows.update(cur, actor, "follow_ups", follow_up_id, {"deleted_at": datetime.now(UTC)},
                     action="delete")
         run_hooks(cur, [row["customer_id"]])
 

@@ -13,7 +13,7 @@ _configured = False
 
 def setup() -> None:
     """Send the `pipelines` and `dashboard` loggers to data/logs/followup.log (rotating)."""
-    global _configured
+    global _configured  # noqa: PLW0603 - once per process, whichever entry point comes first
     if _configured:
         return
     folder = config.data_dir() / "logs"

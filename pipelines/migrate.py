@@ -27,7 +27,7 @@ def source_tables(cur, source: str = SOURCE) -> dict[str, list[str]]:
     rows = cur.execute("SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns()"
                        " WHERE database_name = $s AND schema_name = 'main' AND table_name <> 'schema_version'"
                        " GROUP BY table_name ORDER BY table_name", {"s": source}).fetchall()
-    return {t: cols for t, cols in rows}
+    return dict(rows)
 
 
 def _fingerprint(cur, relation: str, cols: list[str]) -> tuple[int, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from typing import ClassVar
 
 from pipelines import config, sql
 
@@ -19,7 +20,7 @@ MERGE_EVERY = 500  # signed-row writes per process between merges
 class SignedTable:
     """One summary table: its cell keys (zone first) and measures, and its data check."""
 
-    tables: list[SignedTable] = []
+    tables: ClassVar[list[SignedTable]] = []
 
     @classmethod
     def forget_usable(cls) -> None:

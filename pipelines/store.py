@@ -7,6 +7,7 @@ database shared by several app replicas (a postgresql:// location; see pipelines
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import random
@@ -227,10 +228,8 @@ class Store:
             self._copy.fill((self._writes, self.data_version))
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(duckdb.Error):
             self._root.execute("DETACH " + CATALOG)
-        except duckdb.Error:
-            pass
         self._root.close()  # the local analytics copy, in memory, goes with it
 
     # -- reads ----------------------------------------------------------------------------

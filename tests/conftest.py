@@ -14,8 +14,8 @@ import pytest
 
 os.environ.setdefault("FOLLOWUP_DATA_DIR", str(Path(__file__).parent.parent / "test-artifacts" / "data"))
 
-from pipelines.access import Actor  # noqa: E402
-from pipelines.store import Store  # noqa: E402
+from pipelines.access import Actor
+from pipelines.store import Store
 
 # The storage backends the data-layer tests (store, ingest, metrics, risks, access) run on.
 BACKENDS = os.environ.get("FOLLOWUP_TEST_BACKENDS", "duckdb,postgres").split(",")

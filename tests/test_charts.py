@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 import polars as pl
 import pytest
@@ -157,11 +157,11 @@ def test_weekly_charts_tick_on_mondays():
 
 
 def test_table_times_are_local_text_and_a_missing_one_a_dash():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from dashboard import fmt
 
-    frame = pl.DataFrame({"at": [datetime(2026, 3, 5, 6, 30, tzinfo=timezone.utc), None],
+    frame = pl.DataFrame({"at": [datetime(2026, 3, 5, 6, 30, tzinfo=UTC), None],
                           "on": [date(2026, 3, 6), None]})
     out = fmt.local_times(frame, "at", "on")
     assert out["at"].to_list() == ["2026-03-05 14:30", "—"]  # Asia/Shanghai

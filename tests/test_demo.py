@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import itertools
+from datetime import UTC, date
 
 import pytest
 from stdnum.cn import uscc
@@ -49,7 +50,7 @@ def test_stage_histories_move_forward_in_order(db):
     lost = 0
     for changes in by_customer.values():
         assert changes[0]["from_stage"] is None and changes[0]["to_stage"] == "initial_contact"
-        for prev, cur in zip(changes, changes[1:]):
+        for prev, cur in itertools.pairwise(changes):
             assert cur["from_stage"] == prev["to_stage"]
             assert cur["changed_at"] >= prev["changed_at"]
             if cur["to_stage"] == "lost":
@@ -138,11 +139,11 @@ def test_refuses_a_database_that_has_data(store, org):
 
 def test_nothing_lies_in_the_future(tmp_path):
     """Demo data made today stops at the present moment, not at 17:00 today."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     s = Store(str(tmp_path / "today.duckdb"))
     demo.generate(s, follow_ups=400, customers=40)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for table, column in (("follow_ups", "occurred_at"), ("stage_changes", "changed_at"), ("risks", "raised_at")):
         assert s.scalar(f"SELECT max({column}) FROM {table}") <= now, table
     s.close()

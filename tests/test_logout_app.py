@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.helpers_pages import app_db, logged_in  # noqa: F401 - app_db is a fixture
 
 
-def test_logout_ends_the_session(app_db):  # noqa: F811
+def test_logout_ends_the_session(app_db):
     at = logged_in("rep1")
     at.sidebar.button(key="logout_button").click()
     at.run()

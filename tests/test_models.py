@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from pipelines.models import ContactIn, ContractIn, CustomerIn, FollowUpIn, SurveyIn, TargetIn, UserIn
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def error_types(exc: ValidationError) -> dict[str, str]:
@@ -115,7 +115,7 @@ def test_channel_and_stage_after_codes():
 
 def test_follow_up_time_not_in_future():
     with pytest.raises(ValidationError) as exc:
-        follow_up(occurred_at=datetime.now(timezone.utc) + timedelta(minutes=10))  # now at run time
+        follow_up(occurred_at=datetime.now(UTC) + timedelta(minutes=10))  # now at run time
     assert error_types(exc.value) == {"occurred_at": "future_time"}
 
 

@@ -25,14 +25,14 @@ def _team_names(store: Store) -> set[str]:
 
 
 @pytest.fixture
-def replica(pg_store):  # noqa: F811
+def replica(pg_store):
     """A second app replica on the same PostgreSQL database; versions reread on every read."""
     other = Store(pg_store.location)
     yield other
     other.close()
 
 
-def test_reads_come_from_the_copy_and_show_this_replicas_writes_at_once(pg_store):  # noqa: F811
+def test_reads_come_from_the_copy_and_show_this_replicas_writes_at_once(pg_store):
     org = Org(pg_store)  # written through the raw cursor, outside store.write
     assert pg_store.scalar("SELECT count(*) FROM users") == 7
     assert pg_store._reader("SELECT 1") is not pg_store.cursor(), "a read goes to the local copy"
@@ -51,14 +51,14 @@ def test_reads_come_from_the_copy_and_show_this_replicas_writes_at_once(pg_store
     assert pg_store._copy.refreshes == settled, "nothing written: no refresh"
 
 
-def test_statements_that_write_run_on_postgresql(pg_store):  # noqa: F811
+def test_statements_that_write_run_on_postgresql(pg_store):
     Org(pg_store)
     new_id = pg_store.scalar("INSERT INTO teams (name) VALUES ('三组') RETURNING id")
     assert pg_store.scalar("SELECT name FROM teams WHERE id = $i", {"i": new_id}) == "三组"
     assert pg_store.scalar("SELECT nextval('teams_id_seq')") > new_id
 
 
-def test_reads_inside_a_write_see_its_open_transaction_and_a_rollback_leaves_the_copy_clean(pg_store):  # noqa: F811
+def test_reads_inside_a_write_see_its_open_transaction_and_a_rollback_leaves_the_copy_clean(pg_store):
     Org(pg_store)
 
     def work(cur):
@@ -72,7 +72,7 @@ def test_reads_inside_a_write_see_its_open_transaction_and_a_rollback_leaves_the
     _same(pg_store, "SELECT * FROM teams ORDER BY id")
 
 
-def test_another_replicas_write_shows_when_the_data_version_moves(pg_store, replica, monkeypatch):  # noqa: F811
+def test_another_replicas_write_shows_when_the_data_version_moves(pg_store, replica, monkeypatch):
     monkeypatch.setattr(postgres, "VERSION_TTL_SECONDS", 0.0)
     Org(pg_store)
     assert _team_names(pg_store) == {"一组", "二组"}
@@ -81,7 +81,7 @@ def test_another_replicas_write_shows_when_the_data_version_moves(pg_store, repl
     assert _team_names(pg_store) == {"一组(新)", "二组", "三组"}
 
 
-def test_a_transaction_that_commits_after_a_later_one_is_not_missed(pg_store, replica, monkeypatch):  # noqa: F811
+def test_a_transaction_that_commits_after_a_later_one_is_not_missed(pg_store, replica, monkeypatch):
     """`slow` writes first and commits last: a copy that kept only "the newest change seen" would
     never take its row; the copy reads the log from the oldest transaction still running."""
     monkeypatch.setattr(postgres, "VERSION_TTL_SECONDS", 0.0)
@@ -101,7 +101,7 @@ def test_a_transaction_that_commits_after_a_later_one_is_not_missed(pg_store, re
     assert _team_names(pg_store) == {"一组", "二组", "快", "慢"}
 
 
-def test_many_changed_rows_copy_the_table_whole(pg_store, replica, monkeypatch):  # noqa: F811
+def test_many_changed_rows_copy_the_table_whole(pg_store, replica, monkeypatch):
     monkeypatch.setattr(postgres, "VERSION_TTL_SECONDS", 0.0)
     monkeypatch.setattr(local_copy, "WHOLE_TABLE_ROWS", 1)
     Org(pg_store)
@@ -112,17 +112,17 @@ def test_many_changed_rows_copy_the_table_whole(pg_store, replica, monkeypatch):
     _same(pg_store, "SELECT * FROM users ORDER BY id")
 
 
-def test_every_app_table_logs_its_changes(pg_store):  # noqa: F811
+def test_every_app_table_logs_its_changes(pg_store):
     """A migration that adds a table must call followup_changes.track('<table>')."""
     tables = set(pg_store.query("SELECT table_name FROM duckdb_tables() WHERE database_name = 'db'"
                                 " AND schema_name = 'public'")["table_name"])
     triggers = pg_store.cursor().execute(
         "SELECT * FROM postgres_query('db', 'SELECT event_object_table::text, count(*) FROM information_schema.triggers"
         " WHERE trigger_name LIKE ''followup_log_%'' GROUP BY 1')").fetchall()
-    assert dict(triggers) == {t: 3 for t in tables}
+    assert dict(triggers) == dict.fromkeys(tables, 3)
 
 
-def test_old_log_entries_are_pruned(pg_store, monkeypatch):  # noqa: F811
+def test_old_log_entries_are_pruned(pg_store, monkeypatch):
     Org(pg_store)
     pg_store.scalar("SELECT count(*) FROM teams")
     monkeypatch.setattr(local_copy, "PRUNE_EVERY_SECONDS", 0.0)
@@ -132,7 +132,7 @@ def test_old_log_entries_are_pruned(pg_store, monkeypatch):  # noqa: F811
     assert postgres.pg_scalar(pg_store.cursor(), f"SELECT count(*) FROM {local_copy.LOG}") == 0
 
 
-def test_the_copy_can_be_turned_off(pg_store, monkeypatch):  # noqa: F811
+def test_the_copy_can_be_turned_off(pg_store, monkeypatch):
     monkeypatch.setenv("FOLLOWUP_PG_COPY", "off")
     direct = Store(pg_store.location)
     try:
@@ -143,7 +143,7 @@ def test_the_copy_can_be_turned_off(pg_store, monkeypatch):  # noqa: F811
 
 
 
-def test_a_table_is_copied_on_the_first_read_that_names_it(pg_store):  # noqa: F811
+def test_a_table_is_copied_on_the_first_read_that_names_it(pg_store):
     Org(pg_store)
     assert pg_store.scalar("SELECT count(*) FROM teams") == 2
     assert "teams" in pg_store._copy.columns and "contracts" not in pg_store._copy.columns

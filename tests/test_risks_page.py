@@ -23,7 +23,7 @@ def test_trend_figure_has_a_line_per_level_with_labels_and_colours():
 
 
 @pytest.mark.parametrize("username", ["rep1", "manager1", "leader", "admin"])
-def test_board_page_runs_for_every_role(app_db, username):  # noqa: F811
+def test_board_page_runs_for_every_role(app_db, username):
     at = logged_in(username, "risks")
     assert not shown_errors(at)
     assert [m.label for m in at.metric] == ["红色预警客户", "黄色预警客户", "持续跟进客户"]
@@ -35,7 +35,7 @@ def test_board_page_runs_for_every_role(app_db, username):  # noqa: F811
         assert "确认" in buttons
 
 
-def test_acknowledge_from_the_page(app_db):  # noqa: F811
+def test_acknowledge_from_the_page(app_db):
     at = logged_in("manager1", "risks")
     ack = next(b for b in at.button if b.label == "确认")
     ack.click()
@@ -44,7 +44,7 @@ def test_acknowledge_from_the_page(app_db):  # noqa: F811
     assert any("已确认" in s.value for s in at.success)
 
 
-def test_admin_rules_section_saves_and_re_evaluates(app_db):  # noqa: F811
+def test_admin_rules_section_saves_and_re_evaluates(app_db):
     at = logged_in("admin", "admin")
     assert not shown_errors(at)
     at.number_input(key="adm_rr_n_stage_stalled").set_value(400)
@@ -57,7 +57,7 @@ def test_admin_rules_section_saves_and_re_evaluates(app_db):  # noqa: F811
     assert settings.get(open_store(app_db), "risk_rules")["stage_stalled"]["days"] == 400
 
 
-def test_raise_and_history_load_their_customer_picker_only_when_opened(app_db):  # noqa: F811
+def test_raise_and_history_load_their_customer_picker_only_when_opened(app_db):
     from dashboard import data
 
     data.recorder = []
@@ -80,7 +80,7 @@ def test_raise_and_history_load_their_customer_picker_only_when_opened(app_db): 
     assert "预警已提交。" in [s.value for s in at.success]
 
 
-def test_a_column_shows_fifteen_cards_then_more_on_request(app_db):  # noqa: F811
+def test_a_column_shows_fifteen_cards_then_more_on_request(app_db):
     import re
 
     at = logged_in("admin", "risks")

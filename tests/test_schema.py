@@ -27,7 +27,7 @@ def _base_type(annotation) -> type:
         return type(typing.get_args(annotation)[0])
     if origin is list:
         return list
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType")):
+    if origin in (typing.Union, __import__("types").UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         return _base_type(args[0])
     return annotation

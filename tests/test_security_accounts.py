@@ -41,7 +41,7 @@ def test_password_policy(store, org):
 
 def test_lockout_after_five_failures_holds_across_reopen_and_expires(store, user, tmp_path):
     t0 = datetime.now(UTC)
-    for i in range(4):
+    for _ in range(4):
         assert accounts.authenticate(store, "rep1", "wrong password", now=t0).reason == "wrong_password"
     locked = accounts.authenticate(store, "rep1", "wrong password", now=t0)
     assert locked.reason == "locked" and locked.locked_until == t0 + timedelta(minutes=15)

@@ -69,7 +69,8 @@ def _clear(exc: ValidationError, values: dict) -> None:
     for lang in ("zh_CN", "en"):
         explained = errors.explain(exc, lang)
         assert explained, exc
-        for text in explained.values():
+        for message in explained.values():
+            text = message
             for q in quoted:  # the message may quote the input: only our own template must be filled
                 text = text.replace(q, "")
             assert text and "{" not in text and "Traceback" not in text
@@ -88,7 +89,7 @@ def _form(model: str) -> st.SearchStrategy[dict]:
     """The model's valid baseline with some fields (at least one) replaced by hostile values."""
     fields = list(FORM_MODELS[model].model_fields)
     return st.sets(st.sampled_from(fields), min_size=1, max_size=3).flatmap(
-        lambda chosen: st.fixed_dictionaries({f: hostile for f in chosen}).map(
+        lambda chosen: st.fixed_dictionaries(dict.fromkeys(chosen, hostile)).map(
             lambda bad: {**BASELINES[model], **bad}))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
@@ -90,7 +90,7 @@ def test_eight_threads_saving_follow_ups_lose_nothing(store, org):
             for i in range(15):  # enough to interleave; the 20-writer load test is the big one
                 follow_ups.add(store, rep, FollowUpIn(
                     customer_id=cid, rep_id=rep.id, channel="phone", summary=f"线程{n}第{i}次",
-                    occurred_at=datetime.now(timezone.utc) - timedelta(minutes=i)))
+                    occurred_at=datetime.now(UTC) - timedelta(minutes=i)))
         except BaseException as exc:  # noqa: BLE001 - surfaced below
             errors.append(exc)
 

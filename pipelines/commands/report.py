@@ -13,7 +13,7 @@ def _month(text: str) -> date:
     try:
         return date.fromisoformat(f"{text}-01")
     except ValueError:
-        raise CommandError(f"--month 应为 YYYY-MM,例如 2026-09 / --month must be YYYY-MM, e.g. 2026-09 (got {text!r})")
+        raise CommandError(f"--month 应为 YYYY-MM,例如 2026-09 / --month must be YYYY-MM, e.g. 2026-09 (got {text!r})") from None
 
 
 def register(sub) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import getpass
 import os
 
+from pydantic import ValidationError
+
 from pipelines import accounts
 from pipelines.access import SYSTEM
 from pipelines.cli import CommandError, common, emit
 from pipelines.models import UserIn
 from pipelines.store import open_store
-from pydantic import ValidationError
 
 
 def register(sub) -> None:

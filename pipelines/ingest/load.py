@@ -18,7 +18,8 @@ import polars as pl
 from pipelines import audit, config
 from pipelines.access import Actor, NotPermitted
 from pipelines.hashing import sha256_file
-from pipelines.ingest import kinds, mapping as maps, readers, validate
+from pipelines.ingest import kinds, readers, validate
+from pipelines.ingest import mapping as maps
 from pipelines.ingest.messages import write_rejects
 from pipelines.store import Store
 

@@ -151,7 +151,7 @@ class Mapping:
         try:
             data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise MappingError(f"无法读取映射文件 {path}:{exc} / cannot read the mapping file {path}: {exc}")
+            raise MappingError(f"无法读取映射文件 {path}:{exc} / cannot read the mapping file {path}: {exc}") from exc
         return cls.from_dict(data, str(path))
 
     @classmethod

@@ -17,7 +17,7 @@ from pypinyin.constants import PHRASES_DICT, RE_HANS
 
 # The character class of pypinyin's RE_HANS (`^(?:[...])+$`), to split a name into runs.
 _KEEP = 10  # the initials of runs this short are kept
-_RUNS = re.compile(f"{RE_HANS.pattern[4:-3]}+|(?:(?!{RE_HANS.pattern[4:-3]}).)+", re.S)
+_RUNS = re.compile(f"{RE_HANS.pattern[4:-3]}+|(?:(?!{RE_HANS.pattern[4:-3]}).)+", re.DOTALL)
 
 
 class _Initials:

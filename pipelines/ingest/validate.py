@@ -52,7 +52,7 @@ def _distinct_check(raw: pl.Expr, distinct: pl.Series, fn, fast=None) -> tuple[p
         try:
             values.append(fn(v))
             errors.append(None)
-        except Exception as exc:  # PydanticCustomError: its type is the catalog key
+        except Exception as exc:  # noqa: BLE001 - PydanticCustomError: its type is the catalog key
             kind = exc.type() if callable(getattr(exc, "type", None)) else getattr(exc, "type", "invalid")
             values.append(None)
             errors.append(kind)

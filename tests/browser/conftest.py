@@ -6,6 +6,7 @@ All browser tests share one server, so they run in one xdist group.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -158,10 +159,8 @@ def settle(page, quiet_s: float = 0.5, limit_s: float = 30) -> None:
 
     page.wait_for_selector('[data-testid="stApp"]', state="attached")
     page.evaluate("() => { window.__settle = {text: null, since: performance.now()}; }")
-    try:
+    with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_function(_IDLE, arg=quiet_s * 1000, polling=100, timeout=limit_s * 1000)
-    except PlaywrightTimeout:
-        pass
 
 
 def open_page(page, app_url: str, path: str = "") -> None:

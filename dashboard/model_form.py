@@ -54,7 +54,7 @@ def _widget(key: str, f: Field) -> None:
         date_in(st, _label(f), k, help=f.help)
     elif f.kind == "datetime":
         a, b = st.columns(2)
-        when_inputs(a, b, _label(f), f"{k}_date", f"{k}_time", help=f.help)
+        when_inputs(a, b, t("log.date"), f"{k}_date", f"{k}_time", help=f.help)  # 跟进日期 · 跟进时间
     elif f.kind == "number":
         st.number_input(_label(f), key=k, step=1, value=None, help=f.help)
     elif f.kind == "money":
@@ -134,7 +134,9 @@ def model_form(key: str, model: type[BaseModel], fields: list[Field], save: Call
     notice = S.pop(f"{key}_notice", None)
     if notice:
         (st.success if notice[0] == "success" else st.error)(notice[1])
-    if not S.get(f"{key}_seeded"):
+    # Streamlit forgets a widget's value when a run does not draw it (a deleted record's form,
+    # restored later): those forms are seeded again rather than drawn empty
+    if not S.get(f"{key}_seeded") or any(k not in S for k in _keys(key, fields)[2:]):
         _seed(key, fields, initial or {})
         S[f"{key}_seeded"] = True
     errs = S.get(f"{key}_errors", {})

@@ -11,7 +11,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from pipelines import validators as v
 from pipelines.config import local_tz
@@ -194,6 +202,16 @@ class FollowUpIn(Model):
             raise v.fail("future_time")
         return value
 
+    @field_validator("next_follow_up_date")
+    @classmethod
+    def _not_before(cls, value: date | None, info: ValidationInfo) -> date | None:
+        """The next follow-up is on the day of this one or later (a date before it would make
+        the customer overdue at once); compared with the follow-up's local date."""
+        at = info.data.get("occurred_at")
+        if value is not None and at is not None and value < at.astimezone(local_tz()).date():
+            raise v.fail("next_before_follow_up")
+        return value
+
 
 class FollowUp(FollowUpIn, SoftDeleted):
     __table__ = "follow_ups"
@@ -202,6 +220,11 @@ class FollowUp(FollowUpIn, SoftDeleted):
     @field_validator("occurred_at")
     @classmethod
     def _not_future(cls, value: datetime) -> datetime:  # stored rows are past by construction
+        return value
+
+    @field_validator("next_follow_up_date")
+    @classmethod
+    def _not_before(cls, value: date | None, info: ValidationInfo) -> date | None:  # as stored
         return value
 
 

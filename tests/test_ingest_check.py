@@ -11,7 +11,7 @@ padding.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -61,8 +61,8 @@ def _full_dates(cells: list[str | None], field: str, sample: int) -> list:
             out.append("missing" if f.required else None)
         elif value is None:
             out.append("not_datetime" if f.type == "datetime" else "not_date")
-        elif f.type == "date":
-            out.append(value.date())
+        elif f.type == "date":  # not before BASE's follow-up (FollowUpIn's rule)
+            out.append(value.date() if value.date() >= date(2026, 3, 5) else "next_before_follow_up")
         else:
             local = pl.Series([value]).dt.replace_time_zone(tz_name(), ambiguous="earliest", non_existent="null")[0]
             out.append("not_datetime" if local is None else "future_time" if value > now else local)

@@ -48,6 +48,7 @@ BAD_FOLLOW_UPS = [
     ("not_integer", "duration_minutes", {"时长(分钟)": "半小时"}),
     ("range", "duration_minutes", {"时长(分钟)": "2000"}),
     ("not_date", "next_follow_up_date", {"下次跟进日期": "下周"}),
+    ("next_before_follow_up", "next_follow_up_date", {"下次跟进日期": "2026-03-04"}),
     ("uscc_length", "customer_uscc", {"统一社会信用代码": "9135010"}),
     ("uscc_check", "customer_uscc", {"统一社会信用代码": VALID_USCC[:-1] + ("X" if VALID_USCC[-1] != "X" else "Y")}),
     ("uscc_format", "customer_uscc", {"统一社会信用代码": "91350100M000100I4!"}),

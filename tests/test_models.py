@@ -119,6 +119,15 @@ def test_follow_up_time_not_in_future():
     assert error_types(exc.value) == {"occurred_at": "future_time"}
 
 
+def test_next_follow_up_date_not_before_the_follow_ups_local_date():
+    # 2026-03-05 01:30 in Shanghai is still 2026-03-04 in UTC: the local date is the one compared
+    at = datetime(2026, 3, 4, 17, 30, tzinfo=UTC)
+    assert follow_up(occurred_at=at, next_follow_up_date=date(2026, 3, 5)).next_follow_up_date == date(2026, 3, 5)
+    with pytest.raises(ValidationError) as exc:
+        follow_up(occurred_at=at, next_follow_up_date=date(2026, 3, 4))
+    assert error_types(exc.value) == {"next_follow_up_date": "next_before_follow_up"}
+
+
 def test_follow_up_naive_time_is_shanghai():
     fu = follow_up(occurred_at=datetime(2026, 3, 5, 14, 30))
     assert fu.occurred_at.utcoffset() == timedelta(hours=8)

@@ -264,7 +264,7 @@ def test_explain_names_field_and_reason_in_both_languages():
                    duration_minutes=2000)
     zh = errors.explain(caught.value, "zh_CN")
     assert zh["summary"] == "跟进内容:必须填写。"
-    assert zh["occurred_at"] == "跟进时间:跟进时间不能晚于现在。"
+    assert zh["occurred_at"] == "跟进时间:不能晚于现在,请核对日期和时间。"
     assert zh["duration_minutes"] == "时长(分钟):不能大于 1440。"
     assert zh["channel"].startswith("跟进方式:「fax」不是可选值") and "电话" in zh["channel"]
     en = errors.explain(caught.value, "en")

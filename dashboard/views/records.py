@@ -62,22 +62,39 @@ def _may_change(row: dict) -> bool:
     return user.role in ("manager", "admin") or row["rep_id"] == user.id
 
 
-def _edit(rows: pl.DataFrame) -> None:
+def _undo() -> None:
+    """The last deletion's undo, above the table: it stays when the filter now matches nothing."""
     undo = S.get("rec_undo")
-    if undo:
-        a, b = st.columns([4, 1])
-        a.info(t("records.deleted_undo"), icon=":material/delete:")
-        if b.button(t("common.undo"), key="rec_undo_btn", icon=":material/undo:"):
-            if run_write(lambda: follow_ups.restore(store(), actor(), undo) or True, t("common.restored")):
-                S.pop("rec_undo", None)
-                st.rerun()
+    if not undo:
+        return
+    a, b = st.columns([4, 1])
+    a.info(t("records.deleted_undo"), icon=":material/delete:")
+    if b.button(t("common.undo"), key="rec_undo_btn", icon=":material/undo:"):
+        if run_write(lambda: follow_ups.restore(store(), actor(), undo) or True, t("common.restored")):
+            S.pop("rec_undo", None)
+            st.rerun()
+
+
+def _keep_pick(by_id: dict) -> None:
+    """Give the picker its record again, by id, before it is drawn.
+
+    The browser keeps a selectbox's choice as the option's text, and the text holds the
+    record's time, channel and summary: after an edit the text the browser sends back matches
+    no option, and Streamlit quietly drops the choice (the next click, e.g. 删除, then does
+    nothing). Set from Python, the choice is sent to the browser with its new text."""
+    chosen = S.get("rec_pick")
+    S["rec_pick"] = chosen if chosen in by_id else None
+
+
+def _edit(rows: pl.DataFrame) -> None:
     if actor().read_only or rows.is_empty():
         return
     by_id = {r["id"]: r for r in rows.iter_rows(named=True)}
-    options = [None] + list(by_id)
-    chosen = st.selectbox(t("records.pick"), options, key="rec_pick", format_func=lambda i: t("records.pick_none")
-                          if i is None else f"{fmt.moment(by_id[i]['occurred_at'])} · {by_id[i]['customer_name']} · "
-                          f"{label('channel', by_id[i]['channel'])} · {(by_id[i]['summary'] or '')[:30]}")
+    _keep_pick(by_id)
+    chosen = st.selectbox(t("records.pick"), list(by_id), index=None, key="rec_pick",
+                          placeholder=t("records.pick_none"),
+                          format_func=lambda i: f"{fmt.moment(by_id[i]['occurred_at'])} · {by_id[i]['customer_name']}"
+                          f" · {label('channel', by_id[i]['channel'])} · {(by_id[i]['summary'] or '')[:30]}")
     if chosen is None:
         return
     row = by_id[chosen]
@@ -99,6 +116,7 @@ def render() -> None:
     guard("records")
     st.title(t("nav.records"))
     st.caption(t("records.intro"))
+    _undo()
     found = filtered_page("rec", DEFAULT_FIELDS + ("stage", "q"), explorer.count, explorer.page, explorer.SORTS,
                           t("records.empty"), default_period="last_30_days")
     if found is None:

@@ -316,6 +316,12 @@ def check(table: Table, kind: str, columns: dict[str, str], mapping: Mapping | N
         errors["customer_name"] = pl.when(
             pl.col("customer_name" + RAW).is_null() & pl.col("customer_uscc" + RAW).is_null()
         ).then(pl.lit("missing")).otherwise(errors["customer_name"]).alias("customer_name" + ERR)
+    if kind == "follow_ups":  # FollowUpIn's rule: the next follow-up not before this one's local date
+        errors["next_follow_up_date"] = pl.when(
+            errors["next_follow_up_date"].is_null()
+            & (pl.col("next_follow_up_date") < pl.col("occurred_at").dt.date())
+        ).then(pl.lit("next_before_follow_up")).otherwise(errors["next_follow_up_date"]) \
+            .alias("next_follow_up_date" + ERR)
     dates = [f for f in fields if f.type in _DATES]
     # one query, so that polars spreads the columns over the cores; date fields are finished after
     parsed = (frame.lazy().select([pl.col(ROW)] + [plan.raws[f.name] for f in fields])

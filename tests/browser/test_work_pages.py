@@ -43,6 +43,7 @@ def test_rep_logs_finds_exports_and_logs_out(page, app_url):
     data = Path(download.value.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and marker in data.decode("utf-8-sig")
     assert download.value.suggested_filename.endswith(".csv")
+    _edit_delete_undo(page, marker)
     tour(page, "rep1", ["客户", "帮助"])
 
     assert page.locator(SIDEBAR).get_by_text("系统管理").count() == 0  # not in the menu
@@ -56,6 +57,37 @@ def test_rep_logs_finds_exports_and_logs_out(page, app_url):
     shot(page, "rep_logged_out")
     open_page(page, app_url, "records")
     assert_logged_out(page)  # the session really ended
+
+
+def _pick(page, text: str) -> None:
+    """Choose a record in the picker by typing part of its text, as a keyboard user does."""
+    picker = page.get_by_label("选择一条记录进行修改或删除")
+    picker.click()
+    picker.press_sequentially(text[-10:])
+    page.get_by_role("option").filter(has_text=text).first.click()
+    settle(page)
+
+
+def _edit_delete_undo(page, marker: str) -> None:
+    """The record found: its summary edited, then deleted (the picker's text changed with the
+    summary: the browser's choice must still be the record), then the delete undone although
+    the filter now matches nothing; picked again, its form holds its values."""
+    _pick(page, marker)
+    page.get_by_label("跟进内容").fill(marker + " 已修改")
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.get_by_text("已保存。").wait_for()
+    settle(page)
+    page.get_by_role("button", name="删除").click()
+    page.get_by_text("已删除这条跟进记录。").wait_for()
+    settle(page)
+    _main(page).get_by_text("没有符合条件的跟进记录").wait_for()
+    page.get_by_role("button", name="撤销").click()
+    _main(page).get_by_text("共 1 条").wait_for()
+    settle(page)
+    _pick(page, marker)
+    assert page.get_by_label("跟进内容").input_value() == marker + " 已修改"
+    assert page.get_by_role("spinbutton", name="year, 跟进日期").inner_text().isdigit()  # not "yyyy"
+    shot(page, "rep_records_restored")
 
 
 def test_manager_opens_a_reps_customer(page, app_url):

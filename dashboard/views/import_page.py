@@ -13,7 +13,7 @@ import yaml
 from dashboard import fmt
 from dashboard.data import actor, run_write, store
 from dashboard.guard import guard, safely
-from dashboard.i18n import lang, t
+from dashboard.i18n import label, lang, t
 from pipelines import config, i18n
 from pipelines.ingest import KINDS, Mapping, MappingError, ReadError, load_file, prepare, template
 from pipelines.ingest.messages import explain
@@ -34,22 +34,32 @@ def _saved(upload) -> Path:
     return path
 
 
-def _mapping(upload) -> Mapping | None:
+def _mapping(upload) -> tuple[Mapping | None, bool]:
+    """(the mapping, whether it can be used); a broken one is explained where it was uploaded."""
     if upload is None:
-        return None
+        return None, True
     try:
-        return Mapping.from_dict(yaml.safe_load(upload.getvalue().decode("utf-8")) or {}, upload.name)
-    except (MappingError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        st.error(t("ingest.mapping_error", error=str(exc)))
-        st.stop()
+        try:
+            data = yaml.safe_load(upload.getvalue().decode("utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise MappingError.unreadable(upload.name, exc) from exc
+        return Mapping.from_dict(data, upload.name), True
+    except MappingError as exc:
+        st.error(t("ingest.mapping_error", error=exc.text(lang())), icon=":material/error:")
+        return None, False
 
 
 def _progress():
-    bar = st.progress(0.0, text=t("ingest.progress_read"))
-    steps = {"read": 0.1, "check": 0.35, "load": 0.6, "done": 1.0}
+    """A progress bar for one run, gone when the run is done (its result is drawn instead)."""
+    slot = st.empty()
+    bar = slot.progress(0.0, text=t("ingest.progress_read"))
+    steps = {"read": 0.1, "check": 0.35, "load": 0.6}
 
     def step(name: str) -> None:
-        bar.progress(steps[name], text=t(f"ingest.progress_{name}"))
+        if name == "done":
+            slot.empty()
+        else:
+            bar.progress(steps[name], text=t(f"ingest.progress_{name}"))
 
     return step
 
@@ -65,10 +75,11 @@ def _metrics(summary, done: bool) -> None:
 def _rejects(summary) -> None:
     if summary.rejects is None or summary.rejects.height == 0:
         return
-    reason = "reason_zh" if lang() == "zh_CN" else "reason_en"
+    language = lang()  # read here: polars runs map_elements in threads with no Streamlit session
+    reason = "reason_zh" if language == "zh_CN" else "reason_en"
     shown = explain(summary.rejects.head(PREVIEW_ROWS), summary.kind).select(
         pl.col(ROW).alias(t("ingest.col_row")),
-        pl.col("field").map_elements(lambda f: i18n.t(f"field.{f}", lang()), return_dtype=pl.String)
+        pl.col("field").map_elements(lambda f: i18n.t(f"field.{f}", language), return_dtype=pl.String)
         .alias(t("ingest.col_field")),
         pl.col("value").alias(t("ingest.col_value")), pl.col(reason).alias(t("ingest.col_reason")))
     st.subheader(t("ingest.rejects_title", rows=min(PREVIEW_ROWS, summary.rejects.height)))
@@ -86,9 +97,11 @@ def render() -> None:
                        help=t("ingest.template_help"), icon=":material/table_view:")
     left, right = st.columns(2)
     kind = left.selectbox(t("ingest.kind_label"), ["auto", *KINDS], format_func=lambda k: t(f"ingest.kind.{k}"))
-    mapping = _mapping(right.file_uploader(t("ingest.mapping_label"), type=["yaml", "yml"], key="import_mapping"))
+    with right:
+        mapping, usable = _mapping(st.file_uploader(t("ingest.mapping_label"), type=["yaml", "yml"],
+                                                    key="import_mapping"))
     upload = st.file_uploader(t("ingest.upload_label"), type=TYPES, key="import_file")
-    if upload is None:
+    if upload is None or not usable:
         return
     path = _saved(upload)
     sheets = sheet_names(path)
@@ -98,6 +111,9 @@ def render() -> None:
     except ReadError as exc:
         st.error(t("ingest.file_error", error=exc.en if lang() == "en" else exc.zh))
         return
+    if table.frame.height == 0:
+        st.info(t("ingest.header_only"), icon=":material/info:")
+        return
     st.subheader(t("ingest.preview_title", rows=min(PREVIEW_ROWS, table.frame.height)))
     st.caption(t("ingest.detected", kind=t(f"ingest.kind.{found_kind}"), rows=f"{table.frame.height:,}")
                + (" · " + t("ingest.encoding", encoding=table.encoding) if table.encoding else ""))
@@ -106,12 +122,21 @@ def render() -> None:
         preview = preview.rename({ROW: t("ingest.col_row")})
     st.dataframe(fmt.blanks(preview), hide_index=True, width="stretch")
     st.markdown(f"**{t('ingest.mapping_title')}**")
-    st.dataframe(pl.DataFrame({t("ingest.col_field"): [i18n.t(f"field.{f}", lang()) for f in columns],
-                               t("ingest.col_column"): list(columns.values())}), hide_index=True)
+    defaults = {f: v for f, v in (mapping.defaults if mapping else {}).items() if f not in columns}
+    st.dataframe(pl.DataFrame({
+        t("ingest.col_field"): [i18n.t(f"field.{f}", lang()) for f in [*columns, *defaults]],
+        t("ingest.col_column"): [*columns.values(),
+                                 *(t("ingest.default_value", value=_shown(f, v)) for f, v in defaults.items())]}),
+        hide_index=True)
     unused = [h for h in table.headers if h not in columns.values()]
     if unused:
         st.caption(t("ingest.unmapped", columns=", ".join(unused)))
-    key = (path.name, found_kind, sheet, repr(mapping), store().data_version)
+    source = (path.name, found_kind, sheet, repr(mapping))
+    finished = st.session_state.get("import_done")
+    if finished is not None and finished[0] == source:  # this file was just imported: its summary
+        _done(finished[1])
+        return
+    key = (*source, store().data_version)
     if st.session_state.get("import_check_key") != key:
         st.session_state["import_check"] = run_write(lambda: load_file(
             store(), actor(), path, found_kind, mapping, sheet, file_name=upload.name, dry_run=True,
@@ -134,11 +159,28 @@ def render() -> None:
         done = run_write(lambda: load_file(store(), actor(), path, found_kind, mapping, sheet,
                                            file_name=upload.name, progress=_progress()))
         if done is not None:
-            st.success(t("ingest.done", loaded=f"{done.rows_loaded:,}", rejected=f"{done.rows_rejected:,}",
-                         duplicate=f"{done.rows_duplicate:,}"))
-            _metrics(done, done=True)
-            if done.users_created:
-                st.warning(t("ingest.users_note", count=done.users_created))
+            # the page is drawn again with the summary in place of the check's estimate
+            st.session_state["import_done"] = (source, done)
+            st.rerun()
+
+
+def _done(done) -> None:
+    st.success(t("ingest.done", loaded=f"{done.rows_loaded:,}", rejected=f"{done.rows_rejected:,}",
+                 duplicate=f"{done.rows_duplicate:,}"), icon=":material/check_circle:")
+    _metrics(done, done=True)
+    if done.users_created:
+        st.warning(t("ingest.users_note", count=done.users_created))
+    _rejects(done)
+    st.caption(t("ingest.done_next"))
+
+
+def _shown(field: str, value) -> str:
+    """A mapping default as people read it: a channel's or stage's name, 是/否, else as written."""
+    if field in ("channel", "stage"):
+        return label(field, value)
+    if isinstance(value, bool):
+        return t("common.yes") if value else t("common.no")
+    return str(value)
 
 
 safely(render)

@@ -133,7 +133,29 @@ def choice_values(kind: str) -> dict[str, str]:
 
 
 class MappingError(ValueError):
-    """A mapping file that cannot be used; the message is in Chinese and English."""
+    """A mapping file that cannot be used; the message in Chinese and English (`text(lang)`)."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en = zh, en
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+    @classmethod
+    def unreadable(cls, where: str, exc: Exception) -> MappingError:
+        """Where a file is not YAML, or not UTF-8 text, in words (PyYAML's own text is English)."""
+        mark = getattr(exc, "problem_mark", None)
+        if isinstance(exc, yaml.YAMLError) and mark is not None:
+            line, col = mark.line + 1, mark.column + 1
+            return cls(f"{where}:第 {line} 行第 {col} 列附近格式有误,请检查冒号、引号、括号和缩进。",
+                       f"{where}: not valid YAML near line {line}, column {col}; check colons, quotes, "
+                       "brackets and indentation.")
+        if isinstance(exc, yaml.YAMLError):
+            return cls(f"{where}:不是有效的 YAML 文件。", f"{where}: not a valid YAML file.")
+        if isinstance(exc, UnicodeDecodeError):
+            return cls(f"{where}:不是 UTF-8 编码的文本文件。", f"{where}: not a UTF-8 text file.")
+        return cls(f"无法读取映射文件 {where}:{exc}", f"cannot read the mapping file {where}: {exc}")
 
 
 @dataclass
@@ -151,16 +173,17 @@ class Mapping:
         try:
             data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise MappingError(f"无法读取映射文件 {path}:{exc} / cannot read the mapping file {path}: {exc}") from exc
+            raise MappingError.unreadable(str(path), exc) from exc
         return cls.from_dict(data, str(path))
 
     @classmethod
     def from_dict(cls, data: dict, where: str = "mapping") -> Mapping:
         if not isinstance(data, dict):
-            raise MappingError(f"{where}:应为 YAML 映射 / {where}: must be a YAML mapping")
+            raise MappingError(f"{where}:应为「字段: 值」形式的 YAML 映射。", f"{where}: must be a YAML mapping.")
         kind = data.get("kind")
         if kind is not None and kind not in KINDS:
-            raise MappingError(f"{where}:kind「{kind}」不是 {', '.join(KINDS)} 之一 / unknown kind {kind!r}")
+            raise MappingError(f"{where}:kind「{kind}」不是 {', '.join(KINDS)} 之一。",
+                               f"{where}: unknown kind {kind!r}; use one of {', '.join(KINDS)}.")
         formats = {k: [v] if isinstance(v, str) else list(v) for k, v in (data.get("formats") or {}).items()}
         mapping = cls(kind, dict(data.get("columns") or {}), dict(data.get("values") or {}), formats,
                       dict(data.get("defaults") or {}))
@@ -169,8 +192,9 @@ class Mapping:
             for section in ("columns", "values", "formats", "defaults"):
                 unknown = set(getattr(mapping, section)) - known
                 if unknown:
-                    raise MappingError(f"{where}:{section} 中的字段 {sorted(unknown)} 不属于 {kind} / "
-                                       f"{where}: {section} names fields not in {kind}: {sorted(unknown)}")
+                    names = ", ".join(sorted(unknown))
+                    raise MappingError(f"{where}:{section} 中的字段 {names} 不属于 {kind}。",
+                                       f"{where}: {section} names fields not in {kind}: {names}.")
         return mapping
 
 

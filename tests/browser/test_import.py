@@ -27,3 +27,20 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     page.wait_for_selector("text=导入完成:导入 3 行,拒绝 2 行,重复 0 行。", timeout=60_000)
     settle(page)
     shot(page, "import_done")
+    # the summary replaces the check's estimate ("nothing written yet") and its finished bar
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "校验结果" not in main and "尚未写入" not in main and "被拒绝的行" in main, main
+    assert page.locator('[data-testid="stProgress"]').count() == 0
+
+
+def test_a_broken_mapping_file_is_explained_and_the_file_uploader_stays(page, app_url, tmp_path):
+    bad = tmp_path / "坏映射.yaml"
+    bad.write_text("kind: follow_ups\ncolumns: [oops\n", encoding="utf-8")
+    login(page, app_url, "manager1", path="import")
+    page.wait_for_selector("text=下载导入模板")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(bad))
+    page.wait_for_selector("text=映射文件有误", timeout=30_000)
+    settle(page)
+    error = page.locator('[data-testid="stAlert"]').inner_text()
+    assert "坏映射.yaml:第 3 行第 1 列附近格式有误" in error and "while parsing" not in error, error
+    assert page.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 2

@@ -73,9 +73,12 @@ def render() -> None:
                                 "detail": t("security.audit_detail")})
     if total > PAGE_SIZE:
         st.caption(t("security.audit_more", shown=PAGE_SIZE, count=total))
+    # read now: the file is made in the download's own request, with no page run (and no session
+    # state) around it
+    s, user = store(), actor()
     a, b = st.columns(2)
     for col, kind, mime in ((a, "csv", "text/csv"),
                             (b, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")):
         col.download_button(t(f"security.export_{kind}"), key=f"adm_audit_dl_{kind}", icon=":material/download:",
-                            data=lambda kind=kind: audit_view.export(store(), actor(), search, kind),
+                            data=lambda kind=kind: audit_view.export(s, user, search, kind),
                             file_name=f"audit_log.{kind}", mime=mime, on_click="ignore")

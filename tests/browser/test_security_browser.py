@@ -1,5 +1,7 @@
 """Security in a real browser: a copied login cookie dies with logout; the admin's audit and backup tabs."""
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser.conftest import assert_logged_out, login, open_page, settle, shot, tour
@@ -40,6 +42,10 @@ def test_admin_audit_and_backup_tabs(page, app_url):
     settle(page)
     page.wait_for_selector("text=日志只读")
     shot(page, "security_admin_audit")
+    with page.expect_download(timeout=60_000) as download:  # made in the download's own request
+        page.get_by_role("button", name="导出 CSV").click()
+    assert download.value.suggested_filename == "audit_log.csv"
+    assert Path(download.value.path()).read_bytes().startswith(b"\xef\xbb\xbf")
     page.get_by_role("tab", name="备份与恢复").click()
     settle(page)
     page.get_by_role("button", name="立即备份").click()

@@ -67,6 +67,14 @@ def industry(code: str | None) -> str:
     return f"{code} {label('industry', code) if code in INDUSTRIES else ''}".strip() if code else "—"
 
 
+def industry_col(name: str = "industry") -> pl.Expr:
+    """industry() over a column. The labels are looked up here, in the page's thread: polars runs
+    map_elements in its own threads, where the user's language cannot be read (it fell back to
+    Chinese in the English tables)."""
+    return pl.col(name).replace_strict({c: industry(c) for c in INDUSTRIES}, default=pl.col(name),
+                                       return_dtype=pl.Utf8).fill_null("—")
+
+
 def labelled(df: pl.DataFrame, kinds: dict[str, str]) -> pl.DataFrame:
     """Codes replaced by their labels, e.g. {"stage": "stage", "channel": "channel"}."""
     out = df

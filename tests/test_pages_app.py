@@ -3,6 +3,7 @@ and the records explorer's filters (on a private copy of the session's demo data
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -346,3 +347,14 @@ def test_a_rep_edits_deletes_and_undoes_an_own_record(app_db):
     actions = _db(app_db).query("SELECT action FROM audit_log WHERE table_name = 'follow_ups' AND row_id = $i"
                                 " AND id > $b ORDER BY id", {"i": fid, "b": audit_before})["action"].to_list()
     assert actions == ["update", "delete", "restore"]
+
+
+def test_industry_column_follows_the_ui_language(app_db):
+    """The customers table's industry labels in English (they were looked up in polars' threads,
+    where the session's language cannot be read, and came out Chinese)."""
+    at = logged_in("leader", "customers")
+    at.selectbox(key="lang_user").set_value("en").run()
+    assert at.title[0].value == "Customers"
+    shown = set(at.dataframe[0].value["industry"]) - {"—"}
+    assert shown and not any(re.search(r"[\u4e00-\u9fff]", s) for s in shown), shown
+    assert any(s.endswith("Manufacturing") for s in shown), shown

@@ -41,7 +41,7 @@ def _new_customer() -> None:
 def _table(rows: pl.DataFrame) -> None:
     view = fmt.local_times(fmt.labelled(rows, {"stage": "stage", "customer_type": "customer_type",
                                                 "risk_level": "level"}), "last_follow_up")
-    view = view.with_columns(pl.col("industry").map_elements(fmt.industry, return_dtype=pl.Utf8, skip_nulls=False),
+    view = view.with_columns(fmt.industry_col(),
                              pl.col("contract_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False))
     st.dataframe(fmt.blanks(view.select(COLUMNS)), hide_index=True, width="stretch", column_config={
         "name": t("field.customer_name"), "stage": t("field.stage"), "industry": t("field.industry"),

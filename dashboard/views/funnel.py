@@ -36,7 +36,7 @@ def _customers(view: dict, stage: str) -> None:
     shown = fmt.labelled(found, {"stage": "stage"}).select(
         pl.col("name").alias(t("analytics.customers_col")), pl.col("owner").alias(t("analytics.owner_col")),
         pl.col("stage").alias(t("analytics.stage_col")),
-        pl.col("industry").map_elements(fmt.industry, return_dtype=pl.Utf8, skip_nulls=False).alias(t("analytics.industry_col")),
+        fmt.industry_col().alias(t("analytics.industry_col")),
         pl.col("province").alias(t("analytics.province_col")),
         pl.col("moved_at").dt.strftime("%Y-%m-%d %H:%M").alias(t("analytics.moved_col")))
     st.dataframe(fmt.blanks(shown), hide_index=True, width="stretch")

@@ -130,7 +130,9 @@ def _risks(df: pl.DataFrame) -> None:
     if df.is_empty():
         empty(t("customers.no_risks"))
         return
-    view = fmt.local_times(fmt.labelled(fmt.evidence(df), {"level": "level", "rule": "rule", "status": "risk_status"}),
+    # the evidence reads the note a risk was raised with; the 备注 column shows the newest one
+    shown = fmt.evidence(df).with_columns(pl.col("latest_note").alias("note")).drop("latest_note")
+    view = fmt.local_times(fmt.labelled(shown, {"level": "level", "rule": "rule", "status": "risk_status"}),
                            "raised_at", "closed_at")
     st.dataframe(fmt.blanks(view.drop("id")), hide_index=True, width="stretch",
                  column_config={c: t(f"field.{c}") for c in view.columns})

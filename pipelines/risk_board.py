@@ -91,7 +91,10 @@ def board(store: Store, actor: Actor, flt: BoardFilter = BoardFilter(), today: d
                                     inline=True))
     body, params = _open_sql(flt, customer_ids)
     shown = store.query(*sql.scoped(actor, body, {**params, **_params(flt, today)}, inline=True))
-    entry = pl.struct("risk_id", "level", "rule", "status", "since", "evidence", "note")
+    shown = shown.join(latest_notes(store, actor, shown.get_column("risk_id").drop_nulls().to_list()),
+                       on="risk_id", how="left", maintain_order="left")
+    entry = pl.struct("risk_id", "level", "rule", "status", "since", "evidence", "note", "latest_note",
+                      "latest_note_by", "latest_note_at")
     listed = (shown.sort([pl.col("level") != "red", "since", "rule"])
               .group_by("customer_id", maintain_order=True).agg(entry.alias("entries")))
     return (cards.rename({"card_since": "since"})
@@ -135,6 +138,13 @@ def listing(store: Store, actor: Actor, level: str | None = None, today: date | 
     return [{"customer_id": r["customer_id"], "customer_name": r["customer_name"], "level": r["level"],
              "rule": r["rule"], "since": r["since"].isoformat() if r["since"] else None}
             for r in frame.select("customer_id", "customer_name", "level", "rule", "since").iter_rows(named=True)]
+
+
+def latest_notes(store: Store, actor: Actor, risk_ids: list[int]) -> pl.DataFrame:
+    """The newest note added to each of `risk_ids` (risk_id, latest_note, latest_note_by,
+    latest_note_at): what the board shows under a warning once someone has written about it."""
+    text = sql.load("risks/latest_notes").replace("__IDS__", sql.id_list(risk_ids))
+    return store.query(*sql.scoped(actor, text, inline=True)).with_columns(pl.col("risk_id").cast(pl.Int64))
 
 
 def history(store: Store, actor: Actor, customer_id: int) -> pl.DataFrame:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import polars as pl
 import pytest
 
-from pipelines import customers, follow_ups, risk_actions, risk_board
+from pipelines import customer_views, customers, follow_ups, risk_actions, risk_board
 from pipelines.access import SYSTEM, NotPermitted
 from pipelines.codes import RISK_RULES
 from pipelines.models import FollowUpIn
@@ -107,6 +108,13 @@ def test_raise_acknowledge_note_resolve(store, org, board_db):
         risk_actions.raise_risk(store, rep1, cid, "decision_maker_change", "again")
     risk_actions.acknowledge(store, org["manager1"], rid)
     risk_actions.add_note(store, rep1, rid, "已约见新总经理")
+    # the note is read back: on the board's card and in the customer's risks (the 备注 column)
+    card = risk_board.board(store, org["manager1"], today=TODAY).filter(pl.col("customer_id") == cid).row(0, named=True)
+    entry = next(e for e in card["entries"] if e["risk_id"] == rid)
+    assert (entry["latest_note"], entry["note"]) == ("已约见新总经理", "新任总经理上任")
+    assert entry["latest_note_by"] == rep1.display_name
+    shown = customer_views.detail(store, org["manager1"], cid).risks.filter(pl.col("id") == rid)
+    assert shown["latest_note"].to_list() == ["已约见新总经理"]
     risk_actions.resolve(store, org["manager1"], rid, "关系已重建")
     row = store.query("SELECT status, closed_by, acknowledged_by FROM risks WHERE id = $i", {"i": rid}).row(0, named=True)
     assert row == {"status": "resolved", "closed_by": org["manager1"].id, "acknowledged_by": org["manager1"].id}

@@ -88,9 +88,12 @@ def _card(card: dict, can_act: bool) -> None:
             details = [t("risk.since", date=fmt.day(entry["since"]), days=risk_board.age_days(entry["since"]))]
             if entry["status"]:
                 details.append(t("risk.status_line", status=label("risk_status", entry["status"])))
-            if entry["note"] and entry["evidence"]:
+            if entry["note"] and entry["evidence"] and not entry["latest_note"]:
                 details.append(t("risk.note_line", note=entry["note"]))
             st.caption(" · ".join(details))
+            if entry["latest_note"]:  # the newest note people added: what is being done about it
+                st.caption(t("risk.latest_note", note=entry["latest_note"], by=entry["latest_note_by"] or "—",
+                             date=fmt.day(entry["latest_note_at"])))
             if can_act and entry["risk_id"] is not None:
                 _entry_actions(entry)
 

@@ -1,4 +1,9 @@
 -- A customer's risks, open ones first, then newest. Grain: one row per risk. Parameters: $id.
-SELECT id, level, rule, status, raised_at, closed_at, note, evidence
-FROM v_risks WHERE customer_id = $id
-ORDER BY status = 'resolved', CASE level WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END, raised_at DESC
+-- `latest_note`: the newest note people added on the risk board, else the note it was raised with.
+SELECT r.id, r.level, r.rule, r.status, r.raised_at, r.closed_at, r.note, r.evidence,
+       coalesce(n.note, r.note) AS latest_note
+FROM v_risks r
+LEFT JOIN (SELECT risk_id, arg_max(note, happened_at) AS note FROM v_risk_events
+           WHERE customer_id = $id AND action = 'note' GROUP BY risk_id) n ON n.risk_id = r.id
+WHERE r.customer_id = $id
+ORDER BY r.status = 'resolved', CASE r.level WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END, r.raised_at DESC

@@ -15,7 +15,7 @@ import polars as pl
 from pipelines import audit, rows
 from pipelines.access import SYSTEM, Actor, NotPermitted, require_role
 from pipelines.models import UserIn
-from pipelines.store import Store
+from pipelines.store import Store, StoreError
 from pipelines.validators import password_ok
 
 MAX_FAILED_LOGINS = 5
@@ -33,6 +33,18 @@ def check_password(password: str, hashed: str | None) -> bool:
         return bcrypt.checkpw(password.encode(), hashed.encode())
     except ValueError:
         return False
+
+
+class NameTaken(StoreError):
+    """An account's username or a team's name that is already in use."""
+
+    @classmethod
+    def username(cls, name: str) -> NameTaken:
+        return cls(f"用户名「{name}」已被使用,请换一个。", f"The username {name!r} is taken; choose another.")
+
+    @classmethod
+    def team(cls, name: str) -> NameTaken:
+        return cls(f"已有名为「{name}」的团队,请换一个名称。", f"There is already a team named {name!r}.")
 
 
 class PasswordPolicyError(ValueError):
@@ -55,7 +67,20 @@ def get_actor(store: Store, username: str) -> Actor | None:
 
 def create_team(store: Store, actor: Actor, name: str, manager_id: int | None = None) -> int:
     require_role(actor, "admin")
-    return store.write(lambda cur: rows.insert(cur, actor, "teams", {"name": name, "manager_id": manager_id}))
+    name = name.strip()
+
+    def work(cur):
+        if cur.execute("SELECT count(*) FROM teams WHERE name = $n", {"n": name}).fetchone()[0]:
+            raise NameTaken.team(name)
+        return rows.insert(cur, actor, "teams", {"name": name, "manager_id": manager_id})
+
+    return store.write(work)
+
+
+def username_taken(store: Store, actor: Actor, username: str) -> bool:
+    """Whether an account already has `username` (the admin's form says so beside the field)."""
+    require_role(actor, "admin")
+    return bool(store.scalar("SELECT count(*) FROM users WHERE username = $u", {"u": username}))
 
 
 def create_user(store: Store, actor: Actor, user: UserIn, password: str | None) -> int:
@@ -67,6 +92,8 @@ def create_user(store: Store, actor: Actor, user: UserIn, password: str | None) 
     values["password_hash"] = hash_password(password) if password else None
 
     def work(cur):
+        if cur.execute("SELECT count(*) FROM users WHERE username = $u", {"u": user.username}).fetchone()[0]:
+            raise NameTaken.username(user.username)  # the UNIQUE key's error would be a bare fault
         row_id = rows.insert(cur, actor, "users", values, audited=False)
         audit.record(cur, actor, "create", "users", row_id,
                      after={k: v for k, v in values.items() if k != "password_hash"})

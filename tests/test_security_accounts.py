@@ -8,6 +8,7 @@ import bcrypt
 import pytest
 
 from pipelines import accounts
+from pipelines.access import NotPermitted
 from pipelines.models import UserIn
 from pipelines.store import Store
 from pipelines.validators import password_ok
@@ -21,6 +22,20 @@ def user(store, org):
     hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
     store.cursor().execute("UPDATE users SET password_hash = $h WHERE username = 'rep1'", {"h": hashed})
     return org["rep1"]
+
+
+def test_a_taken_username_or_team_name_is_refused_in_words(store, org):
+    admin = org["admin"]
+    assert accounts.username_taken(store, admin, "rep1") and not accounts.username_taken(store, admin, "rep99")
+    with pytest.raises(accounts.NameTaken) as taken:
+        accounts.create_user(store, admin, UserIn(username="rep1", display_name="重名", role="rep"), PASSWORD)
+    assert taken.value.zh == "用户名「rep1」已被使用,请换一个。"
+    team = store.scalar("SELECT name FROM teams ORDER BY id LIMIT 1")
+    with pytest.raises(accounts.NameTaken):
+        accounts.create_team(store, admin, f" {team} ")
+    assert store.scalar("SELECT count(*) FROM teams WHERE name = $n", {"n": team}) == 1
+    with pytest.raises(NotPermitted):
+        accounts.username_taken(store, org["manager1"], "rep1")
 
 
 def test_password_policy(store, org):

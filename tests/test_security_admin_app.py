@@ -95,3 +95,23 @@ def test_pipl_export_and_erase_from_the_page(admin_page):
     from dashboard.data import store
 
     assert store().scalar("SELECT name FROM customers WHERE id = $i", {"i": world["rep2"].customer_id}).startswith("[已删除]")
+
+
+def test_a_taken_username_is_named_beside_the_field_and_a_made_account_empties_the_form(admin_page):
+    at, _world, _ = admin_page
+    at.text_input(key="adm_new_username").input("rep1")
+    at.text_input(key="adm_new_display").input("重名")
+    at.text_input(key="adm_new_password").input("short")
+    next(b for b in at.button if b.label == "新建账号").click()
+    at.run()
+    assert any("密码" in m.value for m in [*at.markdown, *at.caption, *at.error]), "the password first"
+    at.text_input(key="adm_new_password").input("Lange-Passwort-2026")
+    next(b for b in at.button if b.label == "新建账号").click()
+    at.run()
+    shown = [str(e.value) for e in [*at.markdown, *at.caption, *at.error]]
+    assert not at.exception and any("用户名「rep1」已被使用" in s for s in shown), shown
+    assert not any("至少10位" in s for s in shown), shown  # the earlier try's message is gone
+    at.text_input(key="adm_new_username").input("rep9")
+    next(b for b in at.button if b.label == "新建账号").click()
+    at.run()
+    assert not at.exception and at.text_input(key="adm_new_username").value == ""

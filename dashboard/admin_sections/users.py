@@ -27,7 +27,13 @@ def _password_problem(password: str, username: str) -> str | None:
     return None
 
 
+NEW_USER_KEYS = ("adm_new_username", "adm_new_display", "adm_new_password")
+
+
 def _create(teams: dict) -> None:
+    if S.pop("adm_new_done", False):  # an account was just made: an empty form for the next one
+        for k in NEW_USER_KEYS:
+            S[k] = ""
     errs = S.get("adm_new_errors", {})
     with st.form("adm_new_user", clear_on_submit=False):
         a, b = st.columns(2)
@@ -55,10 +61,12 @@ def _create(teams: dict) -> None:
     if problem:
         S["adm_new_errors"] = {"password": problem}
         st.rerun()
+    if accounts.username_taken(store(), actor(), user.username):
+        S["adm_new_errors"] = {"username": accounts.NameTaken.username(user.username).text(lang())}
+        st.rerun()
     if run_write(lambda: accounts.create_user(store(), actor(), user, password or None),
                  t("admin.created_user", username=user.username)):
-        for k in ("adm_new_username", "adm_new_display", "adm_new_password"):
-            S.pop(k, None)
+        S["adm_new_done"] = True
         st.rerun()
 
 
@@ -105,7 +113,7 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
 
 def _teams(teams_df: pl.DataFrame) -> None:
     st.subheader(t("admin.teams_title"))
-    st.dataframe(teams_df.drop("manager_id"), hide_index=True, width="stretch", column_config={
+    st.dataframe(fmt.blanks(teams_df.drop("manager_id")), hide_index=True, width="stretch", column_config={
         "id": t("field.id"), "name": t("admin.team_name"), "manager_name": t("admin.team_manager"),
         "members": t("admin.members")})
     with st.form("adm_team", clear_on_submit=True):

@@ -54,12 +54,15 @@ def get_in(cur, key: str) -> Any:
     return DEFAULTS.get(key) if row is None else json.loads(row[0])
 
 
-def put(store: Store, actor: Actor, key: str, value: Any) -> None:
+def put(store: Store, actor: Actor, key: str, value: Any) -> bool:
+    """Store a setting; False (and no write, no audit entry) when it already has that value."""
     require_role(actor, "admin")
     text = json.dumps(value, ensure_ascii=False)
 
-    def work(cur):
+    def work(cur) -> bool:
         before = cur.execute("SELECT value FROM settings WHERE key = $k", {"k": key}).fetchone()
+        if (json.loads(before[0]) if before else DEFAULTS.get(key)) == value:
+            return False
         if before is None:
             cur.execute("INSERT INTO settings (key, value) VALUES ($k, $v)", {"k": key, "v": text})
         else:
@@ -68,5 +71,6 @@ def put(store: Store, actor: Actor, key: str, value: Any) -> None:
         audit.record(cur, actor, "settings", "settings", None,
                      before={key: json.loads(before[0]) if before else DEFAULTS.get(key)},
                      after={key: value})
+        return True
 
-    store.write(work)
+    return store.write(work)

@@ -55,6 +55,16 @@ def test_admin_rules_section_saves_and_re_evaluates(app_db):
     from pipelines import settings
     from pipelines.store import open_store
     assert settings.get(open_store(app_db), "risk_rules")["stage_stalled"]["days"] == 400
+    # an out-of-range number reaches the server (no min/max on the input) and is named, not "saved"
+    at.number_input(key="adm_rr_n_silent_30d").set_value(0)
+    next(b for b in at.button if b.label == "保存规则").click()
+    at.run()
+    assert not any("规则已保存" in s.value for s in at.success)
+    assert [e.value for e in at.error if "30天" in e.value], [e.value for e in at.error]
+    at.number_input(key="adm_rr_n_silent_30d").set_value(30)
+    next(b for b in at.button if b.label == "保存规则").click()
+    at.run()
+    assert [i.value for i in at.info if "没有修改" in i.value] and not at.success
 
 
 def test_raise_and_history_load_their_customer_picker_only_when_opened(app_db):

@@ -168,3 +168,15 @@ def test_cadence_and_deadline_days_are_checked_and_stored(store, org):
         risks.save_days(store, org["admin"], "feedback_deadline_days", {"high": 0, "medium": 7, "low": 14}, SEVERITIES)
     with pytest.raises(NotPermitted):
         risks.save_days(store, org["manager1"], "cadence_days", cadence, STAGES)
+
+
+def test_saving_the_values_in_force_writes_nothing(store, org):
+    """The form sent back unchanged (or with a value the browser kept to itself): no write, no
+    audit entry whose before and after are the same, and the caller can say nothing changed."""
+    from pipelines.codes import STAGES
+
+    audits = "SELECT count(*) FROM audit_log WHERE action = 'settings'"
+    before = store.scalar(audits)
+    assert risks.save(store, org["admin"], risks.rules(store), now=NOW) is None
+    assert risks.save_days(store, org["admin"], "cadence_days", settings.get(store, "cadence_days"), STAGES) is None
+    assert store.scalar(audits) == before

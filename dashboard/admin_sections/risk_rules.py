@@ -26,10 +26,14 @@ def _error(exc: risks.RuleError) -> None:
 def _save(work, done) -> None:
     def wrapped():
         try:
-            return done(work())
+            result = work()
         except risks.RuleError as exc:
             _error(exc)
             return None
+        if result is None:  # the values in force: nothing written
+            st.info(t("rules_admin.unchanged"), icon=":material/info:")
+            return None
+        return done(result)
 
     run_write(wrapped)
 
@@ -48,8 +52,10 @@ def _rules() -> None:
                                                format_func=lambda c: label("level", c))
             if rule in risks.THRESHOLDS:
                 name, low, high = risks.THRESHOLDS[rule]
-                row[name] = number.number_input(t("rules_admin.threshold"), low, high, int(values[name]), step=1,
-                                                key=f"adm_rr_n_{rule}")
+                # no min/max: the browser would keep an out-of-range number to itself (a red
+                # box) and send the old one, which then "saved"; validate() names the range
+                row[name] = number.number_input(t("rules_admin.threshold"), value=int(values[name]), step=1,
+                                                key=f"adm_rr_n_{rule}", help=t("rules_admin.range", min=low, max=high))
             edited[rule] = row
         if st.form_submit_button(t("rules_admin.save"), type="primary", icon=":material/save:"):
             _save(lambda: risks.save(store(), actor(), edited),
@@ -61,8 +67,9 @@ def _days(key: str, codes: tuple[str, ...], kind: str, title_key: str, help_key:
     st.subheader(t(title_key), help=t(help_key) if help_key else None)
     with st.form(f"adm_{key}"):
         cols = st.columns(len(codes))
-        values = {code: col.number_input(label(kind, code), 1, 365, int(current.get(code, 7)), step=1,
-                                         key=f"adm_{key}_{code}") for code, col in zip(codes, cols)}
+        values = {code: col.number_input(label(kind, code), value=int(current.get(code, 7)), step=1,
+                                         key=f"adm_{key}_{code}", help=t("rules_admin.range", min=1, max=365))
+                  for code, col in zip(codes, cols)}
         if st.form_submit_button(t("common.save"), icon=":material/save:"):
             _save(lambda: risks.save_days(store(), actor(), key, values, codes),
                   lambda _: st.success(t("common.saved")))

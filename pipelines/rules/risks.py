@@ -101,10 +101,12 @@ def validate(config: dict) -> dict[str, dict]:
     return out
 
 
-def save(store: Store, actor: Actor, config: dict, now: datetime | None = None) -> Changes:
-    """Store edited rules (admins) and re-evaluate every customer with them."""
+def save(store: Store, actor: Actor, config: dict, now: datetime | None = None) -> Changes | None:
+    """Store edited rules (admins) and re-evaluate every customer with them; None when the rules
+    are the ones already in force (nothing is written)."""
     require_role(actor, "admin")
-    settings.put(store, actor, "risk_rules", validate(config))
+    if not settings.put(store, actor, "risk_rules", validate(config)):
+        return None
     return refresh(store, actor, now=now)
 
 
@@ -329,8 +331,10 @@ def seed_demo(store: Store, as_of: date, weeks: int = 26) -> Changes:
     return changes + refresh(store, SYSTEM, datetime.combine(as_of, time(18), tzinfo=local_tz()))
 
 
-def save_days(store: Store, actor: Actor, key: str, values: dict[str, Any], keys: tuple[str, ...]) -> dict[str, int]:
-    """Store a {code: days} setting (`cadence_days`, `feedback_deadline_days`): whole days 1–365."""
+def save_days(store: Store, actor: Actor, key: str, values: dict[str, Any], keys: tuple[str, ...]
+              ) -> dict[str, int] | None:
+    """Store a {code: days} setting (`cadence_days`, `feedback_deadline_days`): whole days 1–365;
+    None when those are the days already in force."""
     require_role(actor, "admin")
     clean: dict[str, int] = {}
     for code in keys:
@@ -338,5 +342,4 @@ def save_days(store: Store, actor: Actor, key: str, values: dict[str, Any], keys
         if not isinstance(number, (int, float)) or number != int(number) or not 1 <= number <= 365:
             raise RuleError("error_days", code=code)
         clean[code] = int(number)
-    settings.put(store, actor, key, clean)
-    return clean
+    return clean if settings.put(store, actor, key, clean) else None

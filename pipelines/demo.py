@@ -430,7 +430,8 @@ def _relationship(rng, n_c, t0, reached, stage_now, owner, t_end, offset_us):
     deadline = ((created + offset_us) // DAY + days).astype("datetime64[D]")
     status = np.array(["open", "in_progress", "resolved"])[rng.choice(3, size=comp.size, p=[0.15, 0.15, 0.7])]
     status[:1] = "open"
-    resolved_at = np.where(status == "resolved", created + rng.integers(1, 10, size=comp.size) * DAY, 0)
+    resolved_at = np.where(status == "resolved", _before_end(created, rng.integers(1, 10, size=comp.size) * DAY,
+                                                             t_end), 0)
     kind = np.where(rng.random(comp.size) < 0.7, "complaint", "feedback")
     kind[:1] = "complaint"
     feedback = pl.DataFrame({
@@ -458,6 +459,12 @@ def _relationship(rng, n_c, t0, reached, stage_now, owner, t_end, offset_us):
     return feedback, surveys
 
 
+def _before_end(start: np.ndarray, after: np.ndarray, t_end: int) -> np.ndarray:
+    """`start + after`, kept before the demo's present moment (a risk closed or a complaint
+    resolved next month would count as open at every month's end until then)."""
+    return start + np.minimum(after, (t_end - start) * 9 // 10)
+
+
 def _raised_risks(rng, n_c, stage_now, owner, t_end) -> pl.DataFrame:
     """Warnings raised by reps: decision-maker changes (red), budget cuts, competitors (yellow)."""
     active = np.nonzero((stage_now != "lost") & (stage_now != "after_sales"))[0]
@@ -469,8 +476,8 @@ def _raised_risks(rng, n_c, stage_now, owner, t_end) -> pl.DataFrame:
     raised = t_end - rng.integers(1, 90, size=pick.size) * DAY
     status = np.array(["open", "acknowledged", "resolved"])[rng.choice(3, size=pick.size, p=[0.55, 0.2, 0.25])]
     status[:4] = "open"
-    closed = np.where(status == "resolved", raised + rng.integers(1, 20, size=pick.size) * DAY, 0)
-    acknowledged = np.where(status != "open", raised + DAY, 0)
+    closed = np.where(status == "resolved", _before_end(raised, rng.integers(1, 20, size=pick.size) * DAY, t_end), 0)
+    acknowledged = np.where(status != "open", raised + np.minimum(DAY, (t_end - raised) // 2), 0)  # before closed
     notes = {"decision_maker_change": "客户更换了分管副总,新领导尚未见面",
              "budget_cut": "客户反馈今年预算削减约30%", "competitor_engaged": "竞争对手已提交报价,价格低10%",
              "manual": "客户内部审计,采购流程暂停一个月"}

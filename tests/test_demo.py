@@ -142,8 +142,9 @@ def test_nothing_lies_in_the_future(tmp_path):
     from datetime import datetime
 
     s = Store(str(tmp_path / "today.duckdb"))
-    demo.generate(s, follow_ups=400, customers=40)
+    demo.generate(s, follow_ups=2000, customers=200)  # enough for closed risks and resolved complaints
     now = datetime.now(UTC)
-    for table, column in (("follow_ups", "occurred_at"), ("stage_changes", "changed_at"), ("risks", "raised_at")):
+    for table, column in (("follow_ups", "occurred_at"), ("stage_changes", "changed_at"), ("risks", "raised_at"),
+                          ("risks", "closed_at"), ("risks", "acknowledged_at"), ("feedback", "resolved_at")):
         assert s.scalar(f"SELECT max({column}) FROM {table}") <= now, table
     s.close()

@@ -328,7 +328,10 @@ def seed_demo(store: Store, as_of: date, weeks: int = 26) -> Changes:
                         {"a": action, "raised": list(RAISED_RULES)})
 
     store.write(history)
-    return changes + refresh(store, SYSTEM, datetime.combine(as_of, time(18), tzinfo=local_tz()))
+    # at the end of the demo's last working day, or now when that is still ahead (a demo made
+    # this morning): risks closed by this refresh would otherwise be closed in the future
+    end = min(datetime.combine(as_of, time(18), tzinfo=local_tz()), datetime.now(UTC))
+    return changes + refresh(store, SYSTEM, end)
 
 
 def save_days(store: Store, actor: Actor, key: str, values: dict[str, Any], keys: tuple[str, ...]

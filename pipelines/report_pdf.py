@@ -68,9 +68,14 @@ def tables(summary: dict, lang: str) -> dict[str, pl.DataFrame]:
             col("monthly.sheet_satisfaction"): sat}
 
 
+def _summary_title(summary: dict, lang: str) -> str:
+    month = summary["month"]
+    return t("monthly.summary_title", lang, month=t("monthly.month_label", lang, year=month.year, month=month.month))
+
+
 def sheets(summary: dict, lines: list[str], lang: str) -> dict[str, pl.DataFrame]:
     """Excel sheets: the generated text first, then one sheet per table."""
-    text = pl.DataFrame({t("monthly.summary_title", lang): lines})
+    text = pl.DataFrame({_summary_title(summary, lang): lines})
     return {t("monthly.sheet_summary", lang): text, **tables(summary, lang)}
 
 
@@ -144,7 +149,7 @@ def to_html(summary: dict, lines: list[str], lang: str, generated_at: str) -> st
     title = t("monthly.pdf_title", lang, month=t("monthly.month_label", lang, year=month.year, month=month.month))
     parts = [f"<h1>{html.escape(title)}</h1>",
              f"<div class='meta'>{html.escape(t('monthly.pdf_generated', lang, at=generated_at))}</div>",
-             f"<h2>{html.escape(t('monthly.summary_title', lang))}</h2>",
+             f"<h2>{html.escape(_summary_title(summary, lang))}</h2>",
              "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"]
     named = tables(summary, lang)
     keys = list(named)

@@ -254,6 +254,7 @@ def monthly_summary(store: Store, actor: Actor, filters: Filters, month: date, t
         reads.cancel(pending.values())
     return {
         "month": month,
+        "as_of": today if month_start(today) == month else None,  # the month is not over yet
         "headline": headline_from(headline_frames(done, month), month),
         "win_rate": done["funnel"]["win_rate"],
         "funnel": done["funnel"]["funnel"],
@@ -320,7 +321,11 @@ def summary_text(summary: dict, lang: str = "zh_CN") -> list[str]:
     risks = summary["risks"]
     red = int(risks.filter(pl.col("level") == "red")["open_at_end"].sum())
     yellow = int(risks.filter(pl.col("level") == "yellow")["open_at_end"].sum())
-    lines.append(t("monthly.text_risks", lang, red=f"{red:,}", yellow=f"{yellow:,}"))
+    as_of = summary.get("as_of")
+    lines.append(t("monthly.text_risks_now" if as_of else "monthly.text_risks", lang, red=f"{red:,}",
+                   yellow=f"{yellow:,}"))
+    if as_of:  # a month under way, compared with whole months
+        lines.append(t("monthly.text_partial", lang, day=as_of.day, days=month_end(as_of).day))
     return lines
 
 

@@ -32,7 +32,7 @@ def test_summary_text_states_the_figures(september, data):
         "2026年9月共记录跟进 9 次,其中有效跟进 7 次;新增客户 2 个,签约 1 单,成交金额 ¥150,000。",
         # August had 2 new customers too; the other August figures are 0, so no change is stated for them
         "各项核心指标与上月基本持平(变化均小于 1%)。",
-        "漏斗中转化率最低的一步是「需求确认 → 方案提供」,为 40.0%。",
+        "销售环节(不含售后)中转化率最低的一步是「需求确认 → 方案提供」,为 40.0%。",
         "成交金额最高的是 rep1(¥100,000,完成目标的 33.3%)。",
         "月末仍有红色预警 1 个、黄色预警 1 个。",
     ]
@@ -55,6 +55,16 @@ def test_summary_text_counts_risks_with_thousands_separators(september):
     many = dict(september)
     many["risks"] = pl.DataFrame({"level": ["red", "yellow"], "open_at_end": [1_234, 12_500]})
     assert summary.summary_text(many, "zh_CN")[-1] == "月末仍有红色预警 1,234 个、黄色预警 12,500 个。"
+
+
+def test_a_month_under_way_says_so(data):
+    store, _ = data
+    october = summary.monthly_summary(store, SYSTEM, Filters(), date(2026, 10, 1), today=date(2026, 10, 5))
+    assert october["as_of"] == date(2026, 10, 5)
+    lines = summary.summary_text(october, "zh_CN")
+    assert lines[-2].startswith("目前仍有红色预警")
+    assert lines[-1].startswith("本月尚未结束(共 31 天,已过 5 天)")
+    assert summary.summary_text(october, "en")[-1].startswith("The month is not over (5 of 31 days)")
 
 
 def test_headline_month_over_month_and_last_year(data):

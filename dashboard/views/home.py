@@ -16,8 +16,8 @@ from pipelines import home
 def _cards(reps: pl.DataFrame, due: pl.DataFrame, risks: pl.DataFrame, caps: home.Caps, one: bool) -> None:
     c = st.columns(5)
     overdue = home.total(due, "overdue_total")
-    c[0].metric(t("home.due_today"), home.total(due, "due_total") - overdue, border=True, help=t("home.due_help"))
-    c[1].metric(t("home.overdue"), overdue, border=True, help=t("home.due_help"))
+    c[0].metric(t("home.due_today"), f"{home.total(due, 'due_total') - overdue:,}", border=True, help=t("home.due_help"))
+    c[1].metric(t("home.overdue"), f"{overdue:,}", border=True, help=t("home.due_help"))
     if one:
         eff = int(reps["effective_customers"].sum())
         hrs = float(reps["week_hours"].sum())
@@ -33,7 +33,7 @@ def _cards(reps: pl.DataFrame, due: pl.DataFrame, risks: pl.DataFrame, caps: hom
         c[3].metric(t("home.reps_over_hours"), long_week, border=True,
                     help=t("home.hours_help", cap=f"{caps.weekly_hours:g}"))
     red, open_total = home.total(risks, "red_total"), home.total(risks, "total")
-    c[4].metric(t("home.open_risks"), open_total, border=True,
+    c[4].metric(t("home.open_risks"), f"{open_total:,}", border=True,
                 help=t("home.risks_help", red=red, yellow=open_total - red))
 
 
@@ -102,7 +102,7 @@ def _company() -> None:
     won = float(df["won_amount"].sum()) if df.height else 0.0
     c[0].metric(t("home.m_follow_ups"), f"{int(df['follow_ups'].sum()):,}", border=True)
     c[1].metric(t("home.m_effective"), f"{int(df['effective_follow_ups'].sum()):,}", border=True)
-    c[2].metric(t("home.m_new_customers"), int(df["new_customers"].sum()), border=True)
+    c[2].metric(t("home.m_new_customers"), f"{int(df['new_customers'].sum()):,}", border=True)
     c[3].metric(t("home.m_contracts"), int(df["contracts_signed"].sum()), border=True)
     c[4].metric(t("home.m_won"), fmt.money_short(won), border=True, help=fmt.money(won))
     if df.height:

@@ -126,7 +126,7 @@ def render() -> None:
     f = filter_bar("monthly", fields=FIELDS)
     data = cached(summary.monthly_summary, f, month, today())
     lines = summary.summary_text(data, lang())
-    st.subheader(t("monthly.summary_title"))
+    st.subheader(t("monthly.summary_title", month=t("monthly.month_label", year=month.year, month=month.month)))
     st.info("\n".join(f"- {line}" for line in lines), icon=":material/summarize:")
     _headline(data)
     left, right = st.columns(2)

@@ -118,7 +118,9 @@ def render() -> None:
     st.caption(t("records.intro"))
     _undo()
     found = filtered_page("rec", DEFAULT_FIELDS + ("stage", "q"), explorer.count, explorer.page, explorer.SORTS,
-                          t("records.empty"), default_period="last_30_days")
+                          # only reps and managers log follow-ups: the others are not sent to 记录跟进
+                          t("records.empty" if actor().role in ("rep", "manager") else "records.empty_view"),
+                          default_period="last_30_days")
     if found is None:
         return
     filters, extra, total, rows = found

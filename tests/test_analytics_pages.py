@@ -101,7 +101,7 @@ def test_monthly_states_the_month_in_words_and_offers_exports(app_db):
     at = open_page(login("leader"), "monthly")
     assert any("2026年9月共记录跟进" in i.value for i in at.info)
     labels = [m.label for m in at.metric]
-    assert labels[:6] == ["跟进次数", "有效跟进", "新增客户", "签约数", "成交金额", "赢单率"]
+    assert labels[:6] == ["跟进次数", "有效跟进", "新增客户", "签约客户数", "成交金额", "赢单率"]
 
 
 def test_team_page_offers_the_target_form_to_managers_only(app_db):

@@ -29,7 +29,7 @@ def september(data):
 def test_summary_text_states_the_figures(september, data):
     _, _org = data
     assert summary.summary_text(september, "zh_CN") == [
-        "2026年9月共记录跟进 9 次,其中有效跟进 7 次;新增客户 2 个,签约 1 单,成交金额 ¥150,000。",
+        "2026年9月共记录跟进 9 次,其中有效跟进 7 次;新增客户 2 个,签约客户 1 个,成交金额 ¥150,000。",
         # August had 2 new customers too; the other August figures are 0, so no change is stated for them
         "各项核心指标与上月基本持平(变化均小于 1%)。",
         "销售环节(不含售后)中转化率最低的一步是「需求确认 → 方案提供」,为 40.0%。",

@@ -103,7 +103,7 @@ def _company() -> None:
     c[0].metric(t("home.m_follow_ups"), f"{int(df['follow_ups'].sum()):,}", border=True)
     c[1].metric(t("home.m_effective"), f"{int(df['effective_follow_ups'].sum()):,}", border=True)
     c[2].metric(t("home.m_new_customers"), f"{int(df['new_customers'].sum()):,}", border=True)
-    c[3].metric(t("home.m_contracts"), int(df["contracts_signed"].sum()), border=True)
+    c[3].metric(t("home.m_contracts"), f"{int(df['contracts_signed'].sum()):,}", border=True)
     c[4].metric(t("home.m_won"), fmt.money_short(won), border=True, help=fmt.money(won))
     if df.height:
         st.dataframe(df.with_columns(pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False))

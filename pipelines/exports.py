@@ -8,6 +8,7 @@ log with `audited_export`.
 from __future__ import annotations
 
 import io
+import unicodedata
 
 import polars as pl
 
@@ -57,15 +58,43 @@ def to_csv_bytes(df: pl.DataFrame) -> bytes:
     return b"\xef\xbb\xbf" + buf.getvalue()
 
 
-def to_xlsx_bytes(sheets: dict[str, pl.DataFrame]) -> bytes:
-    """One sheet per table (sheet names cut to Excel's 31 characters)."""
+# whole numbers with thousands separators, other numbers with two decimals (polars' own default
+# shows three decimals on every number: "685.000")
+NUMBER_FORMATS = {**dict.fromkeys((pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32,
+                                   pl.UInt64), "#,##0"),
+                  pl.Float32: "#,##0.00", pl.Float64: "#,##0.00"}
+RATE, YUAN, WHOLE, SCORE = "0.0%", "¥#,##0", "#,##0", "0.0"  # formats a caller may give a column
+
+
+def _width(text: str) -> int:
+    """Display width: a Chinese character takes two columns of a Latin one."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _widths(df: pl.DataFrame) -> dict[str, int]:
+    """Column widths in pixels that fit the header and the text (Excel's autofit counts a Chinese
+    character as one Latin one, so Chinese headers were cut)."""
+    out = {}
+    for name in df.columns:
+        cells = df.get_column(name).head(500).cast(pl.Utf8).drop_nulls().to_list()
+        widest = max([_width(name), *(_width(c) for c in cells)])
+        out[name] = min(400, 16 + 7 * widest)
+    return out
+
+
+def to_xlsx_bytes(sheets: dict[str, pl.DataFrame], formats: dict[str, str] | None = None) -> bytes:
+    """One sheet per table (sheet names cut to Excel's 31 characters); `formats` gives columns
+    (by header) an Excel number format, e.g. RATE for fractions shown as percentages."""
     import xlsxwriter
 
     buf = io.BytesIO()
     with xlsxwriter.Workbook(buf, {"remove_timezone": True, "strings_to_formulas": False,
                                    "strings_to_urls": False}) as book:
         for name, df in sheets.items():
-            safe_frame(_printable(df)).write_excel(book, worksheet=name[:31], autofit=True)
+            frame = safe_frame(_printable(df))
+            chosen = {c: f for c, f in (formats or {}).items() if c in frame.columns}
+            frame.write_excel(book, worksheet=name[:31], autofit=True, dtype_formats=NUMBER_FORMATS,
+                              column_formats=chosen or None, column_widths=_widths(frame))
     return buf.getvalue()
 
 

@@ -68,6 +68,19 @@ def tables(summary: dict, lang: str) -> dict[str, pl.DataFrame]:
             col("monthly.sheet_satisfaction"): sat}
 
 
+def excel_formats(lang: str) -> dict[str, str]:
+    """Number formats of the tables' columns, by header: rates as percentages, amounts in yuan,
+    the headline's figures (counts, and the won amount in yuan) as whole numbers."""
+    from pipelines.exports import RATE, SCORE, WHOLE, YUAN
+
+    keys = {RATE: ("metric.month_over_month", "metric.same_month_last_year", "metric.stage_conversion",
+                   "metric.target_attainment", "metric.channel_conversion", "channels.low", "channels.high"),
+            YUAN: ("metric.won_amount", "metric.target_amount"),
+            WHOLE: ("monthly.this_month", "monthly.last_month", "monthly.last_year"),
+            SCORE: ("monthly.csat", "monthly.nps")}
+    return {t(key, lang): fmt for fmt, names in keys.items() for key in names}
+
+
 def _summary_title(summary: dict, lang: str) -> str:
     month = summary["month"]
     return t("monthly.summary_title", lang, month=t("monthly.month_label", lang, year=month.year, month=month.month))

@@ -115,3 +115,24 @@ def test_summary_tables_equal_each_figure_fetched_on_its_own(data, filters, mont
     assert got["reps"].equals(team.select(got["reps"].columns))
     assert got["channels"].equals(metrics.channel_conversion(store, SYSTEM, one))
     assert got["headline"].equals(summary.headline(store, SYSTEM, filters, month))
+
+
+def test_monthly_excel_formats_numbers_as_people_read_them(september):
+    """Rates as percentages, amounts in yuan, counts as whole numbers (polars' default showed
+    "685.000" and "0.389"), and Chinese headers wide enough to read."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from pipelines import exports, report_pdf
+
+    data = exports.to_xlsx_bytes(report_pdf.sheets(september, ["要点"], "zh_CN"), report_pdf.excel_formats("zh_CN"))
+    book = load_workbook(io.BytesIO(data))
+    reps = book["销售代表"]
+    header = {c.value: c.column_letter for c in reps[1]}
+    assert reps[f"{header['成交金额']}2"].number_format == "¥#,##0"
+    assert reps[f"{header['目标完成率']}2"].number_format == "0.0%"
+    assert reps[f"{header['有效跟进']}2"].number_format == "#,##0"
+    head = book["核心指标"]
+    assert {head.cell(2, col).number_format for col in (2, 3)} == {"#,##0"}
+    assert head.column_dimensions["A"].width >= 8  # 跟进次数 and longer names fit

@@ -91,9 +91,9 @@ def _value(name: str, annotation: Any, others: dict) -> Any:
     text = str(annotation)
     by_name = {
         "filters": Filters(), "extra": Extra(), "flt": BoardFilter(), "search": AuditSearch(), "fmt": "csv",
-        "lang": "zh_CN", "stage": "initial_contact", "name": "follow_ups", "kind": "customer", "q": "",
+        "lang": "zh_CN", "stage": "initial_contact", "name": "follow_ups", "kind": "customer", "q": "", "username": "rep2",
         "customer_id": others["customer_id"], "contact_id": others["contact_id"], "row_id": others["customer_id"],
-        "follow_up_id": others["follow_up_id"], "feedback_id": 1, "risk_id": 1,
+        "follow_up_id": others["follow_up_id"], "feedback_id": 1, "risk_id": 1, "risk_ids": [1, 2, 3],
         "today": _today(), "month": _today().replace(day=1), "on": _today(),
         "date_from": date(2020, 1, 1), "date_to": _today(), "level": None, "limit": 500,
         # the funnel's per-customer rows, naming the other rep's customer: what is read for them

@@ -111,7 +111,8 @@ def _exports(data: dict, lines: list[str]) -> None:
         return report_pdf.to_pdf(document)
 
     left, right, _ = st.columns([1, 1, 3])
-    left.download_button(t("monthly.export_excel"), exports.to_xlsx_bytes(report_pdf.sheets(data, lines, language)),
+    left.download_button(t("monthly.export_excel"), exports.to_xlsx_bytes(report_pdf.sheets(data, lines, language),
+                                                                 report_pdf.excel_formats(language)),
                          file_name=f"monthly-{month}.xlsx", icon=":material/table_view:", on_click=audit, args=("xlsx",),
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     right.download_button(t("monthly.export_pdf"), pdf, file_name=f"monthly-{month}.pdf", mime="application/pdf",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -38,6 +39,11 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     if text is None:
         text = catalog(DEFAULT_LANGUAGE).get(key, key)
     return text.format(**values) if values else text
+
+
+def month_label(day: date, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A calendar month as people name it: 2026年10月, October 2026."""
+    return t("monthly.month_label", lang, year=day.year, month_name=t(f"month_name.{day.month}", lang))
 
 
 def label(kind: str, code: str | None, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import polars as pl
 
 from pipelines.codes import STAGES
-from pipelines.i18n import label, t
+from pipelines.i18n import label, month_label, t
 
 CHROMIUM = os.environ.get("FOLLOWUP_CHROMIUM", "/usr/bin/chromium")
 # Same colours as dashboard/charts.py STAGE_COLOURS (the PDF draws its own bars).
@@ -83,7 +83,7 @@ def excel_formats(lang: str) -> dict[str, str]:
 
 def _summary_title(summary: dict, lang: str) -> str:
     month = summary["month"]
-    return t("monthly.summary_title", lang, month=t("monthly.month_label", lang, year=month.year, month=month.month))
+    return t("monthly.summary_title", lang, month=month_label(month, lang))
 
 
 def sheets(summary: dict, lines: list[str], lang: str) -> dict[str, pl.DataFrame]:
@@ -159,7 +159,7 @@ th:first-child, td:first-child { text-align: left; } th { background: #f2f4f8; }
 def to_html(summary: dict, lines: list[str], lang: str, generated_at: str) -> str:
     """The one-page monthly summary as printable HTML."""
     month = summary["month"]
-    title = t("monthly.pdf_title", lang, month=t("monthly.month_label", lang, year=month.year, month=month.month))
+    title = t("monthly.pdf_title", lang, month=month_label(month, lang))
     parts = [f"<h1>{html.escape(title)}</h1>",
              f"<div class='meta'>{html.escape(t('monthly.pdf_generated', lang, at=generated_at))}</div>",
              f"<h2>{html.escape(_summary_title(summary, lang))}</h2>",

@@ -13,7 +13,7 @@ from pipelines import metrics, reads, rollups, settings
 from pipelines.access import SYSTEM, Actor
 from pipelines.codes import CHANNELS, STAGES
 from pipelines.filters import Filters
-from pipelines.i18n import label, t
+from pipelines.i18n import label, month_label, t
 from pipelines.periods import month_end, month_start, next_month, prev_month
 from pipelines.store import Store
 
@@ -291,7 +291,7 @@ def summary_text(summary: dict, lang: str = "zh_CN") -> list[str]:
     """Short sentences stating the month's figures and biggest changes, from the figures only."""
     head = {r["metric"]: r for r in summary["headline"].iter_rows(named=True)}
     month = summary["month"]
-    lines = [t("monthly.text_overview", lang, month=t("monthly.month_label", lang, year=month.year, month=month.month),
+    lines = [t("monthly.text_overview", lang, month=month_label(month, lang),
                follow_ups=_figure("follow_ups", head["follow_ups"]["this_month"]),
                effective=_figure("follow_ups", head["effective_follow_ups"]["this_month"]),
                new_customers=_figure("new_customers", head["new_customers"]["this_month"]),

@@ -16,7 +16,7 @@ from dashboard.filter_bar import filter_bar, today
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.nav import spec
-from pipelines import exports, report_pdf, summary
+from pipelines import exports, i18n, report_pdf, summary
 from pipelines.config import local_tz
 from pipelines.periods import month_start
 
@@ -35,7 +35,7 @@ def _pick_month() -> date:
     if current not in months:
         months.insert(0, current)
     picked = st.selectbox(t("monthly.month"), months, index=months.index(current), key="monthly_month",
-                          format_func=lambda m: t("monthly.month_label", year=m.year, month=m.month))
+                          format_func=lambda m: i18n.month_label(m, lang()))
     if st.query_params.get("month") != picked.strftime("%Y-%m"):
         st.query_params["month"] = picked.strftime("%Y-%m")
     return picked
@@ -127,7 +127,7 @@ def render() -> None:
     f = filter_bar("monthly", fields=FIELDS)
     data = cached(summary.monthly_summary, f, month, today())
     lines = summary.summary_text(data, lang())
-    st.subheader(t("monthly.summary_title", month=t("monthly.month_label", year=month.year, month=month.month)))
+    st.subheader(t("monthly.summary_title", month=i18n.month_label(month, lang())))
     st.info("\n".join(f"- {line}" for line in lines), icon=":material/summarize:")
     _headline(data)
     left, right = st.columns(2)

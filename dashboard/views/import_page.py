@@ -133,7 +133,8 @@ def render() -> None:
         st.caption(t("ingest.unmapped", columns=", ".join(unused)))
     source = (path.name, found_kind, sheet, repr(mapping))
     finished = st.session_state.get("import_done")
-    if finished is not None and finished[0] == source:  # this file was just imported: its summary
+    # this upload was just imported: its summary (the same file uploaded again is checked afresh)
+    if finished is not None and finished[0] == (*source, upload.file_id):
         _done(finished[1])
         return
     key = (*source, store().data_version)
@@ -160,7 +161,7 @@ def render() -> None:
                                            file_name=upload.name, progress=_progress()))
         if done is not None:
             # the page is drawn again with the summary in place of the check's estimate
-            st.session_state["import_done"] = (source, done)
+            st.session_state["import_done"] = ((*source, upload.file_id), done)
             st.rerun()
 
 

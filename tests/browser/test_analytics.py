@@ -39,7 +39,7 @@ def test_leader_reads_the_monthly_summary_and_team(page, app_url):
     login(page, app_url, "leader", path="monthly")
     _tall(page)
     _go(page, PAGES["monthly"])
-    page.wait_for_selector("text=本月要点")
+    page.wait_for_selector(r"text=/\d{4}年\d{1,2}月要点/")  # the month shown: the last whole one
     page.wait_for_selector("text=导出 PDF(A4)")
     shot(page, "analytics_monthly_leader")
     _go(page, PAGES["team"])

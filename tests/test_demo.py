@@ -142,9 +142,11 @@ def test_nothing_lies_in_the_future(tmp_path):
     from datetime import datetime
 
     s = Store(str(tmp_path / "today.duckdb"))
-    demo.generate(s, follow_ups=2000, customers=200)  # enough for closed risks and resolved complaints
+    demo.generate(s, follow_ups=1000, customers=100)
     now = datetime.now(UTC)
-    for table, column in (("follow_ups", "occurred_at"), ("stage_changes", "changed_at"), ("risks", "raised_at"),
-                          ("risks", "closed_at"), ("risks", "acknowledged_at"), ("feedback", "resolved_at")):
-        assert s.scalar(f"SELECT max({column}) FROM {table}") <= now, table
+    latest = {(table, column): s.scalar(f"SELECT max({column}) FROM {table}") for table, column in (
+        ("follow_ups", "occurred_at"), ("stage_changes", "changed_at"), ("risks", "raised_at"),
+        ("risks", "closed_at"), ("risks", "acknowledged_at"), ("feedback", "resolved_at"))}
+    assert latest["risks", "closed_at"] is not None  # some risks were closed: the check is not empty
+    assert all(at is None or at <= now for at in latest.values()), latest
     s.close()

@@ -32,15 +32,13 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     assert "校验结果" not in main and "尚未写入" not in main and "被拒绝的行" in main, main
     assert page.locator('[data-testid="stProgress"]').count() == 0
 
-
-def test_a_broken_mapping_file_is_explained_and_the_file_uploader_stays(page, app_url, tmp_path):
+    # then a broken mapping file (same login): explained in words, and the data uploader stays
     bad = tmp_path / "坏映射.yaml"
     bad.write_text("kind: follow_ups\ncolumns: [oops\n", encoding="utf-8")
-    login(page, app_url, "manager1", path="import")
-    page.wait_for_selector("text=下载导入模板")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(bad))
     page.wait_for_selector("text=映射文件有误", timeout=30_000)
     settle(page)
-    error = page.locator('[data-testid="stAlert"]').inner_text()
+    error = page.locator('[data-testid="stAlert"]').filter(has_text="映射文件有误").inner_text()
     assert "坏映射.yaml:第 3 行第 1 列附近格式有误" in error and "while parsing" not in error, error
     assert page.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 2
+

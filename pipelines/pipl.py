@@ -113,7 +113,8 @@ def to_json_bytes(data: dict[str, pl.DataFrame]) -> bytes:
 # -- erasure ---------------------------------------------------------------------------------
 
 def placeholder(kind: str, row_id: int) -> str:
-    return f"{ERASED} {kind} #{row_id}"
+    """The stored name of an erased person or customer: no English word in a Chinese table."""
+    return f"{ERASED} #{row_id}"
 
 
 def erase(store: Store, actor: Actor, kind: str, row_id: int, reason: str = "",

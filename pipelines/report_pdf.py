@@ -56,12 +56,12 @@ def tables(summary: dict, lang: str) -> dict[str, pl.DataFrame]:
         pl.col("rate").alias(col("metric.channel_conversion")), pl.col("low").alias(col("channels.low")),
         pl.col("high").alias(col("channels.high")))
     risks = summary["risks"].select(
-        pl.col("level").map_elements(lambda c: label("level", c, lang), return_dtype=pl.Utf8).alias(col("monthly.risks_title")),
-        pl.col("rule").map_elements(lambda c: label("rule", c, lang), return_dtype=pl.Utf8).alias(col("monthly.metric_col")),
+        pl.col("level").map_elements(lambda c: label("level", c, lang), return_dtype=pl.Utf8).alias(col("field.level")),
+        pl.col("rule").map_elements(lambda c: label("rule", c, lang), return_dtype=pl.Utf8).alias(col("field.rule")),
         pl.col("open_at_end").alias(col("monthly.risks_open")), pl.col("raised").alias(col("monthly.risks_raised")))
     sat = summary["satisfaction"].select(
         pl.col("scale").map_elements(lambda c: label("survey_scale", c, lang), return_dtype=pl.Utf8).alias(col("monthly.satisfaction_title")),
-        pl.col("surveys").alias(col("monthly.surveys")), pl.col("avg_score").alias(col("monthly.csat")),
+        pl.col("surveys").alias(col("monthly.surveys")), pl.col("avg_score").alias(col("monthly.avg_score")),
         pl.col("nps").alias(col("monthly.nps")))
     return {col("monthly.sheet_headline"): head, col("monthly.sheet_funnel"): funnel, col("monthly.sheet_reps"): reps,
             col("monthly.sheet_channels"): channels, col("monthly.sheet_risks"): risks,
@@ -77,7 +77,7 @@ def excel_formats(lang: str) -> dict[str, str]:
                    "metric.target_attainment", "metric.channel_conversion", "channels.low", "channels.high"),
             YUAN: ("metric.won_amount", "metric.target_amount"),
             WHOLE: ("monthly.this_month", "monthly.last_month", "monthly.last_year"),
-            SCORE: ("monthly.csat", "monthly.nps")}
+            SCORE: ("monthly.avg_score", "monthly.nps")}
     return {t(key, lang): fmt for fmt, names in keys.items() for key in names}
 
 

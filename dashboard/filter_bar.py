@@ -15,7 +15,7 @@ import streamlit as st
 from dashboard import fmt
 from dashboard.data import actor, cached
 from dashboard.i18n import label, t
-from dashboard.widgets import date_in
+from dashboard.widgets import date_in, keep_choice
 from pipelines import filters as filters_mod
 from pipelines.codes import ALL_STAGES, CHANNELS, CUSTOMER_TYPES, INDUSTRIES, SIZES
 from pipelines.config import local_tz
@@ -67,6 +67,7 @@ def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
             pkey = f"{key}_period"
             if pkey not in st.session_state:
                 st.session_state[pkey] = preset
+            keep_choice(pkey, names, fallback=preset)  # named in the UI language: a switch changes the text
             choice = cols[0].selectbox(t("filter.period"), names, key=pkey,
                                        format_func=lambda n: t(f"filter.preset_{n}"))
             if choice == "custom":

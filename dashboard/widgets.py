@@ -35,6 +35,17 @@ def date_in(cell, label: str, key: str, **options):
     return cell.date_input(label, value=st.session_state.get(key), key=key, format="YYYY-MM-DD", **options)
 
 
+def keep_choice(key: str, options, fallback=None) -> None:
+    """Give a keyed selectbox its current choice again, by value, before it is drawn.
+
+    The browser keeps a selectbox's choice as the option's text. When the text changes (the
+    language was switched, a record's summary was edited) the text the browser holds matches no
+    option: Streamlit drops the choice, or the box goes on showing the old words. A value set
+    from Python is sent to the browser with its text in the current language."""
+    chosen = st.session_state.get(key)
+    st.session_state[key] = chosen if chosen in options else fallback
+
+
 def when_inputs(date_cell, time_cell, label: str, date_key: str, time_key: str, help: str | None = None) -> None:
     """A date and a time input (date_in's rule for both) for a moment the page put in state."""
     date_in(date_cell, label, date_key, help=help)

@@ -16,6 +16,7 @@ from dashboard.filter_bar import filter_bar, today
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.nav import spec
+from dashboard.widgets import keep_choice
 from pipelines import exports, i18n, report_pdf, summary
 from pipelines.config import local_tz
 from pipelines.periods import month_start
@@ -34,6 +35,8 @@ def _pick_month() -> date:
         current = default
     if current not in months:
         months.insert(0, current)
+    if "monthly_month" in st.session_state:  # named in the UI language: a switch changes the text
+        keep_choice("monthly_month", months, fallback=current)
     picked = st.selectbox(t("monthly.month"), months, index=months.index(current), key="monthly_month",
                           format_func=lambda m: i18n.month_label(m, lang()))
     if st.query_params.get("month") != picked.strftime("%Y-%m"):

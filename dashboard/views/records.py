@@ -12,7 +12,7 @@ from dashboard.filter_bar import DEFAULT_FIELDS
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.model_form import Field, model_form
-from dashboard.widgets import filtered_page
+from dashboard.widgets import filtered_page, keep_choice
 from pipelines import explorer, follow_ups
 from pipelines.codes import CHANNELS
 from pipelines.home import today
@@ -75,22 +75,11 @@ def _undo() -> None:
             st.rerun()
 
 
-def _keep_pick(by_id: dict) -> None:
-    """Give the picker its record again, by id, before it is drawn.
-
-    The browser keeps a selectbox's choice as the option's text, and the text holds the
-    record's time, channel and summary: after an edit the text the browser sends back matches
-    no option, and Streamlit quietly drops the choice (the next click, e.g. 删除, then does
-    nothing). Set from Python, the choice is sent to the browser with its new text."""
-    chosen = S.get("rec_pick")
-    S["rec_pick"] = chosen if chosen in by_id else None
-
-
 def _edit(rows: pl.DataFrame) -> None:
     if actor().read_only or rows.is_empty():
         return
     by_id = {r["id"]: r for r in rows.iter_rows(named=True)}
-    _keep_pick(by_id)
+    keep_choice("rec_pick", by_id)  # its text holds the summary: an edit changes it
     chosen = st.selectbox(t("records.pick"), list(by_id), index=None, key="rec_pick",
                           placeholder=t("records.pick_none"),
                           format_func=lambda i: f"{fmt.moment(by_id[i]['occurred_at'])} · {by_id[i]['customer_name']}"

@@ -61,7 +61,8 @@ def put(store: Store, actor: Actor, key: str, value: Any) -> bool:
 
     def work(cur) -> bool:
         before = cur.execute("SELECT value FROM settings WHERE key = $k", {"k": key}).fetchone()
-        if (json.loads(before[0]) if before else DEFAULTS.get(key)) == value:
+        old = DEFAULTS.get(key) if before is None else json.loads(before[0])
+        if old == value:
             return False
         if before is None:
             cur.execute("INSERT INTO settings (key, value) VALUES ($k, $v)", {"k": key, "v": text})
@@ -69,7 +70,7 @@ def put(store: Store, actor: Actor, key: str, value: Any) -> bool:
             cur.execute("UPDATE settings SET value = $v, updated_at = current_timestamp WHERE key = $k",
                         {"k": key, "v": text})
         audit.record(cur, actor, "settings", "settings", None,
-                     before={key: json.loads(before[0]) if before else DEFAULTS.get(key)},
+                     before={key: old},
                      after={key: value})
         return True
 

@@ -35,6 +35,9 @@ def check_password(password: str, hashed: str | None) -> bool:
         return False
 
 
+USERNAME_IN_USE = "SELECT count(*) FROM users WHERE username = $u"  # the form's check and the write's
+
+
 class NameTaken(StoreError):
     """An account's username or a team's name that is already in use."""
 
@@ -80,7 +83,7 @@ def create_team(store: Store, actor: Actor, name: str, manager_id: int | None = 
 def username_taken(store: Store, actor: Actor, username: str) -> bool:
     """Whether an account already has `username` (the admin's form says so beside the field)."""
     require_role(actor, "admin")
-    return bool(store.scalar("SELECT count(*) FROM users WHERE username = $u", {"u": username}))
+    return bool(store.scalar(USERNAME_IN_USE, {"u": username}))
 
 
 def create_user(store: Store, actor: Actor, user: UserIn, password: str | None) -> int:
@@ -92,7 +95,7 @@ def create_user(store: Store, actor: Actor, user: UserIn, password: str | None) 
     values["password_hash"] = hash_password(password) if password else None
 
     def work(cur):
-        if cur.execute("SELECT count(*) FROM users WHERE username = $u", {"u": user.username}).fetchone()[0]:
+        if cur.execute(USERNAME_IN_USE, {"u": user.username}).fetchone()[0]:
             raise NameTaken.username(user.username)  # the UNIQUE key's error would be a bare fault
         row_id = rows.insert(cur, actor, "users", values, audited=False)
         audit.record(cur, actor, "create", "users", row_id,

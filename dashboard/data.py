@@ -1,6 +1,6 @@
 """The dashboard's door to the data: the process's store, the acting user, cached queries.
 
-Cached results are keyed on the arguments and the store's data version, which every write
+Cached results are keyed on the arguments, the opened store and its data version, which every write
 advances, so a saved record shows in every figure at once.
 """
 
@@ -49,7 +49,7 @@ def actor() -> Actor:
 
 
 @st.cache_data(show_spinner=False, max_entries=2000, ttl=3600)
-def _cached(fn_name: str, module: str, actor_key: Actor, args: tuple, kwargs: tuple, version: int) -> Any:
+def _cached(fn_name: str, module: str, actor_key: Actor, args: tuple, kwargs: tuple, version: tuple[str, int]) -> Any:
     import importlib
 
     fn = getattr(importlib.import_module(module), fn_name)
@@ -61,11 +61,11 @@ recorder: list | None = None
 
 
 def cached(fn: Callable, *args: Any, **kwargs: Any) -> Any:
-    """fn(store, actor, *args, **kwargs), cached per user and data version."""
+    """fn(store, actor, *args, **kwargs), cached per user, opened store and data version."""
     call = (fn.__name__, fn.__module__, actor(), args, tuple(sorted(kwargs.items())))
     if recorder is not None:
         recorder.append(call)
-    return _cached(*call, store().data_version)
+    return _cached(*call, (store().opening, store().data_version))
 
 
 def run_write(work: Callable[[], Any], success: str | None = None) -> Any:

@@ -14,6 +14,7 @@ import random
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -154,6 +155,9 @@ class Store:
         self._turns_guard = threading.Lock()
         self._version = itertools.count(1)
         self._current_version = 0
+        # Names this opening in cache keys: a version number alone repeats across openings (a
+        # restored file, another database in the same process) and would hand back their figures.
+        self.opening = uuid.uuid4().hex
         self._version_lock = threading.Lock()
         self.backend = "postgres" if postgres.is_url(location) else "duckdb"
         self._shared_version = postgres.Version() if self.backend == "postgres" else None

@@ -75,3 +75,32 @@ def test_a_saved_follow_up_shows_in_every_aggregate_at_once(app_store):
     assert after["home_today"] == before["home_today"] + 1
     assert after["records"] == before["records"] + 1
     assert after["funnel_needs_confirmed"] == before["funnel_needs_confirmed"] + 1
+
+
+def test_two_databases_opened_in_turn_never_share_cached_figures(tmp_path, monkeypatch):
+    """A database opened after another (a restored file; page tests switching databases) starts
+    its data version again: the dashboard's cache must not hand it the other one's figures."""
+    from dashboard import data
+    from pipelines import accounts
+    from pipelines.store import forget, open_store
+    from tests.conftest import Org
+
+    data._store.clear()
+    data._cached.clear()
+    seen, versions = [], []
+    for name, extra in (("a", 0), ("b", 2)):
+        path = str(tmp_path / f"{name}.duckdb")
+        monkeypatch.setenv("FOLLOWUP_DB", path)
+        data._store.clear()
+        store = open_store(path)
+        org = Org(store)  # written through a cursor: no write bumps either database's version
+        for i in range(extra):
+            store.cursor().execute("INSERT INTO users (username, display_name, role) VALUES ($u, $u, 'rep')",
+                                   {"u": f"extra{i}"})
+        versions.append(store.data_version)
+        monkeypatch.setattr(data, "actor", lambda org=org: org["admin"])
+        seen.append(data.cached(accounts.list_users).height)
+        data._store.clear()
+        forget(path)
+    assert versions[0] == versions[1]  # what the cache would have keyed on alone
+    assert seen == [7, 9]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import polars as pl
@@ -34,3 +35,9 @@ def frame(header: list[str], rows: list[list[str]]) -> pl.DataFrame:
 
 def count(store, table: str, where: str = "true") -> int:
     return store.scalar(f"SELECT count(*) FROM {table} WHERE {where}")
+
+
+def read_rejects(path: str) -> list[dict]:
+    """The rows of a rejects file (UTF-8 with BOM), by header."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))

@@ -1,4 +1,5 @@
-"""The import template re-imports cleanly; the page runs for an admin (AppTest)."""
+"""The import template: its example row is refused, the rows typed below it load; the page runs
+for an admin (AppTest)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 import openpyxl
 
 from pipelines.ingest import load_file, template
+from tests.helpers_ingest import read_rejects
 from tests.helpers_pages import app_db, logged_in, shown_errors  # noqa: F401 - app_db is a fixture
 
 
@@ -22,11 +24,20 @@ def test_template_has_headers_example_and_drop_downs(store, org, tmp_path):
     assert channel in lists and stage in lists
     choices = book.worksheets[1]
     assert [c.value for c in choices["D"][1:9]] == ["电话", "邮件", "拜访", "微信", "视频会议", "产品演示", "展会", "其他"]
+    # a user types a row under the example (the example's values with their own customer)
+    typed = [c.value for c in sheet[2]]
+    typed[headers.index("客户名称")] = "宁波东港物流有限公司"
+    typed[headers.index("统一社会信用代码")] = None
+    sheet.append(typed)
     path = tmp_path / "template.xlsx"
-    path.write_bytes(data)
+    book.save(path)
     summary = load_file(store, org["admin"], path)
-    assert (summary.error, summary.rows_read, summary.rows_loaded) == (None, 1, 1), summary.as_json()
-    assert store.scalar("SELECT stage FROM customers") == "needs_confirmed"
+    assert (summary.error, summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (None, 2, 1, 1), \
+        summary.as_json()
+    # the example breaks no rule but being the example: every other value of it parses
+    assert [(r["行号 row"], r["field_code"], r["原因"]) for r in read_rejects(summary.rejects_path)] == [
+        ("2", "customer_name", "客户名称:这是导入模板自带的示例行,没有导入。请删除这一行,或改成真实的客户和跟进内容。")]
+    assert store.query("SELECT name, stage FROM customers").rows() == [("宁波东港物流有限公司", "needs_confirmed")]
 
 
 def test_import_page_runs_for_admin(app_db):

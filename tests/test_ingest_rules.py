@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import datetime, timedelta
 
@@ -13,7 +12,7 @@ from pipelines.access import NotPermitted
 from pipelines.customers import initials
 from pipelines.ingest import load_file
 from pipelines.ingest.messages import reason
-from tests.helpers_ingest import HEADER_ZH, count, rows_zh, write_csv
+from tests.helpers_ingest import HEADER_ZH, count, read_rejects, rows_zh, write_csv
 
 FULL = ["客户名称", "统一社会信用代码", "跟进日期", "跟进方式", "跟进人", "跟进内容", "客户阶段", "是否有效", "时长(分钟)",
         "下次跟进日期"]
@@ -25,11 +24,6 @@ def _row(**changes: str) -> list[str]:
     row = dict(zip(FULL, GOOD))
     row.update(changes)
     return [row[h] for h in FULL]
-
-
-def _rejects(path: str) -> list[dict]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 BAD_FOLLOW_UPS = [
@@ -52,6 +46,8 @@ BAD_FOLLOW_UPS = [
     ("uscc_length", "customer_uscc", {"统一社会信用代码": "9135010"}),
     ("uscc_check", "customer_uscc", {"统一社会信用代码": VALID_USCC[:-1] + ("X" if VALID_USCC[-1] != "X" else "Y")}),
     ("uscc_format", "customer_uscc", {"统一社会信用代码": "91350100M000100I4!"}),
+    ("template_example", "customer_name", {"客户名称": "杭州青禾环保科技有限公司",
+                                           "跟进内容": "电话沟通污水处理设备需求,对方确认年处理量约1000吨。"}),
 ]
 
 
@@ -67,7 +63,7 @@ def test_each_rejection_reason(store, org, tmp_path):
     summary = load_file(store, org["admin"], path)
     n = len(BAD_FOLLOW_UPS)
     assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (n + 2, 2, n), summary.as_json()
-    rejected = {int(r["行号 row"]): r for r in _rejects(summary.rejects_path)}
+    rejected = {int(r["行号 row"]): r for r in read_rejects(summary.rejects_path)}
     assert len(rejected) == n
     for i, (error, field, _) in enumerate(BAD_FOLLOW_UPS):
         got = rejected[i + 3]  # header is row 1, the good row is row 2
@@ -90,13 +86,13 @@ def test_other_kinds_rejections(store, org, tmp_path):
                            ["坏规模", "", "巨型", "", "rep1"], ["坏行业", "", "", "Z9", "rep1"], ["无人", "", "", "", ""]])
     s = load_file(store, org["admin"], customers)
     assert (s.rows_loaded, s.rows_rejected) == (1, 4)
-    assert {r["field_code"] for r in _rejects(s.rejects_path)} == {"province", "size", "industry", "owner"}
+    assert {r["field_code"] for r in read_rejects(s.rejects_path)} == {"province", "size", "industry", "owner"}
     contacts = write_csv(tmp_path / "p.csv", ["客户名称", "联系人", "电话", "邮箱"],
                          [["好", "王工", "13812345678", ""], ["好", "李工", "12345", ""],
                           ["好", "赵工", "", "not-an-email"], ["没有这个客户", "钱工", "", ""]])
     s = load_file(store, org["admin"], contacts, kind="contacts")
     assert (s.rows_loaded, s.rows_rejected) == (1, 3)
-    got = {r["field_code"]: r["reason"] for r in _rejects(s.rejects_path)}
+    got = {r["field_code"]: r["reason"] for r in read_rejects(s.rejects_path)}
     assert set(got) == {"phone", "email", "customer_name"} and "no customer" in got["customer_name"]
     contracts = write_csv(tmp_path / "k.csv", ["客户名称", "签约人", "签约日期", "合同金额"],
                           [["好", "rep1", "2026-03-01", "¥120,000.50"], ["好", "rep1", "2026-03-02", "很多"],
@@ -182,14 +178,14 @@ def test_manager_scope(store, org, tmp_path):
     path = write_csv(tmp_path / "m.csv", HEADER_ZH, rows)
     s = load_file(store, org["manager1"], path)
     assert (s.rows_loaded, s.rows_rejected) == (1, 1)
-    rejected = _rejects(s.rejects_path)
+    rejected = read_rejects(s.rejects_path)
     assert rejected[0]["field_code"] == "rep" and "本团队" in rejected[0]["原因"]
     # manager2 cannot add follow-ups to team 1's customer, even naming a rep of team 2
     theirs = write_csv(tmp_path / "t.csv", HEADER_ZH, [[rows[0][0], "2026-04-01 10:00", "电话", "rep3", "x",
                                                          "需求确认", "是", "5"]])
     s = load_file(store, org["manager2"], theirs)
     assert (s.rows_loaded, s.rows_rejected) == (0, 1)
-    assert "其他团队" in _rejects(s.rejects_path)[0]["原因"]
+    assert "其他团队" in read_rejects(s.rejects_path)[0]["原因"]
     # a manager's unknown rep joins the manager's team
     new = write_csv(tmp_path / "n.csv", HEADER_ZH, [["新客户", "2026-04-02 10:00", "电话", "新销售", "x", "", "", ""]])
     assert load_file(store, org["manager2"], new).rows_loaded == 1

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from pipelines import validators
+from pipelines import i18n, validators
 from pipelines.config import tz_name
 from pipelines.ingest.dates import candidates, first_parser, fixed_offset, parse_datetime, parse_rest
 from pipelines.ingest.mapping import BOOLS, FIELDS, Field, Mapping, choice_values, norm
@@ -316,7 +316,14 @@ def check(table: Table, kind: str, columns: dict[str, str], mapping: Mapping | N
         errors["customer_name"] = pl.when(
             pl.col("customer_name" + RAW).is_null() & pl.col("customer_uscc" + RAW).is_null()
         ).then(pl.lit("missing")).otherwise(errors["customer_name"]).alias("customer_name" + ERR)
-    if kind == "follow_ups":  # FollowUpIn's rule: the next follow-up not before this one's local date
+    if kind == "follow_ups":
+        # the import template's own example row (its customer and summary), left above the rows a
+        # user typed: refused by name, so that it never becomes a customer and a follow-up
+        example = ((pl.col("customer_name" + RAW) == i18n.t("ingest.example.customer_name", "zh_CN"))
+                   & (pl.col("summary" + RAW) == i18n.t("ingest.example.summary", "zh_CN")))
+        errors["customer_name"] = pl.when(example.fill_null(False)).then(pl.lit("template_example")) \
+            .otherwise(errors["customer_name"]).alias("customer_name" + ERR)
+        # FollowUpIn's rule: the next follow-up not before this one's local date
         errors["next_follow_up_date"] = pl.when(
             errors["next_follow_up_date"].is_null()
             & (pl.col("next_follow_up_date") < pl.col("occurred_at").dt.date())

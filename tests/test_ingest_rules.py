@@ -80,6 +80,35 @@ def test_reason_texts_name_the_field_in_both_languages():
     assert "4000" in reason("follow_ups", "summary", "too_long", "x" * 4001, "zh_CN")
 
 
+@pytest.mark.parametrize(("value", "error", "no_such_day"), [
+    ("2026-02-30", "not_datetime", True), ("2026年13月1日", "not_date", True), ("2026/4/31 09:00", "not_datetime", True),
+    ("2028-02-29 25:00", "not_datetime", False), ("上周三", "not_datetime", False), ("2026-0230", "not_date", False)])
+def test_a_day_no_calendar_has_is_named_as_such(value, error, no_such_day):
+    """A wrong day (2026-02-30) is not a wrong format: the reason says the day does not exist."""
+    field = "next_follow_up_date" if error == "not_date" else "occurred_at"
+    zh, en = (reason("follow_ups", field, error, value, lang) for lang in ("zh_CN", "en"))
+    assert ("这一天不存在" in zh and value in zh and "calendar" in en) is no_such_day, (zh, en)
+    assert ("例如" in zh) is not no_such_day
+
+
+def test_rejects_file_carries_the_whole_source_row(store, org, tmp_path):
+    """Each rejected row with every column of the file under its own header, so the rows can be
+    corrected there and imported again; formulas neutralised there too."""
+    header = ["客户名称", "跟进日期", "跟进方式", "跟进人", "跟进内容", "备注"]
+    path = write_csv(tmp_path / "f.csv", header, [
+        ["甲公司", "2026-03-05 10:00", "电话", "rep1", "沟通", "留着"],
+        ["乙公司", "2026-02-30", "飞鸽", "rep1", "沟通", "=HYPERLINK(1)"]])
+    summary = load_file(store, org["admin"], path)
+    got = read_rejects(summary.rejects_path)
+    assert [(r["行号 row"], r["field_code"]) for r in got] == [("3", "channel"), ("3", "occurred_at")]
+    for r in got:
+        assert [r[h] for h in header] == ["乙公司", "2026-02-30", "飞鸽", "rep1", "沟通", "'=HYPERLINK(1)"]
+    assert "这一天不存在" in got[1]["原因"]
+    # the rejects file imported again: our columns are not mistaken for data, the rows are rejected again
+    again = load_file(store, org["admin"], summary.rejects_path)
+    assert (again.error, again.rows_loaded, again.rows_rejected) == (None, 0, 2), again.as_json()
+
+
 def test_other_kinds_rejections(store, org, tmp_path):
     customers = write_csv(tmp_path / "c.csv", ["客户名称", "省份", "企业规模", "所属行业", "负责人"],
                           [["好", "浙江", "大型", "C", "rep1"], ["坏省", "火星", "", "", "rep1"],

@@ -156,7 +156,7 @@ def load_file(store: Store, actor: Actor, path: str | Path, kind: str = "auto",
     except _DryRun as done:
         result = done.summary
     if result.rejects_path and result.rejects is not None:
-        write_rejects(result.rejects, Path(result.rejects_path), kind)
+        write_rejects(result.rejects, Path(result.rejects_path), kind, table.frame)
     step("done")
     return result
 

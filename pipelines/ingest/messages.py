@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +15,19 @@ from pipelines.ingest.mapping import CHOICE_CODES, FIELDS
 from pipelines.ingest.readers import ROW
 
 LANGS = ("zh_CN", "en")
+_YMD = re.compile(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)")
+
+
+def impossible_date(value: str | None) -> bool:
+    """Written as a year, month and day that no calendar has (2026-02-30, 2026/13/1)."""
+    found = _YMD.match(value or "")
+    if not found:
+        return False
+    try:
+        date(*(int(g) for g in found.groups()))
+    except ValueError:
+        return True
+    return False
 
 
 def reason(kind: str, field: str, error: str, value: str | None, lang: str) -> str:
@@ -30,6 +45,8 @@ def reason(kind: str, field: str, error: str, value: str | None, lang: str) -> s
     key = error if "." in error else f"error.{error}"
     if spec is not None and spec.type == "bool" and error == "choice":
         key = "error.not_bool"
+    if error in ("not_date", "not_datetime") and impossible_date(value):  # not the format: the day
+        key = "error.no_such_date"
     return i18n.t(key, lang, **ctx)
 
 
@@ -51,8 +68,10 @@ def neutralise(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr.str.contains(r"^[=+\-@]")).then(pl.lit("'") + expr).otherwise(expr)
 
 
-def write_rejects(rejects: pl.DataFrame, path: Path, kind: str) -> Path:
-    """The rejects file: row number, field, column, value and the reason in both languages."""
+def write_rejects(rejects: pl.DataFrame, path: Path, kind: str, source: pl.DataFrame | None = None) -> Path:
+    """The rejects file: row number, field, column, value and the reason in both languages, then
+    the whole source row under its own headers (`source`: the file's text columns and `_row`), so
+    that the rows can be corrected in the file itself and imported again."""
     path.parent.mkdir(parents=True, exist_ok=True)
     out = explain(rejects, kind).select(
         pl.col(ROW).alias("行号 row"),
@@ -63,6 +82,15 @@ def write_rejects(rejects: pl.DataFrame, path: Path, kind: str) -> Path:
         neutralise(pl.col("value")).alias("值 value"),
         pl.col("reason_zh").alias("原因"),
         pl.col("reason_en").alias("reason"))
+    if source is not None:
+        taken = set(out.columns)
+        headers = [c for c in source.columns if c != ROW]
+        # a header equal to one of ours (a re-imported rejects file) keeps a mark, not our column
+        names = {c: f"{c} (原)" if c in taken else c for c in headers}
+        rows = source.filter(pl.col(ROW).is_in(rejects.get_column(ROW).unique().implode())).select(
+            pl.col(ROW).alias("行号 row"),
+            *[neutralise(pl.col(c).cast(pl.String)).alias(names[c]) for c in headers])
+        out = out.join(rows, on="行号 row", how="left", maintain_order="left")
     with path.open("wb") as fh:
         fh.write("\ufeff".encode())
         out.write_csv(fh)

@@ -157,7 +157,7 @@ def printable(df: pl.DataFrame, lang: str) -> pl.DataFrame:
 
     yes, no = i18n.t("common.yes", lang), i18n.t("common.no", lang)
     out = df.select(
-        pl.col("occurred_at").dt.convert_time_zone(_tz()).dt.strftime("%Y-%m-%d %H:%M"),
+        pl.col("occurred_at").dt.convert_time_zone(_tz()),  # a time, so Excel sorts and filters it as one
         "customer_name", "customer_uscc",
         shown_rep(i18n.t("common.other_rep", lang)).alias("rep"),
         lab("channel", "channel"), "participants", "summary", "duration_minutes",

@@ -54,7 +54,8 @@ def _printable(df: pl.DataFrame) -> pl.DataFrame:
 def to_csv_bytes(df: pl.DataFrame) -> bytes:
     """CSV, UTF-8 with BOM so Excel on Chinese Windows opens it correctly."""
     buf = io.BytesIO()
-    safe_frame(_printable(df)).write_csv(buf)
+    # times as Excel reads them (polars' own default is ISO with a T and microseconds)
+    safe_frame(_printable(df)).write_csv(buf, datetime_format="%Y-%m-%d %H:%M:%S")
     return b"\xef\xbb\xbf" + buf.getvalue()
 
 

@@ -4,9 +4,10 @@ detail, contact/need/contract writes, the home figures, error messages; and scop
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import openpyxl
 import polars as pl
 import pytest
 from pydantic import ValidationError
@@ -143,8 +144,12 @@ def test_export_csv_has_bom_labels_and_an_audit_entry(world):
     df = pl.read_csv(io.BytesIO(data[3:]))
     assert df.height == 2 and "跟进方式" in df.columns and set(df["跟进方式"]) == {"电话"}
     assert set(df["是否有效"]) == {"是"}
+    times = pl.read_csv(io.BytesIO(data[3:]), try_parse_dates=False)["跟进时间"].to_list()
+    assert all(len(t) == 19 and t[10] == " " for t in times), times  # 2026-03-05 10:00:00, as Excel reads it
     xlsx = explorer.export(store, org["rep1"], Filters(), Extra(), "xlsx", "en")
-    assert pl.read_excel(io.BytesIO(xlsx)).height == 6
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).worksheets[0]
+    assert sheet.max_row == 7 and sheet["A1"].value == "Time"
+    assert isinstance(sheet["A2"].value, datetime) and sheet["A2"].number_format.startswith("yyyy-mm-dd hh:mm")
     audit = store.query("SELECT username, action, table_name, detail FROM audit_log WHERE action = 'export'"
                         " ORDER BY id")
     assert audit["username"].to_list() == ["rep1", "rep1"]

@@ -134,8 +134,24 @@ def test_mapping_file_columns_values_formats_defaults(store, org, tmp_path):
 def test_mapping_file_with_unknown_field_is_refused():
     from pipelines.ingest import MappingError
 
-    with pytest.raises(MappingError):
-        Mapping.from_dict({"kind": "follow_ups", "columns": {"no_such_field": "x"}})
+    with pytest.raises(MappingError) as refused:
+        Mapping.from_dict({"kind": "follow_ups", "columns": {"customer": "x"}})
+    # the kind in words and the fields it has (a user guessed "customer" for customer_name)
+    assert refused.value.text("zh_CN").startswith("mapping:columns 中的 customer 不是跟进记录的字段。可用的字段:customer_name,")
+    assert "not a field of follow-ups. The fields: customer_name, " in refused.value.text("en")
+
+
+def test_mapping_naming_a_column_the_file_lacks_loads_nothing_and_says_which(store, org, tmp_path):
+    path = write_csv(tmp_path / "crm.csv", ["account", "engage", "agent", "note"],
+                     [["Cancity", "2026-03-05 14:30", "rep1", "n1"]])
+    mapping = Mapping.from_dict({"kind": "follow_ups", "defaults": {"channel": "other"},
+                                 "columns": {"customer_name": "account", "occurred_at": "engage_date",
+                                             "rep": "agent", "summary": "note"}})
+    summary = load_file(store, org["admin"], path, mapping=mapping)
+    assert summary.error.startswith("映射文件中的列「engage_date」在文件中找不到(文件的列:account、engage、agent、note)"), \
+        summary.error
+    assert "the mapping names columns the file does not have: engage_date" in summary.error
+    assert (summary.rows_loaded, count(store, "follow_ups"), count(store, "customers")) == (0, 0, 0)
 
 
 def test_garbage_truncated_empty_and_header_only(store, org, tmp_path):
@@ -163,7 +179,10 @@ def test_garbage_truncated_empty_and_header_only(store, org, tmp_path):
     truncated.write_bytes(good.getvalue()[: len(good.getvalue()) // 2])
     with pytest.raises(zipfile.BadZipFile):
         zipfile.ZipFile(truncated)
-    assert load_file(store, org["admin"], truncated).error
+    # in words a user can act on; the zip library's English stays in the log
+    assert load_file(store, org["admin"], truncated).error == (
+        "无法读取文件:文件已损坏,或不是 xlsx 文件。请用 Excel 打开后另存为 xlsx,再导入。 / cannot read the file:"
+        " it is damaged, or not a valid xlsx file. Open it in Excel, save it as xlsx again, and import that.")
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     assert "空" in load_file(store, org["admin"], empty).error

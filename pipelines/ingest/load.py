@@ -81,13 +81,26 @@ def prepare(path: str | Path, kind: str = "auto", mapping: maps.Mapping | None =
     if kind == "auto":
         kind = maps.detect_kind(table.headers, mapping)
     columns = maps.match_headers(table.headers, kind, mapping)
+    if mapping is not None:  # a column the mapping names and the file lacks: the mapping does not fit
+        absent = [c for f, c in mapping.columns.items() if f not in columns]
+        if absent:
+            found = "、".join(_short(h) for h in table.headers[:12]) or "无"
+            raise readers.ReadError(
+                f"映射文件中的列「{'」「'.join(absent)}」在文件中找不到(文件的列:{found})。"
+                "请检查映射文件是否适用于这个文件。",
+                f"the mapping names columns the file does not have: {', '.join(absent)} (the file's columns: "
+                f"{', '.join(_short(h) for h in table.headers[:12]) or 'none'}). Check that the mapping fits this file.")
     if not columns and not (mapping and mapping.defaults):
-        found = [h if len(h) <= 30 else h[:30] + "…" for h in table.headers[:8]]
+        found = [_short(h) for h in table.headers[:8]]
         raise readers.ReadError(
             f"表头中没有可识别的列(找到:{'、'.join(found) or '无'})。请使用导入模板的列名或映射文件。",
             f"no column of the header row is recognised (found: {', '.join(found) or 'none'}). "
             "Use the template's column names or a mapping file.")
     return table, kind, columns
+
+
+def _short(header: str) -> str:
+    return header if len(header) <= 30 else header[:30] + "…"
 
 
 def load_file(store: Store, actor: Actor, path: str | Path, kind: str = "auto",

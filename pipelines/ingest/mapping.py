@@ -192,9 +192,12 @@ class Mapping:
             for section in ("columns", "values", "formats", "defaults"):
                 unknown = set(getattr(mapping, section)) - known
                 if unknown:
-                    names = ", ".join(sorted(unknown))
-                    raise MappingError(f"{where}:{section} 中的字段 {names} 不属于 {kind}。",
-                                       f"{where}: {section} names fields not in {kind}: {names}.")
+                    names, valid = ", ".join(sorted(unknown)), ", ".join(f.name for f in FIELDS[kind])
+                    what = {lang: i18n.t(f"ingest.kind.{kind}", lang) for lang in ("zh_CN", "en")}
+                    raise MappingError(
+                        f"{where}:{section} 中的 {names} 不是{what['zh_CN']}的字段。可用的字段:{valid}。",
+                        f"{where}: {section} names {names}, not a field of {what['en'].lower()}. "
+                        f"The fields: {valid}.")
         return mapping
 
 

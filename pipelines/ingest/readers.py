@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,10 +63,19 @@ def read(path: str | Path, sheet: str | None = None,
     except ReadError:
         raise
     except Exception as exc:  # noqa: BLE001 - any reader failure means the file cannot be read
-        raise ReadError(f"无法读取文件(格式损坏或不是 {suffix or 'CSV'} 文件):{_short(exc)}",
-                        f"cannot read the file (damaged, or not a {suffix or 'CSV'} file): {_short(exc)}") from None
+        # the reader's own words (English, about zip archives and byte offsets) go to the log only
+        log.warning("cannot read %s: %s", path.name, _short(exc))
+        kind = suffix.lstrip(".") or "CSV"
+        excel = suffix in ("", ".csv", ".txt", ".xlsx", ".xlsm", ".xls")  # files Excel can save again
+        raise ReadError(f"无法读取文件:文件已损坏,或不是 {kind} 文件。"
+                        + (f"请用 Excel 打开后另存为 {kind},再导入。" if excel else ""),
+                        f"cannot read the file: it is damaged, or not a valid {kind} file."
+                        + (f" Open it in Excel, save it as {kind} again, and import that." if excel else "")) from None
     table.frame = _drop_blank_rows(table.frame)
     return table
+
+
+log = logging.getLogger("followup.ingest")
 
 
 def _short(exc: Exception) -> str:

@@ -163,7 +163,7 @@ def test_unknown_customers_reps_and_stage_history(store, org, tmp_path):
     path = write_csv(tmp_path / "h.csv", ["客户名称", "统一社会信用代码", "跟进日期", "跟进方式", "跟进人", "跟进内容", "客户阶段"],
                      rows)
     s = load_file(store, org["admin"], path)
-    assert (s.rows_loaded, s.customers_created, s.users_created) == (7, 2, 1)
+    assert (s.rows_loaded, s.customers_created, s.users_created, s.users_new) == (7, 2, 1, ["新人张三"])
     changes = store.query("SELECT c.name, s.from_stage, s.to_stage, s.rule_broken, s.imported, s.follow_up_id"
                           " FROM stage_changes s JOIN customers c ON c.id = s.customer_id"
                           " ORDER BY c.name, s.changed_at")

@@ -152,6 +152,9 @@ def render() -> None:
     st.subheader(t("ingest.report_title"))
     st.caption(t("ingest.report_caption"))
     _metrics(check, done=False)
+    if check.users_created:
+        st.warning(t("ingest.users_check", count=check.users_created, names=_names(check.users_new)),
+                   icon=":material/person_add:")
     _rejects(check)
     if check.rows_loaded == 0:
         st.info(t("ingest.nothing_to_load"))
@@ -170,9 +173,16 @@ def _done(done) -> None:
                  duplicate=f"{done.rows_duplicate:,}"), icon=":material/check_circle:")
     _metrics(done, done=True)
     if done.users_created:
-        st.warning(t("ingest.users_note", count=done.users_created))
+        st.warning(t("ingest.users_note", count=done.users_created, names=_names(done.users_new)))
     _rejects(done)
     st.caption(t("ingest.done_next"))
+
+
+def _names(names: list[str], shown: int = 20) -> str:
+    """The first names of a list, then how many more."""
+    sep = "、" if lang() == "zh_CN" else ", "
+    text = sep.join(names[:shown])
+    return text + (t("ingest.names_more", count=len(names) - shown) if len(names) > shown else "")
 
 
 def _shown(field: str, value) -> str:

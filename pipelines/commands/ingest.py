@@ -69,7 +69,7 @@ def run(args) -> int:
                 bar.close()
         results.append({k: summary.as_json()[k] for k in (
             "path", "run_id", "rows_read", "rows_loaded", "rows_rejected", "rows_duplicate", "rejects_path",
-            "error", "kind", "users_created", "customers_created", "stage_changes",
+            "error", "kind", "users_created", "users_new", "customers_created", "stage_changes",
             "stage_changes_rule_broken")})
         if summary.error:
             failed = True
@@ -81,6 +81,8 @@ def run(args) -> int:
                      + " / " + i18n.t("ingest.cli_summary", "en", path=name, read=summary.rows_read,
                                       loaded=summary.rows_loaded, rejected=summary.rows_rejected,
                                       duplicate=summary.rows_duplicate))
+        if summary.users_new:
+            lines.append(i18n.t("ingest.cli_users", "zh_CN", names="、".join(summary.users_new)))
         if summary.rejects_path:
             lines.append(i18n.t("ingest.cli_rejects", "zh_CN", path=summary.rejects_path))
     store.checkpoint()

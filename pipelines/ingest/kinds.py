@@ -30,10 +30,14 @@ class Outcome:
     loaded: int = 0
     duplicate: int = 0
     rejects: list[pl.DataFrame] = field(default_factory=list)
-    users_created: int = 0
+    users_new: list[str] = field(default_factory=list)  # names of the rep accounts created
     customers_created: int = 0
     stage_changes: int = 0
     rule_broken: int = 0
+
+    @property
+    def users_created(self) -> int:
+        return len(self.users_new)
 
 
 def existing_rows(cur, keys: pl.DataFrame, sql: str) -> set[int]:
@@ -90,7 +94,7 @@ def local_minute(at: pl.Series) -> pl.Series:
 
 def load_follow_ups(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
     out = Outcome()
-    rows, rej, out.users_created = resolve.reps(cur, actor, checked.good, "rep", run_id)
+    rows, rej, out.users_new = resolve.reps(cur, actor, checked.good, "rep", run_id)
     out.rejects.append(rej)
     rows, rej, new = resolve.match_customers(cur, actor, rows, "customer_name", "customer_uscc",
                                              owner_col="rep_id", order_col="occurred_at")
@@ -156,7 +160,7 @@ def _in_thread(work: Callable[..., T], *args) -> Future[T]:
 def load_customers(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
     """New customers only: one already stored (same credit code, else same name) is a duplicate."""
     out = Outcome()
-    rows, rej, out.users_created = resolve.reps(cur, actor, checked.good, "owner", run_id)
+    rows, rej, out.users_new = resolve.reps(cur, actor, checked.good, "owner", run_id)
     out.rejects.append(rej)
     rows = rows.with_columns(pl.coalesce("uscc", "name").alias("_key"))
     stored = existing_rows(cur, rows.select(ROW, "_key", pl.col("uscc").is_not_null().alias("_u")), f"""
@@ -209,7 +213,7 @@ def load_contacts(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
 def load_contracts(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
     """Contracts; the same customer, rep, date and amount is a duplicate."""
     out = Outcome()
-    rows, rej, out.users_created = resolve.reps(cur, actor, checked.good, "rep", run_id)
+    rows, rej, out.users_new = resolve.reps(cur, actor, checked.good, "rep", run_id)
     out.rejects.append(rej)
     rows, rej, out.customers_created = resolve.customers(cur, actor, rows, "customer_name", "customer_uscc",
                                                          run_id, owner_col="rep_id", order_col="signed_on")

@@ -40,6 +40,7 @@ class RunSummary:
     rejects_path: str | None = None
     error: str | None = None
     users_created: int = 0
+    users_new: list[str] = field(default_factory=list)  # their names, to catch a misspelt rep before confirming
     customers_created: int = 0
     stage_changes: int = 0
     stage_changes_rule_broken: int = 0
@@ -145,7 +146,7 @@ def load_file(store: Store, actor: Actor, path: str | Path, kind: str = "auto",
         result = RunSummary(
             path=str(path), run_id=run_id, kind=kind, rows_read=checked.rows_read, rows_loaded=out.loaded,
             rows_rejected=rejects.get_column(readers.ROW).n_unique() if rejects.height else 0,
-            rows_duplicate=out.duplicate, users_created=out.users_created,
+            rows_duplicate=out.duplicate, users_created=out.users_created, users_new=out.users_new,
             customers_created=out.customers_created, stage_changes=out.stage_changes,
             stage_changes_rule_broken=out.rule_broken, columns=columns, rejects=rejects)
         if rejects.height:

@@ -153,8 +153,9 @@ def audit_inserted(cur, actor: Actor, table: str, frame: pl.DataFrame, run_id: i
         pl.lit(f"import run {run_id}").alias("detail")), "audit_log")
 
 
-def reps(cur, actor: Actor, good: pl.DataFrame, column: str, run_id: int) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Add `<column>_id` to the rows; (rows, rejects, accounts created)."""
+def reps(cur, actor: Actor, good: pl.DataFrame, column: str, run_id: int
+         ) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """Add `<column>_id` to the rows; (rows, rejects, the names of the accounts created)."""
     names = good.get_column(column).unique().drop_nulls().to_list()
     users = cur.execute("SELECT id, username, display_name, team_id FROM users ORDER BY id").pl()
     by_username = {u.lower(): (i, t) for i, u, t in users.select("id", "username", "team_id").iter_rows()}
@@ -169,7 +170,7 @@ def reps(cur, actor: Actor, good: pl.DataFrame, column: str, run_id: int) -> tup
             found[n] = hit
         else:
             unknown.append(n)
-    created = 0
+    created: list[str] = []
     if unknown:
         team = actor.team_id if actor.role == "manager" else None
         taken = set(by_username)
@@ -184,7 +185,7 @@ def reps(cur, actor: Actor, good: pl.DataFrame, column: str, run_id: int) -> tup
         for i, d, t in new.iter_rows():
             found[d] = (i, t)
         audit_created(cur, actor, "users", new.get_column("id").to_list(), run_id)
-        created = new.height
+        created = new.get_column("display_name").to_list()
     # each name looked up once (a join of the whole rows would move every cell)
     names = pl.Series(list(found), dtype=pl.String)
     rows = good.with_columns(

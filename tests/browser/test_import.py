@@ -9,6 +9,7 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
             for i in range(3)]
     rows.append(["坏行", "不是日期", "电话", "rep1", "x", "", "", ""])
     rows.append(["别的组", "2026-03-05 10:00", "电话", "rep5", "x", "", "", ""])  # rep5 is in team 2
+    rows.append(["新人的客户", "2026-03-06 10:00", "拜访", "李新人", "x", "", "", ""])  # no such account yet
     path = write_csv(tmp_path / "跟进记录.csv", HEADER_ZH, rows, encoding="gb18030")
     login(page, app_url, "manager1", path="import")
     page.wait_for_selector("text=下载导入模板")
@@ -22,10 +23,13 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     settle(page)
     page.wait_for_selector("text=gb18030")
     page.wait_for_selector("text=不是本团队的销售", state="attached")  # a cell of the data grid
+    # the account an unknown name would create is named before anything is written (a typo shows)
+    page.wait_for_selector("text=将新建 1 个销售账号(无密码):李新人。如果是跟进人的名字写错了")
     shot(page, "import_check_report")
     page.get_by_role("button", name="确认导入").click()
-    page.wait_for_selector("text=导入完成:导入 3 行,拒绝 2 行,重复 0 行。", timeout=60_000)
+    page.wait_for_selector("text=导入完成:导入 4 行,拒绝 2 行,重复 0 行。", timeout=60_000)
     settle(page)
+    page.wait_for_selector("text=新建了 1 个销售账号(无密码):李新人。")
     shot(page, "import_done")
     # the summary replaces the check's estimate ("nothing written yet") and its finished bar
     main = page.locator('[data-testid="stMain"]').inner_text()

@@ -105,6 +105,12 @@ def local_times(df: pl.DataFrame, *cols: str, with_time: bool = True) -> pl.Data
     return out
 
 
+def team(col: str = "team") -> pl.Expr:
+    """A team's name; a rep in no team (an imported one, before an admin places them) says so
+    (Streamlit would show the word None)."""
+    return pl.col(col).fill_null(t("common.no_team"))
+
+
 def blanks(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
     """Missing text reads "—" in a table (Streamlit would show the word None); default: every
     text column, and every date column as text (Streamlit would add 00:00:00)."""

@@ -45,7 +45,7 @@ def tables(summary: dict, lang: str) -> dict[str, pl.DataFrame]:
         pl.col("customers").alias(col("chart.customers_axis")),
         pl.col("conversion_to_next").alias(col("metric.stage_conversion")))
     reps = summary["reps"].select(
-        pl.col("display_name").alias(col("analytics.rep_col")), pl.col("team").alias(col("analytics.team_col")),
+        pl.col("display_name").alias(col("analytics.rep_col")), pl.col("team").fill_null(col("common.no_team")).alias(col("analytics.team_col")),
         pl.col("effective_follow_ups").alias(col("metric.effective_follow_ups")),
         pl.col("won_amount").alias(col("metric.won_amount")), pl.col("target_amount").alias(col("metric.target_amount")),
         pl.col("attainment").alias(col("metric.target_attainment")),

@@ -153,6 +153,17 @@ def test_a_rep_without_a_target_reads_a_dash_not_none(app_db):
 
 
 
+def test_a_rep_in_no_team_reads_no_team_not_none(app_db):
+    """An imported rep an admin has not placed in a team yet: "(无团队)", never the word None."""
+    from dashboard import data
+
+    data.store().write(lambda cur: cur.execute(
+        "INSERT INTO users (username, display_name, role) VALUES ('imported', '导入的销售', 'rep')"))
+    table = open_page(login("admin"), "team").dataframe[0].value
+    row = table[table.iloc[:, 0].astype(str) == "导入的销售"]
+    assert not row.empty and row.iloc[0, 1] == "(无团队)", row
+
+
 def test_monthly_satisfaction_says_how_many_surveys(app_db):
     """Each satisfaction card has its survey count under it, and says the figure is only
     indicative below ten surveys (an NPS of 100 from two answers)."""

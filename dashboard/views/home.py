@@ -69,7 +69,7 @@ def _team_table(reps: pl.DataFrame, caps: home.Caps) -> None:
     if reps.is_empty():
         st.info(t("home.team_empty"))
         return
-    st.dataframe(reps.select("display_name", "team", "effective_customers", "week_hours", "week_follow_ups"),
+    st.dataframe(reps.select("display_name", fmt.team(), "effective_customers", "week_hours", "week_follow_ups"),
                  hide_index=True, width="stretch", column_config={
                      "display_name": t("field.rep"), "team": t("field.team_id"),
                      "effective_customers": st.column_config.ProgressColumn(
@@ -106,7 +106,8 @@ def _company() -> None:
     c[3].metric(t("home.m_contracts"), f"{int(df['contracts_signed'].sum()):,}", border=True)
     c[4].metric(t("home.m_won"), fmt.money_short(won), border=True, help=fmt.money(won))
     if df.height:
-        st.dataframe(df.with_columns(pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False))
+        st.dataframe(df.with_columns(fmt.team(), pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8,
+                                                                                   skip_nulls=False))
                      .drop("team_id"), hide_index=True, width="stretch", column_config={
                          "team": t("field.team_id"), "follow_ups": t("home.m_follow_ups"),
                          "effective_follow_ups": t("home.m_effective"), "new_customers": t("home.m_new_customers"),

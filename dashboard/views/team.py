@@ -23,7 +23,7 @@ from pipelines.periods import month_end, month_start
 
 def _table(team: pl.DataFrame) -> None:
     columns = [
-        pl.col("display_name").alias(t("analytics.rep_col")), pl.col("team").alias(t("analytics.team_col")),
+        pl.col("display_name").alias(t("analytics.rep_col")), fmt.team().alias(t("analytics.team_col")),
         pl.col("effective_follow_ups").alias(t("metric.effective_follow_ups")),
         pl.col("days_over_cap").alias(t("metric.days_over_cap")),
         pl.col("max_daily_customers").alias(t("team.max_daily")),

@@ -55,6 +55,8 @@ def render() -> None:
     split = None if by == "none" else by
     people = cached(metrics.people) if split == "team" else None
     frame = rollups.rollup(summary.figure_frame(in_period, metric), [metric], grain, split, people)
+    if split == "team":
+        frame = frame.with_columns(fmt.team())
     ui.chart(charts.trend_chart(frame, metric, grain, split, lang()), (metric, "month_over_month"), "trend_chart")
 
     entries = rollups.rollup(in_period["stage_entries"], ["entries"], grain, "stage")

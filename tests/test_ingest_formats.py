@@ -141,6 +141,16 @@ def test_mapping_file_with_unknown_field_is_refused():
     assert "not a field of follow-ups. The fields: customer_name, " in refused.value.text("en")
 
 
+def test_required_fields_without_a_column_are_named_once():
+    from pipelines.ingest.mapping import absent_required
+
+    assert absent_required("follow_ups", {"customer_name": "客户", "occurred_at": "日期"}) == ["channel", "rep", "summary"]
+    # a credit code names the customer too; a mapping default fills a field
+    given = {"customer_uscc": "代码", "occurred_at": "日期", "rep": "销售", "summary": "内容"}
+    assert absent_required("follow_ups", given, Mapping(defaults={"channel": "phone"})) == []
+    assert absent_required("contacts", {"name": "联系人"}) == ["customer_name"]
+
+
 def test_mapping_naming_a_column_the_file_lacks_loads_nothing_and_says_which(store, org, tmp_path):
     path = write_csv(tmp_path / "crm.csv", ["account", "engage", "agent", "note"],
                      [["Cancity", "2026-03-05 14:30", "rep1", "n1"]])

@@ -16,6 +16,7 @@ from dashboard.guard import guard, safely
 from dashboard.i18n import label, lang, t
 from pipelines import config, i18n
 from pipelines.ingest import KINDS, Mapping, MappingError, ReadError, load_file, prepare, template
+from pipelines.ingest.mapping import absent_required
 from pipelines.ingest.messages import explain
 from pipelines.ingest.readers import ROW, sheet_names
 
@@ -131,6 +132,11 @@ def render() -> None:
     unused = [h for h in table.headers if h not in columns.values()]
     if unused:
         st.caption(t("ingest.unmapped", columns=", ".join(unused)))
+    absent = absent_required(found_kind, columns, mapping)
+    if absent:  # said once for the file; the rejects then repeat it for every row
+        sep = "、" if lang() == "zh_CN" else ", "
+        st.warning(t("ingest.absent_required", fields=sep.join(i18n.t(f"field.{f}", lang()) for f in absent)),
+                   icon=":material/rule:")
     source = (path.name, found_kind, sheet, repr(mapping))
     finished = st.session_state.get("import_done")
     # this upload was just imported: its summary (the same file uploaded again is checked afresh)

@@ -18,6 +18,7 @@ import yaml
 from pipelines import codes, i18n
 
 KINDS: tuple[str, ...] = ("follow_ups", "customers", "contacts", "contracts")
+NEEDS_KEY = ("follow_ups", "contacts", "contracts")  # rows that name a customer by name or credit code
 
 
 @dataclass(frozen=True)
@@ -255,3 +256,13 @@ def recognised(headers: list[str]) -> int:
     """How many headers name a field of any kind (finds the header row of a sheet)."""
     indexes = [_header_index(k) for k in KINDS]
     return sum(1 for h in headers if h and any(norm(h) in ix for ix in indexes))
+
+
+def absent_required(kind: str, columns: dict[str, str], mapping: Mapping | None = None) -> list[str]:
+    """The required fields with neither a column nor a mapping default: every row will be
+    rejected for each, so the page says it once for the file."""
+    given = set(columns) | set(mapping.defaults if mapping else ())
+    absent = [f.name for f in FIELDS[kind] if f.required and f.name not in given]
+    if kind in NEEDS_KEY and not given & {"customer_name", "customer_uscc"}:
+        absent.insert(0, "customer_name")
+    return absent

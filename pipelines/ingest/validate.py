@@ -16,13 +16,12 @@ import polars as pl
 from pipelines import i18n, validators
 from pipelines.config import tz_name
 from pipelines.ingest.dates import candidates, first_parser, fixed_offset, parse_datetime, parse_rest
-from pipelines.ingest.mapping import BOOLS, FIELDS, Field, Mapping, choice_values, norm
+from pipelines.ingest.mapping import BOOLS, FIELDS, NEEDS_KEY, Field, Mapping, choice_values, norm
 from pipelines.ingest.readers import ROW, Table
 
 ERR = "__err"
 RAW = "__raw"
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-_NEEDS_KEY = ("follow_ups", "contacts", "contracts")  # rows that name a customer by name or code
 
 
 @dataclass
@@ -312,7 +311,7 @@ def check(table: Table, kind: str, columns: dict[str, str], mapping: Mapping | N
               for name, probe in _probes(frame, fields, plan, sample).items()}
     values = {f.name: _value(f, plan, firsts, mapping) for f in fields}
     errors = {f.name: _error(f, values[f.name][1], plan.hits) for f in fields}
-    if kind in _NEEDS_KEY:  # a row must name its customer by name or credit code
+    if kind in NEEDS_KEY:  # a row must name its customer by name or credit code
         errors["customer_name"] = pl.when(
             pl.col("customer_name" + RAW).is_null() & pl.col("customer_uscc" + RAW).is_null()
         ).then(pl.lit("missing")).otherwise(errors["customer_name"]).alias("customer_name" + ERR)

@@ -36,6 +36,13 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     assert "校验结果" not in main and "尚未写入" not in main and "被拒绝的行" in main, main
     assert page.locator('[data-testid="stProgress"]').count() == 0
 
+    # a file without a required column: said once for the file, before its rows' rejects
+    lacking = write_csv(tmp_path / "缺列.csv", ["客户名称", "跟进日期", "跟进人", "跟进内容"],
+                        [["缺列公司", "2026-03-07 10:00", "rep1", "x"]])
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(lacking))
+    page.wait_for_selector("text=文件中没有这些必填项的列:跟进方式。每一行都会因此被拒绝。", timeout=30_000)
+    settle(page)
+
     # then a broken mapping file (same login): explained in words, and the data uploader stays
     bad = tmp_path / "坏映射.yaml"
     bad.write_text("kind: follow_ups\ncolumns: [oops\n", encoding="utf-8")

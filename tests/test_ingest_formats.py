@@ -62,6 +62,17 @@ def test_xlsx_header_below_title_rows_and_date_cells(store, org, tmp_path):
     assert got.get_column("channel").to_list() == ["visit", "phone"]
     default = load_file(store, org["admin"], path)  # first sheet by default: no known columns
     assert default.error is not None
+    # a date cell reads as the date, as Excel shows it (the preview and the rejects file show it so)
+    from pipelines.ingest import readers
+
+    dated = tmp_path / "dated.xlsx"
+    book = xlsxwriter.Workbook(str(dated))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["客户名称", "下次跟进日期", "跟进日期"])
+    sheet.write_datetime(1, 1, datetime(2026, 3, 12), book.add_format({"num_format": "yyyy-mm-dd"}))
+    sheet.write_datetime(1, 2, datetime(2026, 3, 5, 14, 30), book.add_format({"num_format": "yyyy-mm-dd hh:mm"}))
+    book.close()
+    assert readers.read(dated).frame.select("下次跟进日期", "跟进日期").row(0) == ("2026-03-12", "2026-03-05 14:30:00")
 
 
 def test_xlsx_missing_sheet_is_an_error(store, org, tmp_path):

@@ -24,6 +24,9 @@ def test_template_has_headers_example_and_drop_downs(store, org, tmp_path):
     assert channel in lists and stage in lists
     choices = book.worksheets[1]
     assert [c.value for c in choices["D"][1:9]] == ["电话", "邮件", "拜访", "微信", "视频会议", "产品演示", "展会", "其他"]
+    # the example row says what it is: grey italics and a note on its first cell
+    assert sheet["A2"].comment is not None and "示例行" in sheet["A2"].comment.text
+    assert sheet["A2"].font.i and sheet["C2"].font.color.rgb.endswith("808080")
     # a user types a row under the example (the example's values with their own customer)
     typed = [c.value for c in sheet[2]]
     typed[headers.index("客户名称")] = "宁波东港物流有限公司"

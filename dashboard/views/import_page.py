@@ -70,7 +70,8 @@ def _metrics(summary, done: bool) -> None:
             "stage_changes", "stage_changes_rule_broken"]
     for col, key in zip(st.columns(4) + st.columns(4), keys):
         label = t("ingest.rows_loaded_done") if (done and key == "rows_loaded") else t(f"ingest.{key}")
-        col.metric(label, f"{getattr(summary, key):,}")
+        col.metric(label, f"{getattr(summary, key):,}",
+                   help=t("ingest.rule_broken_help") if key == "stage_changes_rule_broken" else None)
 
 
 def _rejects(summary) -> None:
@@ -82,9 +83,11 @@ def _rejects(summary) -> None:
         pl.col(ROW).alias(t("ingest.col_row")),
         pl.col("field").map_elements(lambda f: i18n.t(f"field.{f}", language), return_dtype=pl.String)
         .alias(t("ingest.col_field")),
-        pl.col("value").alias(t("ingest.col_value")), pl.col(reason).alias(t("ingest.col_reason")))
+        pl.col("column").alias(t("ingest.col_column")), pl.col("value").alias(t("ingest.col_value")),
+        pl.col(reason).alias(t("ingest.col_reason")))
     st.subheader(t("ingest.rejects_title", rows=min(PREVIEW_ROWS, summary.rejects.height)))
-    st.dataframe(fmt.blanks(shown), hide_index=True, width="stretch")
+    st.dataframe(fmt.blanks(shown), hide_index=True, width="stretch",  # the reason gets the room it needs
+                 column_config={t("ingest.col_reason"): st.column_config.TextColumn(width="large")})
     if summary.rejects_path and Path(summary.rejects_path).exists():
         st.download_button(t("ingest.rejects_download"), Path(summary.rejects_path).read_bytes(),
                            file_name=Path(summary.rejects_path).name, mime="text/csv", icon=":material/download:")

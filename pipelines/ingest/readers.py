@@ -164,7 +164,7 @@ def _excel(path: Path, sheet: str | None, header_hint: Callable[[list[str]], int
         raise ReadError(f"工作簿里没有工作表「{sheet}」(有:{'、'.join(reader.sheet_names)})。",
                         f"the workbook has no sheet {sheet!r} (it has: {', '.join(reader.sheet_names)}).")
     name = sheet if sheet is not None else reader.sheet_names[0]
-    # Every cell as text: date cells become "2025-01-01 00:00:00", numbers "10".
+    # Every cell as text: date cells become "2025-01-01 00:00:00" (shortened below), numbers "10".
     raw = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
     if raw.height == 0:
         raise ReadError(f"工作表「{name}」是空的(没有表头)。", f"the sheet {name!r} is empty (no header row).")
@@ -178,6 +178,8 @@ def _excel(path: Path, sheet: str | None, header_hint: Callable[[list[str]], int
             headers[i] = f"{h}_duplicated_{seen[h] - 1}"
     body = raw.slice(header_at + 1)
     body.columns = headers
+    # a date cell reads as the date alone, as Excel shows it (midnight adds nothing to the value)
+    body = body.with_columns(pl.col(h).str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "$1") for h in headers)
     body = body.with_row_index(ROW, offset=header_at + 2).with_columns(pl.col(ROW).cast(pl.Int64))
     return Table(body, headers, sheet=name)
 

@@ -34,8 +34,11 @@ def build(example_rep: str = "rep1") -> bytes:
     sheet = book.add_worksheet(i18n.t("ingest.template_sheet", zh))
     choices = book.add_worksheet(i18n.t("ingest.template_choices_sheet", zh))
     bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    # the example row in grey italics, with a note: it is refused on import (template_example)
+    grey = {"font_color": "#808080", "italic": True}
+    plain = book.add_format(grey)
+    when = book.add_format({**grey, "num_format": "yyyy-mm-dd hh:mm"})
+    day = book.add_format({**grey, "num_format": "yyyy-mm-dd"})
     lists = {"channel": [i18n.label("channel", c, zh) for c in codes.CHANNELS],
              "stage": [i18n.label("stage", s, zh) for s in codes.ALL_STAGES], "effective": ["是", "否"]}
     for col, (name, header) in enumerate(headers()):
@@ -45,7 +48,7 @@ def build(example_rep: str = "rep1") -> bytes:
         if isinstance(value, datetime):
             sheet.write_datetime(1, col, value, when if name == "occurred_at" else day)
         else:
-            sheet.write(1, col, value)
+            sheet.write(1, col, value, plain)
         if name in lists:  # the choices live on their own sheet so long lists fit
             choices.write(0, col, header, bold)
             choices.write_column(1, col, lists[name])
@@ -53,6 +56,7 @@ def build(example_rep: str = "rep1") -> bytes:
             sheet.data_validation(1, col, ROWS_WITH_LISTS, col, {
                 "validate": "list", "source": f"='{choices.get_name()}'!${letter}$2:${letter}${len(lists[name]) + 1}",
                 "error_title": header, "error_message": "、".join(lists[name])})
+    sheet.write_comment(1, 0, i18n.t("ingest.example.note", zh), {"x_scale": 1.6})
     sheet.freeze_panes(1, 0)
     book.close()
     return buffer.getvalue()

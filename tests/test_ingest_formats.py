@@ -138,6 +138,8 @@ def test_mapping_file_columns_values_formats_defaults(store, org, tmp_path):
     got = store.query("SELECT c.name, c.stage, f.occurred_at FROM follow_ups f JOIN customers c"
                       " ON c.id = f.customer_id ORDER BY c.name")
     assert got.row(0) == ("Cancity", "contract_signed", datetime(2026, 3, 5, 14, 30, tzinfo=SH))
+    assert summary.newest == datetime(2026, 3, 6, 9, 0, tzinfo=SH)  # the page warns of old history by it
+    assert summary.as_json()["newest"].startswith("2026-03-06T09:00:00")
     user = store.query("SELECT username, password_hash FROM users WHERE display_name = 'Moses Frase'").row(0)
     assert user == ("moses.frase", None)  # an account that cannot log in until an admin sets a password
 

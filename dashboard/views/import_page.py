@@ -14,11 +14,13 @@ from dashboard import fmt
 from dashboard.data import actor, run_write, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, lang, t
-from pipelines import config, i18n
+from pipelines import config, home, i18n
+from pipelines.config import local_tz
 from pipelines.ingest import KINDS, Mapping, MappingError, ReadError, load_file, prepare, template
 from pipelines.ingest.mapping import absent_required
 from pipelines.ingest.messages import explain
 from pipelines.ingest.readers import ROW, sheet_names
+from pipelines.rules import risks
 
 PREVIEW_ROWS = 20
 TYPES = ["csv", "txt", "xlsx", "xlsm", "parquet", "json", "ndjson", "jsonl"]
@@ -161,6 +163,7 @@ def render() -> None:
     st.subheader(t("ingest.report_title"))
     st.caption(t("ingest.report_caption"))
     _metrics(check, done=False)
+    _old_history(check)
     if check.users_created:
         st.warning(t("ingest.users_check", count=check.users_created, names=_names(check.users_new)),
                    icon=":material/person_add:")
@@ -185,6 +188,18 @@ def _done(done) -> None:
         st.warning(t("ingest.users_note", count=done.users_created, names=_names(done.users_new)))
     _rejects(done)
     st.caption(t("ingest.done_next"))
+
+
+def _old_history(check) -> None:
+    """A file of old follow-ups: its customers will show as silent on the risk board and home
+    (the rules read the latest follow-up), which the user should know before confirming."""
+    if check.newest is None:
+        return
+    days = (home.today() - check.newest.astimezone(local_tz()).date()).days
+    threshold = int(risks.rules(store())["silent_30d"]["days"])
+    if days > threshold:
+        st.info(t("ingest.old_history", date=fmt.day(check.newest), days=f"{days:,}", threshold=threshold),
+                icon=":material/history:")
 
 
 def _names(names: list[str], shown: int = 20) -> str:

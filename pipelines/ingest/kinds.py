@@ -34,6 +34,7 @@ class Outcome:
     customers_created: int = 0
     stage_changes: int = 0
     rule_broken: int = 0
+    newest: datetime | None = None  # the latest follow-up loaded
 
     @property
     def users_created(self) -> int:
@@ -140,6 +141,7 @@ def load_follow_ups(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome
     out.customers_created = resolve.create_customers(cur, actor, new, run_id)
     daily_summary.add_import(cur, counting.result())
     out.loaded = loaded.height
+    out.newest = loaded.get_column("occurred_at").max() if loaded.height else None
     out.stage_changes, out.rule_broken = history.record(cur, actor.id, made, new.select("id", "owner_id"), run_id)
     if loaded.height:
         follow_ups.run_hooks(cur, loaded.get_column("customer_id").unique().sort().to_list(),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -44,12 +45,14 @@ class RunSummary:
     customers_created: int = 0
     stage_changes: int = 0
     stage_changes_rule_broken: int = 0
+    newest: datetime | None = None  # the latest follow-up loaded (follow-up files)
     columns: dict[str, str] = field(default_factory=dict)
     rejects: pl.DataFrame | None = field(default=None, repr=False)
 
     def as_json(self) -> dict:
         out = asdict(self)
         out.pop("rejects")
+        out["newest"] = self.newest.isoformat() if self.newest else None
         return out
 
 
@@ -148,7 +151,7 @@ def load_file(store: Store, actor: Actor, path: str | Path, kind: str = "auto",
             rows_rejected=rejects.get_column(readers.ROW).n_unique() if rejects.height else 0,
             rows_duplicate=out.duplicate, users_created=out.users_created, users_new=out.users_new,
             customers_created=out.customers_created, stage_changes=out.stage_changes,
-            stage_changes_rule_broken=out.rule_broken, columns=columns, rejects=rejects)
+            stage_changes_rule_broken=out.rule_broken, newest=out.newest, columns=columns, rejects=rejects)
         if rejects.height:
             result.rejects_path = str(rejects_file(run_id, name, dry_run))
         counts = {k: getattr(result, k) for k in ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate",

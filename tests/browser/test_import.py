@@ -25,6 +25,8 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     page.wait_for_selector("text=不是本团队的销售", state="attached")  # a cell of the data grid
     # the account an unknown name would create is named before anything is written (a typo shows)
     page.wait_for_selector("text=将新建 1 个销售账号(无密码):李新人。如果是跟进人的名字写错了")
+    # March's follow-ups: their customers will read as silent on the risk board, said before confirming
+    page.wait_for_selector("text=文件中最新的一条跟进在 2026-03-06")
     shot(page, "import_check_report")
     page.get_by_role("button", name="确认导入").click()
     page.wait_for_selector("text=导入完成:导入 4 行,拒绝 2 行,重复 0 行。", timeout=60_000)

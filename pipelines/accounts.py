@@ -35,7 +35,8 @@ def check_password(password: str, hashed: str | None) -> bool:
         return False
 
 
-USERNAME_IN_USE = "SELECT count(*) FROM users WHERE username = $u"  # the form's check and the write's
+# the form's check and the write's; REP1 is rep1 to the people who read names (and type them to log in)
+USERNAME_IN_USE = "SELECT count(*) FROM users WHERE lower(username) = lower($u)"
 
 
 class NameTaken(StoreError):

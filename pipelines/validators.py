@@ -6,6 +6,7 @@ Each check raises `PydanticCustomError` whose type is a message key of the catal
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -112,6 +113,20 @@ def username(value: str) -> str:
     return text
 
 
+# Words that head most guessed passwords ("password123", "qwerty2026!"): with only digits and
+# signs after them, a password is refused whatever its length.
+_COMMON_STEMS = ("password", "passw0rd", "qwerty", "asdf", "admin", "welcome", "letmein", "iloveyou", "abc",
+                 "123", "111", "000", "woaini")
+
+
 def password_ok(password: str, user: str) -> bool:
-    """The password policy: at least 10 characters and not the username."""
-    return len(password) >= 10 and password.strip().lower() != user.strip().lower()
+    """The password policy: at least 10 characters besides spaces, not the username, not one
+    character repeated, not a run (1234567890, abcdefghij), not a common word and digits."""
+    text = "".join(password.split()).lower()
+    if len(text) < 10 or text == "".join(user.split()).lower() or len(set(text)) == 1:
+        return False
+    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(text)}
+    if steps in ({1}, {-1}, {1, -9}):  # 1234567890 wraps from 9 to 0
+        return False
+    return not any(text.startswith(stem) and not any(c.isalpha() for c in text[len(stem):])
+                   for stem in _COMMON_STEMS)

@@ -30,6 +30,10 @@ def test_a_taken_username_or_team_name_is_refused_in_words(store, org):
     with pytest.raises(accounts.NameTaken) as taken:
         accounts.create_user(store, admin, UserIn(username="rep1", display_name="重名", role="rep"), PASSWORD)
     assert taken.value.zh == "用户名「rep1」已被使用,请换一个。"
+    # the same name in capitals is the same name to people
+    assert accounts.username_taken(store, admin, "REP1")
+    with pytest.raises(accounts.NameTaken):
+        accounts.create_user(store, admin, UserIn(username="Rep1", display_name="重名", role="rep"), PASSWORD)
     team = store.scalar("SELECT name FROM teams ORDER BY id LIMIT 1")
     with pytest.raises(accounts.NameTaken):
         accounts.create_team(store, admin, f" {team} ")
@@ -41,7 +45,11 @@ def test_a_taken_username_or_team_name_is_refused_in_words(store, org):
 def test_password_policy(store, org):
     assert not password_ok("short12", "rep1")
     assert not password_ok("Manager123", "manager123")  # the username, whatever the case
-    assert password_ok("0123456789", "rep1")
+    assert password_ok("haiyang@2026", "rep1") and password_ok("correct horse battery", "rep1")
+    # spaces do not count; a repeated character, a run and a common word with digits are refused
+    for weak in (" " * 12, "a b c d e f g h i", "aaaaaaaaaaaa", "0123456789", "abcdefghij", "password123",
+                 "Qwerty2026!", "admin@2026!!"):
+        assert not password_ok(weak, "rep1"), weak
     with pytest.raises(accounts.PasswordPolicyError):
         accounts.set_password(store, org["admin"], "rep1", "rep1")
     with pytest.raises(accounts.PasswordPolicyError):

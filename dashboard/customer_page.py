@@ -204,7 +204,7 @@ def render_customer(customer_id: int) -> None:
         _overview(d, writable)
     with tabs[1]:
         if writable:
-            page_link("log", label=t("home.go_log"))
+            page_link("log", label=t("home.go_log"), query={"customer": b["id"]})
         _follow_ups(d.follow_ups)
     with tabs[2]:
         _timeline(d.stage_history)

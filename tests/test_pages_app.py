@@ -139,11 +139,32 @@ def test_a_disabled_account_cannot_log_in(app_db):
 # -- the follow-up form ----------------------------------------------------------------------
 
 def _log_page(username: str, customer_name: str | None = None) -> AppTest:
+    """/log with a customer chosen: the one searched for, else the first (most recent) listed."""
     at = logged_in(username, "log")
     if customer_name:
         at.text_input(key="log_q").input(customer_name)
-        at.run()
+    else:
+        at.selectbox(key="log_customer").select_index(0)
+    at.run()
     return at
+
+
+def test_no_customer_is_chosen_for_the_rep_until_one_is_searched_or_picked(app_db):
+    """The most recent customer preselected took follow-ups typed without a search: the form
+    waits for a choice; a search picks its best match."""
+    at = logged_in("rep2", "log")
+    assert at.selectbox(key="log_customer").value is None and not at.text_area
+    assert at.selectbox(key="log_customer").options  # the recent customers, to pick from
+    name = at.selectbox(key="log_customer").options[0].split(" · ")[0]
+    at.text_input(key="log_q").input(name).run()
+    assert at.selectbox(key="log_customer").value is not None and at.text_area(key="log_summary")
+
+
+def test_the_customer_pages_link_opens_the_log_for_that_customer(app_db):
+    cid = _count(app_db, "SELECT max(c.id) FROM customers c JOIN users u ON u.id = c.owner_id"
+                         " WHERE u.username = 'rep2' AND c.deleted_at IS NULL")
+    at = logged_in("rep2", "log", query={"customer": str(cid)})
+    assert at.selectbox(key="log_customer").value == cid and "customer" not in at.query_params
 
 
 def _red(at: AppTest) -> list[str]:
@@ -185,8 +206,10 @@ def test_a_valid_follow_up_saves_and_the_form_is_ready_for_the_next(app_db):
                             " WHERE customer_id = $c ORDER BY id DESC LIMIT 1", {"c": customer}).row(0, named=True)
     assert row["summary"] == "电话沟通:客户确认下周来访" and row["duration_minutes"] == 25
     assert row["next_follow_up_date"] is not None  # the stage's cadence
-    assert at.text_area(key="log_summary").value == ""  # ready for the next record
-    assert at.selectbox(key="log_customer").value == customer  # recent customers come first
+    # ready for the next record: its customer is chosen afresh, then the form comes back empty
+    assert at.selectbox(key="log_customer").value is None
+    at.selectbox(key="log_customer").select(customer).run()
+    assert at.text_area(key="log_summary").value == ""
 
 
 ERROR_CASES = [

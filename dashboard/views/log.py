@@ -86,7 +86,20 @@ def _save(customers: dict[int, dict]) -> None:
     S["log_notice"] = ("success", t("log.saved", customer=customer["name"]))
 
 
+def _given_customer() -> None:
+    """/log?customer=ID (the customer page's link): that customer, found by its name. Read once,
+    so that a later search picks anew."""
+    given = st.query_params.get("customer")
+    if given is None:
+        return
+    del st.query_params["customer"]
+    found = cached(customer_views.detail, int(given)) if given.isdigit() else None
+    if found is not None:  # None: not a customer this user may see
+        S["log_q"], S["log_customer"] = found.base["name"], int(given)
+
+
 def _picker(user) -> dict | None:
+    _given_customer()
     st.text_input(t("log.search"), key="log_q", placeholder=t("log.search_hint"))
     found = cached(customer_views.picker, S.get("log_q") or "")
     if found.is_empty():
@@ -96,8 +109,10 @@ def _picker(user) -> dict | None:
     rows = {r["id"]: r for r in found.iter_rows(named=True)}
     S["log_rows"] = rows
     if S.get("log_customer") not in rows:
-        S["log_customer"] = next(iter(rows))
-    st.selectbox(t("field.customer"), list(rows), key="log_customer",
+        # a typed search names its best match; with none, no customer is chosen for the rep (the
+        # most recent one chosen by default took follow-ups typed without a search)
+        S["log_customer"] = next(iter(rows)) if (S.get("log_q") or "").strip() else None
+    st.selectbox(t("field.customer"), list(rows), key="log_customer", placeholder=t("log.pick_placeholder"),
                  format_func=lambda i: f"{rows[i]['name']} · {label('stage', rows[i]['stage'])}"
                                        + (f" · {rows[i]['uscc']}" if rows[i]["uscc"] else ""))
     field_error(S.get("log_errors", {}), "customer_id")
@@ -106,7 +121,7 @@ def _picker(user) -> dict | None:
         names = dict(zip(people["id"].to_list(), people["display_name"].to_list()))
         S.setdefault("log_rep", user.id)
         st.selectbox(t("field.rep"), list(names), key="log_rep", format_func=lambda i: names.get(i, str(i)))
-    return rows[S["log_customer"]]
+    return rows.get(S["log_customer"])
 
 
 def _form(customer: dict, user) -> None:

@@ -22,6 +22,12 @@ def test_rep_logs_finds_exports_and_logs_out(page, app_url):
     login(page, app_url, "rep1")
     shot(page, "rep_home")
     menu(page, "记录跟进")
+    # no customer is chosen until the rep picks one (the most recent one, preselected, took
+    # follow-ups typed without a search); the first listed is the most recent
+    assert page.get_by_label("跟进内容").count() == 0
+    page.get_by_label("客户", exact=True).click()
+    page.get_by_role("option").first.click()
+    settle(page)
     marker = f"浏览器测试跟进 {int(time.time())}"
     page.get_by_label("跟进内容").fill(marker)
     page.get_by_label("时长(分钟)").fill("20")
@@ -29,7 +35,7 @@ def test_rep_logs_finds_exports_and_logs_out(page, app_url):
     page.get_by_role("button", name="保存跟进").click()
     page.wait_for_selector("text=跟进记录。可以继续记录下一条", timeout=30_000)
     settle(page)
-    assert page.get_by_label("跟进内容").input_value() == ""  # ready for the next record
+    assert page.get_by_label("跟进内容").count() == 0  # the next record's customer is chosen afresh
     shot(page, "rep_log_saved")
 
     menu(page, "跟进记录")
@@ -113,4 +119,11 @@ def test_manager_opens_a_reps_customer(page, app_url):
     page.goto(link)
     page.get_by_role("tab", name="阶段历史").wait_for(timeout=60_000)
     assert _main(page).locator("h1").first.inner_text() == title and "?id=" in page.url
+    # 去记录跟进 on the customer's page opens /log for this customer, not the most recent one
+    page.get_by_role("tab", name="跟进记录").click()
+    _main(page).get_by_role("link", name="去记录跟进").click()
+    page.get_by_label("跟进内容").wait_for(timeout=30_000)
+    settle(page)
+    chosen = page.get_by_label("客户", exact=True).input_value()
+    assert chosen.startswith(title + " · "), (chosen, title)
     tour(page, "manager1", ["首页", "记录跟进", "跟进记录"])

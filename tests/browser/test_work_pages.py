@@ -24,6 +24,8 @@ def test_rep_logs_finds_exports_and_logs_out(page, app_url):
     menu(page, "记录跟进")
     # no customer is chosen until the rep picks one (the most recent one, preselected, took
     # follow-ups typed without a search); the first listed is the most recent
+    page.get_by_label("客户", exact=True).wait_for()
+    settle(page)
     assert page.get_by_label("跟进内容").count() == 0
     page.get_by_label("客户", exact=True).click()
     page.get_by_role("option").first.click()
@@ -121,7 +123,9 @@ def test_manager_opens_a_reps_customer(page, app_url):
     assert _main(page).locator("h1").first.inner_text() == title and "?id=" in page.url
     # 去记录跟进 on the customer's page opens /log for this customer, not the most recent one
     page.get_by_role("tab", name="跟进记录").click()
-    _main(page).get_by_role("link", name="去记录跟进").click()
+    to_log = _main(page).get_by_role("link", name="去记录跟进")
+    assert "customer=" + link.split("id=")[1].split("&")[0] in to_log.get_attribute("href")
+    to_log.click()
     page.get_by_label("跟进内容").wait_for(timeout=30_000)
     settle(page)
     chosen = page.get_by_label("客户", exact=True).input_value()

@@ -12,11 +12,36 @@ from typing import Any
 
 import polars as pl
 
-from pipelines import exports
+from pipelines import exports, i18n
 from pipelines.access import Actor, require_role
 from pipelines.store import Store
 
 COLUMNS = "id, created_at, username, action, table_name, row_id, before, after, detail"
+# each column's header in the catalog (the screen's and the export's)
+HEADERS = {"id": "security.audit_id", "created_at": "security.audit_time", "username": "security.audit_user",
+           "action": "security.audit_action", "table_name": "security.audit_table", "row_id": "security.audit_row",
+           "before": "security.audit_before", "after": "security.audit_after", "detail": "security.audit_detail"}
+ACTIONS = ("create", "update", "delete", "restore", "export", "login", "login_failed", "logout", "permission",
+           "import", "reveal", "backup", "restore_backup", "erase", "reassign", "stage_override", "settings")
+TABLES = ("customers", "contacts", "needs", "contracts", "follow_ups", "stage_changes", "risks", "feedback",
+          "surveys", "targets", "users", "teams", "audit_log", "import_runs", "settings", "ownership_changes")
+
+
+def action_label(code: str, lang: str) -> str:
+    """An action as people read it (新建, 登录 …); an unknown code as stored."""
+    return i18n.t(f"security.action_{code}", lang) if code in ACTIONS else code
+
+
+def table_label(code: str, lang: str) -> str:
+    return i18n.t(f"security.table_{code}", lang) if code in TABLES else code
+
+
+def labelled(df: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Actions and tables in words; the values before and after stay as stored (the evidence)."""
+    return df.with_columns(pl.col("action").replace_strict({a: action_label(a, lang) for a in ACTIONS},
+                                                           default=pl.col("action")),
+                           pl.col("table_name").replace_strict({n: table_label(n, lang) for n in TABLES},
+                                                               default=pl.col("table_name")))
 
 
 @dataclass(frozen=True)
@@ -78,11 +103,14 @@ def options(store: Store, actor: Actor) -> dict[str, list[str]]:
                                   " ORDER BY 1")["table_name"].to_list()}
 
 
-def export(store: Store, actor: Actor, search: AuditSearch, fmt: str) -> bytes:
-    """Every matching entry as CSV (UTF-8 with BOM) or xlsx, formulas neutralised; audited."""
+def export(store: Store, actor: Actor, search: AuditSearch, fmt: str, lang: str = i18n.DEFAULT_LANGUAGE) -> bytes:
+    """Every matching entry as CSV (UTF-8 with BOM) or xlsx, with the screen's headers and words,
+    formulas neutralised; audited."""
     require_role(actor, "admin")
     where, params = search.where()
     df = store.query(f"SELECT {COLUMNS} FROM audit_log WHERE {where} ORDER BY id", params)
-    data = exports.to_csv_bytes(df) if fmt == "csv" else exports.to_xlsx_bytes({"audit_log": df})
+    df = labelled(df, lang).rename({c: i18n.t(k, lang) for c, k in HEADERS.items()})
+    sheet = i18n.t("security.audit_title", lang)
+    data = exports.to_csv_bytes(df) if fmt == "csv" else exports.to_xlsx_bytes({sheet: df})
     exports.audited_export(store, actor, "audit_log", df.height, fmt, detail=str(params) if params else "")
     return data

@@ -112,9 +112,15 @@ def test_search_and_export(store, org):
     assert audit_view.options(store, admin)["actions"] == ["create"]
     csv = audit_view.export(store, admin, AuditSearch(user="rep2"), "csv")
     assert csv.startswith(b"\xef\xbb\xbf") and "乙方机密" in csv.decode("utf-8-sig")
+    # the screen's headers and words (新建, 联系人), not column names and codes
+    lines = csv.decode("utf-8-sig").splitlines()
+    assert lines[0] == "日志编号,时间,用户,操作,数据表,记录编号,修改前,修改后,说明", lines[0]
+    assert ",新建,联系人," in lines[1] and ",create," not in csv.decode("utf-8-sig")
+    english = audit_view.export(store, admin, AuditSearch(user="rep2"), "csv", "en").decode("utf-8-sig")
+    assert english.splitlines()[0].startswith("Entry,Time,User,Action,")
     book = openpyxl.load_workbook(io.BytesIO(audit_view.export(store, admin, AuditSearch(), "xlsx")))
-    assert book.active.max_row == everything + 2  # header + the entries (+ the csv export's own entry)
-    assert _entries(store, "export", "audit_log").height == 2
+    assert book.active.max_row == everything + 3  # header + the entries (+ the two csv exports' own entries)
+    assert _entries(store, "export", "audit_log").height == 3
     for who in ("manager1", "leader", "rep1"):
         with pytest.raises(NotPermitted):
             audit_view.search(store, org[who], AuditSearch())

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import fmt
 from dashboard.data import actor, cached, store
-from dashboard.i18n import t
+from dashboard.i18n import lang, t
 from dashboard.widgets import empty
 from pipelines import audit_view
 from pipelines.audit_view import AuditSearch
@@ -36,20 +36,12 @@ def _search() -> AuditSearch:
                        text=text)
 
 
-ACTION_KEYS = ("create", "update", "delete", "restore", "export", "login", "login_failed", "logout", "permission",
-               "import", "reveal", "backup", "restore_backup", "erase", "reassign", "stage_override", "settings")
-
-
 def _action(code: str) -> str:
-    return t(f"security.action_{code}") if code in ACTION_KEYS else code
-
-
-TABLE_KEYS = ("customers", "contacts", "needs", "contracts", "follow_ups", "stage_changes", "risks", "feedback",
-              "surveys", "targets", "users", "teams", "audit_log", "import_runs", "settings", "ownership_changes")
+    return audit_view.action_label(code, lang())
 
 
 def _table(code: str) -> str:
-    return t(f"security.table_{code}") if code in TABLE_KEYS else code
+    return audit_view.table_label(code, lang())
 
 
 def render() -> None:
@@ -61,24 +53,20 @@ def render() -> None:
         empty(t("security.audit_none"))
         return
     frame = cached(audit_view.search, search, PAGE_SIZE)
-    frame = fmt.blanks(frame.with_columns(frame["action"].map_elements(_action, return_dtype=pl.Utf8),
-                                          frame["table_name"].map_elements(_table, return_dtype=pl.Utf8),
-                                          frame["row_id"].cast(pl.Utf8)))  # a login has no row: "—"
-    st.dataframe(frame, hide_index=True, width="stretch",
-                 column_config={"id": t("security.audit_id"), "created_at": st.column_config.DatetimeColumn(t("security.audit_time"),
-                                                                              format="YYYY-MM-DD HH:mm:ss"),
-                                "username": t("security.audit_user"), "action": t("security.audit_action"),
-                                "table_name": t("security.audit_table"), "row_id": t("security.audit_row"),
-                                "before": t("security.audit_before"), "after": t("security.audit_after"),
-                                "detail": t("security.audit_detail")})
+    frame = fmt.blanks(audit_view.labelled(frame, lang()).with_columns(
+        frame["row_id"].cast(pl.Utf8)))  # a login has no row: "—"
+    headers = {c: t(k) for c, k in audit_view.HEADERS.items()}
+    st.dataframe(frame, hide_index=True, width="stretch", column_config={
+        **headers, "created_at": st.column_config.DatetimeColumn(headers["created_at"], format="YYYY-MM-DD HH:mm:ss")})
     if total > PAGE_SIZE:
         st.caption(t("security.audit_more", shown=PAGE_SIZE, count=total))
     # read now: the file is made in the download's own request, with no page run (and no session
     # state) around it
-    s, user = store(), actor()
+    s, user, language = store(), actor(), lang()
+    name = t("security.audit_title") + "-" + fmt.day(datetime.now(local_tz()).date())
     a, b = st.columns(2)
     for col, kind, mime in ((a, "csv", "text/csv"),
                             (b, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")):
         col.download_button(t(f"security.export_{kind}"), key=f"adm_audit_dl_{kind}", icon=":material/download:",
-                            data=lambda kind=kind: audit_view.export(s, user, search, kind),
-                            file_name=f"audit_log.{kind}", mime=mime, on_click="ignore")
+                            data=lambda kind=kind: audit_view.export(s, user, search, kind, language),
+                            file_name=f"{name}.{kind}", mime=mime, on_click="ignore")

@@ -116,9 +116,9 @@ def _exports(data: dict, lines: list[str]) -> None:
     left, right, _ = st.columns([1, 1, 3])
     left.download_button(t("monthly.export_excel"), exports.to_xlsx_bytes(report_pdf.sheets(data, lines, language),
                                                                  report_pdf.excel_formats(language)),
-                         file_name=f"monthly-{month}.xlsx", icon=":material/table_view:", on_click=audit, args=("xlsx",),
+                         file_name=f"{t('monthly.file_name')}-{month}.xlsx", icon=":material/table_view:", on_click=audit, args=("xlsx",),
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    right.download_button(t("monthly.export_pdf"), pdf, file_name=f"monthly-{month}.pdf", mime="application/pdf",
+    right.download_button(t("monthly.export_pdf"), pdf, file_name=f"{t('monthly.file_name')}-{month}.pdf", mime="application/pdf",
                           icon=":material/picture_as_pdf:", on_click=audit, args=("pdf",))
 
 

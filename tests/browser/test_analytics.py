@@ -4,6 +4,8 @@ funnel bar lists that stage's customers. Screenshots: test-artifacts/screenshots
 
 Pages are opened from the sidebar menu, in the logged-in session, as a person would."""
 
+import re
+
 from tests.browser.conftest import login, open_from_menu, settle, shot, tour
 
 PAGES = {"funnel": "销售漏斗", "trends": "趋势", "channels": "渠道转化", "team": "团队绩效", "monthly": "月度总结"}
@@ -42,6 +44,11 @@ def test_leader_reads_the_monthly_summary_and_team(page, app_url):
     page.wait_for_selector(r"text=/\d{4}年\d{1,2}月要点/")  # the month shown: the last whole one
     page.wait_for_selector("text=导出 PDF(A4)")
     shot(page, "analytics_monthly_leader")
+    with page.expect_download(timeout=60_000) as download:  # named in the reader's language
+        page.get_by_role("button", name="导出 Excel").click()
+    assert re.fullmatch(r"月度总结-\d{4}-\d{2}\.xlsx", download.value.suggested_filename), \
+        download.value.suggested_filename
+    settle(page)
     _go(page, PAGES["team"])
     page.wait_for_selector("text=管理层账号为只读")
     shot(page, "analytics_team_leader")

@@ -1,5 +1,6 @@
 """Security in a real browser: a copied login cookie dies with logout; the admin's audit and backup tabs."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -44,8 +45,9 @@ def test_admin_audit_and_backup_tabs(page, app_url):
     shot(page, "security_admin_audit")
     with page.expect_download(timeout=60_000) as download:  # made in the download's own request
         page.get_by_role("button", name="导出 CSV").click()
-    assert download.value.suggested_filename == "audit_log.csv"
-    assert Path(download.value.path()).read_bytes().startswith(b"\xef\xbb\xbf")
+    assert re.fullmatch(r"审计日志-\d{4}-\d{2}-\d{2}\.csv", download.value.suggested_filename)
+    data = Path(download.value.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and data.decode("utf-8-sig").startswith("日志编号,时间,用户,操作,")
     page.get_by_role("tab", name="备份与恢复").click()
     settle(page)
     page.get_by_role("button", name="立即备份").click()

@@ -114,4 +114,10 @@ def test_a_taken_username_is_named_beside_the_field_and_a_made_account_empties_t
     at.text_input(key="adm_new_username").input("rep9")
     next(b for b in at.button if b.label == "新建账号").click()
     at.run()
+    # a rep in no team would be seen by no manager: a team is asked for, beside its field
+    shown = [str(e.value) for e in [*at.markdown, *at.caption, *at.error]]
+    assert any("团队:销售代表和销售经理需要选择团队" in s for s in shown), shown
+    at.selectbox(key="adm_new_team").select_index(1)
+    next(b for b in at.button if b.label == "新建账号").click()
+    at.run()
     assert not at.exception and at.text_input(key="adm_new_username").value == ""

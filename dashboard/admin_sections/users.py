@@ -45,6 +45,8 @@ def _create(teams: dict) -> None:
         role = a.selectbox(t("field.role"), ROLES, format_func=lambda r: label("role", r), key="adm_new_role")
         team = b.selectbox(t("field.team_id"), [None, *teams], key="adm_new_team",
                            format_func=lambda i: t("admin.no_team") if i is None else teams[i])
+        with b:
+            field_error(errs, "team_id")
         password = st.text_input(t("field.password"), type="password", key="adm_new_password",
                                  help=t("admin.password_hint"))
         field_error(errs, "password")
@@ -63,6 +65,10 @@ def _create(teams: dict) -> None:
         st.rerun()
     if accounts.username_taken(store(), actor(), user.username):
         S["adm_new_errors"] = {"username": accounts.NameTaken.username(user.username).text(lang())}
+        st.rerun()
+    if user.role in ("rep", "manager") and user.team_id is None and teams:
+        # a rep or manager in no team: no manager sees their work, and a manager sees nothing
+        S["adm_new_errors"] = {"team_id": t("admin.team_needed", field=t("field.team_id"))}
         st.rerun()
     if run_write(lambda: accounts.create_user(store(), actor(), user, password or None),
                  t("admin.created_user", username=user.username)):

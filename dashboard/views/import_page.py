@@ -67,13 +67,15 @@ def _progress():
     return step
 
 
+HELP = {"stage_changes_rule_broken": "ingest.rule_broken_help", "rows_duplicate": "ingest.duplicate_help"}
+
+
 def _metrics(summary, done: bool) -> None:
     keys = ["rows_read", "rows_loaded", "rows_rejected", "rows_duplicate", "customers_created", "users_created",
             "stage_changes", "stage_changes_rule_broken"]
     for col, key in zip(st.columns(4) + st.columns(4), keys):
         label = t("ingest.rows_loaded_done") if (done and key == "rows_loaded") else t(f"ingest.{key}")
-        col.metric(label, f"{getattr(summary, key):,}",
-                   help=t("ingest.rule_broken_help") if key == "stage_changes_rule_broken" else None)
+        col.metric(label, f"{getattr(summary, key):,}", help=HELP.get(key) and t(HELP[key]))
 
 
 def _rejects(summary) -> None:

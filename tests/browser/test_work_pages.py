@@ -122,8 +122,11 @@ def test_manager_opens_a_reps_customer(page, app_url):
     page.get_by_role("tab", name="阶段历史").wait_for(timeout=60_000)
     assert _main(page).locator("h1").first.inner_text() == title and "?id=" in page.url
     # 去记录跟进 on the customer's page opens /log for this customer, not the most recent one
+    settle(page)
     page.get_by_role("tab", name="跟进记录").click()
+    settle(page)
     to_log = _main(page).get_by_role("link", name="去记录跟进")
+    to_log.wait_for(timeout=30_000)
     assert "customer=" + link.split("id=")[1].split("&")[0] in to_log.get_attribute("href")
     to_log.click()
     page.get_by_label("跟进内容").wait_for(timeout=30_000)

@@ -129,13 +129,17 @@ def _form(customer: dict, user) -> None:
     if "log_channel" not in S:
         S["log_channel"] = cached(customer_views.last_channel) or "phone"
     with st.form("log_form", border=True):
+        # what was said first: one Tab from the customer (channel and time are usually right as
+        # given: the last channel used, now)
+        st.text_area(t("field.summary"), key="log_summary", placeholder=t("log.summary_hint"), height=110)
+        field_error(errs, "summary")
         a, b, c = st.columns([2, 1, 1])
         a.selectbox(t("field.channel"), CHANNELS, key="log_channel", format_func=lambda x: label("channel", x))
         when_inputs(b, c, t("log.date"), "log_date", "log_time")
+        with a:
+            field_error(errs, "channel")
         with b:
             field_error(errs, "occurred_at")
-        st.text_area(t("field.summary"), key="log_summary", placeholder=t("log.summary_hint"), height=110)
-        field_error(errs, "summary", "channel")
         a, b, c = st.columns([2, 1, 1])
         a.text_input(t("field.participants"), key="log_participants", placeholder=t("log.participants_hint"))
         b.number_input(t("field.duration_minutes"), key="log_duration", step=5, value=None,

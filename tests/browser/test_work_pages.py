@@ -31,7 +31,11 @@ def test_rep_logs_finds_exports_and_logs_out(page, app_url):
     page.get_by_role("option").first.click()
     settle(page)
     marker = f"浏览器测试跟进 {int(time.time())}"
-    page.get_by_label("跟进内容").fill(marker)
+    # the summary is one Tab from the customer box: typed without the mouse
+    page.get_by_label("客户", exact=True).focus()
+    page.keyboard.press("Tab")
+    page.keyboard.type(marker)
+    assert page.get_by_label("跟进内容").input_value() == marker
     page.get_by_label("时长(分钟)").fill("20")
     shot(page, "rep_log_filled")
     page.get_by_role("button", name="保存跟进").click()

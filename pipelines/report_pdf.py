@@ -58,7 +58,9 @@ def tables(summary: dict, lang: str) -> dict[str, pl.DataFrame]:
     risks = summary["risks"].select(
         pl.col("level").map_elements(lambda c: label("level", c, lang), return_dtype=pl.Utf8).alias(col("field.level")),
         pl.col("rule").map_elements(lambda c: label("rule", c, lang), return_dtype=pl.Utf8).alias(col("field.rule")),
-        pl.col("open_at_end").alias(col("monthly.risks_open")), pl.col("raised").alias(col("monthly.risks_raised")))
+        # a month under way has no end yet: its count is of now
+        pl.col("open_at_end").alias(col("monthly.risks_open_now" if summary.get("as_of") else "monthly.risks_open")),
+        pl.col("raised").alias(col("monthly.risks_raised")))
     sat = summary["satisfaction"].select(
         pl.col("scale").map_elements(lambda c: label("survey_scale", c, lang), return_dtype=pl.Utf8).alias(col("monthly.satisfaction_title")),
         pl.col("surveys").alias(col("monthly.surveys")), pl.col("avg_score").alias(col("monthly.avg_score")),

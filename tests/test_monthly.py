@@ -65,6 +65,11 @@ def test_a_month_under_way_says_so(data):
     assert lines[-2].startswith("目前仍有红色预警")
     assert lines[-1].startswith("本月尚未结束(共 31 天,已过 5 天)")
     assert summary.summary_text(october, "en")[-1].startswith("The month is not over (5 of 31 days)")
+    # the exports' risk table counts open warnings now, not "at month end" (no end yet)
+    sheet = "风险预警"
+    assert "目前未解决" in report_pdf.tables(october, "zh_CN")[sheet].columns
+    september = summary.monthly_summary(store, SYSTEM, Filters(), date(2026, 9, 1), today=date(2026, 10, 5))
+    assert "月末未解决" in report_pdf.tables(september, "zh_CN")[sheet].columns
 
 
 def test_headline_month_over_month_and_last_year(data):

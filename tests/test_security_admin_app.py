@@ -82,10 +82,29 @@ def test_backup_then_restore_from_the_page(admin_page):
 
 def test_pipl_export_and_erase_from_the_page(admin_page):
     at, world, _ = admin_page
-    _by_label(at.number_input, "编号").set_value(world["rep2"].customer_id)
+    # the person is found by the customer's name (or initials, credit code), not by a number
+    assert not any(b.label == "查找" for b in at.button)  # nothing to look up before a choice
+    _by_label(at.text_input, "搜索客户").input("机密乙")
+    at.run()
+    _by_label(at.selectbox, "客户").select(world["rep2"].customer_id)
+    at.run()
     _by_label(at.button, "查找").click()
     at.run()
     assert any("找到" in c.value for c in at.caption)
+    # a contact: the customer, then the contact among its contacts
+    _by_label(at.radio, "对象").set_value("contact")
+    at.run()
+    contact = _by_label(at.selectbox, "联系人")
+    assert contact.options == ["李秘乙"], contact.options
+    contact.select(world["rep2"].contact_id)
+    at.run()
+    _by_label(at.button, "查找").click()
+    at.run()
+    assert not at.exception and any("找到" in c.value for c in at.caption)
+    _by_label(at.radio, "对象").set_value("customer")
+    at.run()
+    _by_label(at.button, "查找").click()
+    at.run()
     _by_label(at.text_input, "请求说明(必填,如请求日期和方式)").input("2026-11-20 书面申请")
     _by_label(at.text_input, "确认删除请输入 ERASE").input("ERASE")
     at.run()

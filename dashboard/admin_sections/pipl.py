@@ -4,20 +4,40 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.data import actor, run_write, store
+from dashboard.data import actor, cached, run_write, store
 from dashboard.i18n import t
-from pipelines import exports, pipl
+from pipelines import customer_views, exports, pipl
 
 TITLE_KEY = "security.pipl_title"
 
 
+def _pick(kind: str) -> int | None:
+    """The person asked about, found by the customer's name, initials or credit code (then, for
+    a contact, by name among that customer's contacts), not by a number only the database knows."""
+    a, b = st.columns([1, 1])
+    q = a.text_input(t("security.pipl_search"), key="adm_pipl_q", placeholder=t("security.pipl_search_hint"))
+    found = cached(customer_views.picker, q.strip().lower(), 30)
+    names = {r["id"]: f"{r['name']}" + (f" · {r['uscc']}" if r["uscc"] else "") for r in found.iter_rows(named=True)}
+    customer = b.selectbox(t("security.pipl_customer"), list(names), index=None, key="adm_pipl_customer",
+                           format_func=lambda i: names.get(i, str(i)), placeholder=t("security.pipl_pick"))
+    if customer is None or kind == "customer":
+        return customer
+    contacts = cached(customer_views.detail, customer).contacts
+    people = {r["id"]: " · ".join(x for x in (r["name"], r["position"]) if x) for r in contacts.iter_rows(named=True)}
+    if not people:
+        st.caption(t("security.pipl_no_contacts"))
+        return None
+    return st.selectbox(t("security.pipl_contact"), list(people), index=None, key="adm_pipl_contact",
+                        format_func=lambda i: people.get(i, str(i)), placeholder=t("security.pipl_pick"))
+
+
 def render() -> None:
     st.caption(t("security.pipl_intro"))
-    a, b = st.columns([1, 1])
-    kind = a.radio(t("security.pipl_kind"), pipl.KINDS, key="adm_pipl_kind", horizontal=True,
-                   format_func=lambda k: t(f"security.pipl_{k}"))
-    row_id = b.number_input(t("security.pipl_id"), min_value=1, step=1, key="adm_pipl_id",
-                            help=t("security.pipl_id_help"))
+    kind = st.radio(t("security.pipl_kind"), pipl.KINDS, key="adm_pipl_kind", horizontal=True,
+                    format_func=lambda k: t(f"security.pipl_{k}"))
+    row_id = _pick(kind)
+    if row_id is None:
+        return
     if st.button(t("security.pipl_load"), key="adm_pipl_load", icon=":material/search:"):
         st.session_state["adm_pipl_data"] = run_write(lambda: pipl.person_data(store(), actor(), kind, int(row_id)))
         st.session_state["adm_pipl_for"] = (kind, int(row_id))

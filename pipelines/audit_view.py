@@ -36,12 +36,31 @@ def table_label(code: str, lang: str) -> str:
     return i18n.t(f"security.table_{code}", lang) if code in TABLES else code
 
 
+# why a login failed, as accounts.authenticate stores it
+LOGIN_FAILURES = ("unknown user", "locked", "disabled", "no password")
+
+
+def _detail(action: pl.Expr, detail: pl.Expr, lang: str) -> pl.Expr:
+    """A failed login's reason in words; other details as stored."""
+    failed = action == "login_failed"
+    before, after = i18n.t("security.login_wrong_password", lang, count="\0").split("\0")
+    count = detail.str.extract(r"\((\d+)\)").fill_null("?")
+    out = pl.when(failed & detail.str.starts_with("wrong password")).then(
+        pl.concat_str([pl.lit(before), count, pl.lit(after)]))
+    for reason in LOGIN_FAILURES:
+        out = out.when(failed & (detail == reason)).then(
+            pl.lit(i18n.t(f"security.login_{reason.replace(' ', '_')}", lang)))
+    return out.otherwise(detail)
+
+
 def labelled(df: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """Actions and tables in words; the values before and after stay as stored (the evidence)."""
+    """Actions, tables and failed logins' reasons in words; the values before and after stay as
+    stored (the evidence)."""
     return df.with_columns(pl.col("action").replace_strict({a: action_label(a, lang) for a in ACTIONS},
                                                            default=pl.col("action")),
                            pl.col("table_name").replace_strict({n: table_label(n, lang) for n in TABLES},
-                                                               default=pl.col("table_name")))
+                                                               default=pl.col("table_name")),
+                           _detail(pl.col("action"), pl.col("detail"), lang).alias("detail"))
 
 
 @dataclass(frozen=True)

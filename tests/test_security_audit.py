@@ -135,3 +135,19 @@ def test_the_app_never_edits_or_deletes_audit_entries():
                  and "migrations" not in p.parts and pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
     assert not hasattr(audit_view, "update") and not hasattr(audit_view, "delete")
+
+
+def test_a_failed_logins_reason_reads_in_words(store, org):
+    """The stored reason (unknown user, wrong password (2)) is the evidence; screen and export say
+    it in the reader's language."""
+    hashed = bcrypt.hashpw(b"Lange-Passwort-2026", bcrypt.gensalt(rounds=4)).decode()
+    store.cursor().execute("UPDATE users SET password_hash = $h WHERE username = 'rep1'", {"h": hashed})
+    for username, password in (("nobody", "x"), ("rep1", "wrong"), ("rep1", "wrong again"), ("rep2", "x")):
+        accounts.authenticate(store, username, password)
+    failed = AuditSearch(actions=("login_failed",))
+    stored = audit_view.search(store, org["admin"], failed)["detail"].to_list()
+    assert sorted(stored) == ["no password", "unknown user", "wrong password (1)", "wrong password (2)"]
+    shown = audit_view.labelled(audit_view.search(store, org["admin"], failed), "zh_CN")["detail"].to_list()
+    assert sorted(shown) == ["密码错误(连续第 1 次)", "密码错误(连续第 2 次)", "用户名不存在", "账号尚未设置密码"]
+    exported = audit_view.export(store, org["admin"], failed, "csv", "en").decode("utf-8-sig")
+    assert "no such username" in exported and "wrong password (2 in a row)" in exported

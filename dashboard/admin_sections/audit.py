@@ -29,7 +29,8 @@ def _search() -> AuditSearch:
                            format_func=_table, placeholder=t("security.audit_all"), select_all=False)
     d, e = st.columns([1, 2])
     today = datetime.now(local_tz()).date()  # the audit dates are local dates
-    period = d.date_input(t("security.audit_dates"), (today - timedelta(days=30), today), key="adm_audit_dates")
+    period = d.date_input(t("security.audit_dates"), (today - timedelta(days=30), today), key="adm_audit_dates",
+                          format="YYYY-MM-DD")  # as every other date of the app (Streamlit's own: 2026/10/29)
     text = e.text_input(t("security.audit_text"), key="adm_audit_text", help=t("security.audit_text_help"))
     start, end = (tuple(period) + (None, None))[:2] if isinstance(period, (tuple, list)) else (period, period)
     return AuditSearch(user=user, actions=tuple(actions), tables=tuple(tables), date_from=start, date_to=end,

@@ -49,6 +49,7 @@ def _by_label(elements, label: str):
 def test_audit_search_shows_entries_read_only(admin_page):
     at, _world, _ = admin_page
     assert "审计日志" in [tab.label for tab in at.tabs]
+    assert at.date_input(key="adm_audit_dates").proto.format == "YYYY-MM-DD"  # as every date of the app
     _by_label(at.text_input, "用户").input("rep2")
     at.run()
     frames = [df.value for df in at.dataframe if "action" in df.value.columns]

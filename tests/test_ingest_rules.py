@@ -97,12 +97,12 @@ def test_rejects_file_carries_the_whole_source_row(store, org, tmp_path):
     header = ["客户名称", "跟进日期", "跟进方式", "跟进人", "跟进内容", "备注"]
     path = write_csv(tmp_path / "f.csv", header, [
         ["甲公司", "2026-03-05 10:00", "电话", "rep1", "沟通", "留着"],
-        ["乙公司", "2026-02-30", "飞鸽", "rep1", "沟通", "=HYPERLINK(1)"]])
+        ["乙公司", "2026-02-30", "飞鸽", "rep1", "\t=1+1", "=HYPERLINK(1)"]])
     summary = load_file(store, org["admin"], path)
     got = read_rejects(summary.rejects_path)
     assert [(r["行号 row"], r["field_code"]) for r in got] == [("3", "channel"), ("3", "occurred_at")]
     for r in got:
-        assert [r[h] for h in header] == ["乙公司", "2026-02-30", "飞鸽", "rep1", "沟通", "'=HYPERLINK(1)"]
+        assert [r[h] for h in header] == ["乙公司", "2026-02-30", "飞鸽", "rep1", "'\t=1+1", "'=HYPERLINK(1)"]
     assert "这一天不存在" in got[1]["原因"]
     # the rejects file imported again: our columns are not mistaken for data, the rows are rejected again
     again = load_file(store, org["admin"], summary.rejects_path)

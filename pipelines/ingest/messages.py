@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import i18n
+from pipelines import exports, i18n
 from pipelines.ingest.mapping import CHOICE_CODES, FIELDS
 from pipelines.ingest.readers import ROW
 
@@ -63,11 +63,6 @@ def explain(rejects: pl.DataFrame, kind: str) -> pl.DataFrame:
     return rejects.join(distinct, on=["field", "error", "value"], how="left", nulls_equal=True).sort(ROW, "field")
 
 
-def neutralise(expr: pl.Expr) -> pl.Expr:
-    """A cell starting with = + - @ is a formula in Excel: prefix it with ' (CSV injection)."""
-    return pl.when(expr.str.contains(r"^[=+\-@]")).then(pl.lit("'") + expr).otherwise(expr)
-
-
 def write_rejects(rejects: pl.DataFrame, path: Path, kind: str, source: pl.DataFrame | None = None) -> Path:
     """The rejects file: row number, field, column, value and the reason in both languages, then
     the whole source row under its own headers (`source`: the file's text columns and `_row`), so
@@ -79,7 +74,7 @@ def write_rejects(rejects: pl.DataFrame, path: Path, kind: str, source: pl.DataF
         .alias("字段 field"),
         pl.col("field").alias("field_code"),
         pl.col("column").alias("原列名 column"),
-        neutralise(pl.col("value")).alias("值 value"),
+        pl.col("value").alias("值 value"),
         pl.col("reason_zh").alias("原因"),
         pl.col("reason_en").alias("reason"))
     if source is not None:
@@ -89,9 +84,9 @@ def write_rejects(rejects: pl.DataFrame, path: Path, kind: str, source: pl.DataF
         names = {c: f"{c} (原)" if c in taken else c for c in headers}
         rows = source.filter(pl.col(ROW).is_in(rejects.get_column(ROW).unique().implode())).select(
             pl.col(ROW).alias("行号 row"),
-            *[neutralise(pl.col(c).cast(pl.String)).alias(names[c]) for c in headers])
+            *[pl.col(c).cast(pl.String).alias(names[c]) for c in headers])
         out = out.join(rows, on="行号 row", how="left", maintain_order="left")
     with path.open("wb") as fh:
         fh.write("\ufeff".encode())
-        out.write_csv(fh)
+        exports.safe_frame(out).write_csv(fh)  # a cell Excel would run as a formula gets a leading '
     return path

@@ -75,10 +75,15 @@ def detail(store: Store, actor: Actor, customer_id: int) -> CustomerDetail | Non
     if base.is_empty():
         return None
     return CustomerDetail(
-        base=base.row(0, named=True),
-        contacts=masking.mask_contacts(run("contacts"), actor),
+        base=base.row(0, named=True), contacts=contacts(store, actor, customer_id),
         needs=run("needs"), stage_history=run("stage_history"), follow_ups=run("follow_ups"),
         risks=run("risks"), contracts=run("contracts"), ownership=run("ownership"))
+
+
+def contacts(store: Store, actor: Actor, customer_id: int) -> pl.DataFrame:
+    """A customer's contacts the actor may see, masked for the actor's role."""
+    found = store.query(*sql.scoped(actor, "customers/contacts", {"id": int(customer_id)}))
+    return masking.mask_contacts(found, actor)
 
 
 def owners(store: Store, actor: Actor) -> pl.DataFrame:

@@ -22,7 +22,7 @@ def _pick(kind: str) -> int | None:
                            format_func=lambda i: names.get(i, str(i)), placeholder=t("security.pipl_pick"))
     if customer is None or kind == "customer":
         return customer
-    contacts = cached(customer_views.detail, customer).contacts
+    contacts = cached(customer_views.contacts, customer)
     people = {r["id"]: " · ".join(x for x in (r["name"], r["position"]) if x) for r in contacts.iter_rows(named=True)}
     if not people:
         st.caption(t("security.pipl_no_contacts"))

@@ -141,8 +141,7 @@ def render() -> None:
         st.caption(t("ingest.unmapped", columns=", ".join(unused)))
     absent = absent_required(found_kind, columns, mapping)
     if absent:  # said once for the file; the rejects then repeat it for every row
-        sep = "、" if lang() == "zh_CN" else ", "
-        st.warning(t("ingest.absent_required", fields=sep.join(i18n.t(f"field.{f}", lang()) for f in absent)),
+        st.warning(t("ingest.absent_required", fields=_names([i18n.t(f"field.{f}", lang()) for f in absent])),
                    icon=":material/rule:")
     source = (path.name, found_kind, sheet, repr(mapping))
     finished = st.session_state.get("import_done")
@@ -205,7 +204,7 @@ def _old_history(check) -> None:
 
 
 def _names(names: list[str], shown: int = 20) -> str:
-    """The first names of a list, then how many more."""
+    """Names as a list in the UI language (、 or ,): the first `shown`, then how many more."""
     sep = "、" if lang() == "zh_CN" else ", "
     text = sep.join(names[:shown])
     return text + (t("ingest.names_more", count=len(names) - shown) if len(names) > shown else "")

@@ -88,12 +88,12 @@ def prepare(path: str | Path, kind: str = "auto", mapping: maps.Mapping | None =
     if mapping is not None:  # a column the mapping names and the file lacks: the mapping does not fit
         absent = [c for f, c in mapping.columns.items() if f not in columns]
         if absent:
-            found = "、".join(_short(h) for h in table.headers[:12]) or "无"
+            shown = [_short(h) for h in table.headers[:12]]
             raise readers.ReadError(
-                f"映射文件中的列「{'」「'.join(absent)}」在文件中找不到(文件的列:{found})。"
+                f"映射文件中的列「{'」「'.join(absent)}」在文件中找不到(文件的列:{'、'.join(shown) or '无'})。"
                 "请检查映射文件是否适用于这个文件。",
                 f"the mapping names columns the file does not have: {', '.join(absent)} (the file's columns: "
-                f"{', '.join(_short(h) for h in table.headers[:12]) or 'none'}). Check that the mapping fits this file.")
+                f"{', '.join(shown) or 'none'}). Check that the mapping fits this file.")
     if not columns and not (mapping and mapping.defaults):
         found = [_short(h) for h in table.headers[:8]]
         raise readers.ReadError(

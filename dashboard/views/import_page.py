@@ -94,7 +94,9 @@ def _rejects(summary) -> None:
                  column_config={t("ingest.col_reason"): st.column_config.TextColumn(width="large")})
     if summary.rejects_path and Path(summary.rejects_path).exists():
         st.download_button(t("ingest.rejects_download"), Path(summary.rejects_path).read_bytes(),
-                           file_name=Path(summary.rejects_path).name, mime="text/csv", icon=":material/download:")
+                           # 被拒绝的行-000006-sales_pipeline.csv: the run's number and the file's name
+                           file_name=f"{t('ingest.rejects_file')}-{Path(summary.rejects_path).name.removeprefix('preview-')}",
+                           mime="text/csv", icon=":material/download:")
 
 
 def render() -> None:

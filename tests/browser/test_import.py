@@ -1,5 +1,7 @@
 """The import page in a real browser: a manager uploads a sheet, reads the check report, confirms."""
 
+import re
+
 from tests.browser.conftest import login, settle, shot
 from tests.helpers_ingest import HEADER_ZH, write_csv
 
@@ -32,6 +34,10 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     page.wait_for_selector("text=导入完成:导入 4 行,拒绝 2 行,重复 0 行。", timeout=60_000)
     settle(page)
     page.wait_for_selector("text=新建了 1 个销售账号(无密码):李新人。")
+    with page.expect_download(timeout=30_000) as download:  # named in words, with the run's number
+        page.get_by_role("button", name="下载被拒绝行的明细(CSV)").click()
+    assert re.fullmatch(r"被拒绝的行-\d{6}-.+\.csv", download.value.suggested_filename), download.value.suggested_filename
+    settle(page)
     shot(page, "import_done")
     # the summary replaces the check's estimate ("nothing written yet") and its finished bar
     main = page.locator('[data-testid="stMain"]').inner_text()

@@ -60,11 +60,21 @@ def test_admin_rules_section_saves_and_re_evaluates(app_db):
     next(b for b in at.button if b.label == "保存规则").click()
     at.run()
     assert not any("规则已保存" in s.value for s in at.success)
-    assert [e.value for e in at.error if "30天" in e.value], [e.value for e in at.error]
+    # said beside its own box (the rule's row), not under the save button
+    marks = [m.value for m in at.markdown if m.value.startswith(":red[")]
+    assert marks == [":red[:material/error: 规则「30天无有效跟进」的阈值应为 1 到 365 之间的整数。]"], marks
+    assert not [e.value for e in at.error if "30天" in e.value]
     at.number_input(key="adm_rr_n_silent_30d").set_value(30)
     next(b for b in at.button if b.label == "保存规则").click()
     at.run()
     assert [i.value for i in at.info if "没有修改" in i.value] and not at.success
+    assert not [m.value for m in at.markdown if m.value.startswith(":red[")]  # the message went with the fix
+    # the cadence by stage: the same, beside the stage's box
+    at.number_input(key="adm_cadence_days_initial_contact").set_value(0)
+    next(b for b in at.button if b.label == "保存" and "adm_cadence_days" in str(b.proto.id)).click()
+    at.run()
+    marks = [m.value for m in at.markdown if m.value.startswith(":red[")]
+    assert marks and "初步接触" in marks[0], marks
 
 
 def test_raise_and_history_load_their_customer_picker_only_when_opened(app_db):

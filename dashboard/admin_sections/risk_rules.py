@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.data import actor, run_write, store
 from dashboard.i18n import label, t
+from dashboard.widgets import field_error
 from pipelines import settings
 from pipelines.codes import SEVERITIES, STAGES
 from pipelines.rules import risks
@@ -14,65 +15,95 @@ from pipelines.rules import risks
 TITLE_KEY = "rules_admin.title"
 
 
-def _error(exc: risks.RuleError) -> None:
+S = st.session_state
+
+
+def _error(exc: risks.RuleError) -> dict[str, str]:
+    """{the box at fault: its message}: a rule's, a stage's or a severity's (the order of the two
+    silence rules is the 60-day one's)."""
     values = dict(exc.values)
+    field = values.get("rule") or values.get("code") or "silent_60d"
     if "rule" in values:
         values["rule"] = label("rule", values["rule"])
     if "code" in values:
         values["code"] = label("stage", values["code"]) if values["code"] in STAGES else label("severity", values["code"])
-    st.error(t(f"risk.{exc.key}", **values))
+    return {field: t(f"risk.{exc.key}", **values)}
 
 
-def _save(work, done) -> None:
+def _save(work, done, form: str) -> None:
+    """The save button's callback, run before the page is drawn: a refused value is said beside
+    its box, the outcome above the form (both in session state under `form`)."""
     def wrapped():
+        S[f"{form}_errors"], S[f"{form}_notice"] = {}, None
         try:
             result = work()
         except risks.RuleError as exc:
-            _error(exc)
-            return None
-        if result is None:  # the values in force: nothing written
-            st.info(t("rules_admin.unchanged"), icon=":material/info:")
-            return None
-        return done(result)
+            S[f"{form}_errors"] = _error(exc)
+            return
+        # None: the values in force, nothing written
+        S[f"{form}_notice"] = ("info", t("rules_admin.unchanged")) if result is None else ("success", done(result))
 
     run_write(wrapped)
 
 
+def _notice(form: str) -> dict[str, str]:
+    """The last save's outcome above the form; the refused boxes' messages."""
+    notice = S.pop(f"{form}_notice", None)
+    if notice:
+        (st.success if notice[0] == "success" else st.info)(notice[1])
+    return S.get(f"{form}_errors", {})
+
+
+def _edited_rules(config: dict[str, dict]) -> dict[str, dict]:
+    """The rules as the form holds them (read in the save button's callback)."""
+    edited = {}
+    for rule in config:
+        row = {"enabled": S[f"adm_rr_on_{rule}"]}
+        if rule != "manual":
+            row["level"] = S[f"adm_rr_lv_{rule}"]
+        if rule in risks.THRESHOLDS:
+            row[risks.THRESHOLDS[rule][0]] = S[f"adm_rr_n_{rule}"]
+        edited[rule] = row
+    return edited
+
+
 def _rules() -> None:
     config = risks.rules(store())
-    edited: dict[str, dict] = {}
+    errs = _notice("adm_rr")
     with st.form("adm_risk_rules"):
         for rule, values in config.items():
             left, on, level, number = st.columns([5, 1, 2, 2])
             left.markdown(f"**{label('rule', rule)}**  \n{t(f'rule_condition.{rule}')}")
-            row = {"enabled": on.checkbox(t("rules_admin.enabled"), values["enabled"], key=f"adm_rr_on_{rule}")}
+            on.checkbox(t("rules_admin.enabled"), values["enabled"], key=f"adm_rr_on_{rule}")
             if rule != "manual":
-                row["level"] = level.selectbox(t("rules_admin.level"), ["red", "yellow"], key=f"adm_rr_lv_{rule}",
-                                               index=["red", "yellow"].index(values["level"]),
-                                               format_func=lambda c: label("level", c))
+                level.selectbox(t("rules_admin.level"), ["red", "yellow"], key=f"adm_rr_lv_{rule}",
+                                index=["red", "yellow"].index(values["level"]), format_func=lambda c: label("level", c))
             if rule in risks.THRESHOLDS:
                 name, low, high = risks.THRESHOLDS[rule]
                 # no min/max: the browser would keep an out-of-range number to itself (a red
                 # box) and send the old one, which then "saved"; validate() names the range
-                row[name] = number.number_input(t("rules_admin.threshold"), value=int(values[name]), step=1,
-                                                key=f"adm_rr_n_{rule}", help=t("rules_admin.range", min=low, max=high))
-            edited[rule] = row
-        if st.form_submit_button(t("rules_admin.save"), type="primary", icon=":material/save:"):
-            _save(lambda: risks.save(store(), actor(), edited),
-                  lambda c: st.success(t("rules_admin.saved", opened=c.opened, updated=c.updated, closed=c.closed)))
+                number.number_input(t("rules_admin.threshold"), value=int(values[name]), step=1,
+                                    key=f"adm_rr_n_{rule}", help=t("rules_admin.range", min=low, max=high))
+                with number:
+                    field_error(errs, rule)
+        st.form_submit_button(t("rules_admin.save"), type="primary", icon=":material/save:", on_click=_save, args=(
+            lambda: risks.save(store(), actor(), _edited_rules(config)),
+            lambda c: t("rules_admin.saved", opened=c.opened, updated=c.updated, closed=c.closed), "adm_rr"))
 
 
 def _days(key: str, codes: tuple[str, ...], kind: str, title_key: str, help_key: str | None) -> None:
     current = settings.get(store(), key) or {}
     st.subheader(t(title_key), help=t(help_key) if help_key else None)
+    errs = _notice(f"adm_{key}")
     with st.form(f"adm_{key}"):
-        cols = st.columns(len(codes))
-        values = {code: col.number_input(label(kind, code), value=int(current.get(code, 7)), step=1,
-                                         key=f"adm_{key}_{code}", help=t("rules_admin.range", min=1, max=365))
-                  for code, col in zip(codes, cols)}
-        if st.form_submit_button(t("common.save"), icon=":material/save:"):
-            _save(lambda: risks.save_days(store(), actor(), key, values, codes),
-                  lambda _: st.success(t("common.saved")))
+        for code, col in zip(codes, st.columns(len(codes))):
+            col.number_input(label(kind, code), value=int(current.get(code, 7)), step=1,
+                             key=f"adm_{key}_{code}", help=t("rules_admin.range", min=1, max=365))
+            with col:
+                field_error(errs, code)
+        st.form_submit_button(t("common.save"), icon=":material/save:", on_click=_save, args=(
+            lambda: risks.save_days(store(), actor(), key, {c: S[f"adm_{key}_{c}"] for c in codes}, codes),
+            lambda _: t("common.saved"), f"adm_{key}"))
 
 
 def render() -> None:

@@ -26,6 +26,13 @@ st.set_page_config(page_title=t("app.name"), page_icon=":material/contact_phone:
 # form" under text inputs: Streamlit writes that hint in English only, whatever the user's language.
 st.html("<style>.stMainBlockContainer, .block-container { padding-top: 2.2rem; }"
         ' [data-testid="InputInstructions"] { display: none; }</style>')
+# On a phone Streamlit stacks columns one per row: a row of five figure cards filled the first
+# screen. Figure cards stay two to a row there, with smaller numbers.
+_CARDS = '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])'
+st.html(f"<style>@media (max-width: 640px) {{ {_CARDS} {{ flex-flow: row wrap; gap: 0.5rem; }}"
+        f" {_CARDS} > [data-testid=stColumn] {{ flex: 1 1 calc(50% - 0.5rem) !important;"
+        " min-width: calc(50% - 0.5rem) !important; width: calc(50% - 0.5rem) !important; }"
+        ' [data-testid="stMetricValue"] { font-size: 1.5rem; } }</style>')
 # The file uploader's button and size hint are English whatever the language (Streamlit has no
 # option for them yet: streamlit/streamlit#13500): the catalog's words are drawn in their place.
 _DROP = '[data-testid="stFileUploaderDropzone"]'

@@ -21,6 +21,15 @@ def _main(page):
 def test_rep_logs_finds_exports_and_logs_out(page, app_url):
     login(page, app_url, "rep1")
     shot(page, "rep_home")
+    # on a phone the figure cards go two to a row: the due list and its first rows are on the first
+    # screen (five cards one to a row put its heading at ~840 px, cut by the screen's edge)
+    page.set_viewport_size({"width": 390, "height": 844})
+    settle(page)
+    top = page.get_by_text("待跟进客户", exact=True).first.bounding_box()["y"]
+    shot(page, "rep_home_phone")
+    assert top < 600, top
+    page.set_viewport_size({"width": 1440, "height": 900})
+    settle(page)
     menu(page, "记录跟进")
     # no customer is chosen until the rep picks one (the most recent one, preselected, took
     # follow-ups typed without a search); the first listed is the most recent

@@ -43,6 +43,13 @@ def test_chinese_is_chinese():
     assert i18n.t("stage.proposal", "en") == "Proposal"
 
 
+def test_english_uses_plain_quotes():
+    """The charts and PDF draw English in the CJK font too, where a curly apostrophe is a
+    full-width character (Manual’ s reference)."""
+    curly = {k: v for k, v in i18n.catalog("en").items() if re.search("[‘’“”]", v)}
+    assert not curly, curly
+
+
 def test_industry_labels_are_the_standard_names_imports_read():
     """The Chinese labels of industries are GB/T 4754's names, as codes.INDUSTRIES (which the
     importer maps from) holds them; English has its own."""

@@ -244,8 +244,12 @@ def channel_mix_chart(mix: pl.DataFrame, lang: str) -> go.Figure:
             hovertemplate="%{y} · %{fullData.name}: %{x:.1%} (n=%{customdata:,})<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig.update_xaxes(tickformat=".0%", range=[0, 1])
-    return _layout(fig, title, t("chart.share_axis", lang), t("chart.rep_axis", lang),
-                   height=max(HEIGHT, 90 + 34 * mix["name"].n_unique()))
+    fig = _layout(fig, title, t("chart.share_axis", lang), t("chart.rep_axis", lang),
+                  height=max(HEIGHT, 90 + 34 * mix["name"].n_unique()))
+    # eight channels' names take up to three legend rows in a half-width column (English): room
+    # above the bars for them, below the title
+    fig.update_layout(margin={"t": 130})
+    return fig
 
 
 def precursor_chart(pre: pl.DataFrame, window_days: int, lang: str) -> go.Figure:

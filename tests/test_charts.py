@@ -122,6 +122,15 @@ def test_channel_mix_stacks_shares_per_rep():
     assert fig.layout.barmode == "stack"
     assert [tr.name for tr in fig.data] == ["电话", "拜访"]
     assert list(fig.data[0].customdata) == [3, 2]
+    # the legend (up to three rows of English names in a half-width column) sits below the title
+    assert charts.channel_mix_chart(mix, "en").layout.margin.t >= 130
+
+
+def test_precursor_labels_fit_their_bars():
+    pre = pl.DataFrame({"channel": ["visit", "phone"], "contracts": [5, 4], "follow_ups": [9, 7],
+                        "share": [5 / 7, 4 / 7], "signings": [7, 7]})
+    for lang, expected in (("zh_CN", "71.4%<br>5/7 单"), ("en", "71.4%<br>5/7")):  # "5/7 contracts" overlapped
+        assert charts.precursor_chart(pre, 30, lang).data[0].text[0] == expected
 
 
 def test_target_chart_attainment_and_pacing():

@@ -180,3 +180,25 @@ def test_saving_the_values_in_force_writes_nothing(store, org):
     assert risks.save(store, org["admin"], risks.rules(store), now=NOW) is None
     assert risks.save_days(store, org["admin"], "cadence_days", settings.get(store, "cadence_days"), STAGES) is None
     assert store.scalar(audits) == before
+
+
+def test_a_rule_firing_again_since_the_same_moment_reopens_its_risk(store, org):
+    """A follow-up deleted and restored: the silence it broke comes back with the same start,
+    and goes again. One risk in the customer's history, opened twice and closed twice (was a
+    second resolved row with the same start)."""
+    rep = org["rep1"]
+    cid = customer(store, rep, changes=(("initial_contact", 200), ("needs_confirmed", 30)))
+    follow_up(store, cid, rep, 40)
+    evaluate(store)
+    assert open_rules(store, cid) == {"silent_30d"}
+    fresh = follow_up(store, cid, rep, 2)
+    evaluate(store)
+    for deleted in ("now()", "NULL"):  # the follow-up deleted, then restored
+        store.cursor().execute(f"UPDATE follow_ups SET deleted_at = {deleted} WHERE id = $i", {"i": fresh})
+        evaluate(store)
+    rows = store.query("SELECT id, status FROM risks WHERE customer_id = $c AND rule = 'silent_30d'", {"c": cid})
+    assert rows["status"].to_list() == ["resolved"], rows
+    events = store.query("SELECT action FROM risk_events WHERE risk_id = $r ORDER BY id", {"r": rows["id"][0]})
+    assert events["action"].to_list() == ["opened", "closed", "opened", "closed"]
+    assert open_rules(store, cid) == set()
+

@@ -166,6 +166,20 @@ WHERE risks.customer_id = f.customer_id AND risks.rule = f.rule AND risks.status
   AND ($all OR list_contains($ids::BIGINT[], risks.customer_id))
   AND (risks.level <> f.level OR risks.evidence IS DISTINCT FROM f.evidence)
 RETURNING risks.id AS risk_id, risks.customer_id, risks.rule, risks.level"""
+# A rule firing again since the very moment it fired before (a deleted follow-up restored, a
+# setting changed and changed back) is the same risk: its resolved row opens again, the latest
+# one if there are several, instead of a second row in the customer's risk history.
+_REOPEN = """
+UPDATE risks SET status = 'open', closed_at = NULL, level = f.level, evidence = f.evidence,
+       updated_at = current_timestamp
+FROM risk_fired f
+WHERE risks.customer_id = f.customer_id AND risks.rule = f.rule AND risks.status = 'resolved'
+  AND risks.raised_at = f.since AND ($all OR list_contains($ids::BIGINT[], risks.customer_id))
+  AND risks.id = (SELECT max(r.id) FROM risks r WHERE r.customer_id = f.customer_id AND r.rule = f.rule
+                  AND r.raised_at = f.since)
+  AND NOT EXISTS (SELECT 1 FROM risks r WHERE r.customer_id = f.customer_id AND r.rule = f.rule
+                  AND r.status <> 'resolved')
+RETURNING risks.id AS risk_id, risks.customer_id, risks.rule, risks.level"""
 _OPEN = """
 INSERT INTO risks (customer_id, level, rule, status, raised_at, evidence)
 SELECT f.customer_id, f.level, f.rule, 'open', f.since, f.evidence
@@ -241,16 +255,17 @@ def evaluate(cur, customer_ids: list[int] | None, now: datetime | None = None,
         needed = _needed(cur, ids, fired_rows) if ids is not None else {"close", "update", "open"}
         if needed:  # the risk summary: these customers' counts out, and in again below
             risk_summary.add_customers(cur, ids, -1)
-        closed, updated, opened = (run(statement) if step in needed else _NOTHING
-                                   for step, statement in (("close", _CLOSE), ("update", _UPDATE), ("open", _OPEN)))
+        closed, updated, reopened, opened = (
+            run(statement) if step in needed else _NOTHING
+            for step, statement in (("close", _CLOSE), ("update", _UPDATE), ("open", _REOPEN), ("open", _OPEN)))
         if needed:
             risk_summary.add_customers(cur, ids, +1)
     finally:
         cur.unregister("risk_fired")
     # the customers' summary row follows their follow-ups and risks, in the same transaction
     customer_activity.refresh(cur, ids, created)
-    return Changes(opened=_log_events(cur, opened, "opened"), updated=_log_events(cur, updated, "updated", now),
-                   closed=_log_events(cur, closed, "closed"))
+    return Changes(opened=_log_events(cur, reopened, "opened", now) + _log_events(cur, opened, "opened"),
+                   updated=_log_events(cur, updated, "updated", now), closed=_log_events(cur, closed, "closed"))
 
 
 def evaluate_hook(cur, customer_ids: list[int], created: Collection[int] = ()) -> None:

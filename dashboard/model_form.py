@@ -18,7 +18,7 @@ import streamlit as st
 from pydantic import BaseModel, ValidationError
 
 from dashboard.i18n import lang, t
-from dashboard.widgets import date_in, field_error, when_inputs
+from dashboard.widgets import date_in, field_error, notice, when_inputs
 from pipelines import errors, logs
 from pipelines.access import NotPermitted
 from pipelines.config import local_tz
@@ -131,9 +131,7 @@ def model_form(key: str, model: type[BaseModel], fields: list[Field], save: Call
                success: str, initial: dict | None = None, fixed: dict | None = None,
                submit: str | None = None, columns: int = 2) -> None:
     """Draw the form; `save(record)` runs on submit once the model accepts the values."""
-    notice = S.pop(f"{key}_notice", None)
-    if notice:
-        (st.success if notice[0] == "success" else st.error)(notice[1])
+    notice(f"{key}_notice")
     # Streamlit forgets a widget's value when a run does not draw it (a deleted record's form,
     # restored later): those forms are seeded again rather than drawn empty
     if not S.get(f"{key}_seeded") or any(k not in S for k in _keys(key, fields)[2:]):

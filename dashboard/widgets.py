@@ -8,6 +8,14 @@ from dashboard.i18n import t
 from dashboard.nav import PAGES_DIR, spec
 
 
+def notice(key: str) -> None:
+    """The message a save's callback left under `key` as (kind, text), kind success, info or
+    error: shown once, above the form it was saved from."""
+    found = st.session_state.pop(key, None)
+    if found:
+        {"success": st.success, "info": st.info, "error": st.error}[found[0]](found[1])
+
+
 def field_error(errors: dict[str, str], *fields: str) -> None:
     """The validation message of a field, right under its widget (nothing when it is fine)."""
     for name in fields:

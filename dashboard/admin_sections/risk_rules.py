@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard.data import actor, run_write, store
 from dashboard.i18n import label, t
-from dashboard.widgets import field_error
+from dashboard.widgets import field_error, notice
 from pipelines import settings
 from pipelines.codes import SEVERITIES, STAGES
 from pipelines.rules import risks
@@ -48,9 +48,7 @@ def _save(work, done, form: str) -> None:
 
 def _notice(form: str) -> dict[str, str]:
     """The last save's outcome above the form; the refused boxes' messages."""
-    notice = S.pop(f"{form}_notice", None)
-    if notice:
-        (st.success if notice[0] == "success" else st.info)(notice[1])
+    notice(f"{form}_notice")
     return S.get(f"{form}_errors", {})
 
 

@@ -17,7 +17,7 @@ from dashboard import fmt
 from dashboard.data import actor, cached, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, lang, t
-from dashboard.widgets import date_in, empty, field_error, page_link, when_inputs
+from dashboard.widgets import date_in, empty, field_error, notice, page_link, when_inputs
 from pipelines import customer_views, errors, follow_ups, home, logs
 from pipelines.access import NotPermitted
 from pipelines.codes import ALL_STAGES, CHANNELS
@@ -183,9 +183,7 @@ def render() -> None:
     user = actor()
     st.title(t("nav.log"))
     st.caption(t("log.intro"))
-    notice = S.pop("log_notice", None)
-    if notice:
-        (st.success if notice[0] == "success" else st.error)(notice[1])
+    notice("log_notice")
     customer = _picker(user)
     if customer is None:
         return

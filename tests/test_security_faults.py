@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -127,15 +126,18 @@ def test_kill_9_during_a_burst_of_writes(duck):
 
 
 IMPORT = """
-import os, sys
+import os, sys, time
+from pipelines import follow_ups
 from pipelines.access import Actor
 from pipelines.ingest.load import load_file
 from pipelines.store import Store
 s = Store(os.environ["FOLLOWUP_TEST_DB"])
 admin = Actor(*s.query("SELECT id, username, role, team_id FROM users WHERE username = 'admin'").row(0))
-def step(name):
-    print(name, flush=True)
-load_file(s, admin, os.environ["FOLLOWUP_TEST_FILE"], progress=step)
+def inserted(cur, customer_ids, created=()):  # the rows are in, the transaction still open: wait to be killed
+    print("inserted", flush=True)
+    time.sleep(60)
+follow_ups.after_write_hooks.insert(0, inserted)
+load_file(s, admin, os.environ["FOLLOWUP_TEST_FILE"])
 """
 
 
@@ -156,9 +158,8 @@ def test_kill_9_during_an_import_then_import_again(duck, tmp_path):
     file = _import_file(tmp_path, N_IMPORT)
     child = _child(IMPORT, path, FOLLOWUP_TEST_FILE=str(file))
     try:
-        while (line := child.stdout.readline().strip()) != "load":
+        while (line := child.stdout.readline().strip()) != "inserted":
             assert line, child.stderr.read()
-        time.sleep(0.3)  # well inside the load transaction of N_IMPORT rows
         assert child.poll() is None, "the import finished before it could be killed"
     finally:
         child.send_signal(signal.SIGKILL)

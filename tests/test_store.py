@@ -34,6 +34,35 @@ def test_older_schema_upgrades_and_keeps_data(tmp_path):
     assert versions == [v for v, _ in migrations.available()]
 
 
+UNINDEXED = ("audit_log", "customers", "follow_ups", "risk_events", "risks", "stage_changes")
+
+
+def test_upgrade_drops_the_large_tables_keys_and_keeps_rows_defaults_and_rules(tmp_path):
+    path = str(tmp_path / "v8.duckdb")
+    old = Store(path, migrate=False)
+    migrations.apply(old, upto=8)
+    old.write(lambda cur: cur.execute(
+        "INSERT INTO customers (name, owner_id, tags) VALUES ('老客户', 1, ['华东']);"
+        "INSERT INTO follow_ups (customer_id, rep_id, occurred_at, channel, summary)"
+        " VALUES (1, 1, '2026-03-05 10:00:00+08', 'phone', '首次电话')"))
+    keyed = "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' ORDER BY 1"
+    assert set(UNINDEXED) <= set(old.query(keyed)["table_name"].to_list())
+    old.close()
+
+    s = Store(path)
+    left = set(s.query(keyed)["table_name"].to_list())
+    assert not left & set(UNINDEXED)
+    assert {"users", "customer_activity", "settings"} <= left  # the keys that guard something stay
+    assert s.query("SELECT id, name, tags, stage FROM customers").rows() == [(1, "老客户", ["华东"], "initial_contact")]
+    assert s.scalar("SELECT summary FROM follow_ups WHERE id = 1") == "首次电话"
+    # the sequences go on from the old rows; defaults and NOT NULL hold on the new tables
+    s.write(lambda cur: cur.execute("INSERT INTO customers (name, owner_id) VALUES ('新客户', 1)"))
+    assert s.query("SELECT id, customer_type FROM customers WHERE name = '新客户'").rows() == [(2, "new")]
+    with pytest.raises(duckdb.ConstraintException):
+        s.write(lambda cur: cur.execute("INSERT INTO follow_ups (customer_id, rep_id, occurred_at, channel)"
+                                        " VALUES (1, 1, now(), 'phone')"))
+
+
 def test_reopening_applies_nothing_twice(tmp_path):
     path = str(tmp_path / "x.duckdb")
     Store(path).close()

@@ -136,9 +136,13 @@ def test_reimport_adds_nothing_and_duplicates_are_counted(store, org, tmp_path):
     path = write_csv(tmp_path / "f.csv", HEADER_ZH, rows)
     first = load_file(store, org["admin"], path)
     assert (first.rows_loaded, first.rows_duplicate) == (5, 1)
+    # which rows were skipped, and what each repeats: the earlier row of the file (source row numbers)
+    assert first.duplicates.rows() == [(7, 2)]
     tables = {t: count(store, t) for t in ("follow_ups", "customers", "stage_changes", "users")}
     again = load_file(store, org["admin"], path)
     assert (again.rows_read, again.rows_loaded, again.rows_duplicate, again.rows_rejected) == (6, 0, 6, 0)
+    assert again.duplicates.rows() == [(r, None) for r in range(2, 8)]  # stored already, the repeat too
+    assert "duplicates" not in again.as_json()
     assert {t: count(store, t) for t in tables} == tables
     # a soft-deleted follow-up still counts as stored; another file with the same key is a duplicate
     store.cursor().execute("UPDATE follow_ups SET deleted_at = now()")
@@ -304,8 +308,14 @@ def test_duplicates_within_a_file_keep_the_first():
     stored = {5, 77, 2999}
     loaded, dupes = _split_dupes(rows, ["a", "b"], stored)
     expected = rows.filter(pl.struct("a", "b").is_first_distinct() & ~pl.col("_row").is_in(list(stored)))
-    assert loaded.equals(expected) and dupes == rows.height - expected.height
-    assert _split_dupes(rows.head(40).with_columns(a=pl.int_range(40)), ["a"], set())[1] == 0
+    assert loaded.equals(expected) and dupes.height == rows.height - expected.height
+    # each skipped row names the first row of its key, or nothing when it is stored already
+    first = {}
+    for row, a, b in rows.iter_rows():
+        first.setdefault((a, b), row)
+    assert dupes.rows() == [(row, None if row in stored else first[(a, b)]) for row, a, b in rows.iter_rows()
+                            if row in stored or first[(a, b)] != row]
+    assert _split_dupes(rows.head(40).with_columns(a=pl.int_range(40)), ["a"], set())[1].height == 0
 
 
 def test_new_customers_take_their_first_row_by_time_then_row(store, org):

@@ -17,6 +17,7 @@ from dashboard.i18n import label, lang, t
 from pipelines import config, home, i18n
 from pipelines.config import local_tz
 from pipelines.ingest import KINDS, Mapping, MappingError, ReadError, load_file, prepare, template
+from pipelines.ingest.kinds import DUPLICATE_FIELDS
 from pipelines.ingest.mapping import absent_required
 from pipelines.ingest.messages import explain
 from pipelines.ingest.readers import ROW, sheet_names
@@ -99,6 +100,25 @@ def _rejects(summary) -> None:
                            mime="text/csv", icon=":material/download:")
 
 
+def _duplicates(summary, table, columns: dict[str, str]) -> None:
+    """The rows skipped as duplicates, folded away: their own cells of the fields that make them
+    duplicates, and what they repeat (a stored record, or an earlier row of the file)."""
+    if summary.duplicates is None or summary.duplicates.height == 0:
+        return
+    shown = summary.duplicates.head(PREVIEW_ROWS)
+    row, reason = t("ingest.col_row"), t("ingest.col_reason")
+    cells = [columns[f] for f in DUPLICATE_FIELDS[summary.kind] if f in columns and columns[f] not in (row, reason)]
+    why = [t("ingest.duplicate_stored") if same is None else t("ingest.duplicate_same_as", row=same)
+           for same in shown.get_column("same_as").to_list()]
+    frame = shown.select(ROW).join(table.frame.select(ROW, *cells), on=ROW, how="left", maintain_order="left") \
+        .with_columns(pl.Series(reason, why, dtype=pl.String)).rename({ROW: row})
+    with st.expander(t("ingest.duplicates_title", count=f"{summary.duplicates.height:,}"),
+                     icon=":material/content_copy:"):
+        if summary.duplicates.height > shown.height:
+            st.caption(t("ingest.duplicates_first", rows=shown.height))
+        st.dataframe(fmt.blanks(frame), hide_index=True, width="stretch")
+
+
 def render() -> None:
     guard("import")
     st.title(t("nav.import"))
@@ -149,7 +169,7 @@ def render() -> None:
     finished = st.session_state.get("import_done")
     # this upload was just imported: its summary (the same file uploaded again is checked afresh)
     if finished is not None and finished[0] == (*source, upload.file_id):
-        _done(finished[1])
+        _done(finished[1], table, columns)
         return
     key = (*source, store().data_version)
     if st.session_state.get("import_check_key") != key:
@@ -171,6 +191,7 @@ def render() -> None:
         st.warning(t("ingest.users_check", count=check.users_created, names=_names(check.users_new)),
                    icon=":material/person_add:")
     _rejects(check)
+    _duplicates(check, table, columns)
     if check.rows_loaded == 0:
         st.info(t("ingest.nothing_to_load"))
         return
@@ -183,13 +204,14 @@ def render() -> None:
             st.rerun()
 
 
-def _done(done) -> None:
+def _done(done, table, columns: dict[str, str]) -> None:
     st.success(t("ingest.done", loaded=f"{done.rows_loaded:,}", rejected=f"{done.rows_rejected:,}",
                  duplicate=f"{done.rows_duplicate:,}"), icon=":material/check_circle:")
     _metrics(done, done=True)
     if done.users_created:
         st.warning(t("ingest.users_note", count=done.users_created, names=_names(done.users_new)))
     _rejects(done)
+    _duplicates(done, table, columns)
     st.caption(t("ingest.done_next"))
 
 

@@ -22,19 +22,29 @@ from pipelines.ingest.readers import ROW
 from pipelines.ingest.validate import Checked
 
 FOLLOW_UP_KEY = ["customer_id", "rep_id", "channel", "_minute"]
+DUPLICATES_SCHEMA = {ROW: pl.Int64, "same_as": pl.Int64}  # a skipped row and the earlier one it repeats
+# the import fields whose values make a row of each kind a duplicate (shown beside the skipped rows)
+DUPLICATE_FIELDS = {"follow_ups": ["customer_name", "customer_uscc", "occurred_at", "rep", "channel"],
+                    "customers": ["name", "uscc"],
+                    "contacts": ["customer_name", "customer_uscc", "name", "phone"],
+                    "contracts": ["customer_name", "customer_uscc", "rep", "signed_on", "amount"]}
 T = TypeVar("T")
 
 
 @dataclass
 class Outcome:
     loaded: int = 0
-    duplicate: int = 0
+    duplicates: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DUPLICATES_SCHEMA))
     rejects: list[pl.DataFrame] = field(default_factory=list)
     users_new: list[str] = field(default_factory=list)  # names of the rep accounts created
     customers_created: int = 0
     stage_changes: int = 0
     rule_broken: int = 0
     newest: datetime | None = None  # the latest follow-up loaded
+
+    @property
+    def duplicate(self) -> int:
+        return self.duplicates.height
 
     @property
     def users_created(self) -> int:
@@ -52,8 +62,10 @@ def existing_rows(cur, keys: pl.DataFrame, sql: str) -> set[int]:
         cur.unregister("imp_keys")
 
 
-def _split_dupes(rows: pl.DataFrame, key: list[str], stored: set[int]) -> tuple[pl.DataFrame, int]:
-    """(rows to load, duplicates): stored already, or an earlier row of the file has the same key."""
+def _split_dupes(rows: pl.DataFrame, key: list[str], stored: set[int]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rows to load, duplicates): stored already, or an earlier row of the file has the same key.
+    The duplicates are their source rows with `same_as`, that earlier row (null: stored already),
+    so the import can show which rows it skipped and why."""
     if not rows.get_column(ROW).is_sorted():
         rows = rows.sort(ROW)
     # Few rows share a key: only those are ranked (a first-of-each pass over all rows costs twice).
@@ -61,14 +73,22 @@ def _split_dupes(rows: pl.DataFrame, key: list[str], stored: set[int]) -> tuple[
     # the key itself; a collision only adds a row that ranks first of its own key, and is kept.
     shared = _repeated(rows.select(pl.struct(key).hash()).to_series())
     keep = ~shared
+    earlier = pl.DataFrame(schema=DUPLICATES_SCHEMA)
     if shared.any():
         at = shared.arg_true()
-        keep = keep.scatter(at, rows[at].select(pl.struct(key).is_first_distinct()).to_series())
+        ranked = rows[at].select(ROW, pl.struct(key).is_first_distinct().alias("_first"),
+                                 pl.col(ROW).first().over(pl.struct(key)).alias("same_as"))
+        keep = keep.scatter(at, ranked.get_column("_first"))
+        earlier = ranked.filter(~pl.col("_first")).select(ROW, "same_as")
     if stored:
         keep = keep & ~rows.get_column(ROW).is_in(pl.Series(list(stored), dtype=pl.Int64).implode())
     if keep.all():
-        return rows, 0
-    return rows.filter(keep), rows.height - int(keep.sum())
+        return rows, pl.DataFrame(schema=DUPLICATES_SCHEMA)
+    dupes = rows.select(ROW).filter(~keep).join(earlier, on=ROW, how="left", maintain_order="left")
+    if stored:  # a row found stored is said to be so, whatever came before it in the file
+        dupes = dupes.with_columns(pl.when(pl.col(ROW).is_in(pl.Series(list(stored), dtype=pl.Int64).implode()))
+                                   .then(None).otherwise("same_as").alias("same_as"))
+    return rows.filter(keep), dupes
 
 
 def _repeated(hashes: pl.Series) -> pl.Series:
@@ -106,7 +126,7 @@ def load_follow_ups(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome
         SELECT k.{ROW} FROM imp_keys k WHERE EXISTS (
             SELECT 1 FROM follow_ups f WHERE f.customer_id = k.customer_id AND f.rep_id = k.rep_id
                AND f.channel = k.channel AND date_trunc('minute', f.occurred_at) = k._minute)""")
-    loaded, out.duplicate = _split_dupes(rows, FOLLOW_UP_KEY, stored)
+    loaded, out.duplicates = _split_dupes(rows, FOLLOW_UP_KEY, stored)
     loaded = loaded.with_columns(resolve.new_ids(cur, "follow_ups", loaded.height).alias("follow_up_id"))
     stored_rows = loaded.select(
         pl.col("follow_up_id").alias("id"), "customer_id", "rep_id", "occurred_at", "channel", "summary",
@@ -169,7 +189,7 @@ def load_customers(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
         SELECT k.{ROW} FROM imp_keys k WHERE EXISTS (
             SELECT 1 FROM customers c WHERE c.deleted_at IS NULL
                AND ((k._u AND c.uscc = k._key) OR (NOT k._u AND c.name = k._key)))""")
-    loaded, out.duplicate = _split_dupes(rows, ["_key"], stored)
+    loaded, out.duplicates = _split_dupes(rows, ["_key"], stored)
     new = loaded.select(
         "name", "uscc", "industry", "size", "province", "city", "district",
         pl.col("customer_type").fill_null("new"), "group_name",
@@ -205,7 +225,7 @@ def load_contacts(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
         SELECT k.{ROW} FROM imp_keys k WHERE EXISTS (
             SELECT 1 FROM contacts c WHERE c.customer_id = k.customer_id AND c.name = k.name
                AND coalesce(c.phone, '') = k._phone)""")
-    loaded, out.duplicate = _split_dupes(rows, ["customer_id", "name", "_phone"], stored)
+    loaded, out.duplicates = _split_dupes(rows, ["customer_id", "name", "_phone"], stored)
     resolve.insert_frame(cur, "imp_rows", loaded.select("customer_id", "name", "position", "decision_role", "phone", "email",
                                    "wechat"), "contacts")
     out.loaded = loaded.height
@@ -225,7 +245,7 @@ def load_contracts(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
         SELECT k.{ROW} FROM imp_keys k WHERE EXISTS (
             SELECT 1 FROM contracts c WHERE c.customer_id = k.customer_id AND c.rep_id = k.rep_id
                AND c.signed_on = k.signed_on AND c.amount = k.amount)""")
-    loaded, out.duplicate = _split_dupes(rows, key, stored)
+    loaded, out.duplicates = _split_dupes(rows, key, stored)
     resolve.insert_frame(cur, "imp_rows", loaded.select("customer_id", "rep_id", "signed_on", "amount", "products"), "contracts")
     out.loaded = loaded.height
     return out

@@ -48,10 +48,13 @@ class RunSummary:
     newest: datetime | None = None  # the latest follow-up loaded (follow-up files)
     columns: dict[str, str] = field(default_factory=dict)
     rejects: pl.DataFrame | None = field(default=None, repr=False)
+    # the rows skipped as duplicates: source row and `same_as`, the earlier row of the file (null: stored already)
+    duplicates: pl.DataFrame | None = field(default=None, repr=False)
 
     def as_json(self) -> dict:
         out = asdict(self)
         out.pop("rejects")
+        out.pop("duplicates")
         out["newest"] = self.newest.isoformat() if self.newest else None
         return out
 
@@ -149,7 +152,7 @@ def load_file(store: Store, actor: Actor, path: str | Path, kind: str = "auto",
         result = RunSummary(
             path=str(path), run_id=run_id, kind=kind, rows_read=checked.rows_read, rows_loaded=out.loaded,
             rows_rejected=rejects.get_column(readers.ROW).n_unique() if rejects.height else 0,
-            rows_duplicate=out.duplicate, users_created=out.users_created, users_new=out.users_new,
+            rows_duplicate=out.duplicate, duplicates=out.duplicates, users_created=out.users_created, users_new=out.users_new,
             customers_created=out.customers_created, stage_changes=out.stage_changes,
             stage_changes_rule_broken=out.rule_broken, newest=out.newest, columns=columns, rejects=rejects)
         if rejects.height:

@@ -12,6 +12,7 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     rows.append(["坏行", "不是日期", "电话", "rep1", "x", "", "", ""])
     rows.append(["别的组", "2026-03-05 10:00", "电话", "rep5", "x", "", "", ""])  # rep5 is in team 2
     rows.append(["新人的客户", "2026-03-06 10:00", "拜访", "李新人", "x", "", "", ""])  # no such account yet
+    rows.append(rows[0][:4] + ["同一分钟又记了一次"] + rows[0][5:])  # row 8 repeats row 2: skipped, and said so
     path = write_csv(tmp_path / "跟进记录.csv", HEADER_ZH, rows, encoding="gb18030")
     login(page, app_url, "manager1", path="import")
     page.wait_for_selector("text=下载导入模板")
@@ -29,9 +30,12 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     page.wait_for_selector("text=将新建 1 个销售账号(无密码):李新人。如果是跟进人的名字写错了")
     # March's follow-ups: their customers will read as silent on the risk board, said before confirming
     page.wait_for_selector("text=文件中最新的一条跟进在 2026-03-06")
+    # the skipped duplicate: folded away, and on opening it names the row it repeats
+    page.get_by_text("跳过的重复行:1 行").click()
+    page.wait_for_selector("text=与本文件第 2 行相同", state="attached")
     shot(page, "import_check_report")
     page.get_by_role("button", name="确认导入").click()
-    page.wait_for_selector("text=导入完成:导入 4 行,拒绝 2 行,重复 0 行。", timeout=60_000)
+    page.wait_for_selector("text=导入完成:导入 4 行,拒绝 2 行,重复 1 行。", timeout=60_000)
     settle(page)
     page.wait_for_selector("text=新建了 1 个销售账号(无密码):李新人。")
     with page.expect_download(timeout=30_000) as download:  # named in words, with the run's number

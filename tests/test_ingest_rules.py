@@ -74,6 +74,39 @@ def test_each_rejection_reason(store, org, tmp_path):
         assert "{" not in zh and "{" not in en and zh != en
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_row_with_more_cells_than_the_header_is_refused_whole(store, org, tmp_path, encoding):
+    """An unquoted comma in a cell shifts the row's columns: the row is refused with its extra
+    cells named, not loaded with them cut off; a quoted comma and a short row are not that."""
+    lines = ["客户名称,跟进日期,跟进方式,跟进人,跟进内容",
+             "甲公司,2026-03-05 10:00,电话,rep1,好",
+             "乙公司,2026-03-05 11:00,电话,rep1,价格谈妥,下周签约",  # one cell too many
+             '"丙公司,杭州",2026-03-05 12:00,电话,rep1,"报价,已发"',
+             "丁公司,2026-03-05 13:00,电话",  # too few: its empty fields are refused as such
+             "",
+             "戊公司,2026-03-05 14:00,电话,rep1,a,b,c"]
+    path = tmp_path / "ragged.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    summary = load_file(store, org["admin"], path)
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (5, 2, 3), summary.as_json()  # a blank line is no row
+    assert store.query("SELECT summary FROM follow_ups ORDER BY occurred_at")["summary"].to_list() == ["好", "报价,已发"]
+    rejected = {(int(r["行号 row"]), r["field_code"]): r for r in read_rejects(summary.rejects_path)}
+    assert rejected[(3, "row")]["值 value"] == "下周签约" and rejected[(7, "row")]["值 value"] == "b,c"
+    assert rejected[(3, "row")]["原因"].startswith("整行:这一行比表头多出内容「下周签约」")
+    assert "more cells than the header" in rejected[(3, "row")]["reason"]
+    assert {k for k in rejected if k[0] == 5} == {(5, "rep"), (5, "summary")}
+    # no field of the whole row, and no column of the file: the column is left empty, not a code
+    assert rejected[(3, "row")]["原列名 column"] == ""
+
+
+def test_a_field_without_a_column_names_no_column(store, org, tmp_path):
+    path = write_csv(tmp_path / "f.csv", ["客户名称", "跟进日期", "跟进人", "跟进内容"],
+                     [["甲公司", "2026-03-05 10:00", "rep1", "x"]])
+    summary = load_file(store, org["admin"], path)
+    assert summary.rejects.rows() == [(2, "channel", None, None, "missing")]
+    assert [r["原列名 column"] for r in read_rejects(summary.rejects_path)] == [""]
+
+
 def test_reason_texts_name_the_field_in_both_languages():
     assert reason("follow_ups", "channel", "choice", "飞鸽", "zh_CN").startswith("跟进方式")
     assert "Channel" in reason("follow_ups", "channel", "choice", "飞鸽", "en")

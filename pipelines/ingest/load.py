@@ -147,7 +147,9 @@ def load_file(store: Store, actor: Actor, path: str | Path, kind: str = "auto",
             {"n": name, "h": digest, "k": kind, "u": actor.id}).fetchone()[0]
         out = kinds.LOADERS[kind](cur, actor, checked, run_id)
         rejects = validate.concat_rejects([checked.rejects, *out.rejects]).with_columns(
-            pl.when(pl.col("column") == "").then(pl.col("field").replace(columns)).otherwise("column")
+            # the file's column of the field; none for a field the file has no column for (or the whole row)
+            pl.when(pl.col("column") == "").then(pl.col("field").replace_strict(columns, default=None))
+            .otherwise("column")
             .alias("column"))
         result = RunSummary(
             path=str(path), run_id=run_id, kind=kind, rows_read=checked.rows_read, rows_loaded=out.loaded,

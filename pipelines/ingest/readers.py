@@ -8,11 +8,12 @@ number a person sees when opening the file (the header is row 1 of a CSV).
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -36,6 +37,9 @@ class Table:
     headers: list[str]
     encoding: str | None = None
     sheet: str | None = None
+    # CSV rows with more cells than the header (an unquoted comma in a cell shifts the columns):
+    # row number → the cells past the header, which the frame does not hold
+    ragged: dict[int, str] = field(default_factory=dict)
 
 
 def read(path: str | Path, sheet: str | None = None,
@@ -147,11 +151,33 @@ def _csv_frame(source: Path | io.BytesIO, head: str, encoding: str) -> Table:
     sep = max([",", "\t", ";", "|"], key=first.count)
     # the reader numbers the rows itself, in the same chunks as the cells: a row number made after
     # (one chunk) would make polars copy every column into one chunk to line them up
-    frame = pl.read_csv(source, infer_schema=False, separator=sep, encoding="utf8",
-                        truncate_ragged_lines=True, row_index_name=ROW, row_index_offset=2)
+    def frame_of(ragged: bool) -> pl.DataFrame:
+        if isinstance(source, io.BytesIO):
+            source.seek(0)
+        return pl.read_csv(source, infer_schema=False, separator=sep, encoding="utf8",
+                           truncate_ragged_lines=ragged, row_index_name=ROW, row_index_offset=2)
+
+    ragged: dict[int, str] = {}
+    try:
+        frame = frame_of(ragged=False)
+    except pl.exceptions.ComputeError as exc:
+        if "more fields" not in str(exc):
+            raise
+        # rare: read again with the extra cells cut off, and find those rows so they are refused
+        frame = frame_of(ragged=True)
+        ragged = _ragged_rows(source, sep, len(frame.columns) - 1)
     frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns if c != ROW})
     frame = frame.select(pl.col(ROW).cast(pl.Int64), pl.all().exclude(ROW))
-    return Table(frame, [c for c in frame.columns if c != ROW], encoding=encoding)
+    return Table(frame, [c for c in frame.columns if c != ROW], encoding=encoding, ragged=ragged)
+
+
+def _ragged_rows(source: Path | io.BytesIO, sep: str, width: int) -> dict[int, str]:
+    """The rows with more than `width` cells, numbered as the frame numbers them (blank lines
+    count as rows there too), each with its extra cells."""
+    text = source.read_text(encoding="utf-8") if isinstance(source, Path) else source.getvalue().decode("utf-8")
+    rows = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=sep)
+    next(rows, None)  # the header
+    return {n: sep.join(cells[width:]) for n, cells in enumerate(rows, start=2) if len(cells) > width}
 
 
 # -- Excel ---------------------------------------------------------------------------------

@@ -350,6 +350,13 @@ def check(table: Table, kind: str, columns: dict[str, str], mapping: Mapping | N
             pl.col(ROW), pl.lit(f.name).alias("field"), pl.lit(columns.get(f.name, "")).alias("column"),
             pl.col(f.name + RAW).alias("value"), pl.col(f.name + ERR).alias("error"))
         for f in broken]
+    if table.ragged:  # its columns are shifted: whatever its cells parse as, the row is refused whole
+        rows = pl.Series(list(table.ragged), dtype=pl.Int64)
+        good = good.filter(~pl.col(ROW).is_in(rows.implode()))
+        rejects.append(pl.LazyFrame({ROW: rows, "value": list(table.ragged.values())},
+                                    schema={ROW: pl.Int64, "value": pl.String}).select(
+            ROW, pl.lit("row").alias("field"), pl.lit("").alias("column"), "value",
+            pl.lit("ingest.reject.extra_cells").alias("error")))
     good, *rejects = pl.collect_all([good.select([ROW] + [f.name for f in fields]), *rejects])
     return Checked(kind, good, concat_rejects(rejects), table.frame.height, columns)
 

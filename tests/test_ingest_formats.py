@@ -175,6 +175,12 @@ def test_mapping_naming_a_column_the_file_lacks_loads_nothing_and_says_which(sto
         summary.error
     assert "the mapping names columns the file does not have: engage_date" in summary.error
     assert (summary.rows_loaded, count(store, "follow_ups"), count(store, "customers")) == (0, 0, 0)
+    # the file's own headers would fill those fields (our template's): the mapping still does not fit
+    ours = write_csv(tmp_path / "ours.csv", ["客户名称", "跟进日期", "跟进方式", "跟进人", "跟进内容"],
+                     [["甲公司", "2026-03-05 14:30", "电话", "rep1", "n1"]])
+    summary = load_file(store, org["admin"], ours, mapping=mapping)
+    assert summary.error.startswith("映射文件中的列「account」「engage_date」「agent」「note」在文件中找不到"), summary.error
+    assert count(store, "follow_ups") == 0
 
 
 def test_garbage_truncated_empty_and_header_only(store, org, tmp_path):

@@ -88,15 +88,14 @@ def prepare(path: str | Path, kind: str = "auto", mapping: maps.Mapping | None =
     if kind == "auto":
         kind = maps.detect_kind(table.headers, mapping)
     columns = maps.match_headers(table.headers, kind, mapping)
-    if mapping is not None:  # a column the mapping names and the file lacks: the mapping does not fit
-        absent = [c for f, c in mapping.columns.items() if f not in columns]
-        if absent:
-            shown = [_short(h) for h in table.headers[:12]]
-            raise readers.ReadError(
-                f"映射文件中的列「{'」「'.join(absent)}」在文件中找不到(文件的列:{'、'.join(shown) or '无'})。"
-                "请检查映射文件是否适用于这个文件。",
-                f"the mapping names columns the file does not have: {', '.join(absent)} (the file's columns: "
-                f"{', '.join(shown) or 'none'}). Check that the mapping fits this file.")
+    absent = maps.absent_columns(table.headers, mapping)
+    if absent:  # a column the mapping names and the file lacks: the mapping does not fit
+        shown = [_short(h) for h in table.headers[:12]]
+        raise readers.ReadError(
+            f"映射文件中的列「{'」「'.join(absent)}」在文件中找不到(文件的列:{'、'.join(shown) or '无'})。"
+            "请检查映射文件是否适用于这个文件。",
+            f"the mapping names columns the file does not have: {', '.join(absent)} (the file's columns: "
+            f"{', '.join(shown) or 'none'}). Check that the mapping fits this file.")
     if not columns and not (mapping and mapping.defaults):
         found = [_short(h) for h in table.headers[:8]]
         raise readers.ReadError(

@@ -213,17 +213,27 @@ def _header_index(kind: str) -> dict[str, str]:
     return out
 
 
+def _mapped(headers: list[str], mapping: Mapping) -> dict[str, str | None]:
+    """{field: the file's column} for each column the mapping names, None where the file has none."""
+    by_norm = {norm(h): h for h in headers}
+    return {name: column if column in headers else by_norm.get(norm(column))
+            for name, column in mapping.columns.items()}
+
+
+def absent_columns(headers: list[str], mapping: Mapping | None) -> list[str]:
+    """The columns the mapping names that the file does not have (then the mapping does not fit
+    the file, even where a header of the file's own would fill the field)."""
+    if mapping is None:
+        return []
+    found = _mapped(headers, mapping)
+    return [column for name, column in mapping.columns.items() if found[name] is None]
+
+
 def match_headers(headers: list[str], kind: str, mapping: Mapping | None = None) -> dict[str, str]:
     """{field: column of the file} for `kind`: the mapping's columns, then exact, then normalised."""
     found: dict[str, str] = {}
     if mapping is not None:
-        for name, column in mapping.columns.items():
-            if column in headers:
-                found[name] = column
-            else:
-                by_norm = {norm(h): h for h in headers}
-                if norm(column) in by_norm:
-                    found[name] = by_norm[norm(column)]
+        found = {name: column for name, column in _mapped(headers, mapping).items() if column is not None}
     taken = set(found.values())
     exact = {a: f.name for f in FIELDS[kind] for a in (f.name, *f.aliases)}
     index = _header_index(kind)

@@ -1,13 +1,15 @@
 """Exports people open in Excel: CSV in UTF-8 with a BOM, and .xlsx with one sheet per table.
 
 Text cells starting with =, +, -, @ (or a tab/carriage return) would run as formulas in Excel
-(CSV injection): they are prefixed with an apostrophe. Callers record the export in the audit
+(CSV injection): they are prefixed with an apostrophe (a negative number, -5, is left as it is,
+as Excel reads it as that number). Callers record the export in the audit
 log with `audited_export`.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 
 import polars as pl
@@ -17,10 +19,13 @@ from pipelines.access import Actor
 from pipelines.store import Store
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A negative number is text a spreadsheet reads as that number, not as a formula: it is left as it
+# is, so that a rejects file with -5 in it can be corrected and imported again as it stands.
+_NEGATIVE_NUMBER = r"^-\d+(\.\d+)?$"
 
 
 def neutralise(value: str | None) -> str | None:
-    if value and value.startswith(_FORMULA_START):
+    if value and value.startswith(_FORMULA_START) and not re.match(_NEGATIVE_NUMBER, value):
         return "'" + value
     return value
 
@@ -32,8 +37,8 @@ def safe_frame(df: pl.DataFrame) -> pl.DataFrame:
         return df
     starts = "=|\\+|-|@|\t|\r"
     return df.with_columns([
-        pl.when(pl.col(c).str.contains(f"^({starts})")).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c))
-        .alias(c) for c in text])
+        pl.when(pl.col(c).str.contains(f"^({starts})") & ~pl.col(c).str.contains(_NEGATIVE_NUMBER))
+        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in text])
 
 
 def _printable(df: pl.DataFrame) -> pl.DataFrame:

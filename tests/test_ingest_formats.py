@@ -210,8 +210,8 @@ def test_garbage_truncated_empty_and_header_only(store, org, tmp_path):
         zipfile.ZipFile(truncated)
     # in words a user can act on; the zip library's English stays in the log
     assert load_file(store, org["admin"], truncated).error == (
-        "无法读取文件:文件已损坏,或不是 xlsx 文件。请用 Excel 打开后另存为 xlsx,再导入。 / cannot read the file:"
-        " it is damaged, or not a valid xlsx file. Open it in Excel, save it as xlsx again, and import that.")
+        "文件已损坏,或不是 xlsx 文件。请用 Excel 打开后另存为 xlsx,再导入。 / the file is damaged,"
+        " or not a valid xlsx file. Open it in Excel, save it as xlsx again, and import that.")
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     assert "空" in load_file(store, org["admin"], empty).error

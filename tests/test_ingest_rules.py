@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from stdnum.cn import uscc as stdnum_uscc
@@ -121,7 +122,7 @@ def test_a_day_no_calendar_has_is_named_as_such(value, error, no_such_day):
     """A wrong day (2026-02-30) is not a wrong format: the reason says the day does not exist."""
     field = "next_follow_up_date" if error == "not_date" else "occurred_at"
     zh, en = (reason("follow_ups", field, error, value, lang) for lang in ("zh_CN", "en"))
-    assert ("这一天不存在" in zh and value in zh and "calendar" in en) is no_such_day, (zh, en)
+    assert ("这一天不存在" in zh and value in zh and "does not exist" in en) is no_such_day, (zh, en)
     assert ("例如" in zh) is not no_such_day
 
 
@@ -159,6 +160,43 @@ def test_a_corrected_rejects_file_imports_what_its_rows_held(store, org, tmp_pat
     again = load_file(store, org["admin"], fixed)
     assert (again.rows_loaded, again.rows_rejected) == (1, 0), again.as_json()
     assert store.query("SELECT summary, duration_minutes FROM follow_ups").rows() == [("=1+1 报价", 5)]
+
+
+def test_rejects_by_reason_count_rows_and_give_the_first_as_example():
+    import polars as pl
+
+    from pipelines.ingest.messages import by_reason
+    from pipelines.ingest.validate import REJECT_SCHEMA
+
+    rejects = pl.DataFrame([(2, "rep", "跟进人", "王五", "ingest.reject.rep_other_team"),
+                            (3, "channel", "跟进方式", "飞鸽", "choice"),
+                            (3, "rep", "跟进人", "赵六", "ingest.reject.rep_other_team"),
+                            (4, "rep", "跟进人", "王五", "ingest.reject.rep_other_team")], schema=REJECT_SCHEMA, orient="row")
+    got = by_reason(rejects).sort("rows", descending=True)
+    assert got.select("field", "error", "_row", "value", "rows").rows() == [
+        ("rep", "ingest.reject.rep_other_team", 2, "王五", 3), ("channel", "choice", 3, "飞鸽", 1)]
+
+
+def test_a_check_removes_previews_older_than_a_day(store, org, tmp_path):
+    """Each check (dry run) writes a preview rejects file; previews older than a day go at the next
+    check, the rejects files of imports stay."""
+    import os
+    import time
+
+    from pipelines import config
+
+    folder = config.data_dir() / "rejects"
+    folder.mkdir(parents=True, exist_ok=True)
+    stale, fresh, kept = (folder / f"{p}-{tmp_path.name}.csv" for p in ("preview-000001", "preview-000002", "000003"))
+    for f in (stale, fresh, kept):
+        f.write_text("x")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    for f in (stale, kept):
+        os.utime(f, (two_days_ago, two_days_ago))
+    path = write_csv(tmp_path / "f.csv", FULL, [_row(跟进方式="飞鸽传书")])
+    check = load_file(store, org["admin"], path, dry_run=True)
+    assert Path(check.rejects_path).exists() and Path(check.rejects_path).name.startswith("preview-")
+    assert (stale.exists(), fresh.exists(), kept.exists()) == (False, True, True)
 
 
 def test_other_kinds_rejections(store, org, tmp_path):

@@ -148,7 +148,7 @@ def test_export_csv_has_bom_labels_and_an_audit_entry(world):
     assert all(len(t) == 19 and t[10] == " " for t in times), times  # 2026-03-05 10:00:00, as Excel reads it
     xlsx = explorer.export(store, org["rep1"], Filters(), Extra(), "xlsx", "en")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).worksheets[0]
-    assert sheet.max_row == 7 and sheet["A1"].value == "Time"
+    assert sheet.max_row == 7 and sheet["A1"].value == "Follow-up time"
     assert isinstance(sheet["A2"].value, datetime) and sheet["A2"].number_format.startswith("yyyy-mm-dd hh:mm")
     audit = store.query("SELECT username, action, table_name, detail FROM audit_log WHERE action = 'export'"
                         " ORDER BY id")

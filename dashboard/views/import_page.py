@@ -19,7 +19,7 @@ from pipelines.config import local_tz
 from pipelines.ingest import KINDS, Mapping, MappingError, ReadError, load_file, prepare, template
 from pipelines.ingest.kinds import DUPLICATE_FIELDS
 from pipelines.ingest.mapping import absent_required
-from pipelines.ingest.messages import explain
+from pipelines.ingest.messages import by_reason, explain
 from pipelines.ingest.readers import ROW, sheet_names
 from pipelines.rules import risks
 
@@ -68,7 +68,8 @@ def _progress():
     return step
 
 
-HELP = {"stage_changes_rule_broken": "ingest.rule_broken_help", "rows_duplicate": "ingest.duplicate_help"}
+HELP = {"stage_changes_rule_broken": "ingest.rule_broken_help", "rows_duplicate": "ingest.duplicate_help",
+        "stage_changes": "ingest.stage_changes_help"}
 
 
 def _metrics(summary, done: bool) -> None:
@@ -84,13 +85,20 @@ def _rejects(summary) -> None:
         return
     language = lang()  # read here: polars runs map_elements in threads with no Streamlit session
     reason = "reason_zh" if language == "zh_CN" else "reason_en"
+    field_label = pl.col("field").map_elements(lambda f: i18n.t(f"field.{f}", language), return_dtype=pl.String)
+    st.subheader(t("ingest.rejects_title", count=f"{summary.rows_rejected:,}"))
+    if summary.rejects.height > PREVIEW_ROWS:  # more than the list shows: what they were refused for
+        st.dataframe(fmt.blanks(explain(by_reason(summary.rejects), summary.kind).sort(
+            "rows", ROW, descending=[True, False]).select(
+            field_label.alias(t("ingest.col_field")), pl.col(reason).alias(t("ingest.col_example")),
+            pl.col("rows").alias(t("ingest.col_rows")))), hide_index=True, width="stretch",
+            column_config={t("ingest.col_example"): st.column_config.TextColumn(width="large")})
     shown = explain(summary.rejects.head(PREVIEW_ROWS), summary.kind).select(
-        pl.col(ROW).alias(t("ingest.col_row")),
-        pl.col("field").map_elements(lambda f: i18n.t(f"field.{f}", language), return_dtype=pl.String)
-        .alias(t("ingest.col_field")),
+        pl.col(ROW).alias(t("ingest.col_row")), field_label.alias(t("ingest.col_field")),
         pl.col("column").alias(t("ingest.col_column")), pl.col("value").alias(t("ingest.col_value")),
         pl.col(reason).alias(t("ingest.col_reason")))
-    st.subheader(t("ingest.rejects_title", rows=min(PREVIEW_ROWS, summary.rejects.height)))
+    if summary.rejects.height > shown.height:
+        st.caption(t("ingest.rejects_first", rows=shown.height))
     st.dataframe(fmt.blanks(shown), hide_index=True, width="stretch",  # the reason gets the room it needs
                  column_config={t("ingest.col_reason"): st.column_config.TextColumn(width="large")})
     if summary.rejects_path and Path(summary.rejects_path).exists():
@@ -114,6 +122,8 @@ def _duplicates(summary, table, columns: dict[str, str]) -> None:
         .with_columns(pl.Series(reason, why, dtype=pl.String)).rename({ROW: row})
     with st.expander(t("ingest.duplicates_title", count=f"{summary.duplicates.height:,}"),
                      icon=":material/content_copy:"):
+        if summary.kind == "follow_ups":  # the rule, which a list of "same as row 2" alone does not say
+            st.caption(t("ingest.duplicate_help"))
         if summary.duplicates.height > shown.height:
             st.caption(t("ingest.duplicates_first", rows=shown.height))
         st.dataframe(fmt.blanks(frame), hide_index=True, width="stretch")
@@ -160,7 +170,7 @@ def render() -> None:
         hide_index=True)
     unused = [h for h in table.headers if h not in columns.values()]
     if unused:
-        st.caption(t("ingest.unmapped", columns=", ".join(unused)))
+        st.caption(t("ingest.unmapped", columns=_names(unused, shown=len(unused))))
     absent = absent_required(found_kind, columns, mapping)
     if absent:  # said once for the file; the rejects then repeat it for every row
         st.warning(t("ingest.absent_required", fields=_names([i18n.t(f"field.{f}", lang()) for f in absent])),
@@ -188,8 +198,8 @@ def render() -> None:
     _metrics(check, done=False)
     _old_history(check)
     if check.users_created:
-        st.warning(t("ingest.users_check", count=check.users_created, names=_names(check.users_new)),
-                   icon=":material/person_add:")
+        st.warning(t("ingest.users_check", count=check.users_created, names=_names(check.users_new))
+                   + _no_team(), icon=":material/person_add:")
     _rejects(check)
     _duplicates(check, table, columns)
     if check.rows_loaded == 0:
@@ -209,7 +219,7 @@ def _done(done, table, columns: dict[str, str]) -> None:
                  duplicate=f"{done.rows_duplicate:,}"), icon=":material/check_circle:")
     _metrics(done, done=True)
     if done.users_created:
-        st.warning(t("ingest.users_note", count=done.users_created, names=_names(done.users_new)))
+        st.warning(t("ingest.users_note", count=done.users_created, names=_names(done.users_new)) + _no_team())
     _rejects(done)
     _duplicates(done, table, columns)
     st.caption(t("ingest.done_next"))
@@ -225,6 +235,14 @@ def _old_history(check) -> None:
     if days > threshold:
         st.info(t("ingest.old_history", date=fmt.day(check.newest), days=f"{days:,}", threshold=threshold),
                 icon=":material/history:")
+
+
+def _no_team() -> str:
+    """A manager's import puts new reps in the manager's team; anyone else's leaves them in none,
+    where no manager sees their customers until an admin gives them a team."""
+    if actor().role == "manager":
+        return ""
+    return (" " if lang() == "en" else "") + t("ingest.users_no_team")
 
 
 def _names(names: list[str], shown: int = 20) -> str:

@@ -195,8 +195,8 @@ def render() -> None:
     open_counts = risk_board.board_open_counts(cards)
     m = st.columns(3)
     for col, level in zip(m, RISK_LEVELS):
-        col.metric(t(f"risk.count_{level}"), counts[level], border=True,
-                   help=t("risk.count_help", open=open_counts["red"] + open_counts["yellow"]))
+        col.metric(t(f"risk.count_{level}"), f"{counts[level]:,}", border=True,
+                   help=t("risk.count_help", open=f"{open_counts['red'] + open_counts['yellow']:,}"))
     if cards.is_empty():
         st.info(t("risk.empty"))
     else:

@@ -23,8 +23,10 @@ from pipelines.ingest.validate import Checked
 
 FOLLOW_UP_KEY = ["customer_id", "rep_id", "channel", "_minute"]
 DUPLICATES_SCHEMA = {ROW: pl.Int64, "same_as": pl.Int64}  # a skipped row and the earlier one it repeats
-# the import fields whose values make a row of each kind a duplicate (shown beside the skipped rows)
-DUPLICATE_FIELDS = {"follow_ups": ["customer_name", "customer_uscc", "occurred_at", "rep", "channel"],
+# the import fields whose values make a row of each kind a duplicate, shown beside the skipped rows
+# (for follow-ups then the summary and stage: a skipped row may differ from the one it repeats there)
+DUPLICATE_FIELDS = {"follow_ups": ["customer_name", "customer_uscc", "occurred_at", "rep", "channel", "summary",
+                                   "stage"],
                     "customers": ["name", "uscc"],
                     "contacts": ["customer_name", "customer_uscc", "name", "phone"],
                     "contracts": ["customer_name", "customer_uscc", "rep", "signed_on", "amount"]}

@@ -8,6 +8,8 @@ data/rejects/ with the row number, field and reason in Chinese and English.
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -178,8 +180,23 @@ def load_file(store: Store, actor: Actor, path: str | Path, kind: str = "auto",
         result = done.summary
     if result.rejects_path and result.rejects is not None:
         write_rejects(result.rejects, Path(result.rejects_path), kind, table.frame)
+    if dry_run:
+        prune_previews()
     step("done")
     return result
+
+
+PREVIEW_KEPT_S = 24 * 3600
+
+
+def prune_previews(now: float | None = None) -> None:
+    """Remove the rejects files of checks (previews) older than a day: each check of a file
+    writes one, and only the page that made it offers it for download."""
+    now = now if now is not None else time.time()
+    for old in (config.data_dir() / "rejects").glob("preview-*.csv"):
+        with contextlib.suppress(OSError):  # another process may remove it first
+            if now - old.stat().st_mtime > PREVIEW_KEPT_S:
+                old.unlink()
 
 
 def rejects_file(run_id: int, name: str, dry_run: bool = False) -> Path:

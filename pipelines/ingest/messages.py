@@ -63,6 +63,13 @@ def explain(rejects: pl.DataFrame, kind: str) -> pl.DataFrame:
     return rejects.join(distinct, on=["field", "error", "value"], how="left", nulls_equal=True).sort(ROW, "field")
 
 
+def by_reason(rejects: pl.DataFrame) -> pl.DataFrame:
+    """One line per field and reason: how many rows, with the first row's value as the example
+    (in the rejects' own columns, so that explain() words it)."""
+    return rejects.group_by("field", "error", maintain_order=True).agg(
+        pl.col(ROW).first(), pl.col("column").first(), pl.col("value").first(), pl.col(ROW).n_unique().alias("rows"))
+
+
 def write_rejects(rejects: pl.DataFrame, path: Path, kind: str, source: pl.DataFrame | None = None) -> Path:
     """The rejects file: row number, field, column, value and the reason in both languages, then
     the whole source row under its own headers (`source`: the file's text columns and `_row`), so

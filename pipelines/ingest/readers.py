@@ -71,9 +71,9 @@ def read(path: str | Path, sheet: str | None = None,
         log.warning("cannot read %s: %s", path.name, _short(exc))
         kind = suffix.lstrip(".") or "CSV"
         excel = suffix in ("", ".csv", ".txt", ".xlsx", ".xlsm", ".xls")  # files Excel can save again
-        raise ReadError(f"无法读取文件:文件已损坏,或不是 {kind} 文件。"
+        raise ReadError(f"文件已损坏,或不是 {kind} 文件。"
                         + (f"请用 Excel 打开后另存为 {kind},再导入。" if excel else ""),
-                        f"cannot read the file: it is damaged, or not a valid {kind} file."
+                        f"the file is damaged, or not a valid {kind} file."
                         + (f" Open it in Excel, save it as {kind} again, and import that." if excel else "")) from None
     table.frame = _unmark(_drop_blank_rows(table.frame))
     return table

@@ -10,9 +10,10 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     rows = [[f"浏览器导入{i}号有限公司", f"2026-03-0{i + 1} 10:00", "电话", "rep1", "浏览器测试", "需求确认", "是", "20"]
             for i in range(3)]
     rows.append(["坏行", "不是日期", "电话", "rep1", "x", "", "", ""])
+    rows += [[f"坏行{i}", "不是日期", "电话", "rep1", "x", "", "", ""] for i in range(20)]  # more than the list shows
     rows.append(["别的组", "2026-03-05 10:00", "电话", "rep5", "x", "", "", ""])  # rep5 is in team 2
     rows.append(["新人的客户", "2026-03-06 10:00", "拜访", "李新人", "x", "", "", ""])  # no such account yet
-    rows.append(rows[0][:4] + ["同一分钟又记了一次"] + rows[0][5:])  # row 8 repeats row 2: skipped, and said so
+    rows.append(rows[0][:4] + ["同一分钟又记了一次"] + rows[0][5:])  # row 28 repeats row 2: skipped, and said so
     path = write_csv(tmp_path / "跟进记录.csv", HEADER_ZH, rows, encoding="gb18030")
     login(page, app_url, "manager1", path="import")
     page.wait_for_selector("text=下载导入模板")
@@ -26,16 +27,21 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     settle(page)
     page.wait_for_selector("text=gb18030")
     page.wait_for_selector("text=不是本团队的销售", state="attached")  # a cell of the data grid
+    # the rows refused, counted, then what for (one line per reason, with how many rows)
+    page.wait_for_selector("text=被拒绝的行:22 行")
+    page.wait_for_selector("text=原因(举例)", state="attached")
+    page.wait_for_selector("text=下面列出前 20 条问题")
     # the account an unknown name would create is named before anything is written (a typo shows)
     page.wait_for_selector("text=将新建 1 个销售账号(无密码):李新人。如果是跟进人的名字写错了")
     # March's follow-ups: their customers will read as silent on the risk board, said before confirming
     page.wait_for_selector("text=文件中最新的一条跟进在 2026-03-06")
     # the skipped duplicate: folded away, and on opening it names the row it repeats
     page.get_by_text("跳过的重复行:1 行").click()
-    page.wait_for_selector("text=与本文件第 2 行相同", state="attached")
+    page.wait_for_selector("text=与本文件第 2 行重复", state="attached")
+    page.wait_for_selector("text=同一分钟又记了一次", state="attached")  # its own summary, which differs
     shot(page, "import_check_report")
     page.get_by_role("button", name="确认导入").click()
-    page.wait_for_selector("text=导入完成:导入 4 行,拒绝 2 行,重复 1 行。", timeout=60_000)
+    page.wait_for_selector("text=导入完成:导入 4 行,拒绝 22 行,重复 1 行。", timeout=60_000)
     settle(page)
     page.wait_for_selector("text=新建了 1 个销售账号(无密码):李新人。")
     with page.expect_download(timeout=30_000) as download:  # named in words, with the run's number

@@ -254,7 +254,34 @@ def _try_proposal(at: AppTest) -> AppTest:
     at.text_area(key="log_summary").input("客户要求出方案")
     at.selectbox(key="log_stage").set_value("proposal")
     at.button(key="log_submit").click()
-    return at.run()
+    at.run()
+    if at.info and "请确认后再点保存" in at.info[0].value:  # the new stage's date, shown before it is saved
+        at.button(key="log_submit").click()
+        at.run()
+    return at
+
+
+def test_a_new_stage_shows_its_next_date_before_it_is_saved(app_db):
+    """The form does not rerun when the stage is picked: the date shown is still the old stage's.
+    Saving then puts the new stage's date in the box and says so, and saves nothing; the next
+    save keeps what is shown. Lost has no next date."""
+    at = _log_page("rep2")
+    customer = at.selectbox(key="log_customer").value
+    old = at.date_input(key="log_next").value
+    before = _count(app_db, "SELECT count(*) FROM follow_ups WHERE customer_id = $c", {"c": customer})
+    at.text_area(key="log_summary").input("客户明确不再采购")
+    at.selectbox(key="log_stage").set_value("lost")
+    at.button(key="log_submit").click()
+    at.run()
+    assert old is not None and at.date_input(key="log_next").value is None
+    assert at.info[0].value == "阶段改为「输单/流失」后不再安排下次跟进,下次跟进日期已清空。请确认后再点保存。"
+    assert _count(app_db, "SELECT count(*) FROM follow_ups WHERE customer_id = $c", {"c": customer}) == before
+    at.button(key="log_submit").click()
+    at.run()
+    assert at.success[0].value.startswith("已保存") and not shown_errors(at)
+    row = _db(app_db).query("SELECT stage_after, next_follow_up_date FROM follow_ups WHERE customer_id = $c"
+                            " ORDER BY id DESC LIMIT 1", {"c": customer}).row(0)
+    assert row == ("lost", None)
 
 
 def test_the_stage_rule_blocks_a_rep(app_db):

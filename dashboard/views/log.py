@@ -53,7 +53,15 @@ def _save(customers: dict[int, dict]) -> None:
     stage_after = S.get("log_stage")
     next_date = S.get("log_next")
     if stage_after != customer["stage"] and next_date == S.get("log_next_default"):
-        next_date = home.next_date(store(), stage_after, S["log_date"])  # the new stage's cadence
+        # The date shown is the old stage's cadence (a form does not rerun when the stage is
+        # picked): it is changed to the new stage's and shown for a second look, not saved unseen.
+        cadence = home.next_date(store(), stage_after, S["log_date"])
+        if cadence != next_date:
+            S["log_next"] = S["log_next_default"] = cadence
+            stage = label("stage", stage_after)
+            S["log_notice"] = ("info", t("log.next_changed", stage=stage, date=fmt.day(cadence)) if cadence
+                               else t("log.next_cleared", stage=stage))
+            return
     try:
         record = FollowUpIn(
             customer_id=customer["id"], rep_id=S.get("log_rep", user.id),

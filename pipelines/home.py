@@ -30,7 +30,8 @@ SHOWN = 200
 
 def due(store: Store, actor: Actor, on: date | None = None, limit: int | None = None) -> pl.DataFrame:
     """Customers due for a follow-up on `on` or earlier (METRICS.md "Due"), with `overdue`;
-    the first `limit` (None: all) by due date, `due_total` and `overdue_total` counting all."""
+    the first `limit` (None: all), today's first, then the overdue ones from the most recently due,
+    `due_total` and `overdue_total` counting all."""
     on = on or today()
     cadence = settings.get(store, "cadence_days") or {}
     df = store.query(*sql.scoped(actor, "home/due", {

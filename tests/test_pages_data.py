@@ -228,9 +228,19 @@ def test_due_follows_the_definition(world):
     later = home.due(store, rep1, NOW.date() + timedelta(days=1))
     assert later["overdue"].all()
     assert home.due(store, rep1, NOW.date() - timedelta(days=1)).is_empty()
-    store.cursor().execute("UPDATE follow_ups SET next_follow_up_date = NULL")
-    from pipelines import customer_activity  # a write behind the app's back: its summary follows
+    from pipelines import customer_activity  # writes behind the app's back: its summary follows
 
+    # the list: today's first, then the overdue from the most recently due (old ones never hide today's)
+    every = [cid for rep in ("rep1", "rep2", "rep3") for cid in ids[rep]]
+    for cid, days_ago in zip(every, (30, 0, 2, 9), strict=True):
+        store.cursor().execute("UPDATE follow_ups SET next_follow_up_date = $d WHERE customer_id = $c",
+                               {"d": NOW.date() - timedelta(days=days_ago), "c": cid})
+    customer_activity.refresh(store.cursor(), None)
+    listed = home.due(store, org["admin"], NOW.date())
+    assert listed["customer_id"].to_list() == [every[1], every[2], every[3], every[0]]
+    assert listed["overdue"].to_list() == [False, True, True, True]
+    assert home.due(store, org["admin"], NOW.date(), limit=1)["customer_id"].to_list() == [every[1]]
+    store.cursor().execute("UPDATE follow_ups SET next_follow_up_date = NULL")
     customer_activity.refresh(store.cursor(), None)
     # No next date: the stage's cadence (initial contact 14 days) after the latest follow-up.
     last = (NOW - timedelta(days=4)).date()

@@ -1,8 +1,9 @@
 -- Customers due for a follow-up (METRICS.md "Due"): the latest follow-up's next follow-up
 -- date has come, or, with no such date, the stage's cadence has passed since the latest
 -- follow-up (since the first stage change when never followed up). Lost customers are never
--- due. Grain: one row per due customer, the first $limit (NULL: all) by due date; `due_total`
--- and `overdue_total` count them all. Parameters: $today (local date), $cad_stages,
+-- due. Grain: one row per due customer, the first $limit (NULL: all): those due today, then the
+-- overdue ones, the most recently due first (a long list of old ones must not hide today's);
+-- `due_total` and `overdue_total` count them all. Parameters: $today (local date), $cad_stages,
 -- $cad_days (the cadence setting as two aligned lists), $limit.
 -- The latest follow-up (its time and next date, latest by time then id) is customer_activity's.
 WITH cadence AS (
@@ -32,5 +33,5 @@ due AS (
 SELECT *, count(*) OVER () AS due_total, count(CASE WHEN due_on < $today THEN 1 END) OVER () AS overdue_total
 FROM due
 WHERE due_on <= $today
-ORDER BY due_on, customer_name, customer_id
+ORDER BY due_on < $today, due_on DESC, customer_name, customer_id
 LIMIT $limit

@@ -196,7 +196,10 @@ def authenticate(store: Store, username: str, password: str, now: datetime | Non
         return LoginResult(False, "locked", locked_until=locked)
     if not row["active"]:
         store.write(lambda c: audit.record(c, actor, "login_failed", "users", actor.id, detail="disabled"))
-        return LoginResult(False, "disabled")
+        # said only to whoever knows the password: to anyone else a disabled account reads as a
+        # wrong name or password, so that the login page does not tell which accounts exist
+        right = bool(row["password_hash"]) and check_password(password, row["password_hash"])
+        return LoginResult(False, "disabled" if right else "wrong_password")
     if not row["password_hash"]:
         store.write(lambda c: audit.record(c, actor, "login_failed", "users", actor.id, detail="no password"))
         return LoginResult(False, "no_password")

@@ -95,6 +95,11 @@ def test_disabled_and_unknown_accounts(store, org, user):
     accounts.set_active(store, org["admin"], "rep1", False)
     assert accounts.authenticate(store, "rep1", PASSWORD).reason == "disabled"
     assert accounts.authenticate(store, "nobody", PASSWORD).reason == "unknown"
+    # without its password a disabled account is refused as a wrong password: the page shows the
+    # same words as for an unknown name, so it does not tell which accounts exist
+    assert accounts.authenticate(store, "rep1", "not the password").reason == "wrong_password"
+    failed = store.query("SELECT detail FROM audit_log WHERE action = 'login_failed' ORDER BY id")["detail"]
+    assert failed.to_list()[-3:] == ["disabled", "unknown user", "disabled"]  # the log still says why
     accounts.set_active(store, org["admin"], "rep1", True)
     assert accounts.authenticate(store, "rep1", PASSWORD).ok
 

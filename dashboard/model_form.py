@@ -48,7 +48,7 @@ def _widget(key: str, f: Field) -> None:
     if f.kind == "area":
         st.text_area(_label(f), key=k, help=f.help, height=100)
     elif f.kind == "select":
-        st.selectbox(_label(f), f.options, key=k, help=f.help,
+        st.selectbox(_label(f), f.options, key=k, help=f.help, placeholder=t("common.choose"),
                      format_func=lambda v: "—" if v is None else (f.fmt(v) if f.fmt else str(v)))
     elif f.kind == "date":
         date_in(st, _label(f), k, help=f.help)
@@ -65,9 +65,13 @@ def _widget(key: str, f: Field) -> None:
         st.text_input(_label(f), key=k, help=f.help, placeholder=t("customers.tags_hint") if f.kind == "tags" else None)
 
 
-def _seed(key: str, fields: list[Field], initial: dict) -> None:
+def _seed(key: str, fields: list[Field], initial: dict, model: type[BaseModel]) -> None:
     for f in fields:
         value = initial.get(f.name)
+        if value is None and f.kind == "select" and f.name in model.model_fields:
+            # a new record's choice starts at the model's default (客户阶段 初步接触, 客户类型 新客户)
+            default = model.model_fields[f.name].get_default(call_default_factory=True)
+            value = default if default in f.options else None
         if f.kind == "datetime":
             moment = value or datetime.now(local_tz())
             moment = moment.astimezone(local_tz()) if moment.tzinfo else moment
@@ -135,7 +139,7 @@ def model_form(key: str, model: type[BaseModel], fields: list[Field], save: Call
     # Streamlit forgets a widget's value when a run does not draw it (a deleted record's form,
     # restored later): those forms are seeded again rather than drawn empty
     if not S.get(f"{key}_seeded") or any(k not in S for k in _keys(key, fields)[2:]):
-        _seed(key, fields, initial or {})
+        _seed(key, fields, initial or {}, model)
         S[f"{key}_seeded"] = True
     errs = S.get(f"{key}_errors", {})
     with st.form(key):

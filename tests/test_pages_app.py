@@ -308,6 +308,22 @@ def test_a_manager_overrides_the_stage_rule_with_a_reason(app_db):
     assert _count(app_db, "SELECT count(*) FROM audit_log WHERE action = 'stage_override'") >= 1
 
 
+def test_the_new_customer_form_starts_at_the_models_defaults_in_chinese(app_db):
+    """Choices start where the model does (客户阶段 初步接触, 客户类型 新客户); the others ask in
+    Chinese (Streamlit's own placeholder is English), and the form saves with the name alone."""
+    at = logged_in("rep3", "customers")
+    assert at.selectbox(key="cust_new_stage").value == "initial_contact"
+    assert at.selectbox(key="cust_new_customer_type").value == "new"
+    assert at.selectbox(key="cust_new_industry").value is None
+    assert {b.proto.placeholder for b in at.selectbox if b.key and b.key.startswith("cust_new_")} == {"请选择"}
+    at.text_input(key="cust_new_name").input("默认值测试有限公司")
+    at.button(key="FormSubmitter:cust_new-保存").click()
+    at.run()
+    assert not shown_errors(at) and not _red(at)
+    assert _db(app_db).query("SELECT stage, customer_type FROM customers WHERE name = '默认值测试有限公司'").rows() \
+        == [("initial_contact", "new")]
+
+
 # -- the records explorer ----------------------------------------------------------------------
 
 def _rows(at: AppTest):

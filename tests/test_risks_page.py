@@ -93,6 +93,9 @@ def test_raise_and_history_load_their_customer_picker_only_when_opened(app_db):
     assert not shown_errors(at)
     customer = at.selectbox(key="risks_raise_pick").value
     assert customer is not None and at.selectbox(key="risks_history_pick").value is not None
+    # the history: the rules' own steps have no note and no person, shown as "—", never None
+    history = next(d.value for d in at.dataframe if "操作人" in d.value.columns)
+    assert len(history) and history.isna().sum().sum() == 0 and "—" in set(history["操作人"])
     at.text_area[0].input("客户换了采购负责人")
     next(b for b in at.button if b.label == "提交预警").click()
     at.run()

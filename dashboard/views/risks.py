@@ -174,6 +174,7 @@ def _history() -> None:
             row["happened_at"] = fmt.moment(row["happened_at"])
             row["action"] = t(f"risk_action.{row['action']}")
             row["rule"], row["level"] = label("rule", row["rule"]), label("level", row["level"])
+            row["note"], row["actor_name"] = row["note"] or "—", row["actor_name"] or "—"  # the rules' own steps
         st.dataframe([{t(f"risk_history.{k}"): v for k, v in row.items()} for row in shown],
                      hide_index=True, width="stretch")
 

@@ -96,6 +96,10 @@ def test_raise_and_history_load_their_customer_picker_only_when_opened(app_db):
     # the history: the rules' own steps have no note and no person, shown as "—", never None
     history = next(d.value for d in at.dataframe if "操作人" in d.value.columns)
     assert len(history) and history.isna().sum().sum() == 0 and "—" in set(history["操作人"])
+    # a kind's level is the rules', said beside it; the level choice says it is for manual warnings
+    kinds = next(b for b in at.selectbox if b.label == "预警类型").options
+    assert "决策层变动(红色)" in kinds and "人工预警" in kinds, kinds
+    assert at.radio[0].label.startswith("等级(仅人工预警")
     at.text_area[0].input("客户换了采购负责人")
     next(b for b in at.button if b.label == "提交预警").click()
     at.run()

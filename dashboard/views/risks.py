@@ -149,7 +149,11 @@ def _raise_form() -> None:
         if customer_id is None:
             return
         with st.form("risks_raise_form", border=False):
-            rule = st.selectbox(t("risk.raise_rule"), list(RAISED_RULES), format_func=lambda c: label("rule", c))
+            # each kind's level is the rules' (a form does not rerun on a pick, so the level choice
+            # cannot hide for them): said beside the kind, and the choice is labelled as manual's
+            levels = {c: (risks.rules(store()).get(c) or {}).get("level") for c in RAISED_RULES if c != "manual"}
+            rule = st.selectbox(t("risk.raise_rule"), list(RAISED_RULES), format_func=lambda c: label("rule", c) + (
+                t("risk.raise_rule_level", level=label("level", levels[c])) if levels.get(c) else ""))
             level = st.radio(t("risk.raise_level"), ["yellow", "red"], horizontal=True,
                              format_func=lambda c: label("level", c))
             note = st.text_area(t("risk.raise_note"), max_chars=4000)

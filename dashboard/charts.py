@@ -171,8 +171,7 @@ def trend_chart(frame: pl.DataFrame, metric: str, grain: str, by: str | None, la
             hovertemplate="%{x|%Y-%m-%d}: " + ("¥%{y:,.0f}" if money else "%{y:,}") + "<extra>%{fullData.name}</extra>"))
     fig.update_yaxes(rangemode="tozero", tickformat=",.0f")
     fig.update_xaxes(tickformat="%m-%d" if grain == "week" else "%Y-%m")
-    if grain == "week":
-        _week_ticks(fig, frame["bucket"].to_list())
+    (_week_ticks if grain == "week" else _month_ticks)(fig, frame["bucket"].to_list())
     axis = t("chart.amount_axis", lang) if money else name
     return _layout(fig, title, t(f"chart.{grain}_axis", lang), axis)
 
@@ -192,8 +191,7 @@ def stage_entries_chart(entries: pl.DataFrame, grain: str, lang: str) -> go.Figu
                              hovertemplate="%{x|%Y-%m-%d}: %{y:,}<extra>%{fullData.name}</extra>"))
     fig.update_layout(barmode="group")
     fig.update_xaxes(tickformat="%Y-%m-%d" if grain == "week" else "%Y-%m")
-    if grain == "week":
-        _week_ticks(fig, entries["bucket"].to_list())
+    (_week_ticks if grain == "week" else _month_ticks)(fig, entries["bucket"].to_list())
     return _layout(fig, title, t(f"chart.{grain}_axis", lang), t("chart.count_axis", lang))
 
 
@@ -299,6 +297,14 @@ def _week_ticks(fig: go.Figure, weeks: list) -> None:
     so that about eight are labelled."""
     every = max(1, -(-len(set(weeks)) // 8))
     fig.update_xaxes(tick0="2024-01-01", dtick=every * 7 * 86_400_000)  # 2024-01-01 was a Monday
+
+
+def _month_ticks(fig: go.Figure, months: list) -> None:
+    """Ticks on the months' first days, every k-th month so that about twelve are labelled:
+    Plotly's own ticks for a few months fall between them, each labelled with its month
+    (2026-09 2026-09 2026-09 2026-09 for September and October)."""
+    every = max(1, -(-len(set(months)) // 12))
+    fig.update_xaxes(tick0=min(months).isoformat() if months else None, dtick=f"M{every}")
 
 
 def _per_rep_lines(frame: pl.DataFrame, x: str, y: str, title: str, x_axis: str, y_axis: str, cap: float,

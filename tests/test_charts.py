@@ -97,6 +97,10 @@ def test_trend_lines_per_channel_in_catalog_language():
     assert fig.data[0].line.color == charts.CHANNEL_COLOURS["phone"]
     assert fig.layout.title.text == "跟进次数按月、按跟进方式怎么变化?"
     assert fig.layout.xaxis.title.text == "月份"
+    # one tick a month, on its first day (Plotly's own fell between the months, each read 2026-08)
+    assert (fig.layout.xaxis.dtick, fig.layout.xaxis.tick0) == ("M1", "2026-08-01")
+    years = pl.DataFrame({"bucket": [date(2024 + i // 12, i % 12 + 1, 1) for i in range(30)], "follow_ups": [1] * 30})
+    assert charts.trend_chart(years, "follow_ups", "month", None, "zh_CN").layout.xaxis.dtick == "M3"
 
 
 def test_trend_by_team_names_unknown_team_other():
@@ -113,6 +117,7 @@ def test_stage_entries_in_stage_order():
     assert [tr.name for tr in fig.data] == ["初步接触", "方案提供", "输单/流失"]
     assert [tr.marker.color for tr in fig.data] == [charts.STAGE_COLOURS[s] for s in
                                                     ("initial_contact", "proposal", "lost")]
+    assert fig.layout.xaxis.dtick == "M1"
 
 
 def test_channel_mix_stacks_shares_per_rep():

@@ -101,6 +101,7 @@ def scope_ctes(actor: Actor, used: str | None = None) -> tuple[str, dict[str, An
         "v_users": f"(SELECT * FROM users WHERE {users})",
         "v_customers": f"NOT MATERIALIZED (SELECT c.* FROM customers c WHERE {visible})",
         "v_follow_ups": f"({by_customer('follow_ups')})",
+        "v_deleted_follow_ups": f"({by_customer('follow_ups', live=False)} AND x.deleted_at IS NOT NULL)",
         "v_stage_changes": f"({by_customer('stage_changes')})",
         "v_contracts": f"({by_customer('contracts')})",
         "v_contacts": f"({by_customer('contacts')})",

@@ -95,6 +95,16 @@ def _filtered_sql(actor: Actor, filters: Filters, extra: Extra, ids: list[int] |
     return sql.scoped(actor, body, params, inline=True)
 
 
+def deleted(store: Store, actor: Actor, limit: int = 50) -> pl.DataFrame:
+    """The latest deleted follow-ups the actor may restore (none for read-only roles): id,
+    customer_name, occurred_at, channel, summary, deleted_at."""
+    if actor.read_only:
+        return pl.DataFrame(schema={"id": pl.Int64, "customer_name": pl.String, "occurred_at": pl.Datetime("us", "UTC"),
+                                    "channel": pl.String, "summary": pl.String, "deleted_at": pl.Datetime("us", "UTC")})
+    rep = actor.id if actor.role == "rep" else None
+    return store.query(*sql.scoped(actor, "records/deleted", {"rep": rep, "limit": limit}))
+
+
 def count(store: Store, actor: Actor, filters: Filters, extra: Extra = NO_EXTRA) -> int:
     """How many follow-ups match."""
     if not filters.q and not extra.risk:  # the count needs none of the page's joins

@@ -356,6 +356,26 @@ def test_explorer_filters_come_from_the_url_and_narrow_the_table(app_db):
     assert set(_rows(at).iloc[:, 3]) <= {"拜访", "电话"}
 
 
+def test_a_deleted_follow_up_is_restored_from_the_records_page_later(app_db):
+    """After the page was left (the undo gone): 最近删除的跟进记录 lists it, and 恢复 brings it back."""
+    from pipelines import accounts, follow_ups
+
+    fid = _db(app_db).scalar("SELECT f.id FROM follow_ups f JOIN users u ON u.id = f.rep_id WHERE u.username = 'rep4'"
+                             " AND f.deleted_at IS NULL ORDER BY f.occurred_at DESC LIMIT 1")
+    at = logged_in("rep4", "records")
+    follow_ups.delete(_db(app_db), accounts.get_actor(_db(app_db), "rep4"), fid)
+    at.session_state["rec_deleted_open"] = True
+    at.run()
+    assert not shown_errors(at)
+    listed = at.dataframe[-1].value
+    assert "删除时间" in listed.columns and len(listed) >= 1
+    assert at.selectbox(key="rec_deleted_pick").value == fid  # the latest deletion first
+    at.button(key="rec_restore").click()
+    at.run()
+    assert not shown_errors(at) and "已恢复。" in [x.value for x in at.success]
+    assert _db(app_db).scalar("SELECT deleted_at FROM follow_ups WHERE id = $i", {"i": fid}) is None
+
+
 def test_explorer_text_and_risk_filters(app_db):
     name = _db(app_db).query("SELECT c.name FROM customers c JOIN follow_ups f ON f.customer_id = c.id"
                              " WHERE c.owner_id = 5 ORDER BY f.occurred_at DESC LIMIT 1")["name"][0]

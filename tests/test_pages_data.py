@@ -48,6 +48,29 @@ def test_explorer_counts_pages_and_sorts(world):
 
 
 
+def test_deleted_follow_ups_listed_to_whoever_may_restore_them(world):
+    """The latest deleted follow-ups, to restore after the page's undo is gone: a rep's own, a
+    manager's team's, an admin's all; none for leadership (read-only), none of a deleted customer."""
+    from pipelines import customers
+
+    store, org, ids = world
+    mine = store.query("SELECT id FROM follow_ups WHERE customer_id = $c ORDER BY id", {"c": ids["rep1"][0]})["id"]
+    other = store.scalar("SELECT id FROM follow_ups WHERE customer_id = $c ORDER BY id LIMIT 1", {"c": ids["rep3"][0]})
+    follow_ups.delete(store, org["rep1"], mine[0])
+    follow_ups.delete(store, org["manager1"], mine[1])  # by the manager: still rep1's follow-up
+    follow_ups.delete(store, org["rep3"], other)
+    listed = {who: explorer.deleted(store, org[who])["id"].to_list()
+              for who in ("rep1", "rep2", "manager1", "manager2", "admin", "leader")}
+    assert listed == {"rep1": [mine[1], mine[0]], "rep2": [], "manager1": [mine[1], mine[0]], "manager2": [other],
+                      "admin": [other, mine[1], mine[0]], "leader": []}
+    row = explorer.deleted(store, org["rep1"]).row(0, named=True)
+    assert row["customer_name"] == "杭州青禾科技有限公司" and row["deleted_at"] is not None
+    follow_ups.restore(store, org["rep1"], mine[0])
+    assert explorer.deleted(store, org["rep1"])["id"].to_list() == [mine[1]]
+    customers.delete(store, org["manager2"], ids["rep3"][0])  # its customer gone: not listed (nor restorable)
+    assert explorer.deleted(store, org["admin"])["id"].to_list() == [mine[1]]
+
+
 def test_explorer_page_in_two_steps_equals_one_sorted_query(world):
     """The page is found by its ids first, then read in full: the same rows in the same order as
     sorting the whole query, for every sort, direction and page (ties broken by id)."""

@@ -1,5 +1,6 @@
 """Records (`/records`): every follow-up the user may see, filtered (URL), sorted, paged, exported;
-edit and soft delete (with undo) of one's own records (managers: the team's)."""
+edit and soft delete (with undo) of one's own records (managers: the team's), and the latest
+deleted ones to restore."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import polars as pl
 import streamlit as st
 
 from dashboard import fmt
-from dashboard.data import actor, run_write, store
+from dashboard.data import actor, cached, run_write, store
 from dashboard.filter_bar import DEFAULT_FIELDS
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.model_form import Field, model_form
-from dashboard.widgets import filtered_page, keep_choice
+from dashboard.widgets import filtered_page, keep_choice, notice
 from pipelines import explorer, follow_ups
 from pipelines.codes import CHANNELS
 from pipelines.home import today
@@ -70,8 +71,9 @@ def _undo() -> None:
     a, b = st.columns([4, 1])
     a.info(t("records.deleted_undo"), icon=":material/delete:")
     if b.button(t("common.undo"), key="rec_undo_btn", icon=":material/undo:"):
-        if run_write(lambda: follow_ups.restore(store(), actor(), undo) or True, t("common.restored")):
+        if run_write(lambda: follow_ups.restore(store(), actor(), undo) or True):
             S.pop("rec_undo", None)
+            S["rec_notice"] = ("success", t("common.restored"))  # said after the rerun that redraws the table
             st.rerun()
 
 
@@ -101,16 +103,46 @@ def _edit(rows: pl.DataFrame) -> None:
                 st.rerun()
 
 
+def _deleted() -> None:
+    """The latest deleted follow-ups, one to restore: the undo after the page was left. Read only
+    while the expander is open (most visits do not need it)."""
+    box = st.expander(t("records.deleted_title"), icon=":material/restore_from_trash:", key="rec_deleted_open",
+                      on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        rows = cached(explorer.deleted)
+        if rows.is_empty():
+            st.caption(t("records.deleted_empty"))
+            return
+        st.dataframe(fmt.blanks(fmt.labelled(rows, {"channel": "channel"}).select(
+            pl.col("deleted_at").map_elements(fmt.moment, return_dtype=pl.String).alias(t("records.deleted_at")),
+            pl.col("occurred_at").map_elements(fmt.moment, return_dtype=pl.String).alias(t("field.occurred_at")),
+            pl.col("customer_name").alias(t("field.customer")), pl.col("channel").alias(t("field.channel")),
+            pl.col("summary").alias(t("field.summary")))), hide_index=True, width="stretch")
+        names = {r["id"]: f"{fmt.moment(r['occurred_at'])} · {r['customer_name']} · {label('channel', r['channel'])}"
+                 for r in rows.iter_rows(named=True)}
+        pick = st.selectbox(t("records.deleted_pick"), list(names), format_func=names.get, key="rec_deleted_pick")
+        if st.button(t("records.restore"), key="rec_restore", icon=":material/restore_from_trash:"):
+            if run_write(lambda: follow_ups.restore(store(), actor(), pick) or True):
+                S.pop("rec_deleted_pick", None)
+                S["rec_notice"] = ("success", t("common.restored"))
+                st.rerun()
+
+
 def render() -> None:
     guard("records")
     st.title(t("nav.records"))
     st.caption(t("records.intro"))
+    notice("rec_notice")
     _undo()
     found = filtered_page("rec", DEFAULT_FIELDS + ("stage", "q"), explorer.count, explorer.page, explorer.SORTS,
                           # only reps and managers log follow-ups: the others are not sent to 记录跟进
                           t("records.empty" if actor().role in ("rep", "manager") else "records.empty_view"),
                           default_period="last_30_days")
     if found is None:
+        if not actor().read_only:
+            _deleted()
         return
     filters, extra, total, rows = found
     user = actor()
@@ -119,6 +151,8 @@ def render() -> None:
     if user.read_only:
         st.caption(t("common.read_only"))
     _edit(rows)
+    if not user.read_only:
+        _deleted()
 
 
 safely(render)

@@ -6,6 +6,7 @@ search's optional parts, each a bound parameter.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -53,14 +54,51 @@ def _detail(action: pl.Expr, detail: pl.Expr, lang: str) -> pl.Expr:
     return out.otherwise(detail)
 
 
+# Other details the code writes in English (the stored evidence), in the reader's words: a
+# pattern, its catalog key under security.detail_*, and the names of its groups there.
+_WORDED = [
+    (re.compile(r"^password set$"), "password_set", ()),
+    (re.compile(r"^risk note$"), "risk_note", ()),
+    (re.compile(r"^import run (\d+)$"), "import_run", ("run",)),
+    (re.compile(r"^risk refresh: opened (\d+), updated (\d+), closed (\d+)$"), "risk_refresh",
+     ("opened", "updated", "closed")),
+    (re.compile(r"^(csv|xlsx|pdf|pipl), (\d+) rows$"), "export", ("format", "rows")),
+    (re.compile(r"^(csv|xlsx|pdf|pipl), (\d+) rows; (.+)$", re.DOTALL), "export_for", ("format", "rows", "what")),
+]
+_UNMET = re.compile(r"^(\w+) (\d+)/(\d+) before (\w+)$")  # a stage rule a manager overrode (customers.py)
+EXPORT_TABLES = ("monthly_summary", "pipl_customer", "pipl_contact")
+
+
+def worded(detail: str | None, lang: str) -> str | None:
+    """A stored detail in the reader's words where it is one the code writes; else as stored."""
+    if not detail:
+        return detail
+    for pattern, key, names in _WORDED:
+        found = pattern.match(detail)
+        if found:
+            values = dict(zip(names, found.groups(), strict=True))
+            if "format" in values:
+                values["format"] = values["format"].upper()  # CSV, XLSX
+            return i18n.t(f"security.detail_{key}", lang, **values)
+    unmet = [_UNMET.match(part) for part in detail.split("; ")]
+    if all(unmet):
+        sep = ";" if lang == "zh_CN" else "; "
+        return sep.join(i18n.t("security.detail_unmet", lang, channel=i18n.label("channel", m[1], lang),
+                               found=m[2], needed=m[3], stage=i18n.label("stage", m[4], lang)) for m in unmet)
+    return detail
+
+
 def labelled(df: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """Actions, tables and failed logins' reasons in words; the values before and after stay as
-    stored (the evidence)."""
+    """Actions, tables and details in words (failed logins' reasons, exports, settings); the values
+    before and after stay as stored (the evidence)."""
+    details = [d for d in df.get_column("detail").unique().to_list() if d]
+    words = {d: w for d in details if (w := worded(d, lang)) != d}
+    tables = {n: table_label(n, lang) for n in TABLES} | {n: i18n.t(f"security.table_{n}", lang) for n in EXPORT_TABLES}
     return df.with_columns(pl.col("action").replace_strict({a: action_label(a, lang) for a in ACTIONS},
                                                            default=pl.col("action")),
-                           pl.col("table_name").replace_strict({n: table_label(n, lang) for n in TABLES},
-                                                               default=pl.col("table_name")),
-                           _detail(pl.col("action"), pl.col("detail"), lang).alias("detail"))
+                           pl.col("table_name").replace_strict(tables, default=pl.col("table_name")),
+                           _detail(pl.col("action"), pl.col("detail").replace_strict(
+                               words, default=pl.col("detail"), return_dtype=pl.String), lang).alias("detail"))
 
 
 @dataclass(frozen=True)
@@ -131,5 +169,6 @@ def export(store: Store, actor: Actor, search: AuditSearch, fmt: str, lang: str 
     df = labelled(df, lang).rename({c: i18n.t(k, lang) for c, k in HEADERS.items()})
     sheet = i18n.t("security.audit_title", lang)
     data = exports.to_csv_bytes(df) if fmt == "csv" else exports.to_xlsx_bytes({sheet: df})
-    exports.audited_export(store, actor, "audit_log", df.height, fmt, detail=str(params) if params else "")
+    what = ", ".join(f"{k}={'/'.join(map(str, v)) if isinstance(v, list) else v}" for k, v in params.items())
+    exports.audited_export(store, actor, "audit_log", df.height, fmt, detail=what)  # date_from=2026-10-29, …
     return data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import bcrypt
@@ -151,3 +151,27 @@ def test_a_failed_logins_reason_reads_in_words(store, org):
     assert sorted(shown) == ["密码错误(连续第 1 次)", "密码错误(连续第 2 次)", "用户名不存在", "账号尚未设置密码"]
     exported = audit_view.export(store, org["admin"], failed, "csv", "en").decode("utf-8-sig")
     assert "no such username" in exported and "wrong password (2 in a row)" in exported
+
+
+def test_the_details_the_code_writes_read_in_words(store, org):
+    """Exports, password sets, risk refreshes, overridden stage rules: stored in English (the
+    evidence), shown in the reader's words; a detail of another kind as stored."""
+    admin = org["admin"]
+    accounts.set_password(store, admin, "rep1", "Lange-Passwort-2026")
+    audit_view.export(store, admin, AuditSearch(user="rep", date_from=date(2026, 10, 29)), "csv")
+    stored = audit_view.search(store, admin, AuditSearch())["detail"].to_list()
+    assert "password set" in stored
+    assert "csv, 0 rows; user=rep, date_from=2026-10-29" in stored  # readable at the source too
+    frame = pl.DataFrame({"action": ["stage_override", "update", "export", "create"],
+                          "table_name": ["customers", "risks", "monthly_summary", "users"],
+                          "detail": ["demo 1/3 before proposal; visit 0/2 before negotiation",
+                                     "risk refresh: opened 2, updated 0, closed 38", "xlsx, 12 rows; 2026-10",
+                                     "demo accounts: 12"]})
+    zh = audit_view.labelled(frame, "zh_CN")
+    assert zh["detail"].to_list() == ["进入「方案提供」前「产品演示」1/3 次;进入「商务谈判」前「拜访」0/2 次",
+                                      "重新评估风险:新增 2,更新 0,关闭 38", "XLSX,12 行;2026-10", "demo accounts: 12"]
+    assert zh["table_name"].to_list() == ["客户", "风险预警", "月度总结", "账号"]
+    en = audit_view.labelled(frame, "en")["detail"].to_list()
+    assert en[1] == "Warnings re-evaluated: 2 opened, 0 updated, 38 closed" and en[2] == "XLSX, 12 rows; 2026-10"
+    shown = audit_view.labelled(audit_view.search(store, admin, AuditSearch()), "zh_CN")["detail"].to_list()
+    assert "设置了密码" in shown and "CSV,0 行;user=rep, date_from=2026-10-29" in shown

@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard import fmt
 from dashboard.data import actor, cached, run_write, store
 from dashboard.i18n import label, t
-from dashboard.model_form import Field, model_form
+from dashboard.model_form import Field, field_label, model_form
 from dashboard.widgets import empty, page_link
 from pipelines import customer_records, customer_views, customers
 from pipelines.codes import CUSTOMER_TYPES, DECISION_ROLES, INDUSTRIES, PROVINCES, SIZES
@@ -30,7 +30,7 @@ def customer_fields() -> list[Field]:
             Field("group_name"), Field("tags", "tags")]
 
 
-CONTACT_FIELDS = [Field("name"), Field("position"),
+CONTACT_FIELDS = [Field("name", label="field.contact_name"), Field("position"),
                   Field("decision_role", "select", (None, *DECISION_ROLES), lambda c: label("decision_role", c)),
                   Field("phone"), Field("email"), Field("wechat")]
 NEED_FIELDS = [Field("description", "area"), Field("raised_on", "date"), Field("pain_point", "area"),
@@ -145,8 +145,10 @@ def _children(key: str, df: pl.DataFrame, model, fields: list[Field], fixed: dic
         empty(empty_text)
     else:
         shown = view if view is not None else df
+        labels = {f.name: field_label(f) for f in fields}
         st.dataframe(fmt.blanks(shown.drop("id")), hide_index=True, width="stretch",
-                     column_config={c: t(f"field.{'rep' if c == 'rep_name' else c}") for c in shown.columns})
+                     column_config={c: labels.get(c) or t(f"field.{'rep' if c == 'rep_name' else c}")
+                                    for c in shown.columns})
     if not writable:
         return
     with st.expander(add_label, icon=":material/add:"):

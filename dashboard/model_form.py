@@ -37,32 +37,33 @@ class Field:
     options: tuple = ()
     fmt: Callable[[Any], str] | None = None
     help: str | None = None
+    label: str | None = None  # the catalog key of its label, when not field.<name> (a contact's 姓名)
 
 
-def _label(f: Field) -> str:
-    return t(f"field.{f.name}")
+def field_label(f: Field) -> str:
+    return t(f.label or f"field.{f.name}")
 
 
 def _widget(key: str, f: Field) -> None:
     k = f"{key}_{f.name}"
     if f.kind == "area":
-        st.text_area(_label(f), key=k, help=f.help, height=100)
+        st.text_area(field_label(f), key=k, help=f.help, height=100)
     elif f.kind == "select":
-        st.selectbox(_label(f), f.options, key=k, help=f.help, placeholder=t("common.choose"),
+        st.selectbox(field_label(f), f.options, key=k, help=f.help, placeholder=t("common.choose"),
                      format_func=lambda v: "—" if v is None else (f.fmt(v) if f.fmt else str(v)))
     elif f.kind == "date":
-        date_in(st, _label(f), k, help=f.help)
+        date_in(st, field_label(f), k, help=f.help)
     elif f.kind == "datetime":
         a, b = st.columns(2)
         when_inputs(a, b, t("log.date"), f"{k}_date", f"{k}_time", help=f.help)  # 跟进日期 · 跟进时间
     elif f.kind == "number":
-        st.number_input(_label(f), key=k, step=1, value=None, help=f.help)
+        st.number_input(field_label(f), key=k, step=1, value=None, help=f.help)
     elif f.kind == "money":
-        st.number_input(_label(f), key=k, step=1000.0, value=None, format="%.2f", help=f.help)
+        st.number_input(field_label(f), key=k, step=1000.0, value=None, format="%.2f", help=f.help)
     elif f.kind == "toggle":
-        st.toggle(_label(f), key=k, help=f.help)
+        st.toggle(field_label(f), key=k, help=f.help)
     else:
-        st.text_input(_label(f), key=k, help=f.help, placeholder=t("customers.tags_hint") if f.kind == "tags" else None)
+        st.text_input(field_label(f), key=k, help=f.help, placeholder=t("customers.tags_hint") if f.kind == "tags" else None)
 
 
 def _seed(key: str, fields: list[Field], initial: dict, model: type[BaseModel]) -> None:

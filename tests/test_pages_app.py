@@ -405,6 +405,7 @@ def test_customer_page_shows_own_customer_and_refuses_another_reps(app_db):
     at = logged_in("rep1", "customers", query={"id": str(cid)})
     assert [x.value for x in at.title] == [name] and not shown_errors(at)
     assert [tab.label for tab in at.tabs][:3] == ["概况", "跟进记录", "阶段历史"]
+    assert at.text_input(key=f"contact_{cid}_new_name").label == "姓名"  # a person's name, not 名称
     at = logged_in("rep5", "customers", query={"id": str(cid)})
     assert [e.value for e in at.error] == ["客户不存在,或你没有权限查看。"]
 

@@ -88,9 +88,9 @@ def _summary_title(summary: dict, lang: str) -> str:
     return t("monthly.summary_title", lang, month=month_label(month, lang))
 
 
-def sheets(summary: dict, lines: list[str], lang: str) -> dict[str, pl.DataFrame]:
-    """Excel sheets: the generated text first, then one sheet per table."""
-    text = pl.DataFrame({_summary_title(summary, lang): lines})
+def sheets(summary: dict, lines: list[str], lang: str, scope: str = "") -> dict[str, pl.DataFrame]:
+    """Excel sheets: the generated text first (after whose figures they are), then one sheet per table."""
+    text = pl.DataFrame({_summary_title(summary, lang): ([scope] if scope else []) + lines})
     return {t("monthly.sheet_summary", lang): text, **tables(summary, lang)}
 
 
@@ -158,12 +158,13 @@ th:first-child, td:first-child { text-align: left; } th { background: #f2f4f8; }
 """
 
 
-def to_html(summary: dict, lines: list[str], lang: str, generated_at: str) -> str:
-    """The one-page monthly summary as printable HTML."""
+def to_html(summary: dict, lines: list[str], lang: str, generated_at: str, scope: str = "") -> str:
+    """The one-page monthly summary as printable HTML (`scope`: whose figures, scope_text())."""
     month = summary["month"]
     title = t("monthly.pdf_title", lang, month=month_label(month, lang))
+    meta = t("monthly.pdf_generated", lang, at=generated_at) + (f" · {scope}" if scope else "")
     parts = [f"<h1>{html.escape(title)}</h1>",
-             f"<div class='meta'>{html.escape(t('monthly.pdf_generated', lang, at=generated_at))}</div>",
+             f"<div class='meta'>{html.escape(meta)}</div>",
              f"<h2>{html.escape(_summary_title(summary, lang))}</h2>",
              "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"]
     named = tables(summary, lang)

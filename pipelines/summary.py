@@ -231,6 +231,30 @@ def _funnel_figures(store: Store, actor: Actor, filters: Filters) -> dict[str, p
     return {"funnel": metrics.funnel_from(period), "win_rate": metrics.win_rate_from(period)}
 
 
+SCOPE_FIELDS = ("team", "rep", "industry", "size", "province", "customer_type", "channel")
+_LABELLED = {"industry": "industry", "size": "size", "customer_type": "customer_type", "channel": "channel"}
+
+
+def scope_text(store: Store, actor: Actor, filters: Filters, lang: str) -> str:
+    """Whose figures these are, in words, for a summary read away from the page (a forwarded PDF
+    or workbook): the company, the manager's team or the rep, then the filters chosen."""
+    if actor.role == "manager":
+        base = store.scalar("SELECT name FROM teams WHERE id = $t", {"t": actor.team_id}) or t("common.no_team", lang)
+    elif actor.role == "rep":
+        base = actor.display_name or actor.username
+    else:
+        base = t("monthly.scope_company", lang)
+    sep, list_sep = (";", "、") if lang == "zh_CN" else ("; ", ", ")
+    parts = [base]
+    for name in SCOPE_FIELDS:
+        values = getattr(filters, name)
+        if values:
+            kind = _LABELLED.get(name)
+            shown = [label(kind, v, lang) if kind else v for v in values]
+            parts.append(f"{t(f'filter.{name}', lang)}{':' if lang == 'zh_CN' else ': '}{list_sep.join(shown)}")
+    return t("monthly.scope", lang, scope=sep.join(parts))
+
+
 def monthly_summary(store: Store, actor: Actor, filters: Filters, month: date, today: date) -> dict:
     """Everything the monthly page and its exports show, for one calendar month."""
     month = month_start(month)

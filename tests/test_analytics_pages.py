@@ -147,6 +147,9 @@ def test_a_rep_without_a_target_reads_a_dash_not_none(app_db):
         if page == "monthly":  # a team of four: the top three, and the one rep left for the bottom
             titles = [m.value for m in at.markdown if m.value.startswith("**成交金额")]
             assert titles == ["**成交金额前 3 名**", "**成交金额后 1 名**"]
+            team_name = data.store().scalar("SELECT t.name FROM teams t JOIN users u ON u.team_id = t.id"
+                                            " WHERE u.username = 'manager1'")
+            assert f"范围:{team_name}" in [c.value for c in at.caption]  # whose figures: the manager's team
     team = open_page(login("manager1"), "team").dataframe[0].value
     row = team[team.iloc[:, 0].astype(str).str.contains("王磊|rep1")]
     assert (row == "—").any(axis=1).all() and not row.empty

@@ -92,6 +92,21 @@ def test_excel_has_one_sheet_per_table(september):
     assert funnel[1][:2] == ("初步接触", 5)
 
 
+def test_the_scope_says_whose_figures_they_are(data, september):
+    """A forwarded PDF or workbook says whose figures it holds: the manager's team, the rep, or the
+    whole company, then the filters chosen, in words."""
+    store, org = data
+    assert summary.scope_text(store, org["manager1"], Filters(), "zh_CN") == "范围:一组"
+    assert summary.scope_text(store, org["rep1"], Filters(), "zh_CN") == "范围:rep1"
+    assert summary.scope_text(store, org["leader"], Filters(channel=("phone", "visit"), industry=("C",)), "zh_CN") \
+        == "范围:全公司;所属行业:制造业;跟进方式:电话、拜访"
+    assert summary.scope_text(store, org["leader"], Filters(team=("一组",)), "en") == "Scope: Whole company; Team: 一组"
+    lines = ["要点"]
+    assert "范围:一组" in report_pdf.to_html(september, lines, "zh_CN", "2026-10-05 09:00", "范围:一组")
+    text = report_pdf.sheets(september, lines, "zh_CN", "范围:一组")["文字总结"].to_series().to_list()
+    assert text == ["范围:一组", "要点"]
+
+
 def test_pdf_is_a4_with_chinese_text(september):
     lines = summary.summary_text(september, "zh_CN")
     document = report_pdf.to_html(september, lines, "zh_CN", "2026-10-05 09:00")

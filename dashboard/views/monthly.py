@@ -103,7 +103,7 @@ def _risks_and_satisfaction(data: dict) -> None:
                             + (" · " + t("monthly.few_surveys") if n < FEW_SURVEYS else ""))
 
 
-def _exports(data: dict, lines: list[str]) -> None:
+def _exports(data: dict, lines: list[str], scope: str) -> None:
     month = data["month"].strftime("%Y-%m")
     user, language, db = actor(), lang(), store()
 
@@ -111,11 +111,12 @@ def _exports(data: dict, lines: list[str]) -> None:
         exports.audited_export(db, user, "monthly_summary", data["reps"].height, fmt_name, month)
 
     def pdf() -> bytes:
-        document = report_pdf.to_html(data, lines, language, datetime.now(local_tz()).strftime("%Y-%m-%d %H:%M"))
+        document = report_pdf.to_html(data, lines, language, datetime.now(local_tz()).strftime("%Y-%m-%d %H:%M"),
+                                      scope)
         return report_pdf.to_pdf(document)
 
     left, right, _ = st.columns([1, 1, 3])
-    left.download_button(t("monthly.export_excel"), exports.to_xlsx_bytes(report_pdf.sheets(data, lines, language),
+    left.download_button(t("monthly.export_excel"), exports.to_xlsx_bytes(report_pdf.sheets(data, lines, language, scope),
                                                                  report_pdf.excel_formats(language)),
                          file_name=f"{t('monthly.file_name')}-{month}.xlsx", icon=":material/table_view:", on_click=audit, args=("xlsx",),
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -131,7 +132,9 @@ def render() -> None:
     f = filter_bar("monthly", fields=FIELDS)
     data = cached(summary.monthly_summary, f, month, today())
     lines = summary.summary_text(data, lang())
+    scope = cached(summary.scope_text, f, lang())
     st.subheader(t("monthly.summary_title", month=i18n.month_label(month, lang())))
+    st.caption(scope)
     st.info("\n".join(f"- {line}" for line in lines), icon=":material/summarize:")
     _headline(data)
     left, right = st.columns(2)
@@ -142,7 +145,7 @@ def render() -> None:
     _reps(data)
     _risks_and_satisfaction(data)
     st.divider()
-    _exports(data, lines)
+    _exports(data, lines, scope)
 
 
 safely(render)

@@ -19,6 +19,8 @@ from pipelines.access import Actor
 from pipelines.store import Store
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_START = "[" + "".join(re.escape(c) for c in _FORMULA_START) + "]"
+MARKED = f"^'{_START}"  # a cell neutralise() marked: what the importer takes the mark off again
 # A negative number is text a spreadsheet reads as that number, not as a formula: it is left as it
 # is, so that a rejects file with -5 in it can be corrected and imported again as it stands.
 _NEGATIVE_NUMBER = r"^-\d+(\.\d+)?$"
@@ -35,9 +37,8 @@ def safe_frame(df: pl.DataFrame) -> pl.DataFrame:
     text = [c for c, t in df.schema.items() if t == pl.Utf8]
     if not text:
         return df
-    starts = "=|\\+|-|@|\t|\r"
     return df.with_columns([
-        pl.when(pl.col(c).str.contains(f"^({starts})") & ~pl.col(c).str.contains(_NEGATIVE_NUMBER))
+        pl.when(pl.col(c).str.contains(f"^{_START}") & ~pl.col(c).str.contains(_NEGATIVE_NUMBER))
         .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c) for c in text])
 
 

@@ -232,7 +232,7 @@ def _funnel_figures(store: Store, actor: Actor, filters: Filters) -> dict[str, p
 
 
 SCOPE_FIELDS = ("team", "rep", "industry", "size", "province", "customer_type", "channel")
-_LABELLED = {"industry": "industry", "size": "size", "customer_type": "customer_type", "channel": "channel"}
+_CODED = {"industry", "size", "customer_type", "channel"}  # stored as codes: shown by their labels
 
 
 def scope_text(store: Store, actor: Actor, filters: Filters, lang: str) -> str:
@@ -249,8 +249,7 @@ def scope_text(store: Store, actor: Actor, filters: Filters, lang: str) -> str:
     for name in SCOPE_FIELDS:
         values = getattr(filters, name)
         if values:
-            kind = _LABELLED.get(name)
-            shown = [label(kind, v, lang) if kind else v for v in values]
+            shown = [label(name, v, lang) if name in _CODED else v for v in values]
             parts.append(f"{t(f'filter.{name}', lang)}{':' if lang == 'zh_CN' else ': '}{list_sep.join(shown)}")
     return t("monthly.scope", lang, scope=sep.join(parts))
 

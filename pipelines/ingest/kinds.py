@@ -82,14 +82,14 @@ def _split_dupes(rows: pl.DataFrame, key: list[str], stored: set[int]) -> tuple[
                                  pl.col(ROW).first().over(pl.struct(key)).alias("same_as"))
         keep = keep.scatter(at, ranked.get_column("_first"))
         earlier = ranked.filter(~pl.col("_first")).select(ROW, "same_as")
+    found = pl.Series(list(stored), dtype=pl.Int64).implode()
     if stored:
-        keep = keep & ~rows.get_column(ROW).is_in(pl.Series(list(stored), dtype=pl.Int64).implode())
+        keep = keep & ~rows.get_column(ROW).is_in(found)
     if keep.all():
         return rows, pl.DataFrame(schema=DUPLICATES_SCHEMA)
     dupes = rows.select(ROW).filter(~keep).join(earlier, on=ROW, how="left", maintain_order="left")
     if stored:  # a row found stored is said to be so, whatever came before it in the file
-        dupes = dupes.with_columns(pl.when(pl.col(ROW).is_in(pl.Series(list(stored), dtype=pl.Int64).implode()))
-                                   .then(None).otherwise("same_as").alias("same_as"))
+        dupes = dupes.with_columns(pl.when(pl.col(ROW).is_in(found)).then(None).otherwise("same_as").alias("same_as"))
     return rows.filter(keep), dupes
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines import exports
+
 ROW = "_row"
 HEADER_SCAN_ROWS = 30
 _SAMPLE = 256 * 1024
@@ -89,7 +91,7 @@ def _unmark(frame: pl.DataFrame) -> pl.DataFrame:
     quoted = frame.lazy().select(pl.col(text).str.starts_with("'").any()).collect().row(0)  # 26 ms at 1M rows
     marked = [c for c, q in zip(text, quoted, strict=True) if q]
     return frame.with_columns(
-        pl.when(pl.col(c).str.contains(r"^'[=+\-@\t\r]")).then(pl.col(c).str.slice(1)).otherwise(pl.col(c)).alias(c)
+        pl.when(pl.col(c).str.contains(exports.MARKED)).then(pl.col(c).str.slice(1)).otherwise(pl.col(c)).alias(c)
         for c in marked) if marked else frame
 
 

@@ -71,10 +71,16 @@ def _undo() -> None:
     a, b = st.columns([4, 1])
     a.info(t("records.deleted_undo"), icon=":material/delete:")
     if b.button(t("common.undo"), key="rec_undo_btn", icon=":material/undo:"):
-        if run_write(lambda: follow_ups.restore(store(), actor(), undo) or True):
-            S.pop("rec_undo", None)
-            S["rec_notice"] = ("success", t("common.restored"))  # said after the rerun that redraws the table
-            st.rerun()
+        _restore(undo, "rec_undo")
+
+
+def _restore(follow_up_id: int, done_key: str) -> None:
+    """Restore a deleted follow-up, forget the choice that named it, and redraw the page with
+    the message (said after the rerun, which would wipe it)."""
+    if run_write(lambda: follow_ups.restore(store(), actor(), follow_up_id) or True):
+        S.pop(done_key, None)
+        S["rec_notice"] = ("success", t("common.restored"))
+        st.rerun()
 
 
 def _edit(rows: pl.DataFrame) -> None:
@@ -105,7 +111,9 @@ def _edit(rows: pl.DataFrame) -> None:
 
 def _deleted() -> None:
     """The latest deleted follow-ups, one to restore: the undo after the page was left. Read only
-    while the expander is open (most visits do not need it)."""
+    while the expander is open (most visits do not need it); not for read-only roles."""
+    if actor().read_only:
+        return
     box = st.expander(t("records.deleted_title"), icon=":material/restore_from_trash:", key="rec_deleted_open",
                       on_change="rerun")
     if not box.open:
@@ -124,10 +132,7 @@ def _deleted() -> None:
                  for r in rows.iter_rows(named=True)}
         pick = st.selectbox(t("records.deleted_pick"), list(names), format_func=names.get, key="rec_deleted_pick")
         if st.button(t("records.restore"), key="rec_restore", icon=":material/restore_from_trash:"):
-            if run_write(lambda: follow_ups.restore(store(), actor(), pick) or True):
-                S.pop("rec_deleted_pick", None)
-                S["rec_notice"] = ("success", t("common.restored"))
-                st.rerun()
+            _restore(pick, "rec_deleted_pick")
 
 
 def render() -> None:
@@ -141,8 +146,7 @@ def render() -> None:
                           t("records.empty" if actor().role in ("rep", "manager") else "records.empty_view"),
                           default_period="last_30_days")
     if found is None:
-        if not actor().read_only:
-            _deleted()
+        _deleted()
         return
     filters, extra, total, rows = found
     user = actor()
@@ -151,8 +155,7 @@ def render() -> None:
     if user.read_only:
         st.caption(t("common.read_only"))
     _edit(rows)
-    if not user.read_only:
-        _deleted()
+    _deleted()
 
 
 safely(render)

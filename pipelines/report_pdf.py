@@ -129,7 +129,13 @@ def _table(title: str, frame: pl.DataFrame, lang: str) -> str:
 
     body = "".join("<tr>" + "".join(f"<td>{_cell(k, v)}</td>" for k, v in zip(row_kinds(row), row)) + "</tr>"
                    for row in frame.rows())
-    return f"<h2>{html.escape(title)}</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return _section(title, f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def _section(title: str, body: str) -> str:
+    """A heading with what it heads, kept on one page (a heading left at a page's foot, its table
+    on the next, read as an empty section)."""
+    return f"<section><h2>{html.escape(title)}</h2>{body}</section>"
 
 
 def _funnel_bars(funnel: pl.DataFrame, lang: str) -> str:
@@ -140,7 +146,7 @@ def _funnel_bars(funnel: pl.DataFrame, lang: str) -> str:
         bars.append(f"<div class='bar'><span class='name'>{html.escape(label('stage', r['stage'], lang))}</span>"
                     f"<span class='track'><span class='fill' style='width:{width:.1f}%;background:{_BAR[r['stage']]}'>"
                     f"</span></span><span class='n'>{r['customers']:,} · {_pct(r['conversion_to_next'])}</span></div>")
-    return f"<h2>{html.escape(t('monthly.funnel_title', lang))}</h2>" + "".join(bars)
+    return _section(t("monthly.funnel_title", lang), "".join(bars))
 
 
 CSS = """
@@ -150,6 +156,7 @@ h1 { font-size: 17pt; margin: 0 0 2mm; } h2 { font-size: 12pt; margin: 5mm 0 2mm
 .meta { color: #666; font-size: 8.5pt; margin-bottom: 3mm; }
 ul { margin: 0; padding-left: 5mm; } li { margin: 1mm 0; }
 table { width: 100%; border-collapse: collapse; page-break-inside: avoid; font-size: 9pt; }
+section { break-inside: avoid; page-break-inside: avoid; }
 th, td { border-bottom: 1px solid #ddd; padding: 1.2mm 2mm; text-align: right; }
 th:first-child, td:first-child { text-align: left; } th { background: #f2f4f8; }
 .bar { display: flex; align-items: center; margin: 1mm 0; } .name { width: 26mm; }

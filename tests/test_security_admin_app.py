@@ -141,3 +141,21 @@ def test_a_taken_username_is_named_beside_the_field_and_a_made_account_empties_t
     next(b for b in at.button if b.label == "新建账号").click()
     at.run()
     assert not at.exception and at.text_input(key="adm_new_username").value == ""
+
+
+def test_disabling_an_account_asks_once_more(admin_page):
+    at, _world, _ = admin_page
+    at.selectbox(key="adm_pick").select("rep2")
+    at.run()
+    # the confirmation says what disabling does; the account stays active until it is pressed
+    assert any("会立即在所有设备上退出" in m.value for m in at.markdown), [m.value for m in at.markdown]
+    assert _db_active(at, "rep2") is True
+    at.button(key="adm_disable").click()
+    at.run()
+    assert not at.exception and _db_active(at, "rep2") is False
+
+
+def _db_active(at, username: str) -> bool:
+    from dashboard import data
+
+    return data.store().scalar("SELECT active FROM users WHERE username = $u", {"u": username})

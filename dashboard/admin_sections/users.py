@@ -84,7 +84,7 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
         return
     row = names[who]
     a, b, c = st.columns(3)
-    with a.form("adm_pw"):
+    with a.form("adm_pw", clear_on_submit=True):  # a password is not left in the box once sent
         pw = st.text_input(t("admin.new_password"), type="password", key="adm_pw_value", help=t("admin.password_hint"))
         if st.form_submit_button(t("admin.reset_password"), icon=":material/key:"):
             problem = _password_problem(pw or "", who) if pw else t("error.missing", field=t("field.password"))
@@ -106,11 +106,13 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
                 st.rerun()
     with c:
         if row["active"]:
-            if st.button(t("admin.disable"), key="adm_disable", icon=":material/block:",
-                         disabled=who == actor().username):
-                if run_write(lambda: accounts.set_active(store(), actor(), who, False) or True,
-                             t("admin.disabled", username=who)):
-                    st.rerun()
+            # asked once more: a disabled user is logged out at once, everywhere
+            with st.popover(t("admin.disable"), icon=":material/block:", disabled=who == actor().username):
+                st.write(t("admin.disable_confirm", name=row["display_name"], username=who))
+                if st.button(t("admin.disable_yes"), key="adm_disable", type="primary"):
+                    if run_write(lambda: accounts.set_active(store(), actor(), who, False) or True,
+                                 t("admin.disabled", username=who)):
+                        st.rerun()
         elif st.button(t("admin.enable"), key="adm_enable", icon=":material/check_circle:"):
             if run_write(lambda: accounts.set_active(store(), actor(), who, True) or True,
                          t("admin.enabled", username=who)):

@@ -324,6 +324,23 @@ def test_the_new_customer_form_starts_at_the_models_defaults_in_chinese(app_db):
         == [("initial_contact", "new")]
 
 
+def test_a_rep_over_the_weekly_hours_reference_is_told_in_red(app_db):
+    """The home card's figure alone (8.9 / 8) read as fine: over the reference it says so."""
+    from pipelines import accounts, follow_ups
+    from pipelines.models import FollowUpIn
+
+    store = _db(app_db)
+    rep = accounts.get_actor(store, "rep6")
+    cid = store.scalar("SELECT id FROM customers WHERE owner_id = $r AND deleted_at IS NULL ORDER BY id LIMIT 1",
+                       {"r": rep.id})
+    follow_ups.add(store, rep, FollowUpIn(customer_id=cid, rep_id=rep.id, channel="visit", summary="全天驻场",
+                                          occurred_at=datetime.now(local_tz()).replace(second=0, microsecond=0),
+                                          duration_minutes=1440))
+    at = logged_in("rep6")
+    hours = next(m for m in at.metric if m.label.startswith("本周沟通时长"))
+    assert hours.proto.delta.startswith("超出参考值") and hours.proto.color == 0  # red (inverse, going up)
+
+
 # -- the records explorer ----------------------------------------------------------------------
 
 def _rows(at: AppTest):

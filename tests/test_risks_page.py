@@ -127,3 +127,15 @@ def test_a_column_shows_fifteen_cards_then_more_on_request(app_db):
     total = before[0][1]
     expected = ([(30, total)] if total > 30 else []) + before[1:]
     assert captions() == expected
+
+
+def test_a_rep_with_no_customer_is_told_so_not_to_widen_filters(app_db):
+    from dashboard import data
+
+    data.store().write(lambda cur: cur.execute(
+        "INSERT INTO users (username, display_name, role, team_id) SELECT 'rep_new', '新人', 'rep', team_id"
+        " FROM users WHERE username = 'rep1'"))
+    at = logged_in("rep_new", "risks")
+    assert not shown_errors(at)
+    assert any(i.value.startswith("还没有客户") for i in at.info), [i.value for i in at.info]
+    assert not any("调整上方的筛选条件" in i.value for i in at.info)

@@ -202,8 +202,8 @@ def render() -> None:
     for col, level in zip(m, RISK_LEVELS):
         col.metric(t(f"risk.count_{level}"), f"{counts[level]:,}", border=True,
                    help=t("risk.count_help", open=f"{open_counts['red'] + open_counts['yellow']:,}"))
-    if cards.is_empty():
-        st.info(t("risk.empty"))
+    if cards.is_empty():  # a filter to widen, or no customer at all (a new rep's first day)
+        st.info(t("risk.empty") if (flt.team or flt.rep or flt.rules or flt.min_age_days) else t("risk.empty_none"))
     else:
         _columns(cards, counts, can_act)
     trend = cached(risk_board.trend, flt, 26, today())

@@ -179,3 +179,12 @@ def test_monthly_satisfaction_says_how_many_surveys(app_db):
     for text in counts:
         n = int(re.match(r"基于 ([\d,]+) 份调查", text).group(1).replace(",", ""))
         assert ("样本较少" in text) == (n < 10), text
+
+
+def test_team_hours_say_when_the_period_cuts_a_week(app_db):
+    """September 2026 starts on a Tuesday: its first week holds only the period's days, said under
+    the hours chart; a period of whole weeks (Monday to Sunday) needs no such word."""
+    cut = open_page(login("manager1"), "team", {"from": "2026-09-01", "to": "2026-09-30"})
+    assert any(c.value.startswith("统计期间为 2026-09-01 至 2026-09-30:首周或末周不是整周") for c in cut.caption)
+    whole = open_page(login("manager2"), "team", {"from": "2026-08-31", "to": "2026-09-27"})  # its own session
+    assert not any("不是整周" in c.value for c in whole.caption), [c.value for c in whole.caption]

@@ -122,6 +122,10 @@ def render() -> None:
         with right:
             weekly = ui.names(view["weekly"].with_columns(pl.col("hours").cast(pl.Float64)))
             ui.chart(charts.hours_chart(weekly, hours_cap, lang()), ("weekly_hours",), "hours_chart")
+            # a period that starts after a Monday or ends before a Sunday cuts its first or last week:
+            # those weeks' hours are only the period's days (a low point that is no short week)
+            if f.date_from and f.date_to and (f.date_from.weekday() != 0 or f.date_to.weekday() != 6):
+                st.caption(t("team.partial_weeks", start=f.date_from.isoformat(), end=f.date_to.isoformat()))
     st.divider()
     _targets_form()
 

@@ -21,7 +21,7 @@ from pipelines import exports, i18n, report_pdf, summary
 from pipelines.config import local_tz
 from pipelines.periods import month_start
 
-FIELDS = ("team", "rep", "industry", "size", "province", "customer_type", "channel")
+FIELDS = summary.SCOPE_FIELDS  # the filters the page offers are the ones its scope line names
 FEW_SURVEYS = 10  # fewer answers than this: the card says the figure is only indicative
 
 

@@ -151,7 +151,8 @@ def _raise_form() -> None:
         with st.form("risks_raise_form", border=False):
             # each kind's level is the rules' (a form does not rerun on a pick, so the level choice
             # cannot hide for them): said beside the kind, and the choice is labelled as manual's
-            levels = {c: (risks.rules(store()).get(c) or {}).get("level") for c in RAISED_RULES if c != "manual"}
+            rules = risks.rules(store())  # read once, not once per kind
+            levels = {c: (rules.get(c) or {}).get("level") for c in RAISED_RULES if c != "manual"}
             rule = st.selectbox(t("risk.raise_rule"), list(RAISED_RULES), format_func=lambda c: label("rule", c) + (
                 t("risk.raise_rule_level", level=label("level", levels[c])) if levels.get(c) else ""))
             level = st.radio(t("risk.raise_level"), ["yellow", "red"], horizontal=True,

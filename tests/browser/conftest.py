@@ -173,8 +173,10 @@ def assert_logged_out(page) -> None:
 
     Waits for the form first (a page under load may still be blank when `settle` sees no
     change), then for the cookie component's rerun, which would log a live session back in.
+    The first wait takes the first button: mid-rerun Streamlit can show the old form beside the
+    new one for a moment (a strict wait failed on that once); the count after settling is checked.
     """
-    page.get_by_role("button", name="登录").wait_for(timeout=30_000)
+    page.get_by_role("button", name="登录").first.wait_for(timeout=30_000)
     settle(page)
     assert page.get_by_role("button", name="登录").count() == 1
     assert page.locator('[data-testid="stSidebar"] >> text=退出登录').count() == 0

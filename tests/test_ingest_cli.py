@@ -58,7 +58,10 @@ def test_mapping_option(tmp_path, capsys):
     assert (doc["files"][0]["users_created"], doc["files"][0]["users_new"]) == (1, ["Ann Lee"])
     other = write_csv(tmp_path / "crm2.csv", ["Account", "Date", "Owner", "Note"], [["Acme", "2026-03-06", "Bo Wu", "x"]])
     assert cli.main(["ingest", str(other), "--mapping", str(mapping), "--db", db]) == 0
-    assert "新建的销售账号(无密码):Bo Wu" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "新建的销售账号(无密码):Bo Wu" in out
+    # the mapping gives no effective or duration: said with the values every row got
+    assert "每一行都按默认值记录:是否有效 = 是;时长(分钟) = 0。" in out
     broken = tmp_path / "broken.yaml"
     broken.write_text("kind: follow_ups\ncolumns: {nope: x}\n", encoding="utf-8")
     assert cli.main(["ingest", str(src), "--mapping", str(broken), "--db", db]) == 1

@@ -164,6 +164,23 @@ def test_required_fields_without_a_column_are_named_once():
     assert absent_required("contacts", {"name": "联系人"}) == ["customer_name"]
 
 
+def test_fields_given_by_default_are_named_with_their_value():
+    from pipelines.ingest.kinds import assumed
+    from pipelines.ingest.messages import assumed_notice
+
+    # no 是否有效 and no 沟通时长 column: every row is effective and 0 minutes, which feed the figures
+    given = {"customer_name": "客户", "occurred_at": "日期", "channel": "方式", "rep": "销售", "summary": "内容"}
+    filled = assumed("follow_ups", given)
+    assert filled == {"effective": True, "duration_minutes": 0}
+    assert assumed_notice(filled, "zh_CN").startswith("文件中没有这些列,每一行都按默认值记录:是否有效 = 是;时长(分钟) = 0。")
+    assert "every row is recorded with the default: Effective = Yes; " in assumed_notice(filled, "en")
+    # a column, or the mapping's default, gives the value instead
+    assert assumed("follow_ups", {**given, "effective": "是否有效"}, {"duration_minutes": 30}) == {}
+    assert assumed_notice(assumed("customers", {"name": "客户名称"}), "zh_CN").startswith(
+        "文件中没有这些列,每一行都按默认值记录:客户阶段 = 初步接触;客户类型 = 新客户。")
+    assert assumed("contacts", {"name": "联系人"}) == {} and assumed_notice({}, "zh_CN") is None
+
+
 def test_mapping_naming_a_column_the_file_lacks_loads_nothing_and_says_which(store, org, tmp_path):
     path = write_csv(tmp_path / "crm.csv", ["account", "engage", "agent", "note"],
                      [["Cancity", "2026-03-05 14:30", "rep1", "n1"]])

@@ -17,9 +17,9 @@ from dashboard.i18n import label, lang, t
 from pipelines import config, home, i18n
 from pipelines.config import local_tz
 from pipelines.ingest import KINDS, Mapping, MappingError, ReadError, load_file, prepare, template
-from pipelines.ingest.kinds import DUPLICATE_FIELDS
+from pipelines.ingest.kinds import DUPLICATE_FIELDS, assumed
 from pipelines.ingest.mapping import absent_required
-from pipelines.ingest.messages import by_reason, explain
+from pipelines.ingest.messages import assumed_notice, by_reason, explain
 from pipelines.ingest.readers import ROW, sheet_names
 from pipelines.rules import risks
 
@@ -163,6 +163,8 @@ def render() -> None:
     st.dataframe(fmt.blanks(preview), hide_index=True, width="stretch")
     st.markdown(f"**{t('ingest.mapping_title')}**")
     defaults = {f: v for f, v in (mapping.defaults if mapping else {}).items() if f not in columns}
+    filled = assumed(found_kind, columns, mapping.defaults if mapping else None)
+    defaults |= filled
     st.dataframe(pl.DataFrame({
         t("ingest.col_field"): [i18n.t(f"field.{f}", lang()) for f in [*columns, *defaults]],
         t("ingest.col_column"): [*columns.values(),
@@ -171,6 +173,9 @@ def render() -> None:
     unused = [h for h in table.headers if h not in columns.values()]
     if unused:
         st.caption(t("ingest.unmapped", columns=_names(unused, shown=len(unused))))
+    notice = assumed_notice(filled, lang())
+    if notice:  # said before the check: these values feed the figures
+        st.info(notice, icon=":material/tune:")
     absent = absent_required(found_kind, columns, mapping)
     if absent:  # said once for the file; the rejects then repeat it for every row
         st.warning(t("ingest.absent_required", fields=_names([i18n.t(f"field.{f}", lang()) for f in absent])),
@@ -254,7 +259,7 @@ def _names(names: list[str], shown: int = 20) -> str:
 
 def _shown(field: str, value) -> str:
     """A mapping default as people read it: a channel's or stage's name, 是/否, else as written."""
-    if field in ("channel", "stage"):
+    if field in ("channel", "stage", "customer_type"):
         return label(field, value)
     if isinstance(value, bool):
         return t("common.yes") if value else t("common.no")

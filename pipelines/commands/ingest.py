@@ -14,6 +14,8 @@ from pipelines import i18n
 from pipelines.access import SYSTEM
 from pipelines.cli import CommandError, common, emit
 from pipelines.ingest import KINDS, Mapping, MappingError, load_file
+from pipelines.ingest.kinds import assumed
+from pipelines.ingest.messages import assumed_notice
 from pipelines.store import open_store
 
 BAR_MIN_BYTES = 2_000_000  # files smaller than this load too fast for a bar to help
@@ -81,6 +83,10 @@ def run(args) -> int:
                      + " / " + i18n.t("ingest.cli_summary", "en", path=name, read=summary.rows_read,
                                       loaded=summary.rows_loaded, rejected=summary.rows_rejected,
                                       duplicate=summary.rows_duplicate))
+        notice = assumed_notice(assumed(summary.kind or "", summary.columns, mapping.defaults if mapping else None),
+                                "zh_CN")
+        if notice:
+            lines.append(i18n.t("ingest.cli_assumed", "zh_CN", notice=notice))
         if summary.users_new:
             lines.append(i18n.t("ingest.cli_users", "zh_CN", names="、".join(summary.users_new)))
         if summary.rejects_path:

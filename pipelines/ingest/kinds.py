@@ -30,6 +30,13 @@ DUPLICATE_FIELDS = {"follow_ups": ["customer_name", "customer_uscc", "occurred_a
                     "customers": ["name", "uscc"],
                     "contacts": ["customer_name", "customer_uscc", "name", "phone"],
                     "contracts": ["customer_name", "customer_uscc", "rep", "signed_on", "amount"]}
+# The values a row gets for these fields when the file gives none (model defaults). They feed
+# figures (effective follow-ups, weekly hours, the risk rules, the funnel), so an import whose
+# file has no column for one says so before it loads (assumed()).
+ASSUMED: dict[str, dict[str, object]] = {
+    "follow_ups": {"effective": True, "duration_minutes": 0},
+    "customers": {"stage": "initial_contact", "customer_type": "new"},
+}
 T = TypeVar("T")
 
 
@@ -51,6 +58,12 @@ class Outcome:
     @property
     def users_created(self) -> int:
         return len(self.users_new)
+
+
+def assumed(kind: str, columns: dict[str, str], defaults: dict | None = None) -> dict[str, object]:
+    """The ASSUMED fields of `kind` that the file has no column for and the mapping no default:
+    every row of the file gets the value shown."""
+    return {f: v for f, v in ASSUMED.get(kind, {}).items() if f not in columns and f not in (defaults or {})}
 
 
 def existing_rows(cur, keys: pl.DataFrame, sql: str) -> set[int]:
@@ -133,7 +146,8 @@ def load_follow_ups(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome
     stored_rows = loaded.select(
         pl.col("follow_up_id").alias("id"), "customer_id", "rep_id", "occurred_at", "channel", "summary",
         "participants",
-        pl.col("duration_minutes").fill_null(0).cast(pl.Int32), pl.col("effective").fill_null(True), "outcome",
+        pl.col("duration_minutes").fill_null(ASSUMED["follow_ups"]["duration_minutes"]).cast(pl.Int32),
+        pl.col("effective").fill_null(ASSUMED["follow_ups"]["effective"]), "outcome",
         pl.col("stage").alias("stage_after"), "next_follow_up_date", "next_action",
         pl.lit(run_id, dtype=pl.Int64).alias("import_run_id"))
     owners = pl.concat([new.select("id", "owner_id"),
@@ -194,10 +208,10 @@ def load_customers(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome:
     loaded, out.duplicates = _split_dupes(rows, ["_key"], stored)
     new = loaded.select(
         "name", "uscc", "industry", "size", "province", "city", "district",
-        pl.col("customer_type").fill_null("new"), "group_name",
+        pl.col("customer_type").fill_null(ASSUMED["customers"]["customer_type"]), "group_name",
         pl.col("tags").fill_null("").str.replace_all("[,、]", ",").str.split(",")
         .list.eval(pl.element().str.strip_chars().filter(pl.element().str.len_chars() > 0)).alias("tags"),
-        pl.col("owner_id"), pl.col("stage").fill_null("initial_contact"))
+        pl.col("owner_id"), pl.col("stage").fill_null(ASSUMED["customers"]["stage"]))
     if new.height:
         new = resolve.with_initials(new)
         made = resolve.insert_frame(cur, "imp_customers", new, "customers", "id, stage")

@@ -97,3 +97,21 @@ def write_rejects(rejects: pl.DataFrame, path: Path, kind: str, source: pl.DataF
         fh.write("\ufeff".encode())
         exports.safe_frame(out).write_csv(fh)  # a cell Excel would run as a formula gets a leading '
     return path
+
+
+def assumed_notice(assumed: dict[str, object], lang: str) -> str | None:
+    """What the page and the command say about fields a file has no column for (kinds.assumed):
+    each field with the value every row gets, e.g. 是否有效 = 是;时长(分钟) = 0."""
+    if not assumed:
+        return None
+
+    def shown(field: str, value: object) -> str:
+        if isinstance(value, bool):
+            return i18n.t("common.yes" if value else "common.no", lang)
+        if field in ("stage", "customer_type"):
+            return i18n.label(field, str(value), lang)
+        return str(value)
+
+    sep = ";" if lang == "zh_CN" else "; "
+    items = sep.join(f"{i18n.t(f'field.{f}', lang)} = {shown(f, v)}" for f, v in assumed.items())
+    return i18n.t("ingest.assumed", lang, items=items)

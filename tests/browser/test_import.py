@@ -52,6 +52,7 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     # the summary replaces the check's estimate ("nothing written yet") and its finished bar
     main = page.locator('[data-testid="stMain"]').inner_text()
     assert "校验结果" not in main and "尚未写入" not in main and "被拒绝的行" in main, main
+    assert "按默认值记录" not in main, main  # the sheet has 是否有效 and 沟通时长
     assert page.locator('[data-testid="stProgress"]').count() == 0
 
     # a file without a required column: said once for the file, before its rows' rejects
@@ -59,6 +60,8 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
                         [["缺列公司", "2026-03-07 10:00", "rep1", "x"]])
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(lacking))
     page.wait_for_selector("text=文件中没有这些必填项的列:跟进方式。每一行都会因此被拒绝。", timeout=30_000)
+    # nor 是否有效 and 沟通时长: the values every row gets are said, as they feed the figures
+    page.wait_for_selector("text=每一行都按默认值记录:是否有效 = 是;时长(分钟) = 0。")
     settle(page)
 
     # then a broken mapping file (same login): explained in words, and the data uploader stays

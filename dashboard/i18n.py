@@ -16,7 +16,18 @@ def t(key: str, **values: object) -> str:
 
 
 def label(kind: str, code: str | None) -> str:
+    if kind == "rule" and code is not None and "actor" in st.session_state:
+        return rule_names().get(code) or i18n.label(kind, code, lang())
     return i18n.label(kind, code, lang())
+
+
+def rule_names() -> dict[str, str]:
+    """The risk rules' names as configured (a name that states days states the set ones), read
+    once per data version: saving the rules changes them at once."""
+    from dashboard.data import cached  # dashboard.data uses this module
+    from pipelines.rules import risks
+
+    return cached(risks.rule_names, lang())
 
 
 def options(kind: str, codes) -> dict[str, str]:

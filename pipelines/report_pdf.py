@@ -11,6 +11,7 @@ import polars as pl
 
 from pipelines.codes import STAGES
 from pipelines.i18n import label, month_label, t
+from pipelines.rules.risks import rule_name
 
 CHROMIUM = os.environ.get("FOLLOWUP_CHROMIUM", "/usr/bin/chromium")
 # Same colours as dashboard/charts.py STAGE_COLOURS (the PDF draws its own bars).
@@ -57,7 +58,8 @@ def tables(summary: dict, lang: str) -> dict[str, pl.DataFrame]:
         pl.col("high").alias(col("channels.high")))
     risks = summary["risks"].select(
         pl.col("level").map_elements(lambda c: label("level", c, lang), return_dtype=pl.Utf8).alias(col("field.level")),
-        pl.col("rule").map_elements(lambda c: label("rule", c, lang), return_dtype=pl.Utf8).alias(col("field.rule")),
+        pl.col("rule").map_elements(lambda c: rule_name(c, lang, summary.get("risk_rules")), return_dtype=pl.Utf8)
+        .alias(col("field.rule")),
         # a month under way has no end yet: its count is of now
         pl.col("open_at_end").alias(col("monthly.risks_open_now" if summary.get("as_of") else "monthly.risks_open")),
         pl.col("raised").alias(col("monthly.risks_raised")))

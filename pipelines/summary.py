@@ -15,6 +15,7 @@ from pipelines.codes import CHANNELS, STAGES
 from pipelines.filters import Filters
 from pipelines.i18n import label, month_label, t
 from pipelines.periods import month_end, month_start, next_month, prev_month
+from pipelines.rules import risks
 from pipelines.store import Store
 
 HEADLINE = ("follow_ups", "effective_follow_ups", "new_customers", "contracts_signed", "won_amount")
@@ -285,6 +286,7 @@ def monthly_summary(store: Store, actor: Actor, filters: Filters, month: date, t
         "reps": reps,
         "risks": done["risks"],
         "satisfaction": done["satisfaction"],
+        "risk_rules": risks.rules(store),  # the rules' names state their configured days
     }
 
 

@@ -72,6 +72,18 @@ def test_a_month_under_way_says_so(data):
     assert "月末未解决" in report_pdf.tables(september, "zh_CN")[sheet].columns
 
 
+def test_exports_name_the_silence_rules_with_their_configured_days(september):
+    from pipelines.settings import DEFAULTS
+
+    rules = {rule: dict(values) for rule, values in DEFAULTS["risk_rules"].items()}
+    rules["silent_30d"]["days"] = 45
+    changed = dict(september, risk_rules=rules, risks=pl.DataFrame(
+        {"level": ["yellow"], "rule": ["silent_30d"], "open_at_end": [3], "raised": [1]}))
+    sheet = report_pdf.tables(changed, "zh_CN")["风险预警"]
+    assert sheet.get_column("预警规则").to_list() == ["45天无有效跟进"]
+    assert september["risk_rules"]["silent_30d"]["days"] == 30  # the summary carries the stored rules
+
+
 def test_headline_month_over_month_and_last_year(data):
     store, _ = data
     head = {r["metric"]: r for r in summary.headline(store, SYSTEM, Filters(), date(2026, 9, 1)).iter_rows(named=True)}

@@ -55,6 +55,15 @@ def test_admin_rules_section_saves_and_re_evaluates(app_db):
     from pipelines import settings
     from pipelines.store import open_store
     assert settings.get(open_store(app_db), "risk_rules")["stage_stalled"]["days"] == 400
+    # the silence rules' names state their days: saved as 45, the row's name says so at once
+    at.number_input(key="adm_rr_n_silent_30d").set_value(45)
+    next(b for b in at.button if b.label == "保存规则").click()
+    at.run()
+    assert any(m.value.startswith("**45天无有效跟进**") for m in at.markdown)
+    at.number_input(key="adm_rr_n_silent_30d").set_value(30)
+    next(b for b in at.button if b.label == "保存规则").click()
+    at.run()
+    assert any(m.value.startswith("**30天无有效跟进**") for m in at.markdown)
     # an out-of-range number reaches the server (no min/max on the input) and is named, not "saved"
     at.number_input(key="adm_rr_n_silent_30d").set_value(0)
     next(b for b in at.button if b.label == "保存规则").click()

@@ -146,6 +146,22 @@ def test_invalid_settings_are_refused(store, org):
         risks.save(store, org["admin"], config)
 
 
+def test_rule_names_state_the_configured_days(store, org):
+    assert risks.rule_names(store, org["rep1"], "zh_CN")["silent_30d"] == "30天无有效跟进"
+    config = risks.rules(store)
+    config["silent_30d"]["days"], config["silent_60d"]["days"] = 45, 90
+    risks.save(store, org["admin"], config, now=NOW)
+    names = risks.rule_names(store, org["rep1"], "zh_CN")
+    assert (names["silent_30d"], names["silent_60d"], names["stage_stalled"]) == ("45天无有效跟进", "90天无有效跟进", "阶段停滞")
+    assert risks.rule_names(store, org["rep1"], "en")["silent_60d"] == "No effective follow-up for 90 days"
+    assert risks.rule_name("silent_30d", "zh_CN") == "30天无有效跟进"  # no rules given: the catalog's name
+    # the two silence rules' order, refused with the days typed (their names would state those)
+    config["silent_60d"]["days"] = 40
+    with pytest.raises(risks.RuleError) as err:
+        risks.save(store, org["admin"], config)
+    assert (err.value.key, err.value.values) == ("error_silent_order", {"long": 40, "short": 45})
+
+
 def test_level_change_updates_open_risks(store, org):
     rep = org["rep1"]
     cid = customer(store, rep, changes=(("initial_contact", 100), ("proposal", 50)))

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard.data import store
 from dashboard.guard import guard, safely
-from dashboard.i18n import lang, t
+from dashboard.i18n import label, lang, t
 from dashboard.nav import PAGES
 from pipelines import i18n, settings
 
@@ -58,8 +58,8 @@ def _metrics() -> None:
     st.subheader(t("help.risk_rules_title"))
     for key in _keys("rule_condition."):
         code = key.split(".", 1)[1]
-        st.markdown(f"- **{t(f'rule.{code}')}**:{t(key)}" if lang() == "zh_CN" else
-                    f"- **{t(f'rule.{code}')}**: {t(key)}")
+        st.markdown(f"- **{label('rule', code)}**:{t(key)}" if lang() == "zh_CN" else
+                    f"- **{label('rule', code)}**: {t(key)}")
 
 
 def _faq() -> None:

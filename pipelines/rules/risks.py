@@ -21,9 +21,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines import audit, customer_activity, risk_summary, settings, sql
+from pipelines import audit, customer_activity, i18n, risk_summary, settings, sql
 from pipelines.access import SYSTEM, Actor, NotPermitted, require_role
-from pipelines.codes import RAISED_RULES
+from pipelines.codes import RAISED_RULES, RISK_RULES
 from pipelines.config import local_tz, tz_name
 from pipelines.store import Store
 
@@ -80,6 +80,24 @@ def rules_in(cur) -> dict[str, dict]:
     return merged(settings.get_in(cur, "risk_rules"))
 
 
+DAYS_IN_NAME = ("silent_30d", "silent_60d")  # rules whose names state their days ("30天无有效跟进")
+
+
+def rule_name(code: str, lang: str, config: dict[str, dict] | None = None) -> str:
+    """A rule's name; with the rules' `config`, a name that states days states the configured
+    ones (an admin who sets the 30-day rule to 45 days reads 45天无有效跟进 everywhere)."""
+    if config is not None and code in DAYS_IN_NAME and code in config:
+        return i18n.t(f"rule_named.{code}", lang, days=int(config[code]["days"]))
+    return i18n.label("rule", code, lang)
+
+
+def rule_names(store: Store, actor: Actor, lang: str) -> dict[str, str]:
+    """Every rule's name in `lang` as configured; any signed-in user reads them (the names,
+    not the settings). `actor` keeps the dashboard's cached-read signature."""
+    config = rules(store)
+    return {code: rule_name(code, lang, config) for code in RISK_RULES}
+
+
 def validate(config: dict) -> dict[str, dict]:
     """Checked and normalised rules; raises RuleError naming the rule and what is wrong."""
     out = merged(config)
@@ -97,7 +115,7 @@ def validate(config: dict) -> dict[str, dict]:
                 raise RuleError("error_threshold", rule=rule, min=low, max=high)
             values[name] = number
     if out["silent_60d"]["days"] <= out["silent_30d"]["days"]:
-        raise RuleError("error_silent_order")
+        raise RuleError("error_silent_order", long=out["silent_60d"]["days"], short=out["silent_30d"]["days"])
     return out
 
 

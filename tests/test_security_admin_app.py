@@ -92,6 +92,9 @@ def test_pipl_export_and_erase_from_the_page(admin_page):
     _by_label(at.button, "查找").click()
     at.run()
     assert any("找到" in c.value for c in at.caption)
+    # what was found, in words: each table's name and its rows (the Excel copy's sheets)
+    titles = [e.label for e in at.expander]
+    assert "客户(1)" in titles and "跟进记录(1)" in titles, titles
     # a contact: the customer, then the contact among its contacts
     _by_label(at.radio, "对象").set_value("contact")
     at.run()

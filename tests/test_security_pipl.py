@@ -11,6 +11,7 @@ import pytest
 
 from pipelines import masking, pipl
 from pipelines.access import NotPermitted
+from pipelines.config import local_tz
 from pipelines.models import STORED_MODELS
 from pipelines.sql import scoped
 from tests.helpers_security import PEOPLE, seed
@@ -71,10 +72,21 @@ def test_export_everything_about_a_customer(store, org, world):
     assert {"create"} <= set(data["audit_log"]["action"].to_list())
     doc = json.loads(pipl.to_json_bytes(data))
     assert doc["customers"][0]["name"] == "机密乙公司" and len(doc["follow_ups"]) == 3
-    from pipelines import exports
+    # the Excel copy is for the person: sheets, headers and codes in words, times local
+    from pipelines import exports, pipl_sheets
 
-    book = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx_bytes(data)))
-    assert {"customers", "contacts", "follow_ups", "audit_log"} <= set(book.sheetnames)
+    sheets = pipl_sheets.readable(data, "zh_CN")
+    book = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx_bytes(sheets)))
+    assert {"客户", "联系人", "跟进记录", "审计日志"} <= set(book.sheetnames)
+    customer = sheets["客户"].row(0, named=True)
+    assert (customer["名称"], customer["客户阶段"]) == ("机密乙公司", "初步接触"), customer
+    assert customer["创建时间"] == data["customers"]["created_at"][0].astimezone(local_tz()).strftime("%Y-%m-%d %H:%M:%S")
+    assert "电话" in sheets["联系人"].columns and "跟进方式" in sheets["跟进记录"].columns
+    assert "新建" in sheets["审计日志"].get_column("操作").to_list()
+    assert "Follow-ups" in pipl_sheets.readable(data, "en")
+    codes = {"initial_contact", "phone", "create", "customers"}
+    assert not [v for frame in sheets.values() for c in frame.columns if frame.schema[c] == pl.String
+                for v in frame.get_column(c).to_list() if v in codes]
     assert store.scalar("SELECT count(*) FROM audit_log WHERE action = 'export' AND table_name = 'pipl_customer'") == 1
     with pytest.raises(NotPermitted):
         pipl.person_data(store, org["manager1"], "customer", world["rep2"].customer_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.data import actor, cached, run_write, store
-from dashboard.i18n import t
-from pipelines import customer_views, exports, pipl
+from dashboard.i18n import lang, t
+from pipelines import customer_views, exports, pipl, pipl_sheets
 
 TITLE_KEY = "security.pipl_title"
 
@@ -45,14 +45,15 @@ def render() -> None:
     if not found or st.session_state.get("adm_pipl_for") != (kind, int(row_id)):
         return
     st.caption(t("security.pipl_found", tables=len(found), rows=sum(df.height for df in found.values())))
-    for table, frame in found.items():
+    sheets = pipl_sheets.readable(found, lang())  # the Excel copy's sheets, as shown here
+    for title, frame in sheets.items():
         if frame.height:
-            with st.expander(f"{table} ({frame.height})"):
+            with st.expander(f"{title}({frame.height:,})" if lang() == "zh_CN" else f"{title} ({frame.height:,})"):
                 st.dataframe(frame, hide_index=True, width="stretch")
     c, d = st.columns(2)
     c.download_button(t("security.export_json"), pipl.to_json_bytes(found), file_name=f"pipl-{kind}-{row_id}.json",
-                      mime="application/json", key="adm_pipl_json", icon=":material/download:", on_click="ignore")
-    d.download_button(t("security.export_xlsx"), exports.to_xlsx_bytes(found), file_name=f"pipl-{kind}-{row_id}.xlsx",
+                      mime="application/json", key="adm_pipl_json", help=t("security.export_json_help"), icon=":material/download:", on_click="ignore")
+    d.download_button(t("security.export_xlsx"), exports.to_xlsx_bytes(sheets), file_name=f"pipl-{kind}-{row_id}.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="adm_pipl_xlsx",
                       icon=":material/download:", on_click="ignore")
     st.divider()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 
@@ -25,8 +26,27 @@ def guard(path: str) -> None:
         st.stop()
 
 
+_CALLBACK_ERROR = "_callback_error"
+
+
+def callback(fn: Callable) -> Callable:
+    """A widget's callback, guarded as safely() guards a page: Streamlit runs callbacks before the
+    page, outside it, and an error there replaced the whole page with Streamlit's English notice.
+    The error's id is kept for the page, which shows it at the top (safely)."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the user sees an id, the log the traceback
+            st.session_state[_CALLBACK_ERROR] = logs.log_unexpected(log, exc, "callback")
+    return run
+
+
 def safely(render: Callable[[], None]) -> None:
     """Run a page; an unexpected error shows a short message with an id, never a traceback."""
+    failed = st.session_state.pop(_CALLBACK_ERROR, None)
+    if failed:
+        st.error(t("app.error_unexpected", error_id=failed), icon=":material/error:")
     try:
         render()
     except Exception as exc:  # noqa: BLE001 - st.stop/st.rerun are BaseException and pass through

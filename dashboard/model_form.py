@@ -17,6 +17,7 @@ from typing import Any
 import streamlit as st
 from pydantic import BaseModel, ValidationError
 
+from dashboard.guard import callback
 from dashboard.i18n import lang, t
 from dashboard.widgets import date_in, field_error, notice, when_inputs
 from pipelines import errors, logs
@@ -110,6 +111,7 @@ def _keys(key: str, fields: list[Field]) -> list[str]:
     return out
 
 
+@callback
 def _submit(key: str, model: type[BaseModel], fields: list[Field], fixed: dict,
             save: Callable[[BaseModel], Any], success: str) -> None:
     S[f"{key}_errors"] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from dashboard.i18n import t
@@ -54,9 +56,15 @@ def keep_choice(key: str, options, fallback=None) -> None:
     st.session_state[key] = chosen if chosen in options else fallback
 
 
+# The earliest day a moment's date box takes. Streamlit's own range is ten years either side of
+# the value, and a date typed outside it is dropped for the one shown before (with an English
+# note): a follow-up from 2015 would be saved as today's.
+EARLIEST = date(2000, 1, 1)
+
+
 def when_inputs(date_cell, time_cell, label: str, date_key: str, time_key: str, help: str | None = None) -> None:
     """A date and a time input (date_in's rule for both) for a moment the page put in state."""
-    date_in(date_cell, label, date_key, help=help)
+    date_in(date_cell, label, date_key, help=help, min_value=EARLIEST)
     time_cell.time_input(t("log.time"), value=st.session_state.get(time_key), key=time_key, step=60)
 
 

@@ -167,6 +167,57 @@ def test_the_customer_pages_link_opens_the_log_for_that_customer(app_db):
     assert at.selectbox(key="log_customer").value == cid and "customer" not in at.query_params
 
 
+def test_a_search_with_no_match_in_between_leaves_the_form_as_it_was(app_db):
+    """A typo in the search hides the form, and Streamlit drops its widgets' state; found again,
+    the customer's form had no date and the first stage (初步接触), and a save either failed or
+    moved the customer back to 初步接触 unseen."""
+    at = _log_page("rep2")
+    customer = at.selectbox(key="log_customer").value
+    name = at.selectbox(key="log_customer").options[0].split(" · ")[0]
+    stage = _db(app_db).scalar("SELECT stage FROM customers WHERE id = $c", {"c": customer})
+    at.text_input(key="log_q").input(name).run()
+    at.text_input(key="log_q").input(name + "不存在的字").run()
+    assert not at.text_area  # no match: no form
+    at.text_input(key="log_q").input(name).run()
+    assert at.selectbox(key="log_customer").value == customer
+    assert at.selectbox(key="log_stage").value == stage and at.toggle(key="log_effective").value is True
+    assert at.date_input(key="log_date").value == datetime.now(local_tz()).date()
+    at.text_area(key="log_summary").input("找回客户后记录")
+    at.button(key="log_submit").click()
+    at.run()
+    assert not shown_errors(at) and at.success[0].value.startswith("已保存"), [e.value for e in at.error]
+    assert _db(app_db).scalar("SELECT stage FROM customers WHERE id = $c", {"c": customer}) == stage
+    assert _db(app_db).scalar("SELECT effective FROM follow_ups WHERE customer_id = $c ORDER BY id DESC LIMIT 1",
+                              {"c": customer}) is True
+
+
+def test_an_emptied_date_is_named_beside_the_time_not_a_crash(app_db):
+    at = _log_page("rep2")
+    at.text_area(key="log_summary").input("有内容")
+    at.date_input(key="log_date").set_value(None)
+    at.button(key="log_submit").click()
+    at.run()
+    assert not shown_errors(at) and _red(at) == [":red[:material/error: 跟进时间:必须填写。]"], _red(at)
+
+
+def test_a_failing_save_shows_the_short_error_with_an_id_not_streamlits_page(app_db, monkeypatch):
+    """Callbacks run before the page, outside safely(): their errors replaced the whole page
+    with Streamlit's English notice. Now the page shows its own message with an id."""
+    at = _log_page("rep2")
+    at.text_area(key="log_summary").input("有内容")
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("pipelines.models.FollowUpIn", broken)  # fails in the callback, outside its own try
+    at.run()  # the page's callback is bound in this run
+    at.button(key="log_submit").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error if "错误编号" in e.value], [e.value for e in at.error]
+    assert at.text_area(key="log_summary")  # the page is drawn below the message
+
+
 def _red(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if m.value.startswith(":red[")]
 

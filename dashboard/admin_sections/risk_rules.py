@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.data import actor, run_write, store
+from dashboard.guard import callback
 from dashboard.i18n import label, t
 from dashboard.widgets import field_error, notice
 from pipelines import settings
@@ -30,6 +31,7 @@ def _error(exc: risks.RuleError) -> dict[str, str]:
     return {field: t(f"risk.{exc.key}", **values)}
 
 
+@callback
 def _save(work, done, form: str) -> None:
     """The save button's callback, run before the page is drawn: a refused value is said beside
     its box, the outcome above the form (both in session state under `form`)."""

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from dashboard import fmt
 from dashboard.data import actor, cached, store
-from dashboard.guard import guard, safely
+from dashboard.guard import callback, guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.widgets import date_in, empty, field_error, notice, page_link, when_inputs
 from pipelines import customer_views, errors, follow_ups, home, logs
@@ -30,9 +30,16 @@ log = logging.getLogger("dashboard")
 S = st.session_state
 
 
+FORM_KEYS = ("log_stage", "log_date", "log_time", "log_effective")  # widget state _defaults() gives
+
+
 def _defaults(customer: dict) -> None:
-    """Stage and next date follow the chosen customer until the user changes them."""
-    if S.get("log_for") == customer["id"]:
+    """Stage and next date follow the chosen customer until the user changes them.
+
+    A run that does not draw the form (a search with no match, another page) drops its widgets'
+    state, while `log_for` stays: the defaults are then given again, or the form would come back
+    with no date and the first stage (初步接触), and save that stage unseen."""
+    if S.get("log_for") == customer["id"] and all(k in S for k in FORM_KEYS):
         return
     now = datetime.now(local_tz())
     nxt = home.next_date(store(), customer["stage"], now.date())
@@ -42,6 +49,7 @@ def _defaults(customer: dict) -> None:
     S.setdefault("log_effective", True)
 
 
+@callback
 def _save(customers: dict[int, dict]) -> None:
     """The submit button's callback: validate, save, and reset or explain."""
     user = actor()
@@ -49,6 +57,9 @@ def _save(customers: dict[int, dict]) -> None:
     customer = customers.get(S.get("log_customer"))
     if customer is None:
         S["log_errors"] = {"customer_id": t("log.pick_customer")}
+        return
+    if S.get("log_date") is None or S.get("log_time") is None:  # a box the user emptied
+        S["log_errors"] = {"occurred_at": t("error.missing", field=t("field.occurred_at"))}
         return
     stage_after = S.get("log_stage")
     next_date = S.get("log_next")

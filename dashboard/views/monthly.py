@@ -13,7 +13,7 @@ from dashboard import analytics_ui as ui
 from dashboard import charts, fmt
 from dashboard.data import actor, cached, store
 from dashboard.filter_bar import filter_bar, today
-from dashboard.guard import guard, safely
+from dashboard.guard import callback, guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.nav import spec
 from dashboard.widgets import keep_choice
@@ -107,6 +107,7 @@ def _exports(data: dict, lines: list[str], scope: str) -> None:
     month = data["month"].strftime("%Y-%m")
     user, language, db = actor(), lang(), store()
 
+    @callback
     def audit(fmt_name: str) -> None:
         exports.audited_export(db, user, "monthly_summary", data["reps"].height, fmt_name, month)
 

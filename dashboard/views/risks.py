@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import fmt
 from dashboard.data import actor, cached, run_write, store
 from dashboard.filter_bar import filter_bar, today
-from dashboard.guard import guard, safely
+from dashboard.guard import callback, guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.risk_charts import BADGE_COLORS, trend_figure
 from pipelines import customer_views, risk_actions, risk_board
@@ -103,6 +103,7 @@ def _shown(level: str) -> int:
     return st.session_state.get(f"risk_shown_{level}", PER_COLUMN)
 
 
+@callback
 def _show_more(level: str) -> None:
     st.session_state[f"risk_shown_{level}"] = _shown(level) + PER_COLUMN
 

@@ -21,7 +21,7 @@ from dashboard.guard import callback
 from dashboard.i18n import lang, t
 from dashboard.widgets import date_in, field_error, notice, when_inputs
 from pipelines import errors, logs
-from pipelines.access import NotPermitted
+from pipelines.access import FieldRefused, NotPermitted
 from pipelines.config import local_tz
 from pipelines.store import StoreError
 
@@ -119,10 +119,13 @@ def _submit(key: str, model: type[BaseModel], fields: list[Field], fixed: dict,
     try:
         record = model(**data)
     except ValidationError as exc:
-        S[f"{key}_errors"] = errors.explain(exc, lang())
+        S[f"{key}_errors"] = errors.explain(exc, lang(), {f.name: field_label(f) for f in fields if f.label})
         return
     try:
         save(record)
+    except FieldRefused as exc:  # said beside the field, as the model's own rules are
+        S[f"{key}_errors"] = {exc.field: exc.text(lang())}
+        return
     except (NotPermitted, StoreError) as exc:
         S[f"{key}_notice"] = ("error", exc.text(lang()))
         return

@@ -53,6 +53,15 @@ class NotPermitted(Exception):
         return self.en if lang == "en" else self.zh
 
 
+class FieldRefused(NotPermitted):
+    """A value the model accepts and the stored data refuses (a credit code another customer
+    has): said beside its field, `field` naming it."""
+
+    def __init__(self, field: str, zh: str, en: str):
+        super().__init__(zh, en)
+        self.field = field
+
+
 def owner_predicate(actor: Actor, column: str = "owner_id") -> tuple[str, dict[str, Any]]:
     """SQL predicate on a customer's owner column for this actor, with its parameters."""
     if actor.sees_all:

@@ -7,8 +7,8 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
-from pipelines import audit, customer_activity, daily_summary, rows, stage_summary
-from pipelines.access import Actor, NotPermitted, can_write_owner, require_writer
+from pipelines import audit, customer_activity, daily_summary, i18n, rows, stage_summary
+from pipelines.access import Actor, FieldRefused, NotPermitted, can_write_owner, require_writer
 from pipelines.codes import is_forward
 from pipelines.models import CustomerIn
 from pipelines.rules import stages
@@ -56,6 +56,24 @@ def load_for_write(cur, actor: Actor, customer_id: int, include_deleted: bool = 
     return row
 
 
+def check_unique(cur, actor: Actor, values: dict[str, Any], customer_id: int | None = None) -> None:
+    """One customer per company (SPEC: the credit code is unique when present; the importer finds
+    customers by code, else by exact name): a live customer with the same credit code, or the
+    same name, refuses the value beside its field. Its name is said only to whoever may see it."""
+    for field in ("uscc", "name"):
+        value = values.get(field)
+        if not value:
+            continue
+        row = cur.execute(f"SELECT id, owner_id FROM customers WHERE {field} = $v AND deleted_at IS NULL"
+                          " AND id <> $id ORDER BY id LIMIT 1", {"v": value, "id": customer_id or -1}).fetchone()
+        if row is None:
+            continue
+        visible = actor.sees_all or can_write_owner(actor, row[1], _owner_team(cur, row[1]))
+        key = f"error.customer_exists_{field}" if visible else "error.customer_exists_elsewhere"
+        raise FieldRefused(field, *(i18n.t(key, lang, field=i18n.t(f"field.{field}", lang), id=row[0])
+                                    for lang in ("zh_CN", "en")))
+
+
 def create(store: Store, actor: Actor, customer: CustomerIn, at: datetime | None = None) -> int:
     """Add a customer; its first stage is recorded as its first stage change."""
     at = at or datetime.now(UTC)
@@ -64,6 +82,7 @@ def create(store: Store, actor: Actor, customer: CustomerIn, at: datetime | None
 
     def work(cur):
         check_owner(cur, actor, customer.owner_id)
+        check_unique(cur, actor, values)
         cid = rows.insert(cur, actor, "customers", values)
         cur.execute("INSERT INTO stage_changes (customer_id, from_stage, to_stage, changed_at, changed_by)"
                     " VALUES ($c, NULL, $s, $at, $by)",
@@ -80,7 +99,9 @@ def update(store: Store, actor: Actor, customer_id: int, customer: CustomerIn) -
     values["name_initials"] = initials(customer.name)
 
     def work(cur):
-        load_for_write(cur, actor, customer_id)
+        row = load_for_write(cur, actor, customer_id)
+        # only a changed value is checked: an old pair of duplicates can still be edited
+        check_unique(cur, actor, {f: values[f] for f in ("uscc", "name") if values[f] != row[f]}, customer_id)
         rows.update(cur, actor, "customers", customer_id, values)
 
     store.write(work)

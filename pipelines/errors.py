@@ -92,8 +92,9 @@ def _context(kind: str, field: str, err: dict[str, Any], lang: str) -> dict[str,
     return out
 
 
-def message(err: dict[str, Any], lang: str) -> tuple[str, str]:
-    """(field name, message) of one entry of `ValidationError.errors()`."""
+def message(err: dict[str, Any], lang: str, labels: dict[str, str] | None = None) -> tuple[str, str]:
+    """(field name, message) of one entry of `ValidationError.errors()`; `labels` names fields
+    whose form shows another label than `field.<name>` (a contact's 姓名)."""
     loc = err.get("loc") or ()
     field = str(loc[0]) if loc else ""
     kind = _KIND.get(err["type"], err["type"])
@@ -102,17 +103,18 @@ def message(err: dict[str, Any], lang: str) -> tuple[str, str]:
         key = "error.invalid"
     template = i18n.t(key, lang)
     values = _context(kind, field, err, lang)
-    values["field"] = field_label(field, lang) if field else ""
+    values["field"] = (labels or {}).get(field) or (field_label(field, lang) if field else "")
     wanted = {name for _, name, _, _ in Formatter().parse(template) if name}
     for name in wanted - values.keys():
         values[name] = ""
     return field, template.format(**{k: values[k] for k in wanted})
 
 
-def explain(error: ValidationError, lang: str = i18n.DEFAULT_LANGUAGE) -> dict[str, str]:
+def explain(error: ValidationError, lang: str = i18n.DEFAULT_LANGUAGE,
+            labels: dict[str, str] | None = None) -> dict[str, str]:
     """{field: message}, the first error of each field, in the user's language."""
     out: dict[str, str] = {}
     for err in error.errors():
-        field, text = message(err, lang)
+        field, text = message(err, lang, labels)
         out.setdefault(field, text)
     return out

@@ -191,3 +191,15 @@ def test_password_policy():
     assert password_ok("long-enough-1", "rep1")
     assert not password_ok("short", "rep1")
     assert not password_ok("manager100", "manager100")
+
+
+def test_a_form_may_name_a_field_as_it_labels_it():
+    """A contact's name is labelled 姓名 on its form: its message says so, not 名称."""
+    from pydantic import ValidationError
+
+    from pipelines import errors
+
+    with pytest.raises(ValidationError) as exc:
+        ContactIn(customer_id=1, name="  ")
+    assert errors.explain(exc.value, "zh_CN")["name"] == "名称:必须填写。"
+    assert errors.explain(exc.value, "zh_CN", {"name": "姓名"})["name"] == "姓名:必须填写。"

@@ -375,6 +375,26 @@ def test_the_new_customer_form_starts_at_the_models_defaults_in_chinese(app_db):
         == [("initial_contact", "new")]
 
 
+def test_a_customer_that_exists_is_refused_beside_its_name(app_db):
+    at = logged_in("rep3", "customers")
+    name = _db(app_db).scalar("SELECT c.name FROM customers c JOIN users u ON u.id = c.owner_id"
+                              " WHERE u.username = 'rep3' AND c.deleted_at IS NULL ORDER BY c.id LIMIT 1")
+    before = _count(app_db, "SELECT count(*) FROM customers")
+    at.text_input(key="cust_new_name").input(name)
+    at.button(key="FormSubmitter:cust_new-保存").click()
+    at.run()
+    assert not shown_errors(at) and len(_red(at)) == 1 and "名称:已有同名客户(编号" in _red(at)[0], _red(at)
+    assert _count(app_db, "SELECT count(*) FROM customers") == before
+
+
+def test_a_contact_without_a_name_is_told_by_its_label(app_db, sparse_customer):
+    cid = _db(app_db).scalar("SELECT id FROM customers WHERE name = '资料不全测试有限公司'")
+    at = logged_in("rep1", "customers", query={"id": str(cid)})
+    at.button(key=f"FormSubmitter:contact_{cid}_new-保存").click()
+    at.run()
+    assert "姓名:必须填写。" in " ".join(_red(at)), _red(at)
+
+
 def test_a_rep_over_the_weekly_hours_reference_is_told_in_red(app_db):
     """The home card's figure alone (8.9 / 8) read as fine: over the reference it says so."""
     from pipelines import accounts, follow_ups

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from pipelines.access import Actor
+from pipelines.config import local_tz
 
 ACTIONS = ("create", "update", "delete", "restore", "export", "login", "login_failed", "logout",
            "permission", "import", "reveal", "backup", "restore_backup", "erase", "reassign",
@@ -19,6 +20,10 @@ ACTIONS = ("create", "update", "delete", "restore", "export", "login", "login_fa
 
 
 def _default(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        # in local time, as the rows read back (a delete's time was written in UTC, and its
+        # restore's "before" showed the same moment in +08:00)
+        return value.astimezone(local_tz()).isoformat()
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -175,3 +175,19 @@ def test_the_details_the_code_writes_read_in_words(store, org):
     assert en[1] == "Warnings re-evaluated: 2 opened, 0 updated, 38 closed" and en[2] == "XLSX, 12 rows; 2026-10"
     shown = audit_view.labelled(audit_view.search(store, admin, AuditSearch()), "zh_CN")["detail"].to_list()
     assert "设置了密码" in shown and "CSV,0 行;user=rep, date_from=2026-10-29" in shown
+
+
+def test_a_delete_and_its_restore_write_the_time_alike(store, org):
+    """The delete's time was written in UTC (+00:00), the restore's "before" in local time."""
+    rep = org["rep1"]
+    cid = customers.create(store, rep, CustomerIn(name="时间一致有限公司", owner_id=rep.id))
+    fid = follow_ups.add(store, rep, FollowUpIn(customer_id=cid, rep_id=rep.id, occurred_at=datetime.now(local_tz())
+                                               - timedelta(hours=1), channel="phone", summary="x"))
+    follow_ups.delete(store, rep, fid)
+    follow_ups.restore(store, rep, fid)
+    deleted, restored = (store.scalar("SELECT json_extract_string(" + col + ", '$.deleted_at') FROM audit_log"
+                                      " WHERE table_name = 'follow_ups' AND row_id = $f AND action = $a", {"f": fid, "a": a})
+                         for col, a in (("after", "delete"), ("before", "restore")))
+    offset = datetime.now(local_tz()).strftime("%z")
+    assert deleted.endswith(offset[:3] + ":" + offset[3:]), deleted
+    assert datetime.fromisoformat(deleted) == datetime.fromisoformat(restored)

@@ -140,7 +140,8 @@ def _risks(df: pl.DataFrame) -> None:
 
 def _children(key: str, df: pl.DataFrame, model, fields: list[Field], fixed: dict, writable: bool,
               empty_text: str, add_label: str, table: str, view: pl.DataFrame | None = None) -> None:
-    """A customer's contacts, needs or contracts: the table, then add / edit / delete."""
+    """A customer's contacts, needs or contracts: the table, then add / edit / delete (with undo)."""
+    _undo(key, table)
     if df.is_empty():
         empty(empty_text)
     else:
@@ -166,8 +167,27 @@ def _children(key: str, df: pl.DataFrame, model, fields: list[Field], fixed: dic
     model_form(f"{key}_edit_{pick}", model, fields, initial=row, fixed={**fixed, "customer_id": fixed["customer_id"]},
                save=lambda rec: customer_records.update(store(), actor(), pick, rec), success=t("common.saved"))
     if st.button(t("common.delete"), key=f"{key}_del_{pick}", icon=":material/delete:"):
-        if run_write(lambda: customer_records.delete(store(), actor(), table, pick) or True, t("common.deleted")):
+        if run_write(lambda: customer_records.delete(store(), actor(), table, pick) or True):
             S.pop(f"{key}_pick", None)
+            # one click deletes (a soft delete): the undo above the table brings it back
+            S[f"{key}_undo"] = (pick, str(row.get(first) or pick)[:40])
+            st.rerun()
+
+
+def _undo(key: str, table: str) -> None:
+    """The last deletion of this list, said with an undo until another one or a restore."""
+    if S.pop(f"{key}_restored", None):  # said after the rerun, which would wipe it
+        st.success(t("common.restored"), icon=":material/undo:")
+    undo = S.get(f"{key}_undo")
+    if not undo:
+        return
+    row_id, name = undo
+    a, b = st.columns([4, 1])
+    a.info(t("customers.deleted_undo", name=name), icon=":material/delete:")
+    if b.button(t("common.undo"), key=f"{key}_undo_btn", icon=":material/undo:"):
+        if run_write(lambda: customer_records.restore(store(), actor(), table, row_id) or True):
+            S.pop(f"{key}_undo", None)
+            S[f"{key}_restored"] = True
             st.rerun()
 
 

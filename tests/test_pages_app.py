@@ -395,6 +395,27 @@ def test_a_contact_without_a_name_is_told_by_its_label(app_db, sparse_customer):
     assert "姓名:必须填写。" in " ".join(_red(at)), _red(at)
 
 
+def test_a_deleted_contact_is_said_with_an_undo(app_db, sparse_customer):
+    """Deleting a contact was one click with no way back on the page (the row is soft-deleted)."""
+    cid = _db(app_db).scalar("SELECT id FROM customers WHERE name = '资料不全测试有限公司'")
+    at = logged_in("rep1", "customers", query={"id": str(cid)})
+    key = f"contact_{cid}"
+    at.text_input(key=f"{key}_new_name").input("撤销测试联系人")
+    at.button(key=f"FormSubmitter:{key}_new-保存").click()
+    at.run()
+    contact = _db(app_db).scalar("SELECT id FROM contacts WHERE name = '撤销测试联系人'")
+    at.selectbox(key=f"{key}_pick").set_value(contact).run()
+    at.button(key=f"{key}_del_{contact}").click()
+    at.run()
+    assert not shown_errors(at) and [i.value for i in at.info if i.value == "已删除「撤销测试联系人」。"]
+    assert not [b for b in at.selectbox if b.key == f"{key}_pick" and contact in b.options]
+    at.button(key=f"{key}_undo_btn").click()
+    at.run()
+    assert not shown_errors(at) and [s.value for s in at.success if s.value == "已恢复。"]
+    assert _db(app_db).scalar("SELECT deleted_at IS NULL FROM contacts WHERE id = $i", {"i": contact})
+    assert not [i.value for i in at.info if i.value.startswith("已删除")]
+
+
 def test_a_rep_over_the_weekly_hours_reference_is_told_in_red(app_db):
     """The home card's figure alone (8.9 / 8) read as fine: over the reference it says so."""
     from pipelines import accounts, follow_ups

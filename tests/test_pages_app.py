@@ -349,6 +349,9 @@ def test_a_manager_overrides_the_stage_rule_with_a_reason(app_db):
     cid, name = _gated_customer(app_db, "rep4")
     at = _try_proposal(_log_page("manager1", name))
     assert "越过该规则" in at.warning[0].value
+    at.button(key="log_submit").click()  # saved again with no reason: said beside the reason's box
+    at.run()
+    assert _red(at) == [":red[:material/error: 请填写越过规则的理由,再点保存;理由会记入审计日志。]"], _red(at)
     at.text_input(key="log_override").input("客户已在展会现场看过完整演示")
     at.button(key="log_submit").click()
     at.run()

@@ -53,6 +53,7 @@ def _defaults(customer: dict) -> None:
 def _save(customers: dict[int, dict]) -> None:
     """The submit button's callback: validate, save, and reset or explain."""
     user = actor()
+    overriding = bool(S.get("log_blocked")) and user.role in ("manager", "admin")  # the reason box was shown
     S["log_errors"], S["log_blocked"], S["log_notice"] = {}, None, None
     customer = customers.get(S.get("log_customer"))
     if customer is None:
@@ -88,6 +89,8 @@ def _save(customers: dict[int, dict]) -> None:
         follow_ups.add(store(), user, record, override_reason=S.get("log_override"))
     except StageRuleBlocked as exc:
         S["log_blocked"] = [(u.to_stage, u.channel, u.needed, u.found) for u in exc.unmet]
+        if overriding:  # saved again with the reason left empty: say so beside its box
+            S["log_errors"] = {"override": t("log.override_missing")}
         return
     except (NotPermitted, StoreError) as exc:
         S["log_notice"] = ("error", exc.text(lang()))
@@ -183,6 +186,7 @@ def _form(customer: dict, user) -> None:
             field_error(errs, "next_action")
         if S.get("log_blocked") and user.role in ("manager", "admin"):
             st.text_input(t("log.override_reason"), key="log_override", placeholder=t("log.override_hint"))
+            field_error(errs, "override")
         st.form_submit_button(t("log.save"), type="primary", icon=":material/save:", key="log_submit",
                               on_click=_save, args=(S.get("log_rows", {}),))
 

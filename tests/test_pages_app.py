@@ -165,6 +165,11 @@ def test_the_customer_pages_link_opens_the_log_for_that_customer(app_db):
                          " WHERE u.username = 'rep2' AND c.deleted_at IS NULL")
     at = logged_in("rep2", "log", query={"customer": str(cid)})
     assert at.selectbox(key="log_customer").value == cid and "customer" not in at.query_params
+    # another rep's customer: said, not an empty picker with no word
+    other = _count(app_db, "SELECT max(c.id) FROM customers c JOIN users u ON u.id = c.owner_id"
+                           " WHERE u.username = 'rep5' AND c.deleted_at IS NULL")
+    at = logged_in("rep2", "log", query={"customer": str(other)})
+    assert [w.value for w in at.warning] == ["客户不存在,或你没有权限查看。"] and at.selectbox(key="log_customer").value is None
 
 
 def test_a_search_with_no_match_in_between_leaves_the_form_as_it_was(app_db):
@@ -270,7 +275,7 @@ ERROR_CASES = [
     (lambda at: at.date_input(key="log_date").set_value(datetime.now(local_tz()).date() + timedelta(days=2)),
      "跟进时间:不能晚于现在,请核对日期和时间。"),
     (lambda at: at.text_input(key="log_participants").input("人" * 201), "参与人员:不能超过 200 个字符(现在 201 个)。"),
-    (lambda at: at.text_input(key="log_outcome").input("控制\x07字符"), "跟进结果:含有不可见的控制字符。"),
+    (lambda at: at.text_input(key="log_outcome").input("控制\x07字符"), "跟进结果:含有不可见的控制字符(常见于从其他软件复制的文字),请删掉后重新输入这段文字。"),
     (lambda at: at.text_input(key="log_action").input("计" * 4001), "下一步计划:不能超过 4000 个字符(现在 4001 个)。"),
 ]
 

@@ -118,6 +118,8 @@ def _given_customer() -> None:
     found = cached(customer_views.detail, int(given)) if given.isdigit() else None
     if found is not None:  # None: not a customer this user may see
         S["log_q"], S["log_customer"] = found.base["name"], int(given)
+    else:  # a link to a customer this user may not see, or one deleted since
+        st.warning(t("customers.not_found"), icon=":material/person_off:")
 
 
 def _picker(user) -> dict | None:

@@ -114,8 +114,15 @@ def test_search_and_export(store, org):
     assert csv.startswith(b"\xef\xbb\xbf") and "乙方机密" in csv.decode("utf-8-sig")
     # the screen's headers and words (新建, 联系人), not column names and codes
     lines = csv.decode("utf-8-sig").splitlines()
-    assert lines[0] == "日志编号,时间,用户,操作,数据表,记录编号,修改前,修改后,说明", lines[0]
+    assert lines[0] == "日志编号,时间,用户,操作,数据表,记录编号,对象,修改前,修改后,说明", lines[0]
     assert ",新建,联系人," in lines[1] and ",create," not in csv.decode("utf-8-sig")
+    # each entry names the row it is about: a customer's rows by the customer, a contact with it
+    # (rep2's entries: the contact and two follow-ups; the customer was made by the admin)
+    named = dict(zip(rep2["table_name"].to_list(), rep2["record"].to_list(), strict=True))
+    customer = store.scalar("SELECT name FROM customers WHERE id = (SELECT customer_id FROM contacts"
+                            " WHERE id = $i)", {"i": rep2.filter(pl.col("table_name") == "contacts")["row_id"][0]})
+    assert named["contacts"].startswith(customer + " · ")
+    assert named["follow_ups"] == customer and f",{customer} · " in lines[1]
     english = audit_view.export(store, admin, AuditSearch(user="rep2"), "csv", "en").decode("utf-8-sig")
     assert english.splitlines()[0].startswith("Entry,Time,User,Action,")
     book = openpyxl.load_workbook(io.BytesIO(audit_view.export(store, admin, AuditSearch(), "xlsx")))

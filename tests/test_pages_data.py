@@ -195,6 +195,8 @@ def test_picker_finds_by_initials_and_credit_code_recent_first(world):
     assert customer_views.picker(store, rep1, "HZ QH")["name"].to_list() == ["杭州青禾科技有限公司"]
     store.cursor().execute("UPDATE customers SET uscc = '91330106MA2GL1RQ5X' WHERE id = $i", {"i": ids["rep1"][1]})
     assert customer_views.picker(store, rep1, "91330106")["id"].to_list() == [ids["rep1"][1]]
+    assert customer_views.picker(store, rep1, "gl1rq5x")["id"].to_list() == [ids["rep1"][1]]  # its end
+    assert customer_views.picker(store, rep1, "1rq5x").is_empty()  # under six characters: only its start
     follow_ups.add(store, rep1, FollowUpIn(customer_id=ids["rep1"][1], rep_id=rep1.id, occurred_at=NOW,
                                            channel="phone", summary="最新"))
     assert customer_views.picker(store, rep1, "")["id"].to_list()[0] == ids["rep1"][1]

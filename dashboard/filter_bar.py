@@ -15,8 +15,9 @@ import streamlit as st
 from dashboard import fmt
 from dashboard.data import actor, cached
 from dashboard.i18n import label, t
-from dashboard.widgets import date_in, keep_choice
+from dashboard.widgets import date_in, keep_choice, keep_choices
 from pipelines import filters as filters_mod
+from pipelines import i18n
 from pipelines.codes import ALL_STAGES, CHANNELS, CUSTOMER_TYPES, INDUSTRIES, SIZES
 from pipelines.config import local_tz
 from pipelines.filters import Filters
@@ -45,6 +46,20 @@ def _format(field: str, opts: dict):
     if field in ("size", "customer_type", "channel", "stage"):
         return lambda c: label(field, c)
     return str
+
+
+def _named(field: str, choices: list[str], opts: dict) -> dict[str, str]:
+    """Each choice's text in every UI language → the choice (see keep_choices)."""
+    out: dict[str, str] = {}
+    for language in i18n.LANGUAGES:
+        for c in choices:
+            if field in ("size", "customer_type", "channel", "stage"):
+                out[i18n.label(field, c, language)] = c
+            elif field == "industry":
+                out[f"{c} {i18n.label('industry', c, language)}"] = c
+            elif field == "rep":
+                out[opts["rep_names"].get(c, c)] = c
+    return out
 
 
 def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
@@ -88,6 +103,7 @@ def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
             choices = _choices(field, opts)
             if wkey not in st.session_state:
                 st.session_state[wkey] = [v for v in getattr(current, field) if v in choices]
+            keep_choices(wkey, choices, _named(field, choices, opts))  # named in the UI language
             values[field] = tuple(cols[slot % 4].multiselect(
                 t(f"filter.{field}"), choices, key=wkey, format_func=_format(field, opts),
                 placeholder=t("filter.all"), select_all=False))  # its English "Select all" = no filter

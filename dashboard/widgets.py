@@ -62,6 +62,17 @@ def keep_choice(key: str, options, fallback=None) -> None:
 EARLIEST = date(2000, 1, 1)
 
 
+def keep_choices(key: str, options, named: dict | None = None) -> None:
+    """keep_choice() for a multiselect: its choices given again, by value, before it is drawn.
+    A choice the browser sent back as its old text (the language was switched: "Proposal" for
+    proposal) is taken back to its option through `named` (text → option), else dropped; it
+    became a filter on that text, which matched nothing."""
+    named = named or {}
+    chosen = st.session_state.get(key) or []
+    kept = [c if c in options else named.get(c) for c in chosen]
+    st.session_state[key] = list(dict.fromkeys(c for c in kept if c is not None))
+
+
 def when_inputs(date_cell, time_cell, label: str, date_key: str, time_key: str, help: str | None = None) -> None:
     """A date and a time input (date_in's rule for both) for a moment the page put in state."""
     date_in(date_cell, label, date_key, help=help, min_value=EARLIEST)

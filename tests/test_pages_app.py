@@ -473,6 +473,22 @@ def test_explorer_filters_come_from_the_url_and_narrow_the_table(app_db):
     assert set(_rows(at).iloc[:, 3]) <= {"拜访", "电话"}
 
 
+def test_a_filter_sent_back_as_its_old_words_after_a_language_switch_keeps_its_choice(app_db):
+    """After a language switch the browser sent a chosen option back as its old text ("电话"
+    for phone): the filter became channel=电话 in the URL and matched nothing. Taken back to
+    its option, the filter stays and the rows with it."""
+    query = {"from": "2026-10-01", "to": "2026-10-31", "channel": "phone"}
+    at = logged_in("manager1", "records", query=query)
+    shown = [c.value for c in at.caption if c.value.startswith("共 ")]
+    at.session_state["rec_channel"] = ["电话", "Visit"]  # the texts of phone (中文) and visit (English)
+    at.run()
+    assert at.multiselect(key="rec_channel").value == ["phone", "visit"]
+    assert at.query_params["channel"] in (["phone,visit"], "phone,visit")
+    at.session_state["rec_channel"] = ["电话"]
+    at.run()
+    assert [c.value for c in at.caption if c.value.startswith("共 ")] == shown and shown != ["共 0 条"]
+
+
 def test_a_deleted_follow_up_is_restored_from_the_records_page_later(app_db):
     """After the page was left (the undo gone): 最近删除的跟进记录 lists it, and 恢复 brings it back."""
     from pipelines import accounts, follow_ups

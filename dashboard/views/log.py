@@ -17,7 +17,7 @@ from dashboard import fmt
 from dashboard.data import actor, cached, store
 from dashboard.guard import callback, guard, safely
 from dashboard.i18n import label, lang, t
-from dashboard.widgets import date_in, empty, field_error, notice, page_link, when_inputs
+from dashboard.widgets import date_in, empty, field_error, keep_choice, notice, page_link, when_inputs
 from pipelines import customer_views, errors, follow_ups, home, logs
 from pipelines.access import NotPermitted
 from pipelines.codes import ALL_STAGES, CHANNELS
@@ -132,10 +132,10 @@ def _picker(user) -> dict | None:
         return None
     rows = {r["id"]: r for r in found.iter_rows(named=True)}
     S["log_rows"] = rows
-    if S.get("log_customer") not in rows:
-        # a typed search names its best match; with none, no customer is chosen for the rep (the
-        # most recent one chosen by default took follow-ups typed without a search)
-        S["log_customer"] = next(iter(rows)) if (S.get("log_q") or "").strip() else None
+    # a typed search names its best match; with none, no customer is chosen for the rep (the
+    # most recent one chosen by default took follow-ups typed without a search). Given again on
+    # every run, by value: the text shown holds the stage's name, which a language switch changes
+    keep_choice("log_customer", rows, fallback=next(iter(rows)) if (S.get("log_q") or "").strip() else None)
     st.selectbox(t("field.customer"), list(rows), key="log_customer", placeholder=t("log.pick_placeholder"),
                  format_func=lambda i: f"{rows[i]['name']} · {label('stage', rows[i]['stage'])}"
                                        + (f" · {rows[i]['uscc']}" if rows[i]["uscc"] else ""))
@@ -152,6 +152,8 @@ def _form(customer: dict, user) -> None:
     errs = S.get("log_errors", {})
     if "log_channel" not in S:
         S["log_channel"] = cached(customer_views.last_channel) or "phone"
+    keep_choice("log_channel", CHANNELS, fallback="phone")  # named in the UI language, as above
+    keep_choice("log_stage", ALL_STAGES, fallback=customer["stage"])
     with st.form("log_form", border=True):
         # what was said first: one Tab from the customer (channel and time are usually right as
         # given: the last channel used, now)

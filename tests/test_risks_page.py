@@ -100,8 +100,11 @@ def test_raise_and_history_load_their_customer_picker_only_when_opened(app_db):
     at.session_state["risks_history_open"] = True
     at.run()
     assert not shown_errors(at)
-    customer = at.selectbox(key="risks_raise_pick").value
-    assert customer is not None and at.selectbox(key="risks_history_pick").value is not None
+    # no customer is chosen for the user (the first listed took a warning raised with one click)
+    assert at.selectbox(key="risks_raise_pick").value is None and not [b for b in at.button if b.label == "提交预警"]
+    at.selectbox(key="risks_raise_pick").select_index(0)
+    at.selectbox(key="risks_history_pick").select_index(0)
+    at.run()
     # the history: the rules' own steps have no note and no person, shown as "—", never None
     history = next(d.value for d in at.dataframe if "操作人" in d.value.columns)
     assert len(history) and history.isna().sum().sum() == 0 and "—" in set(history["操作人"])

@@ -132,7 +132,10 @@ def _pick_customer(key: str, label_key: str) -> int | None:
         st.caption(t("risk.raise_no_customers"))
         return None
     names = dict(zip(found["id"].to_list(), found["name"].to_list()))
-    return st.selectbox(t(label_key), list(names), key=f"{key}_pick", format_func=lambda i: names[i])
+    # none chosen until the user picks one: the first listed, chosen for them, took a red
+    # warning raised with one click
+    return st.selectbox(t(label_key), list(names), key=f"{key}_pick", format_func=lambda i: names[i],
+                        index=None, placeholder=t("common.choose"))
 
 
 def _opened(label_key: str, icon: str, key: str):

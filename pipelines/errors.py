@@ -98,6 +98,9 @@ def message(err: dict[str, Any], lang: str, labels: dict[str, str] | None = None
     loc = err.get("loc") or ()
     field = str(loc[0]) if loc else ""
     kind = _KIND.get(err["type"], err["type"])
+    if err.get("input", "") is None and kind in ("not_integer", "not_number", "not_date", "not_datetime", "not_bool",
+                                                 "choice"):
+        kind = "missing"  # an empty choice or box: "enter a whole number" said nothing of what was wrong
     key = f"error.{kind}"
     if i18n.t(key, lang) == key:  # a pydantic type we have no words for
         key = "error.invalid"

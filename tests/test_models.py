@@ -203,3 +203,17 @@ def test_a_form_may_name_a_field_as_it_labels_it():
         ContactIn(customer_id=1, name="  ")
     assert errors.explain(exc.value, "zh_CN")["name"] == "名称:必须填写。"
     assert errors.explain(exc.value, "zh_CN", {"name": "姓名"})["name"] == "姓名:必须填写。"
+
+
+def test_a_required_choice_left_empty_is_said_to_be_required():
+    """An owner not chosen read "负责人:请输入整数。", which says nothing of what was wrong."""
+    from pydantic import ValidationError
+
+    from pipelines import errors
+
+    with pytest.raises(ValidationError) as exc:
+        CustomerIn(name="某公司", owner_id=None)
+    assert errors.explain(exc.value, "zh_CN")["owner_id"] == "负责人:必须填写。"
+    with pytest.raises(ValidationError) as exc:
+        CustomerIn(name="某公司", owner_id="abc")
+    assert "必须填写" not in errors.explain(exc.value, "zh_CN")["owner_id"]

@@ -162,3 +162,12 @@ def _db_active(at, username: str) -> bool:
     from dashboard import data
 
     return data.store().scalar("SELECT active FROM users WHERE username = $u", {"u": username})
+
+
+def test_a_team_with_no_name_is_said_to_need_one(admin_page):
+    at, _world, _ = admin_page
+    before = len(at.dataframe)
+    next(b for b in at.button if b.label == "新建团队").click()
+    at.run()
+    assert [m.value for m in at.markdown if m.value == ":red[:material/error: 团队名称:必须填写。]"]
+    assert not at.exception and len(at.dataframe) == before

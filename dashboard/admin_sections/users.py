@@ -126,9 +126,11 @@ def _teams(teams_df: pl.DataFrame) -> None:
         "members": t("admin.members")})
     with st.form("adm_team", clear_on_submit=True):
         name = st.text_input(t("admin.team_name"), key="adm_team_name")
-        if st.form_submit_button(t("admin.new_team"), icon=":material/group_add:") and name.strip():
-            if run_write(lambda: accounts.create_team(store(), actor(), name.strip()),
-                         t("admin.team_created", name=name.strip())):
+        if st.form_submit_button(t("admin.new_team"), icon=":material/group_add:"):
+            if not name.strip():  # the click did nothing, with no word
+                st.markdown(f":red[:material/error: {t('error.missing', field=t('admin.team_name'))}]")
+            elif run_write(lambda: accounts.create_team(store(), actor(), name.strip()),
+                           t("admin.team_created", name=name.strip())):
                 st.rerun()
 
 

@@ -578,3 +578,17 @@ def test_industry_column_follows_the_ui_language(app_db):
     shown = set(at.dataframe[0].value["industry"]) - {"—"}
     assert shown and not any(re.search(r"[\u4e00-\u9fff]", s) for s in shown), shown
     assert any(s.endswith("Manufacturing") for s in shown), shown
+
+
+def test_help_states_the_windows_the_pages_use_and_lists_roles_in_the_ui_language(app_db):
+    """Help said "14 days before" a contract where /channels looks 30 days back; its English role
+    lists were joined with the Chinese 、."""
+    from pipelines.metrics import PRECURSOR_WINDOW_DAYS
+
+    at = logged_in("manager1", "help")
+    text = " ".join(m.value for m in at.markdown)
+    assert f"进入「合同签订」之前 {PRECURSOR_WINDOW_DAYS} 天内" in text
+    at.selectbox(key="lang_user").set_value("en").run()
+    text = " ".join(m.value for m in [*at.markdown, *at.caption])
+    at.selectbox(key="lang_user").set_value("zh_CN").run()  # the account keeps its language: back for the others
+    assert "Sales rep, Sales manager" in text and "Sales rep、" not in text

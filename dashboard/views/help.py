@@ -11,7 +11,7 @@ from dashboard.data import store
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.nav import PAGES
-from pipelines import i18n, settings
+from pipelines import i18n, metrics, settings
 
 
 def _keys(prefix: str) -> list[str]:
@@ -28,7 +28,8 @@ def _fill(text: str, values: dict) -> str:
 def _pages() -> None:
     for p in PAGES:
         key = f"help.page.{p.path or 'home'}"
-        roles = "、".join(t(f"role.{r}") for r in ("rep", "manager", "leader", "admin") if r in p.roles)
+        roles = ("、" if lang() == "zh_CN" else ", ").join(
+            t(f"role.{r}") for r in ("rep", "manager", "leader", "admin") if r in p.roles)
         with st.expander(t(p.title_key), icon=p.icon, expanded=p.path in ("", "log")):
             st.markdown(t(key))
             st.caption(t("help.roles", roles=roles))
@@ -44,7 +45,8 @@ def _glossary() -> None:
 def _metrics() -> None:
     st.caption(t("help.metrics_intro"))
     s = store()
-    values = {"cap": settings.get(s, "daily_effective_cap"), "days": 14}
+    # {days}: the window of "channels before a contract" (the /channels chart's), not the 14 of conversion
+    values = {"cap": settings.get(s, "daily_effective_cap"), "days": metrics.PRECURSOR_WINDOW_DAYS}
     for key in _keys("definition."):
         name = key.split(".", 1)[1]
         title = t(f"metric.{name}")

@@ -44,7 +44,7 @@ def _more(df: pl.DataFrame, total_column: str, key: str) -> None:
     """Say so when a list shows only the first rows of a longer one."""
     count = home.total(df, total_column)
     if count > df.height:
-        st.caption(t(key, shown=df.height, count=count))
+        st.caption(t(key, shown=f"{df.height:,}", count=f"{count:,}"))
 
 
 def _due_table(due: pl.DataFrame, show_owner: bool) -> None:

@@ -44,6 +44,14 @@ def test_acknowledge_from_the_page(app_db):
     assert any("已确认" in s.value for s in at.success)
 
 
+def test_an_empty_note_is_refused_where_it_is_seen(app_db):
+    """The refusal was drawn inside the card's popover, which the rerun closed: nothing was said."""
+    at = logged_in("manager1", "risks")
+    next(b for b in at.button if b.label == "保存备注").click()
+    at.run()
+    assert [e.value for e in at.error] == ["请填写备注内容。"]
+
+
 def test_admin_rules_section_saves_and_re_evaluates(app_db):
     at = logged_in("admin", "admin")
     assert not shown_errors(at)

@@ -29,18 +29,23 @@ def _error_text(exc: risk_actions.RiskActionError) -> str:
     return t(f"risk.{exc.key}", **values)
 
 
-def _act(work, ok_key: str) -> None:
-    """Run a risk action; on success rerun with a message, a refusal shows its reason."""
+def _act(work, ok_key: str, in_place: bool = False) -> None:
+    """Run a risk action; on success rerun with a message, a refusal shows its reason: at the top
+    of the page for a card's popover (the rerun closes the popover, and a refusal drawn in it
+    went unseen), `in_place` under a form that stays open."""
     def wrapped():
         try:
             work()
             return True
         except risk_actions.RiskActionError as exc:
-            st.error(_error_text(exc))
-            return None
+            if in_place:
+                st.error(_error_text(exc))
+                return None
+            st.session_state[FLASH] = ("error", _error_text(exc))
+            st.rerun()
 
     if run_write(wrapped):
-        st.session_state[FLASH] = t(ok_key)
+        st.session_state[FLASH] = ("success", t(ok_key))
         st.rerun()
 
 
@@ -164,7 +169,8 @@ def _raise_form() -> None:
             note = st.text_area(t("risk.raise_note"), max_chars=4000)
             if st.form_submit_button(t("risk.raise_submit"), type="primary"):
                 _act(lambda: risk_actions.raise_risk(store(), actor(), customer_id, rule, note,
-                                                     level if rule == "manual" else None), "risk.raised_ok")
+                                                     level if rule == "manual" else None), "risk.raised_ok",
+                     in_place=True)
 
 
 def _history() -> None:
@@ -195,7 +201,8 @@ def render() -> None:
     st.title(t("risk.title"))
     st.caption(t("risk.intro"))
     if FLASH in st.session_state:
-        st.success(st.session_state.pop(FLASH))
+        kind, text = st.session_state.pop(FLASH)
+        (st.error if kind == "error" else st.success)(text)
     can_act = not user.read_only
     if not can_act:
         st.info(t("risk.read_only"), icon=":material/visibility:")

@@ -50,6 +50,8 @@ def _language_picker(key: str) -> None:
         st.session_state["lang"] = choice
         if st.session_state.get("actor") is not None:
             accounts.set_language(store(), st.session_state["actor"], choice)
+        else:  # chosen before logging in: the login keeps it (dashboard.auth)
+            st.session_state["lang_chosen"] = choice
         st.rerun()
 
 

@@ -174,9 +174,14 @@ def _attempt(username: str, password: str) -> None:
             st.error(t("auth.failed"))
         return
     actor = result.actor
+    # a language picked on the login page is the user's choice now: kept, and saved as theirs
+    # (the account's saved one replaced it at login)
+    chosen = st.session_state.pop("lang_chosen", None)
+    if chosen is not None and chosen != actor.lang:
+        accounts.set_language(store(), actor, chosen)
     st.session_state.update({"authentication_status": True, "username": actor.username,
                              "name": actor.display_name, "roles": [actor.role], "logout": None,
-                             "actor": actor, "lang": actor.lang, "login_at": time.time(),
+                             "actor": actor, "lang": chosen or actor.lang, "login_at": time.time(),
                              "cookie_pending": True})
     st.rerun()
 

@@ -123,6 +123,16 @@ def test_login_with_the_right_password_opens_home(app_db):
     assert "cookie_pending" not in at.session_state and at.session_state["actor"].username == "rep3"
 
 
+def test_a_language_picked_on_the_login_page_stays_after_login(app_db):
+    """The account's saved language replaced the one just picked on the login page."""
+    at = _login_form()
+    at.selectbox(key="lang_login").set_value("en").run()
+    at = _submit(at, "rep4", "followup-demo")
+    assert at.title[0].value.startswith("Hello") and not shown_errors(at), at.title[0].value
+    assert _db(app_db).scalar("SELECT language FROM users WHERE username = 'rep4'") == "en"
+    _db(app_db).write(lambda cur: cur.execute("UPDATE users SET language = 'zh_CN' WHERE username = 'rep4'"))
+
+
 def test_a_disabled_account_cannot_log_in(app_db):
     from pipelines import accounts
     from pipelines.access import SYSTEM

@@ -141,6 +141,7 @@ class AuditSearch:
 NAMED_TABLES = ("customers", "contacts", "users", "teams", "follow_ups", "needs", "contracts", "stage_changes",
                 "risks", "feedback", "surveys", "ownership_changes")  # the tables sql/admin/record_names.sql names
 RECORD = "record"  # the column with_records() adds, beside row_id
+SHOWN = (*COLUMNS.split(", ")[:6], RECORD, *COLUMNS.split(", ")[6:])  # the page's and the exports' order
 
 
 def with_records(store: Store, df: pl.DataFrame) -> pl.DataFrame:
@@ -184,7 +185,7 @@ def export(store: Store, actor: Actor, search: AuditSearch, fmt: str, lang: str 
     require_role(actor, "admin")
     where, params = search.where()
     df = with_records(store, store.query(f"SELECT {COLUMNS} FROM audit_log WHERE {where} ORDER BY id", params))
-    df = labelled(df, lang).select(*COLUMNS.split(", ")[:6], RECORD, *COLUMNS.split(", ")[6:]).rename(
+    df = labelled(df, lang).select(SHOWN).rename(
         {**{c: i18n.t(k, lang) for c, k in HEADERS.items()}, RECORD: i18n.t("security.audit_record", lang)})
     sheet = i18n.t("security.audit_title", lang)
     data = exports.to_csv_bytes(df) if fmt == "csv" else exports.to_xlsx_bytes({sheet: df})

@@ -54,9 +54,8 @@ def render() -> None:
         empty(t("security.audit_none"))
         return
     frame = cached(audit_view.search, search, PAGE_SIZE)
-    columns = audit_view.COLUMNS.split(", ")
     frame = fmt.blanks(audit_view.labelled(frame, lang()).with_columns(
-        frame["row_id"].cast(pl.Utf8)).select(*columns[:6], audit_view.RECORD, *columns[6:]))  # a login has no row: "—"
+        frame["row_id"].cast(pl.Utf8)).select(audit_view.SHOWN))  # a login has no row: "—"
     headers = {c: t(k) for c, k in audit_view.HEADERS.items()} | {audit_view.RECORD: t("security.audit_record")}
     st.dataframe(frame, hide_index=True, width="stretch", column_config={
         **headers, "created_at": st.column_config.DatetimeColumn(headers["created_at"], format="YYYY-MM-DD HH:mm:ss")})

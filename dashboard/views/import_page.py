@@ -13,13 +13,13 @@ import yaml
 from dashboard import fmt
 from dashboard.data import actor, run_write, store
 from dashboard.guard import guard, safely
-from dashboard.i18n import label, lang, t
+from dashboard.i18n import lang, t
 from pipelines import config, home, i18n
 from pipelines.config import local_tz
 from pipelines.ingest import KINDS, Mapping, MappingError, ReadError, load_file, prepare, template
 from pipelines.ingest.kinds import DUPLICATE_FIELDS, assumed
 from pipelines.ingest.mapping import absent_required
-from pipelines.ingest.messages import assumed_notice, by_reason, explain
+from pipelines.ingest.messages import assumed_notice, by_reason, default_text, explain
 from pipelines.ingest.readers import ROW, sheet_names
 from pipelines.rules import risks
 
@@ -168,7 +168,7 @@ def render() -> None:
     st.dataframe(pl.DataFrame({
         t("ingest.col_field"): [i18n.t(f"field.{f}", lang()) for f in [*columns, *defaults]],
         t("ingest.col_column"): [*columns.values(),
-                                 *(t("ingest.default_value", value=_shown(f, v)) for f, v in defaults.items())]}),
+                                 *(t("ingest.default_value", value=default_text(f, v, lang())) for f, v in defaults.items())]}),
         hide_index=True)
     unused = [h for h in table.headers if h not in columns.values()]
     if unused:
@@ -255,15 +255,6 @@ def _names(names: list[str], shown: int = 20) -> str:
     sep = "、" if lang() == "zh_CN" else ", "
     text = sep.join(names[:shown])
     return text + (t("ingest.names_more", count=len(names) - shown) if len(names) > shown else "")
-
-
-def _shown(field: str, value) -> str:
-    """A mapping default as people read it: a channel's or stage's name, 是/否, else as written."""
-    if field in ("channel", "stage", "customer_type"):
-        return label(field, value)
-    if isinstance(value, bool):
-        return t("common.yes") if value else t("common.no")
-    return str(value)
 
 
 safely(render)

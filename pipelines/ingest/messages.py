@@ -99,19 +99,21 @@ def write_rejects(rejects: pl.DataFrame, path: Path, kind: str, source: pl.DataF
     return path
 
 
+def default_text(field: str, value: object, lang: str) -> str:
+    """A value a field gets by default (a mapping's, or kinds.ASSUMED) as people read it: a
+    channel's, stage's or customer type's name, 是/否, else as written."""
+    if isinstance(value, bool):
+        return i18n.t("common.yes" if value else "common.no", lang)
+    if field in ("channel", "stage", "customer_type"):
+        return i18n.label(field, str(value), lang)
+    return str(value)
+
+
 def assumed_notice(assumed: dict[str, object], lang: str) -> str | None:
     """What the page and the command say about fields a file has no column for (kinds.assumed):
     each field with the value every row gets, e.g. 是否有效 = 是;时长(分钟) = 0."""
     if not assumed:
         return None
-
-    def shown(field: str, value: object) -> str:
-        if isinstance(value, bool):
-            return i18n.t("common.yes" if value else "common.no", lang)
-        if field in ("stage", "customer_type"):
-            return i18n.label(field, str(value), lang)
-        return str(value)
-
     sep = ";" if lang == "zh_CN" else "; "
-    items = sep.join(f"{i18n.t(f'field.{f}', lang)} = {shown(f, v)}" for f, v in assumed.items())
+    items = sep.join(f"{i18n.t(f'field.{f}', lang)} = {default_text(f, v, lang)}" for f, v in assumed.items())
     return i18n.t("ingest.assumed", lang, items=items)

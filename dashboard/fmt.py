@@ -121,12 +121,14 @@ def blanks(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
 
 
 def evidence(df: pl.DataFrame) -> pl.DataFrame:
-    """A risk's stored evidence (JSON facts) as the sentence the risk board shows."""
+    """A risk's stored evidence (JSON facts) as the sentence the risk board shows (a closed one's
+    as it stood when it closed, where the frame has `closed_at`)."""
     from pipelines.risk_board import evidence_text
 
     language = lang()
-    return df.with_columns(pl.struct("rule", "evidence", "note").map_elements(
-        lambda r: evidence_text(r["rule"], r["evidence"], language, note=r["note"]) or None,
+    closed = pl.col("closed_at") if "closed_at" in df.columns else pl.lit(None, pl.Datetime("us", "UTC"))
+    return df.with_columns(pl.struct("rule", "evidence", "note", closed.alias("closed_at")).map_elements(
+        lambda r: evidence_text(r["rule"], r["evidence"], language, note=r["note"], closed_at=r["closed_at"]) or None,
         return_dtype=pl.Utf8, skip_nulls=False).alias("evidence"))
 
 

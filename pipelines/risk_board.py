@@ -173,10 +173,15 @@ def age_days(since: datetime | None, today: date | None = None) -> int | None:
 
 
 def evidence_text(rule: str, evidence: str | None, lang: str, today: date | None = None,
-                  note: str | None = None) -> str:
-    """The sentence behind a fired rule, e.g. "last effective follow-up 41 days ago (2026-09-20)"."""
+                  note: str | None = None, closed_at: datetime | None = None) -> str:
+    """The sentence behind a fired rule, e.g. "last effective follow-up 41 days ago (2026-09-20)".
+    A closed risk's days are counted to the day it closed, and said to be so: counted to today
+    they would grow for ever on a warning nobody has to act on."""
     if not evidence:
         return note or ""
+    if closed_at is not None:
+        text = evidence_text(rule, evidence, lang, closed_at.astimezone(local_tz()).date(), note)
+        return t("risk.evidence_when_closed", lang, text=text)
     facts = json.loads(evidence)
     day = _today(today)
 

@@ -4,7 +4,7 @@ raised-risk actions and who may see and act on them, `followup risks` JSON, demo
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
@@ -237,3 +237,15 @@ def test_one_customer_evaluations_leave_what_a_whole_evaluation_would(store, org
     assert store.write(lambda cur: risks.evaluate(cur, None, NOW)) == risks.Changes()
     assert [store.write(lambda cur, c=c: risks.evaluate(cur, [c], NOW)) for c in board_db.values()] == \
         [risks.Changes()] * len(board_db)
+
+
+def test_a_resolved_risks_evidence_counts_days_to_when_it_was_resolved():
+    """Counted to today, a resolved warning's "41 days" grew every day on the customer page."""
+    facts = json.dumps({"met": True, "last": "2026-09-01"})
+    closed = datetime(2026, 10, 1, 17, 0, tzinfo=UTC)  # 2026-10-02 01:00 in Shanghai
+    text = risk_board.evidence_text("silent_30d", facts, "zh-CN", today=date(2027, 6, 1), closed_at=closed)
+    assert text == "最近一次有效跟进在 31 天前(2026-09-01)(截至解决时)"
+    english = risk_board.evidence_text("silent_30d", facts, "en", today=date(2027, 6, 1), closed_at=closed)
+    assert english == "Last effective follow-up 31 days ago (2026-09-01) (when it was resolved)"
+    assert risk_board.evidence_text("silent_30d", facts, "zh-CN", today=date(2026, 10, 11)) \
+        == "最近一次有效跟进在 40 天前(2026-09-01)"

@@ -123,14 +123,17 @@ def _table(title: str, frame: pl.DataFrame, lang: str) -> str:
         return ""
     rates, money = {t(k, lang) for k in RATE_KEYS}, {t(k, lang) for k in MONEY_KEYS}
     kinds = ["rate" if c in rates else "money" if c in money else "" for c in frame.columns]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
+    # words (names, labels) sit left and are not broken inside a word: a CJK name may otherwise
+    # break after any character, and narrow columns then read 王 / 磊 one per line
+    cls = [" class='t'" if kind == pl.String else "" for kind in frame.dtypes]
+    head = "".join(f"<th{c}>{html.escape(name)}</th>" for c, name in zip(cls, frame.columns))
     money_row = t("metric.won_amount", lang)  # the headline's amount row: yuan in the figure columns
 
     def row_kinds(row: tuple) -> list[str]:
         return ["money" if row[0] == money_row and k == "" and i > 0 else k for i, k in enumerate(kinds)]
 
-    body = "".join("<tr>" + "".join(f"<td>{_cell(k, v)}</td>" for k, v in zip(row_kinds(row), row)) + "</tr>"
-                   for row in frame.rows())
+    body = "".join("<tr>" + "".join(f"<td{c}>{_cell(k, v)}</td>" for c, k, v in zip(cls, row_kinds(row), row))
+                   + "</tr>" for row in frame.rows())
     return _section(title, f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
@@ -160,7 +163,8 @@ ul { margin: 0; padding-left: 5mm; } li { margin: 1mm 0; }
 table { width: 100%; border-collapse: collapse; page-break-inside: avoid; font-size: 9pt; }
 section { break-inside: avoid; page-break-inside: avoid; }
 th, td { border-bottom: 1px solid #ddd; padding: 1.2mm 2mm; text-align: right; }
-th:first-child, td:first-child { text-align: left; } th { background: #f2f4f8; }
+th:first-child, td:first-child, .t { text-align: left; } th { background: #f2f4f8; }
+td.t { word-break: keep-all; }
 .bar { display: flex; align-items: center; margin: 1mm 0; } .name { width: 26mm; }
 .track { flex: 1; background: #f2f4f8; height: 5mm; } .fill { display: block; height: 5mm; }
 .n { width: 34mm; text-align: right; font-size: 9pt; }

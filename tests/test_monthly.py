@@ -127,6 +127,10 @@ def test_pdf_is_a4_with_chinese_text(september):
     # at a page's foot read as an empty section); the summary's own heading heads the text
     assert document.count("<h2>") == document.count("<section><h2>") + 1 >= 6
     assert "section { break-inside: avoid" in document
+    # names and labels are words, not broken after each CJK character in a narrow column
+    names = september["reps"].get_column("display_name").to_list()
+    assert names and all(f"<td class='t'>{name}</td>" in document for name in names)
+    assert "td.t { word-break: keep-all; }" in document
     pdf = report_pdf.to_pdf(document)
     assert pdf.startswith(b"%PDF")
     assert re.search(rb"/MediaBox \[0 0 59[45]\.\d+ 84[12]\.\d+\]", pdf)  # A4: 210 × 297 mm in points

@@ -170,7 +170,8 @@ def trend_chart(frame: pl.DataFrame, metric: str, grain: str, by: str | None, la
             line={"color": _series_colour(by, value, i), "width": 2},
             hovertemplate="%{x|%Y-%m-%d}: " + ("¥%{y:,.0f}" if money else "%{y:,}") + "<extra>%{fullData.name}</extra>"))
     fig.update_yaxes(rangemode="tozero", tickformat=",.0f")
-    fig.update_xaxes(tickformat="%m-%d" if grain == "week" else "%Y-%m")
+    if grain != "week":
+        fig.update_xaxes(tickformat="%Y-%m")
     (_week_ticks if grain == "week" else _month_ticks)(fig, frame["bucket"].to_list())
     axis = t("chart.amount_axis", lang) if money else name
     return _layout(fig, title, t(f"chart.{grain}_axis", lang), axis)
@@ -190,7 +191,8 @@ def stage_entries_chart(entries: pl.DataFrame, grain: str, lang: str) -> go.Figu
                              name=label("stage", stage, lang), marker_color=STAGE_COLOURS[stage],
                              hovertemplate="%{x|%Y-%m-%d}: %{y:,}<extra>%{fullData.name}</extra>"))
     fig.update_layout(barmode="group")
-    fig.update_xaxes(tickformat="%Y-%m-%d" if grain == "week" else "%Y-%m")
+    if grain != "week":
+        fig.update_xaxes(tickformat="%Y-%m")
     (_week_ticks if grain == "week" else _month_ticks)(fig, entries["bucket"].to_list())
     return _layout(fig, title, t(f"chart.{grain}_axis", lang), t("chart.count_axis", lang))
 
@@ -293,10 +295,23 @@ def target_chart(team: pl.DataFrame, lang: str) -> go.Figure:
 
 
 def _week_ticks(fig: go.Figure, weeks: list) -> None:
-    """Ticks on the weeks' Mondays (Plotly's own date ticks fall on Sundays), every k-th week
-    so that about eight are labelled."""
-    every = max(1, -(-len(set(weeks)) // 8))
-    fig.update_xaxes(tick0="2024-01-01", dtick=every * 7 * 86_400_000)  # 2024-01-01 was a Monday
+    """Ticks on the weeks' Mondays (Plotly's own date ticks fall on Sundays), every k-th week so
+    that about eight are labelled, as 11-17; the first tick and the first of each new year carry
+    the year below it (a span across New Year read 11-17 … 01-05 with no year anywhere)."""
+    _day_ticks(fig, weeks, 8)
+
+
+def _day_ticks(fig: go.Figure, days: list, about: int) -> None:
+    """Every k-th of the distinct days, about `about` of them, labelled month-day with the year
+    under the first tick and under the first tick of a new year."""
+    shown = sorted({d for d in days if d is not None})
+    if not shown:
+        return
+    every = max(1, -(-len(shown) // about))
+    ticks = shown[::every]
+    text = [f"{d:%m-%d}<br>{d.year}" if i == 0 or d.year != ticks[i - 1].year else f"{d:%m-%d}"
+            for i, d in enumerate(ticks)]
+    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=text, hoverformat="%Y-%m-%d")
 
 
 def _month_ticks(fig: go.Figure, months: list) -> None:
@@ -321,9 +336,7 @@ def _per_rep_lines(frame: pl.DataFrame, x: str, y: str, title: str, x_axis: str,
                   annotation_text=t("chart.cap_line", lang, cap=f"{cap:g}"), annotation_position="top left",
                   annotation_bgcolor="rgba(255,255,255,0.85)")  # readable where a rep's line crosses it
     fig.update_yaxes(rangemode="tozero")
-    fig.update_xaxes(tickformat="%m-%d", hoverformat="%Y-%m-%d")
-    if x == "week":
-        _week_ticks(fig, frame[x].to_list())
+    _day_ticks(fig, frame[x].to_list(), 8 if x == "week" else 10)
     return _layout(fig, title, x_axis, y_axis)
 
 

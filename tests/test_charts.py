@@ -164,10 +164,27 @@ def test_weekly_charts_tick_on_mondays():
     mondays = [date(2026, 9, 7) + timedelta(weeks=i) for i in range(20)]
     weekly = pl.DataFrame({"name": ["王磊"] * 20, "week": mondays, "hours": [10.0] * 20})
     axis = charts.hours_chart(weekly, 25, "zh_CN").layout.xaxis
-    assert date.fromisoformat(axis.tick0).weekday() == 0 and axis.dtick == 3 * 7 * 86_400_000
+    assert list(axis.tickvals) == mondays[::3]
     few = charts.hours_chart(weekly.head(4), 25, "zh_CN").layout.xaxis
-    assert few.dtick == 7 * 86_400_000
+    assert list(few.tickvals) == mondays[:4]
     assert all(m.weekday() == 0 for m in mondays)  # (the frame itself holds Mondays)
+
+
+def test_week_and_day_ticks_say_the_year_at_the_start_and_where_it_changes():
+    """A span across New Year read 11-17 … 01-05 with no year anywhere."""
+    from datetime import timedelta
+
+    mondays = [date(2026, 11, 16) + timedelta(weeks=i) for i in range(8)]
+    frame = pl.DataFrame({"bucket": mondays, "follow_ups": [3] * 8})
+    axis = charts.trend_chart(frame, "follow_ups", "week", None, "zh_CN").layout.xaxis
+    assert list(axis.ticktext) == ["11-16<br>2026", "11-23", "11-30", "12-07", "12-14", "12-21", "12-28",
+                                   "01-04<br>2027"]
+    entries = pl.DataFrame({"bucket": mondays, "stage": ["proposal"] * 8, "entries": [1] * 8})
+    assert charts.stage_entries_chart(entries, "week", "zh_CN").layout.xaxis.ticktext[-1] == "01-04<br>2027"
+    days = [date(2026, 12, 20) + timedelta(days=i) for i in range(30)]
+    daily = pl.DataFrame({"name": ["王磊"] * 30, "day": days, "customers": [3] * 30})
+    text = charts.daily_cap_chart(daily, 15, "zh_CN").layout.xaxis.ticktext
+    assert text[0] == "12-20<br>2026" and "01-01<br>2027" in text and len(text) == 10
 
 
 def test_table_times_are_local_text_and_a_missing_one_a_dash():

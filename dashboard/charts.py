@@ -323,7 +323,7 @@ def _month_ticks(fig: go.Figure, months: list) -> None:
 
 
 def _per_rep_lines(frame: pl.DataFrame, x: str, y: str, title: str, x_axis: str, y_axis: str, cap: float,
-                   lang: str) -> go.Figure:
+                   line: str, lang: str) -> go.Figure:
     if frame.is_empty():
         return empty_figure(title, lang)
     fig = go.Figure()
@@ -333,7 +333,7 @@ def _per_rep_lines(frame: pl.DataFrame, x: str, y: str, title: str, x_axis: str,
                                  line={"color": TEAM_PALETTE[i % len(TEAM_PALETTE)], "width": 1.5},
                                  hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}<extra>%{fullData.name}</extra>"))
     fig.add_hline(y=cap, line_dash="dash", line_color="#C0392B",
-                  annotation_text=t("chart.cap_line", lang, cap=f"{cap:g}"), annotation_position="top left",
+                  annotation_text=line, annotation_position="top left",
                   annotation_bgcolor="rgba(255,255,255,0.85)")  # readable where a rep's line crosses it
     fig.update_yaxes(rangemode="tozero")
     _day_ticks(fig, frame[x].to_list(), 8 if x == "week" else 10)
@@ -343,10 +343,13 @@ def _per_rep_lines(frame: pl.DataFrame, x: str, y: str, title: str, x_axis: str,
 def daily_cap_chart(daily: pl.DataFrame, cap: int, lang: str) -> go.Figure:
     """Effective customers per day and rep (`name`, `day`, `customers`) against the cap."""
     return _per_rep_lines(daily, "day", "customers", t("chart.daily_title", lang, cap=cap),
-                          t("chart.date_axis", lang), t("chart.customers_axis", lang), cap, lang)
+                          t("chart.date_axis", lang), t("chart.customers_axis", lang), cap,
+                          t("chart.cap_line", lang, cap=cap), lang)
 
 
 def hours_chart(weekly: pl.DataFrame, cap: float, lang: str) -> go.Figure:
-    """Communication hours per ISO week and rep (`name`, `week`, `hours`) against the reference."""
+    """Communication hours per ISO week and rep (`name`, `week`, `hours`) against the manual's
+    reference (METRICS calls it a reference, the daily 15 a cap)."""
     return _per_rep_lines(weekly, "week", "hours", t("chart.hours_title", lang, cap=f"{cap:g}"),
-                          t("chart.week_axis", lang), t("chart.hours_axis", lang), cap, lang)
+                          t("chart.week_axis", lang), t("chart.hours_axis", lang), cap,
+                          t("chart.hours_line", lang, cap=f"{cap:g}"), lang)

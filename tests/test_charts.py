@@ -155,6 +155,14 @@ def test_daily_cap_chart_draws_cap_line():
     fig = charts.daily_cap_chart(daily, 15, "zh_CN")
     assert fig.layout.shapes[0].y0 == 15
     assert fig.layout.title.text == "每天的有效客户数是否超过手册上限 15 个?"
+    assert fig.layout.annotations[0].text == "上限 15"
+
+
+def test_hours_chart_names_the_8_hours_a_reference_not_a_cap():
+    """METRICS: the daily 15 is the manual's cap, the weekly 8 hours its reference."""
+    weekly = pl.DataFrame({"name": ["王磊"], "week": [date(2026, 9, 7)], "hours": [9.5]})
+    assert charts.hours_chart(weekly, 8, "zh_CN").layout.annotations[0].text == "手册参考 8 小时"
+    assert charts.hours_chart(weekly, 8, "en").layout.annotations[0].text == "Manual's reference 8 h"
 
 
 def test_weekly_charts_tick_on_mondays():

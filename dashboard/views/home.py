@@ -24,7 +24,7 @@ def _cards(reps: pl.DataFrame, due: pl.DataFrame, risks: pl.DataFrame, caps: hom
         # over the manual's reference: said in red under the figure (a number alone reads as fine)
         c[2].metric(t("home.effective_today"), f"{eff} / {caps.daily_effective}", border=True,
                     help=t("home.effective_help", cap=caps.daily_effective), delta_color="inverse",
-                    delta=t("home.over_by", by=eff - caps.daily_effective) if eff > caps.daily_effective else None)
+                    delta=t("home.over_cap_by", by=eff - caps.daily_effective) if eff > caps.daily_effective else None)
         c[3].metric(t("home.week_hours"), f"{hrs:.1f} / {caps.weekly_hours:g}", border=True,
                     help=t("home.hours_help", cap=f"{caps.weekly_hours:g}"), delta_color="inverse",
                     delta=t("home.over_by", by=f"{hrs - caps.weekly_hours:.1f}") if hrs > caps.weekly_hours else None)

@@ -49,3 +49,26 @@ def test_import_page_runs_for_admin(app_db):
     at.run()
     assert shown_errors(at) == []
     assert at.title[0].value == "导入"
+
+
+def test_english_template_has_english_headers_and_choices_and_loads(store, org, tmp_path):
+    """The English UI's template was the Chinese one; its own example row is refused like the Chinese one's."""
+    book = openpyxl.load_workbook(io.BytesIO(template.build(lang="en")))
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    assert headers[:6] == ["Customer name", "Unified social credit code", "Follow-up time", "Channel", "Rep", "Summary"]
+    assert book.sheetnames == ["Follow-ups", "Choices"]
+    assert [c.value for c in book.worksheets[1]["D"][1:4]] == ["Phone", "Email", "Visit"]
+    assert "Example row" in sheet["A2"].comment.text
+    typed = [c.value for c in sheet[2]]
+    typed[headers.index("Customer name")] = "Ningbo Donggang Logistics"
+    typed[headers.index("Unified social credit code")] = None
+    sheet.append(typed)
+    path = tmp_path / "template-en.xlsx"
+    book.save(path)
+    summary = load_file(store, org["admin"], path)
+    assert (summary.error, summary.rows_loaded, summary.rows_rejected) == (None, 1, 1), summary.as_json()
+    assert [r["field_code"] for r in read_rejects(summary.rejects_path)] == ["customer_name"]
+    assert store.query("SELECT c.name, c.stage, f.channel, f.effective FROM customers c"
+                       " JOIN follow_ups f ON f.customer_id = c.id").rows() == [
+        ("Ningbo Donggang Logistics", "needs_confirmed", "phone", True)]

@@ -133,7 +133,7 @@ def render() -> None:
     guard("import")
     st.title(t("nav.import"))
     st.caption(t("ingest.intro"))
-    st.download_button(t("ingest.template_download"), template.build(), file_name="跟进记录导入模板.xlsx",
+    st.download_button(t("ingest.template_download"), template.build(lang=lang()), file_name=t("ingest.template_file"),
                        help=t("ingest.template_help"), icon=":material/table_view:")
     left, right = st.columns(2)
     kind = left.selectbox(t("ingest.kind_label"), ["auto", *KINDS], format_func=lambda k: t(f"ingest.kind.{k}"))

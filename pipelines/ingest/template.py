@@ -1,5 +1,7 @@
-"""The import template (manual appendix 10.1): an .xlsx with the Chinese headers of a follow-up
-sheet, one example row, and drop-down lists for channel, stage and 是否有效."""
+"""The import template (manual appendix 10.1): an .xlsx with the headers of a follow-up sheet,
+one example row, and drop-down lists for channel, stage and 是否有效. In Chinese by default (the
+headers are the fields' first Chinese aliases); in English for an English UI (the fields'
+English labels, which the importer reads too)."""
 
 from __future__ import annotations
 
@@ -14,34 +16,38 @@ from pipelines.ingest.mapping import FIELDS
 ROWS_WITH_LISTS = 2000
 
 
-def headers() -> list[tuple[str, str]]:
-    """(field, Chinese header) of every follow-up field, in the template's column order."""
-    return [(f.name, f.aliases[0]) for f in FIELDS["follow_ups"]]
+YES_NO = {"zh_CN": ("是", "否"), "en": ("Yes", "No")}  # both read by the importer (mapping.BOOLS)
 
 
-def build(example_rep: str = "rep1") -> bytes:
-    """The template workbook as bytes (labels of the choices in Chinese, as the headers)."""
-    zh = "zh_CN"
+def headers(lang: str = "zh_CN") -> list[tuple[str, str]]:
+    """(field, header) of every follow-up field, in the template's column order."""
+    return [(f.name, f.aliases[0] if lang == "zh_CN" else i18n.t(f"field.{f.name}", lang))
+            for f in FIELDS["follow_ups"]]
+
+
+def build(example_rep: str = "rep1", lang: str = "zh_CN") -> bytes:
+    """The template workbook as bytes, headers and the choices' labels in `lang`."""
+    lang = lang if lang in YES_NO else "zh_CN"
     example = {
-        "customer_name": i18n.t("ingest.example.customer_name", zh), "customer_uscc": "91350100M000100Y43",
-        "occurred_at": datetime(2026, 3, 5, 14, 30), "channel": i18n.label("channel", "phone", zh),
-        "rep": example_rep, "summary": i18n.t("ingest.example.summary", zh),
-        "participants": i18n.t("ingest.example.participants", zh), "duration_minutes": 25, "effective": "是",
-        "outcome": "", "stage": i18n.label("stage", "needs_confirmed", zh),
-        "next_follow_up_date": datetime(2026, 3, 12), "next_action": i18n.t("ingest.example.next_action", zh)}
+        "customer_name": i18n.t("ingest.example.customer_name", lang), "customer_uscc": "91350100M000100Y43",
+        "occurred_at": datetime(2026, 3, 5, 14, 30), "channel": i18n.label("channel", "phone", lang),
+        "rep": example_rep, "summary": i18n.t("ingest.example.summary", lang),
+        "participants": i18n.t("ingest.example.participants", lang), "duration_minutes": 25,
+        "effective": YES_NO[lang][0], "outcome": "", "stage": i18n.label("stage", "needs_confirmed", lang),
+        "next_follow_up_date": datetime(2026, 3, 12), "next_action": i18n.t("ingest.example.next_action", lang)}
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet(i18n.t("ingest.template_sheet", zh))
-    choices = book.add_worksheet(i18n.t("ingest.template_choices_sheet", zh))
+    sheet = book.add_worksheet(i18n.t("ingest.template_sheet", lang))
+    choices = book.add_worksheet(i18n.t("ingest.template_choices_sheet", lang))
     bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     # the example row in grey italics, with a note: it is refused on import (template_example)
     grey = {"font_color": "#808080", "italic": True}
     plain = book.add_format(grey)
     when = book.add_format({**grey, "num_format": "yyyy-mm-dd hh:mm"})
     day = book.add_format({**grey, "num_format": "yyyy-mm-dd"})
-    lists = {"channel": [i18n.label("channel", c, zh) for c in codes.CHANNELS],
-             "stage": [i18n.label("stage", s, zh) for s in codes.ALL_STAGES], "effective": ["是", "否"]}
-    for col, (name, header) in enumerate(headers()):
+    lists = {"channel": [i18n.label("channel", c, lang) for c in codes.CHANNELS],
+             "stage": [i18n.label("stage", s, lang) for s in codes.ALL_STAGES], "effective": list(YES_NO[lang])}
+    for col, (name, header) in enumerate(headers(lang)):
         sheet.write(0, col, header, bold)
         sheet.set_column(col, col, 28 if name in ("customer_name", "summary", "next_action") else 16)
         value = example[name]
@@ -55,8 +61,8 @@ def build(example_rep: str = "rep1") -> bytes:
             letter = xlsxwriter.utility.xl_col_to_name(col)
             sheet.data_validation(1, col, ROWS_WITH_LISTS, col, {
                 "validate": "list", "source": f"='{choices.get_name()}'!${letter}$2:${letter}${len(lists[name]) + 1}",
-                "error_title": header, "error_message": "、".join(lists[name])})
-    sheet.write_comment(1, 0, i18n.t("ingest.example.note", zh), {"x_scale": 1.6})
+                "error_title": header, "error_message": ("、" if lang == "zh_CN" else ", ").join(lists[name])})
+    sheet.write_comment(1, 0, i18n.t("ingest.example.note", lang), {"x_scale": 1.6})
     sheet.freeze_panes(1, 0)
     book.close()
     return buffer.getvalue()

@@ -318,8 +318,9 @@ def check(table: Table, kind: str, columns: dict[str, str], mapping: Mapping | N
     if kind == "follow_ups":
         # the import template's own example row (its customer and summary), left above the rows a
         # user typed: refused by name, so that it never becomes a customer and a follow-up
-        example = ((pl.col("customer_name" + RAW) == i18n.t("ingest.example.customer_name", "zh_CN"))
-                   & (pl.col("summary" + RAW) == i18n.t("ingest.example.summary", "zh_CN")))
+        example = pl.any_horizontal(
+            (pl.col("customer_name" + RAW) == i18n.t("ingest.example.customer_name", lang))
+            & (pl.col("summary" + RAW) == i18n.t("ingest.example.summary", lang)) for lang in i18n.LANGUAGES)
         errors["customer_name"] = pl.when(example.fill_null(False)).then(pl.lit("template_example")) \
             .otherwise(errors["customer_name"]).alias("customer_name" + ERR)
         # FollowUpIn's rule: the next follow-up not before this one's local date

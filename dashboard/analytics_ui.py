@@ -47,13 +47,16 @@ def explain(*keys: str) -> None:
         st.caption(t("definition.filters_apply"))
 
 
-def chart(fig: go.Figure, keys: tuple[str, ...], key: str, select: bool = False):
-    """Draw a figure with its definitions one click away; an empty figure becomes an empty state."""
+def chart(fig: go.Figure, keys: tuple[str, ...], key: str, select: bool = False, half: bool = False):
+    """Draw a figure with its definitions one click away; an empty figure becomes an empty state.
+    `half`: the chart has half the page's width (its long title is broken onto two lines)."""
     explain(*keys)
     if charts.is_empty(fig):
         st.markdown(f"**{fig.layout.title.text}**")
         empty(t("analytics.empty_filters"))
         return None
+    if half:
+        charts.narrow(fig)
     if select:
         return st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", config=PLOTLY_CONFIG,
                                width="stretch")

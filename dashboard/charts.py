@@ -48,6 +48,30 @@ def _layout(fig: go.Figure, title: str, x: str | None, y: str | None, height: in
     return fig
 
 
+def _width(text: str) -> int:
+    """A title's width in half-width characters (a CJK character is two)."""
+    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
+
+
+def narrow(fig: go.Figure, room: int = 48) -> go.Figure:
+    """Break a title too long for a half-width chart (about `room` half-width characters at its
+    size) onto two lines, after its last space or comma that fits: Plotly does not wrap titles,
+    and the end of a long English one was cut off."""
+    title = fig.layout.title.text or ""
+    if _width(title) <= room or "<br>" in title:
+        return fig
+    cut = room
+    while _width(title[:cut]) > room:
+        cut -= 1
+    at = max(title.rfind(mark, 0, cut + 1) for mark in (" ", ",", ",", "、"))
+    head, tail = (title[:at + 1].rstrip(), title[at + 1:]) if at > 0 else (title[:cut], title[cut:])
+    # room for the second line above the plot (and its legend); anchored by its top edge in
+    # pixels, as a two-line title at y=0.98 lost the top of its first line
+    fig.update_layout(title_text=f"{head}<br>{tail}", margin_t=(fig.layout.margin.t or 80) + 22,
+                      title_y=1, title_yref="container", title_yanchor="top", title_pad_t=12)
+    return fig
+
+
 def empty_figure(title: str, lang: str) -> go.Figure:
     """A figure that says there is nothing to show (pages show their own empty state instead)."""
     fig = go.Figure()

@@ -205,3 +205,16 @@ def test_table_times_are_local_text_and_a_missing_one_a_dash():
     out = fmt.local_times(frame, "at", "on")
     assert out["at"].to_list() == ["2026-03-05 14:30", "—"]  # Asia/Shanghai
     assert out["on"].to_list() == ["2026-03-06", "—"]
+
+
+def test_half_width_charts_break_a_long_title_onto_two_lines():
+    """Plotly does not wrap titles: a long English one in a half-width column lost its end."""
+    pre = pl.DataFrame({"channel": ["visit"], "contracts": [8], "signings": [10], "share": [0.8]})
+    fig = charts.narrow(charts.precursor_chart(pre, 30, "en"))
+    assert fig.layout.title.text == "Which channels did customers meet in the 30 days<br>before signing?"
+    assert fig.layout.margin.t == 102
+    # Chinese characters count double; a title that fits is left alone
+    zh = charts.narrow(charts.precursor_chart(pre, 30, "zh_CN"))
+    assert "<br>" not in zh.layout.title.text and zh.layout.margin.t == 80
+    assert charts.narrow(charts.precursor_chart(pre, 30, "zh_CN"), room=20).layout.title.text \
+        == "签约前 30 天里,<br>客户经历了哪些跟进方式?"

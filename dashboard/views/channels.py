@@ -38,11 +38,11 @@ def render() -> None:
     left, right = st.columns(2)
     with left:
         mix = ui.names(cached(metrics.channel_mix, f))
-        ui.chart(charts.channel_mix_chart(mix, lang()), ("channel_mix",), "mix_chart")
+        ui.chart(charts.channel_mix_chart(mix, lang()), ("channel_mix",), "mix_chart", half=True)
     with right:
         pre = cached(metrics.contract_precursors, f)
         ui.chart(charts.precursor_chart(pre, metrics.PRECURSOR_WINDOW_DAYS, lang()), ("contract_precursors",),
-                 "precursor_chart")
+                 "precursor_chart", half=True)
 
 
 safely(render)

@@ -50,9 +50,9 @@ def render() -> None:
     left, right = st.columns(2)
     with left:
         event = ui.chart(charts.funnel_chart(funnel, lang()), ("funnel", "stage_conversion"), "funnel_chart",
-                         select=True)
+                         select=True, half=True)
     with right:
-        ui.chart(charts.cohort_chart(view["cohort_funnel"], lang()), ("cohort_funnel",), "cohort_chart")
+        ui.chart(charts.cohort_chart(view["cohort_funnel"], lang()), ("cohort_funnel",), "cohort_chart", half=True)
 
     rate = view["win_rate"].row(0, named=True)
     # six across in Chinese; English stage names are long: "Initial contact → Needs confirmation"
@@ -68,9 +68,9 @@ def render() -> None:
     left, right = st.columns(2)
     with left:
         ui.chart(charts.days_in_stage_chart(view["avg_days_in_stage"], lang()), ("avg_days_in_stage",),
-                 "days_chart")
+                 "days_chart", half=True)
     with right:
-        ui.chart(charts.lost_chart(view["lost_by_stage"], lang()), ("lost_by_stage",), "lost_chart")
+        ui.chart(charts.lost_chart(view["lost_by_stage"], lang()), ("lost_by_stage",), "lost_chart", half=True)
 
     clicked = _clicked_stage(event)
     if clicked and clicked != st.session_state.get("funnel_clicked"):

@@ -118,10 +118,10 @@ def render() -> None:
         left, right = st.columns(2)
         with left:
             daily = ui.names(view["daily"])
-            ui.chart(charts.daily_cap_chart(daily, cap, lang()), ("daily_effective_customers",), "daily_chart")
+            ui.chart(charts.daily_cap_chart(daily, cap, lang()), ("daily_effective_customers",), "daily_chart", half=True)
         with right:
             weekly = ui.names(view["weekly"].with_columns(pl.col("hours").cast(pl.Float64)))
-            ui.chart(charts.hours_chart(weekly, hours_cap, lang()), ("weekly_hours",), "hours_chart")
+            ui.chart(charts.hours_chart(weekly, hours_cap, lang()), ("weekly_hours",), "hours_chart", half=True)
             # a period that starts after a Monday or ends before a Sunday cuts its first or last week:
             # those weeks' hours are only the period's days (a low point that is no short week)
             if f.date_from and f.date_to and (f.date_from.weekday() != 0 or f.date_to.weekday() != 6):

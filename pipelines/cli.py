@@ -12,6 +12,7 @@ import importlib
 import importlib.util
 import json
 import logging
+import os
 import sys
 from typing import Any
 
@@ -60,6 +61,20 @@ def common(parser: argparse.ArgumentParser, json_flag: bool = True) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 on a usage error
+    db = getattr(args, "db", None) if args.command != "bench" else None
+    before = os.environ.get("FOLLOWUP_DB")
+    if db:  # the command's database is the process's: its logs, rejects and backups go beside it
+        os.environ["FOLLOWUP_DB"] = db
+    try:
+        return _run(args)
+    finally:  # (main runs in-process in tests: leave the environment as it was)
+        if db and before is None:
+            del os.environ["FOLLOWUP_DB"]
+        elif db:
+            os.environ["FOLLOWUP_DB"] = before
+
+
+def _run(args: argparse.Namespace) -> int:
     logs.setup()
     try:
         return int(args.func(args) or 0)
@@ -72,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a short message with an id; the traceback goes to the log
         error_id = logs.log_unexpected(log, exc, f"command {args.command}")
         print(f"意外错误 / unexpected error ({type(exc).__name__}); 错误编号 / error id {error_id},"
-              f" 详见 / see data/logs/followup.log", file=sys.stderr)
+              f" 详见 / see {logs.log_file()}", file=sys.stderr)
     return 1
 
 

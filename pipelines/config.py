@@ -28,5 +28,11 @@ def local_tz() -> ZoneInfo:
 
 
 def data_dir() -> Path:
-    """Folder for logs, rejects files and backups: beside the embedded database by default."""
-    return Path(os.environ.get("FOLLOWUP_DATA_DIR", "data"))
+    """Folder for logs, rejects files, uploads and backups: FOLLOWUP_DATA_DIR, else the folder of
+    the embedded database file (data/ for the default one), so that two databases never share
+    their backups and rejects; data/ for a PostgreSQL database."""
+    explicit = os.environ.get("FOLLOWUP_DATA_DIR")
+    if explicit:
+        return Path(explicit)
+    location = db_location()
+    return Path("data") if "://" in location else Path(location).parent

@@ -1,24 +1,30 @@
-"""One rotating log file under data/logs/, and error ids that tie a user's message to the log."""
+"""One rotating log file in the data folder (logs/followup.log), and error ids that tie a
+user's message to the log."""
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
 import uuid
+from pathlib import Path
 
 from pipelines import config
 
 _configured = False
 
 
+def log_file() -> Path:
+    return config.data_dir() / "logs" / "followup.log"
+
+
 def setup() -> None:
-    """Send the `pipelines` and `dashboard` loggers to data/logs/followup.log (rotating)."""
+    """Send the `pipelines` and `dashboard` loggers to log_file() (rotating)."""
     global _configured  # noqa: PLW0603 - once per process, whichever entry point comes first
     if _configured:
         return
-    folder = config.data_dir() / "logs"
-    folder.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(folder / "followup.log", maxBytes=5_000_000,
+    path = log_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000,
                                                    backupCount=5, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     for name in ("pipelines", "dashboard"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -57,3 +58,33 @@ def test_users_add_list_passwd_disable(tmp_path, monkeypatch, capsys):
 def test_unknown_account_is_a_clear_failure(tmp_path, capsys):
     assert main(["users", "disable", "nobody", "--db", str(tmp_path / "n.duckdb")]) == 1
     assert "nobody" in capsys.readouterr().err
+
+
+def test_logs_and_rejects_go_beside_the_commands_database(tmp_path, monkeypatch):
+    """They went to ./data whichever database a command or `make run DB=…` used, so two databases
+    shared their backups, rejects and logs."""
+    from pipelines import config
+
+    monkeypatch.delenv("FOLLOWUP_DATA_DIR", raising=False)
+    monkeypatch.delenv("FOLLOWUP_DB", raising=False)
+    assert config.data_dir() == config.Path("data")  # the default database's folder
+    monkeypatch.setenv("FOLLOWUP_DB", str(tmp_path / "a" / "x.duckdb"))
+    assert config.data_dir() == tmp_path / "a"
+    monkeypatch.setenv("FOLLOWUP_DB", "postgresql://u@h/db")
+    assert config.data_dir() == config.Path("data")
+    monkeypatch.setenv("FOLLOWUP_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert config.data_dir() == tmp_path / "elsewhere"
+
+    monkeypatch.delenv("FOLLOWUP_DATA_DIR")
+    monkeypatch.delenv("FOLLOWUP_DB")
+    db = tmp_path / "b" / "y.duckdb"
+    sheet = tmp_path / "f.csv"
+    sheet.write_text("客户名称,跟进日期,跟进方式,跟进人,跟进内容\n甲公司,2026-03-05,电话,rep1,聊了\n乙公司,不是日期,电话,rep1,聊了\n",
+                     encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "pipelines.cli", "ingest", str(sheet), "--db", str(db), "--json"],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                         env={k: v for k, v in os.environ.items() if k not in ("FOLLOWUP_DATA_DIR", "FOLLOWUP_DB")})
+    assert out.returncode == 0, out.stderr
+    rejects = json.loads(out.stdout)["files"][0]["rejects_path"]
+    assert rejects.startswith(str(tmp_path / "b" / "rejects")), rejects
+    assert (tmp_path / "b" / "logs").is_dir() and not (tmp_path / "data").exists()

@@ -78,7 +78,10 @@ def _overview(d: customer_views.CustomerDetail, writable: bool) -> None:
     with st.expander(t("customers.edit"), icon=":material/edit:"):
         model_form(f"cust_edit_{b['id']}", CustomerIn, customer_fields(), initial=b,
                    fixed={"owner_id": b["owner_id"], "stage": b["stage"]},
-                   save=lambda rec: customers.update(store(), actor(), b["id"], rec), success=t("common.saved"))
+                   save=lambda rec: customers.update(store(), actor(), b["id"], rec), success=t("common.saved"),
+                   # as update() does: only a changed value is checked
+                   recheck=lambda values: customers.clashes(
+                       store(), actor(), {f: v for f, v in values.items() if v != b.get(f)}, b["id"]))
     if actor().role in ("manager", "admin"):
         _reassign(b)
 

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 
 import streamlit as st
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from dashboard.guard import callback
 from dashboard.i18n import lang, t
@@ -27,6 +27,9 @@ from pipelines.store import StoreError
 
 log = logging.getLogger("dashboard")
 S = st.session_state
+# What the stored data refuses of a form's values, by field (customers.clashes): checked beside the
+# model's own rules, so that both kinds of message come in one round
+Recheck = Callable[[dict[str, Any]], dict[str, FieldRefused]]
 
 
 @dataclass(frozen=True)
@@ -113,18 +116,21 @@ def _keys(key: str, fields: list[Field]) -> list[str]:
 
 @callback
 def _submit(key: str, model: type[BaseModel], fields: list[Field], fixed: dict,
-            save: Callable[[BaseModel], Any], success: str) -> None:
+            save: Callable[[BaseModel], Any], success: str, recheck: Recheck | None = None) -> None:
     S[f"{key}_errors"] = {}
     data = {**{f.name: _value(key, f) for f in fields}, **fixed}
     try:
         record = model(**data)
     except ValidationError as exc:
-        S[f"{key}_errors"] = errors.explain(exc, lang(), {f.name: field_label(f) for f in fields if f.label})
+        found = errors.explain(exc, lang(), {f.name: field_label(f) for f in fields if f.label})
+        if recheck is not None:
+            found = {**_refused(recheck(_accepted(model, data, found))), **found}
+        S[f"{key}_errors"] = found
         return
     try:
         save(record)
     except FieldRefused as exc:  # said beside the field, as the model's own rules are
-        S[f"{key}_errors"] = {exc.field: exc.text(lang())}
+        S[f"{key}_errors"] = {**_refused(recheck(record.model_dump()) if recheck else {}), exc.field: exc.text(lang())}
         return
     except (NotPermitted, StoreError) as exc:
         S[f"{key}_notice"] = ("error", exc.text(lang()))
@@ -137,9 +143,29 @@ def _submit(key: str, model: type[BaseModel], fields: list[Field], fixed: dict,
     S[f"{key}_notice"] = ("success", success)
 
 
+def _accepted(model: type[BaseModel], data: dict, refused: dict) -> dict[str, Any]:
+    """The values of the fields the model did not refuse, each checked and normalised on its own
+    (a credit code upper-cased, a name trimmed), as the model would store them."""
+    out = {}
+    for name, value in data.items():
+        info = model.model_fields.get(name)
+        if info is None or name in refused:
+            continue
+        kind = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+        try:
+            out[name] = TypeAdapter(kind).validate_python(value)
+        except ValidationError:
+            continue  # refused only with the other fields (a cross-field rule): not checked here
+    return out
+
+
+def _refused(found: dict[str, FieldRefused]) -> dict[str, str]:
+    return {name: refused.text(lang()) for name, refused in found.items()}
+
+
 def model_form(key: str, model: type[BaseModel], fields: list[Field], save: Callable[[BaseModel], Any],
                success: str, initial: dict | None = None, fixed: dict | None = None,
-               submit: str | None = None, columns: int = 2) -> None:
+               submit: str | None = None, columns: int = 2, recheck: Recheck | None = None) -> None:
     """Draw the form; `save(record)` runs on submit once the model accepts the values."""
     notice(f"{key}_notice")
     # Streamlit forgets a widget's value when a run does not draw it (a deleted record's form,
@@ -157,7 +183,7 @@ def model_form(key: str, model: type[BaseModel], fields: list[Field], save: Call
         for name in set(errs) - {f.name for f in fields}:  # a fixed field (e.g. the customer)
             field_error(errs, name)
         st.form_submit_button(submit or t("common.save"), type="primary", icon=":material/save:",
-                              on_click=_submit, args=(key, model, fields, fixed or {}, save, success))
+                              on_click=_submit, args=(key, model, fields, fixed or {}, save, success, recheck))
 
 
 def reset(key: str, fields: list[Field]) -> None:

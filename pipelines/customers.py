@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,6 +61,18 @@ def check_unique(cur, actor: Actor, values: dict[str, Any], customer_id: int | N
     """One customer per company (SPEC: the credit code is unique when present; the importer finds
     customers by code, else by exact name): a live customer with the same credit code, or the
     same name, refuses the value beside its field. Its name is said only to whoever may see it."""
+    for refused in _clashes(cur, actor, values, customer_id):
+        raise refused
+
+
+def clashes(store: Store, actor: Actor, values: dict[str, Any], customer_id: int | None = None
+            ) -> dict[str, FieldRefused]:
+    """check_unique's refusals of every field at once, without writing: a form says them together
+    with the model's own messages, rather than in a second round once those are mended."""
+    return {r.field: r for r in _clashes(store.cursor(), actor, values, customer_id)}
+
+
+def _clashes(cur, actor: Actor, values: dict[str, Any], customer_id: int | None) -> Iterator[FieldRefused]:
     for field in ("uscc", "name"):
         value = values.get(field)
         if not value:
@@ -70,7 +83,7 @@ def check_unique(cur, actor: Actor, values: dict[str, Any], customer_id: int | N
             continue
         visible = actor.sees_all or can_write_owner(actor, row[1], _owner_team(cur, row[1]))
         key = f"error.customer_exists_{field}" if visible else "error.customer_exists_elsewhere"
-        raise FieldRefused(field, *(i18n.t(key, lang, field=i18n.t(f"field.{field}", lang), id=row[0])
+        yield FieldRefused(field, *(i18n.t(key, lang, field=i18n.t(f"field.{field}", lang), id=row[0])
                                     for lang in ("zh_CN", "en")))
 
 

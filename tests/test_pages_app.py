@@ -405,6 +405,20 @@ def test_a_customer_that_exists_is_refused_beside_its_name(app_db):
     assert _count(app_db, "SELECT count(*) FROM customers") == before
 
 
+def test_a_taken_name_is_said_with_the_other_fields_errors_in_one_round(app_db):
+    """The duplicate check ran only once the model's own checks passed: a second round of errors."""
+    at = logged_in("rep3", "customers")
+    name = _db(app_db).scalar("SELECT c.name FROM customers c JOIN users u ON u.id = c.owner_id"
+                              " WHERE u.username = 'rep3' AND c.deleted_at IS NULL ORDER BY c.id LIMIT 1")
+    at.text_input(key="cust_new_name").input(f"  {name} ")  # trimmed as the model stores it
+    at.text_input(key="cust_new_uscc").input("91330100MA2XXXXXX1")  # a wrong check character
+    at.button(key="FormSubmitter:cust_new-保存").click()
+    at.run()
+    red = _red(at)
+    assert len(red) == 2 and any("名称:已有同名客户(编号" in r for r in red) \
+        and any("统一社会信用代码:校验位不正确" in r for r in red), red
+
+
 def test_a_contact_without_a_name_is_told_by_its_label(app_db, sparse_customer):
     cid = _db(app_db).scalar("SELECT id FROM customers WHERE name = '资料不全测试有限公司'")
     at = logged_in("rep1", "customers", query={"id": str(cid)})

@@ -35,7 +35,8 @@ def _new_customer() -> None:
         fields.append(Field("owner_id", "select", tuple(names), lambda i: names.get(i, str(i))))
     with st.expander(t("customers.new"), icon=":material/add_business:"):
         model_form("cust_new", CustomerIn, fields, fixed=fixed, success=t("common.saved"),
-                   save=lambda rec: customers.create(store(), actor(), rec))
+                   save=lambda rec: customers.create(store(), actor(), rec),
+                   recheck=lambda values: customers.clashes(store(), actor(), values))
 
 
 def _table(rows: pl.DataFrame) -> None:

@@ -47,6 +47,8 @@ class BackupError(StoreError):
 class BackupResult:
     path: str
     tables: dict[str, int] = field(default_factory=dict)
+    erasures_reapplied: int = 0  # a restore's: erasures made after the backup, made again
+    audit_entries_kept: int = 0  # a restore's: audit entries written after the backup, kept
 
 
 # -- shared helpers --------------------------------------------------------------------------
@@ -271,9 +273,10 @@ def restore(store: Store, actor: Actor, source: str | Path) -> BackupResult:
 
     The store is closed and must not be used afterwards: reopen with `open_store(location)`.
     Erasures made after the backup was taken are applied again (PIPL: an erased person does not
-    come back with an old backup).
+    come back with an old backup), and the audit log keeps its entries written since
+    (pipelines.audit_carry).
     """
-    from pipelines import pipl
+    from pipelines import audit_carry, pipl
     from pipelines.store import open_store, while_closed
 
     require_role(actor, "admin")
@@ -285,6 +288,7 @@ def restore(store: Store, actor: Actor, source: str | Path) -> BackupResult:
         return _restore_postgres(store, actor, folder, manifest, key)
     fresh = Path(f"{location}.restoring")
     counts = build(folder, manifest, fresh, key)
+    log_now = audit_carry.live_entries(store)
 
     def replace() -> None:
         store.close()
@@ -292,22 +296,27 @@ def restore(store: Store, actor: Actor, source: str | Path) -> BackupResult:
 
     while_closed(location, replace)
     reopened = open_store(location)
+    kept = audit_carry.put_back(reopened, log_now)
     erased = pipl.reapply_erasures(reopened, actor)
     reopened.write(lambda c: audit.record(c, actor, "restore_backup", detail=str(folder),
-                                          after={"tables": counts, "erasures_reapplied": erased}))
-    return BackupResult(str(folder), counts)
+                                          after={"tables": counts, "erasures_reapplied": erased,
+                                                 "audit_entries_kept": kept}))
+    return BackupResult(str(folder), counts, erased, kept)
 
 
 def _restore_postgres(store: Store, actor: Actor, folder: Path, manifest: dict, key: str | None) -> BackupResult:
     """The store stays open: the restore is one PostgreSQL transaction, which every replica follows."""
-    from pipelines import backup_pg, pipl
+    from pipelines import audit_carry, backup_pg, pipl
 
     live_erasures = backup_pg.erased_ids(store)  # made on any replica; the ledger is per replica
+    log_now = audit_carry.live_entries(store)
     counts = backup_pg.reload(store, folder, manifest, key)
+    kept = audit_carry.put_back(store, log_now)
     erased = pipl.reapply_erasures(store, actor, also=live_erasures)
     store.write(lambda c: audit.record(c, actor, "restore_backup", detail=str(folder),
-                                       after={"tables": counts, "erasures_reapplied": erased}))
-    return BackupResult(str(folder), counts)
+                                       after={"tables": counts, "erasures_reapplied": erased,
+                                              "audit_entries_kept": kept}))
+    return BackupResult(str(folder), counts, erased, kept)
 
 
 # -- scheduled backups inside the app process ----------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -74,11 +75,17 @@ def test_backup_then_restore_from_the_page(admin_page):
     assert restore.disabled  # not before the confirmation word is typed
     on_postgres = "://" in os.environ["FOLLOWUP_DB"]
     assert any(("PostgreSQL 事务" in w.value) == on_postgres for w in at.warning)
-    _by_label(at.text_input, "确认恢复请输入 RESTORE").input("RESTORE")
+    # the backup by when it was made and what it holds, not by its folder's name
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\([\d,]+ 行\)", _by_label(at.selectbox, "选择备份").options[0])
+    _by_label(at.text_input, "确认恢复请输入 RESTORE(大小写均可)").input("restore")
     at.run()
     _by_label(at.button, "恢复").click()
     at.run()
-    assert not at.exception and any("已从" in s.value for s in at.success), [e.value for e in at.error]
+    done = [s.value for s in at.success if "已从" in s.value]
+    assert not at.exception and done and "保留了备份之后的 " in done[0], [e.value for e in at.error]
+    # the typed word went with the restore: a second click cannot restore again
+    assert _by_label(at.text_input, "确认恢复请输入 RESTORE(大小写均可)").value == ""
+    assert _by_label(at.button, "恢复").disabled
 
 
 def test_pipl_export_and_erase_from_the_page(admin_page):

@@ -101,21 +101,24 @@ def test_backup_then_restore_gives_identical_tables(world, tmp_path):
                                               occurred_at=datetime.now(local_tz()) - timedelta(hours=1),
                                               channel="visit", summary="备份之后"))
     last_id = s.scalar("SELECT max(id) FROM follow_ups")
+    log = s.query("SELECT * FROM audit_log ORDER BY ALL")  # the backup's own entry, the delete …
     restored = backup.restore(s, org["admin"], tmp_path / "bk")  # the folder of backups: newest is used
     assert restored.path == result.path
     live = open_store(s.location)
     after = _snapshot(live)
     assert set(after) == set(before)
     for table, frame in before.items():
-        if table == "audit_log":  # the restore itself adds its entry
-            frame_after = after[table].filter(pl.col("id") <= frame["id"].max())
-            assert frame_after.equals(frame)
-            assert after[table].filter(pl.col("action") == "restore_backup").height == 1
+        if table == "audit_log":  # the data goes back, never the log: every entry stays, with its id
+            assert after[table].filter(pl.col("id") <= log["id"].max()).equals(log)
+            entry = after[table].filter(pl.col("action") == "restore_backup")
+            assert entry.height == 1 and entry["id"][0] > log["id"].max()
+            assert json.loads(entry["after"][0])["audit_entries_kept"] == log.height - frame.height \
+                == restored.audit_entries_kept > 0
         else:
             assert after[table].equals(frame), table
     assert checks.failed(live) == {}
     assert Path(f"{s.location}.before-restore").exists() == (s.backend == "duckdb")
-    assert after["audit_log"].filter(pl.col("action") == "backup").height == 0  # written after the export
+    assert after["audit_log"].filter(pl.col("action") == "backup").height == 1  # written after the export, kept
     # new rows continue after the restored ids (PostgreSQL: after every id ever given, none reused)
     fid = follow_ups.add(live, org["rep1"], FollowUpIn(customer_id=people["rep1"].customer_id, rep_id=org["rep1"].id,
                                                        occurred_at=datetime.now(local_tz()), channel="phone",
@@ -215,12 +218,39 @@ def test_restore_applies_later_erasures_again(world, tmp_path):
     later = Path(backup.backup(s, org["admin"], tmp_path / "later").path)
     held = " ".join(str(pl.read_parquet(f).rows()) for f in later.glob("*.parquet"))
     assert "机密乙" not in held and "李秘乙" not in held and "13987654321" not in held  # later backups: gone
-    backup.restore(s, org["admin"], result.path)
+    request = s.query("SELECT id, detail FROM audit_log WHERE action = 'erase'")
+    assert backup.restore(s, org["admin"], result.path).erasures_reapplied == 1
     live = open_store(s.location)
     assert live.scalar("SELECT name FROM customers WHERE id = $i", {"i": people["rep2"].customer_id}) \
         == pipl.placeholder("customer", people["rep2"].customer_id)
+    # the erasure's own entry (when, by whom, the request) stays beside the one made again
+    assert request.height == 1 and live.query("SELECT id, detail FROM audit_log WHERE id = $i",
+                                              {"i": request["id"][0]}).equals(request)
     assert live.scalar("SELECT count(*) FROM follow_ups WHERE customer_id = $i",
                        {"i": people["rep2"].customer_id}) == 3  # the statistics stay
+
+
+def test_a_restore_keeps_the_log_of_a_database_the_backup_did_not_come_from(world, tmp_path):
+    """A backup of another database holds other entries under the same ids: the live ones are
+    kept under new ids, and new entries go on after all of them."""
+    s, org, _ = world
+    other = Store(str(tmp_path / "other.duckdb"))
+    Org(other)
+    for n in range(3):
+        other.write(lambda c, n=n: c.execute("INSERT INTO audit_log (username, action, detail) VALUES"
+                                             " ('elsewhere', 'note', $d)", {"d": f"另一个库 {n}"}))
+    folder = backup.backup(other, SYSTEM, tmp_path / "bk").path
+    other.close()
+    log = s.query("SELECT username, action, detail, created_at FROM audit_log ORDER BY id")
+    backup.restore(s, org["admin"], folder)
+    live = open_store(s.location)
+    kept = live.query("SELECT id, username, action, detail, created_at FROM audit_log ORDER BY id")
+    assert kept.filter(pl.col("username") == "elsewhere").height == 3
+    mine = kept.filter(pl.col("username") != "elsewhere", pl.col("action") != "restore_backup")
+    assert mine.drop("id").sort(pl.all()).equals(log.sort(pl.all()))
+    assert kept["id"].n_unique() == kept.height
+    live.write(lambda c: c.execute("INSERT INTO audit_log (username, action) VALUES ('x', 'note')"))
+    assert live.scalar("SELECT count(DISTINCT id) = count(*) FROM audit_log")
 
 
 def test_cli_backup_and_restore(location, tmp_path, capsys):

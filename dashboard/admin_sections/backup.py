@@ -3,6 +3,8 @@ on PostgreSQL the restore is one transaction that every replica follows)."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from pathlib import Path
 
 import streamlit as st
@@ -11,8 +13,10 @@ from dashboard import data
 from dashboard.data import actor, run_write, store
 from dashboard.i18n import t
 from pipelines import backup, config
+from pipelines.config import local_tz
 
 TITLE_KEY = "security.backup_title"
+DONE = "adm_restore_done"  # the last restore's message, shown after the rerun that empties the form
 
 
 def _folder() -> Path:
@@ -23,6 +27,17 @@ def _backups(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted((d for d in folder.iterdir() if (d / backup.MANIFEST).is_file()), reverse=True)
+
+
+def _label(folder: Path) -> str:
+    """A backup as a person picks it: when it was made and how many rows it holds."""
+    try:
+        manifest = json.loads((folder / backup.MANIFEST).read_text(encoding="utf-8"))
+        at = datetime.fromisoformat(manifest["created_at"]).astimezone(local_tz()).strftime("%Y-%m-%d %H:%M:%S")
+        rows = sum(int(info["rows"]) for info in manifest["tables"].values())
+    except (OSError, ValueError, KeyError, TypeError):
+        return folder.name
+    return t("security.restore_backup_label", at=at, rows=f"{rows:,}")
 
 
 def render() -> None:
@@ -36,19 +51,27 @@ def render() -> None:
                          rows=f"{sum(result.tables.values()):,}"))
     found = _backups(folder)
     st.subheader(t("security.restore_title"))
+    if done := st.session_state.pop(DONE, None):
+        st.success(done)
     if not found:
         st.info(t("security.restore_none", folder=str(folder)))
         return
-    choice = st.selectbox(t("security.restore_pick"), found, format_func=lambda p: p.name, key="adm_restore_pick")
+    choice = st.selectbox(t("security.restore_pick"), found, format_func=_label, key="adm_restore_pick")
     shared = store().backend == "postgres"  # one transaction in the shared database, no file swap
-    st.warning(t("security.restore_warning_pg" if shared else "security.restore_warning"), icon=":material/warning:")
+    st.warning(t("security.restore_warning_pg") if shared
+               else t("security.restore_warning", kept=f"{store().location}.before-restore"), icon=":material/warning:")
     confirm = st.text_input(t("security.restore_confirm", word="RESTORE"), key="adm_restore_confirm")
     if st.button(t("security.restore_now"), icon=":material/restore:", key="adm_restore_now",
-                 disabled=confirm.strip() != "RESTORE"):
+                 disabled=confirm.strip().upper() != "RESTORE"):
         with st.spinner(t("security.restore_running")):
             result = run_write(lambda: backup.restore(store(), actor(), choice))
         if not shared:
             data._store.clear()  # the old connection is closed: the next store() opens the restored file
         st.cache_data.clear()  # the new store's data version starts again: old cached figures must go
         if result:
-            st.success(t("security.restore_done", path=result.path, rows=f"{sum(result.tables.values()):,}"))
+            # the typed word goes with the run: a second click must not restore again
+            del st.session_state["adm_restore_confirm"]
+            st.session_state[DONE] = t("security.restore_done", path=result.path,
+                                       rows=f"{sum(result.tables.values()):,}", kept=f"{result.audit_entries_kept:,}",
+                                       erased=result.erasures_reapplied)
+            st.rerun()

@@ -23,7 +23,9 @@ def run(args) -> int:
     kept = (" 原文件保留为 / the previous file is kept as"
             f" {store.location}.before-restore") if store.backend == "duckdb" else \
         " 所有副本随即读到恢复后的数据 / every replica reads the restored data from now on."
-    emit(args, {"path": result.path, "tables": result.tables},
+    emit(args, {"path": result.path, "tables": result.tables, "audit_entries_kept": result.audit_entries_kept,
+                "erasures_reapplied": result.erasures_reapplied},
          f"已从 {result.path} 恢复 / restored from {result.path}: {len(result.tables)} 表 tables,"
-         f" {sum(result.tables.values())} 行 rows.{kept}")
+         f" {sum(result.tables.values())} 行 rows; 保留审计记录 / audit entries kept {result.audit_entries_kept},"
+         f" 重新删除个人信息 / erasures made again {result.erasures_reapplied}.{kept}")
     return 0

@@ -88,6 +88,10 @@ def test_backup_then_restore_from_the_page(admin_page):
     assert _by_label(at.button, "恢复").disabled
 
 
+def _pipl_downloads(at) -> list:
+    return [b for b in at.get("download_button") if (b.key or "").startswith("adm_pipl_")]
+
+
 def test_pipl_export_and_erase_from_the_page(admin_page):
     at, world, _ = admin_page
     # the person is found by the customer's name (or initials, credit code), not by a number
@@ -98,7 +102,7 @@ def test_pipl_export_and_erase_from_the_page(admin_page):
     at.run()
     _by_label(at.button, "查找").click()
     at.run()
-    assert any("找到" in c.value for c in at.caption)
+    assert any("找到" in c.value for c in at.caption) and len(_pipl_downloads(at)) == 2
     # what was found, in words: each table's name and its rows (the Excel copy's sheets)
     titles = [e.label for e in at.expander]
     assert "客户(1)" in titles and "跟进记录(1)" in titles, titles
@@ -122,6 +126,9 @@ def test_pipl_export_and_erase_from_the_page(admin_page):
     _by_label(at.button, "删除个人信息").click()
     at.run()
     assert any("已匿名化" in s.value for s in at.success), [e.value for e in at.error]
+    # what was found before held the person's data: it goes, with the buttons that download it
+    assert not _pipl_downloads(at) and not any("找到" in c.value for c in at.caption)
+    assert not [i for i in at.text_input if i.label == "确认删除请输入 ERASE"]  # until the next lookup
     from dashboard.data import store
 
     assert store().scalar("SELECT name FROM customers WHERE id = $i", {"i": world["rep2"].customer_id}).startswith("[已删除]")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.data import actor, cached, run_write, store
+from dashboard.guard import callback
 from dashboard.i18n import lang, t
 from pipelines import customer_views, exports, pipl, pipl_sheets
 
 TITLE_KEY = "security.pipl_title"
+DONE = "adm_pipl_done"  # an erasure's message, shown after the rerun that drops what was found
 
 
 def _pick(kind: str) -> int | None:
@@ -31,8 +33,16 @@ def _pick(kind: str) -> int | None:
                         format_func=lambda i: people.get(i, str(i)), placeholder=t("security.pipl_pick"))
 
 
+@callback
+def _downloaded(kind: str, row_id: int, rows: int, fmt: str) -> None:
+    """Each file taken away is in the audit log, not only the lookup that showed the data."""
+    exports.audited_export(store(), actor(), f"pipl_{kind}", rows, fmt, detail=f"{kind} #{row_id}")
+
+
 def render() -> None:
     st.caption(t("security.pipl_intro"))
+    if done := st.session_state.pop(DONE, None):
+        st.success(done)
     kind = st.radio(t("security.pipl_kind"), pipl.KINDS, key="adm_pipl_kind", horizontal=True,
                     format_func=lambda k: t(f"security.pipl_{k}"))
     row_id = _pick(kind)
@@ -51,11 +61,13 @@ def render() -> None:
             with st.expander(f"{title}({frame.height:,})" if lang() == "zh_CN" else f"{title} ({frame.height:,})"):
                 st.dataframe(frame, hide_index=True, width="stretch")
     c, d = st.columns(2)
+    rows = sum(df.height for df in found.values())
     c.download_button(t("security.export_json"), pipl.to_json_bytes(found), file_name=f"pipl-{kind}-{row_id}.json",
-                      mime="application/json", key="adm_pipl_json", help=t("security.export_json_help"), icon=":material/download:", on_click="ignore")
+                      mime="application/json", key="adm_pipl_json", help=t("security.export_json_help"),
+                      icon=":material/download:", on_click=_downloaded, args=(kind, int(row_id), rows, "json"))
     d.download_button(t("security.export_xlsx"), exports.to_xlsx_bytes(sheets), file_name=f"pipl-{kind}-{row_id}.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="adm_pipl_xlsx",
-                      icon=":material/download:", on_click="ignore")
+                      icon=":material/download:", on_click=_downloaded, args=(kind, int(row_id), rows, "xlsx"))
     st.divider()
     st.warning(t("security.pipl_erase_warning"), icon=":material/warning:")
     reason = st.text_input(t("security.pipl_reason"), key="adm_pipl_reason")
@@ -63,6 +75,8 @@ def render() -> None:
     if st.button(t("security.pipl_erase"), key="adm_pipl_erase", icon=":material/person_remove:",
                  disabled=confirm.strip() != "ERASE" or not reason.strip()):
         done = run_write(lambda: pipl.erase(store(), actor(), kind, int(row_id), reason=reason.strip()))
-        if done:
-            st.session_state.pop("adm_pipl_data", None)
-            st.success(t("security.pipl_erased", rows=done["rows"], entries=done["audit_entries"]))
+        if done:  # what was found held the person's data: it goes, with its download buttons
+            for key in ("adm_pipl_data", "adm_pipl_for", "adm_pipl_reason", "adm_pipl_confirm"):
+                st.session_state.pop(key, None)
+            st.session_state[DONE] = t("security.pipl_erased", rows=done["rows"], entries=done["audit_entries"])
+            st.rerun()

@@ -86,6 +86,18 @@ def contacts(store: Store, actor: Actor, customer_id: int) -> pl.DataFrame:
     return masking.mask_contacts(found, actor)
 
 
+def contact_search(store: Store, actor: Actor, q: str, limit: int = 30) -> pl.DataFrame:
+    """Contacts the actor may see whose name, phone, email or WeChat id (or customer's name)
+    matches `q`: a PIPL request names the person, not always the company. Names only."""
+    text = "".join(q.split()).lower()
+    if not text:
+        return pl.DataFrame(schema={"id": pl.Int64, "name": pl.String, "position": pl.String,
+                                    "customer_name": pl.String})
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return store.query(*sql.scoped(actor, "customers/contact_search",
+                                   {"q": text, "digits": digits, "limit": int(limit)}))
+
+
 def owners(store: Store, actor: Actor) -> pl.DataFrame:
     """Accounts a customer may be given to by this actor: reps (and managers) in the actor's scope."""
     return store.query(*sql.scoped(actor, "customers/owners"))

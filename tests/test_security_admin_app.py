@@ -106,17 +106,23 @@ def test_pipl_export_and_erase_from_the_page(admin_page):
     # what was found, in words: each table's name and its rows (the Excel copy's sheets)
     titles = [e.label for e in at.expander]
     assert "客户(1)" in titles and "跟进记录(1)" in titles, titles
-    # a contact: the customer, then the contact among its contacts
+    # a contact: by what the request gives (a phone number, as it is written), not the company
     _by_label(at.radio, "对象").set_value("contact")
     at.run()
+    _by_label(at.text_input, "搜索联系人").input("139 8765 4321")
+    at.run()
     contact = _by_label(at.selectbox, "联系人")
-    assert contact.options == ["李秘乙"], contact.options
+    assert contact.options == ["李秘乙 · 机密乙公司"], contact.options
     contact.select(world["rep2"].contact_id)
     at.run()
     _by_label(at.button, "查找").click()
     at.run()
     assert not at.exception and any("找到" in c.value for c in at.caption)
     _by_label(at.radio, "对象").set_value("customer")
+    at.run()
+    _by_label(at.text_input, "搜索客户").input("机密乙")
+    at.run()
+    _by_label(at.selectbox, "客户").select(world["rep2"].customer_id)
     at.run()
     _by_label(at.button, "查找").click()
     at.run()

@@ -9,7 +9,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines import masking, pipl
+from pipelines import customer_views, masking, pipl
 from pipelines.access import NotPermitted
 from pipelines.config import local_tz
 from pipelines.models import STORED_MODELS
@@ -62,6 +62,19 @@ def test_reveal_is_explicit_and_audited(store, org, world):
         with pytest.raises(NotPermitted):
             pipl.reveal_contact(store, org[who], contact)
     assert store.scalar("SELECT count(*) FROM audit_log WHERE action = 'reveal'") == 1
+
+
+def test_a_contact_is_found_by_what_the_person_gives(store, org, world):
+    """A request names the person (a phone as written, an email, a WeChat id), not always the
+    company; a rep finds none of another rep's contacts."""
+    want = world["rep2"].contact_id
+    for q in ("李秘乙", "139 8765 4321", "+86 139-8765-4321", "LI.MI@secret-b.cn", "wx_limiyi", "机密乙公司"):
+        found = customer_views.contact_search(store, org["admin"], q)
+        assert found.get_column("id").to_list() == [want], q
+    assert customer_views.contact_search(store, org["admin"], "4321").is_empty()  # too few digits to be a phone
+    assert customer_views.contact_search(store, org["rep1"], "139 8765 4321").is_empty()
+    assert customer_views.contact_search(store, org["rep1"], "张伟").get_column("id").to_list() \
+        == [world["rep1"].contact_id]
 
 
 def test_export_everything_about_a_customer(store, org, world):

@@ -14,23 +14,30 @@ DONE = "adm_pipl_done"  # an erasure's message, shown after the rerun that drops
 
 
 def _pick(kind: str) -> int | None:
-    """The person asked about, found by the customer's name, initials or credit code (then, for
-    a contact, by name among that customer's contacts), not by a number only the database knows."""
+    """The person asked about, found by what the request gives, not by a number only the database
+    knows: a customer by its name, initials or credit code; a contact by their name, phone,
+    email or WeChat id (or their customer's name)."""
+    if kind == "contact":
+        return _pick_contact()
     a, b = st.columns([1, 1])
     q = a.text_input(t("security.pipl_search"), key="adm_pipl_q", placeholder=t("security.pipl_search_hint"))
     found = cached(customer_views.picker, q.strip().lower(), 30)
     names = {r["id"]: f"{r['name']}" + (f" · {r['uscc']}" if r["uscc"] else "") for r in found.iter_rows(named=True)}
-    customer = b.selectbox(t("security.pipl_customer"), list(names), index=None, key="adm_pipl_customer",
-                           format_func=lambda i: names.get(i, str(i)), placeholder=t("security.pipl_pick"))
-    if customer is None or kind == "customer":
-        return customer
-    contacts = cached(customer_views.contacts, customer)
-    people = {r["id"]: " · ".join(x for x in (r["name"], r["position"]) if x) for r in contacts.iter_rows(named=True)}
-    if not people:
+    return b.selectbox(t("security.pipl_customer"), list(names), index=None, key="adm_pipl_customer",
+                       format_func=lambda i: names.get(i, str(i)), placeholder=t("security.pipl_pick"))
+
+
+def _pick_contact() -> int | None:
+    a, b = st.columns([1, 1])
+    q = a.text_input(t("security.pipl_contact_search"), key="adm_pipl_cq",
+                     placeholder=t("security.pipl_contact_search_hint"))
+    found = cached(customer_views.contact_search, q, 30)
+    if q.strip() and found.is_empty():
         st.caption(t("security.pipl_no_contacts"))
-        return None
-    return st.selectbox(t("security.pipl_contact"), list(people), index=None, key="adm_pipl_contact",
-                        format_func=lambda i: people.get(i, str(i)), placeholder=t("security.pipl_pick"))
+    people = {r["id"]: " · ".join(x for x in (r["name"], r["position"], r["customer_name"]) if x)
+              for r in found.iter_rows(named=True)}
+    return b.selectbox(t("security.pipl_contact"), list(people), index=None, key="adm_pipl_contact",
+                       format_func=lambda i: people.get(i, str(i)), placeholder=t("security.pipl_pick"))
 
 
 @callback

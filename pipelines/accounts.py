@@ -101,6 +101,7 @@ def create_user(store: Store, actor: Actor, user: UserIn, password: str | None) 
         row_id = rows.insert(cur, actor, "users", values, audited=False)
         audit.record(cur, actor, "create", "users", row_id,
                      after={k: v for k, v in values.items() if k != "password_hash"})
+        _team_managers(cur, actor)
         return row_id
 
     return store.write(work)
@@ -133,6 +134,7 @@ def set_active(store: Store, actor: Actor, username: str, active: bool) -> None:
         rows.update(cur, actor, "users", uid, {"active": active}, action="permission")
         if not active:
             _revoke(cur, uid)
+        _team_managers(cur, actor)
 
     store.write(work)
 
@@ -140,8 +142,29 @@ def set_active(store: Store, actor: Actor, username: str, active: bool) -> None:
 def set_role(store: Store, actor: Actor, username: str, role: str, team_id: int | None) -> None:
     require_role(actor, "admin")
     UserIn(username=username, display_name="x", role=role, team_id=team_id)  # validates the role
-    store.write(lambda cur: rows.update(cur, actor, "users", _user_id(cur, username),
-                                        {"role": role, "team_id": team_id}, action="permission"))
+
+    def work(cur):
+        rows.update(cur, actor, "users", _user_id(cur, username), {"role": role, "team_id": team_id},
+                    action="permission")
+        _team_managers(cur, actor)
+
+    store.write(work)
+
+
+def _team_managers(cur, actor: Actor) -> None:
+    """A team's manager (shown in the teams table) follows the accounts: an active manager of the
+    team, the earliest made, when it has none or its manager left the role, the team or the
+    company. Teams had no other way to get one: a new team showed 团队经理 — for ever."""
+    stale = cur.execute("""
+        SELECT tm.id, tm.manager_id,
+               (SELECT min(u.id) FROM users u WHERE u.team_id = tm.id AND u.role = 'manager' AND u.active) AS pick
+        FROM teams tm
+        WHERE tm.manager_id IS NULL OR NOT EXISTS (
+            SELECT 1 FROM users m WHERE m.id = tm.manager_id AND m.team_id = tm.id AND m.role = 'manager'
+                                    AND m.active)""").fetchall()
+    for team_id, before, pick in stale:
+        if pick != before:
+            rows.update(cur, actor, "teams", team_id, {"manager_id": pick})
 
 
 def set_language(store: Store, actor: Actor, lang: str) -> None:

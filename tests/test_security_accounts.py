@@ -130,3 +130,33 @@ def test_only_admins_change_permissions(store, org):
     with pytest.raises(NotPermitted):
         accounts.set_password(store, org["rep1"], "rep2", "Ein-neues-Passwort-1")
     accounts.set_password(store, org["rep1"], "rep1", "Ein-neues-Passwort-1")  # one's own: allowed
+
+
+def test_a_teams_manager_follows_the_manager_accounts(store, org):
+    """A new team had no way to get a manager: 团队经理 stayed — whatever accounts it held."""
+    admin = org["admin"]
+    team = accounts.create_team(store, admin, "华东销售三组")
+
+    def manager() -> str | None:
+        return store.scalar("SELECT u.username FROM teams t LEFT JOIN users u ON u.id = t.manager_id"
+                            " WHERE t.id = $t", {"t": team})
+
+    assert manager() is None
+    accounts.create_user(store, admin, UserIn(username="rep9", display_name="九号", role="rep", team_id=team), None)
+    assert manager() is None  # a rep does not manage
+    accounts.create_user(store, admin, UserIn(username="manager3", display_name="赵经理", role="manager",
+                                              team_id=team), None)
+    assert manager() == "manager3"
+    accounts.create_user(store, admin, UserIn(username="manager4", display_name="钱经理", role="manager",
+                                              team_id=team), None)
+    assert manager() == "manager3"  # a second manager does not displace the first
+    accounts.set_active(store, admin, "manager3", False)
+    assert manager() == "manager4"
+    accounts.set_role(store, admin, "manager4", "rep", team)
+    assert manager() is None
+    accounts.set_role(store, admin, "rep9", "manager", team)
+    assert manager() == "rep9"
+    # the other teams keep theirs
+    assert store.scalar("SELECT count(*) FROM teams WHERE id <> $t AND manager_id IS NULL", {"t": team}) == \
+        store.scalar("SELECT count(*) FROM teams t WHERE id <> $t AND NOT EXISTS (SELECT 1 FROM users u"
+                     " WHERE u.team_id = t.id AND u.role = 'manager' AND u.active)", {"t": team})

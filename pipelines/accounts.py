@@ -188,7 +188,9 @@ def list_users(store: Store, actor: Actor = SYSTEM) -> pl.DataFrame:
     pred, params = user_predicate(actor, "u")
     return store.query(
         "SELECT u.id, u.username, u.display_name, u.role, u.team_id, t.name AS team, u.active,"
-        " u.password_hash IS NOT NULL AS can_login, u.locked_until, u.last_login_at"
+        " u.password_hash IS NOT NULL AS can_login, u.locked_until, u.last_login_at,"
+        # the customers that go with a rep who changes team (their manager changes with it)
+        " (SELECT count(*) FROM customers c WHERE c.owner_id = u.id AND c.deleted_at IS NULL) AS customers"
         f" FROM users u LEFT JOIN teams t ON t.id = u.team_id WHERE {pred}"
         " ORDER BY u.role, u.username", params)
 

@@ -178,6 +178,20 @@ def test_disabling_an_account_asks_once_more(admin_page):
     assert not at.exception and _db_active(at, "rep2") is False
 
 
+def test_moving_a_rep_to_another_team_says_their_customers_go_with_them(admin_page):
+    """The old team's manager stopped seeing the rep's customers with no word of it."""
+    at, _world, _ = admin_page
+    at.selectbox(key="adm_pick").select("rep2")
+    at.run()
+    assert any("名下有 1 个客户。改团队后" in c.value for c in at.caption), [c.value for c in at.caption]
+    team = at.selectbox(key="adm_team_rep2")
+    team.select(next(o for o in team.options if o not in (None, team.value)))
+    at.button(key="FormSubmitter:adm_role-修改角色与团队").click()
+    at.run()
+    assert not at.exception
+    assert any("名下 1 个客户随之转到" in m.value for m in at.toast), [m.value for m in at.toast]
+
+
 def _db_active(at, username: str) -> bool:
     from dashboard import data
 

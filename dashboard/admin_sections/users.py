@@ -100,9 +100,14 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
         team = st.selectbox(t("field.team_id"), options, key=f"adm_team_{who}",
                             index=options.index(row["team_id"]) if row["team_id"] in options else 0,
                             format_func=lambda i: t("admin.no_team") if i is None else teams[i])
+        owned = int(row["customers"] or 0)
+        if owned:  # said before saving: the old team's manager stops seeing them
+            st.caption(t("admin.team_moves_customers", name=row["display_name"], n=f"{owned:,}"))
         if st.form_submit_button(t("admin.role_team"), icon=":material/badge:"):
-            if run_write(lambda: accounts.set_role(store(), actor(), who, role, team) or True,
-                         t("admin.role_changed", username=who)):
+            moved = owned and team != row["team_id"]
+            done = t("admin.role_changed", username=who) + (
+                t("admin.customers_moved", n=f"{owned:,}", team=teams.get(team) or t("admin.no_team")) if moved else "")
+            if run_write(lambda: accounts.set_role(store(), actor(), who, role, team) or True, done):
                 st.rerun()
     with c:
         if row["active"]:
@@ -144,7 +149,8 @@ def render() -> None:
     st.dataframe(fmt.blanks(view.drop("id", "team_id")), hide_index=True, width="stretch", column_config={
         "username": t("field.username"), "display_name": t("field.display_name"), "role": t("field.role"),
         "team": t("field.team_id"), "active": t("field.active"), "can_login": t("admin.can_login"),
-        "locked_until": t("admin.locked_until"), "last_login_at": t("admin.last_login")})
+        "locked_until": t("admin.locked_until"), "last_login_at": t("admin.last_login"),
+        "customers": t("admin.customers_owned")})
     with st.expander(t("admin.new_user"), icon=":material/person_add:"):
         _create(teams)
     st.subheader(t("admin.manage_title"))

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from pipelines import exports, i18n, sql
+from pipelines import audit_changes, exports, i18n, sql
 from pipelines.access import Actor, require_role
 from pipelines.store import Store
 
@@ -141,7 +141,10 @@ class AuditSearch:
 NAMED_TABLES = ("customers", "contacts", "users", "teams", "follow_ups", "needs", "contracts", "stage_changes",
                 "risks", "feedback", "surveys", "ownership_changes")  # the tables sql/admin/record_names.sql names
 RECORD = "record"  # the column with_records() adds, beside row_id
-SHOWN = (*COLUMNS.split(", ")[:6], RECORD, *COLUMNS.split(", ")[6:])  # the page's and the exports' order
+CHANGES = "changes"  # the values before and after in words (audit_changes)
+# the page's order: the changes in words; the stored JSON is opened per entry
+SHOWN = (*COLUMNS.split(", ")[:6], RECORD, CHANGES, "detail")
+EXPORTED = (*SHOWN, "before", "after")  # the exports keep the stored JSON beside the words
 
 
 def with_records(store: Store, df: pl.DataFrame) -> pl.DataFrame:
@@ -185,8 +188,11 @@ def export(store: Store, actor: Actor, search: AuditSearch, fmt: str, lang: str 
     require_role(actor, "admin")
     where, params = search.where()
     df = with_records(store, store.query(f"SELECT {COLUMNS} FROM audit_log WHERE {where} ORDER BY id", params))
-    df = labelled(df, lang).select(SHOWN).rename(
-        {**{c: i18n.t(k, lang) for c, k in HEADERS.items()}, RECORD: i18n.t("security.audit_record", lang)})
+    df = audit_changes.with_changes(labelled(df, lang), lang, audit_changes.names(store, actor), df["table_name"],
+                                    CHANGES)
+    df = df.select(EXPORTED).rename({**{c: i18n.t(k, lang) for c, k in HEADERS.items()},
+                                     RECORD: i18n.t("security.audit_record", lang),
+                                     CHANGES: i18n.t("security.audit_changes", lang)})
     sheet = i18n.t("security.audit_title", lang)
     data = exports.to_csv_bytes(df) if fmt == "csv" else exports.to_xlsx_bytes({sheet: df})
     what = ", ".join(f"{k}={'/'.join(map(str, v)) if isinstance(v, list) else v}" for k, v in params.items())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 from pipelines import (
     accounts,
+    audit_changes,
     audit_view,
     customer_records,
     customers,
@@ -114,7 +116,7 @@ def test_search_and_export(store, org):
     assert csv.startswith(b"\xef\xbb\xbf") and "乙方机密" in csv.decode("utf-8-sig")
     # the screen's headers and words (新建, 联系人), not column names and codes
     lines = csv.decode("utf-8-sig").splitlines()
-    assert lines[0] == "日志编号,时间,用户,操作,数据表,记录编号,对象,修改前,修改后,说明", lines[0]
+    assert lines[0] == "日志编号,时间,用户,操作,数据表,记录编号,对象,变更内容,说明,修改前,修改后", lines[0]
     assert ",新建,联系人," in lines[1] and ",create," not in csv.decode("utf-8-sig")
     # each entry names the row it is about: a customer's rows by the customer, a contact with it
     # (rep2's entries: the contact and two follow-ups; the customer was made by the admin)
@@ -123,6 +125,8 @@ def test_search_and_export(store, org):
                             " WHERE id = $i)", {"i": rep2.filter(pl.col("table_name") == "contacts")["row_id"][0]})
     assert named["contacts"].startswith(customer + " · ")
     assert named["follow_ups"] == customer and f",{customer} · " in lines[1]
+    # the values in words beside the stored JSON: a created contact's fields, labelled
+    assert "姓名:李秘乙" in lines[1] and "客户:#" in lines[1] and '"name": "李秘乙"' in csv.decode("utf-8-sig").replace('""', '"')
     english = audit_view.export(store, admin, AuditSearch(user="rep2"), "csv", "en").decode("utf-8-sig")
     assert english.splitlines()[0].startswith("Entry,Time,User,Action,")
     book = openpyxl.load_workbook(io.BytesIO(audit_view.export(store, admin, AuditSearch(), "xlsx")))
@@ -198,3 +202,20 @@ def test_a_delete_and_its_restore_write_the_time_alike(store, org):
     offset = datetime.now(local_tz()).strftime("%z")
     assert deleted.endswith(offset[:3] + ":" + offset[3:]), deleted
     assert datetime.fromisoformat(deleted) == datetime.fromisoformat(restored)
+
+
+def test_an_entrys_changes_read_in_words(store, org):
+    """{"team_id": 1} → {"team_id": 2} told an admin nothing: fields, codes, ids and yes/no in words."""
+    known = audit_changes.names(store, org["admin"])
+    team1, team2 = (store.scalar("SELECT id FROM teams WHERE name = $n", {"n": n}) for n in ("一组", "二组"))
+    assert audit_changes.describe(json.dumps({"team_id": team1, "active": True}),
+                                  json.dumps({"team_id": team2, "active": False}), "zh_CN", known) \
+        == "团队:一组 → 二组;启用:是 → 否"
+    made = json.dumps({"id": 7, "name": "甲公司", "stage": "initial_contact", "owner_id": org["rep1"].id,
+                       "tags": ["重点", "华东"], "created_at": "2026-11-28 10:00:00+08:00", "uscc": None})
+    assert audit_changes.describe(None, made, "zh_CN", known) \
+        == "名称:甲公司;客户阶段:初步接触;负责人:rep1;标签:重点、华东;统一社会信用代码:—"
+    assert audit_changes.describe(made, None, "en", known).startswith("Name: 甲公司; Stage: Initial contact; ")
+    assert audit_changes.describe(None, None, "zh_CN", known) is None
+    with pytest.raises(NotPermitted):
+        audit_changes.names(store, org["manager1"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -11,7 +12,7 @@ from dashboard import fmt
 from dashboard.data import actor, cached, store
 from dashboard.i18n import lang, t
 from dashboard.widgets import empty
-from pipelines import audit_view
+from pipelines import audit_changes, audit_view
 from pipelines.audit_view import AuditSearch
 from pipelines.config import local_tz
 
@@ -45,6 +46,23 @@ def _table(code: str) -> str:
     return audit_view.table_label(code, lang())
 
 
+def _entry(stored: dict, shown: dict) -> None:
+    """One entry in full: its changes in words, then the values as stored (the evidence)."""
+    with st.container(border=True):
+        st.markdown(f"**#{stored['id']}** · {fmt.moment(stored['created_at'])} · {shown['username']} · "
+                    f"{shown['action']} · {shown['table_name']} {shown[audit_view.RECORD]}")
+        if shown[audit_view.CHANGES] != "—":
+            st.markdown(shown[audit_view.CHANGES])
+        a, b = st.columns(2)
+        for col, key in ((a, "before"), (b, "after")):
+            col.caption(t(audit_view.HEADERS[key]))
+            value = stored[key]
+            try:
+                col.json(json.loads(value) if value else {}, expanded=True)
+            except ValueError:
+                col.code(value)
+
+
 def render() -> None:
     st.caption(t("security.audit_intro"))
     search = _search()
@@ -53,14 +71,25 @@ def render() -> None:
     if not total:
         empty(t("security.audit_none"))
         return
-    frame = cached(audit_view.search, search, PAGE_SIZE)
-    frame = fmt.blanks(audit_view.labelled(frame, lang()).with_columns(
-        frame["row_id"].cast(pl.Utf8)).select(audit_view.SHOWN))  # a login has no row: "—"
-    headers = {c: t(k) for c, k in audit_view.HEADERS.items()} | {audit_view.RECORD: t("security.audit_record")}
-    st.dataframe(frame, hide_index=True, width="stretch", column_config={
-        **headers, "created_at": st.column_config.DatetimeColumn(headers["created_at"], format="YYYY-MM-DD HH:mm:ss")})
+    found = cached(audit_view.search, search, PAGE_SIZE)
+    known = cached(audit_changes.names)
+    frame = fmt.blanks(audit_changes.with_changes(audit_view.labelled(found, lang()), lang(), known,
+                                                  found["table_name"], audit_view.CHANGES)
+                       .with_columns(found["row_id"].cast(pl.Utf8)).select(audit_view.SHOWN))  # a login has no row: "—"
+    headers = {c: t(k) for c, k in audit_view.HEADERS.items()} | {audit_view.RECORD: t("security.audit_record"),
+                                                                  audit_view.CHANGES: t("security.audit_changes")}
+    picked = st.dataframe(frame, hide_index=True, width="stretch", key="adm_audit_table", on_select="rerun",
+                          selection_mode="single-row", column_config={
+                              **headers, audit_view.CHANGES: st.column_config.TextColumn(headers["changes"], width="large"),
+                              "created_at": st.column_config.DatetimeColumn(headers["created_at"],
+                                                                            format="YYYY-MM-DD HH:mm:ss")})
     if total > PAGE_SIZE:
         st.caption(t("security.audit_more", shown=PAGE_SIZE, count=total))
+    rows = picked.selection.rows if picked else []
+    if rows:
+        _entry(found.row(rows[0], named=True), frame.row(rows[0], named=True))
+    else:
+        st.caption(t("security.audit_pick_hint"))
     # read now: the file is made in the download's own request, with no page run (and no session
     # state) around it
     s, user, language = store(), actor(), lang()

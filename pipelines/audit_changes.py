@@ -1,0 +1,104 @@
+"""An audit entry's values before and after, in the reader's words: "团队:华东销售一组 → 华南销售二组"
+instead of {"team_id": 1} → {"team_id": 2}. The stored JSON stays the evidence (exports keep it);
+this is how people read it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import polars as pl
+
+from pipelines import i18n
+from pipelines.access import Actor, require_role
+from pipelines.store import Store
+
+# fields whose values are codes of a catalog kind
+CODES = {"stage": "stage", "from_stage": "stage", "to_stage": "stage", "stage_after": "stage",
+         "customer_type": "customer_type", "channel": "channel", "level": "level", "role": "role",
+         "status": "risk_status", "size": "size", "decision_role": "decision_role", "industry": "industry",
+         "rule": "rule", "severity": "severity", "scale": "survey_scale"}
+# fields holding an account's or a team's id
+PEOPLE = ("user_id", "owner_id", "rep_id", "manager_id", "changed_by", "closed_by", "from_owner_id",
+          "to_owner_id", "created_by")
+TEAMS = ("team_id",)
+RECORDS = ("customer_id", "follow_up_id", "risk_id", "parent_id", "import_run_id", "contact_id")  # said by number
+# a field's label where the table gives it another name than field.<name>
+LABELS = {("contacts", "name"): "field.contact_name", ("users", "name"): "field.display_name"}
+SKIP = ("id", "created_at", "updated_at", "name_initials", "password_hash")  # kept in the evidence, not said
+MAX_VALUE = 60  # characters of one value shown; the rest is in the stored JSON
+
+
+def names(store: Store, actor: Actor) -> dict[str, dict[int, str]]:
+    """Accounts' and teams' names by id (small tables), to say who an id is (admins read the log)."""
+    require_role(actor, "admin")
+    users = store.query("SELECT id, display_name FROM users")
+    teams = store.query("SELECT id, name FROM teams")
+    return {"users": dict(users.iter_rows()), "teams": dict(teams.iter_rows())}
+
+
+def _load(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"": text}
+    return value if isinstance(value, dict) else {"": value}
+
+
+def _value(field: str, value: Any, lang: str, known: dict[str, dict[int, str]]) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return i18n.t("common.yes" if value else "common.no", lang)
+    if field in CODES and isinstance(value, str):
+        return i18n.label(CODES[field], value, lang)
+    if field in PEOPLE and isinstance(value, int):
+        return known["users"].get(value, f"#{value}")
+    if field in TEAMS and isinstance(value, int):
+        return known["teams"].get(value, f"#{value}")
+    if field in RECORDS and isinstance(value, int):
+        return f"#{value}"
+    if isinstance(value, list):
+        text = "、".join(str(v) for v in value) if lang == "zh_CN" else ", ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = str(value)
+    return text if len(text) <= MAX_VALUE else text[:MAX_VALUE] + "…"
+
+
+def _field(field: str, lang: str, table: str | None) -> str:
+    key = LABELS.get((table, field), f"field.{field}")
+    text = i18n.t(key, lang)
+    return field if text == key else text
+
+
+def describe(before: str | None, after: str | None, lang: str, known: dict[str, dict[int, str]],
+             table: str | None = None) -> str | None:
+    """The fields an entry changed, one "名称:旧 → 新" per field (a creation or a deletion: its values)."""
+    old, new = _load(before), _load(after)
+    if not old and not new:
+        return None
+    colon, sep = (":", ";") if lang == "zh_CN" else (": ", "; ")
+    parts = []
+    for field in [*old, *(f for f in new if f not in old)]:
+        if field in SKIP:
+            continue
+        label = _field(field, lang, table) + colon if field else ""
+        if old and new:
+            if field not in new or old.get(field) == new.get(field):
+                continue
+            parts.append(f"{label}{_value(field, old.get(field), lang, known)} → {_value(field, new[field], lang, known)}")
+        else:
+            parts.append(f"{label}{_value(field, (old or new)[field], lang, known)}")
+    return sep.join(parts) or None
+
+
+def with_changes(df: pl.DataFrame, lang: str, known: dict[str, dict[int, str]], tables: pl.Series,
+                 column: str = "changes") -> pl.DataFrame:
+    """`df` with `column`, each entry's describe() (`tables`: the entries' table codes, as stored)."""
+    return df.with_columns(pl.Series(column, [
+        describe(b, a, lang, known, table)
+        for b, a, table in zip(df.get_column("before"), df.get_column("after"), tables, strict=True)], dtype=pl.String))

@@ -106,6 +106,13 @@ def scope_ctes(actor: Actor, used: str | None = None) -> tuple[str, dict[str, An
         alive = "x.deleted_at IS NULL AND " if live else ""
         return f"SELECT x.* FROM {table} x JOIN customers c ON c.id = x.customer_id WHERE {alive}{visible}"
 
+    def person(column: str) -> str:
+        return "true" if actor.sees_all else f"{column} IN (SELECT id FROM users WHERE {users})"
+
+    def by_person(table: str, column: str) -> str:
+        return (f"SELECT x.* FROM {table} x JOIN customers c ON c.id = x.customer_id"
+                f" WHERE x.deleted_at IS NULL AND c.deleted_at IS NULL AND {person('x.' + column)}")
+
     views = {
         "v_users": f"(SELECT * FROM users WHERE {users})",
         "v_customers": f"NOT MATERIALIZED (SELECT c.* FROM customers c WHERE {visible})",
@@ -126,6 +133,14 @@ def scope_ctes(actor: Actor, used: str | None = None) -> tuple[str, dict[str, An
     coalesce(a.open_red, 0) AS open_red, coalesce(a.open_yellow, 0) AS open_yellow, a.open_since, a.last_closed_at
     FROM customers c LEFT JOIN customer_activity a ON a.id = c.id WHERE {visible})""",
         "v_follow_up_daily": f"(SELECT x.* FROM follow_up_daily x WHERE {summary_owner})",
+        # The work of the people the actor may see, on any live customer: the figures credited to
+        # a person (METRICS.md: a follow-up belongs to the rep who made it, a contract to the rep
+        # on it) read these, so that a rep's own figures are the leader's with that rep chosen,
+        # whoever owns the customer now. Counts and sums only: the records stay the v_* above.
+        "v_work_customers": "NOT MATERIALIZED (SELECT c.* FROM customers c WHERE c.deleted_at IS NULL)",
+        "v_work_follow_ups": f"({by_person('follow_ups', 'rep_id')})",
+        "v_work_contracts": f"({by_person('contracts', 'rep_id')})",
+        "v_work_follow_up_daily": f"(SELECT x.* FROM follow_up_daily x WHERE {person('x.rep_id')})",
         "v_stage_daily": f"(SELECT x.* FROM stage_daily x WHERE {summary_owner})",
         "v_risk_daily": f"(SELECT x.* FROM risk_daily x WHERE {summary_owner})",
     }

@@ -33,7 +33,8 @@ from pipelines.codes import CHANNELS, STAGES
 from pipelines.filters import Filters
 from pipelines.store import Store
 
-_MARKER = re.compile(r"\{(customer_owner_of|customer_of|customer|person|channel|day) ([A-Za-z_][A-Za-z0-9_.]*)\}")
+_MARKER = re.compile(r"\{(customer_owner_of|work_customer_of|customer_of|customer|person|channel|day)"
+                     r" ([A-Za-z_][A-Za-z0-9_.]*)\}")
 DAY_US = 86_400_000_000
 PRECURSOR_WINDOW_DAYS = 30  # "which channels precede a contract" looks this far back
 
@@ -70,7 +71,7 @@ def _predicates(text: str, filters: Filters) -> tuple[str, dict[str, Any]]:
             return local_day_sql(column)
         if kind == "customer":
             text, extra = customer_only.customer_predicate(column)
-        elif kind in ("customer_of", "customer_owner_of"):
+        elif kind in ("customer_of", "customer_owner_of", "work_customer_of"):
             # A second join of the customers costs a 100,000-row hash table per query; only a
             # filter on them needs one, as a semi-join on the visible customers.
             parts = [customer_only.customer_predicate("c")]
@@ -79,7 +80,9 @@ def _predicates(text: str, filters: Filters) -> tuple[str, dict[str, Any]]:
             tests = [(test, more) for test, more in parts if test != "true"]
             extra = {k: v for _, more in tests for k, v in more.items()}
             where = " AND ".join(test for test, _ in tests)
-            text = f"{column} IN (SELECT c.id FROM v_customers c WHERE {where})" if tests else "true"
+            # a figure credited to a person (work_customer_of) counts their work on any customer
+            view = "v_work_customers" if kind == "work_customer_of" else "v_customers"
+            text = f"{column} IN (SELECT c.id FROM {view} c WHERE {where})" if tests else "true"
         elif kind == "person":
             team, p1 = filters.team_predicate(column)
             rep, p2 = filters.rep_predicate(column)

@@ -73,8 +73,9 @@ def test_customer_reassign_delete_restore_and_merge_keep_the_summary_exact(store
     viewers = [admin, org["manager1"], manager2]
     c1, _, _, _ = _two_customers(store, org)
     customers.reassign(store, admin, c1, org["rep3"].id)
-    _exact(store, viewers)  # reassignment: rep3's team now sees c1's follow-ups, team 1 no longer
-    assert metrics.follow_ups(store, manager2, ALL)["follow_ups"].sum() == 2
+    _exact(store, viewers)  # reassignment: c1's follow-ups stay rep1's (who made them), in team 1's figures
+    assert metrics.follow_ups(store, manager2, ALL).height == 0
+    assert metrics.follow_ups(store, org["manager1"], ALL)["follow_ups"].sum() == 3
     customers.delete(store, admin, c1)
     _exact(store, viewers)  # customer delete
     assert metrics.follow_ups(store, admin, ALL)["follow_ups"].sum() == 1

@@ -1,5 +1,6 @@
 """Every metric function sees only what the actor may see: a rep their own customers, a manager
-the team's (data set: tests/helpers_analytics.py; rep2 owns C3 and the deleted C6, rep3 owns C4)."""
+the team's; a figure credited to a person (follow-ups, contracts) counts that person's work on any
+customer (data set: tests/helpers_analytics.py; rep2 owns C3 and the deleted C6, rep3 owns C4)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def test_rep_sees_only_own_customers_in_every_metric(data):
     got = figures(store, org["rep2"])
     assert got == {
         "people": ["rep2"], "follow_ups": 1, "effective": 1, "new_customers": 1, "stage_entries": 3,
-        "contracts_signed": 0, "won_amount": 0, "weekly_hours": 0.25, "daily_effective": 1,
+        "contracts_signed": 0, "won_amount": 50_000.5, "weekly_hours": 0.25, "daily_effective": 1,
         "funnel": [1, 1, 0, 0, 0, 0], "stage_conversion": 5, "cohort": [1, 1, 0, 0, 0, 0], "avg_days": 2,
         "lost": 1, "funnel_customers": [3], "win_rate": 0.0, "conversion": {"phone": 1}, "channel_mix": 1,
         "precursors": 0, "targets": 100_000, "attainment": 1, "risks": 1, "satisfaction": 1,
@@ -64,11 +65,33 @@ def test_rep_sees_only_own_customers_in_every_metric(data):
     }
 
 
-def test_contract_signed_by_another_rep_follows_the_customer(data):
+def test_a_contract_counts_for_the_rep_who_signed_it_whoever_owns_the_customer(data):
+    """METRICS.md: a contract belongs to the rep recorded on it. K2 was signed by rep2 on rep1's
+    customer C7: it is rep2's, in rep2's own view as in the leader's with rep2 chosen (it counted
+    for rep1, so a rep's own figures and the leader's for that rep differed)."""
     store, org = data
-    # K2 was signed by rep2 on rep1's customer C7: rep1 sees it, rep2 does not
-    assert metrics.won_amount(store, org["rep1"], SEPT)["won_amount"].sum() == pytest.approx(150_000.50)
-    assert metrics.won_amount(store, org["rep2"], SEPT).height == 0
+    mine = metrics.won_amount(store, org["rep2"], SEPT)["won_amount"].sum()
+    chosen = Filters(date_from=SEPT.date_from, date_to=SEPT.date_to, rep=("rep2",))
+    assert mine == pytest.approx(50_000.50) == metrics.won_amount(store, org["leader"], chosen)["won_amount"].sum()
+    assert metrics.won_amount(store, org["rep1"], SEPT)["won_amount"].sum() == pytest.approx(100_000)
+    # the contract itself stays with the customer's records: rep2 does not see it listed
+    from pipelines import customer_views
+
+    assert customer_views.detail(store, org["rep2"], 7) is None
+    assert customer_views.detail(store, org["rep1"], 7).contracts.height == 3  # C7's owner lists them all (K2 too)
+
+
+def test_a_reps_own_figures_are_the_leaders_with_that_rep_chosen(data):
+    """Whoever looks, the same person's figures for the same month are the same."""
+    store, org = data
+    for rep in ("rep1", "rep2", "rep3"):
+        chosen = Filters(date_from=SEPT.date_from, date_to=SEPT.date_to, rep=(rep,))
+        for figure in (metrics.follow_ups, metrics.won_amount, metrics.daily_effective_customers,
+                       metrics.weekly_hours):
+            own, leader = figure(store, org[rep], SEPT), figure(store, org["leader"], chosen)
+            assert own.sort(own.columns).equals(leader.sort(leader.columns)), (rep, figure.__name__)
+        own = metrics.channel_conversion(store, org[rep], SEPT)
+        assert own.equals(metrics.channel_conversion(store, org["leader"], chosen)), rep
 
 
 def test_manager_sees_own_team_only(data):

@@ -5,7 +5,7 @@
 -- $month_end (local dates, end exclusive).
 WITH fu AS (
     SELECT u.team_id, count(*) AS follow_ups, count(*) FILTER (WHERE f.effective) AS effective_follow_ups
-    FROM v_follow_ups f JOIN v_users u ON u.id = f.rep_id
+    FROM v_work_follow_ups f JOIN v_users u ON u.id = f.rep_id  -- credited to who made them
     WHERE f.occurred_at >= CAST($month_start AS TIMESTAMPTZ) AND f.occurred_at < CAST($month_end AS TIMESTAMPTZ)
     GROUP BY u.team_id
 ),
@@ -33,7 +33,7 @@ signed AS (
 ),
 won AS (
     SELECT u.team_id, sum(k.amount) AS won_amount
-    FROM v_contracts k JOIN v_users u ON u.id = k.rep_id
+    FROM v_work_contracts k JOIN v_users u ON u.id = k.rep_id  -- to who signed them
     WHERE k.signed_on >= $month_start AND k.signed_on < $month_end
     GROUP BY u.team_id
 ),

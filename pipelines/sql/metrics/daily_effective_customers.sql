@@ -7,10 +7,10 @@
 -- per group, which keeps a hash set per (rep, day).
 WITH cells AS (
     SELECT DISTINCT f.rep_id, {day f.occurred_at} AS day, f.customer_id
-    FROM v_follow_ups f
+    FROM v_work_follow_ups f  -- the work of the people the actor may see, on any customer
     WHERE f.effective
       AND f.occurred_at >= $period_start AND f.occurred_at < $period_end
-      AND {customer_of f.customer_id} AND {person f.rep_id} AND {channel f.channel}
+      AND {work_customer_of f.customer_id} AND {person f.rep_id} AND {channel f.channel}
 )
 SELECT rep_id, day, count(*) AS customers
 FROM cells

@@ -6,18 +6,20 @@
 -- Grain: one row per (rep_id, channel). Pages roll up to channels or reps and add intervals.
 -- Parameters: $period_start, $period_end (local dates, end exclusive); $stages.
 -- Filters: customer attributes; team and rep of the follow-up's rep; channel.
-WITH forward AS (
-    -- Only changes that can fall in a period follow-up's 14 days: from the period's start to
-    -- its end + 14 days (an hour more for a daylight-saving shift).
-    SELECT customer_id, changed_at
-    FROM v_stage_changes
-    WHERE changed_at >= $period_start AND changed_at < $period_end::TIMESTAMPTZ + INTERVAL 337 HOUR
-      AND list_position($stages, to_stage) > list_position($stages, from_stage)
-), period_follow_ups AS (
+WITH period_follow_ups AS (
+    -- the work of the people the actor may see (a follow-up is its maker's), on any customer
     SELECT f.id, f.customer_id, f.rep_id, f.channel, f.occurred_at
-    FROM v_follow_ups f
+    FROM v_work_follow_ups f
     WHERE f.occurred_at >= $period_start AND f.occurred_at < $period_end
-      AND {customer_of f.customer_id} AND {person f.rep_id} AND {channel f.channel}
+      AND {work_customer_of f.customer_id} AND {person f.rep_id} AND {channel f.channel}
+), forward AS (
+    -- Only changes that can fall in a period follow-up's 14 days: from the period's start to
+    -- its end + 14 days (an hour more for a daylight-saving shift), of those follow-ups' customers.
+    SELECT customer_id, changed_at
+    FROM stage_changes
+    WHERE deleted_at IS NULL AND customer_id IN (SELECT customer_id FROM period_follow_ups)
+      AND changed_at >= $period_start AND changed_at < $period_end::TIMESTAMPTZ + INTERVAL 337 HOUR
+      AND list_position($stages, to_stage) > list_position($stages, from_stage)
 ), converted AS (
     -- "The first forward change at or after it is within 14 days" is the same as "some forward
     -- change is in [its time, its time + 14 days]": an equi-join on the customer with a range

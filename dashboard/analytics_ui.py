@@ -67,15 +67,19 @@ def chart(fig: go.Figure, keys: tuple[str, ...], key: str, select: bool = False,
 def card(column, metric: str, value: str, delta: str | None = None, delta_color: str = "normal",
          help_extra: str = "") -> None:
     """A headline figure with its definition as the tooltip."""
+    arrow = "auto"
     if delta is not None and delta.lstrip("+-") == "0.0%":
         delta, delta_color = "0.0%", "off"  # no change: no green arrow
-    column.metric(t(f"metric.{metric}"), value, delta=delta, delta_color=delta_color,
+    if delta == t("analytics.none"):  # no change to tell (last month was 0): "—", grey, no arrow
+        delta_color, arrow = "off", "off"
+    column.metric(t(f"metric.{metric}"), value, delta=delta, delta_color=delta_color, delta_arrow=arrow,
                   help=definition(metric) + (f"\n\n{help_extra}" if help_extra else ""))
 
 
-def change_text(change: float | None) -> str | None:
-    """A month-over-month change for st.metric's delta: "+12.3%", or None ("—")."""
-    return None if change is None else f"{change * 100:+.1f}%"
+def change_text(change: float | None) -> str:
+    """A month-over-month change for st.metric's delta: "+12.3%", or "—" when there is none
+    (METRICS.md: last month 0); a card with no delta line at all read as if it had no comparison."""
+    return t("analytics.none") if change is None else f"{change * 100:+.1f}%"
 
 
 def names(frame: pl.DataFrame) -> pl.DataFrame:

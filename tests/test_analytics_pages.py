@@ -4,6 +4,7 @@ the others are refused; empty filters give an empty state; a second open is serv
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,14 @@ def test_team_hours_say_when_the_period_cuts_a_week(app_db):
     assert any(c.value.startswith("统计期间为 2026-09-01 至 2026-09-30:首周或末周不是整周") for c in cut.caption)
     whole = open_page(login("manager2"), "team", {"from": "2026-08-31", "to": "2026-09-27"})  # its own session
     assert not any("不是整周" in c.value for c in whole.caption), [c.value for c in whole.caption]
+
+
+def test_a_change_from_a_month_of_nothing_reads_a_dash(app_db):
+    """METRICS.md: month over month is "—" when last month is 0; the card had no change line at all."""
+    from dashboard.data import store
+
+    first = store().scalar("SELECT min(occurred_at)::DATE FROM follow_ups").replace(day=1)  # the month before: none
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    at = open_page(login("leader"), "trends", {"from": first.isoformat(), "to": last.isoformat()})
+    cards = {m.label: m for m in at.metric}
+    assert cards["跟进次数"].proto.delta == "—", cards["跟进次数"].proto

@@ -53,7 +53,7 @@ def _headline(data: dict) -> None:
         last = fmt.money(row["last_month"]) if money else f"{row['last_month']:,.0f}"
         ui.card(col, row["metric"], value, delta=ui.change_text(row["mom"]),
                 help_extra=(f"{t('monthly.last_month')}: {last} · {t('metric.same_month_last_year')}: "
-                            f"{fmt.pct(row['yoy'])}" + (f" · {fmt.money(row['this_month'])}" if money else "")))
+                            f"{ui.change_text(row['yoy'])}" + (f" · {fmt.money(row['this_month'])}" if money else "")))
     rate = data["win_rate"].row(0, named=True)
     ui.card(cols[-1], "win_rate", fmt.pct(rate["win_rate"]))
 

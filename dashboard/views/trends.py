@@ -29,12 +29,12 @@ def _compare(head: pl.DataFrame, month) -> None:
     cols = st.columns(len(HEADLINE))
     for col, row in zip(cols, head.iter_rows(named=True)):
         value = fmt.money(row["this_month"]) if row["metric"] == "won_amount" else f"{row['this_month']:,.0f}"
-        yoy = fmt.pct(row["yoy"]) if row["yoy"] is not None else t("analytics.none")
+        yoy = ui.change_text(row["yoy"])  # signed, as the line under the card
         last = fmt.money(row["last_month"]) if row["metric"] == "won_amount" else f"{row['last_month']:,.0f}"
         ui.card(col, row["metric"], value, delta=ui.change_text(row["mom"]),
                 help_extra=(f"{t('metric.month_over_month')}: {ui.definition('month_over_month')} ({last})\n\n"
                             f"{t('metric.same_month_last_year')}: {yoy}"))
-        col.caption(t("trends.yoy_line", change=ui.change_text(row["yoy"]) or t("analytics.none")))
+        col.caption(t("trends.yoy_line", change=ui.change_text(row["yoy"])))
 
 
 def render() -> None:

@@ -3,6 +3,7 @@ the others are refused; empty filters give an empty state; a second open is serv
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -200,3 +201,12 @@ def test_a_change_from_a_month_of_nothing_reads_a_dash(app_db):
     at = open_page(login("leader"), "trends", {"from": first.isoformat(), "to": last.isoformat()})
     cards = {m.label: m for m in at.metric}
     assert cards["跟进次数"].proto.delta == "—", cards["跟进次数"].proto
+
+
+def test_team_conversion_shows_its_interval_and_count(app_db):
+    """METRICS.md: a rate with its 95% Wilson interval and the count behind it; /team showed the
+    rate and the count, while its definition promised the interval."""
+    at = open_page(login("manager1"), "team")
+    table = next(d.value for d in at.dataframe if "跟进转化率" in d.value.columns)
+    shown = [v for v in table["跟进转化率"] if v != "—"]
+    assert shown and all(re.fullmatch(r"\d+\.\d% \[\d+\.\d%–\d+\.\d%\] \(n=[\d,]+\)", v) for v in shown), shown

@@ -19,6 +19,16 @@ from pipelines import metrics, settings, summary, targets
 from pipelines.filters import Filters
 from pipelines.models import TargetIn
 from pipelines.periods import month_end, month_start
+from pipelines.rollups import wilson
+
+
+def _conversion(r: dict) -> str:
+    """A rep's conversion with its 95% Wilson interval and count, as /channels shows a channel's
+    (METRICS.md: every rate with its interval and the count behind it)."""
+    if not r["conversion_n"]:
+        return "—"
+    low, high = wilson(int(r["converted"] or 0), int(r["conversion_n"]))
+    return f"{fmt.pct(r['conversion'])} [{fmt.pct(low)}–{fmt.pct(high)}] (n={r['conversion_n']:,})"
 
 
 def _table(team: pl.DataFrame) -> None:
@@ -30,8 +40,7 @@ def _table(team: pl.DataFrame) -> None:
         pl.col("avg_weekly_hours").map_elements(lambda h: f"{h:.1f}", return_dtype=pl.Utf8).fill_null("—")
         .alias(t("team.avg_weekly_hours")),  # no follow-up in the period: no weeks to average
         pl.col("weeks_over_hours").alias(t("metric.weeks_over_hours")),
-        pl.struct("conversion", "conversion_n").map_elements(
-            lambda r: f"{fmt.pct(r['conversion'])} (n={r['conversion_n']:,})", return_dtype=pl.Utf8)
+        pl.struct("conversion", "converted", "conversion_n").map_elements(_conversion, return_dtype=pl.Utf8)
         .alias(t("metric.channel_conversion")),
         pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False).alias(t("metric.won_amount")),
         pl.col("target_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False).alias(t("metric.target_amount")),

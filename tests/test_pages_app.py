@@ -616,3 +616,14 @@ def test_help_states_the_windows_the_pages_use_and_lists_roles_in_the_ui_languag
     text = " ".join(m.value for m in [*at.markdown, *at.caption])
     at.selectbox(key="lang_user").set_value("zh_CN").run()  # the account keeps its language: back for the others
     assert "Sales rep, Sales manager" in text and "Sales rep、" not in text
+
+
+def test_leaderships_month_cards_are_named_and_defined_as_on_the_analytics_pages(app_db):
+    """The company cards had no definition (成交金额's help was its exact amount only) and other
+    names (新客户, 签约客户) than the same figures elsewhere."""
+    at = logged_in("leader")
+    cards = {m.label: m.proto.help for m in at.metric}
+    for label in ("跟进次数", "有效跟进", "新增客户", "签约客户数", "成交金额"):
+        assert label in cards and "本月" in cards[label], (label, cards.get(label))
+    assert cards["签约客户数"].startswith("所选期间内进入「合同签订」阶段的阶段变更次数")
+    assert "¥" in cards["成交金额"]  # and the exact amount

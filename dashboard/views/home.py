@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import fmt
+from dashboard.analytics_ui import definition
 from dashboard.data import actor, cached, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import t
@@ -98,23 +99,25 @@ def _risks(risks: pl.DataFrame, show_owner: bool) -> None:
     page_link("risks", label=t("home.go_risks"))
 
 
+COMPANY = ("follow_ups", "effective_follow_ups", "new_customers", "contracts_signed", "won_amount")
+
+
 def _company() -> None:
+    """This month's headline figures, named and defined as on the analytics pages."""
     df = cached(home.company)
     st.subheader(t("home.company_title"))
-    c = st.columns(5)
-    won = float(df["won_amount"].sum()) if df.height else 0.0
-    c[0].metric(t("home.m_follow_ups"), f"{int(df['follow_ups'].sum()):,}", border=True)
-    c[1].metric(t("home.m_effective"), f"{int(df['effective_follow_ups'].sum()):,}", border=True)
-    c[2].metric(t("home.m_new_customers"), f"{int(df['new_customers'].sum()):,}", border=True)
-    c[3].metric(t("home.m_contracts"), f"{int(df['contracts_signed'].sum()):,}", border=True)
-    c[4].metric(t("home.m_won"), fmt.money_short(won), border=True, help=fmt.money(won))
+    c = st.columns(len(COMPANY))
+    month = t("home.this_month_note")
+    for col, metric in zip(c, COMPANY):
+        total = float(df[metric].sum()) if df.height else 0.0
+        money = metric == "won_amount"
+        col.metric(t(f"metric.{metric}"), fmt.money_short(total) if money else f"{int(total):,}", border=True,
+                   help=f"{definition(metric)} {month}" + (f"\n\n{fmt.money(total)}" if money else ""))
     if df.height:
         st.dataframe(df.with_columns(fmt.team(), pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8,
                                                                                    skip_nulls=False))
-                     .drop("team_id"), hide_index=True, width="stretch", column_config={
-                         "team": t("field.team_id"), "follow_ups": t("home.m_follow_ups"),
-                         "effective_follow_ups": t("home.m_effective"), "new_customers": t("home.m_new_customers"),
-                         "contracts_signed": t("home.m_contracts"), "won_amount": t("home.m_won")})
+                     .drop("team_id"), hide_index=True, width="stretch",
+                     column_config={"team": t("field.team_id"), **{m: t(f"metric.{m}") for m in COMPANY}})
 
 
 def render() -> None:

@@ -192,7 +192,8 @@ def trend_chart(frame: pl.DataFrame, metric: str, grain: str, by: str | None, la
             x=part["bucket"].to_list(), y=part[metric].to_list(), mode="lines+markers",
             name=_series_name(by, value, lang) if by else name,
             line={"color": _series_colour(by, value, i), "width": 2},
-            hovertemplate="%{x|%Y-%m-%d}: " + ("¥%{y:,.0f}" if money else "%{y:,}") + "<extra>%{fullData.name}</extra>"))
+            hovertemplate="%{x|" + ("%Y-%m-%d" if grain == "week" else "%Y-%m") + "}: "
+            + ("¥%{y:,.0f}" if money else "%{y:,}") + "<extra>%{fullData.name}</extra>"))
     fig.update_yaxes(rangemode="tozero", tickformat=",.0f")
     if grain != "week":
         fig.update_xaxes(tickformat="%Y-%m")
@@ -213,7 +214,8 @@ def stage_entries_chart(entries: pl.DataFrame, grain: str, lang: str) -> go.Figu
             continue
         fig.add_trace(go.Bar(x=part["bucket"].to_list(), y=part["entries"].to_list(),
                              name=label("stage", stage, lang), marker_color=STAGE_COLOURS[stage],
-                             hovertemplate="%{x|%Y-%m-%d}: %{y:,}<extra>%{fullData.name}</extra>"))
+                             hovertemplate="%{x|" + ("%Y-%m-%d" if grain == "week" else "%Y-%m")
+                             + "}: %{y:,}<extra>%{fullData.name}</extra>"))
     fig.update_layout(barmode="group")
     if grain != "week":
         fig.update_xaxes(tickformat="%Y-%m")
@@ -355,7 +357,8 @@ def _per_rep_lines(frame: pl.DataFrame, x: str, y: str, title: str, x_axis: str,
         part = unsorted.sort(x)
         fig.add_trace(go.Scatter(x=part[x].to_list(), y=part[y].to_list(), mode="lines+markers", name=key[0],
                                  line={"color": TEAM_PALETTE[i % len(TEAM_PALETTE)], "width": 1.5},
-                                 hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}<extra>%{fullData.name}</extra>"))
+                                 hovertemplate="%{x|%Y-%m-%d}: %{y:" + (",.1f" if x == "week" else ",")
+                                 + "}<extra>%{fullData.name}</extra>"))  # hours, or a count of customers
     fig.add_hline(y=cap, line_dash="dash", line_color="#C0392B",
                   annotation_text=line, annotation_position="top left",
                   annotation_bgcolor="rgba(255,255,255,0.85)")  # readable where a rep's line crosses it

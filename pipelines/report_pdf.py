@@ -102,11 +102,14 @@ def sheets(summary: dict, lines: list[str], lang: str, scope: str = "") -> dict[
 RATE_KEYS = ("metric.month_over_month", "metric.same_month_last_year", "metric.stage_conversion",
              "metric.target_attainment", "metric.channel_conversion", "channels.low", "channels.high")
 MONEY_KEYS = ("metric.won_amount", "metric.target_amount")
+CHANGE_KEYS = ("metric.month_over_month", "metric.same_month_last_year")  # signed: +6.7%, -1.9%
 
 
 def _cell(kind: str, value) -> str:
     if value is None:
         return "—"
+    if kind == "change":  # month over month, year over year: signed, as the page's cards
+        return f"{value * 100:+.1f}%"
     if kind == "rate":
         return _pct(value)
     if kind == "money":
@@ -122,7 +125,9 @@ def _table(title: str, frame: pl.DataFrame, lang: str) -> str:
     if frame.is_empty():
         return ""
     rates, money = {t(k, lang) for k in RATE_KEYS}, {t(k, lang) for k in MONEY_KEYS}
-    kinds = ["rate" if c in rates else "money" if c in money else "" for c in frame.columns]
+    changes = {t(k, lang) for k in CHANGE_KEYS}
+    kinds = ["change" if c in changes else "rate" if c in rates else "money" if c in money else ""
+             for c in frame.columns]
     # words (names, labels) sit left and are not broken inside a word: a CJK name may otherwise
     # break after any character, and narrow columns then read 王 / 磊 one per line
     cls = [" class='t'" if kind == pl.String else "" for kind in frame.dtypes]

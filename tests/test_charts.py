@@ -218,3 +218,15 @@ def test_half_width_charts_break_a_long_title_onto_two_lines():
     assert "<br>" not in zh.layout.title.text and zh.layout.margin.t == 80
     assert charts.narrow(charts.precursor_chart(pre, 30, "zh_CN"), room=20).layout.title.text \
         == "签约前 30 天里,<br>客户经历了哪些跟进方式?"
+
+
+def test_hovers_say_counts_whole_and_months_as_months():
+    """A count of customers read 4.0 on hover, a month 2025-12-01."""
+    daily = pl.DataFrame({"name": ["王磊"], "day": [date(2026, 9, 1)], "customers": [4]})
+    assert "%{y:,}" in charts.daily_cap_chart(daily, 15, "zh_CN").data[0].hovertemplate
+    weekly = pl.DataFrame({"name": ["王磊"], "week": [date(2026, 9, 7)], "hours": [9.5]})
+    assert "%{y:,.1f}" in charts.hours_chart(weekly, 8, "zh_CN").data[0].hovertemplate
+    months = pl.DataFrame({"bucket": [date(2026, 8, 1), date(2026, 9, 1)], "follow_ups": [3, 4]})
+    assert charts.trend_chart(months, "follow_ups", "month", None, "zh_CN").data[0].hovertemplate.startswith("%{x|%Y-%m}:")
+    entries = pl.DataFrame({"bucket": [date(2026, 9, 1)], "stage": ["proposal"], "entries": [1]})
+    assert charts.stage_entries_chart(entries, "month", "zh_CN").data[0].hovertemplate.startswith("%{x|%Y-%m}:")

@@ -38,7 +38,7 @@ def _cards(reps: pl.DataFrame, due: pl.DataFrame, risks: pl.DataFrame, caps: hom
                     help=t("home.hours_help", cap=f"{caps.weekly_hours:g}"))
     red, open_total = home.total(risks, "red_total"), home.total(risks, "total")
     c[4].metric(t("home.open_risks"), f"{open_total:,}", border=True,
-                help=t("home.risks_help", red=red, yellow=open_total - red))
+                help=t("home.risks_help", red=f"{red:,}", yellow=f"{open_total - red:,}"))
 
 
 def _more(df: pl.DataFrame, total_column: str, key: str) -> None:

@@ -51,14 +51,18 @@ def _entry(stored: dict, shown: dict) -> None:
     with st.container(border=True):
         st.markdown(f"**#{stored['id']}** · {fmt.moment(stored['created_at'])} · {shown['username']} · "
                     f"{shown['action']} · {shown['table_name']} {shown[audit_view.RECORD]}")
-        if shown[audit_view.CHANGES] != "—":
-            st.markdown(shown[audit_view.CHANGES])
+        for key in (audit_view.CHANGES, "detail"):
+            if shown[key] != "—":
+                st.markdown(shown[key])
         a, b = st.columns(2)
         for col, key in ((a, "before"), (b, "after")):
             col.caption(t(audit_view.HEADERS[key]))
             value = stored[key]
+            if not value:
+                col.markdown("—")
+                continue
             try:
-                col.json(json.loads(value) if value else {}, expanded=True)
+                col.json(json.loads(value), expanded=True)
             except ValueError:
                 col.code(value)
 
@@ -80,7 +84,7 @@ def render() -> None:
                                                                   audit_view.CHANGES: t("security.audit_changes")}
     picked = st.dataframe(frame, hide_index=True, width="stretch", key="adm_audit_table", on_select="rerun",
                           selection_mode="single-row", column_config={
-                              **headers, audit_view.CHANGES: st.column_config.TextColumn(headers["changes"], width="large"),
+                              **headers,
                               "created_at": st.column_config.DatetimeColumn(headers["created_at"],
                                                                             format="YYYY-MM-DD HH:mm:ss")})
     if total > PAGE_SIZE:

@@ -84,7 +84,8 @@ def _risks_and_satisfaction(data: dict) -> None:
         for col, level in zip(cols, ("red", "yellow")):
             part = risks.filter(pl.col("level") == level)
             col.metric(label("level", level), f"{int(part['open_at_end'].sum()):,}",
-                       help=f"{t('monthly.risks_open_now' if data.get('as_of') else 'monthly.risks_open')} · "
+                       help=f"{t('monthly.risks_open_now' if data.get('as_of') else 'monthly.risks_open')}: "
+                            f"{int(part['open_at_end'].sum()):,} · "
                             f"{t('monthly.risks_raised')}: {int(part['raised'].sum()):,}")
     with right:
         st.markdown(f"**{t('monthly.satisfaction_title')}**", help=ui.definition("satisfaction"))

@@ -116,4 +116,7 @@ def assumed_notice(assumed: dict[str, object], lang: str) -> str | None:
         return None
     sep = ";" if lang == "zh_CN" else "; "
     items = sep.join(f"{i18n.t(f'field.{f}', lang)} = {default_text(f, v, lang)}" for f, v in assumed.items())
-    return i18n.t("ingest.assumed", lang, items=items)
+    # what the assumed values count in, for these fields only (a customers file's stage and type
+    # are no follow-up figures)
+    counts = ("、" if lang == "zh_CN" else ", ").join(i18n.t(f"ingest.assumed_counts.{f}", lang) for f in assumed)
+    return i18n.t("ingest.assumed", lang, items=items, counts=counts)

@@ -77,13 +77,14 @@ def _clashes(cur, actor: Actor, values: dict[str, Any], customer_id: int | None)
         value = values.get(field)
         if not value:
             continue
-        row = cur.execute(f"SELECT id, owner_id FROM customers WHERE {field} = $v AND deleted_at IS NULL"
+        row = cur.execute(f"SELECT id, owner_id, name FROM customers WHERE {field} = $v AND deleted_at IS NULL"
                           " AND id <> $id ORDER BY id LIMIT 1", {"v": value, "id": customer_id or -1}).fetchone()
         if row is None:
             continue
         visible = actor.sees_all or can_write_owner(actor, row[1], _owner_team(cur, row[1]))
         key = f"error.customer_exists_{field}" if visible else "error.customer_exists_elsewhere"
-        yield FieldRefused(field, *(i18n.t(key, lang, field=i18n.t(f"field.{field}", lang), id=row[0])
+        # a code's other customer by its name too: a number alone had to be looked up
+        yield FieldRefused(field, *(i18n.t(key, lang, field=i18n.t(f"field.{field}", lang), id=row[0], name=row[2])
                                     for lang in ("zh_CN", "en")))
 
 

@@ -25,14 +25,15 @@ def test_a_credit_code_or_name_taken_is_refused_beside_its_field(store, org):
     # the same code under another name, by the same rep: its number is named (rep1 sees it)
     same_code = _refused(store, rep1, name="另一个名字有限公司", uscc=CODE.lower())
     assert same_code.field == "uscc"
-    assert same_code.text("zh_CN") == (f"统一社会信用代码:已有使用这个代码的客户(编号 {first})。同一家企业只建一个客户:"
-                                       "请在「客户」中找到它,在它名下记录。")
+    assert same_code.text("zh_CN") == (f"统一社会信用代码:客户「杭州测试智能科技有限公司」(编号 {first})已使用这个代码。"
+                                       "同一家企业只建一个客户:请在「客户」中找到它,在它名下记录。")
     # the same name with no code (a trailing space is no other name)
     assert _refused(store, rep1, name="杭州测试智能科技有限公司 ").field == "name"
     # a manager of the team sees it too; a rep of another team is told it exists, not which it is
     assert str(first) in _refused(store, org["manager1"], name="杭州测试智能科技有限公司").text("zh_CN")
     hidden = _refused(store, rep3, name="第三家有限公司", uscc=CODE)
     assert hidden.field == "uscc" and str(first) not in hidden.text("zh_CN") and "其他销售" in hidden.text("zh_CN")
+    assert "杭州测试" not in hidden.text("zh_CN") and "杭州测试" not in hidden.text("en")
     assert "another rep's customer" in hidden.text("en")
     # rep2 (same team, not the owner) may not see rep1's customer either
     assert str(first) not in _refused(store, rep2, name="杭州测试智能科技有限公司").text("zh_CN")

@@ -15,6 +15,7 @@ import polars as pl
 
 from pipelines import audit_changes, exports, i18n, sql
 from pipelines.access import Actor, require_role
+from pipelines.pipl import REAPPLIED
 from pipelines.store import Store
 
 COLUMNS = "id, created_at, username, action, table_name, row_id, before, after, detail"
@@ -64,7 +65,13 @@ _WORDED = [
      ("opened", "updated", "closed")),
     (re.compile(r"^(csv|xlsx|pdf|pipl), (\d+) rows$"), "export", ("format", "rows")),
     (re.compile(r"^(csv|xlsx|pdf|pipl), (\d+) rows; (.+)$", re.DOTALL), "export_for", ("format", "rows", "what")),
+    (re.compile(r"^demo accounts: (\d+)$"), "demo_accounts", ("n",)),
+    (re.compile(r"^demo data: (\d+) customers, (\d+) follow-ups, seed (\d+), as of (\S+)$"), "demo_data",
+     ("customers", "follow_ups", "seed", "as_of")),
 ]
+# pipl.erase's detail: what was erased, how much, and the request's note (or that a restore made it again)
+_ERASED = re.compile(r"^PIPL erasure of (customer|contact) #(\d+): rows (\d+), audit_entries (\d+)(?:; (.*))?$",
+                     re.DOTALL)
 _UNMET = re.compile(r"^(\w+) (\d+)/(\d+) before (\w+)$")  # a stage rule a manager overrode (customers.py)
 EXPORT_TABLES = ("monthly_summary", "pipl_customer", "pipl_contact")
 
@@ -80,6 +87,14 @@ def worded(detail: str | None, lang: str) -> str | None:
             if "format" in values:
                 values["format"] = values["format"].upper()  # CSV, XLSX
             return i18n.t(f"security.detail_{key}", lang, **values)
+    erased = _ERASED.match(detail)
+    if erased:
+        kind, row, rows, entries, note = erased.groups()
+        if note == REAPPLIED:
+            note = i18n.t("security.detail_reapplied", lang)
+        text = i18n.t("security.detail_erased", lang, what=i18n.t(f"security.pipl_{kind}", lang), id=row, rows=rows,
+                      entries=entries)
+        return text + (("; " if lang != "zh_CN" else ";") + note if note else "")
     unmet = [_UNMET.match(part) for part in detail.split("; ")]
     if all(unmet):
         sep = ";" if lang == "zh_CN" else "; "

@@ -241,6 +241,9 @@ def erasures(store: Store) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+REAPPLIED = "reapplied after restore"  # the note of an erasure made again (audit_view says it in words)
+
+
 def reapply_erasures(store: Store, actor: Actor, also: list[dict[str, Any]] = ()) -> int:
     """Erase again every ledger entry (and each of `also`) that a restored backup brought back; returns how many."""
     done = 0
@@ -249,6 +252,6 @@ def reapply_erasures(store: Store, actor: Actor, also: list[dict[str, Any]] = ()
         name = store.scalar(f"SELECT name FROM {table} WHERE id = $id", {"id": entry["id"]})
         if name is None or name == placeholder(entry["kind"], entry["id"]):
             continue
-        erase(store, actor, entry["kind"], entry["id"], reason="reapplied after restore", ledger=False)
+        erase(store, actor, entry["kind"], entry["id"], reason=REAPPLIED, ledger=False)
         done += 1
     return done

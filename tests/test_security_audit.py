@@ -173,15 +173,22 @@ def test_the_details_the_code_writes_read_in_words(store, org):
     stored = audit_view.search(store, admin, AuditSearch())["detail"].to_list()
     assert "password set" in stored
     assert "csv, 0 rows; user=rep, date_from=2026-10-29" in stored  # readable at the source too
-    frame = pl.DataFrame({"action": ["stage_override", "update", "export", "create"],
-                          "table_name": ["customers", "risks", "monthly_summary", "users"],
+    frame = pl.DataFrame({"action": ["stage_override", "update", "export", "create", "erase", "erase", "create"],
+                          "table_name": ["customers", "risks", "monthly_summary", "users", "contacts", "customers",
+                                         "users"],
                           "detail": ["demo 1/3 before proposal; visit 0/2 before negotiation",
                                      "risk refresh: opened 2, updated 0, closed 38", "xlsx, 12 rows; 2026-10",
-                                     "demo accounts: 12"]})
+                                     "demo accounts: 12",
+                                     "PIPL erasure of contact #12: rows 1, audit_entries 3; reapplied after restore",
+                                     "PIPL erasure of customer #5: rows 4, audit_entries 0; 2026-11-20 书面申请",
+                                     "a note someone typed"]})
     zh = audit_view.labelled(frame, "zh_CN")
     assert zh["detail"].to_list() == ["进入「方案提供」前「产品演示」1/3 次;进入「商务谈判」前「拜访」0/2 次",
-                                      "重新评估风险:新增 2,更新 0,关闭 38", "XLSX,12 行;2026-10", "demo accounts: 12"]
-    assert zh["table_name"].to_list() == ["客户", "风险预警", "月度总结", "账号"]
+                                      "重新评估风险:新增 2,更新 0,关闭 38", "XLSX,12 行;2026-10", "演示账号 12 个",
+                                      "个人信息删除(联系人 #12):匿名化 1 行,审计记录脱敏 3 条;恢复备份后重新执行",
+                                      "个人信息删除(客户 #5):匿名化 4 行,审计记录脱敏 0 条;2026-11-20 书面申请",
+                                      "a note someone typed"]  # a person's own words stay as typed
+    assert zh["table_name"].to_list() == ["客户", "风险预警", "月度总结", "账号", "联系人", "客户", "账号"]
     en = audit_view.labelled(frame, "en")["detail"].to_list()
     assert en[1] == "Warnings re-evaluated: 2 opened, 0 updated, 38 closed" and en[2] == "XLSX, 12 rows; 2026-10"
     shown = audit_view.labelled(audit_view.search(store, admin, AuditSearch()), "zh_CN")["detail"].to_list()

@@ -162,6 +162,13 @@ def test_required_fields_without_a_column_are_named_once():
     given = {"customer_uscc": "代码", "occurred_at": "日期", "rep": "销售", "summary": "内容"}
     assert absent_required("follow_ups", given, Mapping(defaults={"channel": "phone"})) == []
     assert absent_required("contacts", {"name": "联系人"}) == ["customer_name"]
+    # said by the template's column where the field's name differs (跟进时间 is its 跟进日期)
+    from pipelines.ingest.messages import column_to_add
+
+    assert column_to_add("follow_ups", "occurred_at", "zh_CN") == "跟进时间(模板列名「跟进日期」)"
+    assert column_to_add("follow_ups", "channel", "zh_CN") == "跟进方式"
+    assert column_to_add("customers", "name", "zh_CN") == "名称(模板列名「客户名称」)"
+    assert column_to_add("follow_ups", "occurred_at", "en") == "Follow-up time"
 
 
 def test_fields_given_by_default_are_named_with_their_value():

@@ -19,7 +19,7 @@ from pipelines.config import local_tz
 from pipelines.ingest import KINDS, Mapping, MappingError, ReadError, load_file, prepare, template
 from pipelines.ingest.kinds import DUPLICATE_FIELDS, assumed
 from pipelines.ingest.mapping import absent_required
-from pipelines.ingest.messages import assumed_notice, by_reason, default_text, explain
+from pipelines.ingest.messages import assumed_notice, by_reason, column_to_add, default_text, explain
 from pipelines.ingest.readers import ROW, sheet_names
 from pipelines.rules import risks
 
@@ -178,7 +178,7 @@ def render() -> None:
         st.info(notice, icon=":material/tune:")
     absent = absent_required(found_kind, columns, mapping)
     if absent:  # said once for the file; the rejects then repeat it for every row
-        st.warning(t("ingest.absent_required", fields=_names([i18n.t(f"field.{f}", lang()) for f in absent])),
+        st.warning(t("ingest.absent_required", fields=_names([column_to_add(found_kind, f, lang()) for f in absent])),
                    icon=":material/rule:")
     source = (path.name, found_kind, sheet, repr(mapping))
     finished = st.session_state.get("import_done")

@@ -120,3 +120,12 @@ def assumed_notice(assumed: dict[str, object], lang: str) -> str | None:
     # are no follow-up figures)
     counts = ("、" if lang == "zh_CN" else ", ").join(i18n.t(f"ingest.assumed_counts.{f}", lang) for f in assumed)
     return i18n.t("ingest.assumed", lang, items=items, counts=counts)
+
+
+def column_to_add(kind: str, field: str, lang: str) -> str:
+    """A field a file lacks, by its name and, where it differs, the template's column to add (the
+    field 跟进时间 is the template's 跟进日期, 名称 its 客户名称)."""
+    name = i18n.t(f"field.{field}", lang)
+    header = next((f.aliases[0] for f in FIELDS[kind] if f.name == field and f.aliases), None) \
+        if lang == "zh_CN" else name  # the English template's headers are the English names
+    return name if header in (None, name) else i18n.t("ingest.template_column", lang, name=name, header=header)

@@ -154,6 +154,22 @@ def test_mapping_file_with_unknown_field_is_refused():
     assert "not a field of follow-ups. The fields: customer_name, " in refused.value.text("en")
 
 
+def test_a_mapping_default_that_is_no_value_of_its_field_is_refused_once():
+    """`defaults: channel: telegram` came back as one error per row (8,800 of them)."""
+    from pipelines.ingest import MappingError
+
+    with pytest.raises(MappingError) as refused:
+        Mapping.from_dict({"kind": "follow_ups", "defaults": {"channel": "telegram"}}, "crm.yaml")
+    assert refused.value.text("zh_CN").startswith("crm.yaml:defaults 中 channel 的值「telegram」不是可选值(可选:电话、邮件、")
+    with pytest.raises(MappingError):
+        Mapping.from_dict({"kind": "follow_ups", "defaults": {"effective": "maybe"}})
+    # a label, a code, yes/no, or a value the mapping's own `values` turns into one are fine
+    assert Mapping.from_dict({"kind": "follow_ups", "defaults": {"channel": "电话", "effective": "否",
+                                                                 "stage": "proposal"}}).defaults["channel"] == "电话"
+    assert Mapping.from_dict({"kind": "follow_ups", "defaults": {"channel": "telegram"},
+                              "values": {"channel": {"telegram": "other"}}}).defaults == {"channel": "telegram"}
+
+
 def test_required_fields_without_a_column_are_named_once():
     from pipelines.ingest.mapping import absent_required
 

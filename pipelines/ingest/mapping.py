@@ -199,7 +199,28 @@ class Mapping:
                         f"{where}:{section} 中的 {names} 不是{what['zh_CN']}的字段。可用的字段:{valid}。",
                         f"{where}: {section} names {names}, not a field of {what['en'].lower()}. "
                         f"The fields: {valid}.")
+            _check_defaults(mapping, kind, where)
         return mapping
+
+
+def _check_defaults(mapping: Mapping, kind: str, where: str) -> None:
+    """A default for a choice or yes/no field must be one of its values (or one the mapping's own
+    `values` turns into one): said once for the mapping, not once for every row it would fill."""
+    for f in FIELDS[kind]:
+        if f.name not in mapping.defaults or f.type not in ("choice", "bool"):
+            continue
+        value = mapping.defaults[f.name]
+        if str(value) in {str(k) for k in mapping.values.get(f.name) or {}}:  # as validate._raw applies it
+            continue
+        allowed = choice_values(f.choice) if f.type == "choice" else {norm(k): v for k, v in BOOLS.items()}
+        if isinstance(value, bool) or norm(value) in allowed:
+            continue
+        shown = {lang: ("、" if lang == "zh_CN" else ", ").join(
+            i18n.label(f.choice, c, lang) for c in CHOICE_CODES[f.choice]) if f.type == "choice"
+            else ("是、否" if lang == "zh_CN" else "yes, no") for lang in ("zh_CN", "en")}
+        raise MappingError(
+            f"{where}:defaults 中 {f.name} 的值「{value}」不是可选值(可选:{shown['zh_CN']})。",
+            f"{where}: the default {value!r} of {f.name} is not one of its values ({shown['en']}).")
 
 
 def _header_index(kind: str) -> dict[str, str]:

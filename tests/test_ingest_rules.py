@@ -535,3 +535,12 @@ def test_repeated_hashes_match_is_duplicated():
                    [rng.randint(0, 300) for _ in range(2000)]):
         hashes = pl.Series(values, dtype=pl.UInt64)
         assert _repeated(hashes).to_list() == hashes.is_duplicated().to_list(), values[:5]
+
+
+def test_new_accounts_are_listed_in_the_files_order_by_the_check_and_the_import(store, org, tmp_path):
+    """The check and the import listed the same new accounts in two different orders."""
+    names = ["赵一", "Kami Bicknell", "钱二", "Lajuana Vencill", "孙三", "李四", "周五", "吴六"]
+    path = write_csv(tmp_path / "f.csv", FULL, [_row(跟进人=n, 客户名称=f"{n}的客户") for n in names])
+    check = load_file(store, org["admin"], path, dry_run=True)
+    done = load_file(store, org["admin"], path)
+    assert check.users_new == done.users_new == names

@@ -156,7 +156,8 @@ def audit_inserted(cur, actor: Actor, table: str, frame: pl.DataFrame, run_id: i
 def reps(cur, actor: Actor, good: pl.DataFrame, column: str, run_id: int
          ) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     """Add `<column>_id` to the rows; (rows, rejects, the names of the accounts created)."""
-    names = good.get_column(column).unique().drop_nulls().to_list()
+    # in the file's order: the check and the import then create (and list) the accounts alike
+    names = good.get_column(column).unique(maintain_order=True).drop_nulls().to_list()
     users = cur.execute("SELECT id, username, display_name, team_id FROM users ORDER BY id").pl()
     by_username = {u.lower(): (i, t) for i, u, t in users.select("id", "username", "team_id").iter_rows()}
     by_display: dict[str, tuple[int, int | None]] = {}

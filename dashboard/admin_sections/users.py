@@ -53,22 +53,23 @@ def _create(teams: dict) -> None:
         submitted = st.form_submit_button(t("admin.new_user"), type="primary", icon=":material/person_add:")
     if not submitted:
         return
-    S["adm_new_errors"] = {}
+    # every field's message in one round (a taken username came only once the password was mended)
+    found: dict[str, str] = {}
+    user = None
     try:
         user = UserIn(username=username, display_name=display, role=role, team_id=team)
     except ValidationError as exc:
-        S["adm_new_errors"] = errors.explain(exc, lang())
-        st.rerun()
-    problem = _password_problem(password, user.username)
-    if problem:
-        S["adm_new_errors"] = {"password": problem}
-        st.rerun()
-    if accounts.username_taken(store(), actor(), user.username):
-        S["adm_new_errors"] = {"username": accounts.NameTaken.username(user.username).text(lang())}
-        st.rerun()
-    if user.role in ("rep", "manager") and user.team_id is None and teams:
+        found = errors.explain(exc, lang())
+    name = user.username if user else (username or "").strip()
+    if "username" not in found and name and accounts.username_taken(store(), actor(), name):
+        found["username"] = accounts.NameTaken.username(name).text(lang())
+    if problem := _password_problem(password, name):
+        found["password"] = problem
+    if role in ("rep", "manager") and team is None and teams:
         # a rep or manager in no team: no manager sees their work, and a manager sees nothing
-        S["adm_new_errors"] = {"team_id": t("admin.team_needed", field=t("field.team_id"))}
+        found["team_id"] = t("admin.team_needed", field=t("field.team_id"))
+    S["adm_new_errors"] = found
+    if found or user is None:
         st.rerun()
     if run_write(lambda: accounts.create_user(store(), actor(), user, password or None),
                  t("admin.created_user", username=user.username)):

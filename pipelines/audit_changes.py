@@ -18,6 +18,7 @@ CODES = {"stage": "stage", "from_stage": "stage", "to_stage": "stage", "stage_af
          "customer_type": "customer_type", "channel": "channel", "level": "level", "role": "role",
          "status": "risk_status", "size": "size", "decision_role": "decision_role", "industry": "industry",
          "rule": "rule", "severity": "severity", "scale": "survey_scale"}
+CODES_IN = {("feedback", "status"): "feedback_status", ("feedback", "type"): "feedback_type"}  # by table
 # fields holding an account's or a team's id
 PEOPLE = ("user_id", "owner_id", "rep_id", "manager_id", "changed_by", "closed_by", "from_owner_id",
           "to_owner_id", "created_by")
@@ -47,13 +48,14 @@ def _load(text: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"": value}
 
 
-def _value(field: str, value: Any, lang: str, known: dict[str, dict[int, str]]) -> str:
+def _value(field: str, value: Any, lang: str, known: dict[str, dict[int, str]], table: str | None = None) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
         return i18n.t("common.yes" if value else "common.no", lang)
-    if field in CODES and isinstance(value, str):
-        return i18n.label(CODES[field], value, lang)
+    kind = CODES_IN.get((table, field)) or CODES.get(field)
+    if kind and isinstance(value, str):
+        return i18n.label(kind, value, lang)
     if field in PEOPLE and isinstance(value, int):
         return known["users"].get(value, f"#{value}")
     if field in TEAMS and isinstance(value, int):
@@ -90,9 +92,10 @@ def describe(before: str | None, after: str | None, lang: str, known: dict[str, 
         if old and new:
             if field not in new or old.get(field) == new.get(field):
                 continue
-            parts.append(f"{label}{_value(field, old.get(field), lang, known)} → {_value(field, new[field], lang, known)}")
+            parts.append(f"{label}{_value(field, old.get(field), lang, known, table)}"
+                         f" → {_value(field, new[field], lang, known, table)}")
         else:
-            parts.append(f"{label}{_value(field, (old or new)[field], lang, known)}")
+            parts.append(f"{label}{_value(field, (old or new)[field], lang, known, table)}")
     return sep.join(parts) or None
 
 

@@ -129,6 +129,8 @@ def resolve(store: Store, actor: Actor, risk_id: int, note: str | None = None,
             raise RiskActionError("error_not_open")
         if risk["rule"] not in RAISED_RULES:
             raise RiskActionError("error_computed")
+        if risk["level"] == "red" and not note:  # a red warning closed with no word of how stays a question
+            raise RiskActionError("error_resolve_red_note")
         rows.update(cur, actor, "risks", risk_id, {"status": "resolved", "closed_at": at, "closed_by": actor.id})
         _event(cur, risk, "resolved", actor, at, note)
         customer_activity.refresh(cur, [risk["customer_id"]])

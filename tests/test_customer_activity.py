@@ -88,7 +88,7 @@ def test_risks_raised_acknowledged_resolved_refreshed(store, org, world):
     exact(store)
     risk_actions.acknowledge(store, manager, yellow)
     exact(store)
-    risk_actions.resolve(store, manager, red)
+    risk_actions.resolve(store, manager, red, "新决策人已确认")
     exact(store)
     # a later day: the rules open and close risks for everyone at once
     risks.refresh(store, SYSTEM, now=datetime.now(local_tz()) + timedelta(days=70))

@@ -115,6 +115,9 @@ def test_raise_acknowledge_note_resolve(store, org, board_db):
     assert entry["latest_note_by"] == rep1.display_name
     shown = customer_views.detail(store, org["manager1"], cid).risks.filter(pl.col("id") == rid)
     assert shown["latest_note"].to_list() == ["已约见新总经理"]
+    with pytest.raises(risk_actions.RiskActionError) as unsaid:  # a red one: how it was resolved is asked
+        risk_actions.resolve(store, org["manager1"], rid, "  ")
+    assert unsaid.value.key == "error_resolve_red_note"
     risk_actions.resolve(store, org["manager1"], rid, "关系已重建")
     row = store.query("SELECT status, closed_by, acknowledged_by FROM risks WHERE id = $i", {"i": rid}).row(0, named=True)
     assert row == {"status": "resolved", "closed_by": org["manager1"].id, "acknowledged_by": org["manager1"].id}

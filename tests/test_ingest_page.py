@@ -41,6 +41,11 @@ def test_template_has_headers_example_and_drop_downs(store, org, tmp_path):
     assert [(r["行号 row"], r["field_code"], r["原因"]) for r in read_rejects(summary.rejects_path)] == [
         ("2", "customer_name", "客户名称:这是导入模板自带的示例行,没有导入。请删除这一行,或改成真实的客户和跟进内容。")]
     assert store.query("SELECT name, stage FROM customers").rows() == [("宁波东港物流有限公司", "needs_confirmed")]
+    # the page's count of rejected rows says which of them is the example (it read as one more error)
+    from pipelines.ingest.messages import rejects_title
+
+    assert rejects_title(summary.rejects, summary.rows_rejected, "zh_CN") \
+        == "被拒绝的行:1 行(其中 1 行是导入模板自带的示例行,不必理会)"
 
 
 def test_import_page_runs_for_admin(app_db):

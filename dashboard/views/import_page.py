@@ -19,7 +19,14 @@ from pipelines.config import local_tz
 from pipelines.ingest import KINDS, Mapping, MappingError, ReadError, load_file, prepare, template
 from pipelines.ingest.kinds import DUPLICATE_FIELDS, assumed
 from pipelines.ingest.mapping import absent_required
-from pipelines.ingest.messages import assumed_notice, by_reason, column_to_add, default_text, explain
+from pipelines.ingest.messages import (
+    assumed_notice,
+    by_reason,
+    column_to_add,
+    default_text,
+    explain,
+    rejects_title,
+)
 from pipelines.ingest.readers import ROW, sheet_names
 from pipelines.rules import risks
 
@@ -86,7 +93,7 @@ def _rejects(summary) -> None:
     language = lang()  # read here: polars runs map_elements in threads with no Streamlit session
     reason = "reason_zh" if language == "zh_CN" else "reason_en"
     field_label = pl.col("field").map_elements(lambda f: i18n.t(f"field.{f}", language), return_dtype=pl.String)
-    st.subheader(t("ingest.rejects_title", count=f"{summary.rows_rejected:,}"))
+    st.subheader(rejects_title(summary.rejects, summary.rows_rejected, language))
     if summary.rejects.height > PREVIEW_ROWS:  # more than the list shows: what they were refused for
         st.dataframe(fmt.blanks(explain(by_reason(summary.rejects), summary.kind).sort(
             "rows", ROW, descending=[True, False]).select(

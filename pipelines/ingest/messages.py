@@ -129,3 +129,11 @@ def column_to_add(kind: str, field: str, lang: str) -> str:
     header = next((f.aliases[0] for f in FIELDS[kind] if f.name == field and f.aliases), None) \
         if lang == "zh_CN" else name  # the English template's headers are the English names
     return name if header in (None, name) else i18n.t("ingest.template_column", lang, name=name, header=header)
+
+
+def rejects_title(rejects: pl.DataFrame, rows_rejected: int, lang: str) -> str:
+    """"被拒绝的行:3 行", saying how many of them are the template's own example row (left in a
+    filled template, it read as one more error)."""
+    example = rejects.filter(pl.col("error") == "template_example").get_column(ROW).n_unique() if rejects.height else 0
+    title = i18n.t("ingest.rejects_title", lang, count=f"{rows_rejected:,}")
+    return title + (i18n.t("ingest.rejects_example", lang, n=example) if example else "")

@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import bcrypt
 import polars as pl
+from pydantic import TypeAdapter
 
 from pipelines import audit, rows
 from pipelines.access import SYSTEM, Actor, NotPermitted, require_role
-from pipelines.models import UserIn
+from pipelines.models import Name, UserIn
 from pipelines.store import Store, StoreError
 from pipelines.validators import password_ok
 
@@ -165,6 +166,13 @@ def _team_managers(cur, actor: Actor) -> None:
     for team_id, before, pick in stale:
         if pick != before:
             rows.update(cur, actor, "teams", team_id, {"manager_id": pick})
+
+
+def set_display_name(store: Store, actor: Actor, username: str, display_name: str) -> None:
+    """Change an account's name as people read it (an imported rep came in as the file wrote them)."""
+    require_role(actor, "admin")
+    name = TypeAdapter(Name).validate_python(display_name)  # the model's rules for a name
+    store.write(lambda cur: rows.update(cur, actor, "users", _user_id(cur, username), {"display_name": name}))
 
 
 def set_language(store: Store, actor: Actor, lang: str) -> None:

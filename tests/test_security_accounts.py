@@ -160,3 +160,16 @@ def test_a_teams_manager_follows_the_manager_accounts(store, org):
     assert store.scalar("SELECT count(*) FROM teams WHERE id <> $t AND manager_id IS NULL", {"t": team}) == \
         store.scalar("SELECT count(*) FROM teams t WHERE id <> $t AND NOT EXISTS (SELECT 1 FROM users u"
                      " WHERE u.team_id = t.id AND u.role = 'manager' AND u.active)", {"t": team})
+
+
+def test_an_admin_renames_an_account(store, org):
+    """An imported rep came in as the file wrote them (a CRM's id): an admin gives them their name."""
+    accounts.set_display_name(store, org["admin"], "rep1", "  王磊 ")
+    assert store.scalar("SELECT display_name FROM users WHERE username = 'rep1'") == "王磊"
+    assert store.scalar("SELECT count(*) FROM audit_log WHERE table_name = 'users' AND action = 'update'") >= 1
+    with pytest.raises(NotPermitted):
+        accounts.set_display_name(store, org["manager1"], "rep1", "别人")
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        accounts.set_display_name(store, org["admin"], "rep1", "   ")

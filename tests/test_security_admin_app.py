@@ -187,10 +187,17 @@ def test_moving_a_rep_to_another_team_says_their_customers_go_with_them(admin_pa
     assert any("名下有 1 个客户。改团队后" in c.value for c in at.caption), [c.value for c in at.caption]
     team = at.selectbox(key="adm_team_rep2")
     team.select(next(o for o in team.options if o not in (None, team.value)))
-    at.button(key="FormSubmitter:adm_role-修改角色与团队").click()
+    at.button(key="FormSubmitter:adm_role-保存姓名、角色与团队").click()
     at.run()
     assert not at.exception
     assert any("名下 1 个客户随之转到" in m.value for m in at.toast), [m.value for m in at.toast]
+    # the same form gives the account its name
+    at.text_input(key="adm_display_rep2").input("李娜")
+    at.button(key="FormSubmitter:adm_role-保存姓名、角色与团队").click()
+    at.run()
+    from dashboard import data
+
+    assert data.store().scalar("SELECT display_name FROM users WHERE username = 'rep2'") == "李娜"
 
 
 def _db_active(at, username: str) -> bool:

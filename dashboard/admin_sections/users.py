@@ -95,6 +95,8 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
                 run_write(lambda: accounts.set_password(store(), actor(), who, pw),
                           t("admin.password_set", username=who))
     with b.form("adm_role"):
+        display = st.text_input(t("field.display_name"), row["display_name"], key=f"adm_display_{who}",
+                                max_chars=200)
         role = st.selectbox(t("field.role"), ROLES, index=ROLES.index(row["role"]), key=f"adm_role_{who}",
                             format_func=lambda r: label("role", r))
         options = [None, *teams]
@@ -108,7 +110,15 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
             moved = owned and team != row["team_id"]
             done = t("admin.role_changed", username=who) + (
                 t("admin.customers_moved", n=f"{owned:,}", team=teams.get(team) or t("admin.no_team")) if moved else "")
-            if run_write(lambda: accounts.set_role(store(), actor(), who, role, team) or True, done):
+            def save() -> bool:
+                if display.strip() != row["display_name"]:
+                    accounts.set_display_name(store(), actor(), who, display)
+                accounts.set_role(store(), actor(), who, role, team)
+                return True
+
+            if not display.strip():  # said here: the name is the one field of this form the model checks
+                st.error(t("error.missing", field=t("field.display_name")))
+            elif run_write(save, done):
                 st.rerun()
     with c:
         if row["active"]:

@@ -12,6 +12,18 @@ from tests.helpers_ingest import read_rejects
 from tests.helpers_pages import app_db, logged_in, shown_errors  # noqa: F401 - app_db is a fixture
 
 
+def _import_a_row_below_the_example(store, org, book, name: tuple[str, str], code: str, path):
+    """A row typed under the template's example (its values with another customer, no code), imported."""
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    typed = [c.value for c in sheet[2]]
+    typed[headers.index(name[0])] = name[1]
+    typed[headers.index(code)] = None
+    sheet.append(typed)
+    book.save(path)
+    return load_file(store, org["admin"], path)
+
+
 def test_template_has_headers_example_and_drop_downs(store, org, tmp_path):
     data = template.build()
     book = openpyxl.load_workbook(io.BytesIO(data))
@@ -28,13 +40,8 @@ def test_template_has_headers_example_and_drop_downs(store, org, tmp_path):
     assert sheet["A2"].comment is not None and "示例行" in sheet["A2"].comment.text
     assert sheet["A2"].font.i and sheet["C2"].font.color.rgb.endswith("808080")
     # a user types a row under the example (the example's values with their own customer)
-    typed = [c.value for c in sheet[2]]
-    typed[headers.index("客户名称")] = "宁波东港物流有限公司"
-    typed[headers.index("统一社会信用代码")] = None
-    sheet.append(typed)
-    path = tmp_path / "template.xlsx"
-    book.save(path)
-    summary = load_file(store, org["admin"], path)
+    summary = _import_a_row_below_the_example(store, org, book, ("客户名称", "宁波东港物流有限公司"),
+                                              "统一社会信用代码", tmp_path / "template.xlsx")
     assert (summary.error, summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (None, 2, 1, 1), \
         summary.as_json()
     # the example breaks no rule but being the example: every other value of it parses
@@ -65,13 +72,8 @@ def test_english_template_has_english_headers_and_choices_and_loads(store, org, 
     assert book.sheetnames == ["Follow-ups", "Choices"]
     assert [c.value for c in book.worksheets[1]["D"][1:4]] == ["Phone", "Email", "Visit"]
     assert "Example row" in sheet["A2"].comment.text
-    typed = [c.value for c in sheet[2]]
-    typed[headers.index("Customer name")] = "Ningbo Donggang Logistics"
-    typed[headers.index("Unified social credit code")] = None
-    sheet.append(typed)
-    path = tmp_path / "template-en.xlsx"
-    book.save(path)
-    summary = load_file(store, org["admin"], path)
+    summary = _import_a_row_below_the_example(store, org, book, ("Customer name", "Ningbo Donggang Logistics"),
+                                              "Unified social credit code", tmp_path / "template-en.xlsx")
     assert (summary.error, summary.rows_loaded, summary.rows_rejected) == (None, 1, 1), summary.as_json()
     assert [r["field_code"] for r in read_rejects(summary.rejects_path)] == ["customer_name"]
     assert store.query("SELECT c.name, c.stage, f.channel, f.effective FROM customers c"

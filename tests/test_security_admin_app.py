@@ -72,6 +72,13 @@ def test_backup_then_restore_from_the_page(admin_page):
     assert not at.exception and any("备份完成" in s.value for s in at.success)
     backups = list((tmp_path / "data" / "backups").iterdir())
     assert len(backups) == 1 and (backups[0] / "manifest.json").is_file()
+    # a second backup: the picker shows it, the one a restore right after is meant to use (it kept
+    # the older one)
+    _by_label(at.selectbox, "选择备份").select_index(0)
+    _by_label(at.button, "立即备份").click()
+    at.run()
+    newest = max((tmp_path / "data" / "backups").iterdir())
+    assert _by_label(at.selectbox, "选择备份").value == newest
     restore = _by_label(at.button, "恢复")
     assert restore.disabled  # not before the confirmation word is typed
     on_postgres = "://" in os.environ["FOLLOWUP_DB"]

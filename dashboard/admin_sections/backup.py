@@ -17,6 +17,7 @@ from pipelines.config import local_tz
 
 TITLE_KEY = "security.backup_title"
 DONE = "adm_restore_done"  # the last restore's message, shown after the rerun that empties the form
+ROUND = "adm_restore_round"  # restores made in this session: the confirmation box's key
 
 
 def _folder() -> Path:
@@ -49,6 +50,9 @@ def render() -> None:
         if result:
             st.success(t("security.backup_done", path=result.path, tables=len(result.tables),
                          rows=f"{sum(result.tables.values()):,}"))
+            # the picker below shows the backup just made (it kept an older one, which a restore
+            # right after would have used)
+            st.session_state["adm_restore_pick"] = Path(result.path)
     found = _backups(folder)
     st.subheader(t("security.restore_title"))
     if done := st.session_state.pop(DONE, None):
@@ -60,7 +64,9 @@ def render() -> None:
     shared = store().backend == "postgres"  # one transaction in the shared database, no file swap
     st.warning(t("security.restore_warning_pg") if shared
                else t("security.restore_warning", kept=f"{store().location}.before-restore"), icon=":material/warning:")
-    confirm = st.text_input(t("security.restore_confirm", word="RESTORE"), key="adm_restore_confirm")
+    # a new box after each restore: emptying the old one's state left the word in the browser
+    confirm = st.text_input(t("security.restore_confirm", word="RESTORE"),
+                            key=f"adm_restore_confirm_{st.session_state.get(ROUND, 0)}")
     if st.button(t("security.restore_now"), icon=":material/restore:", key="adm_restore_now",
                  disabled=confirm.strip().upper() != "RESTORE"):
         with st.spinner(t("security.restore_running")):
@@ -70,7 +76,7 @@ def render() -> None:
         st.cache_data.clear()  # the new store's data version starts again: old cached figures must go
         if result:
             # the typed word goes with the run: a second click must not restore again
-            del st.session_state["adm_restore_confirm"]
+            st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
             st.session_state[DONE] = t("security.restore_done", path=result.path,
                                        rows=f"{sum(result.tables.values()):,}", kept=f"{result.audit_entries_kept:,}",
                                        erased=result.erasures_reapplied)

@@ -17,7 +17,7 @@ from pipelines.store import Store
 CODES = {"stage": "stage", "from_stage": "stage", "to_stage": "stage", "stage_after": "stage",
          "customer_type": "customer_type", "channel": "channel", "level": "level", "role": "role",
          "status": "risk_status", "size": "size", "decision_role": "decision_role", "industry": "industry",
-         "rule": "rule", "severity": "severity", "scale": "survey_scale"}
+         "rule": "rule", "severity": "severity", "scale": "survey_scale", "language": "language"}
 CODES_IN = {("feedback", "status"): "feedback_status", ("feedback", "type"): "feedback_type"}  # by table
 # fields holding an account's or a team's id
 PEOPLE = ("user_id", "owner_id", "rep_id", "manager_id", "changed_by", "closed_by", "from_owner_id",
@@ -64,8 +64,8 @@ def _value(field: str, value: Any, lang: str, known: dict[str, dict[int, str]], 
         return f"#{value}"
     if isinstance(value, list):
         text = "、".join(str(v) for v in value) if lang == "zh_CN" else ", ".join(str(v) for v in value)
-    elif isinstance(value, dict):
-        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, dict):  # a setting or a restore's rows per table: "audit_log 4, contacts 2401, …"
+        text = ", ".join(f"{k} {v if not isinstance(v, (dict, list)) else '…'}" for k, v in value.items())
     else:
         text = str(value)
     return text if len(text) <= MAX_VALUE else text[:MAX_VALUE] + "…"
@@ -75,6 +75,34 @@ def _field(field: str, lang: str, table: str | None) -> str:
     key = LABELS.get((table, field), f"field.{field}")
     text = i18n.t(key, lang)
     return field if text == key else text
+
+
+def _leaves(value: Any, path: tuple = ()) -> dict[tuple, Any]:
+    """A nested setting (risk_rules → silent_30d → days) as its leaves by path."""
+    if isinstance(value, dict) and value:
+        return {p: v for k, sub in value.items() for p, v in _leaves(sub, (*path, k)).items()}
+    return {path: value}
+
+
+def _part(part: str, lang: str) -> str:
+    """A key inside a setting in words: a rule, a stage or a severity by its label, else a field's."""
+    for kind in ("rule", "stage", "severity"):
+        text = i18n.label(kind, part, lang)
+        if text != part:
+            return text
+    return _field(part, lang, None)
+
+
+def _nested(field: str, old: dict, new: dict, lang: str, known: dict, colon: str) -> list[str]:
+    """The leaves a setting's change moved: "风险预警规则 › 30天无有效跟进 › 天数:30 → 35"."""
+    a, b = _leaves(old), _leaves(new)
+    out = []
+    for path in [*a, *(p for p in b if p not in a)]:
+        if a.get(path) != b.get(path):
+            label = " › ".join([_field(field, lang, None), *(_part(str(k), lang) for k in path)])
+            leaf = str(path[-1]) if path else field
+            out.append(f"{label}{colon}{_value(leaf, a.get(path), lang, known)} → {_value(leaf, b.get(path), lang, known)}")
+    return out
 
 
 def describe(before: str | None, after: str | None, lang: str, known: dict[str, dict[int, str]],
@@ -91,6 +119,9 @@ def describe(before: str | None, after: str | None, lang: str, known: dict[str, 
         label = _field(field, lang, table) + colon if field else ""
         if old and new:
             if field not in new or old.get(field) == new.get(field):
+                continue
+            if isinstance(old.get(field), dict) and isinstance(new[field], dict):
+                parts += _nested(field, old[field], new[field], lang, known, colon)
                 continue
             parts.append(f"{label}{_value(field, old.get(field), lang, known, table)}"
                          f" → {_value(field, new[field], lang, known, table)}")

@@ -63,8 +63,8 @@ _WORDED = [
     (re.compile(r"^import run (\d+)$"), "import_run", ("run",)),
     (re.compile(r"^risk refresh: opened (\d+), updated (\d+), closed (\d+)$"), "risk_refresh",
      ("opened", "updated", "closed")),
-    (re.compile(r"^(csv|xlsx|pdf|pipl), (\d+) rows$"), "export", ("format", "rows")),
-    (re.compile(r"^(csv|xlsx|pdf|pipl), (\d+) rows; (.+)$", re.DOTALL), "export_for", ("format", "rows", "what")),
+    (re.compile(r"^(csv|xlsx|json|pdf|pipl), (\d+) rows$"), "export", ("format", "rows")),
+    (re.compile(r"^(csv|xlsx|json|pdf|pipl), (\d+) rows; (.+)$", re.DOTALL), "export_for", ("format", "rows", "what")),
     (re.compile(r"^demo accounts: (\d+)$"), "demo_accounts", ("n",)),
     (re.compile(r"^demo data: (\d+) customers, (\d+) follow-ups, seed (\d+), as of (\S+)$"), "demo_data",
      ("customers", "follow_ups", "seed", "as_of")),
@@ -74,6 +74,19 @@ _ERASED = re.compile(r"^PIPL erasure of (customer|contact) #(\d+): rows (\d+), a
                      re.DOTALL)
 _UNMET = re.compile(r"^(\w+) (\d+)/(\d+) before (\w+)$")  # a stage rule a manager overrode (customers.py)
 EXPORT_TABLES = ("monthly_summary", "pipl_customer", "pipl_contact")
+
+
+_SEARCH_KEYS = {"user": "security.audit_user", "actions": "security.audit_action", "tables": "security.audit_table",
+                "date_from": "security.audit_from", "date_to": "security.audit_to", "text": "security.audit_text",
+                "row_id": "security.audit_row"}  # an audit export's search (AuditSearch.where's parameters)
+_PERSON = re.compile(r"\b(customer|contact) #(\d+)\b")
+
+
+def _what(text: str, lang: str) -> str:
+    """What an export held, in words: a PIPL export's person (联系人 #3), an audit export's search."""
+    text = _PERSON.sub(lambda m: f"{i18n.t(f'security.pipl_{m[1]}', lang)} #{m[2]}", text)
+    return re.sub(r"\b(" + "|".join(_SEARCH_KEYS) + r")=",
+                  lambda m: i18n.t(_SEARCH_KEYS[m[1]], lang) + "=", text)
 
 
 def worded(detail: str | None, lang: str) -> str | None:
@@ -86,6 +99,8 @@ def worded(detail: str | None, lang: str) -> str | None:
             values = dict(zip(names, found.groups(), strict=True))
             if "format" in values:
                 values["format"] = values["format"].upper()  # CSV, XLSX
+            if "what" in values:
+                values["what"] = _what(values["what"], lang)
             return i18n.t(f"security.detail_{key}", lang, **values)
     erased = _ERASED.match(detail)
     if erased:

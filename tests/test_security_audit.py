@@ -192,7 +192,9 @@ def test_the_details_the_code_writes_read_in_words(store, org):
     en = audit_view.labelled(frame, "en")["detail"].to_list()
     assert en[1] == "Warnings re-evaluated: 2 opened, 0 updated, 38 closed" and en[2] == "XLSX, 12 rows; 2026-10"
     shown = audit_view.labelled(audit_view.search(store, admin, AuditSearch()), "zh_CN")["detail"].to_list()
-    assert "设置了密码" in shown and "CSV,0 行;user=rep, date_from=2026-10-29" in shown
+    assert "设置了密码" in shown and "CSV,0 行;用户=rep, 开始日期=2026-10-29" in shown
+    # a PIPL download names the person's kind in words
+    assert audit_view.worded("json, 1 rows; contact #3", "zh_CN") == "JSON,1 行;联系人 #3"
 
 
 def test_a_delete_and_its_restore_write_the_time_alike(store, org):
@@ -224,5 +226,15 @@ def test_an_entrys_changes_read_in_words(store, org):
         == "名称:甲公司;客户阶段:初步接触;负责人:rep1;标签:重点、华东;统一社会信用代码:—"
     assert audit_changes.describe(made, None, "en", known).startswith("Name: 甲公司; Stage: Initial contact; ")
     assert audit_changes.describe(None, None, "zh_CN", known) is None
+    # a setting's change: the leaves it moved, not its whole JSON cut at 60 characters
+    rules = settings.DEFAULTS["risk_rules"]
+    moved = json.loads(json.dumps(rules))
+    moved["silent_30d"]["days"] = 35
+    assert audit_changes.describe(json.dumps({"risk_rules": rules}), json.dumps({"risk_rules": moved}), "zh_CN",
+                                  known, "settings") == "风险预警规则 › 30天无有效跟进 › 天数:30 → 35"
+    # a restore's counts and an account's language, by their names
+    assert audit_changes.describe(None, json.dumps({"audit_entries_kept": 7, "tables": {"audit_log": 4}}),
+                                  "zh_CN", known) == "保留的审计记录:7;各表行数:audit_log 4"
+    assert audit_changes.describe(None, json.dumps({"language": "zh_CN"}), "zh_CN", known, "users") == "界面语言:中文"
     with pytest.raises(NotPermitted):
         audit_changes.names(store, org["manager1"])

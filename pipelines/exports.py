@@ -98,8 +98,12 @@ def to_xlsx_bytes(sheets: dict[str, pl.DataFrame], formats: dict[str, str] | Non
     with xlsxwriter.Workbook(buf, {"remove_timezone": True, "strings_to_formulas": False,
                                    "strings_to_urls": False}) as book:
         for name, df in sheets.items():
-            frame = safe_frame(_printable(df))
-            chosen = {c: f for c, f in (formats or {}).items() if c in frame.columns}
+            # Text cells are typed text with Excel's quote prefix (a style, not a character): shown
+            # as written and never run as a formula, even when edited. The CSV's apostrophe mark
+            # showed in Excel's cells ('+8613800000000).
+            frame = _printable(df)
+            text = {c: {"quote_prefix": True} for c, kind in frame.schema.items() if kind == pl.Utf8}
+            chosen = {**text, **{c: f for c, f in (formats or {}).items() if c in frame.columns}}
             frame.write_excel(book, worksheet=name[:31], autofit=True, dtype_formats=NUMBER_FORMATS,
                               column_formats=chosen or None, column_widths=_widths(frame))
     return buf.getvalue()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines import audit_view, i18n
+from pipelines import audit_changes, audit_view, i18n
 from pipelines.config import local_tz
 
 # columns holding a code, and the catalog section of its labels
@@ -21,9 +21,10 @@ CODED_BY_TABLE = {("risks", "status"): "risk_status", ("feedback", "status"): "f
                   ("feedback", "kind"): "feedback_type"}
 
 
-def header(column: str, lang: str) -> str:
-    """A column's header: its `pipl_column` name (ids and bookkeeping), else its field label."""
-    for key in (f"pipl_column.{column}", f"field.{column}"):
+def header(column: str, lang: str, table: str | None = None) -> str:
+    """A column's header: its `pipl_column` name (ids and bookkeeping), else its field label (a
+    contact's name is 姓名, as on the contact form)."""
+    for key in (f"pipl_column.{column}", audit_changes.LABELS.get((table, column), f"field.{column}")):
         text = i18n.t(key, lang)
         if text != key:
             return text
@@ -60,7 +61,7 @@ def readable(data: dict[str, pl.DataFrame], lang: str) -> dict[str, pl.DataFrame
             headers = {c: i18n.t(k, lang) for c, k in audit_view.HEADERS.items()}
         else:
             shown = frame
-            headers = {c: header(c, lang) for c in frame.columns}
+            headers = {c: header(c, lang, table) for c in frame.columns}
         shown = _values(table, shown, lang)
         seen: set[str] = set()
         for column, text in headers.items():  # two columns one label: the second keeps its code too

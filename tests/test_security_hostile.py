@@ -89,6 +89,10 @@ def _check_export(value: str) -> None:
     assert got == ("'" + value if runs_as_formula(value) else value)
     book = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx_bytes({"s": frame})))
     assert all(c.data_type != "f" for row in book.active.iter_rows() for c in row)
+    # in Excel the text stays as written, held as text by the cell's quote prefix (no ' in the value)
+    cell = book.active.cell(2, 1)
+    assert not (cell.value or "").startswith("'") or value.startswith("'")
+    assert cell.quotePrefix or not value
 
 
 def _form(model: str) -> st.SearchStrategy[dict]:

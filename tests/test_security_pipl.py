@@ -95,6 +95,10 @@ def test_export_everything_about_a_customer(store, org, world):
     assert (customer["名称"], customer["客户阶段"]) == ("机密乙公司", "初步接触"), customer
     assert customer["创建时间"] == data["customers"]["created_at"][0].astimezone(local_tz()).strftime("%Y-%m-%d %H:%M:%S")
     assert "电话" in sheets["联系人"].columns and "跟进方式" in sheets["跟进记录"].columns
+    assert sheets["联系人"].row(0, named=True)["姓名"] == "李秘乙"  # a person's name, as on the contact form
+    # the phone in Excel as written: text held by the cell's quote prefix, no apostrophe in it
+    cells = {c.value: c for row in book["联系人"].iter_rows(min_row=2) for c in row}
+    assert "+8613987654321" in cells and cells["+8613987654321"].quotePrefix
     assert "新建" in sheets["审计日志"].get_column("操作").to_list()
     assert "Follow-ups" in pipl_sheets.readable(data, "en")
     codes = {"initial_contact", "phone", "create", "customers"}

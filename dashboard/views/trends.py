@@ -48,7 +48,7 @@ def render() -> None:
     a, b, c = st.columns(3)
     metric = a.selectbox(t("trends.metric"), FIGURES, key="trends_metric", format_func=lambda m: t(f"metric.{m}"))
     grain = b.radio(t("trends.grain"), ("week", "month"), index=1, horizontal=True, key="trends_grain",
-                    format_func=lambda g: t(f"chart.grain_{g}"))
+                    format_func=lambda g: t(f"chart.grain_{g}").capitalize())  # Week, Month as options
     splits = ("none", "channel", "team") if metric in BY_CHANNEL else ("none", "team")
     by = c.radio(t("trends.by"), splits, horizontal=True, key="trends_by",
                  format_func=lambda s: t("trends.by_none") if s == "none" else t(f"chart.by_{s}"))

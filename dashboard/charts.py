@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from pipelines.codes import CHANNELS, STAGES
+from pipelines.exports import display_width
 from pipelines.i18n import label, t
 
 # One colour per stage on every chart (no red/amber/green: those mean risk levels).
@@ -48,20 +49,15 @@ def _layout(fig: go.Figure, title: str, x: str | None, y: str | None, height: in
     return fig
 
 
-def _width(text: str) -> int:
-    """A title's width in half-width characters (a CJK character is two)."""
-    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
-
-
 def narrow(fig: go.Figure, room: int = 48) -> go.Figure:
     """Break a title too long for a half-width chart (about `room` half-width characters at its
     size) onto two lines, after its last space or comma that fits: Plotly does not wrap titles,
     and the end of a long English one was cut off."""
     title = fig.layout.title.text or ""
-    if _width(title) <= room or "<br>" in title:
+    if display_width(title) <= room or "<br>" in title:
         return fig
     cut = room
-    while _width(title[:cut]) > room:
+    while display_width(title[:cut]) > room:
         cut -= 1
     at = max(title.rfind(mark, 0, cut + 1) for mark in (" ", ",", ",", "、"))
     head, tail = (title[:at + 1].rstrip(), title[at + 1:]) if at > 0 else (title[:cut], title[cut:])

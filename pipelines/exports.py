@@ -73,8 +73,8 @@ NUMBER_FORMATS = {**dict.fromkeys((pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UIn
 RATE, YUAN, WHOLE, SCORE = "0.0%", "¥#,##0", "#,##0", "0.0"  # formats a caller may give a column
 
 
-def _width(text: str) -> int:
-    """Display width: a Chinese character takes two columns of a Latin one."""
+def display_width(text: str) -> int:
+    """Display width: a Chinese character (or a full-width sign) takes two columns of a Latin one."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -84,7 +84,7 @@ def _widths(df: pl.DataFrame) -> dict[str, int]:
     out = {}
     for name in df.columns:
         cells = df.get_column(name).head(500).cast(pl.Utf8).drop_nulls().to_list()
-        widest = max([_width(name), *(_width(c) for c in cells)])
+        widest = max([display_width(name), *(display_width(c) for c in cells)])
         out[name] = min(400, 16 + 7 * widest)
     return out
 

@@ -13,12 +13,14 @@ from pipelines import i18n
 from pipelines.access import Actor, require_role
 from pipelines.store import Store
 
-# fields whose values are codes of a catalog kind
-CODES = {"stage": "stage", "from_stage": "stage", "to_stage": "stage", "stage_after": "stage",
-         "customer_type": "customer_type", "channel": "channel", "level": "level", "role": "role",
-         "status": "risk_status", "size": "size", "decision_role": "decision_role", "industry": "industry",
-         "rule": "rule", "severity": "severity", "scale": "survey_scale", "language": "language"}
-CODES_IN = {("feedback", "status"): "feedback_status", ("feedback", "type"): "feedback_type"}  # by table
+# columns holding a code, and the catalog section of its labels (the PIPL copy reads them too)
+CODED = {"stage": "stage", "from_stage": "stage", "to_stage": "stage", "stage_after": "stage",
+         "channel": "channel", "level": "level", "rule": "rule", "decision_role": "decision_role",
+         "size": "size", "customer_type": "customer_type", "industry": "industry", "scale": "survey_scale",
+         "role": "role", "severity": "severity", "language": "language"}
+# the same column name holds different codes in different tables
+CODED_BY_TABLE = {("risks", "status"): "risk_status", ("feedback", "status"): "feedback_status",
+                  ("feedback", "kind"): "feedback_type"}
 # fields holding an account's or a team's id
 PEOPLE = ("user_id", "owner_id", "rep_id", "manager_id", "changed_by", "closed_by", "from_owner_id",
           "to_owner_id", "created_by")
@@ -53,7 +55,7 @@ def _value(field: str, value: Any, lang: str, known: dict[str, dict[int, str]], 
         return "—"
     if isinstance(value, bool):
         return i18n.t("common.yes" if value else "common.no", lang)
-    kind = CODES_IN.get((table, field)) or CODES.get(field)
+    kind = CODED_BY_TABLE.get((table, field)) or CODED.get(field)
     if kind and isinstance(value, str):
         return i18n.label(kind, value, lang)
     if field in PEOPLE and isinstance(value, int):

@@ -12,14 +12,6 @@ import polars as pl
 from pipelines import audit_changes, audit_view, i18n
 from pipelines.config import local_tz
 
-# columns holding a code, and the catalog section of its labels
-CODED = {"stage": "stage", "from_stage": "stage", "to_stage": "stage", "stage_after": "stage",
-         "channel": "channel", "level": "level", "rule": "rule", "decision_role": "decision_role",
-         "size": "size", "customer_type": "customer_type", "industry": "industry", "scale": "survey_scale"}
-# the same column name holds different codes in different tables
-CODED_BY_TABLE = {("risks", "status"): "risk_status", ("feedback", "status"): "feedback_status",
-                  ("feedback", "kind"): "feedback_type"}
-
 
 def header(column: str, lang: str, table: str | None = None) -> str:
     """A column's header: its `pipl_column` name (ids and bookkeeping), else its field label (a
@@ -35,7 +27,7 @@ def _values(table: str, frame: pl.DataFrame, lang: str) -> pl.DataFrame:
     out = []
     for name, dtype in frame.schema.items():
         col = pl.col(name)
-        kind = CODED_BY_TABLE.get((table, name)) or CODED.get(name)
+        kind = audit_changes.CODED_BY_TABLE.get((table, name)) or audit_changes.CODED.get(name)
         if kind and dtype == pl.String:
             codes = frame.get_column(name).drop_nulls().unique().to_list()
             col = col.replace_strict({c: i18n.label(kind, c, lang) for c in codes}, default=col, return_dtype=pl.String)

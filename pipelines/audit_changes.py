@@ -65,7 +65,7 @@ def _value(field: str, value: Any, lang: str, known: dict[str, dict[int, str]], 
     if field in RECORDS and isinstance(value, int):
         return f"#{value}"
     if isinstance(value, list):
-        text = "、".join(str(v) for v in value) if lang == "zh_CN" else ", ".join(str(v) for v in value)
+        text = i18n.list_sep(lang).join(str(v) for v in value)
     elif isinstance(value, dict):  # a setting or a restore's rows per table: "audit_log 4, contacts 2401, …"
         text = ", ".join(f"{k} {v if not isinstance(v, (dict, list)) else '…'}" for k, v in value.items())
     else:

@@ -41,6 +41,11 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def list_sep(lang: str = DEFAULT_LANGUAGE) -> str:
+    """What joins the items of a list in running text: 电话、邮件 / Phone, Email."""
+    return "、" if lang == "zh_CN" else ", "
+
+
 def month_label(day: date, lang: str = DEFAULT_LANGUAGE) -> str:
     """A calendar month as people name it: 2026年10月, October 2026."""
     return t("monthly.month_label", lang, year=day.year, month_name=t(f"month_name.{day.month}", lang))

@@ -39,7 +39,7 @@ def _values(table: str, frame: pl.DataFrame, lang: str) -> pl.DataFrame:
             col = col.replace_strict({True: i18n.t("common.yes", lang), False: i18n.t("common.no", lang)},
                                      default=None, return_dtype=pl.String)
         elif isinstance(dtype, pl.List):
-            col = col.cast(pl.List(pl.String)).list.join("、" if lang == "zh_CN" else ", ")
+            col = col.cast(pl.List(pl.String)).list.join(i18n.list_sep(lang))
         out.append(col.alias(name))
     return frame.select(out)
 

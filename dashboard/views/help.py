@@ -28,7 +28,7 @@ def _fill(text: str, values: dict) -> str:
 def _pages() -> None:
     for p in PAGES:
         key = f"help.page.{p.path or 'home'}"
-        roles = ("、" if lang() == "zh_CN" else ", ").join(
+        roles = i18n.list_sep(lang()).join(
             t(f"role.{r}") for r in ("rep", "manager", "leader", "admin") if r in p.roles)
         with st.expander(t(p.title_key), icon=p.icon, expanded=p.path in ("", "log")):
             st.markdown(t(key))

@@ -259,7 +259,7 @@ def _no_team() -> str:
 
 def _names(names: list[str], shown: int = 20) -> str:
     """Names as a list in the UI language (、 or ,): the first `shown`, then how many more."""
-    sep = "、" if lang() == "zh_CN" else ", "
+    sep = i18n.list_sep(lang())
     text = sep.join(names[:shown])
     return text + (t("ingest.names_more", count=len(names) - shown) if len(names) > shown else "")
 

@@ -215,7 +215,7 @@ def _check_defaults(mapping: Mapping, kind: str, where: str) -> None:
         allowed = choice_values(f.choice) if f.type == "choice" else {norm(k): v for k, v in BOOLS.items()}
         if isinstance(value, bool) or norm(value) in allowed:
             continue
-        shown = {lang: ("、" if lang == "zh_CN" else ", ").join(
+        shown = {lang: i18n.list_sep(lang).join(
             i18n.label(f.choice, c, lang) for c in CHOICE_CODES[f.choice]) if f.type == "choice"
             else ("是、否" if lang == "zh_CN" else "yes, no") for lang in ("zh_CN", "en")}
         raise MappingError(

@@ -40,7 +40,7 @@ def reason(kind: str, field: str, error: str, value: str | None, lang: str) -> s
     if spec is not None:
         ctx.update(max=spec.max_len if spec.max_len is not None else spec.high, min=spec.low)
         if spec.choice:
-            sep = "、" if lang == "zh_CN" else ", "
+            sep = i18n.list_sep(lang)
             ctx["choices"] = sep.join(i18n.label(spec.choice, c, lang) for c in CHOICE_CODES[spec.choice])
     key = error if "." in error else f"error.{error}"
     if spec is not None and spec.type == "bool" and error == "choice":
@@ -118,7 +118,7 @@ def assumed_notice(assumed: dict[str, object], lang: str) -> str | None:
     items = sep.join(f"{i18n.t(f'field.{f}', lang)} = {default_text(f, v, lang)}" for f, v in assumed.items())
     # what the assumed values count in, for these fields only (a customers file's stage and type
     # are no follow-up figures)
-    counts = ("、" if lang == "zh_CN" else ", ").join(i18n.t(f"ingest.assumed_counts.{f}", lang) for f in assumed)
+    counts = i18n.list_sep(lang).join(i18n.t(f"ingest.assumed_counts.{f}", lang) for f in assumed)
     return i18n.t("ingest.assumed", lang, items=items, counts=counts)
 
 

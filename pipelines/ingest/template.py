@@ -61,7 +61,7 @@ def build(example_rep: str = "rep1", lang: str = "zh_CN") -> bytes:
             letter = xlsxwriter.utility.xl_col_to_name(col)
             sheet.data_validation(1, col, ROWS_WITH_LISTS, col, {
                 "validate": "list", "source": f"='{choices.get_name()}'!${letter}$2:${letter}${len(lists[name]) + 1}",
-                "error_title": header, "error_message": ("、" if lang == "zh_CN" else ", ").join(lists[name])})
+                "error_title": header, "error_message": i18n.list_sep(lang).join(lists[name])})
     sheet.write_comment(1, 0, i18n.t("ingest.example.note", lang), {"x_scale": 1.6})
     sheet.freeze_panes(1, 0)
     book.close()

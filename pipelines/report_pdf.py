@@ -170,7 +170,7 @@ section { break-inside: avoid; page-break-inside: avoid; }
 th, td { border-bottom: 1px solid #ddd; padding: 1.2mm 2mm; text-align: right; }
 th:first-child, td:first-child, .t { text-align: left; } th { background: #f2f4f8; }
 td.t { word-break: keep-all; }
-.bar { display: flex; align-items: center; margin: 1mm 0; } .name { width: 26mm; }
+.bar { display: flex; align-items: center; margin: 1mm 0; } .name { width: 38mm; white-space: nowrap; }
 .track { flex: 1; background: #f2f4f8; height: 5mm; } .fill { display: block; height: 5mm; }
 .n { width: 34mm; text-align: right; font-size: 9pt; }
 """

@@ -134,6 +134,7 @@ def test_pdf_is_a4_with_chinese_text(september):
     names = september["reps"].get_column("display_name").to_list()
     assert names and all(f"<td class='t'>{name}</td>" in document for name in names)
     assert "td.t { word-break: keep-all; }" in document
+    assert ".name { width: 38mm; white-space: nowrap; }" in document  # English stage names on one line
     pdf = report_pdf.to_pdf(document)
     assert pdf.startswith(b"%PDF")
     assert re.search(rb"/MediaBox \[0 0 59[45]\.\d+ 84[12]\.\d+\]", pdf)  # A4: 210 × 297 mm in points

@@ -27,7 +27,13 @@ PEOPLE = ("user_id", "owner_id", "rep_id", "manager_id", "changed_by", "closed_b
 TEAMS = ("team_id",)
 RECORDS = ("customer_id", "follow_up_id", "risk_id", "parent_id", "import_run_id", "contact_id")  # said by number
 # a field's label where the table gives it another name than field.<name>
-LABELS = {("contacts", "name"): "field.contact_name", ("users", "name"): "field.display_name"}
+LABELS = {("contacts", "name"): "field.contact_name", ("users", "name"): "field.display_name",
+          # an import's counts, as the import page names them
+          **{("import_runs", f): f"ingest.{f}" for f in (
+              "rows_read", "rows_rejected", "rows_duplicate", "users_created", "customers_created", "stage_changes",
+              "stage_changes_rule_broken")},
+          ("import_runs", "rows_loaded"): "ingest.rows_loaded_done", ("import_runs", "file"): "ingest.file",
+          ("import_runs", "kind"): "ingest.kind_label", ("import_runs", "error"): "ingest.error_label"}
 SKIP = ("id", "created_at", "updated_at", "name_initials", "password_hash")  # kept in the evidence, not said
 MAX_VALUE = 60  # characters of one value shown; the rest is in the stored JSON
 
@@ -55,6 +61,8 @@ def _value(field: str, value: Any, lang: str, known: dict[str, dict[int, str]], 
         return "—"
     if isinstance(value, bool):
         return i18n.t("common.yes" if value else "common.no", lang)
+    if (table, field) == ("import_runs", "kind") and isinstance(value, str):
+        return i18n.t(f"ingest.kind.{value}", lang)
     kind = CODED_BY_TABLE.get((table, field)) or CODED.get(field)
     if kind and isinstance(value, str):
         return i18n.label(kind, value, lang)
@@ -127,7 +135,7 @@ def describe(before: str | None, after: str | None, lang: str, known: dict[str, 
                 continue
             parts.append(f"{label}{_value(field, old.get(field), lang, known, table)}"
                          f" → {_value(field, new[field], lang, known, table)}")
-        else:
+        elif (old or new)[field] not in (None, "", []):  # a creation or deletion: the values it had
             parts.append(f"{label}{_value(field, (old or new)[field], lang, known, table)}")
     return sep.join(parts) or None
 

@@ -223,7 +223,7 @@ def test_an_entrys_changes_read_in_words(store, org):
     made = json.dumps({"id": 7, "name": "甲公司", "stage": "initial_contact", "owner_id": org["rep1"].id,
                        "tags": ["重点", "华东"], "created_at": "2026-11-28 10:00:00+08:00", "uscc": None})
     assert audit_changes.describe(None, made, "zh_CN", known) \
-        == "名称:甲公司;客户阶段:初步接触;负责人:rep1;标签:重点、华东;统一社会信用代码:—"
+        == "名称:甲公司;客户阶段:初步接触;负责人:rep1;标签:重点、华东"  # a creation's empty fields are not listed
     assert audit_changes.describe(made, None, "en", known).startswith("Name: 甲公司; Stage: Initial contact; ")
     assert audit_changes.describe(None, None, "zh_CN", known) is None
     # a setting's change: the leaves it moved, not its whole JSON cut at 60 characters
@@ -236,5 +236,8 @@ def test_an_entrys_changes_read_in_words(store, org):
     assert audit_changes.describe(None, json.dumps({"audit_entries_kept": 7, "tables": {"audit_log": 4}}),
                                   "zh_CN", known) == "保留的审计记录:7;各表行数:audit_log 4"
     assert audit_changes.describe(None, json.dumps({"language": "zh_CN"}), "zh_CN", known, "users") == "界面语言:中文"
+    # an import's counts as the import page names them
+    assert audit_changes.describe(None, json.dumps({"file": "x.xlsx", "kind": "follow_ups", "rows_loaded": 20}),
+                                  "zh_CN", known, "import_runs") == "文件:x.xlsx;数据类型:跟进记录;已导入:20"
     with pytest.raises(NotPermitted):
         audit_changes.names(store, org["manager1"])

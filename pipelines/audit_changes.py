@@ -5,12 +5,15 @@ this is how people read it."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 from typing import Any
 
 import polars as pl
 
 from pipelines import i18n
 from pipelines.access import Actor, require_role
+from pipelines.config import local_tz
 from pipelines.store import Store
 
 # columns holding a code, and the catalog section of its labels (the PIPL copy reads them too)
@@ -23,7 +26,9 @@ CODED_BY_TABLE = {("risks", "status"): "risk_status", ("feedback", "status"): "f
                   ("feedback", "kind"): "feedback_type"}
 # fields holding an account's or a team's id
 PEOPLE = ("user_id", "owner_id", "rep_id", "manager_id", "changed_by", "closed_by", "from_owner_id",
-          "to_owner_id", "created_by")
+          "to_owner_id", "created_by", "acknowledged_by", "raised_by", "actor_id")
+# a time as stored in the JSON (ISO, with microseconds and offset): said as local minutes
+_MOMENT = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:?\d\d|Z)?$")
 TEAMS = ("team_id",)
 RECORDS = ("customer_id", "follow_up_id", "risk_id", "parent_id", "import_run_id", "contact_id")  # said by number
 # a field's label where the table gives it another name than field.<name>
@@ -72,6 +77,9 @@ def _value(field: str, value: Any, lang: str, known: dict[str, dict[int, str]], 
         return known["teams"].get(value, f"#{value}")
     if field in RECORDS and isinstance(value, int):
         return f"#{value}"
+    if isinstance(value, str) and _MOMENT.match(value):
+        moment = datetime.fromisoformat(value)
+        return (moment.astimezone(local_tz()) if moment.tzinfo else moment).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, list):
         text = i18n.list_sep(lang).join(str(v) for v in value)
     elif isinstance(value, dict):  # a setting or a restore's rows per table: "audit_log 4, contacts 2401, …"

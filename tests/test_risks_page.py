@@ -50,6 +50,8 @@ def test_an_empty_note_is_refused_where_it_is_seen(app_db):
     next(b for b in at.button if b.label == "保存备注").click()
     at.run()
     assert [e.value for e in at.error] == ["请填写备注内容。"]
+    # and as a toast, seen by a user scrolled down to the card (the top of the page is out of view)
+    assert [m.value for m in at.toast] == ["请填写备注内容。"]
 
 
 def test_admin_rules_section_saves_and_re_evaluates(app_db):

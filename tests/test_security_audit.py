@@ -236,6 +236,12 @@ def test_an_entrys_changes_read_in_words(store, org):
     assert audit_changes.describe(None, json.dumps({"audit_entries_kept": 7, "tables": {"audit_log": 4}}),
                                   "zh_CN", known) == "保留的审计记录:7;各表行数:audit_log 4"
     assert audit_changes.describe(None, json.dumps({"language": "zh_CN"}), "zh_CN", known, "users") == "界面语言:中文"
+    # a risk's acknowledgement: who by name, when in local minutes (not an id and an ISO time)
+    manager = org["manager1"]
+    assert audit_changes.describe(json.dumps({"acknowledged_at": None, "acknowledged_by": None}),
+                                  json.dumps({"acknowledged_at": "2026-11-28T07:10:09.646350+00:00",
+                                              "acknowledged_by": manager.id}), "zh_CN", known, "risks") \
+        == f"确认时间:— → 2026-11-28 15:10;确认人:— → {manager.display_name}"
     # an import's counts as the import page names them
     assert audit_changes.describe(None, json.dumps({"file": "x.xlsx", "kind": "follow_ups", "rows_loaded": 20}),
                                   "zh_CN", known, "import_runs") == "文件:x.xlsx;数据类型:跟进记录;已导入:20"

@@ -203,6 +203,8 @@ def render() -> None:
     if FLASH in st.session_state:
         kind, text = st.session_state.pop(FLASH)
         (st.error if kind == "error" else st.success)(text)
+        if kind == "error":  # also where the eye is: a user scrolled down to the card missed the top
+            st.toast(text, icon=":material/error:")
     can_act = not user.read_only
     if not can_act:
         st.info(t("risk.read_only"), icon=":material/visibility:")

@@ -40,6 +40,8 @@ def _values(table: str, frame: pl.DataFrame, lang: str) -> pl.DataFrame:
                                      default=None, return_dtype=pl.String)
         elif isinstance(dtype, pl.List):
             col = col.cast(pl.List(pl.String)).list.join(i18n.list_sep(lang))
+        elif dtype.is_integer() and (name == "id" or name.endswith("_id")):  # a number as written: 1722, not 1,722
+            col = col.cast(pl.String)
         out.append(col.alias(name))
     return frame.select(out)
 

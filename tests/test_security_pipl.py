@@ -99,6 +99,7 @@ def test_export_everything_about_a_customer(store, org, world):
     # the phone in Excel as written: text held by the cell's quote prefix, no apostrophe in it
     cells = {c.value: c for row in book["联系人"].iter_rows(min_row=2) for c in row}
     assert "+8613987654321" in cells and cells["+8613987654321"].quotePrefix
+    assert str(data["contacts"]["id"][0]) in cells  # ids as written (1,722 read as an amount)
     assert "新建" in sheets["审计日志"].get_column("操作").to_list()
     assert "Follow-ups" in pipl_sheets.readable(data, "en")
     codes = {"initial_contact", "phone", "create", "customers"}

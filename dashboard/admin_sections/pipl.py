@@ -61,7 +61,8 @@ def render() -> None:
     found = st.session_state.get("adm_pipl_data")
     if not found or st.session_state.get("adm_pipl_for") != (kind, int(row_id)):
         return
-    st.caption(t("security.pipl_found", tables=len(found), rows=sum(df.height for df in found.values())))
+    holding = sum(1 for df in found.values() if df.height)  # the tables that hold something of the person
+    st.caption(t("security.pipl_found", tables=holding, rows=sum(df.height for df in found.values())))
     sheets = pipl_sheets.readable(found, lang())  # the Excel copy's sheets, as shown here
     for title, frame in sheets.items():
         if frame.height:

@@ -131,7 +131,9 @@ def resolve(store: Store, actor: Actor, risk_id: int, note: str | None = None,
             raise RiskActionError("error_computed")
         if risk["level"] == "red" and not note:  # a red warning closed with no word of how stays a question
             raise RiskActionError("error_resolve_red_note")
-        rows.update(cur, actor, "risks", risk_id, {"status": "resolved", "closed_at": at, "closed_by": actor.id})
+        # the note says how it was resolved: in the audit entry too, beside the status it closes
+        rows.update(cur, actor, "risks", risk_id, {"status": "resolved", "closed_at": at, "closed_by": actor.id},
+                    detail=note)
         _event(cur, risk, "resolved", actor, at, note)
         customer_activity.refresh(cur, [risk["customer_id"]])
 

@@ -32,7 +32,7 @@ def insert(cur, actor: Actor, table: str, values: dict[str, Any], audited: bool 
 
 
 def update(cur, actor: Actor, table: str, row_id: int, changes: dict[str, Any],
-           action: str = "update") -> tuple[dict[str, Any], dict[str, Any]]:
+           action: str = "update", detail: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """UPDATE one row; the audit entry holds the changed columns before and after."""
     before = fetch_one(cur, table, row_id)
     if before is None:
@@ -59,6 +59,6 @@ def update(cur, actor: Actor, table: str, row_id: int, changes: dict[str, Any],
     if risks_move:
         risk_summary.add_row(cur, table, row_id, +1)
     audit.record(cur, actor, action, table, row_id,
-                 before={k: before.get(k) for k in changed}, after=changed)
+                 before={k: before.get(k) for k in changed}, after=changed, detail=detail)
     after = {**before, **changed}
     return before, after

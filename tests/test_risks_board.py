@@ -119,6 +119,8 @@ def test_raise_acknowledge_note_resolve(store, org, board_db):
         risk_actions.resolve(store, org["manager1"], rid, "  ")
     assert unsaid.value.key == "error_resolve_red_note"
     risk_actions.resolve(store, org["manager1"], rid, "关系已重建")
+    assert store.scalar("SELECT detail FROM audit_log WHERE table_name = 'risks' AND row_id = $i"
+                        " AND after LIKE '%resolved%'", {"i": rid}) == "关系已重建"  # how, in the audit log
     row = store.query("SELECT status, closed_by, acknowledged_by FROM risks WHERE id = $i", {"i": rid}).row(0, named=True)
     assert row == {"status": "resolved", "closed_by": org["manager1"].id, "acknowledged_by": org["manager1"].id}
     history = risk_board.history(store, rep1, cid)

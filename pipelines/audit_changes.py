@@ -23,7 +23,7 @@ CODED = {"stage": "stage", "from_stage": "stage", "to_stage": "stage", "stage_af
          "role": "role", "severity": "severity", "language": "language"}
 # the same column name holds different codes in different tables
 CODED_BY_TABLE = {("risks", "status"): "risk_status", ("feedback", "status"): "feedback_status",
-                  ("feedback", "kind"): "feedback_type"}
+                  ("feedback", "kind"): "feedback_type", ("import_runs", "kind"): "ingest.kind"}
 # fields holding an account's or a team's id
 PEOPLE = ("user_id", "owner_id", "rep_id", "manager_id", "changed_by", "closed_by", "from_owner_id",
           "to_owner_id", "created_by", "acknowledged_by", "raised_by", "actor_id")
@@ -66,8 +66,6 @@ def _value(field: str, value: Any, lang: str, known: dict[str, dict[int, str]], 
         return "—"
     if isinstance(value, bool):
         return i18n.t("common.yes" if value else "common.no", lang)
-    if (table, field) == ("import_runs", "kind") and isinstance(value, str):
-        return i18n.t(f"ingest.kind.{value}", lang)
     kind = CODED_BY_TABLE.get((table, field)) or CODED.get(field)
     if kind and isinstance(value, str):
         return i18n.label(kind, value, lang)

@@ -87,7 +87,12 @@ class LocalCopy:
                 self.refreshed_at = time.monotonic()
                 self.refreshes += 1
             if missing := self._missing(sql):
-                self._in_transaction(lambda cur: self._add(cur, missing))
+                added: dict[str, list[str]] = {}
+                self._in_transaction(lambda cur: self._add(cur, missing, added))
+                # named copied only once committed: a reader that finds its tables copied (the check
+                # above, without the lock) must find them in the catalog ("Table teams does not
+                # exist" came from another thread's read while the copy was still uncommitted)
+                self.columns.update(added)
 
     def fill(self, key: tuple) -> None:
         """Every table copied now, not on first reads (the bench; a replica warming up)."""
@@ -128,12 +133,13 @@ class LocalCopy:
             self._copy_whole(cur, table)
         return horizon
 
-    def _add(self, cur, tables: set[str]) -> None:
-        """Copy tables not copied yet. Their snapshot is newer than the horizon, which stays as it
-        was: the next refresh re-applies a little more of the log to them, harmlessly."""
+    def _add(self, cur, tables: set[str], added: dict[str, list[str]]) -> None:
+        """Copy tables not copied yet (their columns into `added`). Their snapshot is newer than the
+        horizon, which stays as it was: the next refresh re-applies a little more of the log to
+        them, harmlessly."""
         for table in sorted(tables):
             self._copy_whole(cur, table)
-            self.columns[table] = [d[0] for d in cur.execute(f"SELECT * FROM {CATALOG}.main.{table} LIMIT 0").description]
+            added[table] = [d[0] for d in cur.execute(f"SELECT * FROM {CATALOG}.main.{table} LIMIT 0").description]
 
     def _apply(self, cur) -> int:
         """The logged rows since the last horizon, and untracked tables whole (none after migration 0004)."""

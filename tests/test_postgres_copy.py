@@ -174,3 +174,24 @@ def test_the_dashboard_warms_the_copy_in_the_background_at_start(pg_server, monk
     finally:
         data._store.clear()
         pg_server.drop(name)
+
+
+def test_a_table_is_named_copied_only_once_its_copy_is_committed(pg_store, monkeypatch):
+    """A reader in another thread checks, without the lock, whether its tables are copied: a table
+    named copied while its copy was uncommitted failed that reader with "Table teams does not exist"."""
+    pg_store.query("SELECT 1 FROM users")  # the copy is built, with users
+    copy = pg_store._copy
+    seen = []
+    step = copy._in_transaction
+
+    def watched(work):
+        def inside(cur):
+            out = work(cur)
+            seen.append(set(copy.columns))  # what an unlocked reader would see before the COMMIT
+            return out
+        return step(inside)
+
+    monkeypatch.setattr(copy, "_in_transaction", watched)
+    pg_store.query("SELECT t.name FROM teams t JOIN contacts c ON true LIMIT 1")
+    assert seen and all("teams" not in s and "contacts" not in s for s in seen), seen
+    assert {"teams", "contacts"} <= set(copy.columns)  # and named once committed

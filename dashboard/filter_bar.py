@@ -56,7 +56,7 @@ def _named(field: str, choices: list[str], opts: dict) -> dict[str, str]:
             if field in ("size", "customer_type", "channel", "stage"):
                 out[i18n.label(field, c, language)] = c
             elif field == "industry":
-                out[f"{c} {i18n.label('industry', c, language)}"] = c
+                out[fmt.industry(c, language)] = c
             elif field == "rep":
                 out[opts["rep_names"].get(c, c)] = c
     return out

@@ -8,6 +8,7 @@ from decimal import Decimal
 import polars as pl
 
 from dashboard.i18n import label, lang, t
+from pipelines import i18n
 from pipelines.codes import INDUSTRIES
 from pipelines.config import local_tz
 
@@ -62,9 +63,14 @@ def hours(value: float | None) -> str:
     return "—" if value is None else t("fmt.hours", hours=f"{value:.1f}")
 
 
-def industry(code: str | None) -> str:
-    """"C 制造业" / "C Manufacturing": the GB/T 4754 section letter and its name."""
-    return f"{code} {label('industry', code) if code in INDUSTRIES else ''}".strip() if code else "—"
+def industry(code: str | None, language: str | None = None) -> str:
+    """"C 制造业" / "C Manufacturing": the GB/T 4754 section letter and its name (in `language`,
+    else the user's)."""
+    if not code:
+        return "—"
+    name = (i18n.label("industry", code, language) if language else label("industry", code)) \
+        if code in INDUSTRIES else ""
+    return f"{code} {name}".strip()
 
 
 def industry_col(name: str = "industry") -> pl.Expr:

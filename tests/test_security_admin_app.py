@@ -205,6 +205,9 @@ def test_moving_a_rep_to_another_team_says_their_customers_go_with_them(admin_pa
     from dashboard import data
 
     assert data.store().scalar("SELECT display_name FROM users WHERE username = 'rep2'") == "李娜"
+    # the picker is sent its new label: the browser kept showing the old name until a reload
+    pick = at.selectbox(key="adm_pick")
+    assert pick.value == "rep2" and pick.proto.set_value and pick.proto.raw_value.startswith("李娜"), pick.proto
 
 
 def _db_active(at, username: str) -> bool:

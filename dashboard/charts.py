@@ -241,10 +241,12 @@ def conversion_chart(conversion: pl.DataFrame, lang: str, reference: float | Non
         hovertemplate="%{y:.1%} [%{customdata[0]} – %{customdata[1]}] %{customdata[2]}/%{customdata[3]}"
                       "<extra></extra>"))
     if reference is not None:
-        fig.add_hline(y=reference, line_dash="dot", line_color="#555555",
-                      annotation_text=t("chart.reference_line", lang, rate=pct(reference)),
-                      annotation_position="top right",  # on a white ground: readable over a bar
-                      annotation_bgcolor="rgba(255,255,255,0.85)", annotation_font_color="#333333")
+        # named in the legend above the plot: a label on the line sat over the last channel's bar
+        fig.add_hline(y=reference, line_dash="dot", line_color="#555555")
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", hoverinfo="skip",
+                                 line={"dash": "dot", "color": "#555555"}, showlegend=True,
+                                 name=t("chart.reference_line", lang, rate=pct(reference))))
+        fig.update_traces(selector={"type": "bar"}, showlegend=False)
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     fig.update_xaxes(tickangle=0, tickfont={"size": 10})  # name, rate and n on three short lines: readable in half a page
     return _layout(fig, title, t("chart.channel_axis", lang), t("chart.rate_axis", lang))

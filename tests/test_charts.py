@@ -85,6 +85,9 @@ def test_conversion_chart_shows_interval_count_and_reference():
     assert list(bar.error_y.array) == pytest.approx([0.35, 0.008])
     assert list(bar.error_y.arrayminus) == pytest.approx([0.35, 0.008])
     assert fig.layout.shapes[0].y0 == 0.05
+    # the line is named in the legend, not by a label on the plot (it sat over the last bar)
+    assert not fig.layout.annotations and [tr.name for tr in fig.data if tr.showlegend is not False] == [
+        "手册参考:电话约 5.0%"]
     assert fig.layout.title.text == "哪种跟进方式最能推进阶段?"
 
 

@@ -3,6 +3,7 @@ the others are refused; empty filters give an empty state; a second open is serv
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from datetime import timedelta
@@ -210,3 +211,11 @@ def test_team_conversion_shows_its_interval_and_count(app_db):
     table = next(d.value for d in at.dataframe if "跟进转化率" in d.value.columns)
     shown = [v for v in table["跟进转化率"] if v != "—"]
     assert shown and all(re.fullmatch(r"\d+\.\d% \[\d+\.\d%–\d+\.\d%\] \(n=[\d,]+\)", v) for v in shown), shown
+
+
+def test_team_table_keeps_the_rep_in_view(app_db):
+    """The table is wider than a 1280 px page: scrolled sideways, the rep's name went out of view."""
+    at = open_page(login("manager1"), "team")
+    grid = next(d for d in at.dataframe if "跟进转化率" in d.value.columns)
+    config = json.loads(grid.proto.columns)
+    assert config["销售代表"]["pinned"] is True, config

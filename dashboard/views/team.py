@@ -47,7 +47,9 @@ def _table(team: pl.DataFrame) -> None:
         pl.col("attainment").map_elements(fmt.pct, return_dtype=pl.Utf8, skip_nulls=False).alias(t("metric.target_attainment"))]
     if team["team"].n_unique() <= 1:  # a manager's own team: the column would repeat one name
         columns.pop(1)
-    st.dataframe(team.select(columns), hide_index=True, width="stretch")
+    # the rep stays in view while the table scrolls sideways: at 1280 px it is wider than the page
+    st.dataframe(team.select(columns), hide_index=True, width="stretch",
+                 column_config={t("analytics.rep_col"): st.column_config.TextColumn(pinned=True)})
 
 
 def _pacing_cards(team: pl.DataFrame) -> None:

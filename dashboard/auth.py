@@ -192,7 +192,7 @@ def end_session(auth: stauth.Authenticate, record: bool = True) -> None:
         accounts.record_logout(store(), actor)
     if st.session_state.get("authentication_status"):
         auth.logout(location="unrendered")
-    for key in ("actor", "login_at", "cookie_pending"):
+    for key in ("actor", "login_at", "cookie_pending", "filters_last"):  # the next user chooses their own
         st.session_state.pop(key, None)
 
 

@@ -68,7 +68,7 @@ def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
     two filters in the panel's next two cells (one place to look for every filter)."""
     if actor().role == "rep":  # a rep's data is their own: no team or rep to choose
         fields = tuple(f for f in fields if f not in ("team", "rep"))
-    current = Filters.from_query(st.query_params.to_dict())
+    current = _opening(key, fields)
     if current.date_from is None and current.date_to is None and "period" in fields:
         current = current.with_period(*preset_range(default_period, today()))
     opts = cached(filters_mod.options)
@@ -117,7 +117,32 @@ def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
             values["q"] = st.text_input(t("filter.q"), key=qkey, placeholder=t("filter.q_hint")).strip()
     chosen = Filters(**{**{f: getattr(current, f) for f in ("date_from", "date_to")}, **values})
     _sync_url(chosen)
+    _remember(chosen, "period" in fields and (chosen.date_from, chosen.date_to) == preset_range(default_period, today()))
     return chosen
+
+
+LAST = "filters_last"  # the filters last chosen on any page, for the next page opened from the menu
+
+
+def _opening(key: str, fields: tuple[str, ...]) -> Filters:
+    """The URL's filters; on a page opened from the menu (which drops the URL's parameters) with
+    none, the filters last chosen on another page: a manager comparing one team's month across
+    pages had to choose it again on each. A page opened by a link keeps the link's."""
+    from_url = Filters.from_query(st.query_params.to_dict())
+    drawn = any(f"{key}_{f}" in st.session_state for f in fields)  # this page's widgets: not its first run
+    if drawn or any(k in st.query_params for k in _URL_KEYS) or LAST not in st.session_state:
+        return from_url
+    return Filters.from_query(st.session_state[LAST])
+
+
+def _remember(chosen: Filters, default_period: bool) -> None:
+    """Kept for the next page. A page's default period is not: /trends opens on twelve months and
+    the other pages on this month, unless the user chose another period."""
+    query = chosen.to_query()
+    if default_period:
+        query.pop("from", None)
+        query.pop("to", None)
+    st.session_state[LAST] = query
 
 
 def _sync_url(chosen: Filters) -> None:

@@ -219,3 +219,26 @@ def test_team_table_keeps_the_rep_in_view(app_db):
     grid = next(d for d in at.dataframe if "跟进转化率" in d.value.columns)
     config = json.loads(grid.proto.columns)
     assert config["销售代表"]["pinned"] is True, config
+
+
+def test_a_page_opened_from_the_menu_keeps_the_filters_chosen_on_the_last(app_db):
+    """The menu's links drop the URL's parameters: each page came back on its default period with
+    no filter, and a manager had to choose the same month and channel again on every page."""
+    at = login("manager2")
+    open_page(at, "channels", {**SEPTEMBER, "channel": "phone"})
+    at.query_params.clear()  # as the menu's link opens a page
+    at.switch_page("views/funnel.py")
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key="funnel_channel").value == ["phone"]
+    assert at.query_params["from"] == "2026-09-01" and at.query_params["channel"] == "phone", at.query_params
+    # a page's own default period is not carried: /trends opens on its twelve months
+    at.query_params.clear()
+    at.switch_page("views/channels.py")
+    at.run()
+    at.selectbox(key="channels_period").select("this_month").run()
+    at.query_params.clear()
+    at.switch_page("views/trends.py")
+    at.run()
+    assert at.selectbox(key="trends_period").value == "last_12_months"
+    assert at.multiselect(key="trends_channel").value == ["phone"]

@@ -53,7 +53,11 @@ def _widget(key: str, f: Field) -> None:
     if f.kind == "area":
         st.text_area(field_label(f), key=k, help=f.help, height=100)
     elif f.kind == "select":
+        # the seeded value as the default too (see widgets.date_in): a form the browser mounts in a
+        # run that did not just seed it shows and sends back the default, not the seeded value
+        chosen = S.get(k)
         st.selectbox(field_label(f), f.options, key=k, help=f.help, placeholder=t("common.choose"),
+                     index=f.options.index(chosen) if chosen in f.options else None,
                      format_func=lambda v: "—" if v is None else (f.fmt(v) if f.fmt else str(v)))
     elif f.kind == "date":
         date_in(st, field_label(f), k, help=f.help)
@@ -65,7 +69,7 @@ def _widget(key: str, f: Field) -> None:
     elif f.kind == "money":
         st.number_input(field_label(f), key=k, step=1000.0, value=None, format="%.2f", help=f.help)
     elif f.kind == "toggle":
-        st.toggle(field_label(f), key=k, help=f.help)
+        st.toggle(field_label(f), value=bool(S.get(k, True)), key=k, help=f.help)
     else:
         st.text_input(field_label(f), key=k, help=f.help, placeholder=t("customers.tags_hint") if f.kind == "tags" else None)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import streamlit as st
@@ -16,6 +17,51 @@ def notice(key: str) -> None:
     found = st.session_state.pop(key, None)
     if found:
         {"success": st.success, "info": st.info, "error": st.error}[found[0]](found[1])
+
+
+def focus(selector: str, *, force: bool = False, nonce: object = None) -> None:
+    """Put the keyboard in the element `selector` (CSS) once it is drawn: Streamlit leaves focus on
+    the page after a rerun, and a rep logging a call then needs five keys to get back to the search.
+    Only when nothing else has focus, unless `force` (after a save, focus is on the button just
+    pressed). A new `nonce` runs it again (the same HTML is not run twice)."""
+    st.html(f"""<script>/* {nonce} */
+(() => {{
+  const sel = {json.dumps(selector, ensure_ascii=False)}, force = {json.dumps(force)};
+  let tries = 0;
+  const go = () => {{
+    const el = document.querySelector(sel);
+    const idle = !document.activeElement || document.activeElement === document.body;
+    if (el && (force || idle)) {{ el.focus(); return; }}
+    if (!el && ++tries < 40) setTimeout(go, 50);
+  }};
+  go();
+}})();
+</script>""", unsafe_allow_javascript=True)
+
+
+def ctrl_enter_saves(button: str) -> None:
+    """Ctrl+Enter (⌘+Enter) anywhere in a form presses its button (CSS selector `button`), for a
+    form with Enter-to-submit off: Streamlit then drops its own Ctrl+Enter. The field being typed
+    in is left first, so that its text is taken."""
+    st.html(f"""<script>
+(() => {{
+  const buttons = window.__followupSaveButtons = window.__followupSaveButtons || new Set();
+  buttons.add({json.dumps(button, ensure_ascii=False)});
+  if (window.__followupCtrlEnter) return;
+  window.__followupCtrlEnter = true;
+  document.addEventListener("keydown", (e) => {{
+    if (e.key !== "Enter" || !(e.ctrlKey || e.metaKey)) return;
+    for (const sel of buttons) {{
+      const button = document.querySelector(sel);
+      if (!button || !button.closest("[data-testid=stForm]")?.contains(e.target)) continue;
+      e.preventDefault();
+      e.target.blur();
+      setTimeout(() => button.click(), 120);
+      return;
+    }}
+  }}, true);
+}})();
+</script>""", unsafe_allow_javascript=True)
 
 
 def field_error(errors: dict[str, str], *fields: str) -> None:

@@ -180,6 +180,10 @@ def test_the_customer_pages_link_opens_the_log_for_that_customer(app_db):
                            " WHERE u.username = 'rep5' AND c.deleted_at IS NULL")
     at = logged_in("rep2", "log", query={"customer": str(other)})
     assert [w.value for w in at.warning] == ["客户不存在,或你没有权限查看。"] and at.selectbox(key="log_customer").value is None
+    at.run()  # the run the login cookie's component asks for at once: the word stayed for half a second
+    assert [w.value for w in at.warning] == ["客户不存在,或你没有权限查看。"]
+    at.text_input(key="log_q").input("a").run()  # until the rep searches for another
+    assert not at.warning
 
 
 def test_a_search_with_no_match_in_between_leaves_the_form_as_it_was(app_db):
@@ -276,6 +280,10 @@ def test_a_valid_follow_up_saves_and_the_form_is_ready_for_the_next(app_db):
     assert at.selectbox(key="log_customer").value is None
     at.selectbox(key="log_customer").select(customer).run()
     assert at.text_area(key="log_summary").value == ""
+    # what the browser mounts the next form from: effective, as the first time (it showed 否, and
+    # sent it back, so every second record in a row was saved not effective)
+    effective = at.toggle(key="log_effective")
+    assert effective.value is True and effective.proto.default is True
 
 
 ERROR_CASES = [
@@ -577,6 +585,11 @@ def test_a_rep_edits_deletes_and_undoes_an_own_record(app_db):
     audit_before = _db(app_db).scalar("SELECT coalesce(max(id), 0) FROM audit_log")
     at.selectbox(key="rec_pick").set_value(fid)
     at.run()
+    # the record's own values are the widgets' defaults too: a browser that mounts the form in a
+    # later run shows (and sends back) the defaults, which were 否 and the first channel
+    stored = _db(app_db).query("SELECT effective, channel FROM follow_ups WHERE id = $i", {"i": fid}).row(0)
+    effective, channel = at.toggle(key=f"rec_edit_{fid}_effective"), at.selectbox(key=f"rec_edit_{fid}_channel")
+    assert effective.proto.default is stored[0] and channel.options[channel.proto.default] == channel.format_func(stored[1])
     at.text_area(key=f"rec_edit_{fid}_summary").input("改过的跟进内容")
     next(b for b in at.button if b.label == "保存").click()
     at.run()

@@ -7,6 +7,7 @@ validation message appears right under it and a saved form comes back empty for 
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 
@@ -17,7 +18,17 @@ from dashboard import fmt
 from dashboard.data import actor, cached, store
 from dashboard.guard import callback, guard, safely
 from dashboard.i18n import label, lang, t
-from dashboard.widgets import date_in, empty, field_error, keep_choice, notice, page_link, when_inputs
+from dashboard.widgets import (
+    ctrl_enter_saves,
+    date_in,
+    empty,
+    field_error,
+    focus,
+    keep_choice,
+    notice,
+    page_link,
+    when_inputs,
+)
 from pipelines import customer_views, errors, follow_ups, home, logs
 from pipelines.access import NotPermitted
 from pipelines.codes import ALL_STAGES, CHANNELS
@@ -73,6 +84,7 @@ def _save(customers: dict[int, dict]) -> None:
             stage = label("stage", stage_after)
             S["log_notice"] = ("info", t("log.next_changed", stage=stage, date=fmt.day(cadence)) if cadence
                                else t("log.next_cleared", stage=stage))
+            S["log_focus"] = "save"  # one key (Enter) to save once the date is looked at
             return
     try:
         record = FollowUpIn(
@@ -106,6 +118,7 @@ def _save(customers: dict[int, dict]) -> None:
     for key in ("log_customer", "log_for", "log_next_default"):
         S.pop(key, None)
     S["log_notice"] = ("success", t("log.saved", customer=customer["name"]))
+    S["log_focus"] = "search"  # the next call's customer
 
 
 def _given_customer() -> None:
@@ -113,12 +126,20 @@ def _given_customer() -> None:
     so that a later search picks anew."""
     given = st.query_params.get("customer")
     if given is None:
+        # said until the user searches or picks: the login cookie's rerun came half a second later and the
+        # word went with it, leaving an empty picker
+        if S.get("log_refused") and not (S.get("log_q") or "").strip() and S.get("log_customer") is None:
+            st.warning(t("customers.not_found"), icon=":material/person_off:")
+        else:
+            S.pop("log_refused", None)
         return
     del st.query_params["customer"]
     found = cached(customer_views.detail, int(given)) if given.isdigit() else None
     if found is not None:  # None: not a customer this user may see
         S["log_q"], S["log_customer"] = found.base["name"], int(given)
+        S.pop("log_refused", None)
     else:  # a link to a customer this user may not see, or one deleted since
+        S["log_refused"] = True
         st.warning(t("customers.not_found"), icon=":material/person_off:")
 
 
@@ -144,7 +165,9 @@ def _picker(user) -> dict | None:
         people = cached(customer_views.owners)
         names = dict(zip(people["id"].to_list(), people["display_name"].to_list()))
         S.setdefault("log_rep", user.id)
-        st.selectbox(t("field.rep"), list(names), key="log_rep", format_func=lambda i: names.get(i, str(i)))
+        ids = list(names)  # the chosen rep as the default too (see widgets.date_in)
+        st.selectbox(t("field.rep"), ids, key="log_rep", format_func=lambda i: names.get(i, str(i)),
+                     index=ids.index(S["log_rep"]) if S["log_rep"] in ids else 0)
     return rows.get(S["log_customer"])
 
 
@@ -154,7 +177,9 @@ def _form(customer: dict, user) -> None:
         S["log_channel"] = cached(customer_views.last_channel) or "phone"
     keep_choice("log_channel", CHANNELS, fallback="phone")  # named in the UI language, as above
     keep_choice("log_stage", ALL_STAGES, fallback=customer["stage"])
-    with st.form("log_form", border=True):
+    # Enter in a one-line field moved on in the rep's mind and saved the half-typed record:
+    # saving is the button (Tab to it, Enter) or Ctrl+Enter in the summary
+    with st.form("log_form", border=True, enter_to_submit=False):
         # what was said first: one Tab from the customer (channel and time are usually right as
         # given: the last channel used, now)
         st.text_area(t("field.summary"), key="log_summary", placeholder=t("log.summary_hint"), height=110)
@@ -170,7 +195,10 @@ def _form(customer: dict, user) -> None:
         a.text_input(t("field.participants"), key="log_participants", placeholder=t("log.participants_hint"))
         b.number_input(t("field.duration_minutes"), key="log_duration", step=5, value=None,
                        placeholder="0")
-        c.toggle(t("field.effective"), key="log_effective", help=t("log.effective_help"))
+        # its state as its default too (see date_in): after a save the browser mounted it from
+        # the default, off, showed 否 and sent it back, so the next record was saved not effective
+        c.toggle(t("field.effective"), value=S.get("log_effective", True), key="log_effective",
+                 help=t("log.effective_help"))
         with a:
             field_error(errs, "participants")
         with b:
@@ -193,6 +221,7 @@ def _form(customer: dict, user) -> None:
             field_error(errs, "override")
         st.form_submit_button(t("log.save"), type="primary", icon=":material/save:", key="log_submit",
                               on_click=_save, args=(S.get("log_rows", {}),))
+    ctrl_enter_saves(".st-key-log_submit button")
 
 
 def _blocked(user) -> None:
@@ -205,12 +234,26 @@ def _blocked(user) -> None:
     st.warning(t("log.blocked") + "\n\n" + lines + "\n\n" + advice, icon=":material/block:")
 
 
+def _keyboard() -> None:
+    """Where the keyboard goes: the search when the page opens and after a save, the save button
+    after a notice that asks for a second look. Each is a new focus (its count), run once."""
+    target = S.pop("log_focus", None)
+    if target is None and "log_q" not in S:  # the page just opened (a link or the menu kept the focus)
+        target = "search"
+    S["log_focus_n"] = S.get("log_focus_n", 0) + (target is not None)
+    if target == "save":
+        focus(".st-key-log_submit button", force=True, nonce=S["log_focus_n"])
+    else:
+        focus(f"input[aria-label={json.dumps(t('log.search'), ensure_ascii=False)}]", force=target == "search", nonce=S["log_focus_n"])
+
+
 def render() -> None:
     guard("log")
     user = actor()
     st.title(t("nav.log"))
     st.caption(t("log.intro"))
     notice("log_notice")
+    _keyboard()
     customer = _picker(user)
     if customer is None:
         return

@@ -31,6 +31,9 @@ def test_rep_logs_finds_exports_and_logs_out(page, app_url):
     page.set_viewport_size({"width": 1440, "height": 900})
     settle(page)
     menu(page, "记录跟进")
+    # the keyboard is in the search when the page opens (it stayed on the menu's link)
+    page.get_by_label("搜索客户").wait_for()
+    _focused_is(page, "搜索客户")
     # no customer is chosen until the rep picks one (the most recent one, preselected, took
     # follow-ups typed without a search); the first listed is the most recent
     page.get_by_label("客户", exact=True).wait_for()
@@ -52,6 +55,7 @@ def test_rep_logs_finds_exports_and_logs_out(page, app_url):
     settle(page)
     assert page.get_by_label("跟进内容").count() == 0  # the next record's customer is chosen afresh
     shot(page, "rep_log_saved")
+    _second_call_by_keyboard(page)
 
     menu(page, "跟进记录")
     page.get_by_label("关键词").fill(marker)
@@ -78,6 +82,47 @@ def test_rep_logs_finds_exports_and_logs_out(page, app_url):
     shot(page, "rep_logged_out")
     open_page(page, app_url, "records")
     assert_logged_out(page)  # the session really ended
+
+
+def _focused_is(page, label: str) -> None:
+    """The keyboard is in the field labelled `label` (focus is set once the field is drawn)."""
+    page.wait_for_function("(label) => document.activeElement?.getAttribute('aria-label') === label", arg=label,
+                           timeout=10_000)
+
+
+def _second_call_by_keyboard(page) -> None:
+    """The next call, keys only: after a save the keyboard is back in the search; Enter in a
+    one-line field does not save the half-typed record; Ctrl+Enter does, with the last field's
+    text; 是否有效 is on as for the first record (the browser showed, and saved, 否)."""
+    _focused_is(page, "搜索客户")
+    page.keyboard.press("Tab")  # the customer box: the recent customers, the first picked by keys
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.get_by_label("跟进内容").wait_for()
+    settle(page)
+    assert page.get_by_role("switch", name="是否有效").is_checked()
+    page.get_by_label("跟进内容").focus()
+    marker = f"键盘记录 {int(time.time())}"
+    page.keyboard.type(marker)
+    page.get_by_label("跟进结果").focus()
+    page.keyboard.type("约好周五")
+    page.keyboard.press("Enter")
+    settle(page)
+    assert page.get_by_text("跟进记录。可以继续记录下一条").count() == 0  # Enter did not save
+    page.keyboard.type("见面")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("text=跟进记录。可以继续记录下一条", timeout=30_000)
+    settle(page)
+    _focused_is(page, "搜索客户")
+    shot(page, "rep_log_saved_by_keys")
+    menu(page, "跟进记录")
+    page.get_by_label("关键词").fill(marker)
+    page.get_by_label("关键词").press("Enter")
+    _main(page).get_by_text("共 1 条").wait_for()
+    _pick(page, marker)
+    assert page.get_by_label("跟进结果").input_value() == "约好周五见面"  # the text typed last, whole
+    assert page.get_by_role("switch", name="是否有效").is_checked()
+    menu(page, "记录跟进")
 
 
 def _pick(page, text: str) -> None:

@@ -15,6 +15,7 @@ from dashboard.nav import spec
 from dashboard.widgets import empty
 from pipelines import metrics, settings
 from pipelines.filters import Filters
+from pipelines.i18n import signed_pct
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
@@ -68,10 +69,9 @@ def card(column, metric: str, value: str, delta: str | None = None, delta_color:
          help_extra: str = "") -> None:
     """A headline figure with its definition as the tooltip."""
     arrow = "auto"
-    if delta is not None and delta.lstrip("+-") == "0.0%":
-        delta, delta_color = "0.0%", "off"  # no change: no green arrow
-    if delta == t("analytics.none"):  # no change to tell (last month was 0): "—", grey, no arrow
-        delta_color, arrow = "off", "off"
+    if (delta is not None and delta.lstrip("+-") == "0.0%") or delta == t("analytics.none"):
+        # no change (a grey up arrow read as a rise), or none to tell (last month was 0: "—")
+        delta, delta_color, arrow = delta.lstrip("+-"), "off", "off"
     column.metric(t(f"metric.{metric}"), value, delta=delta, delta_color=delta_color, delta_arrow=arrow,
                   help=definition(metric) + (f"\n\n{help_extra}" if help_extra else ""))
 
@@ -79,7 +79,7 @@ def card(column, metric: str, value: str, delta: str | None = None, delta_color:
 def change_text(change: float | None) -> str:
     """A month-over-month change for st.metric's delta: "+12.3%", or "—" when there is none
     (METRICS.md: last month 0); a card with no delta line at all read as if it had no comparison."""
-    return t("analytics.none") if change is None else f"{change * 100:+.1f}%"
+    return t("analytics.none") if change is None else signed_pct(change)
 
 
 def names(frame: pl.DataFrame) -> pl.DataFrame:

@@ -46,6 +46,13 @@ def list_sep(lang: str = DEFAULT_LANGUAGE) -> str:
     return "、" if lang == "zh_CN" else ", "
 
 
+def signed_pct(change: float) -> str:
+    """A change as a signed percentage with one decimal: +6.7%, -1.9%; no sign when it rounds to
+    nothing ("+0.0%" read as a rise)."""
+    text = f"{change * 100:+.1f}%"
+    return "0.0%" if text in ("+0.0%", "-0.0%") else text
+
+
 def month_label(day: date, lang: str = DEFAULT_LANGUAGE) -> str:
     """A calendar month as people name it: 2026年10月, October 2026."""
     return t("monthly.month_label", lang, year=day.year, month_name=t(f"month_name.{day.month}", lang))

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import polars as pl
 
 from pipelines.codes import STAGES
-from pipelines.i18n import label, month_label, t
+from pipelines.i18n import label, month_label, signed_pct, t
 from pipelines.rules.risks import rule_name
 
 CHROMIUM = os.environ.get("FOLLOWUP_CHROMIUM", "/usr/bin/chromium")
@@ -109,7 +109,7 @@ def _cell(kind: str, value) -> str:
     if value is None:
         return "—"
     if kind == "change":  # month over month, year over year: signed, as the page's cards
-        return f"{value * 100:+.1f}%"
+        return signed_pct(value)
     if kind == "rate":
         return _pct(value)
     if kind == "money":

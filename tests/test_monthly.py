@@ -180,3 +180,26 @@ def test_monthly_excel_formats_numbers_as_people_read_them(september):
     head = book["核心指标"]
     assert {head.cell(2, col).number_format for col in (2, 3)} == {"#,##0"}
     assert head.column_dimensions["A"].width >= 8  # 跟进次数 and longer names fit
+
+
+def test_a_change_that_rounds_to_nothing_has_no_sign_or_arrow():
+    """"+0.0%" with an up arrow read as a rise, on the cards and in the PDF."""
+    from streamlit.proto.Metric_pb2 import Metric
+    from streamlit.testing.v1 import AppTest
+
+    from pipelines import report_pdf
+    from pipelines.i18n import signed_pct
+
+    assert [signed_pct(v) for v in (0.0, 0.0004, -0.0004, 0.067, -0.019)] == ["0.0%", "0.0%", "0.0%", "+6.7%", "-1.9%"]
+    assert report_pdf._cell("change", -0.0001) == "0.0%"
+
+    def cards():
+        from dashboard import analytics_ui as ui
+
+        ui.card(__import__("streamlit"), "follow_ups", "12", delta=ui.change_text(0.0001))
+        ui.card(__import__("streamlit"), "follow_ups", "12", delta=ui.change_text(0.25))
+
+    at = AppTest.from_function(cards).run()
+    flat, rise = at.metric[0].proto, at.metric[1].proto
+    assert (flat.delta, rise.delta) == ("0.0%", "+25.0%")
+    assert flat.direction == Metric.MetricDirection.NONE and rise.direction == Metric.MetricDirection.UP

@@ -124,8 +124,10 @@ def test_pdf_is_a4_with_chinese_text(september):
     document = report_pdf.to_html(september, lines, "zh_CN", "2026-10-05 09:00")
     assert "2026年9月 销售月度总结" in document and "需求确认 → 方案提供" in document
     # changes are signed as on the page's cards (+6.7% read 6.7%); rates are not
-    head = september["headline"].row(by_predicate=pl.col("metric") == "new_customers", named=True)
-    assert head["mom"] is not None and f"<td>{head['mom'] * 100:+.1f}%</td>" in document
+    assert "<td>0.0%</td>" in document  # new customers 2 → 2: no change, no sign
+    risen = {**september, "headline": september["headline"].with_columns(
+        mom=pl.when(pl.col("metric") == "new_customers").then(0.067).otherwise("mom"))}
+    assert "<td>+6.7%</td>" in report_pdf.to_html(risen, lines, "zh_CN", "2026-10-05 09:00")
     # each table's and the funnel's heading kept on one page with what it heads (an orphan heading
     # at a page's foot read as an empty section); the summary's own heading heads the text
     assert document.count("<h2>") == document.count("<section><h2>") + 1 >= 6

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard import fmt
 from dashboard.data import actor, cached
-from dashboard.i18n import label, t
+from dashboard.i18n import label, lang, t
 from dashboard.widgets import date_in, keep_choice, keep_choices
 from pipelines import filters as filters_mod
 from pipelines import i18n
@@ -68,7 +68,10 @@ def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
     two filters in the panel's next two cells (one place to look for every filter)."""
     if actor().role == "rep":  # a rep's data is their own: no team or rep to choose
         fields = tuple(f for f in fields if f not in ("team", "rep"))
-    current = _opening(key, fields)
+    current, source = _opening(key, fields)
+    notes: list[str] = []
+    if source == "url":  # what a link asked for that this page does not do, said instead of dropped
+        current, notes = _link_notes(current, fields)
     if current.date_from is None and current.date_to is None and "period" in fields:
         current = current.with_period(*preset_range(default_period, today()))
     opts = cached(filters_mod.options)
@@ -103,6 +106,9 @@ def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
             choices = _choices(field, opts)
             if wkey not in st.session_state:
                 st.session_state[wkey] = [v for v in getattr(current, field) if v in choices]
+                if source == "url" and (unknown := [v for v in getattr(current, field) if v not in choices]):
+                    notes.append(t("filter.note_unknown", field=t(f"filter.{field}"),
+                                   values=i18n.list_sep(lang()).join(unknown)))
             keep_choices(wkey, choices, _named(field, choices, opts))  # named in the UI language
             values[field] = tuple(cols[slot % 4].multiselect(
                 t(f"filter.{field}"), choices, key=wkey, format_func=_format(field, opts),
@@ -117,6 +123,7 @@ def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
             values["q"] = st.text_input(t("filter.q"), key=qkey, placeholder=t("filter.q_hint")).strip()
     chosen = Filters(**{**{f: getattr(current, f) for f in ("date_from", "date_to")}, **values})
     _sync_url(chosen)
+    _say_notes(key, notes, chosen, fresh=source == "url")
     _remember(chosen, "period" in fields and (chosen.date_from, chosen.date_to) == preset_range(default_period, today()))
     return chosen
 
@@ -124,15 +131,46 @@ def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
 LAST = "filters_last"  # the filters last chosen on any page, for the next page opened from the menu
 
 
-def _opening(key: str, fields: tuple[str, ...]) -> Filters:
+def _opening(key: str, fields: tuple[str, ...]) -> tuple[Filters, str]:
     """The URL's filters; on a page opened from the menu (which drops the URL's parameters) with
     none, the filters last chosen on another page: a manager comparing one team's month across
-    pages had to choose it again on each. A page opened by a link keeps the link's."""
+    pages had to choose it again on each. A page opened by a link keeps the link's. With where
+    they came from: "drawn" (the page's own widgets hold them), "url" or "remembered"."""
     from_url = Filters.from_query(st.query_params.to_dict())
-    drawn = any(f"{key}_{f}" in st.session_state for f in fields)  # this page's widgets: not its first run
-    if drawn or any(k in st.query_params for k in _URL_KEYS) or LAST not in st.session_state:
-        return from_url
-    return Filters.from_query(st.session_state[LAST])
+    if any(f"{key}_{f}" in st.session_state for f in fields):  # this page's widgets: not its first run
+        return from_url, "drawn"
+    if any(k in st.query_params for k in _URL_KEYS) or LAST not in st.session_state:
+        return from_url, "url"
+    return Filters.from_query(st.session_state[LAST]), "remembered"
+
+
+def _link_notes(given: Filters, fields: tuple[str, ...]) -> tuple[Filters, list[str]]:
+    """A link's dates the right way round, and a word for each of its filters this page has not:
+    the figures were shown unfiltered with nothing said (a stage on /funnel, a team on /risks)."""
+    notes = []
+    if given.date_from and given.date_to and given.date_from > given.date_to:
+        given = given.with_period(given.date_to, given.date_from)
+        notes.append(t("filter.note_swapped", start=fmt.day(given.date_from), end=fmt.day(given.date_to)))
+    unused = [f for f in ("team", "rep", "industry", "size", "province", "customer_type", "channel", "stage", "q")
+              if getattr(given, f) and f not in fields]
+    if (given.date_from or given.date_to) and "period" not in fields:
+        unused.insert(0, "period")
+    if unused:
+        notes.append(t("filter.note_unused", fields=i18n.list_sep(lang()).join(t(f"filter.{f}") for f in unused)))
+    return given, notes
+
+
+def _say_notes(key: str, notes: list[str], chosen: Filters, fresh: bool) -> None:
+    """The link's notes, kept until the filters are changed (a rerun at once, as the login
+    cookie's, took a word said only once)."""
+    nkey = f"{key}__link_notes"
+    if fresh:
+        st.session_state[nkey] = (notes, chosen.to_query())
+    said, for_query = st.session_state.get(nkey, ([], None))
+    if said and for_query == chosen.to_query():
+        st.info("\n\n".join(said), icon=":material/link:")
+    else:
+        st.session_state.pop(nkey, None)
 
 
 def _remember(chosen: Filters, default_period: bool) -> None:

@@ -242,3 +242,22 @@ def test_a_page_opened_from_the_menu_keeps_the_filters_chosen_on_the_last(app_db
     at.run()
     assert at.selectbox(key="trends_period").value == "last_12_months"
     assert at.multiselect(key="trends_channel").value == ["phone"]
+
+
+def test_a_links_filters_this_page_cannot_use_are_said_not_dropped(app_db):
+    """A stage on /funnel, another team's rep, dates the wrong way round: the page showed other
+    figures than the link asked for, with no word."""
+    at = login("manager1")
+    at.query_params.clear()
+    open_page(at, "funnel", {"from": "2026-09-30", "to": "2026-09-01", "stage": "proposal", "rep": "rep5,rep1"})
+    assert not at.exception
+    said = [i.value for i in at.info if "链接中" in i.value]
+    assert len(said) == 1, [i.value for i in at.info]
+    assert "已按 2026-09-01 至 2026-09-30 显示" in said[0]
+    assert "筛选条件「客户阶段」不适用于本页" in said[0]
+    assert "销售代表「rep5」不在可选范围内" in said[0]
+    assert at.query_params["from"] == "2026-09-01" and at.query_params["rep"] == "rep1"
+    at.run()  # another run at once (the login cookie's): still said
+    assert any("链接中" in i.value for i in at.info)
+    at.multiselect(key="funnel_rep").set_value([]).run()  # the user's own choice: the link's words go
+    assert not any("链接中" in i.value for i in at.info)

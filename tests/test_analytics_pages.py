@@ -261,3 +261,28 @@ def test_a_links_filters_this_page_cannot_use_are_said_not_dropped(app_db):
     assert any("链接中" in i.value for i in at.info)
     at.multiselect(key="funnel_rep").set_value([]).run()  # the user's own choice: the link's words go
     assert not any("链接中" in i.value for i in at.info)
+
+
+def test_a_month_to_come_shows_this_month_and_says_so(app_db):
+    """/monthly?month=2030-01 reported today's open warnings as that month's "month end" and
+    -100% on every card."""
+    from dashboard.filter_bar import today
+    from pipelines.periods import month_start
+
+    at = open_page(login("leader"), "monthly", {"month": "2030-01"})
+    assert not at.exception
+    assert at.selectbox(key="monthly_month").value == month_start(today())
+    assert at.query_params["month"] == month_start(today()).strftime("%Y-%m")
+    assert any(i.value.startswith("2030-01 还没有到") for i in at.info), [i.value for i in at.info]
+    at.run()
+    assert any(i.value.startswith("2030-01 还没有到") for i in at.info)
+
+
+def test_trends_cards_compare_no_month_to_come(app_db):
+    """A period that runs into months to come compared the last of them: 0 against last year, -100%."""
+    from dashboard.filter_bar import today
+
+    at = open_page(login("manager1"), "trends", {"from": "2026-01-01", "to": "2027-03-31"})
+    assert not at.exception
+    assert any(m.value.startswith(f"**{today().strftime('%Y-%m')} 与上月") for m in at.markdown), \
+        [m.value for m in at.markdown if "与上月" in m.value]

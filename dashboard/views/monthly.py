@@ -33,6 +33,9 @@ def _pick_month() -> date:
         current = month_start(date.fromisoformat(f"{wanted}-01")) if wanted else default
     except ValueError:
         current = default
+    if current > months[0]:  # a month to come: its "month end" risks were today's, its changes -100%
+        st.session_state["monthly_future"] = (wanted, months[0])
+        current = months[0]
     if current not in months:
         months.insert(0, current)
     if "monthly_month" in st.session_state:  # named in the UI language: a switch changes the text
@@ -41,6 +44,12 @@ def _pick_month() -> date:
                           format_func=lambda m: i18n.month_label(m, lang()))
     if st.query_params.get("month") != picked.strftime("%Y-%m"):
         st.query_params["month"] = picked.strftime("%Y-%m")
+    future = st.session_state.get("monthly_future")
+    if future and future[1] == picked:  # said until another month is picked
+        st.info(t("monthly.future_month", month=future[0], shown=i18n.month_label(picked, lang())),
+                icon=":material/event_upcoming:")
+    else:
+        st.session_state.pop("monthly_future", None)
     return picked
 
 

@@ -40,7 +40,8 @@ def _compare(head: pl.DataFrame, month) -> None:
 def render() -> None:
     guard("trends")
     f = ui.head("trends", default_period="last_12_months")
-    month = f.date_to or f.date_from or today()
+    # the period's last month, not a month to come: its cards read -100% on last year
+    month = min(f.date_to or f.date_from or today(), today())
     # One fetch serves the charts (the period) and the cards (the last month and a year before it).
     sources = cached(summary.daily_sources, summary.headline_window(f, month))
     in_period = summary.sources_in(sources, f)

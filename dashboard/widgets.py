@@ -27,12 +27,14 @@ def focus(selector: str, *, force: bool = False, nonce: object = None) -> None:
     st.html(f"""<script>/* {nonce} */
 (() => {{
   const sel = {json.dumps(selector, ensure_ascii=False)}, force = {json.dumps(force)};
-  let tries = 0;
+  // watched for three seconds: the page is drawn in steps, and a field focused early can be
+  // replaced by its redrawn self, leaving the focus on the page again
+  let tries = 0, done = false;
   const go = () => {{
     const el = document.querySelector(sel);
     const idle = !document.activeElement || document.activeElement === document.body;
-    if (el && (force || idle)) {{ el.focus(); return; }}
-    if (!el && ++tries < 40) setTimeout(go, 50);
+    if (el && document.activeElement !== el && ((force && !done) || idle)) {{ el.focus(); done = true; }}
+    if (++tries < 30) setTimeout(go, 100);
   }};
   go();
 }})();

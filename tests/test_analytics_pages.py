@@ -286,3 +286,15 @@ def test_trends_cards_compare_no_month_to_come(app_db):
     assert not at.exception
     assert any(m.value.startswith(f"**{today().strftime('%Y-%m')} 与上月") for m in at.markdown), \
         [m.value for m in at.markdown if "与上月" in m.value]
+
+
+def test_risk_counts_say_they_count_warnings_where_the_board_counts_customers(app_db):
+    """/risks' cards count customers, /monthly's and home's count warnings: 93 red on both and
+    554 yellow against 252, with nothing to tell them apart."""
+    at = open_page(login("leader"), "monthly")
+    labels = [m.label for m in at.metric]
+    assert "红色预警(条)" in labels and "黄色预警(条)" in labels, labels
+    at.switch_page("views/home.py")
+    at.run()
+    home = {m.label: m for m in at.metric}
+    assert "未解决预警(条)" in home and "「风险预警」页的卡片按客户计数" in home["未解决预警(条)"].help, list(home)

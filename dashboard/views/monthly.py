@@ -92,7 +92,8 @@ def _risks_and_satisfaction(data: dict) -> None:
         cols = st.columns(2)
         for col, level in zip(cols, ("red", "yellow")):
             part = risks.filter(pl.col("level") == level)
-            col.metric(label("level", level), f"{int(part['open_at_end'].sum()):,}",
+            # warnings, not customers (the risk board's cards count customers)
+            col.metric(t("monthly.level_warnings", level=label("level", level)), f"{int(part['open_at_end'].sum()):,}",
                        help=f"{t('monthly.risks_open_now' if data.get('as_of') else 'monthly.risks_open')}: "
                             f"{int(part['open_at_end'].sum()):,} · "
                             f"{t('monthly.risks_raised')}: {int(part['raised'].sum()):,}")

@@ -55,8 +55,9 @@ def render() -> None:
         ui.chart(charts.cohort_chart(view["cohort_funnel"], lang()), ("cohort_funnel",), "cohort_chart", half=True)
 
     rate = view["win_rate"].row(0, named=True)
-    # six across in Chinese; English stage names are long: "Initial contact → Needs confirmation"
-    per_row = len(STAGES) if lang() == "zh_CN" else len(STAGES) // 2
+    # three a row: six across cut "初步接触 → 需求确认" to "初步接触 → 需…" at 1280 px, and English
+    # names are longer still ("Initial contact → Needs confirmation")
+    per_row = len(STAGES) // 2
     cols = [cell for _ in range(0, len(STAGES), per_row) for cell in st.columns(per_row)]
     for col, row in zip(cols[:-1], funnel.head(len(STAGES) - 1).iter_rows(named=True)):
         nxt = STAGES[STAGES.index(row["stage"]) + 1]

@@ -642,3 +642,28 @@ def test_leaderships_month_cards_are_named_and_defined_as_on_the_analytics_pages
         assert label in cards and "本月" in cards[label], (label, cards.get(label))
     assert cards["签约客户数"].startswith("所选期间内进入「合同签订」阶段的阶段变更次数")
     assert "¥" in cards["成交金额"]  # and the exact amount
+
+
+def test_a_customer_not_found_on_log_is_made_with_its_name_then_logged(app_db):
+    """/log's "add this customer" opened /customers with the form closed and the name gone, and a
+    made customer read a bare 已保存。 with no way back to the call."""
+    at = logged_in("rep3", "log")
+    at.text_input(key="log_q").input("青禾新客户测试有限公司").run()
+    from urllib.parse import parse_qs
+
+    links = [parse_qs(e.proto.query_string) for e in at.get("page_link")]
+    assert {"new": ["青禾新客户测试有限公司"]} in links, links
+    at = logged_in("rep3", "customers", query={"new": "青禾新客户测试有限公司"})
+    assert next(e for e in at.expander if e.label == "新建客户").proto.expanded
+    assert at.text_input(key="cust_new_name").value == "青禾新客户测试有限公司"
+    at.button(key="FormSubmitter:cust_new-保存").click()
+    at.run()
+    assert not shown_errors(at) and not _red(at)
+    cid = _count(app_db, "SELECT id FROM customers WHERE name = '青禾新客户测试有限公司'")
+    onward = [e.proto for e in at.get("page_link") if "青禾新客户测试有限公司" in e.proto.label]
+    assert onward and f"customer={cid}" in onward[0].query_string, onward
+    # pinyin initials are no name; a credit code goes to its own field
+    at = logged_in("rep3", "customers", query={"new": "qhxkh"})
+    assert at.text_input(key="cust_new_name").value == ""
+    at = logged_in("rep3", "customers", query={"new": "91330100ma2b3c4d5n"})
+    assert at.text_input(key="cust_new_uscc").value == "91330100MA2B3C4D5N"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import streamlit as st
 
@@ -10,15 +12,24 @@ from dashboard.customer_page import customer_fields, render_customer
 from dashboard.data import actor, cached, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, t
-from dashboard.model_form import Field, model_form
-from dashboard.widgets import filtered_page
+from dashboard.model_form import Field, model_form, reset
+from dashboard.widgets import filtered_page, page_link
 from pipelines import customer_views, customers
 from pipelines.codes import STAGES
 from pipelines.models import CustomerIn
 
 FILTER_FIELDS = ("team", "rep", "industry", "size", "province", "customer_type", "stage", "q")
+S = st.session_state
 COLUMNS = ["name", "stage", "industry", "province", "city", "customer_type", "owner_name", "last_follow_up",
            "follow_ups", "contract_amount", "risk_level"]
+
+
+def _asked(text: str) -> dict:
+    """The form's start from what /log searched for: a credit code, or a name; pinyin initials
+    (hzqh) are neither."""
+    if re.fullmatch(r"[0-9A-Za-z]{18}", text):
+        return {"uscc": text.upper()}
+    return {"name": text} if re.search(r"[\u4e00-\u9fff]", text) else {}
 
 
 def _new_customer() -> None:
@@ -33,10 +44,24 @@ def _new_customer() -> None:
         people = cached(customer_views.owners)
         names = dict(zip(people["id"].to_list(), people["display_name"].to_list()))
         fields.append(Field("owner_id", "select", tuple(names), lambda i: names.get(i, str(i))))
-    with st.expander(t("customers.new"), icon=":material/add_business:"):
-        model_form("cust_new", CustomerIn, fields, fixed=fixed, success=t("common.saved"),
-                   save=lambda rec: customers.create(store(), actor(), rec),
+    asked = st.query_params.get("new")  # /log's "add this customer": the name the rep searched for
+    if asked is not None:
+        del st.query_params["new"]
+        reset("cust_new", fields)
+        S["cust_new_asked"] = asked.strip()
+    def save(record: CustomerIn) -> None:
+        S["cust_new_made"] = (customers.create(store(), actor(), record), record.name)
+        S.pop("cust_new_asked", None)
+
+    made = S.pop("cust_new_made", None)
+    with st.expander(t("customers.new"), icon=":material/add_business:",
+                     expanded="cust_new_asked" in S or made is not None):
+        model_form("cust_new", CustomerIn, fields, fixed=fixed, success=t("common.saved"), save=save,
+                   initial=_asked(S.get("cust_new_asked") or ""),
                    recheck=lambda values: customers.clashes(store(), actor(), values))
+        if made and user.role in ("rep", "manager"):  # on to the call it was made for
+            page_link("log", label=t("customers.log_for_new", name=made[1]), icon=":material/edit_note:",
+                      query={"customer": str(made[0])})
 
 
 def _table(rows: pl.DataFrame) -> None:

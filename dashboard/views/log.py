@@ -149,7 +149,8 @@ def _picker(user) -> dict | None:
     found = cached(customer_views.picker, S.get("log_q") or "")
     if found.is_empty():
         empty(t("log.no_match"))
-        page_link("customers", label=t("log.add_customer"), icon=":material/add_business:")
+        page_link("customers", label=t("log.add_customer"), icon=":material/add_business:",
+                  query={"new": (S.get("log_q") or "").strip()})  # its form opens with the name searched for
         return None
     rows = {r["id"]: r for r in found.iter_rows(named=True)}
     S["log_rows"] = rows
@@ -234,15 +235,19 @@ def _blocked(user) -> None:
     st.warning(t("log.blocked") + "\n\n" + lines + "\n\n" + advice, icon=":material/block:")
 
 
-def _keyboard() -> None:
-    """Where the keyboard goes: the search when the page opens and after a save, the save button
-    after a notice that asks for a second look. Each is a new focus (its count), run once."""
+def _keyboard(opened: bool) -> None:
+    """Where the keyboard goes: the search when the page opens and after a save, the summary when
+    a link brought the customer, the save button after a notice that asks for a second look.
+    Each is a new focus (its count), run once."""
     target = S.pop("log_focus", None)
-    if target is None and "log_q" not in S:  # the page just opened (a link or the menu kept the focus)
-        target = "search"
+    if target is None and opened:  # a link or the menu kept the focus
+        target = "summary" if S.get("log_customer") is not None else "search"
     S["log_focus_n"] = S.get("log_focus_n", 0) + (target is not None)
     if target == "save":
         focus(".st-key-log_submit button", force=True, nonce=S["log_focus_n"])
+    elif target == "summary":
+        focus(f"textarea[aria-label={json.dumps(t('field.summary'), ensure_ascii=False)}]", force=True,
+              nonce=S["log_focus_n"])
     else:
         focus(f"input[aria-label={json.dumps(t('log.search'), ensure_ascii=False)}]", force=target == "search", nonce=S["log_focus_n"])
 
@@ -253,8 +258,9 @@ def render() -> None:
     st.title(t("nav.log"))
     st.caption(t("log.intro"))
     notice("log_notice")
-    _keyboard()
+    opened = "log_q" not in S  # the page just opened (its search box's state is gone)
     customer = _picker(user)
+    _keyboard(opened)
     if customer is None:
         return
     st.caption(t("log.customer_now", stage=label("stage", customer["stage"]),

@@ -667,3 +667,20 @@ def test_a_customer_not_found_on_log_is_made_with_its_name_then_logged(app_db):
     assert at.text_input(key="cust_new_name").value == ""
     at = logged_in("rep3", "customers", query={"new": "91330100ma2b3c4d5n"})
     assert at.text_input(key="cust_new_uscc").value == "91330100MA2B3C4D5N"
+
+
+def test_a_due_row_picked_on_home_logs_its_follow_up_straight_away(app_db):
+    """The due list could not be opened: "去记录跟进" opened an empty /log and the rep retyped the name."""
+    from urllib.parse import parse_qs
+
+    at = logged_in("rep1")
+    assert any("点选表中一行" in c.value for c in at.caption), [c.value for c in at.caption]
+    due = next(d.value for d in at.dataframe if "due_on" in d.value.columns)
+    at.session_state["home_due"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    name = due["customer_name"].iloc[0]
+    cid = _count(app_db, "SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id"
+                         " WHERE u.username = 'rep1' AND c.name = $n", {"n": name})
+    links = {e.proto.label: parse_qs(e.proto.query_string) for e in at.get("page_link")}
+    assert links[f"为「{name}」记录跟进"] == {"customer": [str(cid)]}, links
+    assert links[f"打开「{name}」"] == {"id": [str(cid)]}

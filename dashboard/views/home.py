@@ -58,14 +58,31 @@ def _due_table(due: pl.DataFrame, show_owner: bool) -> None:
         .alias("status"))
     view = fmt.local_times(view, "last_at", "next_date")
     cols = ["status", "due_on", "customer_name", "stage", "last_at", "next_date"] + (["owner_name"] if show_owner else [])
-    st.dataframe(fmt.blanks(view.select(cols)), hide_index=True, width="stretch", column_config={
+    event = st.dataframe(fmt.blanks(view.select(cols)), hide_index=True, width="stretch", key="home_due",
+                         on_select="rerun", selection_mode="single-row", column_config={
         "status": t("home.col_status"), "due_on": t("home.col_due_on"),  # text YYYY-MM-DD (fmt.blanks)
         "customer_name": t("field.customer_name"), "stage": t("field.stage"),
         "last_at": t("home.col_last"), "next_date": t("field.next_follow_up_date"),
         "owner_name": t("field.owner")})
     _more(due, "due_total", "home_lists.due_more")
-    if actor().role in ("rep", "manager"):
+    if not _picked(due, event) and actor().role in ("rep", "manager"):
         page_link("log", label=t("home.go_log"))
+        st.caption(t("home.pick_row"))
+
+
+def _picked(rows: pl.DataFrame, event) -> bool:
+    """The links for the customer of the row picked in a list: the call logged straight away
+    (the rep retyped the name on /log), the customer opened. False when no row is picked."""
+    chosen = event.selection.rows if event is not None else []
+    if not chosen or chosen[0] >= rows.height:
+        return False
+    row = rows.row(chosen[0], named=True)
+    if actor().role in ("rep", "manager"):  # one under the other: side by side, long names were cut
+        page_link("log", label=t("home.log_for", name=row["customer_name"]), icon=":material/edit_note:",
+                  query={"customer": str(row["customer_id"])})
+    page_link("customers", label=t("home.open_customer", name=row["customer_name"]),
+              icon=":material/open_in_new:", query={"id": str(row["customer_id"])})
+    return True
 
 
 def _team_table(reps: pl.DataFrame, caps: home.Caps) -> None:
@@ -91,11 +108,13 @@ def _risks(risks: pl.DataFrame, show_owner: bool) -> None:
     view = fmt.local_times(fmt.labelled(fmt.evidence(risks), {"level": "level", "rule": "rule", "status": "risk_status"}),
                            "raised_at", with_time=False)
     cols = ["level", "customer_name", "rule", "status", "raised_at", "evidence"] + (["owner_name"] if show_owner else [])
-    st.dataframe(fmt.blanks(view.select(cols)), hide_index=True, width="stretch", column_config={
+    event = st.dataframe(fmt.blanks(view.select(cols)), hide_index=True, width="stretch", key="home_risks",
+                         on_select="rerun", selection_mode="single-row", column_config={
         "level": t("field.level"), "customer_name": t("field.customer_name"), "rule": t("field.rule"),
         "status": t("field.status"), "raised_at": t("field.raised_at"), "evidence": t("field.evidence"),
         "owner_name": t("field.owner")})
     _more(risks, "total", "home_lists.risks_more")
+    _picked(risks, event)
     page_link("risks", label=t("home.go_risks"))
 
 

@@ -130,7 +130,7 @@ def days_in_stage_chart(days: pl.DataFrame, lang: str) -> go.Figure:
         marker_color=[STAGE_COLOURS[r["stage"]] for r in rows],
         text=[t("chart.days_text", lang, days=f"{r['avg_days']:.1f}", n=r["customers"]) for r in rows],
         textposition="outside", constraintext="none", cliponaxis=False,  # as in cohort_chart
-        hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
+        hovertemplate="%{x}: %{text}<extra></extra>"))  # days and count, as on the bar (it read 12.3)
     fig.update_yaxes(rangemode="tozero")
     return _layout(fig, title, t("chart.stage_axis", lang), t("chart.days_axis", lang))
 
@@ -305,13 +305,15 @@ def target_chart(team: pl.DataFrame, lang: str) -> go.Figure:
     fig.add_trace(go.Bar(
         x=names, y=[r["attainment"] for r in rows], name=t("chart.attainment_label", lang), marker_color="#4E79A7",
         text=[f"{pct(r['attainment'])} · ¥{r['won_amount']:,.0f}/¥{r['target_amount']:,.0f}" for r in rows],
-        textposition="none", hovertemplate="%{x}: %{text}<extra></extra>"))
+        # by the rep's name and the series (%{x} is the tick's text, which repeats the figures)
+        customdata=names, textposition="none", hovertemplate="%{customdata} · %{fullData.name}: %{text}<extra></extra>"))
     # each rep's figures under the name (above the bar the pacing marker covered them)
     fig.update_xaxes(tickvals=names, ticktext=[f"{n}<br>{x.replace(' · ', '<br>')}"
                                                for n, x in zip(names, fig.data[0].text, strict=True)])
     fig.add_trace(go.Scatter(
         x=names, y=[r["pacing"] for r in rows], name=t("chart.pacing_label", lang), mode="markers",
-        marker={"symbol": "diamond", "size": 12, "color": "#2F5597"}, hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+        marker={"symbol": "diamond", "size": 12, "color": "#2F5597"}, customdata=names,
+        hovertemplate="%{customdata} · %{fullData.name}: %{y:.1%}<extra></extra>"))
     fig.add_hline(y=1, line_dash="dot", line_color="#555555", annotation_text=t("chart.target_line", lang),
                   annotation_position="top left", annotation_bgcolor="rgba(255,255,255,0.85)")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")

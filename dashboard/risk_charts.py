@@ -20,7 +20,8 @@ def trend_figure(frame: pl.DataFrame, lang: str) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=part["week_end"].to_list(), y=part["open_risks"].to_list(), mode="lines+markers",
             name=label("level", level, lang), line={"color": LEVEL_COLORS[level], "width": 3},
-            hovertemplate="%{x|%Y-%m-%d}: %{y}<extra>" + label("level", level, lang) + "</extra>"))
+            # the week once, in the unified hover's heading (it was also in each line's text and name)
+            hovertemplate="%{fullData.name}: %{y:,}<extra></extra>"))
     fig.update_layout(
         title=t("risk.trend_title", lang), height=320, margin={"l": 10, "r": 10, "t": 50, "b": 10},
         xaxis_title=t("risk.trend_week", lang), yaxis_title=t("risk.trend_count", lang),

@@ -69,6 +69,7 @@ def test_days_and_lost_use_stage_colours_and_label_instant_losses():
     fig = charts.days_in_stage_chart(days, "zh_CN")
     assert fig.data[0].marker.color == (charts.STAGE_COLOURS["proposal"],)
     assert fig.data[0].text == ("12.2 天<br>n=3",)
+    assert "%{text}" in fig.data[0].hovertemplate  # days with 天 and the count, as on the bar
     lost = pl.DataFrame({"from_stage": [None, "proposal"], "customers": [1, 4]})
     fig = charts.lost_chart(lost, "zh_CN")
     assert list(fig.data[0].x) == ["直接记为输单", "方案提供"]
@@ -151,6 +152,9 @@ def test_target_chart_attainment_and_pacing():
     assert fig.data[0].text[0] == "50.0% · ¥50/¥100"
     assert fig.layout.xaxis.ticktext[0] == "王磊<br>50.0%<br>¥50/¥100"  # under the name, clear of the marker
     assert fig.layout.shapes[0].y0 == 1
+    # the hover names the rep and the series, not the tick's text with the figures again
+    assert list(fig.data[0].customdata) == ["王磊", "李娜"] and fig.data[0].hovertemplate.startswith(
+        "%{customdata} · %{fullData.name}") and fig.data[0].name == "已完成"
 
 
 def test_daily_cap_chart_draws_cap_line():

@@ -17,7 +17,7 @@ from dashboard.guard import callback, guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.nav import spec
 from dashboard.widgets import keep_choice
-from pipelines import exports, i18n, report_pdf, summary
+from pipelines import exports, i18n, report_pdf, settings, summary
 from pipelines.config import local_tz
 from pipelines.periods import month_start
 
@@ -153,7 +153,8 @@ def render() -> None:
     with left:
         ui.chart(charts.funnel_chart(data["funnel"], lang()), ("funnel", "stage_conversion"), "monthly_funnel")
     with right:
-        ui.chart(charts.conversion_chart(data["channels"], lang()), ("channel_conversion",), "monthly_channels")
+        ui.chart(charts.conversion_chart(data["channels"], lang(), settings.get(store(), "phone_conversion_reference")),
+                 ("channel_conversion",), "monthly_channels")  # with the manual's reference, as on /channels
     _reps(data)
     _risks_and_satisfaction(data)
     st.divider()

@@ -16,6 +16,7 @@ from dashboard.filter_bar import filter_bar, today
 from dashboard.guard import callback, guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.nav import spec
+from dashboard.risk_charts import BADGE_COLORS
 from dashboard.widgets import keep_choice
 from pipelines import exports, i18n, report_pdf, settings, summary
 from pipelines.config import local_tz
@@ -68,7 +69,11 @@ def _headline(data: dict) -> None:
 
 
 def _reps(data: dict) -> None:
-    top, bottom = summary.ranked_reps(data["reps"])
+    reps = data["reps"]
+    if reps.is_empty() or not (reps["won_amount"].fill_null(0).sum() or reps["effective_follow_ups"].fill_null(0).sum()):
+        st.caption(t("monthly.nothing_to_rank"))  # a 前 3 / 后 1 of reps who all have nothing read as a ranking
+        return
+    top, bottom = summary.ranked_reps(reps)
     left, right = st.columns(2)
     for col, title, frame in ((left, "monthly.top_reps", top), (right, "monthly.bottom_reps", bottom)):
         col.markdown(f"**{t(title, n=max(frame.height, 1))}**")  # a small team's bottom ranks leave out the top's
@@ -87,13 +92,14 @@ def _risks_and_satisfaction(data: dict) -> None:
     with left:
         st.markdown(f"**{t('monthly.risks_title')}**", help=ui.definition("risk_counts"))
         risks = data["risks"].filter(pl.col("level") != "green")
-        if risks.is_empty():
-            st.caption(t("monthly.no_risks"))
-        cols = st.columns(2)
+        cols = st.columns(2) if not risks.is_empty() else []
+        if not cols:
+            st.caption(t("monthly.no_risks"))  # not over two cards of 0
         for col, level in zip(cols, ("red", "yellow")):
             part = risks.filter(pl.col("level") == level)
-            # warnings, not customers (the risk board's cards count customers)
-            col.metric(t("monthly.level_warnings", level=label("level", level)), f"{int(part['open_at_end'].sum()):,}",
+            # warnings, not customers (the risk board's cards count customers); the level's colour with its name
+            col.metric(f":{BADGE_COLORS[level]}[●] " + t("monthly.level_warnings", level=label("level", level)),
+                       f"{int(part['open_at_end'].sum()):,}",
                        help=f"{t('monthly.risks_open_now' if data.get('as_of') else 'monthly.risks_open')}: "
                             f"{int(part['open_at_end'].sum()):,} · "
                             f"{t('monthly.risks_raised')}: {int(part['raised'].sum()):,}")

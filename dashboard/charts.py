@@ -68,10 +68,10 @@ def narrow(fig: go.Figure, room: int = 48) -> go.Figure:
     return fig
 
 
-def empty_figure(title: str, lang: str) -> go.Figure:
-    """A figure that says there is nothing to show (pages show their own empty state instead)."""
+def empty_figure(title: str, lang: str, why: str = "analytics.empty_filters") -> go.Figure:
+    """A figure that says there is nothing to show, and why (by default: the filters)."""
     fig = go.Figure()
-    fig.add_annotation(text=t("analytics.empty_filters", lang), showarrow=False, x=0.5, y=0.5,
+    fig.add_annotation(text=t(why, lang), showarrow=False, x=0.5, y=0.5,
                        xref="paper", yref="paper", font={"size": 14})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
@@ -297,8 +297,8 @@ def target_chart(team: pl.DataFrame, lang: str) -> go.Figure:
     """Per rep (`display_name`): attainment bars and projected pacing markers against 100%."""
     title = t("chart.target_title", lang)
     data = team.filter(pl.col("target_amount") > 0)
-    if data.is_empty():
-        return empty_figure(title, lang)
+    if data.is_empty():  # with reps there, no target is set for them (a month to come, say)
+        return empty_figure(title, lang, "chart.no_targets" if team.height else "analytics.empty_filters")
     rows = data.to_dicts()
     names = [r["display_name"] for r in rows]
     fig = go.Figure()

@@ -307,3 +307,19 @@ def test_a_month_with_nothing_done_ranks_nobody(app_db):
     at = open_page(login("leader"), "monthly", {"month": "2024-01"})  # before the demo's data
     assert any(c.value == "本月还没有成交或有效跟进,没有可排名的销售。" for c in at.caption), [c.value for c in at.caption]
     assert not any(m.value.startswith("**前") for m in at.markdown)
+
+
+def test_team_says_targets_are_whole_and_paces_only_a_period_under_way(app_db):
+    """With an industry chosen, attainment read 0% against the whole target with no word; a month
+    that is over had pacing cards repeating its attainment."""
+    at = open_page(login("manager1"), "team", {**SEPTEMBER, "industry": "C"})
+    assert any(c.value.startswith("目标按销售代表和月份设定") for c in at.caption)
+    assert not any(m.value == "**按当前进度预计完成**" for m in at.markdown)  # September is over
+    from dashboard.filter_bar import today
+    from pipelines.periods import month_end, month_start
+
+    now = {"from": month_start(today()).isoformat(), "to": month_end(today()).isoformat()}
+    at = login("manager2")
+    at.query_params.clear()
+    at = open_page(at, "team", now)
+    assert not any(c.value.startswith("目标按销售代表和月份设定") for c in at.caption)

@@ -70,6 +70,12 @@ def test_days_and_lost_use_stage_colours_and_label_instant_losses():
     assert fig.data[0].marker.color == (charts.STAGE_COLOURS["proposal"],)
     assert fig.data[0].text == ("12.2 天<br>n=3",)
     assert "%{text}" in fig.data[0].hovertemplate  # days with 天 and the count, as on the bar
+
+
+def test_a_target_chart_with_no_target_set_says_so_not_the_filters():
+    team = pl.DataFrame({"display_name": ["王磊"], "target_amount": [0.0], "won_amount": [5.0],
+                         "attainment": [None], "pacing": [None]})
+    assert charts.target_chart(team, "zh_CN").layout.annotations[0].text.startswith("所选期间还没有为这些销售设定目标")
     lost = pl.DataFrame({"from_stage": [None, "proposal"], "customers": [1, 4]})
     fig = charts.lost_chart(lost, "zh_CN")
     assert list(fig.data[0].x) == ["直接记为输单", "方案提供"]

@@ -122,7 +122,10 @@ def render() -> None:
         ui.explain("effective_follow_ups", "daily_effective_customers", "weekly_hours", "channel_conversion",
                    "target_attainment", "pacing")
         _table(team)
-        _pacing_cards(team)
+        if any(getattr(f, name) for name in ("industry", "size", "province", "customer_type", "channel")):
+            st.caption(t("team.targets_unfiltered"))  # 0% against the whole target read as a shortfall
+        if f.date_from and f.date_to and f.date_from <= today() <= f.date_to:
+            _pacing_cards(team)  # a period that is over: its pacing is its attainment again
         ui.chart(charts.target_chart(team, lang()), ("target_attainment", "pacing"), "target_chart")
         cap = settings.get(store(), "daily_effective_cap")
         hours_cap = settings.get(store(), "weekly_hours_cap")

@@ -284,6 +284,8 @@ def test_a_valid_follow_up_saves_and_the_form_is_ready_for_the_next(app_db):
     # sent it back, so every second record in a row was saved not effective)
     effective = at.toggle(key="log_effective")
     assert effective.value is True and effective.proto.default is True
+    # a box whose text is deleted while typing shows its placeholder: Streamlit's own is English
+    assert {at.selectbox(key=k).proto.placeholder for k in ("log_channel", "log_stage")} == {"请选择"}
 
 
 ERROR_CASES = [

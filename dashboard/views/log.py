@@ -168,6 +168,7 @@ def _picker(user) -> dict | None:
         S.setdefault("log_rep", user.id)
         ids = list(names)  # the chosen rep as the default too (see widgets.date_in)
         st.selectbox(t("field.rep"), ids, key="log_rep", format_func=lambda i: names.get(i, str(i)),
+                     placeholder=t("common.choose"),
                      index=ids.index(S["log_rep"]) if S["log_rep"] in ids else 0)
     return rows.get(S["log_customer"])
 
@@ -186,7 +187,8 @@ def _form(customer: dict, user) -> None:
         st.text_area(t("field.summary"), key="log_summary", placeholder=t("log.summary_hint"), height=110)
         field_error(errs, "summary")
         a, b, c = st.columns([2, 1, 1])
-        a.selectbox(t("field.channel"), CHANNELS, key="log_channel", format_func=lambda x: label("channel", x))
+        a.selectbox(t("field.channel"), CHANNELS, key="log_channel", format_func=lambda x: label("channel", x),
+                    placeholder=t("common.choose"))  # shown while its text is deleted; Streamlit's own is English
         when_inputs(b, c, t("log.date"), "log_date", "log_time")
         with a:
             field_error(errs, "channel")
@@ -208,6 +210,7 @@ def _form(customer: dict, user) -> None:
         field_error(errs, "outcome")
         a, b, c = st.columns([1, 1, 2])
         a.selectbox(t("field.stage_after"), ALL_STAGES, key="log_stage", format_func=lambda x: label("stage", x),
+                    placeholder=t("common.choose"),
                     help=t("log.stage_help"))
         date_in(b, t("field.next_follow_up_date"), "log_next", help=t("log.next_help"))
         c.text_input(t("field.next_action"), key="log_action", placeholder=t("log.action_hint"))

@@ -323,3 +323,15 @@ def test_team_says_targets_are_whole_and_paces_only_a_period_under_way(app_db):
     at.query_params.clear()
     at = open_page(at, "team", now)
     assert not any(c.value.startswith("目标按销售代表和月份设定") for c in at.caption)
+
+
+def test_trends_draw_a_short_period_by_weeks(app_db):
+    """A one-month period drawn by months was a single dot."""
+    _sessions.pop("manager2", None)  # a new session: no period chosen on /trends before
+    at = login("manager2")
+    open_page(at, "trends", SEPTEMBER)
+    assert at.radio(key="trends_grain").value == "week"
+    at.selectbox(key="trends_period").select("last_12_months").run()
+    assert at.radio(key="trends_grain").value == "month"
+    at.radio(key="trends_grain").set_value("week").run()  # the user's own choice stays
+    assert at.radio(key="trends_grain").value == "week"

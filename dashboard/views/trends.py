@@ -37,6 +37,17 @@ def _compare(head: pl.DataFrame, month) -> None:
         col.caption(t("trends.yoy_line", change=ui.change_text(row["yoy"])))
 
 
+def _auto_grain(f) -> None:
+    """Weeks for a period of a quarter or less, months for longer: a month drawn by months was one
+    dot. Followed until the user picks a grain themselves."""
+    days = (f.date_to - f.date_from).days if f.date_from and f.date_to else 365
+    auto = "week" if days <= 92 else "month"
+    S = st.session_state
+    if "trends_grain" not in S or S["trends_grain"] == S.get("trends_grain_auto"):
+        S["trends_grain"] = auto
+    S["trends_grain_auto"] = auto
+
+
 def render() -> None:
     guard("trends")
     f = ui.head("trends", default_period="last_12_months")
@@ -48,6 +59,7 @@ def render() -> None:
     _compare(summary.headline_from(sources, month), month)
     a, b, c = st.columns(3)
     metric = a.selectbox(t("trends.metric"), FIGURES, key="trends_metric", format_func=lambda m: t(f"metric.{m}"))
+    _auto_grain(f)
     grain = b.radio(t("trends.grain"), ("week", "month"), index=1, horizontal=True, key="trends_grain",
                     format_func=lambda g: t(f"chart.grain_{g}").capitalize())  # Week, Month as options
     splits = ("none", "channel", "team") if metric in BY_CHANNEL else ("none", "team")

@@ -124,7 +124,7 @@ def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
     chosen = Filters(**{**{f: getattr(current, f) for f in ("date_from", "date_to")}, **values})
     _sync_url(chosen)
     _say_notes(key, notes, chosen, fresh=source == "url")
-    _remember(chosen, "period" in fields and (chosen.date_from, chosen.date_to) == preset_range(default_period, today()))
+    _remember(chosen, fields, "period" in fields and (chosen.date_from, chosen.date_to) == preset_range(default_period, today()))
     return chosen
 
 
@@ -141,7 +141,10 @@ def _opening(key: str, fields: tuple[str, ...]) -> tuple[Filters, str]:
         return from_url, "drawn"
     if any(k in st.query_params for k in _URL_KEYS) or LAST not in st.session_state:
         return from_url, "url"
-    return Filters.from_query(st.session_state[LAST]), "remembered"
+    remembered = Filters.from_query(st.session_state[LAST])
+    if "period" not in fields:  # a page with no period (/risks) does not take one into its address
+        remembered = remembered.with_period(None, None)
+    return remembered, "remembered"
 
 
 def _link_notes(given: Filters, fields: tuple[str, ...]) -> tuple[Filters, list[str]]:
@@ -173,10 +176,14 @@ def _say_notes(key: str, notes: list[str], chosen: Filters, fresh: bool) -> None
         st.session_state.pop(nkey, None)
 
 
-def _remember(chosen: Filters, default_period: bool) -> None:
-    """Kept for the next page. A page's default period is not: /trends opens on twelve months and
-    the other pages on this month, unless the user chose another period."""
-    query = chosen.to_query()
+def _remember(chosen: Filters, fields: tuple[str, ...], default_period: bool) -> None:
+    """Kept for the next page: this page's filters (not its text search), and the earlier pages'
+    others (/risks has only team and rep, and passing through it lost the channel). A page's
+    default period is not kept: /trends opens on twelve months and the other pages on this month,
+    unless the user chose another."""
+    own = {k for f in fields for k in (("from", "to") if f == "period" else (f,))} - {"q"}  # a search is not carried
+    query = {k: v for k, v in st.session_state.get(LAST, {}).items() if k not in own}
+    query.update({k: v for k, v in chosen.to_query().items() if k in own})
     if default_period:
         query.pop("from", None)
         query.pop("to", None)

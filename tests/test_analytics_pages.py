@@ -232,6 +232,10 @@ def test_a_page_opened_from_the_menu_keeps_the_filters_chosen_on_the_last(app_db
     assert not at.exception
     assert at.multiselect(key="funnel_channel").value == ["phone"]
     assert at.query_params["from"] == "2026-09-01" and at.query_params["channel"] == "phone", at.query_params
+    at.query_params.clear()
+    at.switch_page("views/risks.py")
+    at.run()
+    assert "from" not in at.query_params, at.query_params  # a page with no period takes none into its address
     # a page's own default period is not carried: /trends opens on its twelve months
     at.query_params.clear()
     at.switch_page("views/channels.py")

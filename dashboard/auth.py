@@ -194,6 +194,8 @@ def end_session(auth: stauth.Authenticate, record: bool = True) -> None:
         auth.logout(location="unrendered")
     for key in ("actor", "login_at", "cookie_pending", "filters_last"):  # the next user chooses their own
         st.session_state.pop(key, None)
+    if record:  # a logout: the address's filters are not a link for whoever logs in next
+        st.query_params.clear()
 
 
 def now_local() -> datetime:

@@ -293,9 +293,10 @@ def precursor_chart(pre: pl.DataFrame, window_days: int, lang: str) -> go.Figure
 
 # -- team ------------------------------------------------------------------------------------------
 
-def target_chart(team: pl.DataFrame, lang: str) -> go.Figure:
-    """Per rep (`display_name`): attainment bars and projected pacing markers against 100%."""
-    title = t("chart.target_title", lang)
+def target_chart(team: pl.DataFrame, lang: str, pacing: bool = True) -> go.Figure:
+    """Per rep (`display_name`): attainment bars and projected pacing markers against 100%;
+    `pacing` False for a period that is over (its pace is its attainment)."""
+    title = t("chart.target_title" if pacing else "chart.target_title_done", lang)
     data = team.filter(pl.col("target_amount") > 0)
     if data.is_empty():  # with reps there, no target is set for them (a month to come, say)
         return empty_figure(title, lang, "chart.no_targets" if team.height else "analytics.empty_filters")
@@ -310,10 +311,11 @@ def target_chart(team: pl.DataFrame, lang: str) -> go.Figure:
     # each rep's figures under the name (above the bar the pacing marker covered them)
     fig.update_xaxes(tickvals=names, ticktext=[f"{n}<br>{x.replace(' · ', '<br>')}"
                                                for n, x in zip(names, fig.data[0].text, strict=True)])
-    fig.add_trace(go.Scatter(
-        x=names, y=[r["pacing"] for r in rows], name=t("chart.pacing_label", lang), mode="markers",
-        marker={"symbol": "diamond", "size": 12, "color": "#2F5597"}, customdata=names,
-        hovertemplate="%{customdata} · %{fullData.name}: %{y:.1%}<extra></extra>"))
+    if pacing:
+        fig.add_trace(go.Scatter(
+            x=names, y=[r["pacing"] for r in rows], name=t("chart.pacing_label", lang), mode="markers",
+            marker={"symbol": "diamond", "size": 12, "color": "#2F5597"}, customdata=names,
+            hovertemplate="%{customdata} · %{fullData.name}: %{y:.1%}<extra></extra>"))
     fig.add_hline(y=1, line_dash="dot", line_color="#555555", annotation_text=t("chart.target_line", lang),
                   annotation_position="top left", annotation_bgcolor="rgba(255,255,255,0.85)")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")

@@ -298,7 +298,7 @@ def test_risk_counts_say_they_count_warnings_where_the_board_counts_customers(ap
     554 yellow against 252, with nothing to tell them apart."""
     at = open_page(login("leader"), "monthly")
     labels = [m.label for m in at.metric]
-    assert ":red[●] 红色预警(条)" in labels and ":orange[●] 黄色预警(条)" in labels, labels  # in the level's colour
+    assert ":red[:material/error:] 红色预警(条)" in labels and ":orange[:material/warning:] 黄色预警(条)" in labels, labels
     at.switch_page("views/home.py")
     at.run()
     home = {m.label: m for m in at.metric}
@@ -309,7 +309,7 @@ def test_a_month_with_nothing_done_ranks_nobody(app_db):
     """A 前 3 / 后 1 of reps who all had ¥0 and no effective follow-up read as a ranking."""
     _sessions.pop("leader", None)
     at = open_page(login("leader"), "monthly", {"month": "2024-01"})  # before the demo's data
-    assert any(c.value == "本月还没有成交或有效跟进,没有可排名的销售。" for c in at.caption), [c.value for c in at.caption]
+    assert any(c.value == "这个月没有成交或有效跟进,没有可排名的销售。" for c in at.caption), [c.value for c in at.caption]
     assert not any(m.value.startswith("**前") for m in at.markdown)
 
 

@@ -161,6 +161,8 @@ def test_target_chart_attainment_and_pacing():
     # the hover names the rep and the series, not the tick's text with the figures again
     assert list(fig.data[0].customdata) == ["王磊", "李娜"] and fig.data[0].hovertemplate.startswith(
         "%{customdata} · %{fullData.name}") and fig.data[0].name == "已完成"
+    done = charts.target_chart(team, "zh_CN", pacing=False)  # a period that is over: no projection
+    assert len(done.data) == 1 and done.layout.title.text == "谁完成了目标?"
 
 
 def test_daily_cap_chart_draws_cap_line():

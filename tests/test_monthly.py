@@ -34,7 +34,7 @@ def test_summary_text_states_the_figures(september, data):
         "各项核心指标与上月基本持平(变化均小于 1%)。",
         "销售环节(不含售后)中转化率最低的一步是「需求确认 → 方案提供」,为 40.0%。",
         "成交金额最高的是 rep1(¥100,000,完成目标的 33.3%)。",
-        "月末仍有红色预警 1 个、黄色预警 1 个。",
+        "月末仍有红色预警 1 条、黄色预警 1 条。",
     ]
 
 
@@ -54,7 +54,7 @@ def test_summary_text_names_the_biggest_changes_first(september):
 def test_summary_text_counts_risks_with_thousands_separators(september):
     many = dict(september)
     many["risks"] = pl.DataFrame({"level": ["red", "yellow"], "open_at_end": [1_234, 12_500]})
-    assert summary.summary_text(many, "zh_CN")[-1] == "月末仍有红色预警 1,234 个、黄色预警 12,500 个。"
+    assert summary.summary_text(many, "zh_CN")[-1] == "月末仍有红色预警 1,234 条、黄色预警 12,500 条。"
 
 
 def test_a_month_under_way_says_so(data):

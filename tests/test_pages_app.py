@@ -184,6 +184,10 @@ def test_the_customer_pages_link_opens_the_log_for_that_customer(app_db):
     assert [w.value for w in at.warning] == ["客户不存在,或你没有权限查看。"]
     at.text_input(key="log_q").input("a").run()  # until the rep searches for another
     assert not at.warning
+    at = logged_in("rep2", "log", query={"customer": str(other)})
+    at.switch_page("views/home.py").run()
+    at.switch_page("views/log.py").run()  # back from the menu, with no link: no word about one
+    assert not at.warning, [w.value for w in at.warning]
 
 
 def test_a_search_with_no_match_in_between_leaves_the_form_as_it_was(app_db):

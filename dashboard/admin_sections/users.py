@@ -112,7 +112,7 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
             st.caption(t("admin.team_moves_customers", name=row["display_name"], n=f"{owned:,}"))
         if st.form_submit_button(t("admin.role_team"), icon=":material/badge:"):
             moved = owned and team != row["team_id"]
-            done = t("admin.role_changed", username=who) + (
+            done = t("admin.role_changed", username=f"{display.strip() or row['display_name']}({who})") + (
                 t("admin.customers_moved", n=f"{owned:,}", team=teams.get(team) or t("admin.no_team")) if moved else "")
             def save() -> bool:
                 if display.strip() != row["display_name"]:

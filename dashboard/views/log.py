@@ -121,11 +121,13 @@ def _save(customers: dict[int, dict]) -> None:
     S["log_focus"] = "search"  # the next call's customer
 
 
-def _given_customer() -> None:
+def _given_customer(opened: bool) -> None:
     """/log?customer=ID (the customer page's link): that customer, found by its name. Read once,
     so that a later search picks anew."""
     given = st.query_params.get("customer")
     if given is None:
+        if opened:  # the page opened anew (the menu): that link's word is no longer about this page
+            S.pop("log_refused", None)
         # said until the user searches or picks: the login cookie's rerun came half a second later and the
         # word went with it, leaving an empty picker
         if S.get("log_refused") and not (S.get("log_q") or "").strip() and S.get("log_customer") is None:
@@ -143,8 +145,8 @@ def _given_customer() -> None:
         st.warning(t("customers.not_found"), icon=":material/person_off:")
 
 
-def _picker(user) -> dict | None:
-    _given_customer()
+def _picker(user, opened: bool) -> dict | None:
+    _given_customer(opened)
     st.text_input(t("log.search"), key="log_q", placeholder=t("log.search_hint"))
     found = cached(customer_views.picker, S.get("log_q") or "")
     if found.is_empty():
@@ -262,7 +264,7 @@ def render() -> None:
     st.caption(t("log.intro"))
     notice("log_notice")
     opened = "log_q" not in S  # the page just opened (its search box's state is gone)
-    customer = _picker(user)
+    customer = _picker(user, opened)
     _keyboard(opened)
     if customer is None:
         return

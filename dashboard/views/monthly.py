@@ -24,6 +24,7 @@ from pipelines.periods import month_start
 
 FIELDS = summary.SCOPE_FIELDS  # the filters the page offers are the ones its scope line names
 FEW_SURVEYS = 10  # fewer answers than this: the card says the figure is only indicative
+LEVEL_ICONS = {"red": ":material/error:", "yellow": ":material/warning:"}  # a shape each, not colour alone
 
 
 def _pick_month() -> date:
@@ -92,13 +93,14 @@ def _risks_and_satisfaction(data: dict) -> None:
     with left:
         st.markdown(f"**{t('monthly.risks_title')}**", help=ui.definition("risk_counts"))
         risks = data["risks"].filter(pl.col("level") != "green")
-        cols = st.columns(2) if not risks.is_empty() else []
+        none = risks.is_empty() or not (risks["open_at_end"].sum() or risks["raised"].sum())
+        cols = [] if none else st.columns(2)
         if not cols:
             st.caption(t("monthly.no_risks"))  # not over two cards of 0
         for col, level in zip(cols, ("red", "yellow")):
             part = risks.filter(pl.col("level") == level)
             # warnings, not customers (the risk board's cards count customers); the level's colour with its name
-            col.metric(f":{BADGE_COLORS[level]}[●] " + t("monthly.level_warnings", level=label("level", level)),
+            col.metric(f":{BADGE_COLORS[level]}[{LEVEL_ICONS[level]}] " + t("monthly.level_warnings", level=label("level", level)),
                        f"{int(part['open_at_end'].sum()):,}",
                        help=f"{t('monthly.risks_open_now' if data.get('as_of') else 'monthly.risks_open')}: "
                             f"{int(part['open_at_end'].sum()):,} · "

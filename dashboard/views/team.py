@@ -124,9 +124,11 @@ def render() -> None:
         _table(team)
         if any(getattr(f, name) for name in ("industry", "size", "province", "customer_type", "channel")):
             st.caption(t("team.targets_unfiltered"))  # 0% against the whole target read as a shortfall
-        if f.date_from and f.date_to and f.date_from <= today() <= f.date_to:
+        under_way = bool(f.date_from and f.date_to and f.date_from <= today() <= f.date_to)
+        if under_way:
             _pacing_cards(team)  # a period that is over: its pacing is its attainment again
-        ui.chart(charts.target_chart(team, lang()), ("target_attainment", "pacing"), "target_chart")
+        ui.chart(charts.target_chart(team, lang(), pacing=under_way),
+                 ("target_attainment", "pacing") if under_way else ("target_attainment",), "target_chart")
         cap = settings.get(store(), "daily_effective_cap")
         hours_cap = settings.get(store(), "weekly_hours_cap")
         left, right = st.columns(2)

@@ -633,6 +633,7 @@ def test_help_states_the_windows_the_pages_use_and_lists_roles_in_the_ui_languag
     at = logged_in("manager1", "help")
     text = " ".join(m.value for m in at.markdown)
     assert f"进入「合同签订」之前 {PRECURSOR_WINDOW_DAYS} 天内" in text
+    assert "按 Ctrl+Enter 或点「保存跟进」" in text and "按回车只确认当前一项" in text  # as /log works now
     at.selectbox(key="lang_user").set_value("en").run()
     text = " ".join(m.value for m in [*at.markdown, *at.caption])
     at.selectbox(key="lang_user").set_value("zh_CN").run()  # the account keeps its language: back for the others

@@ -130,7 +130,10 @@ def _pick(page, text: str) -> None:
     picker = page.get_by_label("选择一条记录进行修改或删除")
     picker.click()
     picker.press_sequentially(text[-10:])
-    page.get_by_role("option").filter(has_text=text).first.click()
+    # chosen by Enter on the option the typing left focused: a click on it could miss, as the list
+    # is drawn again while a loaded machine catches up ("element was detached from the DOM")
+    page.get_by_role("option").filter(has_text=text).first.wait_for()
+    page.keyboard.press("Enter")
     settle(page)
 
 

@@ -3,12 +3,10 @@ the stage history as a timeline, risks, contracts; editing for those who may cha
 
 from __future__ import annotations
 
-import importlib.util
-
 import polars as pl
 import streamlit as st
 
-from dashboard import fmt
+from dashboard import fmt, relationship
 from dashboard.data import actor, cached, run_write, store
 from dashboard.i18n import label, t
 from dashboard.model_form import Field, field_label, model_form
@@ -204,15 +202,6 @@ def _contract_fields(base: dict) -> tuple[list[Field], dict]:
     return [Field("rep_id", "select", tuple(names), lambda i: names.get(i, str(i))), *fields], {"customer_id": base["id"]}
 
 
-def _relationship(customer_id: int) -> None:
-    """Feedback, complaints and surveys: drawn by the risk module's renderer once it exists."""
-    if importlib.util.find_spec("dashboard.relationship") is None:
-        empty(t("customers.relationship_soon"))
-        return
-    module = importlib.import_module("dashboard.relationship")
-    module.render(customer_id)
-
-
 def render_customer(customer_id: int) -> None:
     d = cached(customer_views.detail, customer_id)
     page_link("customers", label=t("customers.back"), icon=":material/arrow_back:", query={})
@@ -252,4 +241,4 @@ def render_customer(customer_id: int) -> None:
         _risks(d.risks)
         page_link("risks", label=t("home.go_risks"))
     with tabs[7]:
-        _relationship(b["id"])
+        relationship.render(b["id"], writable)

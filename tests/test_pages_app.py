@@ -691,3 +691,50 @@ def test_a_due_row_picked_on_home_logs_its_follow_up_straight_away(app_db):
     links = {e.proto.label: parse_qs(e.proto.query_string) for e in at.get("page_link")}
     assert links[f"为「{name}」记录跟进"] == {"customer": [str(cid)]}, links
     assert links[f"打开「{name}」"] == {"id": [str(cid)]}
+
+
+def test_feedback_and_surveys_are_recorded_and_handled_on_the_customers_page(app_db):
+    """The 反馈与满意度 tab said only that another module would fill it: complaints and surveys, which
+    drive two risk rules, could be neither seen nor entered."""
+    cid = _count(app_db, "SELECT max(c.id) FROM customers c JOIN users u ON u.id = c.owner_id"
+                         " WHERE u.username = 'rep4' AND c.deleted_at IS NULL")
+    at = logged_in("rep4", "customers", query={"id": str(cid)})
+    assert any(s.value == "反馈与投诉" for s in at.subheader) and any(s.value == "满意度调查" for s in at.subheader)
+    at.selectbox(key=f"fb_new_{cid}_kind").select("complaint")
+    at.selectbox(key=f"fb_new_{cid}_severity").select("high")
+    at.text_area(key=f"fb_new_{cid}_description").input("交付延迟两周,客户很不满意")
+    at.button(key=f"FormSubmitter:fb_new_{cid}-保存").click()
+    at.run()
+    assert not shown_errors(at) and not _red(at)
+    fid, deadline = _db(app_db).query("SELECT id, deadline FROM feedback WHERE customer_id = $c AND description ="
+                                      " '交付延迟两周,客户很不满意'", {"c": cid}).row(0)
+    assert deadline is not None  # by its severity
+    at.selectbox(key=f"fb_pick_{cid}").select(fid).run()
+    at.button(key=f"FormSubmitter:fb_move_{fid}-开始处理").click()
+    at.run()
+    assert _count(app_db, "SELECT status FROM feedback WHERE id = $f", {"f": fid}) == "in_progress"
+    at.button(key=f"FormSubmitter:fb_move_{fid}-标记为已解决").click()
+    at.run()  # no note: refused, said under the form
+    assert "标记为已解决时请填写处理说明。" in [e.value for e in at.error]
+    at.text_area(key=f"fb_note_{fid}").input("已补发货并致歉")
+    at.button(key=f"FormSubmitter:fb_move_{fid}-标记为已解决").click()
+    at.run()
+    assert _db(app_db).query("SELECT status, resolution_note FROM feedback WHERE id = $f", {"f": fid}).row(0) == (
+        "resolved", "已补发货并致歉")
+    table = next(d.value for d in at.dataframe if "days_to_resolve" in d.value.columns)
+    assert "None" not in table.astype(str).to_numpy().ravel().tolist()  # an open one's days read —
+    # a survey, checked against its scale
+    at.selectbox(key=f"sv_new_{cid}_scale").select("csat")
+    at.number_input(key=f"sv_new_{cid}_score").set_value(7)
+    at.button(key=f"FormSubmitter:sv_new_{cid}-保存").click()
+    at.run()
+    assert any("评分" in r for r in _red(at)), _red(at)
+    at.number_input(key=f"sv_new_{cid}_score").set_value(2)
+    at.button(key=f"FormSubmitter:sv_new_{cid}-保存").click()
+    at.run()
+    assert not _red(at)
+    assert _count(app_db, "SELECT count(*) FROM surveys WHERE customer_id = $c AND score = 2", {"c": cid}) == 1
+    # leadership reads them, with nothing to change
+    at = logged_in("leader", "customers", query={"id": str(cid)})
+    assert any(s.value == "反馈与投诉" for s in at.subheader)
+    assert not [b for b in at.button if b.key and b.key.startswith(("FormSubmitter:fb_", "FormSubmitter:sv_"))]

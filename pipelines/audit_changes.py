@@ -23,7 +23,8 @@ CODED = {"stage": "stage", "from_stage": "stage", "to_stage": "stage", "stage_af
          "role": "role", "severity": "severity", "language": "language"}
 # the same column name holds different codes in different tables
 CODED_BY_TABLE = {("risks", "status"): "risk_status", ("feedback", "status"): "feedback_status",
-                  ("feedback", "kind"): "feedback_type", ("import_runs", "kind"): "ingest.kind"}
+                  ("feedback", "kind"): "feedback_type", ("import_runs", "kind"): "ingest.kind",
+                  ("stage_changes", "from"): "stage", ("stage_changes", "to"): "stage"}  # a stage override
 # fields holding an account's or a team's id
 PEOPLE = ("user_id", "owner_id", "rep_id", "manager_id", "changed_by", "closed_by", "from_owner_id",
           "to_owner_id", "created_by", "acknowledged_by", "raised_by", "actor_id")
@@ -38,7 +39,10 @@ LABELS = {("contacts", "name"): "field.contact_name", ("users", "name"): "field.
               "rows_read", "rows_rejected", "rows_duplicate", "users_created", "customers_created", "stage_changes",
               "stage_changes_rule_broken")},
           ("import_runs", "rows_loaded"): "ingest.rows_loaded_done", ("import_runs", "file"): "ingest.file",
-          ("import_runs", "kind"): "ingest.kind_label", ("import_runs", "error"): "ingest.error_label"}
+          ("import_runs", "kind"): "ingest.kind_label", ("import_runs", "error"): "ingest.error_label",
+          # a stage override's entry: {"from", "to", "reason"}
+          ("stage_changes", "from"): "field.from_stage", ("stage_changes", "to"): "field.to_stage",
+          ("stage_changes", "reason"): "field.override_reason"}
 SKIP = ("id", "created_at", "updated_at", "name_initials", "password_hash")  # kept in the evidence, not said
 MAX_VALUE = 60  # characters of one value shown; the rest is in the stored JSON
 

@@ -245,5 +245,11 @@ def test_an_entrys_changes_read_in_words(store, org):
     # an import's counts as the import page names them
     assert audit_changes.describe(None, json.dumps({"file": "x.xlsx", "kind": "follow_ups", "rows_loaded": 20}),
                                   "zh_CN", known, "import_runs") == "文件:x.xlsx;数据类型:跟进记录;已导入:20"
+    # a stage override, a delete and a lockout: no raw names or codes (from:needs_confirmed;…)
+    assert audit_changes.describe(None, json.dumps({"from": "needs_confirmed", "to": "proposal", "reason": "大客户"}),
+                                  "zh_CN", known, "stage_changes") == "原阶段:需求确认;新阶段:方案提供;越过规则的理由:大客户"
+    assert audit_changes.describe(json.dumps({"deleted_at": None, "failed_logins": 3}),
+                                  json.dumps({"deleted_at": "2026-11-28T09:19:00+00:00", "failed_logins": 0}),
+                                  "zh_CN", known) == "删除时间:— → 2026-11-28 17:19;连续登录失败次数:3 → 0"
     with pytest.raises(NotPermitted):
         audit_changes.names(store, org["manager1"])

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.i18n import t
 from dashboard.nav import PAGES_DIR, spec
+from pipelines import i18n
 
 
 def notice(key: str) -> None:
@@ -64,6 +65,13 @@ def ctrl_enter_saves(button: str) -> None:
   }}, true);
 }})();
 </script>""", unsafe_allow_javascript=True)
+
+
+def confirmed(typed: str, word_key: str) -> bool:
+    """A typed confirmation word: the catalog's word in either language, in any case (恢复 in the
+    Chinese UI; RESTORE, which the English one and older notes give, still does)."""
+    words = {i18n.t(word_key, language).casefold() for language in i18n.LANGUAGES}
+    return typed.strip().casefold() in words
 
 
 def field_error(errors: dict[str, str], *fields: str) -> None:

@@ -85,14 +85,14 @@ def test_backup_then_restore_from_the_page(admin_page):
     assert any(("PostgreSQL 事务" in w.value) == on_postgres for w in at.warning)
     # the backup by when it was made and what it holds, not by its folder's name
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\([\d,]+ 行\)", _by_label(at.selectbox, "选择备份").options[0])
-    _by_label(at.text_input, "确认恢复请输入 RESTORE(大小写均可)").input("restore")
+    _by_label(at.text_input, "确认恢复请输入「恢复」").input("恢复")  # the Chinese UI's word
     at.run()
     _by_label(at.button, "恢复").click()
     at.run()
     done = [s.value for s in at.success if "已从" in s.value]
     assert not at.exception and done and "保留了备份之后的 " in done[0], [e.value for e in at.error]
     # the typed word went with the restore: a second click cannot restore again
-    assert _by_label(at.text_input, "确认恢复请输入 RESTORE(大小写均可)").value == ""
+    assert _by_label(at.text_input, "确认恢复请输入「恢复」").value == ""
     assert _by_label(at.button, "恢复").disabled
 
 
@@ -135,14 +135,14 @@ def test_pipl_export_and_erase_from_the_page(admin_page):
     _by_label(at.button, "查找").click()
     at.run()
     _by_label(at.text_input, "请求说明(必填,如请求日期和方式)").input("2026-11-20 书面申请")
-    _by_label(at.text_input, "确认删除请输入 ERASE").input("ERASE")
+    _by_label(at.text_input, "确认删除请输入「删除」").input("erase")  # the English word, in any case, still does
     at.run()
     _by_label(at.button, "删除个人信息").click()
     at.run()
     assert any("已匿名化" in s.value for s in at.success), [e.value for e in at.error]
     # what was found before held the person's data: it goes, with the buttons that download it
     assert not _pipl_downloads(at) and not any("找到" in c.value for c in at.caption)
-    assert not [i for i in at.text_input if i.label == "确认删除请输入 ERASE"]  # until the next lookup
+    assert not [i for i in at.text_input if i.label == "确认删除请输入「删除」"]  # until the next lookup
     from dashboard.data import store
 
     assert store().scalar("SELECT name FROM customers WHERE id = $i", {"i": world["rep2"].customer_id}).startswith("[已删除]")

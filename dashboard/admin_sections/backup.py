@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.data import actor, run_write, store
 from dashboard.i18n import t
+from dashboard.widgets import confirmed
 from pipelines import backup, config
 from pipelines.config import local_tz
 
@@ -65,10 +66,10 @@ def render() -> None:
     st.warning(t("security.restore_warning_pg") if shared
                else t("security.restore_warning", kept=f"{store().location}.before-restore"), icon=":material/warning:")
     # a new box after each restore: emptying the old one's state left the word in the browser
-    confirm = st.text_input(t("security.restore_confirm", word="RESTORE"),
+    confirm = st.text_input(t("security.restore_confirm", word=t("security.restore_word")),
                             key=f"adm_restore_confirm_{st.session_state.get(ROUND, 0)}")
     if st.button(t("security.restore_now"), icon=":material/restore:", key="adm_restore_now",
-                 disabled=confirm.strip().upper() != "RESTORE"):
+                 disabled=not confirmed(confirm, "security.restore_word")):
         with st.spinner(t("security.restore_running")):
             result = run_write(lambda: backup.restore(store(), actor(), choice))
         if not shared:

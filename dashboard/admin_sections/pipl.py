@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard.data import actor, cached, run_write, store
 from dashboard.guard import callback
 from dashboard.i18n import lang, t
+from dashboard.widgets import confirmed
 from pipelines import customer_views, exports, pipl, pipl_sheets
 
 TITLE_KEY = "security.pipl_title"
@@ -79,9 +80,9 @@ def render() -> None:
     st.divider()
     st.warning(t("security.pipl_erase_warning"), icon=":material/warning:")
     reason = st.text_input(t("security.pipl_reason"), key="adm_pipl_reason")
-    confirm = st.text_input(t("security.pipl_confirm", word="ERASE"), key="adm_pipl_confirm")
+    confirm = st.text_input(t("security.pipl_confirm", word=t("security.erase_word")), key="adm_pipl_confirm")
     if st.button(t("security.pipl_erase"), key="adm_pipl_erase", icon=":material/person_remove:",
-                 disabled=confirm.strip() != "ERASE" or not reason.strip()):
+                 disabled=not confirmed(confirm, "security.erase_word") or not reason.strip()):
         done = run_write(lambda: pipl.erase(store(), actor(), kind, int(row_id), reason=reason.strip()))
         if done:  # what was found held the person's data: it goes, with its download buttons
             for key in ("adm_pipl_data", "adm_pipl_for", "adm_pipl_reason", "adm_pipl_confirm"):

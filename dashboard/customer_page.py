@@ -234,7 +234,8 @@ def render_customer(customer_id: int) -> None:
     with tabs[5]:
         fields, fixed = _contract_fields(b)
         view = fmt.rep_names(d.contracts).with_columns(
-            pl.col("amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False)).drop("rep_id")
+            pl.col("amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False)).drop("rep_id").rename(
+            {"rep_name": "signer"})  # 签约人: the rep the contract counts for, not a 跟进人
         _children(f"contract_{b['id']}", d.contracts, ContractIn, fields, fixed, writable,
                   t(f"customers.no_contracts{'' if writable else '_read'}"), t("customers.add_contract"), "contracts", view=view)
     with tabs[6]:

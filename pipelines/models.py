@@ -161,9 +161,21 @@ class NeedIn(Model):
     pain_point: Note = None
     impact: Note = None
 
+    @field_validator("raised_on")
+    @classmethod
+    def _not_future(cls, value: date) -> date:  # a need is raised when heard, not ahead
+        if value > datetime.now(tz=local_tz()).date():
+            raise v.fail("future_date")
+        return value
+
 
 class Need(NeedIn, SoftDeleted):
     __table__ = "needs"
+
+    @field_validator("raised_on")
+    @classmethod
+    def _not_future(cls, value: date) -> date:  # as stored
+        return value
 
 
 class ContractIn(Model):

@@ -217,3 +217,19 @@ def test_a_required_choice_left_empty_is_said_to_be_required():
     with pytest.raises(ValidationError) as exc:
         CustomerIn(name="某公司", owner_id="abc")
     assert "必须填写" not in errors.explain(exc.value, "zh_CN")["owner_id"]
+
+
+def test_a_need_is_not_raised_in_the_future():
+    """A need dated next week was accepted (a need is raised when it is heard)."""
+    from datetime import date, datetime, timedelta
+
+    from pipelines import errors
+    from pipelines.config import local_tz
+    from pipelines.models import Need, NeedIn
+
+    today = datetime.now(local_tz()).date()
+    assert NeedIn(customer_id=1, description="污水设备", raised_on=today).raised_on == today
+    with pytest.raises(ValidationError) as exc:
+        NeedIn(customer_id=1, description="污水设备", raised_on=today + timedelta(days=7))
+    assert errors.explain(exc.value, "zh_CN") == {"raised_on": "提出日期:不能晚于今天,请核对日期。"}
+    assert Need(id=1, customer_id=1, description="x", raised_on=date(2999, 1, 1)).raised_on.year == 2999  # as stored

@@ -738,3 +738,15 @@ def test_feedback_and_surveys_are_recorded_and_handled_on_the_customers_page(app
     at = logged_in("leader", "customers", query={"id": str(cid)})
     assert any(s.value == "反馈与投诉" for s in at.subheader)
     assert not [b for b in at.button if b.key and b.key.startswith(("FormSubmitter:fb_", "FormSubmitter:sv_"))]
+
+
+def test_a_contracts_rep_is_headed_as_its_signer(app_db):
+    """The contracts table headed its rep 跟进人, the word for who made a follow-up."""
+    import json
+
+    cid = _count(app_db, "SELECT c.customer_id FROM contracts c JOIN customers cu ON cu.id = c.customer_id"
+                         " JOIN users u ON u.id = cu.owner_id WHERE u.username = 'rep1' AND c.deleted_at IS NULL"
+                         " ORDER BY c.id LIMIT 1")
+    at = logged_in("rep1", "customers", query={"id": str(cid)})
+    grid = next(d for d in at.dataframe if "signer" in d.value.columns)
+    assert json.loads(grid.proto.columns)["signer"]["label"] == "签约人"

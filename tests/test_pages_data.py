@@ -312,6 +312,7 @@ def test_explain_names_field_and_reason_in_both_languages():
     with pytest.raises(ValidationError) as caught:
         ContactIn(customer_id=1, name="x", phone="123", email="bad")
     assert errors.explain(caught.value, "zh_CN")["phone"].startswith("电话:「123」不是有效的")
+    assert "如 138 1234 5678" in errors.explain(caught.value, "zh_CN")["phone"]  # how to write one, not only "wrong"
     with pytest.raises(ValidationError) as caught:
         ContractIn(customer_id=1, rep_id=1, signed_on="soon", amount="abc")
     out = errors.explain(caught.value, "zh_CN")

@@ -160,6 +160,8 @@ def _children(key: str, df: pl.DataFrame, model, fields: list[Field], fixed: dic
         return
     rows = {r["id"]: r for r in df.iter_rows(named=True)}
     first = fields[0].name
+    if S.pop(f"{key}_pick_reset", False):  # set, not dropped: the browser kept showing the deleted one's name
+        S[f"{key}_pick"] = None
     pick = st.selectbox(t("customers.edit_pick"), [None, *rows], key=f"{key}_pick",
                         format_func=lambda i: "—" if i is None else str(rows[i].get(first) or i)[:40])
     if pick is None:
@@ -169,7 +171,7 @@ def _children(key: str, df: pl.DataFrame, model, fields: list[Field], fixed: dic
                save=lambda rec: customer_records.update(store(), actor(), pick, rec), success=t("common.saved"))
     if st.button(t("common.delete"), key=f"{key}_del_{pick}", icon=":material/delete:"):
         if run_write(lambda: customer_records.delete(store(), actor(), table, pick) or True):
-            S.pop(f"{key}_pick", None)
+            S[f"{key}_pick_reset"] = True
             # one click deletes (a soft delete): the undo above the table brings it back
             S[f"{key}_undo"] = (pick, str(row.get(first) or pick)[:40])
             st.rerun()

@@ -180,6 +180,10 @@ def _erase_contact(cur, contact_id: int) -> dict[str, int]:
         raise NotFound("contact", contact_id)
     customer_id, name = found
     secrets = _anonymise_contact(cur, contact_id)
+    # and out of the customer's contacts: a "[已删除] #2402 · 决策者" row was still listed, editable,
+    # and counted as the customer's decision maker
+    cur.execute("UPDATE contacts SET deleted_at = coalesce(deleted_at, current_timestamp) WHERE id = $id",
+                {"id": contact_id})
     # The contact's name quoted in the customer's follow-ups (participants, summary) goes too.
     fu = cur.execute("UPDATE follow_ups SET participants = replace(participants, $n, $e),"
                      " summary = replace(summary, $n, $e), outcome = replace(outcome, $n, $e),"

@@ -142,6 +142,11 @@ def test_erase_contact_only(store, org, world):
     assert "青禾科技甲" in text  # the company stays
     assert store.scalar("SELECT count(*) FROM follow_ups WHERE customer_id = $c", {"c": rep1.customer_id}) == 3
     assert PEOPLE["rep2"][1] in text
+    # and no longer one of the customer's contacts ("[已删除] #… · 决策者" was listed, editable)
+    from pipelines import customer_views
+
+    listed = customer_views.detail(store, org["rep1"], rep1.customer_id).contacts
+    assert rep1.contact_id not in listed["id"].to_list()
 
 
 def test_only_admins_erase(store, org, world):

@@ -159,8 +159,15 @@ class AuditSearch:
             parts.append("created_at::DATE <= $date_to")
             params["date_to"] = self.date_to
         if self.text.strip():
+            # or the record it is about, by its name now: a contact's edit, delete and undo name only
+            # the fields they changed, and a search for the person found its creation alone
             parts.append("(contains(coalesce(before, ''), $text) OR contains(coalesce(after, ''), $text)"
-                         " OR contains(coalesce(detail, ''), $text))")
+                         " OR contains(coalesce(detail, ''), $text)"
+                         " OR (table_name = 'customers' AND row_id IN (SELECT id FROM customers WHERE contains(name, $text)))"
+                         " OR (table_name = 'contacts' AND row_id IN (SELECT id FROM contacts WHERE contains(name, $text)))"
+                         " OR (table_name = 'users' AND row_id IN (SELECT id FROM users"
+                         " WHERE contains(display_name, $text) OR contains(username, $text)))"
+                         " OR (table_name = 'teams' AND row_id IN (SELECT id FROM teams WHERE contains(name, $text))))")
             params["text"] = self.text.strip()
         if self.row_id is not None:
             parts.append("row_id = $row_id")

@@ -253,3 +253,19 @@ def test_an_entrys_changes_read_in_words(store, org):
                                   "zh_CN", known) == "删除时间:— → 2026-11-28 17:19;连续登录失败次数:3 → 0"
     with pytest.raises(NotPermitted):
         audit_changes.names(store, org["manager1"])
+
+
+def test_a_search_by_a_name_finds_every_entry_about_that_record(store, org):
+    """A search for a contact's name found its creation only: its edit and delete name only the
+    fields they changed."""
+    from pipelines import customer_records
+    from pipelines.models import ContactIn
+
+    world = seed(store, org, reps=("rep1",), follow_ups_each=1)
+    rep1 = org["rep1"]
+    cid = world["rep1"].customer_id
+    contact = customer_records.add(store, rep1, ContactIn(customer_id=cid, name="审计查找人", position="采购"))
+    customer_records.update(store, rep1, contact, ContactIn(customer_id=cid, name="审计查找人", position="总监"))
+    customer_records.delete(store, rep1, "contacts", contact)
+    found = audit_view.search(store, org["admin"], AuditSearch(text="审计查找人"))
+    assert sorted(found["action"].to_list()) == ["create", "delete", "update"], found.select("action", "after")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import fmt, relationship
 from dashboard.data import actor, cached, run_write, store
+from dashboard.filter_bar import today
 from dashboard.i18n import label, t
 from dashboard.model_form import Field, field_label, model_form
 from dashboard.widgets import empty, page_link
@@ -140,8 +141,10 @@ def _risks(df: pl.DataFrame) -> None:
 
 
 def _children(key: str, df: pl.DataFrame, model, fields: list[Field], fixed: dict, writable: bool,
-              empty_text: str, add_label: str, table: str, view: pl.DataFrame | None = None) -> None:
-    """A customer's contacts, needs or contracts: the table, then add / edit / delete (with undo)."""
+              empty_text: str, add_label: str, table: str, view: pl.DataFrame | None = None,
+              new: dict | None = None) -> None:
+    """A customer's contacts, needs or contracts: the table, then add / edit / delete (with undo);
+    `new`: a new one's starting values (a need raised today)."""
     _undo(key, table)
     if df.is_empty():
         empty(empty_text)
@@ -154,7 +157,7 @@ def _children(key: str, df: pl.DataFrame, model, fields: list[Field], fixed: dic
     if not writable:
         return
     with st.expander(add_label, icon=":material/add:"):
-        model_form(f"{key}_new", model, fields, fixed=fixed, success=t("common.saved"),
+        model_form(f"{key}_new", model, fields, fixed=fixed, success=t("common.saved"), initial=new,
                    save=lambda rec: customer_records.add(store(), actor(), rec))
     if df.is_empty():
         return
@@ -232,14 +235,16 @@ def render_customer(customer_id: int) -> None:
                   t(f"customers.no_contacts{'' if writable else '_read'}"), t("customers.add_contact"), "contacts", view=contacts)
     with tabs[4]:
         _children(f"need_{b['id']}", d.needs, NeedIn, NEED_FIELDS, {"customer_id": b["id"]}, writable,
-                  t(f"customers.no_needs{'' if writable else '_read'}"), t("customers.add_need"), "needs")
+                  t(f"customers.no_needs{'' if writable else '_read'}"), t("customers.add_need"), "needs",
+                  new={"raised_on": today()})  # usually heard today: one field less to fill
     with tabs[5]:
         fields, fixed = _contract_fields(b)
         view = fmt.rep_names(d.contracts).with_columns(
             pl.col("amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False)).drop("rep_id").rename(
             {"rep_name": "signer"})  # 签约人: the rep the contract counts for, not a 跟进人
         _children(f"contract_{b['id']}", d.contracts, ContractIn, fields, fixed, writable,
-                  t(f"customers.no_contracts{'' if writable else '_read'}"), t("customers.add_contract"), "contracts", view=view)
+                  t(f"customers.no_contracts{'' if writable else '_read'}"), t("customers.add_contract"), "contracts", view=view,
+                  new={"signed_on": today()})
     with tabs[6]:
         _risks(d.risks)
         page_link("risks", label=t("home.go_risks"))

@@ -753,3 +753,8 @@ def test_a_contracts_rep_is_headed_as_its_signer(app_db):
     at = logged_in("rep1", "customers", query={"id": str(cid)})
     grid = next(d for d in at.dataframe if "signer" in d.value.columns)
     assert json.loads(grid.proto.columns)["signer"]["label"] == "签约人"
+    # a new contract and a new need start on today's date (they started empty)
+    from dashboard.filter_bar import today
+
+    assert at.date_input(key=f"contract_{cid}_new_signed_on").value == today()
+    assert at.date_input(key=f"need_{cid}_new_raised_on").value == today()

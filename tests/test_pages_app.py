@@ -179,9 +179,9 @@ def test_the_customer_pages_link_opens_the_log_for_that_customer(app_db):
     other = _count(app_db, "SELECT max(c.id) FROM customers c JOIN users u ON u.id = c.owner_id"
                            " WHERE u.username = 'rep5' AND c.deleted_at IS NULL")
     at = logged_in("rep2", "log", query={"customer": str(other)})
-    assert [w.value for w in at.warning] == ["客户不存在,或你没有权限查看。"] and at.selectbox(key="log_customer").value is None
+    assert [w.value for w in at.warning] == ["客户不存在,或你没有权限查看(它可能刚转交给了其他销售,或已被删除)。"] and at.selectbox(key="log_customer").value is None
     at.run()  # the run the login cookie's component asks for at once: the word stayed for half a second
-    assert [w.value for w in at.warning] == ["客户不存在,或你没有权限查看。"]
+    assert [w.value for w in at.warning] == ["客户不存在,或你没有权限查看(它可能刚转交给了其他销售,或已被删除)。"]
     at.text_input(key="log_q").input("a").run()  # until the rep searches for another
     assert not at.warning
     at = logged_in("rep2", "log", query={"customer": str(other)})
@@ -581,7 +581,7 @@ def test_customer_page_shows_own_customer_and_refuses_another_reps(app_db):
     assert [tab.label for tab in at.tabs][:3] == ["概况", "跟进记录", "阶段历史"]
     assert at.text_input(key=f"contact_{cid}_new_name").label == "姓名"  # a person's name, not 名称
     at = logged_in("rep5", "customers", query={"id": str(cid)})
-    assert [e.value for e in at.error] == ["客户不存在,或你没有权限查看。"]
+    assert [e.value for e in at.error] == ["客户不存在,或你没有权限查看(它可能刚转交给了其他销售,或已被删除)。"]
 
 
 def test_a_rep_edits_deletes_and_undoes_an_own_record(app_db):

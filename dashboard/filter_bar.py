@@ -154,8 +154,7 @@ def _link_notes(given: Filters, fields: tuple[str, ...]) -> tuple[Filters, list[
     if given.date_from and given.date_to and given.date_from > given.date_to:
         given = given.with_period(given.date_to, given.date_from)
         notes.append(t("filter.note_swapped", start=fmt.day(given.date_from), end=fmt.day(given.date_to)))
-    unused = [f for f in ("team", "rep", "industry", "size", "province", "customer_type", "channel", "stage", "q")
-              if getattr(given, f) and f not in fields]
+    unused = [f for f in _URL_KEYS if f not in ("from", "to") and getattr(given, f) and f not in fields]
     if (given.date_from or given.date_to) and "period" not in fields:
         unused.insert(0, "period")
     if unused:

@@ -14,12 +14,9 @@ from dashboard.i18n import label, t
 from dashboard.model_form import Field, model_form
 from dashboard.widgets import empty
 from pipelines import relationship
+from pipelines.codes import FEEDBACK_TYPES, SEVERITIES, SURVEY_SCALES
 from pipelines.models import FeedbackIn, SurveyIn
 from pipelines.risk_actions import RiskActionError
-
-FEEDBACK_TYPES = ("complaint", "feedback", "suggestion")
-SEVERITIES = ("low", "medium", "high")
-SCALES = ("csat", "nps")
 
 
 def render(customer_id: int, writable: bool) -> None:
@@ -121,7 +118,7 @@ def _surveys(customer_id: int, writable: bool) -> None:
     if not writable:
         return
     with st.expander(t("relationship.add_survey"), icon=":material/sentiment_satisfied:"):
-        fields = [Field("scale", "select", SCALES, lambda c: label("survey_scale", c)),
+        fields = [Field("scale", "select", SURVEY_SCALES, lambda c: label("survey_scale", c)),
                   Field("score", "number", help=t("relationship.score_help")),
                   Field("surveyed_on", "date"), Field("comment", "area")]
         model_form(f"sv_new_{customer_id}", SurveyIn, fields, fixed={"customer_id": customer_id},

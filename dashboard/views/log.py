@@ -182,7 +182,7 @@ def _form(customer: dict, user) -> None:
     keep_choice("log_channel", CHANNELS, fallback="phone")  # named in the UI language, as above
     keep_choice("log_stage", ALL_STAGES, fallback=customer["stage"])
     # Enter in a one-line field moved on in the rep's mind and saved the half-typed record:
-    # saving is the button (Tab to it, Enter) or Ctrl+Enter in the summary
+    # saving is the button (Tab to it, Enter) or Ctrl+Enter anywhere in the form (ctrl_enter_saves)
     with st.form("log_form", border=True, enter_to_submit=False):
         # what was said first: one Tab from the customer (channel and time are usually right as
         # given: the last channel used, now)

@@ -60,7 +60,7 @@ def _new_customer() -> None:
                    initial=_asked(S.get("cust_new_asked") or ""),
                    recheck=lambda values: customers.clashes(store(), actor(), values))
         if made and user.role in ("rep", "manager"):  # on to the call it was made for
-            page_link("log", label=t("customers.log_for_new", name=made[1]), icon=":material/edit_note:",
+            page_link("log", label=t("home.log_for", name=made[1]), icon=":material/edit_note:",
                       query={"customer": str(made[0])})
 
 

@@ -11,7 +11,7 @@ from dashboard.data import actor, cached, run_write, store
 from dashboard.filter_bar import today
 from dashboard.i18n import label, t
 from dashboard.model_form import Field, field_label, model_form
-from dashboard.widgets import empty, page_link
+from dashboard.widgets import empty, keep_choice, page_link
 from pipelines import customer_records, customer_views, customers
 from pipelines.codes import CUSTOMER_TYPES, DECISION_ROLES, INDUSTRIES, PROVINCES, SIZES
 from pipelines.models import ContactIn, ContractIn, CustomerIn, NeedIn
@@ -163,8 +163,8 @@ def _children(key: str, df: pl.DataFrame, model, fields: list[Field], fixed: dic
         return
     rows = {r["id"]: r for r in df.iter_rows(named=True)}
     first = fields[0].name
-    if S.pop(f"{key}_pick_reset", False):  # set, not dropped: the browser kept showing the deleted one's name
-        S[f"{key}_pick"] = None
+    # given again by value: a deleted row's (or a renamed one's) old name stayed in the browser
+    keep_choice(f"{key}_pick", [None, *rows])
     pick = st.selectbox(t("customers.edit_pick"), [None, *rows], key=f"{key}_pick",
                         format_func=lambda i: "—" if i is None else str(rows[i].get(first) or i)[:40])
     if pick is None:
@@ -174,7 +174,6 @@ def _children(key: str, df: pl.DataFrame, model, fields: list[Field], fixed: dic
                save=lambda rec: customer_records.update(store(), actor(), pick, rec), success=t("common.saved"))
     if st.button(t("common.delete"), key=f"{key}_del_{pick}", icon=":material/delete:"):
         if run_write(lambda: customer_records.delete(store(), actor(), table, pick) or True):
-            S[f"{key}_pick_reset"] = True
             # one click deletes (a soft delete): the undo above the table brings it back
             S[f"{key}_undo"] = (pick, str(row.get(first) or pick)[:40])
             st.rerun()

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from dashboard import fmt
 from dashboard.data import actor, cached, run_write, store
 from dashboard.i18n import label, lang, t
-from dashboard.widgets import field_error
+from dashboard.widgets import field_error, keep_choice
 from pipelines import accounts, admin_views, errors
 from pipelines.codes import ROLES
 from pipelines.models import UserIn
@@ -79,10 +79,8 @@ def _create(teams: dict) -> None:
 
 def _manage(users: pl.DataFrame, teams: dict) -> None:
     names = {r["username"]: r for r in users.iter_rows(named=True)}
-    if (renamed := S.pop("adm_pick_renamed", None)) in names:
-        # set again, so that the browser is sent the picked account's new label: it keeps the text
-        # of the label it showed, which a rename leaves stale until the page is reloaded
-        S["adm_pick"] = renamed
+    # given again by value, so that a rename's new label reaches the browser (it kept the old one)
+    keep_choice("adm_pick", names, fallback=next(iter(names), None))
     who = st.selectbox(t("admin.pick_user"), list(names), key="adm_pick",
                        format_func=lambda u: f"{names[u]['display_name']}({u} · {label('role', names[u]['role'])})")
     if who is None:
@@ -123,7 +121,6 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
             if not display.strip():  # said here: the name is the one field of this form the model checks
                 st.error(t("error.missing", field=t("field.display_name")))
             elif run_write(save, done):
-                S["adm_pick_renamed"] = who
                 st.rerun()
     with c:
         if row["active"]:

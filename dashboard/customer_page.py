@@ -11,6 +11,7 @@ from dashboard.data import actor, cached, run_write, store
 from dashboard.filter_bar import today
 from dashboard.i18n import label, t
 from dashboard.model_form import Field, field_label, model_form
+from dashboard.risk_forms import raise_form
 from dashboard.widgets import empty, keep_choice, page_link
 from pipelines import customer_records, customer_views, customers
 from pipelines.codes import CUSTOMER_TYPES, DECISION_ROLES, INDUSTRIES, PROVINCES, SIZES
@@ -133,11 +134,24 @@ def _risks(df: pl.DataFrame) -> None:
         empty(t("customers.no_risks"))
         return
     # the evidence reads the note a risk was raised with; the 备注 column shows the newest one
-    shown = fmt.evidence(df).with_columns(pl.col("latest_note").alias("note")).drop("latest_note")
+    shown = fmt.evidence(df).with_columns(
+        pl.col("latest_note").alias("note"),
+        # who raised it: the rules' own say so; a colleague the viewer may not see is unnamed
+        pl.when(pl.col("raised_by").is_null()).then(pl.lit(t("risk.by_rules")))
+        .otherwise(pl.col("raised_by_name").fill_null(t("common.other_rep"))).alias("raised_by"),
+    ).drop("latest_note", "raised_by_name")
     view = fmt.local_times(fmt.labelled(shown, {"level": "level", "rule": "rule", "status": "risk_status"}),
                            "raised_at", "closed_at")
     st.dataframe(fmt.blanks(view.drop("id")), hide_index=True, width="stretch",
                  column_config={c: t(f"field.{c}") for c in view.columns})
+
+
+def _raise(customer_id: int) -> None:
+    """Raise a warning for this customer without going to the board and finding it again."""
+    with st.expander(t("risk.raise_title"), icon=":material/add_alert:"):
+        if raise_form(customer_id, f"customer_raise_{customer_id}"):
+            st.toast(t("risk.raised_ok"))
+            st.rerun()
 
 
 def _children(key: str, df: pl.DataFrame, model, fields: list[Field], fixed: dict, writable: bool,
@@ -246,6 +260,8 @@ def render_customer(customer_id: int) -> None:
                   new={"signed_on": today()})
     with tabs[6]:
         _risks(d.risks)
+        if writable:
+            _raise(b["id"])
         page_link("risks", label=t("home.go_risks"))
     with tabs[7]:
         relationship.render(b["id"], writable)

@@ -758,3 +758,39 @@ def test_a_contracts_rep_is_headed_as_its_signer(app_db):
 
     assert at.date_input(key=f"contract_{cid}_new_signed_on").value == today()
     assert at.date_input(key=f"need_{cid}_new_raised_on").value == today()
+
+
+def test_a_risk_is_raised_from_the_customers_page_and_shows_who_raised_it(app_db):
+    """A rep on a customer's 风险 tab could only read its risks: raising one meant the board, a
+    search and the customer picked again. The tab also did not say who raised a warning."""
+    import json
+
+    cid = _count(app_db, "SELECT min(c.id) FROM customers c JOIN users u ON u.id = c.owner_id"
+                         " WHERE u.username = 'rep3' AND c.deleted_at IS NULL AND c.id NOT IN"
+                         " (SELECT customer_id FROM risks WHERE rule = 'budget_cut' AND status <> 'resolved')")
+    at = logged_in("rep3", "customers", query={"id": str(cid)})
+    form = f"customer_raise_{cid}"
+    picker = next(s for s in at.selectbox if s.label == "预警类型")
+    picker.select("budget_cut")
+    next(a for a in at.text_area if a.label == "说明").input("客户说明年预算砍三成")
+    at.button(key=f"FormSubmitter:{form}-提交预警").click()
+    at.run()
+    assert not shown_errors(at) and not _red(at)
+    raised = _db(app_db).query("SELECT r.level, r.note, u.username FROM risks r JOIN users u ON u.id = r.raised_by"
+                               " WHERE r.customer_id = $c AND r.rule = 'budget_cut' AND r.status <> 'resolved'",
+                               {"c": cid})
+    assert raised.rows() == [("yellow", "客户说明年预算砍三成", "rep3")]
+    grid = next(d for d in at.dataframe if "raised_by" in d.value.columns)
+    assert json.loads(grid.proto.columns)["raised_by"]["label"] == "提出人"
+    by = dict(zip(grid.value["rule"], grid.value["raised_by"]))
+    rep3 = _count(app_db, "SELECT display_name FROM users WHERE username = 'rep3'")
+    assert by["预算缩减"] == rep3
+    assert {v for k, v in by.items() if k != "预算缩减"} <= {"系统规则", rep3}
+    # the same kind again is refused under the form, which keeps what was typed
+    next(s for s in at.selectbox if s.label == "预警类型").select("budget_cut")
+    at.button(key=f"FormSubmitter:{form}-提交预警").click()
+    at.run()
+    assert any("已有未关闭的「预算缩减」预警" in e.value for e in at.error), [e.value for e in at.error]
+    # leadership reads the tab, with nothing to raise
+    at = logged_in("leader", "customers", query={"id": str(cid)})
+    assert not [b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}")]

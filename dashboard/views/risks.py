@@ -13,6 +13,7 @@ from dashboard.filter_bar import filter_bar, today
 from dashboard.guard import callback, guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.risk_charts import BADGE_COLORS, trend_figure
+from dashboard.risk_forms import error_text, raise_form
 from pipelines import customer_views, risk_actions, risk_board
 from pipelines.codes import RAISED_RULES, RISK_LEVELS, RISK_RULES
 from pipelines.rules import risks
@@ -22,26 +23,16 @@ PER_COLUMN = 15  # cards per column at first (each has buttons and popovers: 30 
 FLASH = "risks_flash"
 
 
-def _error_text(exc: risk_actions.RiskActionError) -> str:
-    values = dict(exc.values)
-    if "rule" in values:
-        values["rule"] = label("rule", values["rule"])
-    return t(f"risk.{exc.key}", **values)
-
-
-def _act(work, ok_key: str, in_place: bool = False) -> None:
-    """Run a risk action; on success rerun with a message, a refusal shows its reason: at the top
-    of the page for a card's popover (the rerun closes the popover, and a refusal drawn in it
-    went unseen), `in_place` under a form that stays open."""
+def _act(work, ok_key: str) -> None:
+    """Run a card's risk action; on success rerun with a message, a refusal shows its reason at
+    the top of the page (the rerun closes the card's popover, and a refusal drawn in it went
+    unseen)."""
     def wrapped():
         try:
             work()
             return True
         except risk_actions.RiskActionError as exc:
-            if in_place:
-                st.error(_error_text(exc))
-                return None
-            st.session_state[FLASH] = ("error", _error_text(exc))
+            st.session_state[FLASH] = ("error", error_text(exc))
             st.rerun()
 
     if run_write(wrapped):
@@ -157,20 +148,9 @@ def _raise_form() -> None:
         customer_id = _pick_customer("risks_raise", "risk.raise_customer")
         if customer_id is None:
             return
-        with st.form("risks_raise_form", border=False):
-            # each kind's level is the rules' (a form does not rerun on a pick, so the level choice
-            # cannot hide for them): said beside the kind, and the choice is labelled as manual's
-            rules = risks.rules(store())  # read once, not once per kind
-            levels = {c: (rules.get(c) or {}).get("level") for c in RAISED_RULES if c != "manual"}
-            rule = st.selectbox(t("risk.raise_rule"), list(RAISED_RULES), format_func=lambda c: label("rule", c) + (
-                t("risk.raise_rule_level", level=label("level", levels[c])) if levels.get(c) else ""))
-            level = st.radio(t("risk.raise_level"), ["yellow", "red"], horizontal=True,
-                             format_func=lambda c: label("level", c))
-            note = st.text_area(t("risk.raise_note"), max_chars=4000)
-            if st.form_submit_button(t("risk.raise_submit"), type="primary"):
-                _act(lambda: risk_actions.raise_risk(store(), actor(), customer_id, rule, note,
-                                                     level if rule == "manual" else None), "risk.raised_ok",
-                     in_place=True)
+        if raise_form(customer_id, "risks_raise_form"):
+            st.session_state[FLASH] = ("success", t("risk.raised_ok"))
+            st.rerun()
 
 
 def _history() -> None:

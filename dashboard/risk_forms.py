@@ -1,0 +1,47 @@
+"""Raising a risk warning by hand: the form the risk board (`/risks`, after picking a customer)
+and a customer's 风险 tab share, and the words of a refused risk action."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.data import actor, run_write, store
+from dashboard.i18n import label, t
+from pipelines import risk_actions
+from pipelines.codes import RAISED_RULES
+from pipelines.rules import risks
+
+
+def error_text(exc: risk_actions.RiskActionError) -> str:
+    values = dict(exc.values)
+    if "rule" in values:
+        values["rule"] = label("rule", values["rule"])
+    return t(f"risk.{exc.key}", **values)
+
+
+def raise_form(customer_id: int, key: str) -> bool:
+    """The form for one customer; True once a warning was raised (the caller says so and reruns).
+    A refusal (a kind already open, 其他风险 without a note) is said under the form, which stays
+    filled in."""
+    with st.form(key, border=False):
+        # each kind's level is the rules' (a form does not rerun on a pick, so the level choice
+        # cannot hide for them): said beside the kind, and the choice is labelled as manual's
+        rules = risks.rules(store())  # read once, not once per kind
+        levels = {c: (rules.get(c) or {}).get("level") for c in RAISED_RULES if c != "manual"}
+        rule = st.selectbox(t("risk.raise_rule"), list(RAISED_RULES), format_func=lambda c: label("rule", c) + (
+            t("risk.raise_rule_level", level=label("level", levels[c])) if levels.get(c) else ""))
+        level = st.radio(t("risk.raise_level"), ["yellow", "red"], horizontal=True,
+                         format_func=lambda c: label("level", c))
+        note = st.text_area(t("risk.raise_note"), max_chars=4000)
+        if not st.form_submit_button(t("risk.raise_submit"), type="primary"):
+            return False
+
+    def work():
+        try:
+            risk_actions.raise_risk(store(), actor(), customer_id, rule, note, level if rule == "manual" else None)
+            return True
+        except risk_actions.RiskActionError as exc:
+            st.error(error_text(exc))
+            return None
+
+    return bool(run_write(work))

@@ -22,8 +22,10 @@ def error_text(exc: risk_actions.RiskActionError) -> str:
 def raise_form(customer_id: int, key: str) -> bool:
     """The form for one customer; True once a warning was raised (the caller says so and reruns).
     A refusal (a kind already open, 其他风险 without a note) is said under the form, which stays
-    filled in."""
-    with st.form(key, border=False):
+    filled in. A raised one leaves an empty form (a new key): kept filled in, a second press
+    raised it again, or said it was open already."""
+    done = f"{key}_done"
+    with st.form(f"{key}_{st.session_state.get(done, 0)}", border=False):
         # each kind's level is the rules' (a form does not rerun on a pick, so the level choice
         # cannot hide for them): said beside the kind, and the choice is labelled as manual's
         rules = risks.rules(store())  # read once, not once per kind
@@ -44,4 +46,7 @@ def raise_form(customer_id: int, key: str) -> bool:
             st.error(error_text(exc))
             return None
 
-    return bool(run_write(work))
+    if not run_write(work):
+        return False
+    st.session_state[done] = st.session_state.get(done, 0) + 1
+    return True

@@ -769,7 +769,7 @@ def test_a_risk_is_raised_from_the_customers_page_and_shows_who_raised_it(app_db
                          " WHERE u.username = 'rep3' AND c.deleted_at IS NULL AND c.id NOT IN"
                          " (SELECT customer_id FROM risks WHERE rule = 'budget_cut' AND status <> 'resolved')")
     at = logged_in("rep3", "customers", query={"id": str(cid)})
-    form = f"customer_raise_{cid}"
+    form = f"customer_raise_{cid}_0"
     picker = next(s for s in at.selectbox if s.label == "预警类型")
     picker.select("budget_cut")
     next(a for a in at.text_area if a.label == "说明").input("客户说明年预算砍三成")
@@ -786,11 +786,16 @@ def test_a_risk_is_raised_from_the_customers_page_and_shows_who_raised_it(app_db
     rep3 = _count(app_db, "SELECT display_name FROM users WHERE username = 'rep3'")
     assert by["预算缩减"] == rep3
     assert {v for k, v in by.items() if k != "预算缩减"} <= {"系统规则", rep3}
+    # a new, empty form: the raised one's text is not there to be sent again
+    assert [a.value for a in at.text_area if a.label == "说明"] == [""]
     # the same kind again is refused under the form, which keeps what was typed
+    form = f"customer_raise_{cid}_1"
     next(s for s in at.selectbox if s.label == "预警类型").select("budget_cut")
+    next(a for a in at.text_area if a.label == "说明").input("再报一次")
     at.button(key=f"FormSubmitter:{form}-提交预警").click()
     at.run()
     assert any("已有未关闭的「预算缩减」预警" in e.value for e in at.error), [e.value for e in at.error]
+    assert [a.value for a in at.text_area if a.label == "说明"] == ["再报一次"]
     # leadership reads the tab, with nothing to raise
     at = logged_in("leader", "customers", query={"id": str(cid)})
     assert not [b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}")]

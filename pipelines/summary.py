@@ -175,13 +175,16 @@ def team_performance(store: Store, actor: Actor, filters: Filters, today: date,
                      daily_customers: pl.DataFrame | None = None,
                      reps: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per active rep the actor may see, with the team page's figures for the period:
-    rep_figures' columns and the manual's caps (days over the daily effective customers cap,
-    weekly hours). Callers pass what they have fetched already: the period's daily `sources`
+    rep_figures' columns, the manual's caps (days over the daily effective customers cap, weekly
+    hours) and the other two targets against their figures (effective follow-ups; new customers,
+    by owner), attainment null without a target. Callers pass what they have fetched already: the period's daily `sources`
     (follow_ups, won_amount), follow_up_conversion's counts, daily_effective_customers' frame,
     `_reps`' frame."""
     cap = settings.get(store, "daily_effective_cap")
     hours_cap = settings.get(store, "weekly_hours_cap")
     daily = sources["follow_ups"] if sources else metrics.follow_ups(store, actor, filters)
+    if reps is None:
+        reps = _reps(store, actor, filters, today, (sources or {}).get("won_amount"))
     base = rep_figures(store, actor, filters, today, {**(sources or {}), "follow_ups": daily}, conversion, reps)
     weekly = (rollups.rollup(daily, ["minutes"], "week", "rep_id")
               .group_by("rep_id").agg(avg_weekly_hours=(pl.col("minutes") / 60).mean(),
@@ -190,12 +193,22 @@ def team_performance(store: Store, actor: Actor, filters: Filters, today: date,
         daily_customers = metrics.daily_effective_customers(store, actor, filters)
     per_day = (daily_customers.group_by("rep_id")
                .agg(days_over_cap=(pl.col("customers") > cap).sum(), max_daily_customers=pl.col("customers").max()))
+    # the targets' other two figures: new customers by their owner (new_customers.sql's rep)
+    new = rollups.rollup(metrics.new_customers(store, actor, filters), ["new_customers"], "period", "rep_id")
+    goals = reps.select("rep_id", "target_effective_follow_ups", "target_new_customers")
     return (base.join(weekly, on="rep_id", how="left").join(per_day, on="rep_id", how="left")
-            .with_columns([pl.col(c).fill_null(0) for c in ("days_over_cap", "max_daily_customers", "weeks_over_hours")])
+            .join(new.select("rep_id", "new_customers"), on="rep_id", how="left").join(goals, on="rep_id", how="left")
+            .with_columns([pl.col(c).fill_null(0) for c in ("days_over_cap", "max_daily_customers", "weeks_over_hours",
+                                                             "new_customers")])
+            .with_columns(effective_attainment=rollups.safe_ratio(pl.col("effective_follow_ups"),
+                                                                  pl.col("target_effective_follow_ups")),
+                          new_customers_attainment=rollups.safe_ratio(pl.col("new_customers"),
+                                                                      pl.col("target_new_customers")))
             .select("rep_id", "username", "display_name", "team", "follow_ups", "effective_follow_ups",
                     "days_over_cap", "max_daily_customers", "avg_weekly_hours", "weeks_over_hours",
                     "conversion", "conversion_n", "converted", "won_amount", "target_amount", "attainment",
-                    "pacing")
+                    "pacing", "target_effective_follow_ups", "effective_attainment", "new_customers",
+                    "target_new_customers", "new_customers_attainment")
             .sort("won_amount", "username", descending=[True, False]))
 
 

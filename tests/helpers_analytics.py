@@ -72,7 +72,8 @@ CONTRACTS = [  # customer, rep, signed_on, amount, deleted
     (7, "rep1", "2026-10-01", "7.00", False),
 ]
 
-TARGETS = [("rep1", "2026-09-01", "300000"), ("rep2", "2026-09-01", "100000"), ("rep1", "2026-10-01", "1000")]
+TARGETS = [  # rep, month, amount, effective follow-ups, new customers
+    ("rep1", "2026-09-01", "300000", 10, 4), ("rep2", "2026-09-01", "100000", 0, 0), ("rep1", "2026-10-01", "1000", 0, 0)]
 
 RISKS = [  # customer, level, rule, status, raised_at, closed_at
     (1, "red", "decision_maker_change", "open", "2026-09-10 10:00:00", None),
@@ -117,9 +118,10 @@ def seed(store, org) -> dict[str, int]:
                     " VALUES ($c, $r, $s::DATE, $a::DECIMAL(18,2), $d::TIMESTAMPTZ)",
                     {"c": cust, "r": uid[rep], "s": signed, "a": amount,
                      "d": "2026-09-27 00:00:00+08" if deleted else None})
-    for rep, month, amount in TARGETS:
-        cur.execute("INSERT INTO targets (rep_id, month, amount) VALUES ($r, $m::DATE, $a::DECIMAL(18,2))",
-                    {"r": uid[rep], "m": month, "a": amount})
+    for rep, month, amount, effective, new in TARGETS:
+        cur.execute("INSERT INTO targets (rep_id, month, amount, effective_follow_ups, new_customers)"
+                    " VALUES ($r, $m::DATE, $a::DECIMAL(18,2), $e, $n)",
+                    {"r": uid[rep], "m": month, "a": amount, "e": effective, "n": new})
     for cust, level, rule, status, raised, closed in RISKS:
         cur.execute("INSERT INTO risks (customer_id, level, rule, status, raised_at, closed_at)"
                     " VALUES ($c, $l, $r, $s, $ra::TIMESTAMPTZ, $cl::TIMESTAMPTZ)",

@@ -339,3 +339,35 @@ def test_trends_draw_a_short_period_by_weeks(app_db):
     assert at.radio(key="trends_grain").value == "month"
     at.radio(key="trends_grain").set_value("week").run()  # the user's own choice stays
     assert at.radio(key="trends_grain").value == "week"
+
+
+def test_team_compares_every_target_and_a_save_redraws_the_page(app_db):
+    """Two of the three targets were saved and never shown; after a save the chart above the form
+    still read the old targets (no data) until the page was opened again."""
+    from dashboard import data
+
+    store = data.store()
+    rep3 = store.scalar("SELECT id FROM users WHERE username = 'rep3'")
+
+    def set_target(cur):
+        cur.execute("DELETE FROM targets WHERE rep_id = $r AND month = DATE '2026-09-01'", {"r": rep3})
+        cur.execute("INSERT INTO targets (rep_id, month, amount, effective_follow_ups, new_customers)"
+                    " VALUES ($r, DATE '2026-09-01', 100000, 40, 5)", {"r": rep3})
+
+    store.write(set_target)
+    _sessions.pop("manager1", None)
+    at = open_page(login("manager1"), "team")
+    table = at.dataframe[0].value
+    name = store.scalar("SELECT display_name FROM users WHERE id = $r", {"r": rep3})
+    row = table[table["销售代表"] == name].iloc[0]
+    effective = int(row["有效跟进"])
+    assert row["有效跟进目标完成"] == f"{effective / 40:.1%}({effective}/40)"
+    assert row["新增客户目标完成"].endswith(f"({int(row['新增客户'])}/5)")
+    shares = [*table["有效跟进目标完成"], *table["新增客户目标完成"]]
+    assert all(re.fullmatch(r"[\d,]+\.\d%\([\d,]+/[\d,]+\)|—", v) for v in shares), shares
+    # saving the month's targets says so after the page is drawn again with them
+    at.button(key="FormSubmitter:team_targets-保存").click()
+    at.run()
+    assert not at.exception and [s.value for s in at.success] == ["已保存 4 位销售的目标。"]  # November's, empty
+    at.run()
+    assert not at.success  # said once

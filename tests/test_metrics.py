@@ -195,6 +195,28 @@ def test_target_attainment_and_pacing(data):
     assert row["pacing"] == pytest.approx(row["attainment"])
 
 
+def test_team_rows_hold_the_other_two_targets_against_their_figures(data):
+    """/team showed only the amount target: the effective follow-ups and new customers targets a
+    manager set were saved and never compared with anything."""
+    from pipelines import summary
+
+    store, org = data
+    team = summary.team_performance(store, SYSTEM, SEPT, date(2026, 9, 15))
+    got = {r["rep_id"]: r for r in team.iter_rows(named=True)}
+    r1, r2, r3 = org["rep1"].id, org["rep2"].id, org["rep3"].id
+    # rep1: effective F1 F3 F4 F10 F12 of a target of 10; new customer C2 (owner rep1) of 4
+    assert (got[r1]["effective_follow_ups"], got[r1]["target_effective_follow_ups"]) == (5, 10)
+    assert got[r1]["effective_attainment"] == pytest.approx(0.5)
+    assert (got[r1]["new_customers"], got[r1]["target_new_customers"]) == (1, 4)
+    assert got[r1]["new_customers_attainment"] == pytest.approx(0.25)
+    # rep2: C3 is new, no such targets; rep3: C4's first change is in August
+    assert (got[r2]["new_customers"], got[r2]["effective_attainment"], got[r2]["new_customers_attainment"]) == (
+        1, None, None)
+    assert got[r3]["new_customers"] == 0
+    # the per-rep new customers add up to the period's (owners are all reps here)
+    assert team["new_customers"].sum() == total(metrics.new_customers(store, SYSTEM, SEPT), "new_customers")
+
+
 def test_channel_mix_by_rep(data):
     store, org = data
     mix = metrics.channel_mix(store, SYSTEM, SEPT)

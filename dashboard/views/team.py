@@ -31,10 +31,21 @@ def _conversion(r: dict) -> str:
     return f"{fmt.pct(r['conversion'])} [{fmt.pct(low)}–{fmt.pct(high)}] (n={r['conversion_n']:,})"
 
 
+def _against(figure: str, goal: str, share: str) -> pl.Expr:
+    """"15.0%(6/40)": a figure against its target, the count behind the share; "—" without one."""
+    return pl.struct(figure, goal, share).map_elements(
+        lambda r: f"{fmt.pct(r[share])}({r[figure]:,}/{r[goal]:,})" if r[goal] else "—",
+        return_dtype=pl.Utf8, skip_nulls=False)
+
+
 def _table(team: pl.DataFrame) -> None:
     columns = [
         pl.col("display_name").alias(t("analytics.rep_col")), fmt.team().alias(t("analytics.team_col")),
         pl.col("effective_follow_ups").alias(t("metric.effective_follow_ups")),
+        _against("effective_follow_ups", "target_effective_follow_ups", "effective_attainment")
+        .alias(t("team.effective_attainment")),
+        pl.col("new_customers").alias(t("team.new_customers")),
+        _against("new_customers", "target_new_customers", "new_customers_attainment").alias(t("team.new_attainment")),
         pl.col("days_over_cap").alias(t("metric.days_over_cap")),
         pl.col("max_daily_customers").alias(t("team.max_daily")),
         pl.col("avg_weekly_hours").map_elements(lambda h: f"{h:.1f}", return_dtype=pl.Utf8).fill_null("—")
@@ -49,7 +60,12 @@ def _table(team: pl.DataFrame) -> None:
         columns.pop(1)
     # the rep stays in view while the table scrolls sideways: at 1280 px it is wider than the page
     st.dataframe(team.select(columns), hide_index=True, width="stretch",
-                 column_config={t("analytics.rep_col"): st.column_config.TextColumn(pinned=True)})
+                 column_config={t("analytics.rep_col"): st.column_config.TextColumn(pinned=True),
+                                t("team.effective_attainment"): st.column_config.TextColumn(
+                                    help=t("team.against_help")),
+                                t("team.new_customers"): st.column_config.NumberColumn(
+                                    help=t("team.new_customers_help")),
+                                t("team.new_attainment"): st.column_config.TextColumn(help=t("team.against_help"))})
 
 
 def _pacing_cards(team: pl.DataFrame) -> None:
@@ -107,8 +123,11 @@ def _targets_form() -> None:
                              new_customers=int(r[t("team.target_new_customers")] or 0))
                     for r in pl.DataFrame(edited).iter_rows(named=True)]
             changed = run_write(lambda: targets.save(store(), user, rows))
-            if changed is not None:
-                st.success(t("team.saved", count=changed))
+            if changed is not None:  # again from the top: the table and chart above read the old targets
+                st.session_state["team_saved"] = changed
+                st.rerun()
+    if (saved := st.session_state.pop("team_saved", None)) is not None:
+        st.success(t("team.saved", count=saved))
 
 
 def render() -> None:

@@ -12,7 +12,7 @@ from dashboard.data import cached, store
 from dashboard.filter_bar import filter_bar
 from dashboard.i18n import t
 from dashboard.nav import spec
-from dashboard.widgets import empty
+from dashboard.widgets import empty, nothing_yet
 from pipelines import metrics, settings
 from pipelines.filters import Filters
 from pipelines.i18n import signed_pct
@@ -40,6 +40,11 @@ def head(path: str, default_period: str = "this_month", fields: tuple[str, ...] 
     return chosen
 
 
+def empty_filters() -> None:
+    """The empty state of a page whose figures are all empty."""
+    empty(nothing_yet(t("analytics.empty_filters")))
+
+
 def explain(*keys: str) -> None:
     """A "how is this computed?" popover holding the definitions of `keys`."""
     with st.popover(t("analytics.how_computed"), icon=":material/help:"):
@@ -54,7 +59,8 @@ def chart(fig: go.Figure, keys: tuple[str, ...], key: str, select: bool = False,
     explain(*keys)
     if charts.is_empty(fig):
         st.markdown(f"**{fig.layout.title.text}**")
-        empty(t("analytics.empty_filters"))
+        why = charts.empty_reason(fig)  # its own reason (no target set, say), else the filters
+        empty(nothing_yet(t(why)) if why == "analytics.empty_filters" else t(why))
         return None
     if half:
         charts.narrow(fig)

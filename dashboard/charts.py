@@ -75,12 +75,18 @@ def empty_figure(title: str, lang: str, why: str = "analytics.empty_filters") ->
                        xref="paper", yref="paper", font={"size": 14})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.update_layout(title={"text": title, "x": 0}, height=HEIGHT, font={"family": FONT}, meta={"empty": True})
+    fig.update_layout(title={"text": title, "x": 0}, height=HEIGHT, font={"family": FONT},
+                      meta={"empty": True, "why": why})
     return fig
 
 
 def is_empty(fig: go.Figure) -> bool:
     return bool((fig.layout.meta or {}).get("empty"))
+
+
+def empty_reason(fig: go.Figure) -> str:
+    """The catalog key of why an empty figure is empty."""
+    return (fig.layout.meta or {}).get("why", "analytics.empty_filters")
 
 
 # -- funnel page ------------------------------------------------------------------------------

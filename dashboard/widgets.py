@@ -140,6 +140,19 @@ def empty(text: str) -> None:
     st.info(text, icon=":material/lightbulb:")
 
 
+def nothing_yet(otherwise: str) -> str:
+    """An empty state's words: where to start while the user sees no customer at all (a new team's
+    first day, a new rep's: "widen the filters" sent them looking for data there was not), else
+    `otherwise`."""
+    from dashboard.data import actor, cached
+    from pipelines import home
+
+    if cached(home.started):
+        return otherwise
+    role = actor().role
+    return t("analytics.empty_start_" + {"rep": "rep", "leader": "leader"}.get(role, "importer"))
+
+
 def extra_filters(key: str, a, b):
     """Tag and risk-level filters beyond the shared bar, in cells `a` and `b` of its panel, kept
     in the URL as `tags` and `risk`."""

@@ -28,6 +28,11 @@ def today() -> date:
 SHOWN = 200
 
 
+def started(store: Store, actor: Actor) -> bool:
+    """Whether the actor sees any customer yet (started.sql)."""
+    return bool(store.scalar(*sql.scoped(actor, "home/started", {})))
+
+
 def due(store: Store, actor: Actor, on: date | None = None, limit: int | None = None) -> pl.DataFrame:
     """Customers due for a follow-up on `on` or earlier (METRICS.md "Due"), with `overdue`;
     the first `limit` (None: all), today's first, then the overdue ones from the most recently due,

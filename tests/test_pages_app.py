@@ -799,3 +799,35 @@ def test_a_risk_is_raised_from_the_customers_page_and_shows_who_raised_it(app_db
     # leadership reads the tab, with nothing to raise
     at = logged_in("leader", "customers", query={"id": str(cid)})
     assert not [b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}")]
+
+
+def test_a_first_day_says_where_to_start_not_which_filter_to_widen(app_db):
+    """On a new team's first day every empty page said 请放宽时间范围 (there was nothing to find),
+    and home praised 今天没有到期的跟进,做得好!. A manager of a new team and its new rep are told
+    where to start; the words differ by what each may do."""
+    store = _db(app_db)
+
+    def new_team(cur):
+        cur.execute("INSERT INTO teams (name) VALUES ('新团队')")
+        cur.execute("INSERT INTO users (username, display_name, role, team_id) SELECT 'boss_new', '新经理', 'manager', id"
+                    " FROM teams WHERE name = '新团队'")
+        cur.execute("INSERT INTO users (username, display_name, role, team_id) SELECT 'rep_first', '新销售', 'rep', id"
+                    " FROM teams WHERE name = '新团队'")
+
+    if not store.scalar("SELECT count(*) FROM users WHERE username = 'rep_first'"):
+        store.write(new_team)
+    start = {"rep_first": "在「客户」页新建第一个客户", "boss_new": "在「导入」上传原来的 Excel 跟进表"}
+    for user, words in start.items():
+        pages = ["", "records", "customers", "funnel", "trends", "channels"] + (["team"] if user == "boss_new" else [])
+        for page in pages:
+            at = logged_in(user, page or None)
+            said = [i.value for i in at.info]
+            assert not shown_errors(at), (user, page)
+            assert any(s.startswith("还没有客户和跟进记录") and words in s for s in said), (user, page, said)
+            assert not any("放宽" in s for s in said), (user, page, said)
+            assert not [s.value for s in at.success if "做得好" in s.value], (user, page)
+            if page == "team":  # the target chart says its own reason (it said: widen the filters)
+                assert any(s.startswith("所选期间还没有为这些销售设定目标") for s in said), said
+    # a rep with customers is still told about the filters
+    at = logged_in("rep1", "records", query={"from": "2019-01-01", "to": "2019-01-31"})
+    assert any("放宽" in i.value for i in at.info) and not any("还没有客户和跟进记录" in i.value for i in at.info)

@@ -13,7 +13,7 @@ from dashboard.data import actor, cached, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, t
 from dashboard.model_form import Field, model_form, reset
-from dashboard.widgets import filtered_page, page_link
+from dashboard.widgets import filtered_page, nothing_yet, page_link
 from pipelines import customer_views, customers
 from pipelines.codes import STAGES
 from pipelines.models import CustomerIn
@@ -101,7 +101,7 @@ def render() -> None:
     st.caption(t("customers.intro"))
     _new_customer()
     found = filtered_page("cust", FILTER_FIELDS, customer_views.count, customer_views.listing,
-                          customer_views.LIST_SORTS, t("customers.empty"))
+                          customer_views.LIST_SORTS, nothing_yet(t("customers.empty")))
     if found is None:
         return
     rows = found[3]

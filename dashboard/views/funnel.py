@@ -29,7 +29,7 @@ def _customers(view: dict, stage: str) -> None:
     found = metrics.funnel_customers_from(view["customers"], view["names"], stage, LIMIT)
     st.markdown(f"**{t('funnel.customers_title', stage=label('stage', stage), count=f'{found.height:,}')}**")
     if found.is_empty():
-        ui.empty(t("analytics.empty_filters"))
+        ui.empty_filters()
         return
     if found.height >= LIMIT:
         st.caption(t("funnel.customers_limited", limit=LIMIT))

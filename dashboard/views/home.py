@@ -10,7 +10,7 @@ from dashboard.analytics_ui import definition
 from dashboard.data import actor, cached, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import t
-from dashboard.widgets import page_link
+from dashboard.widgets import empty, nothing_yet, page_link
 from pipelines import home
 
 
@@ -51,7 +51,10 @@ def _more(df: pl.DataFrame, total_column: str, key: str) -> None:
 def _due_table(due: pl.DataFrame, show_owner: bool) -> None:
     st.subheader(t("home.due_title"))
     if due.is_empty():
-        st.success(t("home.due_empty"), icon=":material/task_alt:")
+        if (start := nothing_yet("")) != "":  # no customer yet: nothing was done well, nothing began
+            empty(start)
+        else:
+            st.success(t("home.due_empty"), icon=":material/task_alt:")
         return
     view = fmt.labelled(due, {"stage": "stage"}).with_columns(
         pl.when(pl.col("overdue")).then(pl.lit(t("home.status_overdue"))).otherwise(pl.lit(t("home.status_today")))

@@ -13,7 +13,7 @@ from dashboard.filter_bar import DEFAULT_FIELDS
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.model_form import Field, model_form
-from dashboard.widgets import filtered_page, keep_choice, notice
+from dashboard.widgets import filtered_page, keep_choice, nothing_yet, notice
 from pipelines import explorer, follow_ups
 from pipelines.codes import CHANNELS
 from pipelines.home import today
@@ -143,7 +143,7 @@ def render() -> None:
     _undo()
     found = filtered_page("rec", DEFAULT_FIELDS + ("stage", "q"), explorer.count, explorer.page, explorer.SORTS,
                           # only reps and managers log follow-ups: the others are not sent to 记录跟进
-                          t("records.empty" if actor().role in ("rep", "manager") else "records.empty_view"),
+                          nothing_yet(t("records.empty" if actor().role in ("rep", "manager") else "records.empty_view")),
                           default_period="last_30_days")
     if found is None:
         _deleted()

@@ -136,7 +136,7 @@ def render() -> None:
     view = cached(summary.team_view, f, today())  # the table and both charts, each figure queried once
     team = view["team"]
     if team.is_empty():
-        ui.empty(t("analytics.empty_filters"))
+        ui.empty_filters()
     else:
         ui.explain("effective_follow_ups", "daily_effective_customers", "weekly_hours", "channel_conversion",
                    "target_attainment", "pacing")

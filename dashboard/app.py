@@ -45,7 +45,7 @@ st.html(f"<style>{_DROP} button p, {_DROP} [data-testid=stFileUploaderDropzoneIn
 def _language_picker(key: str) -> None:
     names = {"zh_CN": "中文", "en": "English"}
     choice = st.selectbox(t("nav.language"), i18n.LANGUAGES, index=i18n.LANGUAGES.index(lang()),
-                          format_func=names.get, key=key)
+                          format_func=names.get, key=key, placeholder=t("common.choose"))
     if choice != lang():
         st.session_state["lang"] = choice
         if st.session_state.get("actor") is not None:

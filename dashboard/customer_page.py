@@ -91,7 +91,7 @@ def _reassign(b: dict) -> None:
     names = dict(zip(people["id"].to_list(), people["display_name"].to_list()))
     with st.expander(t("customers.reassign"), icon=":material/swap_horiz:"):
         to = st.selectbox(t("customers.reassign_to"), [i for i in names if i != b["owner_id"]],
-                          format_func=lambda i: names[i], key=f"cust_reassign_{b['id']}")
+                          format_func=lambda i: names[i], key=f"cust_reassign_{b['id']}", placeholder=t("common.choose"))
         if to is not None and st.button(t("customers.reassign_button"), key=f"cust_reassign_btn_{b['id']}"):
             if run_write(lambda: customers.reassign(store(), actor(), b["id"], to) or True,
                          t("customers.reassigned", name=names[to])):
@@ -180,7 +180,7 @@ def _children(key: str, df: pl.DataFrame, model, fields: list[Field], fixed: dic
     # given again by value: a deleted row's (or a renamed one's) old name stayed in the browser
     keep_choice(f"{key}_pick", [None, *rows])
     pick = st.selectbox(t("customers.edit_pick"), [None, *rows], key=f"{key}_pick",
-                        format_func=lambda i: "—" if i is None else str(rows[i].get(first) or i)[:40])
+                        format_func=lambda i: "—" if i is None else str(rows[i].get(first) or i)[:40], placeholder=t("common.choose"))
     if pick is None:
         return
     row = rows[pick]

@@ -87,7 +87,7 @@ def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
                 st.session_state[pkey] = preset
             keep_choice(pkey, names, fallback=preset)  # named in the UI language: a switch changes the text
             choice = cols[0].selectbox(t("filter.period"), names, key=pkey,
-                                       format_func=lambda n: t(f"filter.preset_{n}"))
+                                       format_func=lambda n: t(f"filter.preset_{n}"), placeholder=t("common.choose"))
             if choice == "custom":
                 rkey = f"{key}_range"
                 if rkey not in st.session_state:

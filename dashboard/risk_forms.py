@@ -31,7 +31,7 @@ def raise_form(customer_id: int, key: str) -> bool:
         rules = risks.rules(store())  # read once, not once per kind
         levels = {c: (rules.get(c) or {}).get("level") for c in RAISED_RULES if c != "manual"}
         rule = st.selectbox(t("risk.raise_rule"), list(RAISED_RULES), format_func=lambda c: label("rule", c) + (
-            t("risk.raise_rule_level", level=label("level", levels[c])) if levels.get(c) else ""))
+            t("risk.raise_rule_level", level=label("level", levels[c])) if levels.get(c) else ""), placeholder=t("common.choose"))
         level = st.radio(t("risk.raise_level"), ["yellow", "red"], horizontal=True,
                          format_func=lambda c: label("level", c))
         note = st.text_area(t("risk.raise_note"), max_chars=4000)

@@ -191,10 +191,10 @@ def pager(key: str, total: int, sorts: tuple[str, ...], default_size: int = 50) 
 
     a, b, c, d = st.columns([2, 1, 1, 1])
     sort = a.selectbox(tr("common.sort_by"), sorts, key=f"{key}_pg_sort", format_func=lambda s: tr(f"field.{s}")
-                       if tr(f"field.{s}") != f"field.{s}" else tr(f"sort.{s}"))
+                       if tr(f"field.{s}") != f"field.{s}" else tr(f"sort.{s}"), placeholder=t("common.choose"))
     desc = b.toggle(tr("common.descending"), value=True, key=f"{key}_pg_desc")
     size = c.selectbox(tr("common.page_size"), (25, 50, 100, 200), index=1 if default_size == 50 else 0,
-                       key=f"{key}_pg_size")
+                       key=f"{key}_pg_size", placeholder=t("common.choose"))
     pages = max(1, -(-total // size))
     if st.session_state.get(f"{key}_pg_page", 1) > pages:  # the filter shrank the result
         st.session_state[f"{key}_pg_page"] = pages

@@ -251,6 +251,7 @@ def test_a_page_opened_from_the_menu_keeps_the_filters_chosen_on_the_last(app_db
 def test_a_links_filters_this_page_cannot_use_are_said_not_dropped(app_db):
     """A stage on /funnel, another team's rep, dates the wrong way round: the page showed other
     figures than the link asked for, with no word."""
+    _sessions.pop("manager1", None)  # a link opens a new session (an open /funnel keeps its own filters)
     at = login("manager1")
     at.query_params.clear()
     open_page(at, "funnel", {"from": "2026-09-30", "to": "2026-09-01", "stage": "proposal", "rep": "rep5,rep1"})
@@ -316,6 +317,7 @@ def test_a_month_with_nothing_done_ranks_nobody(app_db):
 def test_team_says_targets_are_whole_and_paces_only_a_period_under_way(app_db):
     """With an industry chosen, attainment read 0% against the whole target with no word; a month
     that is over had pacing cards repeating its attainment."""
+    _sessions.pop("manager1", None)  # a new session reads the link (an open /team keeps its own filters)
     at = open_page(login("manager1"), "team", {**SEPTEMBER, "industry": "C"})
     assert any(c.value.startswith("目标按销售代表和月份设定") for c in at.caption)
     assert not any(m.value == "**按当前进度预计完成**" for m in at.markdown)  # September is over
@@ -371,3 +373,4 @@ def test_team_compares_every_target_and_a_save_redraws_the_page(app_db):
     assert not at.exception and [s.value for s in at.success] == ["已保存 4 位销售的目标。"]  # November's, empty
     at.run()
     assert not at.success  # said once
+    _sessions.pop("manager1", None)  # its filter widgets would outlive the next test's link

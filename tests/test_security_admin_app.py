@@ -223,3 +223,31 @@ def test_a_team_with_no_name_is_said_to_need_one(admin_page):
     at.run()
     assert [m.value for m in at.markdown if m.value == ":red[:material/error: 团队名称:必须填写。]"]
     assert not at.exception and len(at.dataframe) == before
+
+
+def test_a_made_manager_leaves_the_form_on_rep_and_a_first_day_starts_with_teams(admin_page):
+    """The new-account form kept 销售经理 after a manager was made (the next account, a rep, became a
+    second manager by mistake); with no team yet the teams table said "empty" in English, under
+    the accounts that need a team first."""
+    at, _world, _ = admin_page
+    at.text_input(key="adm_new_username").input("boss2")
+    at.text_input(key="adm_new_display").input("新经理")
+    at.text_input(key="adm_new_password").input("Lange-Passwort-2026")
+    at.selectbox(key="adm_new_role").select("manager")
+    at.selectbox(key="adm_new_team").select_index(1)
+    next(b for b in at.button if b.label == "新建账号").click()
+    at.run()
+    assert not at.exception and at.text_input(key="adm_new_username").value == ""
+    assert at.selectbox(key="adm_new_role").value == "rep"
+    from dashboard import data
+
+    def no_teams(cur):
+        cur.execute("UPDATE users SET team_id = NULL")
+        cur.execute("UPDATE teams SET manager_id = NULL")
+        cur.execute("DELETE FROM teams")
+
+    data.store().write(no_teams)
+    at.run()
+    subheads = [s.value for s in at.subheader]
+    assert subheads.index("团队") < subheads.index("账号"), subheads
+    assert any(i.value.startswith("还没有团队") for i in at.info)

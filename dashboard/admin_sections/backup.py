@@ -61,7 +61,7 @@ def render() -> None:
     if not found:
         st.info(t("security.restore_none", folder=str(folder)))
         return
-    choice = st.selectbox(t("security.restore_pick"), found, format_func=_label, key="adm_restore_pick")
+    choice = st.selectbox(t("security.restore_pick"), found, format_func=_label, key="adm_restore_pick", placeholder=t("common.choose"))
     shared = store().backend == "postgres"  # one transaction in the shared database, no file swap
     st.warning(t("security.restore_warning_pg") if shared
                else t("security.restore_warning", kept=f"{store().location}.before-restore"), icon=":material/warning:")

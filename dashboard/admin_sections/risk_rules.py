@@ -77,7 +77,7 @@ def _rules() -> None:
             on.checkbox(t("rules_admin.enabled"), values["enabled"], key=f"adm_rr_on_{rule}")
             if rule != "manual":
                 level.selectbox(t("rules_admin.level"), ["red", "yellow"], key=f"adm_rr_lv_{rule}",
-                                index=["red", "yellow"].index(values["level"]), format_func=lambda c: label("level", c))
+                                index=["red", "yellow"].index(values["level"]), format_func=lambda c: label("level", c), placeholder=t("common.choose"))
             if rule in risks.THRESHOLDS:
                 name, low, high = risks.THRESHOLDS[rule]
                 # no min/max: the browser would keep an out-of-range number to itself (a red

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from dashboard import fmt
 from dashboard.data import actor, cached, run_write, store
 from dashboard.i18n import label, lang, t
-from dashboard.widgets import field_error, keep_choice
+from dashboard.widgets import empty, field_error, keep_choice
 from pipelines import accounts, admin_views, errors
 from pipelines.codes import ROLES
 from pipelines.models import UserIn
@@ -34,6 +34,7 @@ def _create(teams: dict) -> None:
     if S.pop("adm_new_done", False):  # an account was just made: an empty form for the next one
         for k in NEW_USER_KEYS:
             S[k] = ""
+        S["adm_new_role"] = "rep"  # most accounts are reps: a kept 销售经理 made a second manager by mistake
     errs = S.get("adm_new_errors", {})
     with st.form("adm_new_user", clear_on_submit=False):
         a, b = st.columns(2)
@@ -42,9 +43,9 @@ def _create(teams: dict) -> None:
         display = b.text_input(t("field.display_name"), key="adm_new_display")
         with b:
             field_error(errs, "display_name")
-        role = a.selectbox(t("field.role"), ROLES, format_func=lambda r: label("role", r), key="adm_new_role")
+        role = a.selectbox(t("field.role"), ROLES, format_func=lambda r: label("role", r), key="adm_new_role", placeholder=t("common.choose"))
         team = b.selectbox(t("field.team_id"), [None, *teams], key="adm_new_team",
-                           format_func=lambda i: t("admin.no_team") if i is None else teams[i])
+                           format_func=lambda i: t("admin.no_team") if i is None else teams[i], placeholder=t("common.choose"))
         with b:
             field_error(errs, "team_id")
         password = st.text_input(t("field.password"), type="password", key="adm_new_password",
@@ -82,7 +83,7 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
     # given again by value, so that a rename's new label reaches the browser (it kept the old one)
     keep_choice("adm_pick", names, fallback=next(iter(names), None))
     who = st.selectbox(t("admin.pick_user"), list(names), key="adm_pick",
-                       format_func=lambda u: f"{names[u]['display_name']}({u} · {label('role', names[u]['role'])})")
+                       format_func=lambda u: f"{names[u]['display_name']}({u} · {label('role', names[u]['role'])})", placeholder=t("common.choose"))
     if who is None:
         return
     row = names[who]
@@ -100,11 +101,11 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
         display = st.text_input(t("field.display_name"), row["display_name"], key=f"adm_display_{who}",
                                 max_chars=200)
         role = st.selectbox(t("field.role"), ROLES, index=ROLES.index(row["role"]), key=f"adm_role_{who}",
-                            format_func=lambda r: label("role", r))
+                            format_func=lambda r: label("role", r), placeholder=t("common.choose"))
         options = [None, *teams]
         team = st.selectbox(t("field.team_id"), options, key=f"adm_team_{who}",
                             index=options.index(row["team_id"]) if row["team_id"] in options else 0,
-                            format_func=lambda i: t("admin.no_team") if i is None else teams[i])
+                            format_func=lambda i: t("admin.no_team") if i is None else teams[i], placeholder=t("common.choose"))
         owned = int(row["customers"] or 0)
         if owned:  # said before saving: the old team's manager stops seeing them
             st.caption(t("admin.team_moves_customers", name=row["display_name"], n=f"{owned:,}"))
@@ -139,9 +140,12 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
 
 def _teams(teams_df: pl.DataFrame) -> None:
     st.subheader(t("admin.teams_title"))
-    st.dataframe(fmt.blanks(teams_df.drop("manager_id")), hide_index=True, width="stretch", column_config={
-        "id": t("field.id"), "name": t("admin.team_name"), "manager_name": t("admin.team_manager"),
-        "members": t("admin.members")})
+    if teams_df.is_empty():  # an empty table said "empty", in English
+        empty(t("admin.no_teams"))
+    else:
+        st.dataframe(fmt.blanks(teams_df.drop("manager_id")), hide_index=True, width="stretch", column_config={
+            "id": t("field.id"), "name": t("admin.team_name"), "manager_name": t("admin.team_manager"),
+            "members": t("admin.members")})
     with st.form("adm_team", clear_on_submit=True):
         name = st.text_input(t("admin.team_name"), key="adm_team_name")
         if st.form_submit_button(t("admin.new_team"), icon=":material/group_add:"):
@@ -156,6 +160,8 @@ def render() -> None:
     users = cached(accounts.list_users)
     teams_df = cached(admin_views.teams)
     teams = dict(zip(teams_df["id"].to_list(), teams_df["name"].to_list()))
+    if teams_df.is_empty():  # a first day: reps and managers need a team, so the team comes first
+        _teams(teams_df)
     st.subheader(t("admin.users_title"))
     view = fmt.yes_no(fmt.local_times(fmt.labelled(users, {"role": "role"}), "last_login_at", "locked_until"),
                       "active", "can_login")
@@ -168,4 +174,5 @@ def render() -> None:
         _create(teams)
     st.subheader(t("admin.manage_title"))
     _manage(users, teams)
-    _teams(teams_df)
+    if not teams_df.is_empty():
+        _teams(teams_df)

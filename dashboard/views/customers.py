@@ -81,7 +81,7 @@ def _open(rows: pl.DataFrame) -> None:
     names = dict(zip(rows["id"].to_list(), rows["name"].to_list()))
     a, b = st.columns([4, 1], vertical_alignment="bottom")
     chosen = a.selectbox(t("customers.open"), list(names), format_func=lambda i: names[i], key="cust_open",
-                         help=t("customers.open_help"))
+                         help=t("customers.open_help"), placeholder=t("common.choose"))
     if b.button(t("customers.open_button"), key="cust_open_btn", icon=":material/open_in_new:", type="primary"):
         # a page switch carries the query to the address bar; query_params + st.rerun() races and
         # often leaves the bar without ?id= (streamlit#7961), so the customer's link was not shareable

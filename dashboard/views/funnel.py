@@ -78,7 +78,7 @@ def render() -> None:
         st.session_state["funnel_clicked"] = clicked
         st.session_state["funnel_stage"] = clicked  # a click on a bar picks that stage below
     st.divider()
-    stage = st.selectbox(t("funnel.pick_stage"), STAGES, key="funnel_stage", format_func=lambda s: label("stage", s))
+    stage = st.selectbox(t("funnel.pick_stage"), STAGES, key="funnel_stage", format_func=lambda s: label("stage", s), placeholder=t("common.choose"))
     _customers(view, stage)
 
 

@@ -143,7 +143,7 @@ def render() -> None:
     st.download_button(t("ingest.template_download"), template.build(lang=lang()), file_name=t("ingest.template_file"),
                        help=t("ingest.template_help"), icon=":material/table_view:")
     left, right = st.columns(2)
-    kind = left.selectbox(t("ingest.kind_label"), ["auto", *KINDS], format_func=lambda k: t(f"ingest.kind.{k}"))
+    kind = left.selectbox(t("ingest.kind_label"), ["auto", *KINDS], format_func=lambda k: t(f"ingest.kind.{k}"), placeholder=t("common.choose"))
     with right:
         mapping, usable = _mapping(st.file_uploader(t("ingest.mapping_label"), type=["yaml", "yml"],
                                                     key="import_mapping"))
@@ -152,7 +152,7 @@ def render() -> None:
         return
     path = _saved(upload)
     sheets = sheet_names(path)
-    sheet = st.selectbox(t("ingest.sheet_label"), sheets) if len(sheets) > 1 else None
+    sheet = st.selectbox(t("ingest.sheet_label"), sheets, placeholder=t("common.choose")) if len(sheets) > 1 else None
     try:
         table, found_kind, columns = prepare(path, kind, mapping, sheet)
     except ReadError as exc:

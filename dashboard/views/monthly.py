@@ -43,7 +43,7 @@ def _pick_month() -> date:
     if "monthly_month" in st.session_state:  # named in the UI language: a switch changes the text
         keep_choice("monthly_month", months, fallback=current)
     picked = st.selectbox(t("monthly.month"), months, index=months.index(current), key="monthly_month",
-                          format_func=lambda m: i18n.month_label(m, lang()))
+                          format_func=lambda m: i18n.month_label(m, lang()), placeholder=t("common.choose"))
     if st.query_params.get("month") != picked.strftime("%Y-%m"):
         st.query_params["month"] = picked.strftime("%Y-%m")
     future = st.session_state.get("monthly_future")

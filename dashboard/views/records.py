@@ -130,7 +130,7 @@ def _deleted() -> None:
             pl.col("summary").alias(t("field.summary")))), hide_index=True, width="stretch")
         names = {r["id"]: f"{fmt.moment(r['occurred_at'])} · {r['customer_name']} · {label('channel', r['channel'])}"
                  for r in rows.iter_rows(named=True)}
-        pick = st.selectbox(t("records.deleted_pick"), list(names), format_func=names.get, key="rec_deleted_pick")
+        pick = st.selectbox(t("records.deleted_pick"), list(names), format_func=names.get, key="rec_deleted_pick", placeholder=t("common.choose"))
         if st.button(t("records.restore"), key="rec_restore", icon=":material/restore_from_trash:"):
             _restore(pick, "rec_deleted_pick")
 

@@ -46,7 +46,7 @@ def _filters(role: str) -> risk_board.BoardFilter:
     rules = left.multiselect(t("risk.filter_rule"), list(RISK_RULES), key="risks_rules",
                              format_func=lambda c: label("rule", c), placeholder=t("risk.rule_all"), select_all=False)
     age = right.selectbox(t("risk.filter_age"), AGES, key="risks_age",
-                          format_func=lambda d: t("risk.age_over", days=d) if d else t("risk.age_any"))
+                          format_func=lambda d: t("risk.age_over", days=d) if d else t("risk.age_any"), placeholder=t("common.choose"))
     return risk_board.BoardFilter(team=people.team if people else (), rep=people.rep if people else (),
                                   rules=tuple(rules), min_age_days=int(age) + (1 if age else 0))
 

@@ -94,7 +94,7 @@ def _targets_form() -> None:
     this = month_start(today())
     months = [date(this.year + (this.month - 1 + k) // 12, (this.month - 1 + k) % 12 + 1, 1) for k in range(-12, 7)]
     month = st.selectbox(t("team.target_month"), months, index=12, key="team_target_month",
-                         format_func=lambda m: m.strftime("%Y-%m"))
+                         format_func=lambda m: m.strftime("%Y-%m"), placeholder=t("common.choose"))
     one = Filters(date_from=month, date_to=month_end(month))
     current = cached(metrics.targets, one)
     people = cached(metrics.people).filter(pl.col("role") == "rep")

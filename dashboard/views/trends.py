@@ -58,7 +58,7 @@ def render() -> None:
     in_period = summary.sources_in(sources, f)
     _compare(summary.headline_from(sources, month), month)
     a, b, c = st.columns(3)
-    metric = a.selectbox(t("trends.metric"), FIGURES, key="trends_metric", format_func=lambda m: t(f"metric.{m}"))
+    metric = a.selectbox(t("trends.metric"), FIGURES, key="trends_metric", format_func=lambda m: t(f"metric.{m}"), placeholder=t("common.choose"))
     _auto_grain(f)
     grain = b.radio(t("trends.grain"), ("week", "month"), index=1, horizontal=True, key="trends_grain",
                     format_func=lambda g: t(f"chart.grain_{g}").capitalize())  # Week, Month as options

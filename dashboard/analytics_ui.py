@@ -45,6 +45,13 @@ def empty_filters() -> None:
     empty(nothing_yet(t("analytics.empty_filters")))
 
 
+def channel_caveat(filters: Filters) -> None:
+    """Under a channel filter, say which figures it narrows: stage changes, contracts and risks
+    have no channel, so new customers, signings, won amount and warnings stay every channel's."""
+    if filters.channel:
+        st.caption(t("analytics.channel_caveat"), help=t("definition.filters_apply"))
+
+
 def explain(*keys: str) -> None:
     """A "how is this computed?" popover holding the definitions of `keys`."""
     with st.popover(t("analytics.how_computed"), icon=":material/help:"):

@@ -260,12 +260,16 @@ def scope_text(store: Store, actor: Actor, filters: Filters, lang: str) -> str:
         base = t("monthly.scope_company", lang)
     sep, list_sep = (";", "、") if lang == "zh_CN" else ("; ", ", ")
     parts = [base]
+    # reps by the names people know them by (the filter holds usernames: 销售代表:rep5)
+    names = dict(metrics.people(store, actor).select("username", "display_name").iter_rows()) if filters.rep else {}
     for name in SCOPE_FIELDS:
         values = getattr(filters, name)
         if values:
-            shown = [label(name, v, lang) if name in _CODED else v for v in values]
+            shown = [label(name, v, lang) if name in _CODED else names.get(v) or v for v in values]
             parts.append(f"{t(f'filter.{name}', lang)}{':' if lang == 'zh_CN' else ': '}{list_sep.join(shown)}")
-    return t("monthly.scope", lang, scope=sep.join(parts))
+    scope = t("monthly.scope", lang, scope=sep.join(parts))
+    # read away from the page: a channel narrows the follow-up figures only, which it must say
+    return scope + t("monthly.scope_channel", lang) if filters.channel else scope
 
 
 def monthly_summary(store: Store, actor: Actor, filters: Filters, month: date, today: date) -> dict:

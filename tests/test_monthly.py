@@ -110,8 +110,17 @@ def test_the_scope_says_whose_figures_they_are(data, september):
     store, org = data
     assert summary.scope_text(store, org["manager1"], Filters(), "zh_CN") == "范围:一组"
     assert summary.scope_text(store, org["rep1"], Filters(), "zh_CN") == "范围:rep1"
+    # a channel narrows the follow-up figures only: said where the scope is read, away from the page
     assert summary.scope_text(store, org["leader"], Filters(channel=("phone", "visit"), industry=("C",)), "zh_CN") \
-        == "范围:全公司;所属行业:制造业;跟进方式:电话、拜访"
+        == "范围:全公司;所属行业:制造业;跟进方式:电话、拜访(跟进方式只作用于跟进类数字;新增客户、签约、成交金额、漏斗和预警为全部跟进方式的数字)"
+    # a rep by the name people know (it read 销售代表:rep5, the login)
+    before = store.scalar("SELECT display_name FROM users WHERE username = 'rep2'")
+    store.write(lambda cur: cur.execute("UPDATE users SET display_name = '陈静' WHERE username = 'rep2'"))
+    try:
+        assert summary.scope_text(store, org["leader"], Filters(rep=("rep2", "gone")), "zh_CN") \
+            == "范围:全公司;销售代表:陈静、gone"
+    finally:  # the module's other tests read the seeded names
+        store.write(lambda cur: cur.execute("UPDATE users SET display_name = $n WHERE username = 'rep2'", {"n": before}))
     assert summary.scope_text(store, org["leader"], Filters(team=("一组",)), "en") == "Scope: Whole company; Team: 一组"
     lines = ["要点"]
     assert "范围:一组" in report_pdf.to_html(september, lines, "zh_CN", "2026-10-05 09:00", "范围:一组")

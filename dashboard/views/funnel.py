@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import analytics_ui as ui
 from dashboard import charts, fmt
 from dashboard.data import cached
+from dashboard.filter_bar import DEFAULT_FIELDS
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, lang, t
 from pipelines import metrics
@@ -44,7 +45,9 @@ def _customers(view: dict, stage: str) -> None:
 
 def render() -> None:
     guard("funnel")
-    f = ui.head("funnel")
+    # its figures are customers' stage changes, which have no channel: a channel chosen here
+    # changed nothing on the page (a link's is said by the filter bar, not silently dropped)
+    f = ui.head("funnel", fields=tuple(x for x in DEFAULT_FIELDS if x != "channel"))
     view = cached(metrics.funnel_view, f, LIMIT)  # every figure below, from three queries
     funnel = view["funnel"]
     left, right = st.columns(2)

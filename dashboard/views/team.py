@@ -141,8 +141,9 @@ def render() -> None:
         ui.explain("effective_follow_ups", "daily_effective_customers", "weekly_hours", "channel_conversion",
                    "target_attainment", "pacing")
         _table(team)
-        if any(getattr(f, name) for name in ("industry", "size", "province", "customer_type", "channel")):
+        if any(getattr(f, name) for name in ("industry", "size", "province", "customer_type")):
             st.caption(t("team.targets_unfiltered"))  # 0% against the whole target read as a shortfall
+        ui.channel_caveat(f)  # contracts have no channel: the won amount is the rep's whole
         under_way = bool(f.date_from and f.date_to and f.date_from <= today() <= f.date_to)
         if under_way:
             _pacing_cards(team)  # a period that is over: its pacing is its attainment again

@@ -57,6 +57,7 @@ def render() -> None:
     sources = cached(summary.daily_sources, summary.headline_window(f, month))
     in_period = summary.sources_in(sources, f)
     _compare(summary.headline_from(sources, month), month)
+    ui.channel_caveat(f)
     a, b, c = st.columns(3)
     metric = a.selectbox(t("trends.metric"), FIGURES, key="trends_metric", format_func=lambda m: t(f"metric.{m}"), placeholder=t("common.choose"))
     _auto_grain(f)
@@ -64,7 +65,7 @@ def render() -> None:
                     format_func=lambda g: t(f"chart.grain_{g}").capitalize())  # Week, Month as options
     splits = ("none", "channel", "team") if metric in BY_CHANNEL else ("none", "team")
     by = c.radio(t("trends.by"), splits, horizontal=True, key="trends_by",
-                 format_func=lambda s: t("trends.by_none") if s == "none" else t(f"chart.by_{s}"))
+                 format_func=lambda s: t("trends.by_none") if s == "none" else t(f"chart.by_{s}").capitalize())
     split = None if by == "none" else by
     people = cached(metrics.people) if split == "team" else None
     frame = rollups.rollup(summary.figure_frame(in_period, metric), [metric], grain, split, people)

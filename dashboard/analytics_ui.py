@@ -3,6 +3,8 @@ one click away (or an empty state), figure cards with their definition as a tool
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
@@ -43,6 +45,17 @@ def head(path: str, default_period: str = "this_month", fields: tuple[str, ...] 
 def empty_filters() -> None:
     """The empty state of a page whose figures are all empty."""
     empty(nothing_yet(t("analytics.empty_filters")))
+
+
+def conversion_window(last_day: date | None) -> None:
+    """Under a conversion rate whose period ends within the last 14 days: those follow-ups' 14 days
+    have not all passed, so stage changes still to come will raise it (a director read this
+    month's lower rate as a decline)."""
+    from dashboard.filter_bar import today
+
+    since = today() - timedelta(days=metrics.CONVERSION_WINDOW_DAYS)
+    if last_day is None or last_day > since:
+        st.caption(t("analytics.conversion_open", days=metrics.CONVERSION_WINDOW_DAYS, since=since.isoformat()))
 
 
 def channel_caveat(filters: Filters) -> None:

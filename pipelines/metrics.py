@@ -37,6 +37,7 @@ _MARKER = re.compile(r"\{(customer_owner_of|work_customer_of|customer_of|custome
                      r" ([A-Za-z_][A-Za-z0-9_.]*)\}")
 DAY_US = 86_400_000_000
 PRECURSOR_WINDOW_DAYS = 30  # "which channels precede a contract" looks this far back
+CONVERSION_WINDOW_DAYS = 14  # channel_conversion: a forward stage change within 14×24 h (METRICS.md)
 
 
 @cache

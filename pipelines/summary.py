@@ -259,10 +259,13 @@ def scope_text(store: Store, actor: Actor, filters: Filters, lang: str) -> str:
     else:
         base = t("monthly.scope_company", lang)
     sep, list_sep = (";", "、") if lang == "zh_CN" else ("; ", ", ")
+    fields = SCOPE_FIELDS
+    if actor.role not in ("manager", "rep") and filters.team:  # not 全公司;团队:二组, which says both
+        base, fields = list_sep.join(filters.team), tuple(f for f in SCOPE_FIELDS if f != "team")
     parts = [base]
     # reps by the names people know them by (the filter holds usernames: 销售代表:rep5)
     names = dict(metrics.people(store, actor).select("username", "display_name").iter_rows()) if filters.rep else {}
-    for name in SCOPE_FIELDS:
+    for name in fields:
         values = getattr(filters, name)
         if values:
             shown = [label(name, v, lang) if name in _CODED else names.get(v) or v for v in values]

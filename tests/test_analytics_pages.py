@@ -397,3 +397,20 @@ def test_a_channel_filter_says_what_it_narrows(app_db):
     at = open_page(login("manager2"), "trends", SEPTEMBER)
     assert not any(c.value.startswith(caveat) for c in at.caption)
     _sessions.pop("manager2", None)
+
+
+def test_a_conversion_still_in_its_window_says_it_reads_low(app_db):
+    """This month's channel conversion counts follow-ups whose 14 days have not passed: it read as a
+    decline with no word. A month long over says nothing."""
+    from dashboard.filter_bar import today
+    from pipelines.periods import month_end, month_start
+
+    now = {"from": month_start(today()).isoformat(), "to": month_end(today()).isoformat()}
+    for page, query in (("channels", now), ("team", now), ("monthly", {"month": today().strftime("%Y-%m")})):
+        _sessions.pop("leader", None)
+        at = open_page(login("leader"), page, query)
+        assert any("天观察期" in c.value for c in at.caption), page
+    _sessions.pop("leader", None)
+    at = open_page(login("leader"), "channels", SEPTEMBER)
+    assert not any("天观察期" in c.value for c in at.caption)
+    _sessions.pop("leader", None)

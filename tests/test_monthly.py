@@ -121,7 +121,7 @@ def test_the_scope_says_whose_figures_they_are(data, september):
             == "范围:全公司;销售代表:陈静、gone"
     finally:  # the module's other tests read the seeded names
         store.write(lambda cur: cur.execute("UPDATE users SET display_name = $n WHERE username = 'rep2'", {"n": before}))
-    assert summary.scope_text(store, org["leader"], Filters(team=("一组",)), "en") == "Scope: Whole company; Team: 一组"
+    assert summary.scope_text(store, org["leader"], Filters(team=("一组",)), "en") == "Scope: 一组"  # not "Whole company; Team: 一组"
     lines = ["要点"]
     assert "范围:一组" in report_pdf.to_html(september, lines, "zh_CN", "2026-10-05 09:00", "范围:一组")
     text = report_pdf.sheets(september, lines, "zh_CN", "范围:一组")["文字总结"].to_series().to_list()

@@ -20,7 +20,7 @@ from dashboard.risk_charts import BADGE_COLORS
 from dashboard.widgets import keep_choice
 from pipelines import exports, i18n, report_pdf, settings, summary
 from pipelines.config import local_tz
-from pipelines.periods import month_start
+from pipelines.periods import month_end, month_start
 
 FIELDS = summary.SCOPE_FIELDS  # the filters the page offers are the ones its scope line names
 FEW_SURVEYS = 10  # fewer answers than this: the card says the figure is only indicative
@@ -163,6 +163,7 @@ def render() -> None:
     with right:
         ui.chart(charts.conversion_chart(data["channels"], lang(), settings.get(store(), "phone_conversion_reference")),
                  ("channel_conversion",), "monthly_channels")  # with the manual's reference, as on /channels
+        ui.conversion_window(month_end(data["month"]))  # the month shown (a month to come shows this one)
     _reps(data)
     _risks_and_satisfaction(data)
     st.divider()

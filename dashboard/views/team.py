@@ -39,8 +39,12 @@ def _against(figure: str, goal: str, share: str) -> pl.Expr:
 
 
 def _table(team: pl.DataFrame) -> None:
+    # the amount against its target first, beside the name: at 1366 px they were off screen
     columns = [
         pl.col("display_name").alias(t("analytics.rep_col")), fmt.team().alias(t("analytics.team_col")),
+        pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False).alias(t("metric.won_amount")),
+        pl.col("target_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False).alias(t("metric.target_amount")),
+        pl.col("attainment").map_elements(fmt.pct, return_dtype=pl.Utf8, skip_nulls=False).alias(t("metric.target_attainment")),
         pl.col("effective_follow_ups").alias(t("metric.effective_follow_ups")),
         _against("effective_follow_ups", "target_effective_follow_ups", "effective_attainment")
         .alias(t("team.effective_attainment")),
@@ -52,10 +56,7 @@ def _table(team: pl.DataFrame) -> None:
         .alias(t("team.avg_weekly_hours")),  # no follow-up in the period: no weeks to average
         pl.col("weeks_over_hours").alias(t("metric.weeks_over_hours")),
         pl.struct("conversion", "converted", "conversion_n").map_elements(_conversion, return_dtype=pl.Utf8)
-        .alias(t("metric.channel_conversion")),
-        pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False).alias(t("metric.won_amount")),
-        pl.col("target_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False).alias(t("metric.target_amount")),
-        pl.col("attainment").map_elements(fmt.pct, return_dtype=pl.Utf8, skip_nulls=False).alias(t("metric.target_attainment"))]
+        .alias(t("metric.channel_conversion"))]
     if team["team"].n_unique() <= 1:  # a manager's own team: the column would repeat one name
         columns.pop(1)
     # the rep stays in view while the table scrolls sideways: at 1280 px it is wider than the page
@@ -141,6 +142,7 @@ def render() -> None:
         ui.explain("effective_follow_ups", "daily_effective_customers", "weekly_hours", "channel_conversion",
                    "target_attainment", "pacing")
         _table(team)
+        ui.conversion_window(f.date_to)
         if any(getattr(f, name) for name in ("industry", "size", "province", "customer_type")):
             st.caption(t("team.targets_unfiltered"))  # 0% against the whole target read as a shortfall
         ui.channel_caveat(f)  # contracts have no channel: the won amount is the rep's whole

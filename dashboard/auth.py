@@ -20,7 +20,7 @@ from streamlit_authenticator.utilities.exceptions import LoginError
 
 from dashboard.data import store
 from dashboard.i18n import t
-from pipelines import accounts, settings
+from pipelines import accounts, config, settings
 from pipelines.config import local_tz
 from pipelines.demo import DEMO_PASSWORD
 
@@ -54,12 +54,34 @@ def _demo_key() -> str:
     return secrets.token_urlsafe(48)
 
 
+LOCAL_KEY_FILE = "cookie.key"
+
+
+def _local_key() -> str | None:
+    """An embedded database's own key, made at its first start and kept in its data folder (owner
+    read/write only), beside the data it guards: a new team's first start stopped at "no login key"
+    until someone found the setting. Not for PostgreSQL: its replicas must share one configured key."""
+    if store().backend != "duckdb":
+        return None
+    path = config.data_dir() / LOCAL_KEY_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made before, or by another process this moment
+        key = path.read_text(encoding="ascii").strip()
+        return key or None
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(secrets.token_urlsafe(48))
+    return path.read_text(encoding="ascii").strip()
+
+
 def cookie_key() -> str | None:
-    """The cookie key from secrets or the environment; the demo database may go without."""
+    """The cookie key from secrets or the environment; the demo database may go without (a key per
+    process), and an embedded database makes its own (_local_key)."""
     key = _secret("cookie_key", "FOLLOWUP_COOKIE_KEY")
     if key:
         return key
-    return _demo_key() if is_demo() else None
+    return _demo_key() if is_demo() else _local_key()
 
 
 def _credentials() -> dict:

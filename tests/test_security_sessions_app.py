@@ -82,3 +82,21 @@ def test_session_expires(app_db, tmp_path):
     at.session_state["login_at"] = time.time() - 13 * 3600  # default session length: 12 hours
     at.run()
     assert _logged_out(at)
+
+
+def test_a_first_start_makes_its_own_login_key_kept_for_the_next(app_db, tmp_path, monkeypatch):
+    """A new team's first start showed only "未配置登录密钥" until someone found the setting: an
+    embedded database makes its key once, in its data folder, readable by its owner alone."""
+    import stat
+
+    from dashboard import auth
+
+    monkeypatch.delenv("FOLLOWUP_COOKIE_KEY")
+    monkeypatch.setenv("FOLLOWUP_DATA_DIR", str(tmp_path / "data"))
+    at = _login("rep1", tmp_path)  # the login form was there, and took the password
+    assert not at.error
+    kept = tmp_path / "data" / auth.LOCAL_KEY_FILE
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and len(kept.read_text()) >= 60
+    first = kept.read_text()
+    _login("rep2", tmp_path)
+    assert kept.read_text() == first  # the same key: sessions survive a restart

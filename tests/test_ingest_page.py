@@ -38,6 +38,10 @@ def test_template_has_headers_example_and_drop_downs(store, org, tmp_path):
     assert [c.value for c in choices["D"][1:9]] == ["电话", "邮件", "拜访", "微信", "视频会议", "产品演示", "展会", "其他"]
     # the example row says what it is: grey italics and a note on its first cell
     assert sheet["A2"].comment is not None and "示例行" in sheet["A2"].comment.text
+    # its rep is a person's name, and the header says what 跟进人 takes (the demo's rep1 meant nothing)
+    rep = "ABCDEFGHIJKLM"[headers.index("跟进人")]
+    assert sheet[f"{rep}2"].value == "张伟" and "姓名" in sheet[f"{rep}1"].comment.text
+    assert sheet.column_dimensions["C"].width >= 19  # 2026-03-05 14:30 whole, not #####
     assert sheet["A2"].font.i and sheet["C2"].font.color.rgb.endswith("808080")
     # a user types a row under the example (the example's values with their own customer)
     summary = _import_a_row_below_the_example(store, org, book, ("客户名称", "宁波东港物流有限公司"),

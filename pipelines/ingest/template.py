@@ -25,9 +25,15 @@ def headers(lang: str = "zh_CN") -> list[tuple[str, str]]:
             for f in FIELDS["follow_ups"]]
 
 
-def build(example_rep: str = "rep1", lang: str = "zh_CN") -> bytes:
-    """The template workbook as bytes, headers and the choices' labels in `lang`."""
+# a width per column (Excel's characters): a date-time at the default 16 showed as #####
+WIDTHS = {"customer_name": 28, "summary": 28, "next_action": 28, "occurred_at": 20, "customer_uscc": 22}
+
+
+def build(example_rep: str | None = None, lang: str = "zh_CN") -> bytes:
+    """The template workbook as bytes, headers and the choices' labels in `lang`; the example's rep
+    is a person's name (the demo's rep1 meant nothing to a real team)."""
     lang = lang if lang in YES_NO else "zh_CN"
+    example_rep = example_rep or i18n.t("ingest.example.rep", lang)
     example = {
         "customer_name": i18n.t("ingest.example.customer_name", lang), "customer_uscc": "91350100M000100Y43",
         "occurred_at": datetime(2026, 3, 5, 14, 30), "channel": i18n.label("channel", "phone", lang),
@@ -49,7 +55,9 @@ def build(example_rep: str = "rep1", lang: str = "zh_CN") -> bytes:
              "stage": [i18n.label("stage", s, lang) for s in codes.ALL_STAGES], "effective": list(YES_NO[lang])}
     for col, (name, header) in enumerate(headers(lang)):
         sheet.write(0, col, header, bold)
-        sheet.set_column(col, col, 28 if name in ("customer_name", "summary", "next_action") else 16)
+        sheet.set_column(col, col, WIDTHS.get(name, 16))
+        if name == "rep":  # a name or a login, and what a misspelt one does
+            sheet.write_comment(0, col, i18n.t("ingest.example.rep_note", lang), {"x_scale": 1.8, "y_scale": 1.4})
         value = example[name]
         if isinstance(value, datetime):
             sheet.write_datetime(1, col, value, when if name == "occurred_at" else day)

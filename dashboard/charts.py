@@ -371,7 +371,10 @@ def _per_rep_lines(frame: pl.DataFrame, x: str, y: str, title: str, x_axis: str,
                   annotation_text=line, annotation_position="top left",
                   annotation_bgcolor="rgba(255,255,255,0.85)")  # readable where a rep's line crosses it
     fig.update_yaxes(rangemode="tozero")
-    _day_ticks(fig, frame[x].to_list(), 8 if x == "week" else 10)
+    # drawn half the page wide: ten labels were turned upright, and the year under the first one
+    # then read as part of it ("11-032026"); fewer, level labels keep the year beneath
+    _day_ticks(fig, frame[x].to_list(), 6)
+    fig.update_xaxes(tickangle=0)
     return _layout(fig, title, x_axis, y_axis)
 
 

@@ -22,7 +22,7 @@ def money(amount: float | Decimal | None) -> str:
 
 
 def money_short(amount: float | Decimal | None) -> str:
-    """123.5万 / 1.2亿 in Chinese, ¥1.2M in English, for cards (the exact figure goes in the help)."""
+    """123.5万 / 1.2亿 in Chinese, ¥1.23M in English, for cards (the exact figure goes in the help)."""
     if amount is None:
         return "—"
     value = float(amount)
@@ -32,8 +32,8 @@ def money_short(amount: float | Decimal | None) -> str:
         if abs(value) >= 1e4:
             return f"{value / 1e4:,.1f}万"
         return money(value)
-    if abs(value) >= 1e6:
-        return f"¥{value / 1e6:,.1f}M"
+    if abs(value) >= 1e6:  # ¥2.99M: as many figures as 299.2万 (¥3.0M lost a tenth of a million)
+        return f"¥{value / 1e6:,.2f}M"
     if abs(value) >= 1e3:
         return f"¥{value / 1e3:,.1f}K"
     return money(value)

@@ -248,3 +248,14 @@ def test_hovers_say_counts_whole_and_months_as_months():
     assert charts.trend_chart(months, "follow_ups", "month", None, "zh_CN").data[0].hovertemplate.startswith("%{x|%Y-%m}:")
     entries = pl.DataFrame({"bucket": [date(2026, 9, 1)], "stage": ["proposal"], "entries": [1]})
     assert charts.stage_entries_chart(entries, "month", "zh_CN").data[0].hovertemplate.startswith("%{x|%Y-%m}:")
+
+
+def test_short_amounts_keep_as_many_figures_in_english_as_in_chinese(monkeypatch):
+    """¥2,991,900 read 299.2万 in Chinese and ¥3.0M in English: a tenth of a million lost."""
+    from dashboard import fmt
+
+    monkeypatch.setattr(fmt, "lang", lambda: "zh_CN")
+    assert fmt.money_short(2_991_900) == "299.2万"
+    monkeypatch.setattr(fmt, "lang", lambda: "en")
+    assert fmt.money_short(2_991_900) == "¥2.99M" and fmt.money_short(12_345_678) == "¥12.35M"
+    assert fmt.money_short(45_600) == "¥45.6K"

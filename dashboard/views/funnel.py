@@ -59,7 +59,7 @@ def render() -> None:
 
     rate = view["win_rate"].row(0, named=True)
     # three a row: six across cut "初步接触 → 需求确认" to "初步接触 → 需…" at 1280 px, and English
-    # names are longer still ("Initial contact → Needs confirmation")
+    # names are longer still ("Initial contact → Needs confirmed")
     per_row = len(STAGES) // 2
     cols = [cell for _ in range(0, len(STAGES), per_row) for cell in st.columns(per_row)]
     for col, row in zip(cols[:-1], funnel.head(len(STAGES) - 1).iter_rows(named=True)):

@@ -27,5 +27,5 @@ def trend_figure(frame: pl.DataFrame, lang: str) -> go.Figure:
         xaxis_title=t("risk.trend_week", lang), yaxis_title=t("risk.trend_count", lang),
         legend={"orientation": "h", "y": -0.25}, hovermode="x unified")
     fig.update_xaxes(tickformat="%Y-%m-%d")
-    fig.update_yaxes(rangemode="tozero")
+    fig.update_yaxes(rangemode="tozero", tickformat=",d")  # 1,000 as elsewhere, not 1000
     return fig

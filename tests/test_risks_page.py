@@ -161,3 +161,10 @@ def test_a_rep_with_no_customer_is_told_so_not_to_widen_filters(app_db):
     assert not shown_errors(at)
     assert any(i.value.startswith("还没有客户") for i in at.info), [i.value for i in at.info]
     assert not any("调整上方的筛选条件" in i.value for i in at.info)
+
+
+def test_the_risk_trend_has_its_definition_one_click_away(app_db):
+    """The only chart without a 「如何计算?」 note."""
+    at = logged_in("leader", "risks")
+    assert not shown_errors(at)
+    assert any(m.value.startswith("**未关闭预警趋势**") and "每周最后一天" in m.value for m in at.markdown)

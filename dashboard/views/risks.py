@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import analytics_ui as ui
 from dashboard import fmt
 from dashboard.data import actor, cached, run_write, store
 from dashboard.filter_bar import filter_bar, today
@@ -204,6 +205,7 @@ def render() -> None:
     if trend["open_risks"].sum() == 0:
         st.caption(t("risk.trend_empty"))
     else:
+        ui.explain("risk_trend")  # its definition one click away, as every other chart's
         st.plotly_chart(trend_figure(trend, lang()), config={"displayModeBar": False})
     if can_act:
         _raise_form()

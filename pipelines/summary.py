@@ -342,6 +342,10 @@ def summary_text(summary: dict, lang: str = "zh_CN") -> list[str]:
                new_customers=_figure("new_customers", head["new_customers"]["this_month"]),
                contracts=_figure("contracts_signed", head["contracts_signed"]["this_month"]),
                won=yuan(head["won_amount"]["this_month"]))]
+    rate = summary["win_rate"].row(0, named=True) if summary["win_rate"].height else None
+    if rate and rate["win_rate"] is not None:  # with the counts behind it (the exports had no win rate)
+        lines.append(t("monthly.text_win_rate", lang, rate=percent(rate["win_rate"]), won=f"{rate['contracts_signed']:,}",
+                       lost=f"{rate['lost_customers']:,}"))
     changes = sorted((r for r in head.values() if r["mom"] is not None), key=lambda r: -abs(r["mom"]))
     big = [r for r in changes if abs(r["mom"]) >= 0.01][:2]
     for r in big:

@@ -30,6 +30,7 @@ def test_summary_text_states_the_figures(september, data):
     _, _org = data
     assert summary.summary_text(september, "zh_CN") == [
         "2026年9月共记录跟进 9 次,其中有效跟进 7 次;新增客户 2 个,签约客户 1 个,成交金额 ¥150,000。",
+        "赢单率 50.0%(签约客户 1 个,流失客户 1 个)。",  # C7 signed, C3 lost: the exports had no win rate
         # August had 2 new customers too; the other August figures are 0, so no change is stated for them
         "各项核心指标与上月基本持平(变化均小于 1%)。",
         "销售环节(不含售后)中转化率最低的一步是「需求确认 → 方案提供」,为 40.0%。",
@@ -45,10 +46,10 @@ def test_summary_text_names_the_biggest_changes_first(september):
         "last_month": [100.0, 80.0, 5.0, 0.0, 100_000.0], "mom": [0.2, -0.25, 0.0, None, 2.0],
         "last_year": [0.0] * 5, "yoy": [None] * 5})
     lines = summary.summary_text(changed, "zh_CN")
-    assert lines[1] == "成交金额较上月增长 200.0%(从 ¥100,000 到 ¥300,000)。"
-    assert lines[2] == "有效跟进较上月下降 25.0%(从 80 到 60)。"
+    assert lines[2] == "成交金额较上月增长 200.0%(从 ¥100,000 到 ¥300,000)。"
+    assert lines[3] == "有效跟进较上月下降 25.0%(从 80 到 60)。"
     english = summary.summary_text(changed, "en")
-    assert english[1] == "Won amount rose 200.0% on last month (from ¥100,000 to ¥300,000)."
+    assert english[2] == "Won amount rose 200.0% on last month (from ¥100,000 to ¥300,000)."
 
 
 def test_summary_text_counts_risks_with_thousands_separators(september):

@@ -66,7 +66,8 @@ def _headline(data: dict) -> None:
                 help_extra=(f"{t('monthly.last_month')}: {last} · {t('metric.same_month_last_year')}: "
                             f"{ui.change_text(row['yoy'])}" + (f" · {fmt.money(row['this_month'])}" if money else "")))
     rate = data["win_rate"].row(0, named=True)
-    ui.card(cols[-1], "win_rate", fmt.pct(rate["win_rate"]))
+    ui.card(cols[-1], "win_rate", fmt.pct(rate["win_rate"]),  # the counts behind it, as on /funnel
+            help_extra=t("funnel.win_rate_help", won=rate["contracts_signed"], lost=rate["lost_customers"]))
 
 
 def _reps(data: dict) -> None:

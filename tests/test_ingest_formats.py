@@ -281,3 +281,39 @@ def test_auto_kind_customers_and_contacts(store, org, tmp_path):
     _ok(summary, 1)
     assert summary.kind == "contacts"
     assert store.scalar("SELECT phone FROM contacts") == "+8613812345678"
+
+
+def test_the_pages_choices_make_a_mapping_that_loads_and_saves_as_a_file(store, org, tmp_path):
+    """A sheet of another layout (销售日期 for the time, no channel or rep column) needed a YAML file
+    written by hand; the import page's choices make the same mapping, over a file's own (its
+    values kept), and give it back as a file for next month's sheet."""
+    import yaml
+
+    from pipelines.ingest import mapping as maps
+    from pipelines.ingest.load import prepare
+    from pipelines.ingest.readers import ReadError
+
+    path = write_csv(tmp_path / "销售数据.csv", ["商品名称", "销售日期", "销售区域", "客户名称", "状态"],
+                     [["手机", "2026-03-05", "华东", "张三公司", "成交"], ["电脑", "2026-03-06", "华南", "李四公司", "洽谈"]])
+    _table, kind, found = prepare(path, "auto", None, None, known=False)
+    assert kind == "follow_ups" and found == {"customer_name": "客户名称"}
+    base = Mapping.from_dict({"values": {"stage": {"成交": "contract_signed", "洽谈": "negotiation"}}})
+    made = maps.adjusted(base, kind, {"occurred_at": "销售日期", "summary": "商品名称", "stage": "状态"},
+                         {"channel": "other", "rep": "rep1"})
+    assert maps.absent_required(kind, prepare(path, kind, made)[2], made) == []
+    again = Mapping.from_dict(yaml.safe_load(maps.to_yaml(made)))
+    assert again == made  # the downloaded file is the same mapping
+    summary = load_file(store, org["admin"], path, mapping=again)
+    _ok(summary, 2)
+    assert store.query("SELECT c.name, c.stage, f.channel, u.username FROM follow_ups f JOIN customers c"
+                       " ON c.id = f.customer_id JOIN users u ON u.id = f.rep_id ORDER BY c.name").rows() == [
+        ("张三公司", "contract_signed", "other", "rep1"), ("李四公司", "negotiation", "other", "rep1")]
+    # a file none of whose headers is known: read for the page (its columns to choose from), refused
+    # by the command as before
+    strange = write_csv(tmp_path / "x.csv", ["a", "b"], [["1", "2"]])
+    assert prepare(strange, "auto", None, None, known=False)[0].headers == ["a", "b"]
+    with pytest.raises(ReadError):
+        prepare(strange)
+    # a default that is no value of its field is refused as in a file
+    with pytest.raises(maps.MappingError):
+        maps.adjusted(None, kind, {}, {"channel": "fax"})

@@ -14,6 +14,7 @@ from dashboard import fmt
 from dashboard.data import actor, run_write, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import lang, t
+from dashboard.import_mapping import adjust
 from pipelines import config, home, i18n
 from pipelines.config import local_tz
 from pipelines.ingest import KINDS, Mapping, MappingError, ReadError, load_file, prepare, template
@@ -154,7 +155,8 @@ def render() -> None:
     sheets = sheet_names(path)
     sheet = st.selectbox(t("ingest.sheet_label"), sheets, placeholder=t("common.choose")) if len(sheets) > 1 else None
     try:
-        table, found_kind, columns = prepare(path, kind, mapping, sheet)
+        # a file none of whose headers is known is read too: the user says below which column is which
+        table, found_kind, columns = prepare(path, kind, mapping, sheet, known=False)
     except ReadError as exc:
         st.error(t("ingest.file_error", error=exc.en if lang() == "en" else exc.zh))
         return
@@ -169,6 +171,15 @@ def render() -> None:
         preview = preview.rename({ROW: t("ingest.col_row")})
     st.dataframe(fmt.blanks(preview), hide_index=True, width="stretch")
     st.markdown(f"**{t('ingest.mapping_title')}**")
+    changed = adjust(found_kind, table.headers, columns, mapping, f"imp_map_{upload.file_id}_{found_kind}",
+                     opened=bool(absent_required(found_kind, columns, mapping)), file_name=upload.name)
+    if changed is not None:  # the user's choices over what was found (and the mapping file's)
+        mapping = changed
+        try:
+            table, found_kind, columns = prepare(path, found_kind, mapping, sheet, known=False)
+        except ReadError as exc:
+            st.error(t("ingest.file_error", error=exc.en if lang() == "en" else exc.zh))
+            return
     defaults = {f: v for f, v in (mapping.defaults if mapping else {}).items() if f not in columns}
     filled = assumed(found_kind, columns, mapping.defaults if mapping else None)
     defaults |= filled

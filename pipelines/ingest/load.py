@@ -79,8 +79,10 @@ def require_importer(actor: Actor) -> None:
 
 
 def prepare(path: str | Path, kind: str = "auto", mapping: maps.Mapping | None = None,
-            sheet: str | None = None) -> tuple[readers.Table, str, dict[str, str]]:
-    """Read a file and find its kind and columns; raises readers.ReadError."""
+            sheet: str | None = None, known: bool = True) -> tuple[readers.Table, str, dict[str, str]]:
+    """Read a file and find its kind and columns; raises readers.ReadError. `known` False: a file
+    none of whose headers is recognised is read too (the import page lets the user say which
+    column is which), with no columns found."""
     extra = set(mapping.columns.values()) if mapping else set()
 
     def hint(cells: list[str]) -> int:
@@ -98,7 +100,7 @@ def prepare(path: str | Path, kind: str = "auto", mapping: maps.Mapping | None =
             "请检查映射文件是否适用于这个文件。",
             f"the mapping names columns the file does not have: {', '.join(absent)} (the file's columns: "
             f"{', '.join(shown) or 'none'}). Check that the mapping fits this file.")
-    if not columns and not (mapping and mapping.defaults):
+    if known and not columns and not (mapping and mapping.defaults):
         found = [_short(h) for h in table.headers[:8]]
         raise readers.ReadError(
             f"表头中没有可识别的列(找到:{'、'.join(found) or '无'})。请使用导入模板的列名或映射文件。",

@@ -297,3 +297,21 @@ def absent_required(kind: str, columns: dict[str, str], mapping: Mapping | None 
     if kind in NEEDS_KEY and not given & {"customer_name", "customer_uscc"}:
         absent.insert(0, "customer_name")
     return absent
+
+
+def adjusted(base: Mapping | None, kind: str, columns: dict[str, str], defaults: dict[str, Any]) -> Mapping:
+    """A mapping file's (or none) with the import page's choices over it: a column of the file for
+    a field (`columns`) and a value every row gets for a field the file has no column for
+    (`defaults`). Checked as a mapping file is; its values and formats are kept."""
+    base = base or Mapping()
+    kept = {f: v for f, v in base.defaults.items() if f not in columns}
+    return Mapping.from_dict({"kind": kind, "columns": {**base.columns, **columns}, "values": base.values,
+                              "formats": base.formats, "defaults": {**kept, **defaults}}, "mapping")
+
+
+def to_yaml(mapping: Mapping) -> str:
+    """A mapping as a mapping file (examples/mappings/), for the next file of the same layout."""
+    data = {"kind": mapping.kind, **{section: getattr(mapping, section)
+                                     for section in ("columns", "values", "formats", "defaults")
+                                     if getattr(mapping, section)}}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)

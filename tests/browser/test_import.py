@@ -1,6 +1,7 @@
 """The import page in a real browser: a manager uploads a sheet, reads the check report, confirms."""
 
 import re
+from pathlib import Path
 
 from tests.browser.conftest import login, settle, shot
 from tests.helpers_ingest import HEADER_ZH, write_csv
@@ -62,6 +63,18 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     page.wait_for_selector("text=文件中没有这些必填项的列:跟进方式。每一行都会因此被拒绝。", timeout=30_000)
     # nor 是否有效 and 沟通时长: the values every row gets are said, as they feed the figures
     page.wait_for_selector("text=每一行都按默认值记录:是否有效 = 是;时长(分钟) = 0。")
+    settle(page)
+    # the missing channel given on the page, no mapping file written: one value for every row
+    box = page.get_by_label("每行统一填的跟进方式", exact=True)
+    box.scroll_into_view_if_needed()
+    box.click()
+    page.get_by_role("option", name="电话", exact=True).click()
+    settle(page)
+    page.wait_for_selector("text=文件中没有这些必填项的列", state="detached", timeout=30_000)
+    page.wait_for_selector("text=(未提供,统一填:电话)", state="attached")  # a cell of the mapping table
+    with page.expect_download(timeout=30_000) as download:  # for next month's file of this layout
+        page.get_by_role("button", name="下载这份对应关系(映射文件)").click()
+    assert "channel: phone" in Path(download.value.path()).read_text(encoding="utf-8")
     settle(page)
 
     # then a broken mapping file (same login): explained in words, and the data uploader stays

@@ -1,0 +1,73 @@
+"""Saying on the import page which column of a file holds which field, and what a field the file
+has no column for should be, instead of writing a YAML mapping file: a sales admin's sheet with
+销售日期 for 跟进日期 and no 跟进方式 column could not be imported without one. The choices can be
+downloaded as a mapping file for next month's file of the same layout."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from dashboard.data import cached
+from dashboard.i18n import label, t
+from pipelines import metrics
+from pipelines.ingest import mapping as maps
+
+COLUMNS_PER_ROW = 3
+
+
+def _choices(field: maps.Field) -> tuple[list, Callable] | None:
+    """The values a field with no column may get for every row, and how they read; None for a
+    field that needs a column of its own (a time, a summary, a name)."""
+    if field.type == "choice":
+        return list(maps.CHOICE_CODES[field.choice]), lambda c: label(field.choice, c)
+    if field.type == "bool":
+        return [True, False], lambda b: t("common.yes" if b else "common.no")
+    if field.type == "user":  # a rep the user may see, by name (the import takes a username)
+        people = cached(metrics.people).filter(pl.col("role") == "rep", pl.col("active"))
+        names = dict(zip(people["username"].to_list(), people["display_name"].to_list()))
+        return list(names), lambda u: f"{names[u]}({u})"
+    return None
+
+
+def adjust(kind: str, headers: list[str], found: dict[str, str], base: maps.Mapping | None, key: str,
+           opened: bool, file_name: str) -> maps.Mapping | None:
+    """The choices, in an expander (`opened` when a required field has no column); the mapping they
+    make over `base`, or None while nothing was changed from what was found (`found`)."""
+    columns: dict[str, str] = {}
+    defaults: dict = {}
+    # keyed by the file: another file's box, shut, stayed shut for a file that needs it open
+    with st.expander(t("ingest.adjust_title"), icon=":material/swap_horiz:", expanded=opened, key=f"{key}_box"):
+        st.caption(t("ingest.adjust_help"))
+        fields = maps.FIELDS[kind]
+        for start in range(0, len(fields), COLUMNS_PER_ROW):
+            cells = st.columns(COLUMNS_PER_ROW)
+            for cell, field in zip(cells, fields[start:start + COLUMNS_PER_ROW]):
+                name = t(f"field.{field.name}") + (" *" if field.required else "")
+                now = found.get(field.name)
+                options = [None, *headers]
+                picked = cell.selectbox(name, options, index=options.index(now) if now in options else 0,
+                                        key=f"{key}_{field.name}", placeholder=t("common.choose"),
+                                        format_func=lambda h: t("ingest.adjust_no_column") if h is None else h)
+                if picked is not None and picked != now:
+                    columns[field.name] = picked
+                choices = _choices(field) if picked is None else None
+                if choices:
+                    values, shown = choices
+                    given = (base.defaults if base else {}).get(field.name)
+                    value = cell.selectbox(t("ingest.adjust_default", field=t(f"field.{field.name}")), [None, *values],
+                                           index=values.index(given) + 1 if given in values else 0,
+                                           key=f"{key}_{field.name}_default", placeholder=t("common.choose"),
+                                           format_func=lambda v, f=shown: t("ingest.adjust_no_default") if v is None else f(v))
+                    if value is not None and value != given:
+                        defaults[field.name] = value
+        if not columns and not defaults:
+            return None
+        made = maps.adjusted(base, kind, columns, defaults)
+        st.download_button(t("ingest.adjust_download"), maps.to_yaml(made).encode("utf-8"),
+                           file_name=f"{Path(file_name).stem}.mapping.yaml", mime="text/yaml",
+                           icon=":material/download:", help=t("ingest.adjust_download_help"))
+    return made

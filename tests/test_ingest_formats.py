@@ -140,6 +140,7 @@ def test_mapping_file_columns_values_formats_defaults(store, org, tmp_path):
     assert got.row(0) == ("Cancity", "contract_signed", datetime(2026, 3, 5, 14, 30, tzinfo=SH))
     assert summary.newest == datetime(2026, 3, 6, 9, 0, tzinfo=SH)  # the page warns of old history by it
     assert summary.as_json()["newest"].startswith("2026-03-06T09:00:00")
+    assert summary.as_json()["oldest"].startswith("2026-03-05T14:30:00")  # the page links /records over the two
     user = store.query("SELECT username, password_hash FROM users WHERE display_name = 'Moses Frase'").row(0)
     assert user == ("moses.frase", None)  # an account that cannot log in until an admin sets a password
 

@@ -15,6 +15,7 @@ from dashboard.data import actor, run_write, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import lang, t
 from dashboard.import_mapping import adjust
+from dashboard.widgets import page_link
 from pipelines import config, home, i18n
 from pipelines.config import local_tz
 from pipelines.ingest import KINDS, Mapping, MappingError, ReadError, load_file, prepare, template
@@ -246,6 +247,10 @@ def _done(done, table, columns: dict[str, str]) -> None:
     _rejects(done)
     _duplicates(done, table, columns)
     st.caption(t("ingest.done_next"))
+    if done.oldest and done.newest:  # the file's own dates: /records opens on the last 30 days
+        days = [moment.astimezone(local_tz()).date().isoformat() for moment in (done.oldest, done.newest)]
+        page_link("records", label=t("ingest.see_loaded", start=days[0], end=days[1]), icon=":material/table_rows:",
+                  query={"from": days[0], "to": days[1]})
 
 
 def _old_history(check) -> None:

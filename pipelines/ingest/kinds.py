@@ -50,6 +50,7 @@ class Outcome:
     stage_changes: int = 0
     rule_broken: int = 0
     newest: datetime | None = None  # the latest follow-up loaded
+    oldest: datetime | None = None  # the earliest (the page links to /records over the two)
 
     @property
     def duplicate(self) -> int:
@@ -178,6 +179,7 @@ def load_follow_ups(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome
     daily_summary.add_import(cur, counting.result())
     out.loaded = loaded.height
     out.newest = loaded.get_column("occurred_at").max() if loaded.height else None
+    out.oldest = loaded.get_column("occurred_at").min() if loaded.height else None
     out.stage_changes, out.rule_broken = history.record(cur, actor.id, made, new.select("id", "owner_id"), run_id)
     if loaded.height:
         follow_ups.run_hooks(cur, loaded.get_column("customer_id").unique().sort().to_list(),

@@ -48,6 +48,7 @@ class RunSummary:
     stage_changes: int = 0
     stage_changes_rule_broken: int = 0
     newest: datetime | None = None  # the latest follow-up loaded (follow-up files)
+    oldest: datetime | None = None  # the earliest
     columns: dict[str, str] = field(default_factory=dict)
     rejects: pl.DataFrame | None = field(default=None, repr=False)
     # the rows skipped as duplicates: source row and `same_as`, the earlier row of the file (null: stored already)
@@ -58,6 +59,7 @@ class RunSummary:
         out.pop("rejects")
         out.pop("duplicates")
         out["newest"] = self.newest.isoformat() if self.newest else None
+        out["oldest"] = self.oldest.isoformat() if self.oldest else None
         return out
 
 
@@ -159,7 +161,7 @@ def load_file(store: Store, actor: Actor, path: str | Path, kind: str = "auto",
             rows_rejected=rejects.get_column(readers.ROW).n_unique() if rejects.height else 0,
             rows_duplicate=out.duplicate, duplicates=out.duplicates, users_created=out.users_created, users_new=out.users_new,
             customers_created=out.customers_created, stage_changes=out.stage_changes,
-            stage_changes_rule_broken=out.rule_broken, newest=out.newest, columns=columns, rejects=rejects)
+            stage_changes_rule_broken=out.rule_broken, newest=out.newest, oldest=out.oldest, columns=columns, rejects=rejects)
         if rejects.height:
             result.rejects_path = str(rejects_file(run_id, name, dry_run))
         counts = {k: getattr(result, k) for k in ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate",

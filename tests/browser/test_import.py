@@ -45,6 +45,9 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     page.wait_for_selector("text=导入完成:导入 4 行,拒绝 22 行,重复 1 行。", timeout=60_000)
     settle(page)
     page.wait_for_selector("text=新建了 1 个销售账号(无密码):李新人。")
+    # the file's follow-ups are March's: /records opens on the last 30 days, so the link carries the file's dates
+    link = page.get_by_role("link", name="在「跟进记录」中查看 2026-03-01 至 2026-03-06 的跟进")
+    assert "from=2026-03-01" in link.get_attribute("href") and "to=2026-03-06" in link.get_attribute("href")
     with page.expect_download(timeout=30_000) as download:  # named in words, with the run's number
         page.get_by_role("button", name="下载被拒绝行的明细(CSV)").click()
     assert re.fullmatch(r"被拒绝的行-\d{6}-.+\.csv", download.value.suggested_filename), download.value.suggested_filename

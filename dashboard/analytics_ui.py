@@ -42,6 +42,15 @@ def head(path: str, default_period: str = "this_month", fields: tuple[str, ...] 
     return chosen
 
 
+def not_started() -> bool:
+    """A first day (the user sees no customer yet): the page's one empty state, said once (each
+    chart said it again: five times on /funnel), and True so the page stops there."""
+    if text := nothing_yet(""):
+        empty(text)
+        return True
+    return False
+
+
 def empty_filters() -> None:
     """The empty state of a page whose figures are all empty."""
     empty(nothing_yet(t("analytics.empty_filters")))
@@ -65,12 +74,14 @@ def channel_caveat(filters: Filters) -> None:
         st.caption(t("analytics.channel_caveat"), help=t("definition.filters_apply"))
 
 
-def explain(*keys: str) -> None:
-    """A "how is this computed?" popover holding the definitions of `keys`."""
+def explain(*keys: str, filters_note: bool = True) -> None:
+    """A "how is this computed?" popover holding the definitions of `keys` (`filters_note`: and how
+    the analytics pages' filters apply, which pages without those filters leave out)."""
     with st.popover(t("analytics.how_computed"), icon=":material/help:"):
         for key in keys:
             st.markdown(f"**{t(f'metric.{key}')}**: {definition(key)}")
-        st.caption(t("definition.filters_apply"))
+        if filters_note:
+            st.caption(t("definition.filters_apply"))
 
 
 def chart(fig: go.Figure, keys: tuple[str, ...], key: str, select: bool = False, half: bool = False):

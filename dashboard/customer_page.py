@@ -139,7 +139,9 @@ def _risks(df: pl.DataFrame) -> None:
         # who raised it: the rules' own say so; a colleague the viewer may not see is unnamed
         pl.when(pl.col("raised_by").is_null()).then(pl.lit(t("risk.by_rules")))
         .otherwise(pl.col("raised_by_name").fill_null(t("common.other_rep"))).alias("raised_by"),
-    ).drop("latest_note", "raised_by_name")
+    ).drop("latest_note", "raised_by_name").with_columns(
+        # a raised one's evidence is its note: said once, under 备注 (a later note shows both)
+        pl.when(pl.col("evidence") == pl.col("note")).then(None).otherwise(pl.col("evidence")).alias("evidence"))
     view = fmt.local_times(fmt.labelled(shown, {"level": "level", "rule": "rule", "status": "risk_status"}),
                            "raised_at", "closed_at")
     st.dataframe(fmt.blanks(view.drop("id")), hide_index=True, width="stretch",

@@ -30,13 +30,19 @@ def raise_form(customer_id: int, key: str) -> bool:
         # cannot hide for them): said beside the kind, and the choice is labelled as manual's
         rules = risks.rules(store())  # read once, not once per kind
         levels = {c: (rules.get(c) or {}).get("level") for c in RAISED_RULES if c != "manual"}
+        # no kind chosen for the user: the first, 决策层变动(红色), was raised by a user who only typed a note
         rule = st.selectbox(t("risk.raise_rule"), list(RAISED_RULES), format_func=lambda c: label("rule", c) + (
-            t("risk.raise_rule_level", level=label("level", levels[c])) if levels.get(c) else ""), placeholder=t("common.choose"))
+            t("risk.raise_rule_level", level=label("level", levels[c])) if levels.get(c) else ""), index=None,
+            placeholder=t("common.choose"))
         level = st.radio(t("risk.raise_level"), ["yellow", "red"], horizontal=True,
                          format_func=lambda c: label("level", c))
         note = st.text_area(t("risk.raise_note"), max_chars=4000)
         if not st.form_submit_button(t("risk.raise_submit"), type="primary"):
             return False
+
+    if rule is None:
+        st.error(t("risk.error_pick_rule"))
+        return False
 
     def work():
         try:

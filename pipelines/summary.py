@@ -362,7 +362,7 @@ def summary_text(summary: dict, lang: str = "zh_CN") -> list[str]:
         lines.append(t("monthly.text_weakest_step", lang, step_from=label("stage", weakest["stage"], lang),
                        step_to=label("stage", nxt, lang), rate=percent(weakest["conversion_to_next"])))
     reps = summary["reps"]
-    if reps.height and reps["won_amount"].max() > 0:
+    if reps.height > 1 and reps["won_amount"].max() > 0:  # of one rep (a rep's own, a filter) it is no news
         best = reps.sort("won_amount", descending=True).row(0, named=True)
         key = "monthly.text_top_rep" if best["attainment"] is not None else "monthly.text_top_rep_no_target"
         lines.append(t(key, lang, name=best["display_name"], won=yuan(best["won_amount"]),

@@ -123,6 +123,11 @@ def test_raise_and_history_load_their_customer_picker_only_when_opened(app_db):
     assert "决策层变动(红色)" in kinds and "人工预警" in kinds, kinds
     assert at.radio[0].label.startswith("等级(仅人工预警")
     at.text_area[0].input("客户换了采购负责人")
+    # no kind is chosen for the user: a note alone raised the first kind, 决策层变动 (red)
+    next(b for b in at.button if b.label == "提交预警").click()
+    at.run()
+    assert [e.value for e in at.error] == ["请选择预警类型。"]
+    next(b for b in at.selectbox if b.label == "预警类型").select("decision_maker_change")
     next(b for b in at.button if b.label == "提交预警").click()
     at.run()
     assert not shown_errors(at)

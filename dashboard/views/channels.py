@@ -31,6 +31,8 @@ def _table(conversion: pl.DataFrame) -> None:
 def render() -> None:
     guard("channels")
     f = ui.head("channels")
+    if ui.not_started():
+        return
     conversion = cached(metrics.channel_conversion, f)
     reference = settings.get(store(), "phone_conversion_reference")
     ui.chart(charts.conversion_chart(conversion, lang(), reference), ("channel_conversion",), "conversion_chart")

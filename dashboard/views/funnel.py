@@ -48,6 +48,8 @@ def render() -> None:
     # its figures are customers' stage changes, which have no channel: a channel chosen here
     # changed nothing on the page (a link's is said by the filter bar, not silently dropped)
     f = ui.head("funnel", fields=tuple(x for x in DEFAULT_FIELDS if x != "channel"))
+    if ui.not_started():
+        return
     view = cached(metrics.funnel_view, f, LIMIT)  # every figure below, from three queries
     funnel = view["funnel"]
     left, right = st.columns(2)

@@ -151,6 +151,8 @@ def render() -> None:
     st.caption(t("monthly.intro"))
     month = _pick_month()
     f = filter_bar("monthly", fields=FIELDS)
+    if ui.not_started():
+        return
     data = cached(summary.monthly_summary, f, month, today())
     lines = summary.summary_text(data, lang())
     scope = cached(summary.scope_text, f, lang())

@@ -205,7 +205,7 @@ def render() -> None:
     if trend["open_risks"].sum() == 0:
         st.caption(t("risk.trend_empty"))
     else:
-        ui.explain("risk_trend")  # its definition one click away, as every other chart's
+        ui.explain("risk_trend", filters_note=False)  # the board has no channel or contract  # its definition one click away, as every other chart's
         st.plotly_chart(trend_figure(trend, lang()), config={"displayModeBar": False})
     if can_act:
         _raise_form()

@@ -51,6 +51,8 @@ def _auto_grain(f) -> None:
 def render() -> None:
     guard("trends")
     f = ui.head("trends", default_period="last_12_months")
+    if ui.not_started():
+        return
     # the period's last month, not a month to come: its cards read -100% on last year
     month = min(f.date_to or f.date_from or today(), today())
     # One fetch serves the charts (the period) and the cards (the last month and a year before it).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import polars as pl
@@ -53,10 +53,13 @@ def day(value: date | datetime | None) -> str:
 
 
 def moment(value: datetime | None) -> str:
-    """2026-03-05 14:30 in local time."""
+    """2026-03-05 14:30 in local time; a moment at midnight to the microsecond is a date without a
+    time (a sheet's 2026/11/21, stored as that day's 00:00), shown as the date alone: it read as
+    a call made at 00:00."""
     if value is None:
         return "—"
-    return (value.astimezone(local_tz()) if value.tzinfo else value).strftime("%Y-%m-%d %H:%M")
+    local = value.astimezone(local_tz()) if value.tzinfo else value
+    return local.strftime("%Y-%m-%d" if local.time() == time(0) else "%Y-%m-%d %H:%M")
 
 
 def hours(value: float | None) -> str:
@@ -105,7 +108,9 @@ def local_times(df: pl.DataFrame, *cols: str, with_time: bool = True) -> pl.Data
         if isinstance(kind, pl.Datetime):
             if kind.time_zone:
                 c = c.dt.convert_time_zone(str(local_tz()))
-            out = out.with_columns(c.dt.strftime(pattern).fill_null("—").alias(col))
+            # a date without a time (midnight to the microsecond) as the date alone, as moment()
+            text = pl.when(c.dt.time() == time(0)).then(c.dt.strftime("%Y-%m-%d")).otherwise(c.dt.strftime(pattern))
+            out = out.with_columns(text.fill_null("—").alias(col))
         elif kind == pl.Date:
             out = out.with_columns(c.dt.strftime("%Y-%m-%d").fill_null("—").alias(col))
     return out

@@ -223,6 +223,12 @@ def test_table_times_are_local_text_and_a_missing_one_a_dash():
     out = fmt.local_times(frame, "at", "on")
     assert out["at"].to_list() == ["2026-03-05 14:30", "—"]  # Asia/Shanghai
     assert out["on"].to_list() == ["2026-03-06", "—"]
+    # an imported date without a time is stored as that day's 00:00: shown as the date (it read as
+    # a call at midnight), and still sorts before the same day's times
+    midnight = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)  # 2026-11-21 00:00 in Shanghai
+    out = fmt.local_times(pl.DataFrame({"at": [midnight, datetime(2026, 11, 21, 1, 5, tzinfo=UTC)]}), "at")
+    assert out["at"].to_list() == ["2026-11-21", "2026-11-21 09:05"] and sorted(out["at"]) == out["at"].to_list()
+    assert fmt.moment(midnight) == "2026-11-21" and fmt.moment(datetime(2026, 11, 21, 1, 5, tzinfo=UTC)) == "2026-11-21 09:05"
 
 
 def test_half_width_charts_break_a_long_title_onto_two_lines():

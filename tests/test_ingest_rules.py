@@ -268,6 +268,9 @@ def test_unknown_customers_reps_and_stage_history(store, org, tmp_path):
         ("甲", "negotiation", "needs_confirmed", True)]
     assert all(changes.get_column("imported")) and changes.get_column("follow_up_id").null_count() == 0
     assert (s.stage_changes, s.stage_changes_rule_broken) == (6, 3)
+    # which rows broke a rule, for the page to list (it only counted them): 乙 row 8, 甲 rows 2 and 4
+    assert s.broken.select("_row", "from_stage", "to_stage").rows() == [
+        (2, "initial_contact", "negotiation"), (4, "negotiation", "needs_confirmed"), (8, "lost", "needs_confirmed")]
     stages = dict(store.query("SELECT name, stage FROM customers").iter_rows())
     assert stages == {"甲": "needs_confirmed", "乙": "needs_confirmed"}
     assert store.scalar("SELECT uscc FROM customers WHERE name = '甲'") == VALID_USCC

@@ -13,7 +13,7 @@ import yaml
 from dashboard import fmt
 from dashboard.data import actor, run_write, store
 from dashboard.guard import guard, safely
-from dashboard.i18n import lang, t
+from dashboard.i18n import label, lang, t
 from dashboard.import_mapping import adjust
 from dashboard.widgets import page_link
 from pipelines import config, home, i18n
@@ -138,6 +138,27 @@ def _duplicates(summary, table, columns: dict[str, str]) -> None:
         st.dataframe(fmt.blanks(frame), hide_index=True, width="stretch")
 
 
+def _broken(summary, table, columns: dict[str, str]) -> None:
+    """The stage changes that break a stage rule, folded away: which rows, which customer, from
+    which stage to which (the check counted them with no way to find them but each customer's
+    history). They load as they happened (SPEC), marked."""
+    if summary.broken is None or summary.broken.height == 0:
+        return
+    shown = summary.broken.head(PREVIEW_ROWS)
+    name = columns.get("customer_name") or columns.get("customer_uscc")
+    frame = shown.join(table.frame.select(ROW, name), on=ROW, how="left", maintain_order="left") if name else shown
+    frame = frame.select(
+        pl.col(ROW).alias(t("ingest.col_row")), *([pl.col(name)] if name else []),
+        pl.col("from_stage").map_elements(lambda s: label("stage", s), return_dtype=pl.String).alias(t("ingest.broken_from")),
+        pl.col("to_stage").map_elements(lambda s: label("stage", s), return_dtype=pl.String).alias(t("ingest.broken_to")),
+        pl.col("changed_at").map_elements(fmt.moment, return_dtype=pl.String).alias(t("field.changed_at")))
+    with st.expander(t("ingest.broken_title", count=f"{summary.broken.height:,}"), icon=":material/rule:"):
+        st.caption(t("ingest.rule_broken_help"))
+        if summary.broken.height > shown.height:
+            st.caption(t("ingest.duplicates_first", rows=shown.height))
+        st.dataframe(fmt.blanks(frame), hide_index=True, width="stretch")
+
+
 def render() -> None:
     guard("import")
     st.title(t("nav.import"))
@@ -226,6 +247,7 @@ def render() -> None:
                    + _no_team(), icon=":material/person_add:")
     _rejects(check)
     _duplicates(check, table, columns)
+    _broken(check, table, columns)
     if check.rows_loaded == 0:
         st.info(t("ingest.nothing_to_load"))
         return
@@ -246,6 +268,7 @@ def _done(done, table, columns: dict[str, str]) -> None:
         st.warning(t("ingest.users_note", count=done.users_created, names=_names(done.users_new)) + _no_team())
     _rejects(done)
     _duplicates(done, table, columns)
+    _broken(done, table, columns)
     st.caption(t("ingest.done_next"))
     if done.oldest and done.newest:  # the file's own dates: /records opens on the last 30 days
         days = [moment.astimezone(local_tz()).date().isoformat() for moment in (done.oldest, done.newest)]

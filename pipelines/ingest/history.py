@@ -126,14 +126,19 @@ def final_stages(made: pl.DataFrame) -> pl.DataFrame:
     return made.group_by("customer_id").agg(pl.col("to_stage").last().alias("stage"))
 
 
-def record(cur, actor_id: int | None, made: pl.DataFrame, created: pl.DataFrame, run_id: int) -> tuple[int, int]:
+BROKEN_EMPTY = pl.DataFrame(schema={"follow_up_id": pl.Int64, "from_stage": pl.String, "to_stage": pl.String,
+                                     "changed_at": pl.Datetime("us", "UTC")})
+
+
+def record(cur, actor_id: int | None, made: pl.DataFrame, created: pl.DataFrame,
+           run_id: int) -> tuple[int, pl.DataFrame]:
     """Insert the planned stage changes (flagged), once their follow-ups are stored (a gate counts
     them), and set the current stage of the stored customers they change (`created`: id and
     owner_id of the customers this import made, already inserted with their final stage; `run_id`:
     this import, whose own follow-ups the daily summary counts from its frame).
-    Returns (changes, rule-breaking changes)."""
+    Returns (changes, the rule-breaking ones: follow_up_id, from_stage, to_stage, changed_at)."""
     if made.height == 0:
-        return 0, 0
+        return 0, BROKEN_EMPTY
     made = made.with_row_index("_key")
     # ids taken in plan order: a customer's changes at one time then rank by id in file order, as
     # the stage summary counted below from this frame (and _set_current) take them
@@ -158,7 +163,7 @@ def record(cur, actor_id: int | None, made: pl.DataFrame, created: pl.DataFrame,
     stage_summary.add_new_customers(cur, made.filter(new).join(owners, on="customer_id", maintain_order="left"))
     if stored.len():
         _set_current(cur, stored.sort().to_list())
-    return made.height, int(made.get_column("rule_broken").sum())
+    return made.height, made.filter(pl.col("rule_broken")).select(*BROKEN_EMPTY.columns)
 
 
 def _set_current(cur, customer_ids: list[int]) -> None:

@@ -49,6 +49,7 @@ class Outcome:
     customers_created: int = 0
     stage_changes: int = 0
     rule_broken: int = 0
+    broken: pl.DataFrame | None = None  # the rule-breaking stage changes: source row, from, to, when
     newest: datetime | None = None  # the latest follow-up loaded
     oldest: datetime | None = None  # the earliest (the page links to /records over the two)
 
@@ -180,7 +181,10 @@ def load_follow_ups(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome
     out.loaded = loaded.height
     out.newest = loaded.get_column("occurred_at").max() if loaded.height else None
     out.oldest = loaded.get_column("occurred_at").min() if loaded.height else None
-    out.stage_changes, out.rule_broken = history.record(cur, actor.id, made, new.select("id", "owner_id"), run_id)
+    out.stage_changes, broken = history.record(cur, actor.id, made, new.select("id", "owner_id"), run_id)
+    out.rule_broken = broken.height
+    out.broken = broken.join(loaded.select("follow_up_id", ROW), on="follow_up_id", how="left") \
+        .select(ROW, "from_stage", "to_stage", "changed_at").sort(ROW)
     if loaded.height:
         follow_ups.run_hooks(cur, loaded.get_column("customer_id").unique().sort().to_list(),
                              set(new.get_column("id").to_list()))

@@ -53,11 +53,14 @@ class RunSummary:
     rejects: pl.DataFrame | None = field(default=None, repr=False)
     # the rows skipped as duplicates: source row and `same_as`, the earlier row of the file (null: stored already)
     duplicates: pl.DataFrame | None = field(default=None, repr=False)
+    # the stage changes that broke a stage rule: source row, from_stage, to_stage, changed_at
+    broken: pl.DataFrame | None = field(default=None, repr=False)
 
     def as_json(self) -> dict:
         out = asdict(self)
         out.pop("rejects")
         out.pop("duplicates")
+        out.pop("broken")
         out["newest"] = self.newest.isoformat() if self.newest else None
         out["oldest"] = self.oldest.isoformat() if self.oldest else None
         return out
@@ -161,7 +164,7 @@ def load_file(store: Store, actor: Actor, path: str | Path, kind: str = "auto",
             rows_rejected=rejects.get_column(readers.ROW).n_unique() if rejects.height else 0,
             rows_duplicate=out.duplicate, duplicates=out.duplicates, users_created=out.users_created, users_new=out.users_new,
             customers_created=out.customers_created, stage_changes=out.stage_changes,
-            stage_changes_rule_broken=out.rule_broken, newest=out.newest, oldest=out.oldest, columns=columns, rejects=rejects)
+            stage_changes_rule_broken=out.rule_broken, broken=out.broken, newest=out.newest, oldest=out.oldest, columns=columns, rejects=rejects)
         if rejects.height:
             result.rejects_path = str(rejects_file(run_id, name, dry_run))
         counts = {k: getattr(result, k) for k in ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate",

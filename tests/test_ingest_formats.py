@@ -201,6 +201,8 @@ def test_fields_given_by_default_are_named_with_their_value():
     # a column, or the mapping's default, gives the value instead
     assert assumed("follow_ups", {**given, "effective": "是否有效"}, {"duration_minutes": 30}) == {}
     assert "它们会计入有效跟进数和沉默预警、每周沟通时长。" in assumed_notice(filled, "zh_CN")
+    # the page points at its own column choices, the command at a mapping file
+    assert "调整列的对应关系" in assumed_notice(filled, "zh_CN", page=True) and "defaults" in assumed_notice(filled, "zh_CN")
     customers = assumed_notice(assumed("customers", {"name": "客户名称"}), "zh_CN")
     assert customers.startswith("文件中没有这些列,每一行都按默认值记录:客户阶段 = 初步接触;客户类型 = 新客户。")
     # what they count in is said for these fields: a customers file's are no follow-up figures

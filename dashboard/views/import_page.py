@@ -213,7 +213,7 @@ def render() -> None:
     unused = [h for h in table.headers if h not in columns.values()]
     if unused:
         st.caption(t("ingest.unmapped", columns=_names(unused, shown=len(unused))))
-    notice = assumed_notice(filled, lang())
+    notice = assumed_notice(filled, lang(), page=True)
     if notice:  # said before the check: these values feed the figures
         st.info(notice, icon=":material/tune:")
     absent = absent_required(found_kind, columns, mapping)

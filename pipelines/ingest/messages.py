@@ -109,7 +109,7 @@ def default_text(field: str, value: object, lang: str) -> str:
     return str(value)
 
 
-def assumed_notice(assumed: dict[str, object], lang: str) -> str | None:
+def assumed_notice(assumed: dict[str, object], lang: str, page: bool = False) -> str | None:
     """What the page and the command say about fields a file has no column for (kinds.assumed):
     each field with the value every row gets, e.g. 是否有效 = 是;时长(分钟) = 0."""
     if not assumed:
@@ -119,7 +119,8 @@ def assumed_notice(assumed: dict[str, object], lang: str) -> str | None:
     # what the assumed values count in, for these fields only (a customers file's stage and type
     # are no follow-up figures)
     counts = i18n.list_sep(lang).join(i18n.t(f"ingest.assumed_counts.{f}", lang) for f in assumed)
-    return i18n.t("ingest.assumed", lang, items=items, counts=counts)
+    # the page's own way to give them values is its column choices; the command's, a mapping file
+    return i18n.t("ingest.assumed_page" if page else "ingest.assumed", lang, items=items, counts=counts)
 
 
 def column_to_add(kind: str, field: str, lang: str) -> str:

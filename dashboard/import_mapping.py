@@ -48,7 +48,9 @@ def adjust(kind: str, headers: list[str], found: dict[str, str], base: maps.Mapp
             for cell, field in zip(cells, fields[start:start + COLUMNS_PER_ROW]):
                 name = t(f"field.{field.name}") + (" *" if field.required else "")
                 now = found.get(field.name)
-                options = [None, *headers]
+                # a column found by its header can be swapped for another, not dropped: a mapping
+                # cannot unmatch it, and "(文件中没有)" over a column still read would mislead
+                options = [*headers] if now in headers else [None, *headers]
                 picked = cell.selectbox(name, options, index=options.index(now) if now in options else 0,
                                         key=f"{key}_{field.name}", placeholder=t("common.choose"),
                                         format_func=lambda h: t("ingest.adjust_no_column") if h is None else h)

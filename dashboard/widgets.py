@@ -20,22 +20,31 @@ def notice(key: str) -> None:
         {"success": st.success, "info": st.info, "error": st.error}[found[0]](found[1])
 
 
-def focus(selector: str, *, force: bool = False, nonce: object = None) -> None:
+def focus(selector: str | None, *, force: bool = False, nonce: object = None) -> None:
     """Put the keyboard in the element `selector` (CSS) once it is drawn: Streamlit leaves focus on
     the page after a rerun, and a rep logging a call then needs five keys to get back to the search.
     Only when nothing else has focus, unless `force` (after a save, focus is on the button just
-    pressed). A new `nonce` runs it again (the same HTML is not run twice)."""
+    pressed). A new `nonce` runs it again (the same HTML is not run twice). `selector` None draws
+    the same element with no script, so the elements after it keep their places."""
+    if selector is None:
+        st.html("<span hidden></span>")
+        return
     st.html(f"""<script>/* {nonce} */
 (() => {{
   const sel = {json.dumps(selector, ensure_ascii=False)}, force = {json.dumps(force)};
   // watched for three seconds: the page is drawn in steps, and a field focused early can be
-  // replaced by its redrawn self, leaving the focus on the page again
-  let tries = 0, done = false;
+  // replaced by its redrawn self, leaving the focus on the page again. Until the user goes
+  // elsewhere: a rep who typed a search and pressed Tab within the three seconds had the
+  // keyboard taken back to the search while the form was drawn (the summary went into it)
+  let tries = 0, done = false, left = false;
+  const away = (e) => {{ if (done && !e.target.matches(sel)) left = true; }};
+  document.addEventListener("focusin", away, true);
   const go = () => {{
+    if (left || ++tries > 30) {{ document.removeEventListener("focusin", away, true); return; }}
     const el = document.querySelector(sel);
     const idle = !document.activeElement || document.activeElement === document.body;
     if (el && document.activeElement !== el && ((force && !done) || idle)) {{ el.focus(); done = true; }}
-    if (++tries < 30) setTimeout(go, 100);
+    setTimeout(go, 100);
   }};
   go();
 }})();

@@ -253,8 +253,11 @@ def _keyboard(opened: bool) -> None:
     elif target == "summary":
         focus(f"textarea[aria-label={json.dumps(t('field.summary'), ensure_ascii=False)}]", force=True,
               nonce=S["log_focus_n"])
-    else:
-        focus(f"input[aria-label={json.dumps(t('log.search'), ensure_ascii=False)}]", force=target == "search", nonce=S["log_focus_n"])
+    elif target == "search":
+        focus(f"input[aria-label={json.dumps(t('log.search'), ensure_ascii=False)}]", force=True, nonce=S["log_focus_n"])
+    else:  # no new focus: a script on every run took the keyboard back to the search whenever the
+        # page was redrawn under a rep who had moved on (the customer box, the summary)
+        focus(None)
 
 
 def render() -> None:

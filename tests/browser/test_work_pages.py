@@ -97,15 +97,21 @@ def _second_call_by_keyboard(page) -> None:
     one-line field does not save the half-typed record; Ctrl+Enter does, with the last field's
     text; 是否有效 is on as for the first record (the browser showed, and saved, 否)."""
     _focused_is(page, "搜索客户")
-    page.keyboard.press("Tab")  # the customer box: the recent customers, the first picked by keys
-    page.keyboard.press("ArrowDown")
-    page.keyboard.press("Enter")
+    # a search and Tab, as a rep goes (its best match is chosen): the keyboard stays in the customer
+    # box (a focus watcher took it back to the search while the form was drawn)
+    page.keyboard.type("公司")
+    page.keyboard.press("Tab")
     page.get_by_label("跟进内容").wait_for()
     settle(page)
+    time.sleep(1)
+    _focused_is(page, "客户")
     assert page.get_by_role("switch", name="是否有效").is_checked()
-    page.get_by_label("跟进内容").focus()
+    page.keyboard.press("Tab")  # one Tab on to the summary
+    settle(page)
+    _focused_is(page, "跟进内容")
     marker = f"键盘记录 {int(time.time())}"
     page.keyboard.type(marker)
+    assert page.get_by_label("跟进内容").input_value() == marker
     page.get_by_label("跟进结果").focus()
     page.keyboard.type("约好周五")
     page.keyboard.press("Enter")
@@ -114,8 +120,15 @@ def _second_call_by_keyboard(page) -> None:
     page.keyboard.type("见面")
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("text=跟进记录。可以继续记录下一条", timeout=30_000)
-    settle(page)
     _focused_is(page, "搜索客户")
+    # the next search at once, at a person's pace: the keyboard stays in the customer box (within
+    # three seconds of a save, its focus watcher took it back to the search while the form was drawn)
+    page.wait_for_timeout(1200)
+    page.keyboard.type("有限", delay=80)
+    page.keyboard.press("Tab")
+    page.wait_for_timeout(1500)
+    _focused_is(page, "客户")
+    settle(page)
     shot(page, "rep_log_saved_by_keys")
     menu(page, "跟进记录")
     page.get_by_label("关键词").fill(marker)

@@ -15,6 +15,7 @@ from dashboard.data import cached
 from dashboard.i18n import label, t
 from pipelines import metrics
 from pipelines.ingest import mapping as maps
+from pipelines.ingest.kinds import ASSUMED
 
 COLUMNS_PER_ROW = 3
 
@@ -33,12 +34,19 @@ def _choices(field: maps.Field) -> tuple[list, Callable] | None:
     return None
 
 
+def _name(kind: str, field: str) -> str:
+    """A field's name in the boxes: a contract's rep is its 签约人 (the rejects say so too)."""
+    return t("field.signer") if (kind, field) == ("contracts", "rep") else t(f"field.{field}")
+
+
 def adjust(kind: str, headers: list[str], found: dict[str, str], base: maps.Mapping | None, key: str,
            opened: bool, file_name: str) -> maps.Mapping | None:
     """The choices, in an expander (`opened` when a required field has no column); the mapping they
-    make over `base`, or None while nothing was changed from what was found (`found`)."""
-    columns: dict[str, str] = {}
+    make over `base` (with the columns found, so the downloaded file names every one), or None while
+    nothing was changed from what was found (`found`)."""
+    columns: dict[str, str | None] = {}
     defaults: dict = {}
+    assumed = ASSUMED.get(kind, {})
     # keyed by the file: another file's box, shut, stayed shut for a file that needs it open
     with st.expander(t("ingest.adjust_title"), icon=":material/swap_horiz:", expanded=opened, key=f"{key}_box"):
         st.caption(t("ingest.adjust_help"))
@@ -46,29 +54,37 @@ def adjust(kind: str, headers: list[str], found: dict[str, str], base: maps.Mapp
         for start in range(0, len(fields), COLUMNS_PER_ROW):
             cells = st.columns(COLUMNS_PER_ROW)
             for cell, field in zip(cells, fields[start:start + COLUMNS_PER_ROW]):
-                name = t(f"field.{field.name}") + (" *" if field.required else "")
                 now = found.get(field.name)
-                # a column found by its header can be swapped for another, not dropped: a mapping
-                # cannot unmatch it, and "(文件中没有)" over a column still read would mislead
-                options = [*headers] if now in headers else [None, *headers]
-                picked = cell.selectbox(name, options, index=options.index(now) if now in options else 0,
+                options = [None, *headers]
+                # a found column can be dropped too (another system's Stage, whose values are not ours)
+                picked = cell.selectbox(_name(kind, field.name) + (" *" if field.required else ""), options,
+                                        index=options.index(now) if now in options else 0,
                                         key=f"{key}_{field.name}", placeholder=t("common.choose"),
                                         format_func=lambda h: t("ingest.adjust_no_column") if h is None else h)
-                if picked is not None and picked != now:
+                if picked != now:
                     columns[field.name] = picked
                 choices = _choices(field) if picked is None else None
                 if choices:
                     values, shown = choices
-                    given = (base.defaults if base else {}).get(field.name)
-                    value = cell.selectbox(t("ingest.adjust_default", field=t(f"field.{field.name}")), [None, *values],
+                    given = (base.defaults if base else {}).get(field.name, assumed.get(field.name))
+                    value = cell.selectbox(t("ingest.adjust_default", field=_name(kind, field.name)), [None, *values],
                                            index=values.index(given) + 1 if given in values else 0,
                                            key=f"{key}_{field.name}_default", placeholder=t("common.choose"),
                                            format_func=lambda v, f=shown: t("ingest.adjust_no_default") if v is None else f(v))
                     if value is not None and value != given:
                         defaults[field.name] = value
+        # one column for two fields: the field that had it lost it without a word (its box still
+        # showed it); the later pick is left out and said
+        chosen = {f: c for f, c in {**found, **columns}.items() if c}
+        twice = {f: c for f, c in columns.items() if c and [g for g, d in chosen.items() if d == c and g != f]}
+        for field_name, column in twice.items():
+            other = next(g for g, d in chosen.items() if d == column and g != field_name)
+            st.warning(t("ingest.adjust_twice", column=column, field=_name(kind, field_name), other=_name(kind, other)),
+                       icon=":material/warning:")
+            columns.pop(field_name)
         if not columns and not defaults:
             return None
-        made = maps.adjusted(base, kind, columns, defaults)
+        made = maps.adjusted(base, kind, {**found, **columns}, defaults)
         st.download_button(t("ingest.adjust_download"), maps.to_yaml(made).encode("utf-8"),
                            file_name=f"{Path(file_name).stem}.mapping.yaml", mime="text/yaml",
                            icon=":material/download:", help=t("ingest.adjust_download_help"))

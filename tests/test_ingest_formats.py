@@ -320,3 +320,23 @@ def test_the_pages_choices_make_a_mapping_that_loads_and_saves_as_a_file(store, 
     # a default that is no value of its field is refused as in a file
     with pytest.raises(maps.MappingError):
         maps.adjusted(None, kind, {}, {"channel": "fax"})
+
+
+def test_a_mapping_can_leave_out_a_column_its_header_would_fill(store, org, tmp_path):
+    """Another system's Stage column (values that are not our stages) matched 客户阶段 by its name
+    and rejected every row; the page could not undo the match. `stage: null` leaves it out."""
+    import yaml
+
+    from pipelines.ingest import mapping as maps
+
+    path = write_csv(tmp_path / "opps.csv", ["客户名称", "跟进日期", "跟进方式", "跟进人", "跟进内容", "Stage"],
+                     [["外企甲", "2026-03-05 10:00", "电话", "rep1", "x", "Closed Won"],
+                      ["外企乙", "2026-03-06 10:00", "电话", "rep1", "y", "Prospecting"]])
+    assert load_file(store, org["admin"], path, dry_run=True).rows_rejected == 2  # Stage read as 客户阶段
+    made = maps.adjusted(None, "follow_ups", {"stage": None}, {})
+    assert "stage" not in maps.match_headers(["客户名称", "Stage"], "follow_ups", made)
+    again = Mapping.from_dict(yaml.safe_load(maps.to_yaml(made)))  # `stage: null` in the file
+    assert again.columns == {"stage": None} and maps.absent_columns(["Stage"], again) == []
+    summary = load_file(store, org["admin"], path, mapping=again)
+    _ok(summary, 2)
+    assert set(store.query("SELECT stage FROM customers WHERE name LIKE '外企%'")["stage"]) == {"initial_contact"}

@@ -187,7 +187,9 @@ def render() -> None:
         return
     st.subheader(t("ingest.preview_title", rows=min(PREVIEW_ROWS, table.frame.height)))
     st.caption(t("ingest.detected", kind=t(f"ingest.kind.{found_kind}"), rows=f"{table.frame.height:,}")
-               + (" · " + t("ingest.encoding", encoding=table.encoding) if table.encoding else ""))
+               + (" · " + t("ingest.encoding", encoding=table.encoding) if table.encoding else "")
+               # guessed from the headers (an opportunity export's Amount read as contracts)
+               + (" " + t("ingest.kind_guessed") if kind == "auto" else ""))
     preview = table.frame.head(PREVIEW_ROWS).select(ROW, pl.exclude(ROW))  # row numbers as the rejects name them
     if t("ingest.col_row") not in preview.columns:
         preview = preview.rename({ROW: t("ingest.col_row")})
@@ -230,7 +232,7 @@ def render() -> None:
     if st.session_state.get("import_check_key") != key:
         st.session_state["import_check"] = run_write(lambda: load_file(
             store(), actor(), path, found_kind, mapping, sheet, file_name=upload.name, dry_run=True,
-            progress=_progress()))
+            progress=_progress(), known=False))  # no known header: its rows are refused for what they lack
         st.session_state["import_check_key"] = key
     check = st.session_state.get("import_check")
     if check is None:
@@ -253,7 +255,7 @@ def render() -> None:
         return
     if st.button(t("ingest.confirm"), type="primary", icon=":material/upload:"):
         done = run_write(lambda: load_file(store(), actor(), path, found_kind, mapping, sheet,
-                                           file_name=upload.name, progress=_progress()))
+                                           file_name=upload.name, progress=_progress(), known=False))
         if done is not None:
             # the page is drawn again with the summary in place of the check's estimate
             st.session_state["import_done"] = ((*source, upload.file_id), done)

@@ -121,7 +121,7 @@ def _short(header: str) -> str:
 def load_file(store: Store, actor: Actor, path: str | Path, kind: str = "auto",
               mapping: maps.Mapping | None = None, sheet: str | None = None, *,
               file_name: str | None = None, dry_run: bool = False,
-              progress: Progress | None = None) -> RunSummary:
+              progress: Progress | None = None, known: bool = True) -> RunSummary:
     """Import one file; never raises for a bad file (the summary's `error` says why)."""
     require_importer(actor)
     path = Path(path)
@@ -136,7 +136,7 @@ def load_file(store: Store, actor: Actor, path: str | Path, kind: str = "auto",
     pending = hashing.submit(file_hash, path)
     hashing.shutdown(wait=False)
     try:
-        table, kind, columns = prepare(path, kind, mapping, sheet)
+        table, kind, columns = prepare(path, kind, mapping, sheet, known)
         summary.kind, summary.columns = kind, columns
         step("check")
         checked = validate.check(table, kind, columns, mapping)

@@ -235,10 +235,17 @@ def _header_index(kind: str) -> dict[str, str]:
 
 
 def _mapped(headers: list[str], mapping: Mapping) -> dict[str, str | None]:
-    """{field: the file's column} for each column the mapping names, None where the file has none."""
+    """{field: the file's column} for each column the mapping names, None where the file has none
+    (a field the mapping gives no column, `stage: null`, is left out: see unmatched)."""
     by_norm = {norm(h): h for h in headers}
     return {name: column if column in headers else by_norm.get(norm(column))
-            for name, column in mapping.columns.items()}
+            for name, column in mapping.columns.items() if column}
+
+
+def unmatched(mapping: Mapping | None) -> set[str]:
+    """The fields a mapping reads from no column (`stage: null`), not even a header of their own
+    name: another system's Stage column, whose values are not our stages, would reject every row."""
+    return {name for name, column in (mapping.columns if mapping else {}).items() if not column}
 
 
 def absent_columns(headers: list[str], mapping: Mapping | None) -> list[str]:
@@ -247,7 +254,7 @@ def absent_columns(headers: list[str], mapping: Mapping | None) -> list[str]:
     if mapping is None:
         return []
     found = _mapped(headers, mapping)
-    return [column for name, column in mapping.columns.items() if found[name] is None]
+    return [column for name, column in mapping.columns.items() if column and found[name] is None]
 
 
 def match_headers(headers: list[str], kind: str, mapping: Mapping | None = None) -> dict[str, str]:
@@ -256,13 +263,14 @@ def match_headers(headers: list[str], kind: str, mapping: Mapping | None = None)
     if mapping is not None:
         found = {name: column for name, column in _mapped(headers, mapping).items() if column is not None}
     taken = set(found.values())
+    skipped = unmatched(mapping)
     exact = {a: f.name for f in FIELDS[kind] for a in (f.name, *f.aliases)}
     index = _header_index(kind)
     for header in headers:
         if header in taken:
             continue
         name = exact.get(header.strip()) or index.get(norm(header))
-        if name and name not in found:
+        if name and name not in found and name not in skipped:
             found[name] = header
             taken.add(header)
     return found

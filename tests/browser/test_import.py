@@ -79,6 +79,13 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
         page.get_by_role("button", name="下载这份对应关系(映射文件)").click()
     assert "channel: phone" in Path(download.value.path()).read_text(encoding="utf-8")
     settle(page)
+    # no header known at all: the boxes to say which is which, and no error under them
+    strange = write_csv(tmp_path / "陌生表头.csv", ["日子", "公司", "内容摘要"], [["2026-03-08 10:00", "陌生公司", "x"]])
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(strange))
+    page.wait_for_selector("text=文件中没有这些必填项的列", timeout=30_000)
+    settle(page)
+    assert page.get_by_label("跟进时间 *", exact=True).count() == 1
+    assert page.get_by_text("无法导入该文件").count() == 0
 
     # then a broken mapping file (same login): explained in words, and the data uploader stays
     bad = tmp_path / "坏映射.yaml"

@@ -82,8 +82,10 @@ def _save(customers: dict[int, dict]) -> None:
         if cadence != next_date:
             S["log_next"] = S["log_next_default"] = cadence
             stage = label("stage", stage_after)
-            S["log_notice"] = ("info", t("log.next_changed", stage=stage, date=fmt.day(cadence)) if cadence
-                               else t("log.next_cleared", stage=stage))
+            # said under the form, beside the save button the keyboard goes to (said at the top, it
+            # was scrolled out of view and the save looked as if it had done nothing)
+            S["log_stage_notice"] = ("info", t("log.next_changed", stage=stage, date=fmt.day(cadence)) if cadence
+                                     else t("log.next_cleared", stage=stage))
             S["log_focus"] = "save"  # one key (Enter) to save once the date is looked at
             return
     try:
@@ -227,6 +229,7 @@ def _form(customer: dict, user) -> None:
             field_error(errs, "override")
         st.form_submit_button(t("log.save"), type="primary", icon=":material/save:", key="log_submit",
                               on_click=_save, args=(S.get("log_rows", {}),))
+    notice("log_stage_notice")
     ctrl_enter_saves(".st-key-log_submit button")
 
 

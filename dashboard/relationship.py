@@ -48,7 +48,9 @@ def _feedback(customer_id: int, writable: bool) -> None:
         return
     if not rows.is_empty():
         _move(customer_id, rows)
-    with st.expander(t("relationship.add_feedback"), icon=":material/feedback:"):
+    # keyed: the first one saved draws the table and its moves above, and an unkeyed box was a new,
+    # shut one, with the 已登记 said inside it unseen
+    with st.expander(t("relationship.add_feedback"), icon=":material/feedback:", key=f"fb_add_{customer_id}"):
         fields = [Field("kind", "select", FEEDBACK_TYPES, lambda c: label("feedback_type", c)),
                   Field("severity", "select", SEVERITIES, lambda c: label("severity", c)),
                   Field("description", "area"),
@@ -117,7 +119,7 @@ def _surveys(customer_id: int, writable: bool) -> None:
                          "surveyed_on": t("field.surveyed_on")})
     if not writable:
         return
-    with st.expander(t("relationship.add_survey"), icon=":material/sentiment_satisfied:"):
+    with st.expander(t("relationship.add_survey"), icon=":material/sentiment_satisfied:", key=f"sv_add_{customer_id}"):
         fields = [Field("scale", "select", SURVEY_SCALES, lambda c: label("survey_scale", c)),
                   Field("score", "number", help=t("relationship.score_help")),
                   Field("surveyed_on", "date"), Field("comment", "area")]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-PRESETS: tuple[str, ...] = ("this_month", "last_month", "this_quarter", "last_quarter", "this_year",
-                            "last_30_days", "last_12_months")
+# this and last week first: a team's weekly review (weeks start on Monday, UX.md)
+PRESETS: tuple[str, ...] = ("this_week", "last_week", "this_month", "last_month", "this_quarter", "last_quarter",
+                            "this_year", "last_30_days", "last_12_months")
 
 
 def month_start(d: date) -> date:
@@ -26,6 +27,9 @@ def month_end(d: date) -> date:
 
 def preset_range(name: str, today: date) -> tuple[date, date]:
     """(first day, last day) of a named period, both inclusive."""
+    if name in ("this_week", "last_week"):
+        monday = today - timedelta(days=today.weekday()) - timedelta(weeks=name == "last_week")
+        return monday, monday + timedelta(days=6)
     if name == "this_month":
         return month_start(today), month_end(today)
     if name == "last_month":

@@ -39,3 +39,18 @@ def test_manager_and_rep_are_offered_only_what_they_may_see(store, org):
 def test_nothing_to_offer_is_empty_lists(store, org):
     assert options(store, org["rep1"]) == {"team": ["一组"], "rep": ["rep1"], "rep_names": {"rep1": "rep1"},
                                            "province": []}
+
+
+def test_this_and_last_week_run_monday_to_sunday():
+    """A team's weekly review had no 本周 or 上周: it needed 自定义 dates (weeks start on Monday)."""
+    from datetime import date
+
+    from pipelines.periods import PRESETS, match_preset, preset_range
+
+    thursday = date(2026, 11, 26)
+    assert preset_range("this_week", thursday) == (date(2026, 11, 23), date(2026, 11, 29))
+    assert preset_range("last_week", thursday) == (date(2026, 11, 16), date(2026, 11, 22))
+    assert preset_range("this_week", date(2026, 11, 23)) == (date(2026, 11, 23), date(2026, 11, 29))  # a Monday
+    assert preset_range("last_week", date(2027, 1, 3)) == (date(2026, 12, 21), date(2026, 12, 27))  # across a year
+    assert match_preset(date(2026, 11, 16), date(2026, 11, 22), thursday) == "last_week"
+    assert PRESETS[:2] == ("this_week", "last_week")

@@ -120,7 +120,7 @@ def _keys(key: str, fields: list[Field]) -> list[str]:
 
 @callback
 def _submit(key: str, model: type[BaseModel], fields: list[Field], fixed: dict,
-            save: Callable[[BaseModel], Any], success: str, recheck: Recheck | None = None) -> None:
+            save: Callable[[BaseModel], Any], success: str | Callable[[BaseModel], str], recheck: Recheck | None = None) -> None:
     S[f"{key}_errors"] = {}
     data = {**{f.name: _value(key, f) for f in fields}, **fixed}
     try:
@@ -144,7 +144,7 @@ def _submit(key: str, model: type[BaseModel], fields: list[Field], fixed: dict,
         return
     for k in _keys(key, fields):
         S.pop(k, None)
-    S[f"{key}_notice"] = ("success", success)
+    S[f"{key}_notice"] = ("success", success(record) if callable(success) else success)
 
 
 def _accepted(model: type[BaseModel], data: dict, refused: dict) -> dict[str, Any]:
@@ -168,7 +168,7 @@ def _refused(found: dict[str, FieldRefused]) -> dict[str, str]:
 
 
 def model_form(key: str, model: type[BaseModel], fields: list[Field], save: Callable[[BaseModel], Any],
-               success: str, initial: dict | None = None, fixed: dict | None = None,
+               success: str | Callable[[BaseModel], str], initial: dict | None = None, fixed: dict | None = None,
                submit: str | None = None, columns: int = 2, recheck: Recheck | None = None) -> None:
     """Draw the form; `save(record)` runs on submit once the model accepts the values."""
     notice(f"{key}_notice")

@@ -672,6 +672,9 @@ def test_a_customer_not_found_on_log_is_made_with_its_name_then_logged(app_db):
     cid = _count(app_db, "SELECT id FROM customers WHERE name = '青禾新客户测试有限公司'")
     onward = [e.proto for e in at.get("page_link") if "青禾新客户测试有限公司" in e.proto.label]
     assert onward and f"customer={cid}" in onward[0].query_string, onward
+    # the word says what was made, and its page is one click away (contacts, needs, contracts)
+    assert "已新建客户「青禾新客户测试有限公司」。" in [s.value for s in at.success]
+    assert any(p.label == "打开「青禾新客户测试有限公司」" and p.query_string == f"id={cid}" for p in onward), onward
     # pinyin initials are no name; a credit code goes to its own field
     at = logged_in("rep3", "customers", query={"new": "qhxkh"})
     assert at.text_input(key="cust_new_name").value == ""

@@ -238,7 +238,11 @@ def test_garbage_truncated_empty_and_header_only(store, org, tmp_path):
 
     noise = bytes(b for b in random.Random(5).randbytes(600) if b)
     (tmp_path / "noise.bin.csv").write_bytes(noise)
-    assert "二进制" in load_file(store, org["admin"], tmp_path / "noise.bin.csv").error
+    binary = load_file(store, org["admin"], tmp_path / "noise.bin.csv")
+    assert "二进制" in binary.error
+    # the page says it in its own language only (the JSON's `error` holds both)
+    assert "二进制" in binary.error_by_lang["zh_CN"] and " / " not in binary.error_by_lang["zh_CN"]
+    assert binary.error_by_lang["en"].isascii() and "error_by_lang" not in binary.as_json()
     long_header = tmp_path / "long.csv"
     long_header.write_text("甲" * 200 + ",乙\n1,2\n", encoding="utf-8")
     error = load_file(store, org["admin"], long_header).error

@@ -238,7 +238,8 @@ def render() -> None:
     if check is None:
         return
     if check.error:
-        st.error(t("ingest.file_error", error=check.error))
+        # in the page's language (the summary's `error` holds both, for the command's JSON)
+        st.error(t("ingest.file_error", error=check.error_by_lang.get(lang(), check.error)))
         return
     st.subheader(t("ingest.report_title"))
     st.caption(t("ingest.report_caption"))

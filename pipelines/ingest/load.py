@@ -42,6 +42,7 @@ class RunSummary:
     rows_duplicate: int = 0
     rejects_path: str | None = None
     error: str | None = None
+    error_by_lang: dict[str, str] = field(default_factory=dict, repr=False)  # the page's, in its language
     users_created: int = 0
     users_new: list[str] = field(default_factory=list)  # their names, to catch a misspelt rep before confirming
     customers_created: int = 0
@@ -60,6 +61,7 @@ class RunSummary:
         out = asdict(self)
         out.pop("rejects")
         out.pop("duplicates")
+        out.pop("error_by_lang")
         out.pop("broken")
         out["newest"] = self.newest.isoformat() if self.newest else None
         out["oldest"] = self.oldest.isoformat() if self.oldest else None
@@ -143,6 +145,8 @@ def load_file(store: Store, actor: Actor, path: str | Path, kind: str = "auto",
         digest = pending.result()
     except (readers.ReadError, OSError) as exc:
         summary.error = f"{exc.zh} / {exc.en}" if isinstance(exc, readers.ReadError) else str(exc)
+        if isinstance(exc, readers.ReadError):
+            summary.error_by_lang = {"zh_CN": exc.zh, "en": exc.en}
         if not dry_run:
             summary.run_id = _record_failure(store, actor, name, digest, kind, summary.error)
         step("done")

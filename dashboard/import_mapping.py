@@ -5,6 +5,7 @@ downloaded as a mapping file for next month's file of the same layout."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,8 +40,34 @@ def _name(kind: str, field: str) -> str:
     return t("field.signer") if (kind, field) == ("contracts", "rep") else t(f"field.{field}")
 
 
+def _translations(kind: str, frame: pl.DataFrame, used: dict[str, str], base: maps.Mapping | None,
+                  key: str) -> dict[str, dict[str, str]]:
+    """For each choice field read from a column, the cells that are none of its values (another
+    system's Outbound, Won): which of ours each one is. Left unanswered, such rows are refused."""
+    out: dict[str, dict[str, str]] = {}
+    for field in maps.FIELDS[kind]:
+        if field.type != "choice" or field.name not in used:
+            continue
+        theirs = maps.unknown_values(frame.get_column(used[field.name]), field, base)
+        if not theirs:
+            continue
+        st.markdown(t("ingest.adjust_values", column=used[field.name], field=_name(kind, field.name)))
+        codes = list(maps.CHOICE_CODES[field.choice])
+        for start in range(0, len(theirs), COLUMNS_PER_ROW):
+            cells = st.columns(COLUMNS_PER_ROW)
+            for cell, value in zip(cells, theirs[start:start + COLUMNS_PER_ROW]):
+                digest = hashlib.md5(value.encode("utf-8")).hexdigest()[:10]  # a key per value, whatever its text
+                code = cell.selectbox(value, [None, *codes], key=f"{key}_{field.name}_v_{digest}",
+                                      placeholder=t("common.choose"),
+                                      format_func=lambda c, f=field: t("ingest.adjust_value_refused") if c is None
+                                      else label(f.choice, c))
+                if code is not None:
+                    out.setdefault(field.name, {})[value] = code
+    return out
+
+
 def adjust(kind: str, headers: list[str], found: dict[str, str], base: maps.Mapping | None, key: str,
-           opened: bool, file_name: str) -> maps.Mapping | None:
+           opened: bool, file_name: str, frame: pl.DataFrame) -> maps.Mapping | None:
     """The choices, in an expander (`opened` when a required field has no column); the mapping they
     make over `base` (with the columns found, so the downloaded file names every one), or None while
     nothing was changed from what was found (`found`)."""
@@ -82,9 +109,11 @@ def adjust(kind: str, headers: list[str], found: dict[str, str], base: maps.Mapp
             st.warning(t("ingest.adjust_twice", column=column, field=_name(kind, field_name), other=_name(kind, other)),
                        icon=":material/warning:")
             columns.pop(field_name)
-        if not columns and not defaults:
+        used = {f: c for f, c in {**found, **columns}.items() if c}
+        values = _translations(kind, frame, used, base, key)
+        if not columns and not defaults and not values:
             return None
-        made = maps.adjusted(base, kind, {**found, **columns}, defaults)
+        made = maps.adjusted(base, kind, {**found, **columns}, defaults, values)
         st.download_button(t("ingest.adjust_download"), maps.to_yaml(made).encode("utf-8"),
                            file_name=f"{Path(file_name).stem}.mapping.yaml", mime="text/yaml",
                            icon=":material/download:", help=t("ingest.adjust_download_help"))

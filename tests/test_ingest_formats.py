@@ -344,3 +344,28 @@ def test_a_mapping_can_leave_out_a_column_its_header_would_fill(store, org, tmp_
     summary = load_file(store, org["admin"], path, mapping=again)
     _ok(summary, 2)
     assert set(store.query("SELECT stage FROM customers WHERE name LIKE '外企%'")["stage"]) == {"initial_contact"}
+
+
+def test_a_choice_column_in_another_systems_words_is_translated_on_the_page(store, org, tmp_path):
+    """Zoho's Call Type (Outbound, Inbound) and a pipeline's Won needed a YAML file's `values`; the
+    page asks which of ours each unknown value is, from the file's own distinct cells."""
+    from pipelines.ingest import mapping as maps
+
+    path = write_csv(tmp_path / "calls.csv", ["客户名称", "跟进日期", "Call Type", "跟进人", "跟进内容", "阶段"],
+                     [["呼叫甲", "2026-03-05 10:00", "Outbound", "rep1", "x", "Won"],
+                      ["呼叫乙", "2026-03-06 10:00", "Inbound", "rep1", "y", "需求确认"],
+                      ["呼叫丙", "2026-03-07 10:00", "电话", "rep1", "z", "Won"]])
+    frame = pl.read_csv(path)
+    channel = next(f for f in maps.FIELDS["follow_ups"] if f.name == "channel")
+    stage = next(f for f in maps.FIELDS["follow_ups"] if f.name == "stage")
+    assert maps.unknown_values(frame.get_column("Call Type"), channel, None) == ["Outbound", "Inbound"]
+    assert maps.unknown_values(frame.get_column("阶段"), stage, None) == ["Won"]  # 需求确认 is ours
+    assert maps.unknown_values(pl.Series([f"备注{i}" for i in range(40)]), channel, None) == []  # free text
+    made = maps.adjusted(None, "follow_ups", {"channel": "Call Type"}, {},
+                         {"channel": {"Outbound": "phone", "Inbound": "phone"}, "stage": {"Won": "contract_signed"}})
+    assert maps.unknown_values(frame.get_column("Call Type"), channel, made) == []
+    summary = load_file(store, org["admin"], path, mapping=made)
+    _ok(summary, 3)
+    assert dict(store.query("SELECT c.name, c.stage FROM customers c WHERE c.name LIKE '呼叫%'").iter_rows()) == {
+        "呼叫甲": "contract_signed", "呼叫乙": "needs_confirmed", "呼叫丙": "contract_signed"}
+    assert set(store.query("SELECT channel FROM follow_ups")["channel"]) == {"phone"}

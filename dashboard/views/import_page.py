@@ -196,7 +196,8 @@ def render() -> None:
     st.dataframe(fmt.blanks(preview), hide_index=True, width="stretch")
     st.markdown(f"**{t('ingest.mapping_title')}**")
     changed = adjust(found_kind, table.headers, columns, mapping, f"imp_map_{upload.file_id}_{found_kind}",
-                     opened=bool(absent_required(found_kind, columns, mapping)), file_name=upload.name)
+                     opened=bool(absent_required(found_kind, columns, mapping)), file_name=upload.name,
+                     frame=table.frame)
     if changed is not None:  # the user's choices over what was found (and the mapping file's)
         mapping = changed
         try:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import yaml
 
 from pipelines import codes, i18n
@@ -307,14 +308,32 @@ def absent_required(kind: str, columns: dict[str, str], mapping: Mapping | None 
     return absent
 
 
-def adjusted(base: Mapping | None, kind: str, columns: dict[str, str], defaults: dict[str, Any]) -> Mapping:
+def adjusted(base: Mapping | None, kind: str, columns: dict[str, str | None], defaults: dict[str, Any],
+             values: dict[str, dict[str, str]] | None = None) -> Mapping:
     """A mapping file's (or none) with the import page's choices over it: a column of the file for
-    a field (`columns`) and a value every row gets for a field the file has no column for
-    (`defaults`). Checked as a mapping file is; its values and formats are kept."""
+    a field (`columns`, None: none), a value every row gets for a field the file has no column for
+    (`defaults`) and a code for a value the file writes its own way (`values`: Outbound → phone).
+    Checked as a mapping file is; its formats are kept."""
     base = base or Mapping()
     kept = {f: v for f, v in base.defaults.items() if f not in columns}
-    return Mapping.from_dict({"kind": kind, "columns": {**base.columns, **columns}, "values": base.values,
+    merged = {f: dict(v) for f, v in base.values.items()}
+    for f, more in (values or {}).items():
+        merged[f] = {**merged.get(f, {}), **more}
+    return Mapping.from_dict({"kind": kind, "columns": {**base.columns, **columns}, "values": merged,
                               "formats": base.formats, "defaults": {**kept, **defaults}}, "mapping")
+
+
+def unknown_values(column: pl.Series, field: Field, mapping: Mapping | None, limit: int = 30) -> list[str]:
+    """The distinct cells of a choice field's column that are none of its values (nor translated by
+    the mapping), as the file writes them: for the page to ask which code each is. None when the
+    column has more than `limit` distinct values (free text, not a choice)."""
+    cells = column.cast(pl.String).str.strip_chars().drop_nulls()
+    distinct = [v for v in cells.unique(maintain_order=True).to_list() if v]
+    if len(distinct) > limit:
+        return []
+    known = choice_values(field.choice)
+    translated = {str(k) for k in (mapping.values.get(field.name) or {})} if mapping else set()
+    return [v for v in distinct if norm(v) not in known and v not in translated]
 
 
 def to_yaml(mapping: Mapping) -> str:

@@ -134,8 +134,9 @@ def _second_call_by_keyboard(page) -> None:
     page.get_by_label("关键词").fill(marker)
     page.get_by_label("关键词").press("Enter")
     _main(page).get_by_text("共 1 条").wait_for()
+    settle(page)  # the search's run done: a click during it was lost under the full suite's load
     # read back from the export (a picker's list redrawn under load made a pick here flaky)
-    with page.expect_download() as download:
+    with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="导出 CSV").click()
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_bytes().decode("utf-8-sig"))))
     assert len(rows) == 1 and rows[0]["跟进结果"] == "约好周五见面", rows  # the text typed last, whole

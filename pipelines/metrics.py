@@ -383,8 +383,9 @@ def targets(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
 
 def target_attainment(store: Store, actor: Actor, filters: Filters, today: date,
                       won_daily: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Per active rep: won_amount, target_amount, attainment and pacing for the filter's period, with
-    the period's other two targets (target_effective_follow_ups, target_new_customers) (`won_daily`: won_amount's frame for that period when the caller has it already)."""
+    """Per active rep: won_amount, target_amount, attainment and pacing for the filter's period, and
+    the period's other two targets, target_effective_follow_ups and target_new_customers
+    (`won_daily`: won_amount's frame for that period when the caller has it already)."""
     if won_daily is None:
         won_daily = won_amount(store, actor, filters)
     won = rollups.rollup(won_daily, ["won_amount"], "period", "rep_id")

@@ -304,10 +304,12 @@ def test_the_pages_choices_make_a_mapping_that_loads_and_saves_as_a_file(store, 
                      [["手机", "2026-03-05", "华东", "张三公司", "成交"], ["电脑", "2026-03-06", "华南", "李四公司", "洽谈"]])
     _table, kind, found = prepare(path, "auto", None, None, known=False)
     assert kind == "follow_ups" and found == {"customer_name": "客户名称"}
-    base = Mapping.from_dict({"values": {"stage": {"成交": "contract_signed", "洽谈": "negotiation"}}})
+    base = Mapping.from_dict({"values": {"stage": {"成交": "contract_signed", "洽谈": "negotiation"}},
+                              "defaults": {"stage": "initial_contact"}})  # fills the column's blank cells
     made = maps.adjusted(base, kind, {"occurred_at": "销售日期", "summary": "商品名称", "stage": "状态"},
                          {"channel": "other", "rep": "rep1"})
     assert maps.absent_required(kind, prepare(path, kind, made)[2], made) == []
+    assert made.defaults == {"stage": "initial_contact", "channel": "other", "rep": "rep1"}  # the file's kept
     again = Mapping.from_dict(yaml.safe_load(maps.to_yaml(made)))
     assert again == made  # the downloaded file is the same mapping
     summary = load_file(store, org["admin"], path, mapping=again)

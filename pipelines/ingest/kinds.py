@@ -48,10 +48,13 @@ class Outcome:
     users_new: list[str] = field(default_factory=list)  # names of the rep accounts created
     customers_created: int = 0
     stage_changes: int = 0
-    rule_broken: int = 0
     broken: pl.DataFrame | None = None  # the rule-breaking stage changes: source row, from, to, when
     newest: datetime | None = None  # the latest follow-up loaded
     oldest: datetime | None = None  # the earliest (the page links to /records over the two)
+
+    @property
+    def rule_broken(self) -> int:
+        return self.broken.height if self.broken is not None else 0
 
     @property
     def duplicate(self) -> int:
@@ -182,7 +185,6 @@ def load_follow_ups(cur, actor: Actor, checked: Checked, run_id: int) -> Outcome
     out.newest = loaded.get_column("occurred_at").max() if loaded.height else None
     out.oldest = loaded.get_column("occurred_at").min() if loaded.height else None
     out.stage_changes, broken = history.record(cur, actor.id, made, new.select("id", "owner_id"), run_id)
-    out.rule_broken = broken.height
     out.broken = broken.join(loaded.select("follow_up_id", ROW), on="follow_up_id", how="left") \
         .select(ROW, "from_stage", "to_stage", "changed_at").sort(ROW)
     if loaded.height:

@@ -313,14 +313,14 @@ def adjusted(base: Mapping | None, kind: str, columns: dict[str, str | None], de
     """A mapping file's (or none) with the import page's choices over it: a column of the file for
     a field (`columns`, None: none), a value every row gets for a field the file has no column for
     (`defaults`) and a code for a value the file writes its own way (`values`: Outbound → phone).
-    Checked as a mapping file is; its formats are kept."""
+    Checked as a mapping file is; its formats are kept, and its defaults (a default fills a column's
+    blank cells too)."""
     base = base or Mapping()
-    kept = {f: v for f, v in base.defaults.items() if f not in columns}
     merged = {f: dict(v) for f, v in base.values.items()}
     for f, more in (values or {}).items():
         merged[f] = {**merged.get(f, {}), **more}
     return Mapping.from_dict({"kind": kind, "columns": {**base.columns, **columns}, "values": merged,
-                              "formats": base.formats, "defaults": {**kept, **defaults}}, "mapping")
+                              "formats": base.formats, "defaults": {**base.defaults, **defaults}}, "mapping")
 
 
 def unknown_values(column: pl.Series, field: Field, mapping: Mapping | None, limit: int = 30) -> list[str]:

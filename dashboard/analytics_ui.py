@@ -14,7 +14,7 @@ from dashboard.data import cached, store
 from dashboard.filter_bar import filter_bar
 from dashboard.i18n import t
 from dashboard.nav import spec
-from dashboard.widgets import empty, nothing_yet
+from dashboard.widgets import empty, nothing_yet, start_text, started
 from pipelines import metrics, settings
 from pipelines.filters import Filters
 from pipelines.i18n import signed_pct
@@ -45,10 +45,10 @@ def head(path: str, default_period: str = "this_month", fields: tuple[str, ...] 
 def not_started() -> bool:
     """A first day (the user sees no customer yet): the page's one empty state, said once (each
     chart said it again: five times on /funnel), and True so the page stops there."""
-    if text := nothing_yet(""):
-        empty(text)
-        return True
-    return False
+    if started():
+        return False
+    empty(start_text())
+    return True
 
 
 def empty_filters() -> None:

@@ -149,17 +149,25 @@ def empty(text: str) -> None:
     st.info(text, icon=":material/lightbulb:")
 
 
-def nothing_yet(otherwise: str) -> str:
-    """An empty state's words: where to start while the user sees no customer at all (a new team's
-    first day, a new rep's: "widen the filters" sent them looking for data there was not), else
-    `otherwise`."""
-    from dashboard.data import actor, cached
+def started() -> bool:
+    """Whether the user sees any customer yet (not on a new team's first day, or a new rep's)."""
+    from dashboard.data import cached
     from pipelines import home
 
-    if cached(home.started):
-        return otherwise
-    role = actor().role
-    return t("analytics.empty_start_" + {"rep": "rep", "leader": "leader"}.get(role, "importer"))
+    return cached(home.started)
+
+
+def start_text() -> str:
+    """Where to start, by what the user's role may do (log, import, or wait for the team)."""
+    from dashboard.data import actor
+
+    return t("analytics.empty_start_" + {"rep": "rep", "leader": "leader"}.get(actor().role, "importer"))
+
+
+def nothing_yet(otherwise: str) -> str:
+    """An empty state's words: where to start while the user sees no customer at all ("widen the
+    filters" sent a first day looking for data there was not), else `otherwise`."""
+    return otherwise if started() else start_text()
 
 
 def extra_filters(key: str, a, b):

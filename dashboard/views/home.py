@@ -10,7 +10,7 @@ from dashboard.analytics_ui import definition
 from dashboard.data import actor, cached, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import t
-from dashboard.widgets import empty, nothing_yet, page_link
+from dashboard.widgets import empty, page_link, start_text, started
 from pipelines import home
 
 
@@ -51,8 +51,8 @@ def _more(df: pl.DataFrame, total_column: str, key: str) -> None:
 def _due_table(due: pl.DataFrame, show_owner: bool) -> None:
     st.subheader(t("home.due_title"))
     if due.is_empty():
-        if (start := nothing_yet("")) != "":  # no customer yet: nothing was done well, nothing began
-            empty(start)
+        if not started():  # no customer yet: nothing was done well, nothing began
+            empty(start_text())
         else:
             st.success(t("home.due_empty"), icon=":material/task_alt:")
         return

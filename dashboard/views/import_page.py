@@ -159,6 +159,16 @@ def _broken(summary, table, columns: dict[str, str]) -> None:
         st.dataframe(fmt.blanks(frame), hide_index=True, width="stretch")
 
 
+def _read(path, kind: str, mapping, sheet):
+    """prepare() for the page, or None once the reason is said: a file none of whose headers is
+    known is read too, and the user says which column is which."""
+    try:
+        return prepare(path, kind, mapping, sheet, known=False)
+    except ReadError as exc:
+        st.error(t("ingest.file_error", error=exc.en if lang() == "en" else exc.zh))
+        return None
+
+
 def render() -> None:
     guard("import")
     st.title(t("nav.import"))
@@ -176,12 +186,9 @@ def render() -> None:
     path = _saved(upload)
     sheets = sheet_names(path)
     sheet = st.selectbox(t("ingest.sheet_label"), sheets, placeholder=t("common.choose")) if len(sheets) > 1 else None
-    try:
-        # a file none of whose headers is known is read too: the user says below which column is which
-        table, found_kind, columns = prepare(path, kind, mapping, sheet, known=False)
-    except ReadError as exc:
-        st.error(t("ingest.file_error", error=exc.en if lang() == "en" else exc.zh))
+    if (read := _read(path, kind, mapping, sheet)) is None:
         return
+    table, found_kind, columns = read
     if table.frame.height == 0:
         st.info(t("ingest.header_only"), icon=":material/info:")
         return
@@ -200,11 +207,9 @@ def render() -> None:
                      frame=table.frame)
     if changed is not None:  # the user's choices over what was found (and the mapping file's)
         mapping = changed
-        try:
-            table, found_kind, columns = prepare(path, found_kind, mapping, sheet, known=False)
-        except ReadError as exc:
-            st.error(t("ingest.file_error", error=exc.en if lang() == "en" else exc.zh))
+        if (read := _read(path, found_kind, mapping, sheet)) is None:
             return
+        table, found_kind, columns = read
     defaults = {f: v for f, v in (mapping.defaults if mapping else {}).items() if f not in columns}
     filled = assumed(found_kind, columns, mapping.defaults if mapping else None)
     defaults |= filled

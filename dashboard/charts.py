@@ -176,8 +176,11 @@ def _series_colour(by: str | None, value, index: int) -> str:
     return TEAM_PALETTE[index % len(TEAM_PALETTE)]
 
 
-def trend_chart(frame: pl.DataFrame, metric: str, grain: str, by: str | None, lang: str) -> go.Figure:
-    """Lines of `metric` per `bucket` (week or month), one per value of `by` (channel, team …)."""
+def trend_chart(frame: pl.DataFrame, metric: str, grain: str, by: str | None, lang: str,
+                partial: frozenset = frozenset()) -> go.Figure:
+    """Lines of `metric` per `bucket` (week or month), one per value of `by` (channel, team …);
+    the buckets in `partial` (only part of them in the period, or still under way) are hollow
+    points and say so on hover: a first week of four days read as a slump."""
     grain_word = t(f"chart.grain_{grain}", lang)
     name = t(f"metric.{metric}", lang)
     title = (t("chart.trend_by_title", lang, metric=name, grain=grain_word, by=t(f"chart.by_{by}", lang)) if by
@@ -188,14 +191,18 @@ def trend_chart(frame: pl.DataFrame, metric: str, grain: str, by: str | None, la
     groups = [(None, frame)] if not by else [
         (key[0], part) for key, part in frame.sort(by, nulls_last=True).group_by(by, maintain_order=True)]
     money = metric == "won_amount"
+    note = t("chart.partial_bucket", lang)
     for i, (value, unsorted) in enumerate(groups):
         part = unsorted.sort("bucket")
+        buckets = part["bucket"].to_list()
         fig.add_trace(go.Scatter(
-            x=part["bucket"].to_list(), y=part[metric].to_list(), mode="lines+markers",
+            x=buckets, y=part[metric].to_list(), mode="lines+markers",
             name=_series_name(by, value, lang) if by else name,
             line={"color": _series_colour(by, value, i), "width": 2},
+            marker={"symbol": ["circle-open" if b in partial else "circle" for b in buckets], "size": 8},
+            customdata=[note if b in partial else "" for b in buckets],
             hovertemplate="%{x|" + ("%Y-%m-%d" if grain == "week" else "%Y-%m") + "}: "
-            + ("¥%{y:,.0f}" if money else "%{y:,}") + "<extra>%{fullData.name}</extra>"))
+            + ("¥%{y:,.0f}" if money else "%{y:,}") + "%{customdata}<extra>%{fullData.name}</extra>"))
     fig.update_yaxes(rangemode="tozero", tickformat=",.0f")
     if grain != "week":
         fig.update_xaxes(tickformat="%Y-%m")

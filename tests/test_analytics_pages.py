@@ -414,3 +414,12 @@ def test_a_conversion_still_in_its_window_says_it_reads_low(app_db):
     at = open_page(login("leader"), "channels", SEPTEMBER)
     assert not any("天观察期" in c.value for c in at.caption)
     _sessions.pop("leader", None)
+
+
+def test_trends_mark_weeks_the_period_cuts(app_db):
+    """September by weeks starts on Monday 31 August: that week holds one day of the period."""
+    _sessions.pop("manager2", None)
+    at = open_page(login("manager2"), "trends", SEPTEMBER)
+    assert at.radio(key="trends_grain").value == "week"
+    assert any(c.value.startswith("空心点是不完整的周或月") for c in at.caption)
+    _sessions.pop("manager2", None)

@@ -265,3 +265,16 @@ def test_short_amounts_keep_as_many_figures_in_english_as_in_chinese(monkeypatch
     monkeypatch.setattr(fmt, "lang", lambda: "en")
     assert fmt.money_short(2_991_900) == "¥2.99M" and fmt.money_short(12_345_678) == "¥12.35M"
     assert fmt.money_short(45_600) == "¥45.6K"
+
+
+def test_partial_buckets_are_hollow_and_say_so_on_hover():
+    """A first week of four days (the period began on a Thursday) read as a slump."""
+    from datetime import date
+
+    weeks = [date(2026, 9, 28), date(2026, 10, 5), date(2026, 10, 12)]
+    frame = pl.DataFrame({"bucket": weeks, "follow_ups": [96, 180, 175]})
+    trace = charts.trend_chart(frame, "follow_ups", "week", None, "zh_CN", frozenset({weeks[0]})).data[0]
+    assert list(trace.marker.symbol) == ["circle-open", "circle", "circle"]
+    assert trace.customdata[0].startswith("(不完整") and trace.customdata[1] == ""
+    plain = charts.trend_chart(frame, "follow_ups", "week", None, "zh_CN").data[0]
+    assert set(plain.marker.symbol) == {"circle"}

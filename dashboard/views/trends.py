@@ -3,6 +3,8 @@ and won amount by week or month, by channel or team; month over month and year o
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import polars as pl
 import streamlit as st
 
@@ -13,7 +15,7 @@ from dashboard.filter_bar import today
 from dashboard.guard import guard, safely
 from dashboard.i18n import lang, t
 from pipelines import metrics, rollups, summary
-from pipelines.periods import month_start
+from pipelines.periods import month_end, month_start
 from pipelines.summary import HEADLINE
 
 FIGURES = ("follow_ups", "effective_follow_ups", "new_customers", "contracts_signed", "won_amount")
@@ -35,6 +37,21 @@ def _compare(head: pl.DataFrame, month) -> None:
                 help_extra=(f"{t('metric.month_over_month')}: {ui.definition('month_over_month')} ({last})\n\n"
                             f"{t('metric.same_month_last_year')}: {yoy}"))
         col.caption(t("trends.yoy_line", change=ui.change_text(row["yoy"])))
+
+
+def _partial(frame: pl.DataFrame, grain: str, f) -> frozenset:
+    """The buckets only part of which the figures cover: cut by the period's first or last day, or
+    not over yet (today)."""
+    if frame.is_empty():
+        return frozenset()
+    start = f.date_from
+    end = min(d for d in (f.date_to, today()) if d is not None)
+    cut = set()
+    for bucket in frame["bucket"].unique().to_list():
+        last = bucket + timedelta(days=6) if grain == "week" else month_end(bucket)
+        if (start and bucket < start) or last > end:
+            cut.add(bucket)
+    return frozenset(cut)
 
 
 def _auto_grain(f) -> None:
@@ -73,7 +90,11 @@ def render() -> None:
     frame = rollups.rollup(summary.figure_frame(in_period, metric), [metric], grain, split, people)
     if split == "team":
         frame = frame.with_columns(fmt.team())
-    ui.chart(charts.trend_chart(frame, metric, grain, split, lang()), (metric, "month_over_month"), "trend_chart")
+    partial = _partial(frame, grain, f)
+    ui.chart(charts.trend_chart(frame, metric, grain, split, lang(), partial), (metric, "month_over_month"),
+             "trend_chart")
+    if partial:
+        st.caption(t("trends.partial_note"))
 
     entries = rollups.rollup(in_period["stage_entries"], ["entries"], grain, "stage")
     ui.chart(charts.stage_entries_chart(entries, grain, lang()), ("stage_entries",), "entries_chart")

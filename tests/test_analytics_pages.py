@@ -423,3 +423,14 @@ def test_trends_mark_weeks_the_period_cuts(app_db):
     assert at.radio(key="trends_grain").value == "week"
     assert any(c.value.startswith("空心点是不完整的周或月") for c in at.caption)
     _sessions.pop("manager2", None)
+
+
+def test_team_says_a_part_of_a_month_is_still_compared_with_whole_targets(app_db):
+    """1-15 October read 0.0% of October's whole target, with no word (the test: 1-15 September)."""
+    _sessions.pop("leader", None)
+    at = open_page(login("leader"), "team", {"from": "2026-09-01", "to": "2026-09-15"})
+    assert any(c.value.startswith("目标按整月设定") for c in at.caption)
+    _sessions.pop("leader", None)
+    at = open_page(login("leader"), "team", SEPTEMBER)
+    assert not any(c.value.startswith("目标按整月设定") for c in at.caption)
+    _sessions.pop("leader", None)

@@ -146,6 +146,9 @@ def render() -> None:
         if any(getattr(f, name) for name in ("industry", "size", "province", "customer_type")):
             st.caption(t("team.targets_unfiltered"))  # 0% against the whole target read as a shortfall
         ui.channel_caveat(f)  # contracts have no channel: the won amount is the rep's whole
+        if f.date_from and f.date_to and (f.date_from.day != 1 or f.date_to != month_end(f.date_to)):
+            # 1-15 October read 0.0% of the whole of October's target, with no word
+            st.caption(t("team.targets_whole_months"))
         under_way = bool(f.date_from and f.date_to and f.date_from <= today() <= f.date_to)
         if under_way:
             _pacing_cards(team)  # a period that is over: its pacing is its attainment again

@@ -14,7 +14,7 @@ from dashboard.model_form import Field, field_label, model_form
 from dashboard.risk_forms import raise_form
 from dashboard.widgets import empty, keep_choice, page_link
 from pipelines import customer_records, customer_views, customers
-from pipelines.codes import CUSTOMER_TYPES, DECISION_ROLES, INDUSTRIES, PROVINCES, SIZES
+from pipelines.codes import CUSTOMER_TYPES, DECISION_ROLES, INDUSTRIES, PROVINCES, SIZES, STAGES
 from pipelines.models import ContactIn, ContractIn, CustomerIn, NeedIn
 
 S = st.session_state
@@ -260,6 +260,12 @@ def render_customer(customer_id: int) -> None:
         _children(f"contract_{b['id']}", d.contracts, ContractIn, fields, fixed, writable,
                   t(f"customers.no_contracts{'' if writable else '_read'}"), t("customers.add_contract"), "contracts", view=view,
                   new={"signed_on": today()})
+        if writable and d.contracts.height and b["stage"] in STAGES[:STAGES.index("contract_signed")]:
+            # a contract does not move the stage (the funnel and 签约客户数 read stage changes): say so
+            st.info(t("customers.contract_stage_hint", stage=label("stage", b["stage"])), icon=":material/info:")
+            if actor().role in ("rep", "manager"):
+                page_link("log", label=t("home.log_for", name=b["name"]), icon=":material/edit_note:",
+                          query={"customer": b["id"]})
     with tabs[6]:
         _risks(d.risks)
         if writable:

@@ -839,3 +839,27 @@ def test_a_first_day_says_where_to_start_not_which_filter_to_widen(app_db):
     # a rep with customers is still told about the filters
     at = logged_in("rep1", "records", query={"from": "2019-01-01", "to": "2019-01-31"})
     assert any("放宽" in i.value for i in at.info) and not any("还没有客户和跟进记录" in i.value for i in at.info)
+
+
+def test_a_contract_of_a_customer_not_yet_signed_says_the_stage_is_moved_by_a_follow_up(app_db):
+    """A rep added a contract and the customer stayed at 初步接触, with no hint that 签约客户数 and the
+    funnel read stage changes, not contracts."""
+    from datetime import date
+    from decimal import Decimal
+
+    from pipelines import customer_records
+    from pipelines.models import ContractIn
+
+    store = _db(app_db)
+    cid = _count(app_db, "SELECT min(c.id) FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = 'rep4'"
+                         " AND c.stage = 'needs_confirmed' AND c.deleted_at IS NULL")
+    rep4 = store.query("SELECT id, username, role, team_id FROM users WHERE username = 'rep4'").row(0, named=True)
+    from pipelines.access import Actor
+
+    actor = Actor(rep4["id"], rep4["username"], rep4["role"], rep4["team_id"])
+    customer_records.add(store, actor, ContractIn(customer_id=cid, rep_id=rep4["id"], signed_on=date(2026, 10, 20),
+                                                  amount=Decimal(88000)))
+    at = logged_in("rep4", "customers", query={"id": str(cid)})
+    assert any(i.value.startswith("这个客户有合同,但阶段仍是「需求确认」") for i in at.info), [i.value for i in at.info]
+    name = _count(app_db, "SELECT name FROM customers WHERE id = $c", {"c": cid})
+    assert any(e.proto.label == f"为「{name}」记录跟进" for e in at.get("page_link"))

@@ -377,6 +377,44 @@ def test_team_compares_every_target_and_a_save_redraws_the_page(app_db):
     _sessions.pop("manager1", None)  # its filter widgets would outlive the next test's link
 
 
+def test_team_targets_refuse_a_cell_they_cannot_read_and_save_nothing(app_db):
+    """The grid's number cells dropped what they did not take: 1.5 new customers was saved as
+    15, a target of -50000 as 50000. Cells are text now, read by the model: a cell it refuses is
+    named with its rep and what was typed, and nothing of the save is written."""
+    from dashboard import data
+    from dashboard.filter_bar import today
+
+    store = data.store()
+    month = today().replace(day=1)
+    before = store.query("SELECT * FROM targets WHERE month = $m ORDER BY rep_id", {"m": month})
+    _sessions.pop("manager1", None)
+    at = open_page(login("manager1"), "team")
+    grid = at.data_editor(key="team_targets_grid").value
+    first, second = grid.iloc[0]["销售代表"], grid.iloc[1]["销售代表"]
+    at.session_state["team_targets_grid"] = {
+        "edited_rows": {0: {"新增客户目标(个)": "1.5"}, 1: {"目标金额(元)": "-50000"}}, "added_rows": [],
+        "deleted_rows": []}
+    at.button(key="FormSubmitter:team_targets-保存").click()
+    at.run()
+    said = [e.value for e in at.error]
+    assert len(said) == 1 and said[0].startswith("目标没有保存"), said
+    assert f"{first} · 新增客户目标(个):请填写整数(填写的是「1.5」)。" in said[0], said
+    assert f"{second} · 目标金额(元):不能小于 0(填写的是「-50000」)。" in said[0], said
+    assert store.query("SELECT * FROM targets WHERE month = $m ORDER BY rep_id", {"m": month}).equals(before)
+    # the usual ways of writing an amount are read as people mean them
+    at.session_state["team_targets_grid"] = {
+        "edited_rows": {0: {"新增客户目标(个)": "3", "目标金额(元)": "29.5万"}, 1: {"目标金额(元)": "¥120,000"}},
+        "added_rows": [], "deleted_rows": []}
+    at.button(key="FormSubmitter:team_targets-保存").click()
+    at.run()
+    assert not at.error and at.success and at.success[0].value.startswith("已保存")
+    saved = store.query("SELECT u.display_name, t.amount, t.new_customers FROM targets t JOIN users u ON u.id = t.rep_id"
+                        " WHERE t.month = $m", {"m": month})
+    got = {r["display_name"]: (float(r["amount"]), r["new_customers"]) for r in saved.iter_rows(named=True)}
+    assert got[first] == (295000.0, 3) and got[second][0] == 120000.0
+    _sessions.pop("manager1", None)
+
+
 def test_a_channel_filter_says_what_it_narrows(app_db):
     """With 拜访 chosen, /trends showed every channel's new customers, signings and won amount
     under it with no word, /team said the won amount counted only the filtered part (contracts

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
 from pipelines import metrics, targets
 from pipelines.access import NotPermitted
@@ -58,3 +59,33 @@ def test_admin_sets_any_rep_but_not_a_manager(store, org):
 def test_negative_target_is_refused_by_the_model(org):
     with pytest.raises(ValueError):
         target(org, "rep1", "-1")
+
+
+@pytest.mark.parametrize(("amount", "effective", "new", "expected"), [
+    ("290,000", "40", "3", (Decimal(290000), 40, 3)),
+    ("¥290000", "1,200", " 3 ", (Decimal(290000), 1200, 3)),
+    ("29万", "", None, (Decimal(290000), 0, 0)),
+    ("29.5万元", "40", "3", (Decimal(295000), 40, 3)),
+    (None, None, None, (Decimal(0), 0, 0)),
+])
+def test_targets_grid_reads_amounts_as_people_type_them(amount, effective, new, expected):
+    got = targets.from_cells(1, date(2026, 12, 1), amount, effective, new)
+    assert (got.amount, got.effective_follow_ups, got.new_customers) == expected
+
+
+@pytest.mark.parametrize(("amount", "effective", "new", "refused"), [
+    ("-50000", "40", "3", {"amount": "greater_than_equal"}),
+    ("29万", "1.5", "三", {"effective_follow_ups": "int_parsing", "new_customers": "int_parsing"}),
+    ("290000.555", "-1", "3", {"amount": "decimal_max_places", "effective_follow_ups": "greater_than_equal"}),
+    ("abc万", "40", "3", {"amount": "decimal_parsing"}),
+])
+def test_targets_grid_refuses_what_it_cannot_read(amount, effective, new, refused):
+    with pytest.raises(ValidationError) as caught:
+        targets.from_cells(1, date(2026, 12, 1), amount, effective, new)
+    assert {e["loc"][0]: e["type"] for e in caught.value.errors()} == refused
+
+
+def test_targets_grid_shows_amounts_with_separators():
+    assert targets.amount_text(Decimal(290000)) == "290,000"
+    assert targets.amount_text(Decimal("1234.5")) == "1,234.50"
+    assert targets.amount_text(None) == "0"

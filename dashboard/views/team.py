@@ -4,10 +4,10 @@ won amount against target with pacing; managers set monthly targets here."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import polars as pl
 import streamlit as st
+from pydantic import ValidationError
 
 from dashboard import analytics_ui as ui
 from dashboard import charts, fmt
@@ -15,9 +15,8 @@ from dashboard.data import actor, cached, run_write, store
 from dashboard.filter_bar import today
 from dashboard.guard import guard, safely
 from dashboard.i18n import lang, t
-from pipelines import metrics, settings, summary, targets
+from pipelines import errors, metrics, settings, summary, targets
 from pipelines.filters import Filters
-from pipelines.models import TargetIn
 from pipelines.periods import month_end, month_start
 from pipelines.rollups import wilson
 
@@ -101,32 +100,46 @@ def _targets_form() -> None:
     people = cached(metrics.people).filter(pl.col("role") == "rep")
     if user.role == "manager":
         people = people.filter(pl.col("team_id") == user.team_id)
-    grid = people.select("rep_id", "display_name").join(current, on="rep_id", how="inner").select(
-        "rep_id", pl.col("display_name").alias(t("analytics.rep_col")),
-        pl.col("target_amount").alias(t("metric.target_amount")),
-        pl.col("target_effective_follow_ups").alias(t("team.target_effective")),
-        pl.col("target_new_customers").alias(t("team.target_new_customers")))
+    amount_col, effective_col, new_col = (t("team.target_amount"), t("team.target_effective"),
+                                          t("team.target_new_customers"))
+    # text cells, read by targets.from_cells: the grid's number cells dropped what they did not
+    # take without a word (1.5 became 15, -50000 became 50000)
+    grid = pl.DataFrame([{"rep_id": r["rep_id"], t("analytics.rep_col"): r["display_name"],
+                          amount_col: targets.amount_text(r["target_amount"]),
+                          effective_col: str(int(r["target_effective_follow_ups"] or 0)),
+                          new_col: str(int(r["target_new_customers"] or 0))}
+                         for r in people.select("rep_id", "display_name").join(current, on="rep_id", how="inner")
+                         .iter_rows(named=True)],
+                        schema={"rep_id": pl.Int64, t("analytics.rep_col"): pl.String, amount_col: pl.String,
+                                effective_col: pl.String, new_col: pl.String})
     if grid.is_empty():
         ui.empty(t("team.no_reps"))
         return
     with st.form("team_targets"):
         edited = st.data_editor(grid, hide_index=True, width="stretch", disabled=["rep_id", t("analytics.rep_col")],
+                                key="team_targets_grid",
                                 column_config={"rep_id": None,
-                                               t("metric.target_amount"): st.column_config.NumberColumn(
-                                                   min_value=0, step=1000, format="¥%,.0f"),
-                                               t("team.target_effective"): st.column_config.NumberColumn(
-                                                   min_value=0, step=1),
-                                               t("team.target_new_customers"): st.column_config.NumberColumn(
-                                                   min_value=0, step=1)})
+                                               amount_col: st.column_config.TextColumn(help=t("team.amount_help")),
+                                               effective_col: st.column_config.TextColumn(help=t("team.count_help")),
+                                               new_col: st.column_config.TextColumn(help=t("team.count_help"))})
         if st.form_submit_button(t("common.save"), type="primary"):
-            rows = [TargetIn(rep_id=r["rep_id"], month=month, amount=Decimal(str(r[t("metric.target_amount")] or 0)),
-                             effective_follow_ups=int(r[t("team.target_effective")] or 0),
-                             new_customers=int(r[t("team.target_new_customers")] or 0))
-                    for r in pl.DataFrame(edited).iter_rows(named=True)]
-            changed = run_write(lambda: targets.save(store(), user, rows))
-            if changed is not None:  # again from the top: the table and chart above read the old targets
-                st.session_state["team_saved"] = changed
-                st.rerun()
+            # each model field's column: its label in the messages, and the cell it was read from
+            columns = {"amount": amount_col, "effective_follow_ups": effective_col, "new_customers": new_col}
+            rows, problems = [], []
+            for r in pl.DataFrame(edited).iter_rows(named=True):
+                try:
+                    rows.append(targets.from_cells(r["rep_id"], month, r[amount_col], r[effective_col], r[new_col]))
+                except ValidationError as exc:
+                    problems += [t("team.target_refused", name=r[t("analytics.rep_col")], message=text.rstrip("。."),
+                                   value=r[columns[field]] if field in columns else "")
+                                 for field, text in errors.explain(exc, lang(), columns).items()]
+            if problems:  # nothing is saved until every cell reads
+                st.error("\n\n".join([t("team.targets_not_saved"), *problems]))
+            else:
+                changed = run_write(lambda: targets.save(store(), user, rows))
+                if changed is not None:  # again from the top: the table and chart above read the old targets
+                    st.session_state["team_saved"] = changed
+                    st.rerun()
     if (saved := st.session_state.pop("team_saved", None)) is not None:
         st.success(t("team.saved", count=saved))
 

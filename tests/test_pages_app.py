@@ -613,6 +613,20 @@ def test_a_rep_edits_deletes_and_undoes_an_own_record(app_db):
     actions = _db(app_db).query("SELECT action FROM audit_log WHERE table_name = 'follow_ups' AND row_id = $i"
                                 " AND id > $b ORDER BY id", {"i": fid, "b": audit_before})["action"].to_list()
     assert actions == ["update", "delete", "restore"]
+    # restored from the list of deleted records instead: its undo no longer says it was deleted
+    at.selectbox(key="rec_pick").set_value(fid)
+    at.run()
+    at.button(key=f"rec_del_{fid}").click()
+    at.run()
+    assert [i.value for i in at.info if "已删除这条跟进记录" in i.value]
+    at.session_state["rec_deleted_open"] = True
+    at.run()
+    at.selectbox(key="rec_deleted_pick").set_value(fid)
+    at.button(key="rec_restore").click()
+    at.run()
+    assert _db(app_db).scalar("SELECT deleted_at IS NULL FROM follow_ups WHERE id = $i", {"i": fid})
+    assert [s.value for s in at.success] == ["已恢复。"]
+    assert not [i.value for i in at.info if "已删除这条跟进记录" in i.value]
 
 
 def test_industry_column_follows_the_ui_language(app_db):

@@ -64,7 +64,8 @@ def _may_change(row: dict) -> bool:
 
 
 def _undo() -> None:
-    """The last deletion's undo, above the table: it stays when the filter now matches nothing."""
+    """The last deletion's undo, under the table where the deleted record's form was (at the top
+    it was out of view after the delete), or alone when the filter now matches nothing."""
     undo = S.get("rec_undo")
     if not undo:
         return
@@ -79,6 +80,8 @@ def _restore(follow_up_id: int, done_key: str) -> None:
     the message (said after the rerun, which would wipe it)."""
     if run_write(lambda: follow_ups.restore(store(), actor(), follow_up_id) or True):
         S.pop(done_key, None)
+        if S.get("rec_undo") == follow_up_id:  # restored from the list: its undo says nothing true now
+            S.pop("rec_undo")
         S["rec_notice"] = ("success", t("common.restored"))
         st.rerun()
 
@@ -139,13 +142,13 @@ def render() -> None:
     guard("records")
     st.title(t("nav.records"))
     st.caption(t("records.intro"))
-    notice("rec_notice")
-    _undo()
     found = filtered_page("rec", DEFAULT_FIELDS + ("stage", "q"), explorer.count, explorer.page, explorer.SORTS,
                           # only reps and managers log follow-ups: the others are not sent to 记录跟进
                           nothing_yet(t("records.empty" if actor().role in ("rep", "manager") else "records.empty_view")),
                           default_period="last_30_days")
     if found is None:
+        notice("rec_notice")
+        _undo()
         _deleted()
         return
     filters, extra, total, rows = found
@@ -154,6 +157,8 @@ def render() -> None:
     _table(rows)
     if user.read_only:
         st.caption(t("common.read_only"))
+    notice("rec_notice")  # a restore's, where its undo was
+    _undo()
     _edit(rows)
     _deleted()
 

@@ -41,17 +41,22 @@ def test_acknowledge_from_the_page(app_db):
     ack.click()
     at.run()
     assert not shown_errors(at)
-    assert any("已确认" in s.value for s in at.success)
+    # said as a toast: seen wherever the user is scrolled to
+    assert any("已确认" in m.value for m in at.toast)
 
 
 def test_an_empty_note_is_refused_where_it_is_seen(app_db):
     """The refusal was drawn inside the card's popover, which the rerun closed: nothing was said."""
     at = logged_in("manager1", "risks")
+    assert not [b for b in at.button if b.label == "保存备注"]  # a shut popover draws no form
+    rid = next(b.key for b in at.button if b.key and b.key.startswith("ack_")).removeprefix("ack_")
+    at.session_state[f"note_pop_{rid}"] = True  # opened
+    at.run()
     next(b for b in at.button if b.label == "保存备注").click()
     at.run()
-    assert [e.value for e in at.error] == ["请填写备注内容。"]
-    # and as a toast, seen by a user scrolled down to the card (the top of the page is out of view)
+    # as a toast, seen by a user scrolled down to the card (the top of the page is out of view)
     assert [m.value for m in at.toast] == ["请填写备注内容。"]
+    assert at.text_area(key=f"note_text_{rid}")  # the popover stays open to correct
 
 
 def test_admin_rules_section_saves_and_re_evaluates(app_db):
@@ -131,7 +136,7 @@ def test_raise_and_history_load_their_customer_picker_only_when_opened(app_db):
     next(b for b in at.button if b.label == "提交预警").click()
     at.run()
     assert not shown_errors(at)
-    assert "预警已提交。" in [s.value for s in at.success]
+    assert "预警已提交。" in [m.value for m in at.toast]
 
 
 def test_a_column_shows_fifteen_cards_then_more_on_request(app_db):

@@ -15,7 +15,7 @@ import polars as pl
 
 from pipelines import exports, i18n, sql
 from pipelines.access import Actor
-from pipelines.codes import RISK_LEVELS
+from pipelines.codes import INDUSTRIES, RISK_LEVELS
 from pipelines.filters import Filters
 from pipelines.store import Store
 
@@ -47,7 +47,7 @@ class Extra:
             parts.append("list_has_any(c.tags, $f_tags)")
             params["f_tags"] = list(self.tags)
         if self.risk:
-            parts.append("list_contains($f_risk, coalesce(l.risk_level, 'green'))")
+            parts.append("list_contains($f_risk, coalesce(l.risk_level, CASE WHEN c.stage <> 'lost' THEN 'green' END))")
             params["f_risk"] = list(self.risk)
         return " AND ".join(parts) or "true", params
 
@@ -174,7 +174,9 @@ def printable(df: pl.DataFrame, lang: str) -> pl.DataFrame:
         pl.when(pl.col("effective")).then(pl.lit(yes)).otherwise(pl.lit(no)).alias("effective"),
         "outcome", lab("stage", "stage_after"), "next_follow_up_date", "next_action",
         lab("stage", "stage"),
-        lab("industry", "industry"),
+        # as the pages show it, "C 制造业": the export said "制造业" beside the screen's "C 制造业"
+        pl.col("industry").replace_strict({c: f"{c} {i18n.label('industry', c, lang)}" for c in INDUSTRIES},
+                                          default=pl.col("industry"), return_dtype=pl.Utf8),
         "province", "city", lab("customer_type", "customer_type"), "tags",
         lab("level", "risk_level").alias("level"),
     )

@@ -180,6 +180,28 @@ def test_export_csv_has_bom_labels_and_an_audit_entry(world):
     assert "2 rows" in audit["detail"][0] and "channel=phone" in audit["detail"][0]
 
 
+def test_a_lost_customer_has_no_risk_level_and_industries_read_as_on_screen(world):
+    """Every follow-up of a lost customer was exported as 绿色 (green), which METRICS.md keeps for
+    active customers; the export said 制造业 where the pages say C 制造业."""
+    store, org, ids = world
+    lost = ids["rep1"][0]
+    store.cursor().execute("UPDATE customers SET stage = 'lost', industry = 'C' WHERE id = $i", {"i": lost})
+    name = store.scalar("SELECT name FROM customers WHERE id = $i", {"i": lost})
+    try:
+        df = pl.read_csv(io.BytesIO(explorer.export(store, org["rep1"], Filters(), Extra(), "csv", "zh_CN")[3:]))
+        assert set(df.filter(pl.col("客户名称") == name)["风险等级"].to_list()) == {None}
+        assert set(df.filter(pl.col("客户名称") == name)["所属行业"].to_list()) == {"C 制造业"}
+        assert None not in df.filter(pl.col("客户名称") != name)["风险等级"].to_list()  # the active one has one
+        green = Extra(risk=("green",))
+        assert name not in _names(explorer.matching(store, org["rep1"], Filters(), green))
+        listed = customer_views.listing(store, org["rep1"], Filters())
+        assert listed.filter(pl.col("id") == lost)["risk_level"].to_list() == [None]
+        assert name not in _names(customer_views.listing(store, org["rep1"], Filters(), green), "name")
+    finally:
+        store.cursor().execute("UPDATE customers SET stage = 'initial_contact', industry = NULL WHERE id = $i",
+                               {"i": lost})
+
+
 def test_export_neutralises_formulas(world):
     store, org, ids = world
     follow_ups.add(store, org["rep1"], FollowUpIn(customer_id=ids["rep1"][0], rep_id=org["rep1"].id,

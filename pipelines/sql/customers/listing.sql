@@ -1,5 +1,5 @@
 -- The customer list: customers the actor may see, with owner, last follow-up, number of
--- follow-ups, current risk level and signed amount. Grain: one row per customer.
+-- follow-ups, current risk level (none for a lost customer) and signed amount. Grain: one row per customer.
 -- Parameters: those of the predicates pipelines/customer_views.py puts in place of
 -- __FILTERS__ (customer columns on alias c, risk level on alias l).
 WITH levels AS (
@@ -21,7 +21,7 @@ filtered AS (
            c.stage, c.owner_id, u.display_name AS owner_name, tm.name AS team,
            a.last_follow_up, coalesce(a.follow_ups, 0) AS follow_ups,
            coalesce(s.contract_amount, 0) AS contract_amount,
-           coalesce(l.risk_level, 'green') AS risk_level, c.created_at
+           coalesce(l.risk_level, CASE WHEN c.stage <> 'lost' THEN 'green' END) AS risk_level, c.created_at
     FROM v_customers c
     LEFT JOIN v_users u ON u.id = c.owner_id
     LEFT JOIN teams tm ON tm.id = u.team_id

@@ -1,5 +1,6 @@
 -- The records explorer: follow-ups the actor may see, with their customer, rep and the
--- customer's current risk level (red / yellow from open risks, else green).
+-- customer's current risk level (red / yellow from open risks, else green; none for a lost
+-- customer: METRICS.md's on_track is for active customers).
 -- Grain: one row per follow-up. Parameters: $period_start, $period_end (local dates, end
 -- exclusive) plus those of the predicates that pipelines/explorer.py puts in place of
 -- __FILTERS__ (customer columns on alias c, follow-up columns on alias f).
@@ -16,7 +17,7 @@ filtered AS (
            f.rep_id, u.username AS rep_username, u.display_name AS rep_name, tm.name AS team,
            f.channel, f.summary, f.participants, f.duration_minutes, f.effective, f.outcome,
            f.stage_after, f.next_follow_up_date, f.next_action,
-           coalesce(l.risk_level, 'green') AS risk_level
+           coalesce(l.risk_level, CASE WHEN c.stage <> 'lost' THEN 'green' END) AS risk_level
     FROM v_follow_ups f
     JOIN v_customers c ON c.id = f.customer_id
     LEFT JOIN v_users u ON u.id = f.rep_id

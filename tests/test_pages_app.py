@@ -318,6 +318,8 @@ def test_each_validation_error_shows_beside_its_field(app_db):
         at.button(key="log_submit").click()
         at.run()
         assert _red(at) == [f":red[:material/error: {message}]"], message
+        # and under the save button, where the eye is (on a phone the field is scrolled away)
+        assert [e.value for e in at.error] == [f"没有保存:请先改正 {message.split(':')[0]}(见各项下方的说明)。"]
     assert _count(app_db, "SELECT count(*) FROM follow_ups") == before
 
 
@@ -370,6 +372,9 @@ def test_the_stage_rule_blocks_a_rep(app_db):
     assert at.selectbox(key="log_customer").value == cid
     text = at.warning[0].value
     assert "进入「方案提供」前需要 3 次「产品演示」" in text and "联系你的销售经理" in text
+    # said under the save button too: above the form, it was off a phone's screen
+    assert [e.value for e in at.error] == [
+        "没有保存:" + text.split("\n")[2].removeprefix("- ") + "。详见表单上方的说明。"], (text, at.error)
     assert _count(app_db, "SELECT count(*) FROM customers WHERE id = $c AND stage = 'needs_confirmed'", {"c": cid}) == 1
     assert not [w for w in at.text_input if w.key == "log_override"]  # no override for a rep
 

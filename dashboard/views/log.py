@@ -29,7 +29,7 @@ from dashboard.widgets import (
     page_link,
     when_inputs,
 )
-from pipelines import customer_views, errors, follow_ups, home, logs
+from pipelines import customer_views, errors, follow_ups, home, i18n, logs
 from pipelines.access import NotPermitted
 from pipelines.codes import ALL_STAGES, CHANNELS
 from pipelines.config import local_tz
@@ -230,7 +230,21 @@ def _form(customer: dict, user) -> None:
         st.form_submit_button(t("log.save"), type="primary", icon=":material/save:", key="log_submit",
                               on_click=_save, args=(S.get("log_rows", {}),))
     notice("log_stage_notice")
+    _not_saved(errs)
     ctrl_enter_saves(".st-key-log_submit button")
+
+
+def _not_saved(errs: dict[str, str]) -> None:
+    """Under the save button, where the eye is: that the record was not saved, and why. The
+    fields' own messages are beside them and the rule's above the form, out of view on a phone,
+    where a refused save looked like a saved one."""
+    if errs:
+        fields = [t("log.override_reason") if name == "override" else t(f"field.{name}") for name in errs]
+        st.error(t("log.not_saved_fields", fields=i18n.list_sep(lang()).join(fields)), icon=":material/error:")
+    elif unmet := S.get("log_blocked"):
+        gates = ";".join(t("log.gate_line", stage=label("stage", to), channel=label("channel", ch), needed=n, found=f)
+                         for to, ch, n, f in unmet)
+        st.error(t("log.not_saved_blocked", gates=gates), icon=":material/block:")
 
 
 def _blocked(user) -> None:

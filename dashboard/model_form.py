@@ -20,7 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from dashboard.guard import callback
 from dashboard.i18n import lang, t
 from dashboard.widgets import date_in, field_error, notice, when_inputs
-from pipelines import errors, logs
+from pipelines import errors, i18n, logs
 from pipelines.access import FieldRefused, NotPermitted
 from pipelines.config import local_tz
 from pipelines.store import StoreError
@@ -190,6 +190,10 @@ def model_form(key: str, model: type[BaseModel], fields: list[Field], save: Call
             field_error(errs, name)
         st.form_submit_button(submit or t("common.save"), type="primary", icon=":material/save:",
                               on_click=_submit, args=(key, model, fields, fixed or {}, save, success, recheck))
+        if errs:  # under the button too: a long form's first fields are off a phone's screen
+            labels = {f.name: field_label(f) for f in fields}
+            st.error(t("common.not_saved_fields", fields=i18n.list_sep(lang()).join(
+                labels.get(name) or t(f"field.{name}") for name in errs)), icon=":material/error:")
 
 
 def reset(key: str, fields: list[Field]) -> None:

@@ -220,7 +220,8 @@ def test_an_emptied_date_is_named_beside_the_time_not_a_crash(app_db):
     at.date_input(key="log_date").set_value(None)
     at.button(key="log_submit").click()
     at.run()
-    assert not shown_errors(at) and _red(at) == [":red[:material/error: 跟进时间:必须填写。]"], _red(at)
+    assert _red(at) == [":red[:material/error: 跟进时间:必须填写。]"], _red(at)
+    assert shown_errors(at) == ["没有保存:请先改正 跟进时间(见各项下方的说明)。"]  # under the button
 
 
 def test_a_failing_save_shows_the_short_error_with_an_id_not_streamlits_page(app_db, monkeypatch):
@@ -420,7 +421,8 @@ def test_a_customer_that_exists_is_refused_beside_its_name(app_db):
     at.text_input(key="cust_new_name").input(name)
     at.button(key="FormSubmitter:cust_new-保存").click()
     at.run()
-    assert not shown_errors(at) and len(_red(at)) == 1 and "名称:已有同名客户(编号" in _red(at)[0], _red(at)
+    assert len(_red(at)) == 1 and "名称:已有同名客户(编号" in _red(at)[0], _red(at)
+    assert shown_errors(at) == ["没有保存:请先改正 名称(见各项下方的说明)。"]  # under the button
     assert _count(app_db, "SELECT count(*) FROM customers") == before
 
 

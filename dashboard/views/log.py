@@ -240,7 +240,7 @@ def _not_saved(errs: dict[str, str]) -> None:
     where a refused save looked like a saved one."""
     if errs:
         fields = [t("log.override_reason") if name == "override" else t(f"field.{name}") for name in errs]
-        st.error(t("log.not_saved_fields", fields=i18n.list_sep(lang()).join(fields)), icon=":material/error:")
+        st.error(t("common.not_saved_fields", fields=i18n.list_sep(lang()).join(fields)), icon=":material/error:")
     elif unmet := S.get("log_blocked"):
         gates = ";".join(t("log.gate_line", stage=label("stage", to), channel=label("channel", ch), needed=n, found=f)
                          for to, ch, n, f in unmet)

@@ -88,6 +88,13 @@ def test_admin_rules_section_saves_and_re_evaluates(app_db):
     marks = [m.value for m in at.markdown if m.value.startswith(":red[")]
     assert marks == [":red[:material/error: 规则「30天无有效跟进」的阈值应为 1 到 365 之间的整数。]"], marks
     assert not [e.value for e in at.error if "30天" in e.value]
+    # a decimal reaches the server as typed and is named too (a whole-number box cut 2.5 to 2 and saved it)
+    at.number_input(key="adm_rr_n_silent_30d").set_value(2.5)
+    next(b for b in at.button if b.label == "保存规则").click()
+    at.run()
+    assert not any("规则已保存" in s.value for s in at.success)
+    marks = [m.value for m in at.markdown if m.value.startswith(":red[")]
+    assert marks == [":red[:material/error: 规则「30天无有效跟进」的阈值应为 1 到 365 之间的整数。]"], marks
     at.number_input(key="adm_rr_n_silent_30d").set_value(30)
     next(b for b in at.button if b.label == "保存规则").click()
     at.run()
@@ -99,6 +106,36 @@ def test_admin_rules_section_saves_and_re_evaluates(app_db):
     at.run()
     marks = [m.value for m in at.markdown if m.value.startswith(":red[")]
     assert marks and "初步接触" in marks[0], marks
+    at.number_input(key="adm_cadence_days_initial_contact").set_value(7.5)
+    next(b for b in at.button if b.label == "保存" and "adm_cadence_days" in str(b.proto.id)).click()
+    at.run()
+    marks = [m.value for m in at.markdown if m.value.startswith(":red[")]
+    assert marks and "初步接触" in marks[0], marks
+
+
+def test_stage_rule_counts_are_read_as_typed(app_db):
+    """A 0 typed into the grid's number cell was dropped without a word, and the save then said
+    the rules were saved: the cell is text, and a count that is not 1 to 100 is named by its row."""
+    from pipelines import settings
+    from pipelines.access import SYSTEM
+    from pipelines.store import open_store
+
+    before = settings.get(open_store(app_db), "stage_rules")
+    at = logged_in("admin", "admin")
+    for typed in ("0", "2.5", "三"):
+        at.session_state["adm_rules"] = {"edited_rows": {0: {"min_count": typed}}, "added_rows": [],
+                                         "deleted_rows": []}
+        at.button(key="adm_rules_save").click()
+        at.run()
+        assert [e.value for e in at.error] == ["第 1 行:次数应为 1 到 100 的整数。"], typed
+        assert settings.get(open_store(app_db), "stage_rules") == before
+    at.session_state["adm_rules"] = {"edited_rows": {0: {"min_count": " 4 "}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="adm_rules_save").click()
+    at.run()
+    assert not at.error
+    assert settings.get(open_store(app_db), "stage_rules")[0]["min_count"] == 4
+    at.session_state["adm_rules"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": []}
+    settings.put(open_store(app_db), SYSTEM, "stage_rules", before)
 
 
 def test_raise_and_history_load_their_customer_picker_only_when_opened(app_db):

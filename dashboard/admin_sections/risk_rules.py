@@ -81,8 +81,9 @@ def _rules() -> None:
             if rule in risks.THRESHOLDS:
                 name, low, high = risks.THRESHOLDS[rule]
                 # no min/max: the browser would keep an out-of-range number to itself (a red
-                # box) and send the old one, which then "saved"; validate() names the range
-                number.number_input(t("rules_admin.threshold"), value=int(values[name]), step=1,
+                # box) and send the old one, which then "saved"; validate() names the range.
+                # A decimal box (shown as typed, %g): a whole-number box cut 2.5 to 2 and saved it
+                number.number_input(t("rules_admin.threshold"), value=float(values[name]), step=1.0, format="%g",
                                     key=f"adm_rr_n_{rule}", help=t("rules_admin.range", min=low, max=high))
                 with number:
                     field_error(errs, rule)
@@ -97,8 +98,8 @@ def _days(key: str, codes: tuple[str, ...], kind: str, title_key: str, help_key:
     errs = _notice(f"adm_{key}")
     with st.form(f"adm_{key}"):
         for code, col in zip(codes, st.columns(len(codes))):
-            col.number_input(label(kind, code), value=int(current.get(code, 7)), step=1,
-                             key=f"adm_{key}_{code}", help=t("rules_admin.range", min=1, max=365))
+            col.number_input(label(kind, code), value=float(current.get(code, 7)), step=1.0, format="%g",
+                             key=f"adm_{key}_{code}", help=t("rules_admin.range", min=1, max=365))  # as above
             with col:
                 field_error(errs, code)
         st.form_submit_button(t("common.save"), icon=":material/save:", on_click=_save, args=(

@@ -20,16 +20,18 @@ def render() -> None:
     channel_labels = {label("channel", c): c for c in CHANNELS}
     frame = pl.DataFrame({"to_stage": [label("stage", r["to_stage"]) for r in rules],
                           "channel": [label("channel", r["channel"]) for r in rules],
-                          "min_count": [int(r["min_count"]) for r in rules]},
-                         schema={"to_stage": pl.Utf8, "channel": pl.Utf8, "min_count": pl.Int64})
+                          "min_count": [str(int(r["min_count"])) for r in rules]},
+                         schema={"to_stage": pl.Utf8, "channel": pl.Utf8, "min_count": pl.Utf8})
     edited = st.data_editor(frame, num_rows="dynamic", hide_index=True, key="adm_rules", width="stretch",
                             column_config={
                                 "to_stage": st.column_config.SelectboxColumn(t("admin.rule_to_stage"),
                                                                              options=list(stage_labels)),
                                 "channel": st.column_config.SelectboxColumn(t("admin.rule_channel"),
                                                                             options=list(channel_labels)),
-                                "min_count": st.column_config.NumberColumn(t("admin.rule_min_count"), min_value=1,
-                                                                           max_value=100, step=1)})
+                                # text, checked by check_stage_rules: a number cell with a minimum
+                                # dropped a 0 typed into it without a word, and the save then said saved
+                                "min_count": st.column_config.TextColumn(t("admin.rule_min_count"),
+                                                                         help=t("admin.rule_min_count_help"))})
     if not st.button(t("common.save"), key="adm_rules_save", type="primary", icon=":material/save:"):
         return
     rows = [{"to_stage": stage_labels.get(r["to_stage"]), "channel": channel_labels.get(r["channel"]),

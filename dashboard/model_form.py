@@ -65,7 +65,8 @@ def _widget(key: str, f: Field) -> None:
         a, b = st.columns(2)
         when_inputs(a, b, t("log.date"), f"{k}_date", f"{k}_time", help=f.help)  # 跟进日期 · 跟进时间
     elif f.kind == "number":
-        st.number_input(field_label(f), key=k, step=1, value=None, help=f.help)
+        # a decimal box (shown as typed, %g): a whole-number box cut 7.5 to 7 and saved it; the model names it
+        st.number_input(field_label(f), key=k, step=1.0, value=None, format="%g", help=f.help)
     elif f.kind == "money":
         st.number_input(field_label(f), key=k, step=1000.0, value=None, format="%.2f", help=f.help)
     elif f.kind == "toggle":

@@ -297,6 +297,7 @@ ERROR_CASES = [
     (lambda at: at.text_area(key="log_summary").input("   "), "跟进内容:必须填写。"),
     (lambda at: at.number_input(key="log_duration").set_value(2000), "时长(分钟):不能大于 1440。"),
     (lambda at: at.number_input(key="log_duration").set_value(-5), "时长(分钟):不能小于 0。"),
+    (lambda at: at.number_input(key="log_duration").set_value(7.5), "时长(分钟):请填写整数。"),
     (lambda at: at.date_input(key="log_date").set_value(datetime.now(local_tz()).date() + timedelta(days=2)),
      "跟进时间:不能晚于现在,请核对日期和时间。"),
     (lambda at: at.text_input(key="log_participants").input("人" * 201), "参与人员:不能超过 200 个字符(现在 201 个)。"),

@@ -93,7 +93,7 @@ def _save(customers: dict[int, dict]) -> None:
             customer_id=customer["id"], rep_id=S.get("log_rep", user.id),
             occurred_at=datetime.combine(S["log_date"], S["log_time"]), channel=S["log_channel"],
             summary=S.get("log_summary") or "", participants=S.get("log_participants"),
-            duration_minutes=int(S.get("log_duration") or 0), effective=bool(S.get("log_effective", True)),
+            duration_minutes=S.get("log_duration") or 0, effective=bool(S.get("log_effective", True)),
             outcome=S.get("log_outcome"), stage_after=stage_after, next_follow_up_date=next_date,
             next_action=S.get("log_action"))
     except ValidationError as exc:
@@ -200,8 +200,8 @@ def _form(customer: dict, user) -> None:
             field_error(errs, "occurred_at")
         a, b, c = st.columns([2, 1, 1])
         a.text_input(t("field.participants"), key="log_participants", placeholder=t("log.participants_hint"))
-        b.number_input(t("field.duration_minutes"), key="log_duration", step=5, value=None,
-                       placeholder="0")
+        b.number_input(t("field.duration_minutes"), key="log_duration", step=5.0, value=None, format="%g",
+                       placeholder="0")  # a decimal box, as model_form's: 7.5 is named, not cut to 7
         # its state as its default too (see date_in): after a save the browser mounted it from
         # the default, off, showed 否 and sent it back, so the next record was saved not effective
         c.toggle(t("field.effective"), value=S.get("log_effective", True), key="log_effective",

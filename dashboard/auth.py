@@ -190,8 +190,6 @@ def _attempt(username: str, password: str) -> None:
             st.error(t("auth.locked", until=until))
         elif result.reason == "disabled":
             st.error(t("auth.disabled"))
-        elif result.reason == "no_password":
-            st.error(t("auth.no_password"))
         else:
             st.error(t("auth.failed"))
         return

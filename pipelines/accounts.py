@@ -203,10 +203,40 @@ def list_users(store: Store, actor: Actor = SYSTEM) -> pl.DataFrame:
         " ORDER BY u.role, u.username", params)
 
 
+_LOCK_MARK = "; lock"  # the failure that locked a name (see _refused_by_name)
+_WHILE_LOCKED = "; while locked"
+
+
+def _refused_by_name(store: Store, actor: Actor, row_id: int | None, detail: str, reason: str,
+                     now: datetime) -> LoginResult:
+    """A refused login that no account's counter follows: an unknown name, a disabled account or
+    one with no password. Counted from the audit log's entries for the name and locked at the
+    fifth in a row, as an account is, so that the login page reads the same for every name (a
+    real account said 已锁定 after five tries and an unknown name never did: it told which
+    accounts exist). The entries are the last day's; the one that locked is marked."""
+    def work(c) -> datetime | None:
+        seen = c.execute(
+            "SELECT created_at, detail FROM audit_log WHERE action = 'login_failed' AND username = $u"
+            " AND created_at > $since ORDER BY id DESC LIMIT 200",
+            {"u": actor.username, "since": now - timedelta(days=1)}).fetchall()
+        lock = next((at for at, d in seen if (d or "").endswith(_LOCK_MARK)), None)
+        if lock is not None and lock + LOCKOUT > now:
+            audit.record(c, actor, "login_failed", "users", row_id, detail=detail + _WHILE_LOCKED)
+            return lock + LOCKOUT
+        since_lock = [d for at, d in seen if lock is None or at > lock]
+        count = 1 + sum(1 for d in since_lock if not (d or "").endswith(_WHILE_LOCKED))
+        locks = count >= MAX_FAILED_LOGINS
+        audit.record(c, actor, "login_failed", "users", row_id, detail=detail + (_LOCK_MARK if locks else ""))
+        return now + LOCKOUT if locks else None
+
+    until = store.write(work)
+    return LoginResult(False, "locked", locked_until=until) if until else LoginResult(False, reason)
+
+
 @dataclass(frozen=True)
 class LoginResult:
     ok: bool
-    reason: str  # ok | unknown | wrong_password | disabled | locked | no_password
+    reason: str  # ok | unknown | wrong_password | disabled | locked
     actor: Actor | None = None
     locked_until: datetime | None = None
 
@@ -215,12 +245,11 @@ def authenticate(store: Store, username: str, password: str, now: datetime | Non
     """Check a login, count failures and lock after 5 of them; every attempt is audited."""
     now = now or datetime.now(UTC)
     cur = store.cursor()
-    rel = cur.execute("SELECT * FROM users WHERE username = $u", {"u": username.strip()})
+    username = username.strip()
+    rel = cur.execute("SELECT * FROM users WHERE username = $u", {"u": username})
     found = rel.fetchone()
     if found is None:
-        store.write(lambda c: audit.record(c, Actor(None, username[:64], "rep"), "login_failed",
-                                           "users", None, detail="unknown user"))
-        return LoginResult(False, "unknown")
+        return _refused_by_name(store, Actor(None, username[:64], "rep"), None, "unknown user", "unknown", now)
     row = dict(zip([d[0] for d in rel.description], found))
     actor = actor_from_row(row)
     locked = row["locked_until"]
@@ -228,14 +257,14 @@ def authenticate(store: Store, username: str, password: str, now: datetime | Non
         store.write(lambda c: audit.record(c, actor, "login_failed", "users", actor.id, detail="locked"))
         return LoginResult(False, "locked", locked_until=locked)
     if not row["active"]:
-        store.write(lambda c: audit.record(c, actor, "login_failed", "users", actor.id, detail="disabled"))
         # said only to whoever knows the password: to anyone else a disabled account reads as a
         # wrong name or password, so that the login page does not tell which accounts exist
-        right = bool(row["password_hash"]) and check_password(password, row["password_hash"])
-        return LoginResult(False, "disabled" if right else "wrong_password")
-    if not row["password_hash"]:
-        store.write(lambda c: audit.record(c, actor, "login_failed", "users", actor.id, detail="no password"))
-        return LoginResult(False, "no_password")
+        if bool(row["password_hash"]) and check_password(password, row["password_hash"]):
+            store.write(lambda c: audit.record(c, actor, "login_failed", "users", actor.id, detail="disabled"))
+            return LoginResult(False, "disabled")
+        return _refused_by_name(store, actor, actor.id, "disabled", "wrong_password", now)
+    if not row["password_hash"]:  # an imported rep's account: as an unknown name, for the same reason
+        return _refused_by_name(store, actor, actor.id, "no password", "wrong_password", now)
     if check_password(password, row["password_hash"]):
         def ok(c):
             c.execute("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $now"

@@ -106,7 +106,7 @@ def test_login_without_input_asks_for_both(app_db):
 
 def test_login_with_a_wrong_password_is_refused(app_db):
     at = _submit(_login_form(), "rep3", "wrong-password")
-    assert [e.value for e in at.error] == ["用户名或密码不正确。"]
+    assert [e.value for e in at.error] == ["用户名或密码不正确。还没有密码的账号(例如导入时建的)请联系管理员设置。"]
     assert "actor" not in at.session_state
 
 

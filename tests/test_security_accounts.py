@@ -104,6 +104,28 @@ def test_disabled_and_unknown_accounts(store, org, user):
     assert accounts.authenticate(store, "rep1", PASSWORD).ok
 
 
+def test_every_name_locks_alike_so_the_login_page_does_not_tell_which_exist(store, org, user):
+    """A real account said 已锁定 after five wrong passwords and an unknown name never did (and
+    an imported rep's account said it had no password): a stranger could tell real accounts from
+    made-up ones, then lock them. Now every name reads the same: four refusals, then locked."""
+    accounts.set_active(store, org["admin"], "rep2", False)
+    store.write(lambda c: c.execute("INSERT INTO users (username, display_name, role) VALUES ('imported', '导入', 'rep')"))
+    for name in ("rep1", "zhangsan", "rep2", "imported"):
+        said = [accounts.authenticate(store, name, "wrong password 1").reason for _ in range(6)]
+        assert said[:4] == [said[0]] * 4 and said[0] in ("wrong_password", "unknown"), (name, said)
+        assert said[4:] == ["locked", "locked"], (name, said)
+        locked = accounts.authenticate(store, name, "wrong password 1")
+        assert locked.locked_until is not None and locked.locked_until > datetime.now(UTC) + timedelta(minutes=14)
+    # the lock holds against the right password too, and lifts after its 15 minutes
+    assert accounts.authenticate(store, "rep1", PASSWORD).reason == "locked"
+    later = datetime.now(UTC) + timedelta(minutes=16)
+    assert accounts.authenticate(store, "zhangsan", "x", now=later).reason == "unknown"
+    details = store.query("SELECT detail FROM audit_log WHERE action = 'login_failed' AND username = 'zhangsan'"
+                          " ORDER BY id")["detail"].to_list()
+    assert details[4] == "unknown user; lock" and details[5] == "unknown user; while locked", details
+    accounts.set_active(store, org["admin"], "rep2", True)
+
+
 @pytest.mark.parametrize("how", ["logout", "disable", "password"])
 def test_logout_disable_and_password_reset_end_earlier_sessions(store, org, user, how):
     issued = datetime.now(UTC)  # a session (its cookie) begun now

@@ -704,6 +704,21 @@ def test_a_customer_not_found_on_log_is_made_with_its_name_then_logged(app_db):
     assert at.text_input(key="cust_new_uscc").value == "91330100MA2B3C4D5N"
 
 
+def test_home_lists_name_the_owner_beside_the_customer_and_drop_a_lone_team(app_db):
+    """A manager could not tell whose the 301 due customers and 692 warnings were: the owner was
+    the last column, past the right edge, and the team table's one team name pushed 本周沟通时长
+    past it too."""
+    frames = [d.value for d in logged_in("manager1").dataframe]
+    due = next(f for f in frames if "due_on" in f.columns)
+    risks = next(f for f in frames if "evidence" in f.columns)
+    team = next(f for f in frames if "week_follow_ups" in f.columns)
+    assert list(due.columns[2:4]) == ["customer_name", "owner_name"], list(due.columns)
+    assert list(risks.columns[1:3]) == ["customer_name", "owner_name"], list(risks.columns)
+    assert "team" not in team.columns
+    assert "team" in next(d.value for d in logged_in("leader").dataframe if "week_follow_ups" in d.value.columns).columns
+    assert "owner_name" not in next(d.value for d in logged_in("rep1").dataframe if "due_on" in d.value.columns).columns
+
+
 def test_a_due_row_picked_on_home_logs_its_follow_up_straight_away(app_db):
     """The due list could not be opened: "去记录跟进" opened an empty /log and the rep retyped the name."""
     from urllib.parse import parse_qs

@@ -60,7 +60,9 @@ def _due_table(due: pl.DataFrame, show_owner: bool) -> None:
         pl.when(pl.col("overdue")).then(pl.lit(t("home.status_overdue"))).otherwise(pl.lit(t("home.status_today")))
         .alias("status"))
     view = fmt.local_times(view, "last_at", "next_date")
-    cols = ["status", "due_on", "customer_name", "stage", "last_at", "next_date"] + (["owner_name"] if show_owner else [])
+    # whose customer, beside its name: last, it was past the right edge at 1440 px
+    cols = ["status", "due_on", "customer_name", *(["owner_name"] if show_owner else []), "stage", "last_at",
+            "next_date"]
     event = st.dataframe(fmt.blanks(view.select(cols)), hide_index=True, width="stretch", key="home_due",
                          on_select="rerun", selection_mode="single-row", column_config={
         "status": t("home.col_status"), "due_on": t("home.col_due_on"),  # text YYYY-MM-DD (fmt.blanks)
@@ -93,7 +95,9 @@ def _team_table(reps: pl.DataFrame, caps: home.Caps) -> None:
     if reps.is_empty():
         st.info(t("home.team_empty"))
         return
-    st.dataframe(reps.select("display_name", fmt.team(), "effective_customers", "week_hours", "week_follow_ups"),
+    # one team (a manager's): its name in every row pushed 本周沟通时长 past the right edge
+    team = [fmt.team()] if reps.get_column("team").n_unique() > 1 else []
+    st.dataframe(reps.select("display_name", *team, "effective_customers", "week_hours", "week_follow_ups"),
                  hide_index=True, width="stretch", column_config={
                      "display_name": t("field.rep"), "team": t("field.team_id"),
                      "effective_customers": st.column_config.ProgressColumn(
@@ -110,7 +114,8 @@ def _risks(risks: pl.DataFrame, show_owner: bool) -> None:
         return
     view = fmt.local_times(fmt.labelled(fmt.evidence(risks), {"level": "level", "rule": "rule", "status": "risk_status"}),
                            "raised_at", with_time=False)
-    cols = ["level", "customer_name", "rule", "status", "raised_at", "evidence"] + (["owner_name"] if show_owner else [])
+    cols = ["level", "customer_name", *(["owner_name"] if show_owner else []), "rule", "status", "raised_at",
+            "evidence"]
     event = st.dataframe(fmt.blanks(view.select(cols)), hide_index=True, width="stretch", key="home_risks",
                          on_select="rerun", selection_mode="single-row", column_config={
         "level": t("field.level"), "customer_name": t("field.customer_name"), "rule": t("field.rule"),

@@ -124,6 +124,7 @@ def main() -> None:
             auth.end_session(authenticator)
             st.rerun()
         _language_picker("lang_user")
+        auth.password_change(authenticator)
     current.run()
 
 

@@ -166,6 +166,8 @@ def login_page(auth: stauth.Authenticate) -> None:
     """Our login form: the password check with lockout, then the library's session and cookie."""
     st.title(t("app.name"))
     st.caption(t("app.tagline"))
+    if notice := st.session_state.pop("login_notice", None):  # e.g. a password just changed
+        st.success(notice)
     with st.form("login", clear_on_submit=False):
         st.subheader(t("auth.title"))
         username = st.text_input(t("auth.username"), key="login_username", autocomplete="username")
@@ -203,6 +205,35 @@ def _attempt(username: str, password: str) -> None:
                              "name": actor.display_name, "roles": [actor.role], "logout": None,
                              "actor": actor, "lang": chosen or actor.lang, "login_at": time.time(),
                              "cookie_pending": True})
+    st.rerun()
+
+
+def password_change(auth: stauth.Authenticate) -> None:
+    """The signed-in user's own password (sidebar): the current one, the new one twice. A change
+    ends every session of the account, this one too: back to the login page, which says why."""
+    with st.popover(t("auth.change_password"), icon=":material/key:", type="tertiary"), \
+            st.form("own_password", border=False):
+        current = st.text_input(t("auth.current_password"), type="password", key="own_pw_current",
+                                autocomplete="current-password")
+        new = st.text_input(t("auth.new_password"), type="password", key="own_pw_new", autocomplete="new-password",
+                            help=t("auth.password_rule"))
+        again = st.text_input(t("auth.new_password_again"), type="password", key="own_pw_again",
+                              autocomplete="new-password")
+        if not st.form_submit_button(t("auth.change_password_submit"), type="primary"):
+            return
+        if new != again:
+            st.error(t("auth.password_mismatch"))
+            return
+        try:
+            accounts.change_own_password(store(), st.session_state["actor"], current, new)
+        except accounts.WrongPassword:
+            st.error(t("auth.current_wrong"))
+            return
+        except accounts.PasswordPolicyError:
+            st.error(t("auth.password_rule"))
+            return
+    end_session(auth)
+    st.session_state["login_notice"] = t("auth.password_changed")
     st.rerun()
 
 

@@ -126,6 +126,22 @@ def set_password(store: Store, actor: Actor, username: str, password: str) -> No
     store.write(work)
 
 
+class WrongPassword(ValueError):
+    zh = "当前密码不正确。"
+    en = "The current password is wrong."
+
+
+def change_own_password(store: Store, actor: Actor, current: str, new: str) -> None:
+    """A user's own new password, given the current one (a session left open on a shared
+    computer must not be enough). It ends every session of the account, this one too: the user
+    logs in again with it, and a password an admin set and so knows stops working."""
+    if not check_password(current, store.scalar("SELECT password_hash FROM users WHERE id = $id", {"id": actor.id})):
+        store.write(lambda c: audit.record(c, actor, "permission", "users", actor.id,
+                                           detail="password change refused: wrong current password"))
+        raise WrongPassword()
+    set_password(store, actor, actor.username, new)
+
+
 def set_active(store: Store, actor: Actor, username: str, active: bool) -> None:
     """Enable or disable an account; disabling ends its open sessions at once."""
     require_role(actor, "admin")

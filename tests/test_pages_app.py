@@ -110,6 +110,33 @@ def test_login_with_a_wrong_password_is_refused(app_db):
     assert "actor" not in at.session_state
 
 
+def test_a_user_changes_their_own_password_and_logs_in_again_with_it(app_db):
+    """Nobody could change their own password: an admin set it, and went on knowing it."""
+    from pipelines import accounts
+
+    at = logged_in("rep8")
+
+    def change(current: str, new: str, again: str) -> list[str]:
+        at.text_input(key="own_pw_current").input(current)
+        at.text_input(key="own_pw_new").input(new)
+        at.text_input(key="own_pw_again").input(again)
+        at.button(key="FormSubmitter:own_password-修改密码").click()
+        at.run()
+        return [e.value for e in at.error]
+
+    assert change("not-the-password", "a-new-password-1", "a-new-password-1") == ["当前密码不正确。"]
+    assert change("followup-demo", "a-new-password-1", "a-new-password-2") == ["两次输入的新密码不一致。"]
+    assert change("followup-demo", "short", "short") == ["至少 10 位,且不能与用户名相同。"]
+    assert at.session_state["actor"].username == "rep8"  # nothing changed yet
+    assert change("followup-demo", "a-new-password-1", "a-new-password-1") == []
+    assert "actor" not in at.session_state  # every session ended, this one too
+    assert [s.value for s in at.success] == ["密码已修改。所有设备上的登录都已退出,请用新密码重新登录。"]
+    assert "actor" not in _submit(_login_form(), "rep8", "followup-demo").session_state
+    again = _submit(_login_form(), "rep8", "a-new-password-1")
+    assert again.session_state["actor"].username == "rep8"
+    accounts.set_password(_db(app_db), again.session_state["actor"], "rep8", "followup-demo")  # as the others expect
+
+
 def test_login_with_the_right_password_opens_home(app_db):
     at = _submit(_login_form(), "rep3", "followup-demo")
     assert at.session_state["actor"].username == "rep3"

@@ -126,6 +126,19 @@ def set_password(store: Store, actor: Actor, username: str, password: str) -> No
     store.write(work)
 
 
+def unlock(store: Store, actor: Actor, username: str) -> None:
+    """Lift a lockout before its 15 minutes (admins: a rep who mistyped, on the phone to them)."""
+    require_role(actor, "admin")
+
+    def work(cur):
+        uid = _user_id(cur, username)
+        cur.execute("UPDATE users SET locked_until = NULL, failed_logins = 0, updated_at = current_timestamp"
+                    " WHERE id = $id", {"id": uid})
+        audit.record(cur, actor, "permission", "users", uid, detail="unlocked")
+
+    store.write(work)
+
+
 class WrongPassword(ValueError):
     zh = "当前密码不正确。"
     en = "The current password is wrong."
@@ -212,7 +225,9 @@ def list_users(store: Store, actor: Actor = SYSTEM) -> pl.DataFrame:
     pred, params = user_predicate(actor, "u")
     return store.query(
         "SELECT u.id, u.username, u.display_name, u.role, u.team_id, t.name AS team, u.active,"
-        " u.password_hash IS NOT NULL AS can_login, u.locked_until, u.last_login_at,"
+        # may log in now: a locked account read 可登录 = 是 beside a cut-off 锁定至
+        " u.active AND u.password_hash IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until <= current_timestamp)"
+        " AS can_login, u.locked_until, u.last_login_at,"
         # the customers that go with a rep who changes team (their manager changes with it)
         " (SELECT count(*) FROM customers c WHERE c.owner_id = u.id AND c.deleted_at IS NULL) AS customers"
         f" FROM users u LEFT JOIN teams t ON t.id = u.team_id WHERE {pred}"

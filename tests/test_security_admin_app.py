@@ -186,6 +186,28 @@ def test_disabling_an_account_asks_once_more(admin_page):
     assert not at.exception and _db_active(at, "rep2") is False
 
 
+def test_a_locked_account_reads_as_locked_and_an_admin_unlocks_it(admin_page):
+    """A locked rep read 可登录 = 是 beside a cut-off 锁定至, and nothing on the page unlocked them."""
+    from dashboard import data
+    from pipelines import accounts
+
+    at, _world, _ = admin_page
+    accounts.set_password(data.store(), at.session_state["actor"], "rep2", "rep2-password-ok")
+    for _ in range(5):
+        accounts.authenticate(data.store(), "rep2", "wrong password 2")
+    at.run()
+    users = next(d.value for d in at.dataframe if "can_login" in d.value.columns)
+    assert users.loc[users["username"] == "rep2", "can_login"].iloc[0] == "否"
+    at.selectbox(key="adm_pick").select("rep2")
+    at.run()
+    assert any("已锁定至" in w.value for w in at.warning), [w.value for w in at.warning]
+    at.button(key="adm_unlock").click()
+    at.run()
+    assert [s.value for s in at.success] == ["已解锁 rep2。"] and not at.warning
+    users = next(d.value for d in at.dataframe if "can_login" in d.value.columns)
+    assert users.loc[users["username"] == "rep2", "can_login"].iloc[0] == "是"
+
+
 def test_moving_a_rep_to_another_team_says_their_customers_go_with_them(admin_page):
     """The old team's manager stopped seeing the rep's customers with no word of it."""
     at, _world, _ = admin_page

@@ -3,6 +3,8 @@ role and team) and teams."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import polars as pl
 import streamlit as st
 from pydantic import ValidationError
@@ -87,6 +89,15 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
     if who is None:
         return
     row = names[who]
+    locked = row["locked_until"]
+    if locked is not None and locked > datetime.now(UTC):
+        st.warning(t("admin.locked_now", name=row["display_name"], until=fmt.moment(locked)), icon=":material/lock:")
+        if st.button(t("admin.unlock"), key="adm_unlock", icon=":material/lock_open:") \
+                and run_write(lambda: accounts.unlock(store(), actor(), who) or True):
+            st.session_state["adm_unlocked"] = who  # said after the rerun, which redraws the table
+            st.rerun()
+    if (done := st.session_state.pop("adm_unlocked", None)) is not None:
+        st.success(t("admin.unlocked", username=done))
     a, b, c = st.columns(3)
     with a.form("adm_pw", clear_on_submit=True):  # a password is not left in the box once sent
         pw = st.text_input(t("admin.new_password"), type="password", key="adm_pw_value", help=t("admin.password_hint"))

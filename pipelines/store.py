@@ -76,9 +76,9 @@ def _translate_open_error(exc: duckdb.Error, location: str) -> StoreError:
                           f"Cannot reach the PostgreSQL database {where}: {text}")
     if "lock" in text.lower():
         return StoreError(
-            f"数据库 {location} 正被另一个进程(通常是正在运行的仪表盘)使用。请在仪表盘的「管理」页操作,或先停止仪表盘再重试。",
+            f"数据库 {location} 正被另一个进程(通常是正在运行的仪表盘)使用。请在仪表盘的「系统管理」页操作,或先停止仪表盘再重试。",
             f"The database {location} is in use by another process (usually the running dashboard). "
-            "Use the dashboard's Admin page, or stop the dashboard and try again.",
+            "Use the dashboard's Administration page, or stop the dashboard and try again.",
         )
     if "without a key" in text.lower():
         return StoreError(

@@ -278,7 +278,7 @@ def test_cli_backup_while_another_process_holds_the_file(tmp_path, capsys):
         assert holder.stdout.readline().strip() == "ready"
         assert cli.main(["backup", str(tmp_path / "bk"), "--db", str(path)]) == 1
         err = capsys.readouterr().err
-        assert "Admin page" in err and "Traceback" not in err
+        assert "Administration page" in err and "Traceback" not in err
         assert not (tmp_path / "bk").exists() or not any((tmp_path / "bk").iterdir())
     finally:
         holder.kill()

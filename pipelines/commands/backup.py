@@ -16,7 +16,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    # A running dashboard holds the file's lock: open_store then says to use the Admin page.
+    # A running dashboard holds the file's lock: open_store then says to use the Administration page.
     result = backup.backup(open_store(args.db), SYSTEM, args.dir)
     emit(args, {"path": result.path, "tables": result.tables},
          f"备份完成 / backup written: {result.path} ({len(result.tables)} 表 tables,"

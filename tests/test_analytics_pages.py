@@ -100,6 +100,15 @@ def test_empty_filter_shows_what_to_do(app_db):
     assert any("当前筛选条件下没有数据" in i.value for i in at.info)
 
 
+def test_funnel_cards_show_the_counts_behind_their_rates(app_db):
+    """The stage-to-stage cards read 69.2% alone; the count behind it was in the tooltip only."""
+    at = open_page(login("manager1"), "funnel", SEPTEMBER)
+    cards = {m.label: m.value for m in at.metric}
+    steps = [v for k, v in cards.items() if "→" in k]
+    assert steps and all(re.fullmatch(r"[\d.]+%\([\d,]+/[\d,]+\)|—", v) for v in steps), steps
+    assert re.fullmatch(r"[\d.]+%\([\d,]+/[\d,]+\)|—", cards["赢单率"]), cards["赢单率"]
+
+
 def test_monthly_states_the_month_in_words_and_offers_exports(app_db):
     at = open_page(login("leader"), "monthly")
     assert any("2026年9月共记录跟进" in i.value for i in at.info)

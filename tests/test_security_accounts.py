@@ -149,9 +149,16 @@ def test_only_admins_change_permissions(store, org):
             accounts.set_active(store, org[who], "rep2", False)
         with pytest.raises(NotPermitted):
             accounts.set_role(store, org[who], "rep2", "admin", None)
+        with pytest.raises(NotPermitted):
+            accounts.unlock(store, org[who], "rep2")
     with pytest.raises(NotPermitted):
         accounts.set_password(store, org["rep1"], "rep2", "Ein-neues-Passwort-1")
     accounts.set_password(store, org["rep1"], "rep1", "Ein-neues-Passwort-1")  # one's own: allowed
+    # one's own through the sidebar form: only with the current password
+    with pytest.raises(accounts.WrongPassword):
+        accounts.change_own_password(store, org["rep1"], "not-the-password", "Noch-ein-Passwort-2")
+    accounts.change_own_password(store, org["rep1"], "Ein-neues-Passwort-1", "Noch-ein-Passwort-2")
+    assert accounts.authenticate(store, "rep1", "Noch-ein-Passwort-2").ok
 
 
 def test_a_teams_manager_follows_the_manager_accounts(store, org):

@@ -36,7 +36,8 @@ from tests.helpers_security import OTHER_MARKERS, PEOPLE, seed
 
 # Functions that change data (their permission checks have their own tests); by name.
 WRITES = re.compile(r"^(create|set_|record|backup|restore|add|update|delete|reassign|change_stage|audited_export|"
-                    r"load_file|erase|reapply|move_|raise_|acknowledge|resolve|save|refresh|put|add_note)")
+                    r"load_file|erase|reapply|move_|raise_|acknowledge|resolve|save|refresh|put|add_note|change_own_password|"
+                    r"unlock)")
 # Reads that write an audit entry on purpose.
 AUDITED_READS = ("export", "reveal_contact", "person_data")
 SKIP_MODULES = ("pipelines.commands", "pipelines.cli", "pipelines.demo", "pipelines.migrations")

@@ -22,13 +22,13 @@ from pipelines.rules import risks
 AGES = (0, 7, 30, 90)
 PER_COLUMN = 15  # cards per column at first (each has buttons and popovers: 30 took the browser 3.5 s)
 FLASH = "risks_flash"
-CLOSE = "risks_close"  # the popover of an action that succeeded: shut on the next run
+DONE = "risks_done"  # actions done on the board: a part of every popover's key (see _popover)
 
 
-def _act(work, ok_key: str, popover: str | None = None) -> None:
-    """Run a card's risk action; on success rerun with a message and its `popover` shut, a
-    refusal with its reason (a refusal drawn in the popover went unseen) and the popover left
-    open to correct."""
+def _act(work, ok_key: str) -> None:
+    """Run a card's risk action; on success rerun with a message and the popovers shut (new
+    keys), a refusal with its reason (a refusal drawn in the popover went unseen) and the
+    popover left open to correct."""
     def wrapped():
         try:
             work()
@@ -39,18 +39,18 @@ def _act(work, ok_key: str, popover: str | None = None) -> None:
 
     if run_write(wrapped):
         st.session_state[FLASH] = ("success", t(ok_key))
-        if popover:
-            st.session_state[CLOSE] = popover
+        st.session_state[DONE] = st.session_state.get(DONE, 0) + 1
         st.rerun()
 
 
 def _popover(row, label_key: str, icon: str, key: str):
     """A card's action popover. Keyed: unkeyed, a popover is known by its place, so when a
     resolved card left the board the next card's popover took its place and opened, empty,
-    under another customer's name. Its open state is kept, so that a finished action shuts it
-    (it stayed open over the emptied form); the cost is a rerun on opening, 0.5 s in chromium
-    on the demo board, where a shut popover draws no form."""
-    return row.popover(t(label_key), icon=icon, key=key, on_change="rerun")
+    under another customer's name. The key holds the count of actions done, so a finished
+    action's popover is a new one, shut (it stayed open over the emptied form). Shutting it
+    through its tracked state instead raced the browser: under load the note's popover opened
+    again over the next one."""
+    return row.popover(t(label_key), icon=icon, key=f"{key}_{st.session_state.get(DONE, 0)}")
 
 
 def _filters(role: str) -> risk_board.BoardFilter:
@@ -71,20 +71,17 @@ def _entry_actions(entry: dict) -> None:
     if entry["status"] == "open" and row.button(t("risk.acknowledge"), key=f"ack_{rid}", icon=":material/visibility:",
                                                 help=None if raised else t("risk.computed_hint")):
         _act(lambda: risk_actions.acknowledge(store(), actor(), rid), "risk.acknowledged_ok")
-    noting = _popover(row, "risk.add_note", ":material/edit_note:", f"note_pop_{rid}")
-    if noting.open:
-        with noting, st.form(f"note_{rid}", border=False):
-            note = st.text_area(t("risk.note_label"), key=f"note_text_{rid}", max_chars=4000)
-            if st.form_submit_button(t("risk.save_note")):
-                _act(lambda: risk_actions.add_note(store(), actor(), rid, note), "risk.noted_ok", f"note_pop_{rid}")
+    with _popover(row, "risk.add_note", ":material/edit_note:", f"note_pop_{rid}"), \
+            st.form(f"note_{rid}", border=False):
+        note = st.text_area(t("risk.note_label"), key=f"note_text_{rid}", max_chars=4000)
+        if st.form_submit_button(t("risk.save_note")):
+            _act(lambda: risk_actions.add_note(store(), actor(), rid, note), "risk.noted_ok")
     if raised:
-        resolving = _popover(row, "risk.resolve", ":material/task_alt:", f"resolve_pop_{rid}")
-        if resolving.open:
-            with resolving, st.form(f"resolve_{rid}", border=False):
-                note = st.text_area(t("risk.resolve_note"), key=f"resolve_text_{rid}", max_chars=4000)
-                if st.form_submit_button(t("risk.confirm_resolve"), type="primary"):
-                    _act(lambda: risk_actions.resolve(store(), actor(), rid, note), "risk.resolved_ok",
-                         f"resolve_pop_{rid}")
+        with _popover(row, "risk.resolve", ":material/task_alt:", f"resolve_pop_{rid}"), \
+                st.form(f"resolve_{rid}", border=False):
+            note = st.text_area(t("risk.resolve_note"), key=f"resolve_text_{rid}", max_chars=4000)
+            if st.form_submit_button(t("risk.confirm_resolve"), type="primary"):
+                _act(lambda: risk_actions.resolve(store(), actor(), rid, note), "risk.resolved_ok")
 
 
 def _card(card: dict, can_act: bool) -> None:
@@ -198,8 +195,6 @@ def render() -> None:
     risks.ensure_fresh(store())
     st.title(t("risk.title"))
     st.caption(t("risk.intro"))
-    if CLOSE in st.session_state:  # before the popover is drawn: only then may its state be set
-        st.session_state[st.session_state.pop(CLOSE)] = False
     if FLASH in st.session_state:
         # a toast, seen wherever the user is scrolled to (a card far down the board, a phone);
         # a message at the top was out of view there, and when the next run (a popover opened)

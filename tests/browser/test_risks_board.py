@@ -17,7 +17,6 @@ def test_manager_acknowledges_and_resolves_a_warning(page, app_url):
 
     # a raised warning (the demo's reps raised some): open its resolve popover and confirm
     page.get_by_role("button", name="解决").first.click()
-    settle(page)  # an opened popover draws its form in the run it starts
     page.get_by_label("解决说明(红色预警必填)").first.fill("已与客户新领导见面,合作继续")
     page.get_by_role("button", name="确认解决").first.click()
     page.wait_for_selector("text=预警已解决。", timeout=60_000)

@@ -19,8 +19,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from dashboard.guard import callback
 from dashboard.i18n import lang, t
-from dashboard.widgets import date_in, field_error, notice, when_inputs
-from pipelines import errors, i18n, logs
+from dashboard.widgets import date_in, field_error, not_saved, notice, when_inputs
+from pipelines import errors, logs
 from pipelines.access import FieldRefused, NotPermitted
 from pipelines.config import local_tz
 from pipelines.store import StoreError
@@ -193,8 +193,7 @@ def model_form(key: str, model: type[BaseModel], fields: list[Field], save: Call
                               on_click=_submit, args=(key, model, fields, fixed or {}, save, success, recheck))
         if errs:  # under the button too: a long form's first fields are off a phone's screen
             labels = {f.name: field_label(f) for f in fields}
-            st.error(t("common.not_saved_fields", fields=i18n.list_sep(lang()).join(
-                labels.get(name) or t(f"field.{name}") for name in errs)), icon=":material/error:")
+            not_saved([labels.get(name) or t(f"field.{name}") for name in errs])
 
 
 def reset(key: str, fields: list[Field]) -> None:

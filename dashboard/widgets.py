@@ -7,7 +7,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard.i18n import t
+from dashboard.i18n import lang, t
 from dashboard.nav import PAGES_DIR, spec
 from pipelines import i18n
 
@@ -88,6 +88,12 @@ def field_error(errors: dict[str, str], *fields: str) -> None:
     for name in fields:
         if name in errors:
             st.markdown(f":red[:material/error: {errors[name]}]")
+
+
+def not_saved(fields: list[str]) -> None:
+    """Under a form's save button, where the eye is: that nothing was saved and which fields (by
+    their labels) to correct. Their own messages are beside them, off a phone's screen."""
+    st.error(t("common.not_saved_fields", fields=i18n.list_sep(lang()).join(fields)), icon=":material/error:")
 
 
 def page_link(path: str, label: str | None = None, icon: str | None = None, query: dict | None = None) -> None:

@@ -140,8 +140,7 @@ def unlock(store: Store, actor: Actor, username: str) -> None:
 
 
 class WrongPassword(ValueError):
-    zh = "当前密码不正确。"
-    en = "The current password is wrong."
+    """The current password given to change_own_password is not the account's."""
 
 
 def change_own_password(store: Store, actor: Actor, current: str, new: str) -> None:

@@ -25,11 +25,12 @@ from dashboard.widgets import (
     field_error,
     focus,
     keep_choice,
+    not_saved,
     notice,
     page_link,
     when_inputs,
 )
-from pipelines import customer_views, errors, follow_ups, home, i18n, logs
+from pipelines import customer_views, errors, follow_ups, home, logs
 from pipelines.access import NotPermitted
 from pipelines.codes import ALL_STAGES, CHANNELS
 from pipelines.config import local_tz
@@ -239,8 +240,7 @@ def _not_saved(errs: dict[str, str]) -> None:
     fields' own messages are beside them and the rule's above the form, out of view on a phone,
     where a refused save looked like a saved one."""
     if errs:
-        fields = [t("log.override_reason") if name == "override" else t(f"field.{name}") for name in errs]
-        st.error(t("common.not_saved_fields", fields=i18n.list_sep(lang()).join(fields)), icon=":material/error:")
+        not_saved([t("log.override_reason") if name == "override" else t(f"field.{name}") for name in errs])
     elif unmet := S.get("log_blocked"):
         gates = ";".join(t("log.gate_line", stage=label("stage", to), channel=label("channel", ch), needed=n, found=f)
                          for to, ch, n, f in unmet)

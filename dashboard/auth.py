@@ -135,6 +135,8 @@ def restore_session(auth: stauth.Authenticate) -> None:
     # began ends it at once, even for a copied cookie (the JWT itself cannot be revoked).
     actor = accounts.session_actor(store(), username, datetime.fromtimestamp(started, UTC))
     if actor is None or time.time() - started > session_hours() * 3600:
+        if "actor" in st.session_state:  # a session that was running: the login form said nothing of why
+            st.session_state["login_notice"] = ("info", t("auth.session_expired"))
         end_session(auth, record=False)
         return
     st.session_state["actor"] = actor
@@ -166,8 +168,8 @@ def login_page(auth: stauth.Authenticate) -> None:
     """Our login form: the password check with lockout, then the library's session and cookie."""
     st.title(t("app.name"))
     st.caption(t("app.tagline"))
-    if notice := st.session_state.pop("login_notice", None):  # e.g. a password just changed
-        st.success(notice)
+    if notice := st.session_state.pop("login_notice", None):  # a password just changed, a session ended
+        (st.success if notice[0] == "success" else st.info)(notice[1])
     with st.form("login", clear_on_submit=False):
         st.subheader(t("auth.title"))
         username = st.text_input(t("auth.username"), key="login_username", autocomplete="username")
@@ -233,7 +235,7 @@ def password_change(auth: stauth.Authenticate) -> None:
             st.error(t("auth.password_rule"))
             return
     end_session(auth)
-    st.session_state["login_notice"] = t("auth.password_changed")
+    st.session_state["login_notice"] = ("success", t("auth.password_changed"))
     st.rerun()
 
 

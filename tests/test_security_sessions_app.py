@@ -63,6 +63,8 @@ def test_disabling_an_account_ends_its_open_session(app_db, tmp_path):
     accounts.set_active(store(), org["admin"], "rep1", False)
     at.run()
     assert _logged_out(at)
+    # and the login page says why (it showed the form with no word)
+    assert [i.value for i in at.info if i.value.startswith("登录已失效")], [i.value for i in at.info]
 
 
 def test_logout_on_another_device_ends_this_session(app_db, tmp_path):

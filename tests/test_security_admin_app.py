@@ -159,6 +159,9 @@ def test_a_taken_username_is_named_beside_the_field_and_a_made_account_empties_t
     # rep in no team would be seen by no manager: a team is asked for, beside its field
     shown = [str(e.value) for e in [*at.markdown, *at.caption, *at.error]]
     assert not at.exception and any("用户名「rep1」已被使用" in s for s in shown), shown
+    # in the username's own column, under its box (at the form's level it fell under 角色)
+    column = next(c for c in at.columns if any(w.key == "adm_new_username" for w in c.text_input))
+    assert any("用户名「rep1」已被使用" in m.value for m in column.markdown)
     assert any("密码" in s and "至少10位" in s for s in shown), shown
     assert any("团队:销售代表和销售经理需要选择团队" in s for s in shown), shown
     at.text_input(key="adm_new_password").input("Lange-Passwort-2026")

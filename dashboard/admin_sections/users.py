@@ -41,7 +41,8 @@ def _create(teams: dict) -> None:
     with st.form("adm_new_user", clear_on_submit=False):
         a, b = st.columns(2)
         username = a.text_input(t("field.username"), key="adm_new_username")
-        field_error(errs, "username")
+        with a:  # in its column, under the box (drawn at the form's level, it fell under 角色)
+            field_error(errs, "username")
         display = b.text_input(t("field.display_name"), key="adm_new_display")
         with b:
             field_error(errs, "display_name")

@@ -89,13 +89,19 @@ def _overview(d: customer_views.CustomerDetail, writable: bool) -> None:
 def _reassign(b: dict) -> None:
     people = cached(customer_views.owners)
     names = dict(zip(people["id"].to_list(), people["display_name"].to_list()))
-    with st.expander(t("customers.reassign"), icon=":material/swap_horiz:"):
-        to = st.selectbox(t("customers.reassign_to"), [i for i in names if i != b["owner_id"]],
+    done = f"cust_reassigned_{b['id']}"
+    with st.expander(t("customers.reassign"), icon=":material/swap_horiz:", expanded=done in st.session_state):
+        if (name := st.session_state.pop(done, None)) is not None:  # said after the rerun, which drew the new owner
+            st.success(t("customers.reassigned", name=name))
+        # no one picked for the user: the first rep was, and one click gave them the customer
+        to = st.selectbox(t("customers.reassign_to"), [i for i in names if i != b["owner_id"]], index=None,
                           format_func=lambda i: names[i], key=f"cust_reassign_{b['id']}", placeholder=t("common.choose"))
-        if to is not None and st.button(t("customers.reassign_button"), key=f"cust_reassign_btn_{b['id']}"):
-            if run_write(lambda: customers.reassign(store(), actor(), b["id"], to) or True,
-                         t("customers.reassigned", name=names[to])):
-                st.rerun()
+        if to is not None and st.button(t("customers.reassign_button_to", name=names[to]), type="primary",
+                                        key=f"cust_reassign_btn_{b['id']}") \
+                and run_write(lambda: customers.reassign(store(), actor(), b["id"], to) or True):
+            st.session_state[done] = names[to]
+            st.session_state.pop(f"cust_reassign_{b['id']}", None)
+            st.rerun()
 
 
 def _timeline(df: pl.DataFrame) -> None:

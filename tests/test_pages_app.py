@@ -664,6 +664,27 @@ def test_a_rep_edits_deletes_and_undoes_an_own_record(app_db):
     assert not [i.value for i in at.info if "已删除这条跟进记录" in i.value]
 
 
+def test_a_manager_hands_a_customer_over_with_no_rep_picked_for_them(app_db):
+    """The first rep was picked already, one click gave them the customer, and nothing said so."""
+    cid = _count(app_db, "SELECT min(c.id) FROM customers c JOIN users u ON u.id = c.owner_id"
+                         " WHERE u.username = 'rep1' AND c.deleted_at IS NULL")
+    at = logged_in("manager1", "customers", query={"id": str(cid)})
+    box = at.selectbox(key=f"cust_reassign_{cid}")
+    assert box.value is None and not [b for b in at.button if b.key == f"cust_reassign_btn_{cid}"]
+    rep2 = _count(app_db, "SELECT id FROM users WHERE username = 'rep2'")
+    box.set_value(rep2).run()
+    to = _count(app_db, "SELECT display_name FROM users WHERE id = $i", {"i": rep2})
+    button = at.button(key=f"cust_reassign_btn_{cid}")
+    assert button.label == f"确认转交给 {to}"
+    button.click().run()
+    assert _count(app_db, "SELECT owner_id FROM customers WHERE id = $c", {"c": cid}) == rep2
+    assert [s.value for s in at.success if "已转交" in s.value] == [f"客户已转交给 {to},历史记录保持不变。"]
+    from pipelines import customers  # back to rep1, as the other tests expect
+
+    customers.reassign(_db(app_db), at.session_state["actor"], cid,
+                       _count(app_db, "SELECT id FROM users WHERE username = 'rep1'"))
+
+
 def test_industry_column_follows_the_ui_language(app_db):
     """The customers table's industry labels in English (they were looked up in polars' threads,
     where the session's language cannot be read, and came out Chinese)."""

@@ -33,6 +33,10 @@ st.html(f"<style>@media (max-width: 640px) {{ {_CARDS} {{ flex-flow: row wrap; g
         f" {_CARDS} > [data-testid=stColumn] {{ flex: 1 1 calc(50% - 0.5rem) !important;"
         " min-width: calc(50% - 0.5rem) !important; width: calc(50% - 0.5rem) !important; }"
         ' [data-testid="stMetricValue"] { font-size: 1.5rem; } }</style>')
+# On a tablet (or a narrow window) a row of five cards cut its numbers ("10.6…"): three to a row.
+st.html(f"<style>@media (min-width: 641px) and (max-width: 1100px) {{ {_CARDS} {{ flex-flow: row wrap; }}"
+        f" {_CARDS} > [data-testid=stColumn] {{ flex: 1 1 calc(33% - 1rem) !important;"
+        " min-width: calc(33% - 1rem) !important; } }</style>")
 # The file uploader's button and size hint are English whatever the language (Streamlit has no
 # option for them yet: streamlit/streamlit#13500): the catalog's words are drawn in their place.
 _DROP = '[data-testid="stFileUploaderDropzone"]'

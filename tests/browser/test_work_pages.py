@@ -211,3 +211,12 @@ def test_manager_opens_a_reps_customer(page, app_url):
     chosen = page.get_by_label("客户", exact=True).input_value()
     assert chosen.startswith(title + " · "), (chosen, title)
     tour(page, "manager1", ["首页", "记录跟进", "跟进记录"])
+    # a tablet: home's five cards in one row cut their numbers ("10.6…"); three to a row now
+    page.set_viewport_size({"width": 900, "height": 1000})
+    open_page(page, app_url)
+    values = page.locator('[data-testid="stMetricValue"]')
+    values.first.wait_for()
+    cut = values.evaluate_all("els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)")
+    rows = {round(b["y"]) for b in (v.bounding_box() for v in values.all())}
+    shot(page, "manager_home_tablet")
+    assert not cut and len(rows) >= 2, (cut, rows)

@@ -217,8 +217,7 @@ def password_change(auth: stauth.Authenticate) -> None:
             st.form("own_password", border=False):
         current = st.text_input(t("auth.current_password"), type="password", key="own_pw_current",
                                 autocomplete="current-password")
-        new = st.text_input(t("auth.new_password"), type="password", key="own_pw_new", autocomplete="new-password",
-                            help=t("auth.password_rule"))
+        new = st.text_input(t("auth.new_password"), type="password", key="own_pw_new", autocomplete="new-password")
         again = st.text_input(t("auth.new_password_again"), type="password", key="own_pw_again",
                               autocomplete="new-password")
         if not st.form_submit_button(t("auth.change_password_submit"), type="primary"):
@@ -232,7 +231,7 @@ def password_change(auth: stauth.Authenticate) -> None:
             st.error(t("auth.current_wrong"))
             return
         except accounts.PasswordPolicyError:
-            st.error(t("auth.password_rule"))
+            st.error(t("error.password_policy", field=t("auth.new_password")))
             return
     end_session(auth)
     st.session_state["login_notice"] = ("success", t("auth.password_changed"))

@@ -126,7 +126,8 @@ def test_a_user_changes_their_own_password_and_logs_in_again_with_it(app_db):
 
     assert change("not-the-password", "a-new-password-1", "a-new-password-1") == ["当前密码不正确。"]
     assert change("followup-demo", "a-new-password-1", "a-new-password-2") == ["两次输入的新密码不一致。"]
-    assert change("followup-demo", "short", "short") == ["至少 10 位,且不能与用户名相同。"]
+    assert change("followup-demo", "short", "short") == [
+        "新密码:至少10位(空格不算),不能与用户名相同,也不能是常见密码(如 password123、1234567890)。"]
     assert at.session_state["actor"].username == "rep8"  # nothing changed yet
     assert change("followup-demo", "a-new-password-1", "a-new-password-1") == []
     assert "actor" not in at.session_state  # every session ended, this one too

@@ -140,6 +140,7 @@ def restore_session(auth: stauth.Authenticate) -> None:
         end_session(auth, record=False)
         return
     st.session_state["actor"] = actor
+    st.session_state.pop("login_notice", None)  # logged in (by the cookie too): said nothing more
     st.session_state.setdefault("lang", actor.lang)
 
 
@@ -168,7 +169,9 @@ def login_page(auth: stauth.Authenticate) -> None:
     """Our login form: the password check with lockout, then the library's session and cookie."""
     st.title(t("app.name"))
     st.caption(t("app.tagline"))
-    if notice := st.session_state.pop("login_notice", None):  # a password just changed, a session ended
+    # a password just changed, a session ended: kept until the next login attempt (popped when
+    # drawn, the cookie component's rerun right after took it away before it was seen)
+    if notice := st.session_state.get("login_notice"):
         (st.success if notice[0] == "success" else st.info)(notice[1])
     with st.form("login", clear_on_submit=False):
         st.subheader(t("auth.title"))
@@ -184,6 +187,7 @@ def login_page(auth: stauth.Authenticate) -> None:
 
 
 def _attempt(username: str, password: str) -> None:
+    st.session_state.pop("login_notice", None)
     if not username or not password:
         st.warning(t("auth.missing"))
         return

@@ -94,13 +94,15 @@ def _reassign(b: dict) -> None:
         if (name := st.session_state.pop(done, None)) is not None:  # said after the rerun, which drew the new owner
             st.success(t("customers.reassigned", name=name))
         # no one picked for the user: the first rep was, and one click gave them the customer
+        # keyed by the owner too: after a hand-over the box is a new one, empty (the browser kept
+        # showing the rep just handed to, now the owner, beside 确认转交给 them)
         to = st.selectbox(t("customers.reassign_to"), [i for i in names if i != b["owner_id"]], index=None,
-                          format_func=lambda i: names[i], key=f"cust_reassign_{b['id']}", placeholder=t("common.choose"))
+                          format_func=lambda i: names[i], key=f"cust_reassign_{b['id']}_{b['owner_id']}",
+                          placeholder=t("common.choose"))
         if to is not None and st.button(t("customers.reassign_button_to", name=names[to]), type="primary",
                                         key=f"cust_reassign_btn_{b['id']}") \
                 and run_write(lambda: customers.reassign(store(), actor(), b["id"], to) or True):
             st.session_state[done] = names[to]
-            st.session_state.pop(f"cust_reassign_{b['id']}", None)
             st.rerun()
 
 

@@ -670,7 +670,8 @@ def test_a_manager_hands_a_customer_over_with_no_rep_picked_for_them(app_db):
     cid = _count(app_db, "SELECT min(c.id) FROM customers c JOIN users u ON u.id = c.owner_id"
                          " WHERE u.username = 'rep1' AND c.deleted_at IS NULL")
     at = logged_in("manager1", "customers", query={"id": str(cid)})
-    box = at.selectbox(key=f"cust_reassign_{cid}")
+    rep1 = _count(app_db, "SELECT id FROM users WHERE username = 'rep1'")
+    box = at.selectbox(key=f"cust_reassign_{cid}_{rep1}")
     assert box.value is None and not [b for b in at.button if b.key == f"cust_reassign_btn_{cid}"]
     rep2 = _count(app_db, "SELECT id FROM users WHERE username = 'rep2'")
     box.set_value(rep2).run()
@@ -680,10 +681,12 @@ def test_a_manager_hands_a_customer_over_with_no_rep_picked_for_them(app_db):
     button.click().run()
     assert _count(app_db, "SELECT owner_id FROM customers WHERE id = $c", {"c": cid}) == rep2
     assert [s.value for s in at.success if "已转交" in s.value] == [f"客户已转交给 {to},历史记录保持不变。"]
+    # the box is a new one, empty: the browser kept showing the new owner beside 确认转交给 them
+    assert at.selectbox(key=f"cust_reassign_{cid}_{rep2}").value is None
+    assert not [b for b in at.button if b.key == f"cust_reassign_btn_{cid}"]
     from pipelines import customers  # back to rep1, as the other tests expect
 
-    customers.reassign(_db(app_db), at.session_state["actor"], cid,
-                       _count(app_db, "SELECT id FROM users WHERE username = 'rep1'"))
+    customers.reassign(_db(app_db), at.session_state["actor"], cid, rep1)
 
 
 def test_industry_column_follows_the_ui_language(app_db):

@@ -44,6 +44,11 @@ def pct(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
+def share(rate: float | None, part: int, whole: int) -> str:
+    """A rate with the count behind it, 15.0%(6/40) (METRICS.md); "—" when there is none."""
+    return "—" if rate is None else f"{pct(rate)}({int(part):,}/{int(whole):,})"
+
+
 def day(value: date | datetime | None) -> str:
     if value is None:
         return "—"

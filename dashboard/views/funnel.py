@@ -66,16 +66,13 @@ def render() -> None:
     cols = [cell for _ in range(0, len(STAGES), per_row) for cell in st.columns(per_row)]
     for col, row in zip(cols[:-1], funnel.head(len(STAGES) - 1).iter_rows(named=True)):
         nxt = STAGES[STAGES.index(row["stage"]) + 1]
-        # the count behind the rate on the card itself (METRICS.md), as /team shows 15.0%(6/40): in
-        # the tooltip only, 69.2% read alone
-        shown = fmt.pct(row["conversion_to_next"])
-        if row["conversion_to_next"] is not None:
-            shown += f"({row['next_customers']:,}/{row['customers']:,})"
-        col.metric(f"{label('stage', row['stage'])} → {label('stage', nxt)}", shown,
+        # the count behind the rate on the card itself (METRICS.md), as /team shows it: in the
+        # tooltip only, 69.2% read alone
+        col.metric(f"{label('stage', row['stage'])} → {label('stage', nxt)}",
+                   fmt.share(row["conversion_to_next"], row["next_customers"], row["customers"]),
                    help=ui.definition("stage_conversion"))
-    decided = int(rate["contracts_signed"] or 0) + int(rate["lost_customers"] or 0)
-    ui.card(cols[-1], "win_rate", fmt.pct(rate["win_rate"]) + (f"({rate['contracts_signed']:,}/{decided:,})"
-                                                                if rate["win_rate"] is not None else ""),
+    won, lost = int(rate["contracts_signed"] or 0), int(rate["lost_customers"] or 0)
+    ui.card(cols[-1], "win_rate", fmt.share(rate["win_rate"], won, won + lost),
             help_extra=t("funnel.win_rate_help", won=rate["contracts_signed"], lost=rate["lost_customers"]))
 
     left, right = st.columns(2)

@@ -33,7 +33,7 @@ def _conversion(r: dict) -> str:
 def _against(figure: str, goal: str, share: str) -> pl.Expr:
     """"15.0%(6/40)": a figure against its target, the count behind the share; "—" without one."""
     return pl.struct(figure, goal, share).map_elements(
-        lambda r: f"{fmt.pct(r[share])}({r[figure]:,}/{r[goal]:,})" if r[goal] else "—",
+        lambda r: fmt.share(r[share], r[figure], r[goal]) if r[goal] else "—",
         return_dtype=pl.Utf8, skip_nulls=False)
 
 

@@ -12,7 +12,7 @@ from dashboard.filter_bar import today
 from dashboard.i18n import label, t
 from dashboard.model_form import Field, field_label, model_form
 from dashboard.risk_forms import raise_form
-from dashboard.widgets import empty, keep_choice, page_link
+from dashboard.widgets import empty, keep_choice, notice, page_link
 from pipelines import customer_records, customer_views, customers
 from pipelines.codes import CUSTOMER_TYPES, DECISION_ROLES, INDUSTRIES, PROVINCES, SIZES, STAGES
 from pipelines.models import ContactIn, ContractIn, CustomerIn, NeedIn
@@ -91,8 +91,7 @@ def _reassign(b: dict) -> None:
     names = dict(zip(people["id"].to_list(), people["display_name"].to_list()))
     done = f"cust_reassigned_{b['id']}"
     with st.expander(t("customers.reassign"), icon=":material/swap_horiz:", expanded=done in st.session_state):
-        if (name := st.session_state.pop(done, None)) is not None:  # said after the rerun, which drew the new owner
-            st.success(t("customers.reassigned", name=name))
+        notice(done)  # said after the rerun, which drew the new owner
         # no one picked for the user: the first rep was, and one click gave them the customer
         # keyed by the owner too: after a hand-over the box is a new one, empty (the browser kept
         # showing the rep just handed to, now the owner, beside 确认转交给 them)
@@ -102,7 +101,7 @@ def _reassign(b: dict) -> None:
         if to is not None and st.button(t("customers.reassign_button_to", name=names[to]), type="primary",
                                         key=f"cust_reassign_btn_{b['id']}") \
                 and run_write(lambda: customers.reassign(store(), actor(), b["id"], to) or True):
-            st.session_state[done] = names[to]
+            st.session_state[done] = ("success", t("customers.reassigned", name=names[to]))
             st.rerun()
 
 

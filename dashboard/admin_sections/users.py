@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from dashboard import fmt
 from dashboard.data import actor, cached, run_write, store
 from dashboard.i18n import label, lang, t
-from dashboard.widgets import empty, field_error, keep_choice
+from dashboard.widgets import empty, field_error, keep_choice, notice
 from pipelines import accounts, admin_views, errors
 from pipelines.codes import ROLES
 from pipelines.models import UserIn
@@ -95,10 +95,9 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
         st.warning(t("admin.locked_now", name=row["display_name"], until=fmt.moment(locked)), icon=":material/lock:")
         if st.button(t("admin.unlock"), key="adm_unlock", icon=":material/lock_open:") \
                 and run_write(lambda: accounts.unlock(store(), actor(), who) or True):
-            st.session_state["adm_unlocked"] = who  # said after the rerun, which redraws the table
+            st.session_state["adm_unlocked"] = ("success", t("admin.unlocked", username=who))  # after the rerun
             st.rerun()
-    if (done := st.session_state.pop("adm_unlocked", None)) is not None:
-        st.success(t("admin.unlocked", username=done))
+    notice("adm_unlocked")
     a, b, c = st.columns(3)
     with a.form("adm_pw", clear_on_submit=True):  # a password is not left in the box once sent
         pw = st.text_input(t("admin.new_password"), type="password", key="adm_pw_value", help=t("admin.password_hint"))

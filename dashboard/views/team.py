@@ -15,6 +15,7 @@ from dashboard.data import actor, cached, run_write, store
 from dashboard.filter_bar import today
 from dashboard.guard import guard, safely
 from dashboard.i18n import lang, t
+from dashboard.widgets import notice
 from pipelines import errors, metrics, settings, summary, targets
 from pipelines.filters import Filters
 from pipelines.periods import month_end, month_start
@@ -138,10 +139,9 @@ def _targets_form() -> None:
             else:
                 changed = run_write(lambda: targets.save(store(), user, rows))
                 if changed is not None:  # again from the top: the table and chart above read the old targets
-                    st.session_state["team_saved"] = changed
+                    st.session_state["team_saved"] = ("success", t("team.saved", count=changed))
                     st.rerun()
-    if (saved := st.session_state.pop("team_saved", None)) is not None:
-        st.success(t("team.saved", count=saved))
+    notice("team_saved")
 
 
 def render() -> None:

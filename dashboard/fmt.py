@@ -74,11 +74,7 @@ def hours(value: float | None) -> str:
 def industry(code: str | None, language: str | None = None) -> str:
     """"C 制造业" / "C Manufacturing": the GB/T 4754 section letter and its name (in `language`,
     else the user's)."""
-    if not code:
-        return "—"
-    name = (i18n.label("industry", code, language) if language else label("industry", code)) \
-        if code in INDUSTRIES else ""
-    return f"{code} {name}".strip()
+    return i18n.industry(code, language or lang()) if code else "—"
 
 
 def industry_col(name: str = "industry") -> pl.Expr:

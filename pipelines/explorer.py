@@ -175,7 +175,7 @@ def printable(df: pl.DataFrame, lang: str) -> pl.DataFrame:
         "outcome", lab("stage", "stage_after"), "next_follow_up_date", "next_action",
         lab("stage", "stage"),
         # as the pages show it, "C 制造业": the export said "制造业" beside the screen's "C 制造业"
-        pl.col("industry").replace_strict({c: f"{c} {i18n.label('industry', c, lang)}" for c in INDUSTRIES},
+        pl.col("industry").replace_strict({c: i18n.industry(c, lang) for c in INDUSTRIES},
                                           default=pl.col("industry"), return_dtype=pl.Utf8),
         "province", "city", lab("customer_type", "customer_type"), "tags",
         lab("level", "risk_level").alias("level"),

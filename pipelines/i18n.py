@@ -63,3 +63,10 @@ def label(kind: str, code: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
     if code is None:
         return ""
     return catalog(lang).get(f"{kind}.{code}", code)
+
+
+def industry(code: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """"C 制造业" / "C Manufacturing": a GB/T 4754 section letter and its name, as pages and
+    exports show it (an unknown code as it is)."""
+    name = catalog(lang).get(f"industry.{code}")
+    return f"{code} {name}" if name else code

@@ -11,8 +11,9 @@ from dashboard.data import actor, cached, run_write, store
 from dashboard.filter_bar import today
 from dashboard.i18n import label, t
 from dashboard.model_form import Field, field_label, model_form
+from dashboard.risk_charts import BADGE_COLORS
 from dashboard.risk_forms import raise_form
-from dashboard.widgets import empty, keep_choice, notice, page_link
+from dashboard.widgets import empty, keep_choice, level_column, notice, page_link
 from pipelines import customer_records, customer_views, customers
 from pipelines.codes import CUSTOMER_TYPES, DECISION_ROLES, INDUSTRIES, PROVINCES, SIZES, STAGES
 from pipelines.models import ContactIn, ContractIn, CustomerIn, NeedIn
@@ -151,8 +152,9 @@ def _risks(df: pl.DataFrame) -> None:
         pl.when(pl.col("evidence") == pl.col("note")).then(None).otherwise(pl.col("evidence")).alias("evidence"))
     view = fmt.local_times(fmt.labelled(shown, {"level": "level", "rule": "rule", "status": "risk_status"}),
                            "raised_at", "closed_at")
-    st.dataframe(fmt.blanks(view.drop("id")), hide_index=True, width="stretch",
-                 column_config={c: t(f"field.{c}") for c in view.columns})
+    st.dataframe(fmt.blanks(fmt.level_tags(view.drop("id"), "level")), hide_index=True, width="stretch",
+                 column_config={c: level_column(t("field.level")) if c == "level" else t(f"field.{c}")
+                                for c in view.columns})
 
 
 def _raise(customer_id: int) -> None:
@@ -238,7 +240,9 @@ def render_customer(customer_id: int) -> None:
     b = d.base
     writable = _may_write(b)
     st.title(b["name"])
-    st.caption(f"{label('stage', b['stage'])} · {fmt.industry(b['industry'])} · {b['owner_name'] or '—'}")
+    level = f" · :{BADGE_COLORS[b['risk_level']]}-badge[{t('field.level')}:{label('level', b['risk_level'])}]" \
+        if b["risk_level"] else ""  # in view before any tab is opened (a lost customer has none)
+    st.caption(f"{label('stage', b['stage'])} · {fmt.industry(b['industry'])} · {b['owner_name'] or '—'}{level}")
     tabs = st.tabs([t(f"customers.tab_{n}") for n in ("overview", "follow_ups", "stages", "contacts", "needs",
                                                         "contracts", "risks", "relationship")])
     with tabs[0]:

@@ -132,6 +132,14 @@ def blanks(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
     return df.with_columns(pl.col(c).fill_null("—") for c in cols if c in df.columns)
 
 
+def level_tags(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
+    """Labelled risk levels as one-item lists, which widgets.level_column draws as coloured tags
+    (no level, as for a lost customer: an empty cell, as no tag)."""
+    none = pl.lit([], dtype=pl.List(pl.String))
+    return df.with_columns(pl.when(pl.col(c).is_null()).then(none).otherwise(pl.concat_list(c)).alias(c)
+                           for c in cols if c in df.columns)
+
+
 def evidence(df: pl.DataFrame) -> pl.DataFrame:
     """A risk's stored evidence (JSON facts) as the sentence the risk board shows (a closed one's
     as it stood when it closed, where the frame has `closed_at`)."""

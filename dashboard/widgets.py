@@ -7,9 +7,11 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard.i18n import lang, t
+from dashboard.i18n import label, lang, t
 from dashboard.nav import PAGES_DIR, spec
+from dashboard.risk_charts import LEVEL_COLORS
 from pipelines import i18n
+from pipelines.codes import RISK_LEVELS
 
 
 def notice(key: str) -> None:
@@ -102,6 +104,13 @@ def page_link(path: str, label: str | None = None, icon: str | None = None, quer
     if (PAGES_DIR / p.file).exists():
         st.page_link(f"views/{p.file}", label=label or t(p.title_key), icon=icon or p.icon,
                      query_params=query)
+
+
+def level_column(title: str):
+    """A table's risk level (fmt.level_tags) as a tag in the level's colour with its name: UX.md
+    wants red / amber / green everywhere, and never colour alone."""
+    return st.column_config.MultiselectColumn(title, options=[label("level", c) for c in RISK_LEVELS],
+                                              color=[LEVEL_COLORS[c] for c in RISK_LEVELS])
 
 
 def date_in(cell, label: str, key: str, **options):

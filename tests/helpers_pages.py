@@ -3,6 +3,7 @@ tags and a risk; plus an AppTest database fixture built from the session's demo 
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from datetime import datetime, timedelta
@@ -89,3 +90,10 @@ def logged_in(username: str, page: str | None = None, query: dict | None = None)
 def shown_errors(at) -> list[str]:
     """Every exception and error message on the page (a smoke test wants none)."""
     return [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
+
+
+def level_colours(table, column: str) -> dict[str, str]:
+    """The colour of each level's tag in a table's risk-level column (widgets.level_column), as
+    the page sent it: an uncoloured column gives {}."""
+    config = json.loads(table.proto.columns or "{}").get(column, {})
+    return {o["value"]: o.get("color") for o in config.get("type_config", {}).get("options", [])}

@@ -13,7 +13,7 @@ from dashboard.nav import allowed, pages_built
 from pipelines import i18n
 from pipelines.config import local_tz
 from pipelines.store import Store
-from tests.helpers_pages import APP, app_db, logged_in, shown_errors  # noqa: F401 - app_db is a fixture
+from tests.helpers_pages import APP, app_db, level_colours, logged_in, shown_errors  # noqa: F401 - app_db is a fixture
 
 ROLES = {"rep": "rep1", "manager": "manager1", "leader": "leader", "admin": "admin"}
 
@@ -547,7 +547,7 @@ def test_explorer_filters_come_from_the_url_and_narrow_the_table(app_db):
     at.multiselect(key="rec_channel").set_value(["visit", "phone"])
     at.run()
     assert at.query_params["channel"] in (["visit,phone"], "visit,phone")
-    assert set(_rows(at).iloc[:, 3]) <= {"拜访", "电话"}
+    assert set(_rows(at)["channel"]) <= {"拜访", "电话"}
 
 
 def test_a_filter_sent_back_as_its_old_words_after_a_language_switch_keeps_its_choice(app_db):
@@ -594,7 +594,8 @@ def test_explorer_text_and_risk_filters(app_db):
     assert len(df) > 0 and set(df.iloc[:, 1]) == {name}
     at = logged_in("rep1", "records", query={"from": "2024-01-01", "to": "2026-12-31", "risk": "red"})
     if at.dataframe:
-        assert set(_rows(at).iloc[:, -1]) == {"红色"}
+        assert {tuple(level) for level in _rows(at)["risk_level"]} == {("红色",)}
+        assert level_colours(at.dataframe[0], "risk_level") == {"红色": "#d32f2f", "黄色": "#f0a202", "绿色": "#2e7d32"}
     else:
         assert at.info[0].value.startswith("没有符合条件的跟进记录")
 
@@ -606,7 +607,9 @@ def test_customer_page_of_a_sparse_customer_shows_no_none(app_db, sparse_custome
     at = logged_in("rep1", "customers", query={"id": str(cid)})
     assert [x.value for x in at.title] == ["资料不全测试有限公司"] and not shown_errors(at)
     assert at.dataframe and _none_shown(at) == []
-    assert "其他同事" in set(at.dataframe[0].value.iloc[:, 2]) | set(at.dataframe[0].value.iloc[:, 1])
+    assert "其他同事" in set(at.dataframe[0].value["rep_name"])
+    # what was said comes third: fifth, it was off a phone's screen
+    assert list(at.dataframe[0].value.columns[:3]) == ["occurred_at", "channel", "summary"]
 
 
 def test_customer_page_shows_own_customer_and_refuses_another_reps(app_db):
@@ -769,6 +772,32 @@ def test_home_lists_name_the_owner_beside_the_customer_and_drop_a_lone_team(app_
     assert "team" not in team.columns
     assert "team" in next(d.value for d in logged_in("leader").dataframe if "week_follow_ups" in d.value.columns).columns
     assert "owner_name" not in next(d.value for d in logged_in("rep1").dataframe if "due_on" in d.value.columns).columns
+
+
+def test_risk_levels_in_tables_are_coloured_tags_with_their_names(app_db):
+    """UX.md: risk levels red / amber / green everywhere, never colour alone. The tables showed
+    the level's name in plain text, so a red customer in a list of 50 did not stand out."""
+    colours = {"红色": "#d32f2f", "黄色": "#f0a202", "绿色": "#2e7d32"}
+    home = next(d for d in logged_in("manager1").dataframe if "evidence" in d.value.columns)
+    listed = next(d for d in logged_in("manager1", "customers").dataframe if "risk_level" in d.value.columns)
+    cid = _count(app_db, "SELECT customer_id FROM risks WHERE status <> 'resolved' ORDER BY id LIMIT 1")
+    owner = _count(app_db, "SELECT u.username FROM customers c JOIN users u ON u.id = c.owner_id WHERE c.id = $c",
+                   {"c": cid})
+    at = logged_in(owner, "customers", query={"id": str(cid)})
+    page = next(d for d in at.dataframe if "rule" in d.value.columns)
+    # and the customer's own level under its name, in view before any tab is opened
+    level = _count(app_db, "SELECT CASE WHEN bool_or(level = 'red') THEN '红色' ELSE '黄色' END FROM risks"
+                           " WHERE customer_id = $c AND status <> 'resolved'", {"c": cid})
+    colour = {"红色": "red", "黄色": "orange"}[level]
+    assert at.caption[0].value.endswith(f" · :{colour}-badge[风险等级:{level}]"), at.caption[0].value
+    records = next(d for d in logged_in("manager1", "records").dataframe if "risk_level" in d.value.columns)
+    for table, column in ((home, "level"), (listed, "risk_level"), (page, "level"), (records, "risk_level")):
+        assert level_colours(table, column) == colours, column
+        names = {name for cell in table.value[column] if cell is not None for name in cell}
+        assert names and names <= set(colours), names
+    # beside the customer's name: at the end it was past the right edge of a laptop
+    assert list(listed.value.columns[:2]) == ["name", "risk_level"]
+    assert list(records.value.columns[1:3]) == ["customer_name", "risk_level"]
 
 
 def test_a_due_row_picked_on_home_logs_its_follow_up_straight_away(app_db):

@@ -197,6 +197,9 @@ def test_a_lost_customer_has_no_risk_level_and_industries_read_as_on_screen(worl
         listed = customer_views.listing(store, org["rep1"], Filters())
         assert listed.filter(pl.col("id") == lost)["risk_level"].to_list() == [None]
         assert name not in _names(customer_views.listing(store, org["rep1"], Filters(), green), "name")
+        # the customer page says the level the list does (the red one: seed's open warning)
+        page = {i: customer_views.detail(store, org["rep1"], i).base["risk_level"] for i in ids["rep1"]}
+        assert page == dict(zip(listed["id"], listed["risk_level"], strict=True)) == {lost: None, ids["rep1"][1]: "red"}
     finally:
         store.cursor().execute("UPDATE customers SET stage = 'initial_contact', industry = NULL WHERE id = $i",
                                {"i": lost})

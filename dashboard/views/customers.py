@@ -13,15 +13,16 @@ from dashboard.data import actor, cached, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, t
 from dashboard.model_form import Field, model_form, reset
-from dashboard.widgets import filtered_page, nothing_yet, page_link
+from dashboard.widgets import filtered_page, level_column, nothing_yet, page_link
 from pipelines import customer_views, customers
 from pipelines.codes import STAGES
 from pipelines.models import CustomerIn
 
 FILTER_FIELDS = ("team", "rep", "industry", "size", "province", "customer_type", "stage", "q")
 S = st.session_state
-COLUMNS = ["name", "stage", "industry", "province", "city", "customer_type", "owner_name", "last_follow_up",
-           "follow_ups", "contract_amount", "risk_level"]
+# the risk level beside the name: at the end it was past the right edge of a laptop
+COLUMNS = ["name", "risk_level", "stage", "industry", "province", "city", "customer_type", "owner_name",
+           "last_follow_up", "follow_ups", "contract_amount"]
 
 
 def _asked(text: str) -> dict:
@@ -73,12 +74,12 @@ def _table(rows: pl.DataFrame) -> None:
                                                 "risk_level": "level"}), "last_follow_up")
     view = view.with_columns(fmt.industry_col(),
                              pl.col("contract_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False))
-    st.dataframe(fmt.blanks(view.select(COLUMNS)), hide_index=True, width="stretch", column_config={
+    st.dataframe(fmt.blanks(fmt.level_tags(view.select(COLUMNS), "risk_level")), hide_index=True, width="stretch", column_config={
         "name": t("field.customer_name"), "stage": t("field.stage"), "industry": t("field.industry"),
         "province": t("field.province"), "city": t("field.city"), "customer_type": t("field.customer_type"),
         "owner_name": t("field.owner"), "last_follow_up": t("customers.last_follow_up"),
         "follow_ups": t("customers.follow_up_count"), "contract_amount": t("customers.contract_total"),
-        "risk_level": t("field.level")})
+        "risk_level": level_column(t("field.level"))})
 
 
 def _open(rows: pl.DataFrame) -> None:

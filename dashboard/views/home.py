@@ -10,7 +10,7 @@ from dashboard.analytics_ui import definition
 from dashboard.data import actor, cached, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import t
-from dashboard.widgets import empty, page_link, start_text, started
+from dashboard.widgets import empty, level_column, page_link, start_text, started
 from pipelines import home
 
 
@@ -116,9 +116,10 @@ def _risks(risks: pl.DataFrame, show_owner: bool) -> None:
                            "raised_at", with_time=False)
     cols = ["level", "customer_name", *(["owner_name"] if show_owner else []), "rule", "status", "raised_at",
             "evidence"]
-    event = st.dataframe(fmt.blanks(view.select(cols)), hide_index=True, width="stretch", key="home_risks",
+    event = st.dataframe(fmt.blanks(fmt.level_tags(view.select(cols), "level")), hide_index=True, width="stretch",
+                         key="home_risks",
                          on_select="rerun", selection_mode="single-row", column_config={
-        "level": t("field.level"), "customer_name": t("field.customer_name"), "rule": t("field.rule"),
+        "level": level_column(t("field.level")), "customer_name": t("field.customer_name"), "rule": t("field.rule"),
         "status": t("field.status"), "raised_at": t("field.raised_at"), "evidence": t("field.evidence"),
         "owner_name": t("field.owner")})
     _more(risks, "total", "home_lists.risks_more")

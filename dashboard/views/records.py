@@ -13,7 +13,7 @@ from dashboard.filter_bar import DEFAULT_FIELDS
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.model_form import Field, model_form
-from dashboard.widgets import filtered_page, keep_choice, nothing_yet, notice
+from dashboard.widgets import filtered_page, keep_choice, level_column, nothing_yet, notice
 from pipelines import explorer, follow_ups
 from pipelines.codes import CHANNELS
 from pipelines.home import today
@@ -24,15 +24,16 @@ EDIT_FIELDS = [Field("occurred_at", "datetime"), Field("channel", "select", CHAN
                Field("summary", "area"), Field("participants"), Field("duration_minutes", "number"),
                Field("effective", "toggle"), Field("outcome"), Field("next_follow_up_date", "date"),
                Field("next_action")]
-COLUMNS = ["occurred_at", "customer_name", "rep_name", "channel", "summary", "duration_minutes", "effective",
-           "stage_after", "next_follow_up_date", "risk_level"]
+# the customer's risk level beside its name: at the end it was past the right edge of a laptop
+COLUMNS = ["occurred_at", "customer_name", "risk_level", "rep_name", "channel", "summary", "duration_minutes",
+           "effective", "stage_after", "next_follow_up_date"]
 
 
 def _table(rows: pl.DataFrame) -> None:
     view = fmt.yes_no(fmt.local_times(fmt.labelled(fmt.rep_names(rows), {"channel": "channel", "stage_after": "stage",
                                                           "risk_level": "level"}), "occurred_at", "next_follow_up_date"),
                       "effective")
-    st.dataframe(fmt.blanks(view.select(COLUMNS)), hide_index=True, width="stretch", column_config={
+    st.dataframe(fmt.blanks(fmt.level_tags(view.select(COLUMNS), "risk_level")), hide_index=True, width="stretch", column_config={
         "occurred_at": t("field.occurred_at"), "customer_name": t("field.customer_name"),
         "rep_name": st.column_config.TextColumn(t("field.rep"), width=84),  # 其他同事 in full
         "channel": t("field.channel"),
@@ -40,7 +41,7 @@ def _table(rows: pl.DataFrame) -> None:
         "duration_minutes": t("field.duration_minutes"), "effective": t("field.effective"),
         "stage_after": t("field.stage_after"),
         "next_follow_up_date": t("field.next_follow_up_date"),
-        "risk_level": t("field.level")})
+        "risk_level": level_column(t("field.level"))})
 
 
 def _exports(filters, extra, total: int) -> None:

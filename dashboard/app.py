@@ -37,6 +37,9 @@ st.html(f"<style>@media (max-width: 640px) {{ {_CARDS} {{ flex-flow: row wrap; g
 st.html(f"<style>@media (min-width: 641px) and (max-width: 1100px) {{ {_CARDS} {{ flex-flow: row wrap; }}"
         f" {_CARDS} > [data-testid=stColumn] {{ flex: 1 1 calc(33% - 1rem) !important;"
         " min-width: calc(33% - 1rem) !important; } }</style>")
+# A touch screen has no hover, so Plotly's tool bar stays shown, over the chart's title (the
+# question it answers): hidden there. Pinching zooms, and Streamlit's own full-screen button stays.
+st.html("<style>@media (hover: none) { .js-plotly-plot .modebar-container { display: none !important; } }</style>")
 # The file uploader's button and size hint are English whatever the language (Streamlit has no
 # option for them yet: streamlit/streamlit#13500): the catalog's words are drawn in their place.
 _DROP = '[data-testid="stFileUploaderDropzone"]'

@@ -214,3 +214,19 @@ def test_the_risk_trend_has_its_definition_one_click_away(app_db):
     at = logged_in("leader", "risks")
     assert not shown_errors(at)
     assert any(m.value.startswith("**未关闭预警趋势**") and "每周最后一天" in m.value for m in at.markdown)
+
+
+def test_each_card_opens_its_customer(app_db):
+    """A card named its customer in plain text: a manager on a phone went back to the customer
+    list and searched for the name to read what had been said."""
+    from urllib.parse import parse_qs
+
+    from dashboard.data import store
+
+    at = logged_in("manager1", "risks")
+    links = [(e.proto.label, int(parse_qs(e.proto.query_string)["id"][0])) for e in at.get("page_link")
+             if e.proto.query_string.startswith("id=")]
+    assert len(links) >= 15, links
+    names = dict(store().query(f"SELECT id, name FROM customers WHERE id IN ({','.join(str(i) for _, i in links)})")
+                 .iter_rows())
+    assert [label for label, _ in links] == [f"**{names[i]}**" for _, i in links]

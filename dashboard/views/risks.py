@@ -15,6 +15,7 @@ from dashboard.guard import callback, guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.risk_charts import BADGE_COLORS, trend_figure
 from dashboard.risk_forms import error_text, raise_form
+from dashboard.widgets import page_link
 from pipelines import customer_views, risk_actions, risk_board
 from pipelines.codes import RAISED_RULES, RISK_LEVELS, RISK_RULES
 from pipelines.rules import risks
@@ -86,7 +87,9 @@ def _entry_actions(entry: dict) -> None:
 
 def _card(card: dict, can_act: bool) -> None:
     with st.container(border=True):
-        st.markdown(f"**{card['customer_name']}**")
+        # the customer's page (follow-ups, contacts, what was said) one tap away
+        page_link("customers", label=f"**{card['customer_name']}**", icon=":material/open_in_new:",
+                  query={"id": str(card["customer_id"])})
         st.caption(f"{t('risk.owner', name=card['owner_name'] or '—')} · {label('stage', card['stage'])}")
         for entry in card["entries"]:
             st.badge(f"{label('level', entry['level'])} · {label('rule', entry['rule'])}",

@@ -53,3 +53,23 @@ def test_leader_reads_the_monthly_summary_and_team(page, app_url):
     page.wait_for_selector("text=管理层账号为只读")
     shot(page, "analytics_team_leader")
     tour(page, "leader", ["首页", "客户", "跟进记录"])  # the rest of leadership's menu
+
+
+def test_on_a_touch_screen_no_tool_bar_covers_a_charts_title(browser, app_url):
+    """A phone has no hover, so Plotly's tool bar stayed shown over each chart's title (the
+    question the chart answers)."""
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                locale="zh-CN")
+    try:
+        page = phone.new_page()
+        page.set_default_timeout(90_000)
+        login(page, app_url, "leader", path="funnel")
+        chart = page.locator(".js-plotly-plot").first
+        chart.scroll_into_view_if_needed()
+        settle(page)
+        assert page.evaluate("matchMedia('(hover: none)').matches")
+        assert page.locator(".js-plotly-plot .modebar").count() > 0  # drawn, and hidden
+        assert not page.locator(".js-plotly-plot .modebar").first.is_visible()
+        shot(page, "analytics_funnel_phone")
+    finally:
+        phone.close()

@@ -120,7 +120,7 @@ def main() -> None:
         st.caption(t("auth.logged_in_as", name=user.display_name, role=t(f"role.{user.role}")))
         section = None
         for p in pages_built():
-            if user.role not in p.roles:
+            if user.role not in p.roles or user.must_change_password:  # no page opens before the change
                 continue
             if p.section != section:
                 section = p.section
@@ -131,7 +131,11 @@ def main() -> None:
             auth.end_session(authenticator)
             st.rerun()
         _language_picker("lang_user")
-        auth.password_change(authenticator)
+        if not user.must_change_password:
+            auth.password_change(authenticator)
+    if user.must_change_password:  # set by an admin, so known to them: changed before any page opens
+        auth.first_password(authenticator)
+        return
     current.run()
 
 

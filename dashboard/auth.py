@@ -217,26 +217,48 @@ def _attempt(username: str, password: str) -> None:
 def password_change(auth: stauth.Authenticate) -> None:
     """The signed-in user's own password (sidebar): the current one, the new one twice. A change
     ends every session of the account, this one too: back to the login page, which says why."""
-    with st.popover(t("auth.change_password"), icon=":material/key:", type="tertiary"), \
-            st.form("own_password", border=False):
+    with st.popover(t("auth.change_password"), icon=":material/key:", type="tertiary"):
+        changed = _own_password_form()
+    if changed:
+        _changed(auth)
+
+
+def first_password(auth: stauth.Authenticate) -> None:
+    """The whole page for an account whose password someone else set (an admin's new account or
+    reset): it is known to them, so no page opens until the user has chosen their own."""
+    st.title(t("auth.must_change_title"))
+    st.info(t("auth.must_change_intro"), icon=":material/key:")
+    with st.container(border=True):
+        changed = _own_password_form()
+    if changed:
+        _changed(auth)
+
+
+def _own_password_form() -> bool:
+    """The current password, the new one twice; True once changed (mistakes are said in the form)."""
+    with st.form("own_password", border=False):
         current = st.text_input(t("auth.current_password"), type="password", key="own_pw_current",
                                 autocomplete="current-password")
         new = st.text_input(t("auth.new_password"), type="password", key="own_pw_new", autocomplete="new-password")
         again = st.text_input(t("auth.new_password_again"), type="password", key="own_pw_again",
                               autocomplete="new-password")
         if not st.form_submit_button(t("auth.change_password_submit"), type="primary"):
-            return
+            return False
         if new != again:
             st.error(t("auth.password_mismatch"))
-            return
+            return False
         try:
             accounts.change_own_password(store(), st.session_state["actor"], current, new)
         except accounts.WrongPassword:
             st.error(t("auth.current_wrong"))
-            return
+            return False
         except accounts.PasswordPolicyError:
             st.error(t("error.password_policy", field=t("auth.new_password")))
-            return
+            return False
+    return True
+
+
+def _changed(auth: stauth.Authenticate) -> None:
     end_session(auth)
     st.session_state["login_notice"] = ("success", t("auth.password_changed"))
     st.rerun()

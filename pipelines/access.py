@@ -23,6 +23,7 @@ class Actor:
     team_id: int | None = None
     display_name: str = ""
     lang: str = "zh_CN"
+    must_change_password: bool = False  # someone else set it: no page opens until the user changes it
 
     @property
     def sees_all(self) -> bool:

@@ -59,7 +59,8 @@ class PasswordPolicyError(ValueError):
 
 def actor_from_row(row: dict) -> Actor:
     return Actor(id=row["id"], username=row["username"], role=row["role"], team_id=row["team_id"],
-                 display_name=row["display_name"], lang=row.get("language") or "zh_CN")
+                 display_name=row["display_name"], lang=row.get("language") or "zh_CN",
+                 must_change_password=bool(row.get("must_change_password")))
 
 
 def get_actor(store: Store, username: str) -> Actor | None:
@@ -95,6 +96,7 @@ def create_user(store: Store, actor: Actor, user: UserIn, password: str | None) 
         raise PasswordPolicyError()
     values = user.model_dump()
     values["password_hash"] = hash_password(password) if password else None
+    values["must_change_password"] = password is not None  # the admin who typed it knows it
 
     def work(cur):
         if cur.execute(USERNAME_IN_USE, {"u": user.username}).fetchone()[0]:
@@ -109,7 +111,8 @@ def create_user(store: Store, actor: Actor, user: UserIn, password: str | None) 
 
 
 def set_password(store: Store, actor: Actor, username: str, password: str) -> None:
-    """Admins set anyone's password; a user may set their own."""
+    """Admins set anyone's password; a user may set their own. One set by someone else is known
+    to them: its owner must change it at the next login (must_change_password)."""
     if actor.role != "admin" and actor.username != username:
         raise NotPermitted()
     if not password_ok(password, username):
@@ -119,8 +122,9 @@ def set_password(store: Store, actor: Actor, username: str, password: str) -> No
     def work(cur):
         uid = _user_id(cur, username)
         cur.execute("UPDATE users SET password_hash = $h, failed_logins = 0, locked_until = NULL,"
-                    " sessions_valid_after = current_timestamp, updated_at = current_timestamp"
-                    " WHERE id = $id", {"h": hashed, "id": uid})
+                    " must_change_password = $m, sessions_valid_after = current_timestamp,"
+                    " updated_at = current_timestamp WHERE id = $id",
+                    {"h": hashed, "m": actor.username != username, "id": uid})
         audit.record(cur, actor, "permission", "users", uid, detail="password set")
 
     store.write(work)
@@ -226,7 +230,8 @@ def list_users(store: Store, actor: Actor = SYSTEM) -> pl.DataFrame:
         "SELECT u.id, u.username, u.display_name, u.role, u.team_id, t.name AS team, u.active,"
         # may log in now: a locked account read 可登录 = 是 beside a cut-off 锁定至
         " u.active AND u.password_hash IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until <= current_timestamp)"
-        " AS can_login, u.locked_until, u.last_login_at,"
+        " AS can_login, coalesce(u.must_change_password, false) AS must_change_password, u.locked_until,"
+        " u.last_login_at,"
         # the customers that go with a rep who changes team (their manager changes with it)
         " (SELECT count(*) FROM customers c WHERE c.owner_id = u.id AND c.deleted_at IS NULL) AS customers"
         f" FROM users u LEFT JOIN teams t ON t.id = u.team_id WHERE {pred}"

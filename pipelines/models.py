@@ -108,6 +108,7 @@ class User(UserIn, Stored):
     locked_until: datetime | None = None
     last_login_at: datetime | None = None
     sessions_valid_after: datetime | None = None  # cookies issued earlier are refused
+    must_change_password: bool = False  # set by someone else, so known to them: changed at the next login
 
 
 # -- customers -----------------------------------------------------------------------------

@@ -138,6 +138,29 @@ def test_a_user_changes_their_own_password_and_logs_in_again_with_it(app_db):
     accounts.set_password(_db(app_db), again.session_state["actor"], "rep8", "followup-demo")  # as the others expect
 
 
+def test_a_password_an_admin_set_is_changed_before_any_page_opens(app_db):
+    """An admin's reset left the admin knowing the rep's password for good: nothing asked the rep
+    to change it."""
+    from pipelines import accounts
+
+    admin = accounts.get_actor(_db(app_db), "admin")
+    accounts.set_password(_db(app_db), admin, "rep7", "admin-knows-this-1")
+    at = _submit(_login_form(), "rep7", "admin-knows-this-1")
+    assert at.session_state["actor"].username == "rep7"
+    assert [x.value for x in at.title] == ["请先设置自己的密码"] and not shown_errors(at)
+    assert not at.get("page_link") and not at.dataframe and not at.metric  # no page, no way to one
+    at.text_input(key="own_pw_current").input("admin-knows-this-1")
+    at.text_input(key="own_pw_new").input("only-rep7-knows-1")
+    at.text_input(key="own_pw_again").input("only-rep7-knows-1")
+    at.button(key="FormSubmitter:own_password-修改密码").click()
+    at.run()
+    assert "actor" not in at.session_state
+    assert [s.value for s in at.success] == ["密码已修改。所有设备上的登录都已退出,请用新密码重新登录。"]
+    again = _submit(_login_form(), "rep7", "only-rep7-knows-1")
+    assert again.title[0].value.startswith("你好") and again.get("page_link") and not shown_errors(again)
+    accounts.set_password(_db(app_db), again.session_state["actor"], "rep7", "followup-demo")  # as the others expect
+
+
 def test_login_with_the_right_password_opens_home(app_db):
     at = _submit(_login_form(), "rep3", "followup-demo")
     assert at.session_state["actor"].username == "rep3"

@@ -202,3 +202,29 @@ def test_an_admin_renames_an_account(store, org):
 
     with pytest.raises(ValidationError):
         accounts.set_display_name(store, org["admin"], "rep1", "   ")
+
+
+def test_a_password_someone_else_set_must_be_changed_by_its_owner(store, org, user):
+    """An admin's reset or new account left the admin knowing the password for good: the owner
+    was never asked to change it."""
+    from pipelines.access import SYSTEM
+
+    def must(username: str) -> bool:
+        found = accounts.authenticate(store, username, PASSWORD if username == "rep1" else "Ein-neues-Passwort-1")
+        return found.ok and found.actor.must_change_password
+
+    assert not must("rep1")  # a password of one's own
+    accounts.set_password(store, org["admin"], "rep1", "Ein-neues-Passwort-1")
+    assert accounts.authenticate(store, "rep1", "Ein-neues-Passwort-1").actor.must_change_password
+    assert accounts.session_actor(store, "rep1", datetime.now(UTC) + timedelta(seconds=1)).must_change_password
+    accounts.change_own_password(store, org["rep1"], "Ein-neues-Passwort-1", PASSWORD)
+    assert not must("rep1")
+    accounts.set_password(store, SYSTEM, "rep1", "Ein-neues-Passwort-1")  # `followup users passwd`
+    assert accounts.authenticate(store, "rep1", "Ein-neues-Passwort-1").actor.must_change_password
+    accounts.set_password(store, org["rep1"], "rep1", PASSWORD)  # one's own, set directly
+    assert not must("rep1")
+    made = UserIn(username="rep9", display_name="九号", role="rep")
+    accounts.create_user(store, org["admin"], made, "Ein-neues-Passwort-1")
+    assert must("rep9")
+    accounts.create_user(store, org["admin"], made.model_copy(update={"username": "rep10"}), None)
+    assert store.scalar("SELECT must_change_password FROM users WHERE username = 'rep10'") is False

@@ -211,6 +211,20 @@ def test_a_locked_account_reads_as_locked_and_an_admin_unlocks_it(admin_page):
     assert users.loc[users["username"] == "rep2", "can_login"].iloc[0] == "是"
 
 
+def test_a_reset_password_is_marked_for_its_owner_to_change(admin_page):
+    """After a reset the admin knows the password: the table says the owner must change it."""
+    at, _world, _ = admin_page
+    at.selectbox(key="adm_pick").select("rep2")
+    at.run()
+    at.text_input(key="adm_pw_value").input("admin-typed-this-1")
+    at.button(key="FormSubmitter:adm_pw-重设密码").click()
+    at.run()
+    assert [s.value for s in at.success] == ["已为 rep2 设置新密码。本人下次登录时需改成自己的密码。"]
+    users = next(d.value for d in at.dataframe if "must_change_password" in d.value.columns)
+    marked = dict(zip(users["username"], users["must_change_password"], strict=True))
+    assert marked.pop("rep2") == "是" and set(marked.values()) == {"否"}, marked
+
+
 def test_moving_a_rep_to_another_team_says_their_customers_go_with_them(admin_page):
     """The old team's manager stopped seeing the rep's customers with no word of it."""
     at, _world, _ = admin_page

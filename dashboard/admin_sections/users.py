@@ -95,9 +95,9 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
         st.warning(t("admin.locked_now", name=row["display_name"], until=fmt.moment(locked)), icon=":material/lock:")
         if st.button(t("admin.unlock"), key="adm_unlock", icon=":material/lock_open:") \
                 and run_write(lambda: accounts.unlock(store(), actor(), who) or True):
-            st.session_state["adm_unlocked"] = ("success", t("admin.unlocked", username=who))  # after the rerun
+            st.session_state["adm_notice"] = ("success", t("admin.unlocked", username=who))  # after the rerun
             st.rerun()
-    notice("adm_unlocked")
+    notice("adm_notice")
     a, b, c = st.columns(3)
     with a.form("adm_pw", clear_on_submit=True):  # a password is not left in the box once sent
         pw = st.text_input(t("admin.new_password"), type="password", key="adm_pw_value", help=t("admin.password_hint"))
@@ -105,9 +105,10 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
             problem = _password_problem(pw or "", who) if pw else t("error.missing", field=t("field.password"))
             if problem:
                 st.error(problem)
-            else:
-                run_write(lambda: accounts.set_password(store(), actor(), who, pw),
-                          t("admin.password_set", username=who))
+            elif run_write(lambda: accounts.set_password(store(), actor(), who, pw) or True):
+                # said after a rerun, so that the table above shows 待本人改密码 already
+                st.session_state["adm_notice"] = ("success", t("admin.password_set", username=who))
+                st.rerun()
     with b.form("adm_role"):
         display = st.text_input(t("field.display_name"), row["display_name"], key=f"adm_display_{who}",
                                 max_chars=200)
@@ -175,10 +176,11 @@ def render() -> None:
         _teams(teams_df)
     st.subheader(t("admin.users_title"))
     view = fmt.yes_no(fmt.local_times(fmt.labelled(users, {"role": "role"}), "last_login_at", "locked_until"),
-                      "active", "can_login")
+                      "active", "can_login", "must_change_password")
     st.dataframe(fmt.blanks(view.drop("id", "team_id")), hide_index=True, width="stretch", column_config={
         "username": t("field.username"), "display_name": t("field.display_name"), "role": t("field.role"),
         "team": t("field.team_id"), "active": t("field.active"), "can_login": t("admin.can_login"),
+        "must_change_password": st.column_config.TextColumn(t("admin.must_change"), help=t("admin.must_change_help")),
         "locked_until": t("admin.locked_until"), "last_login_at": t("admin.last_login"),
         "customers": t("admin.customers_owned")})
     with st.expander(t("admin.new_user"), icon=":material/person_add:"):

@@ -91,7 +91,8 @@ def run_passwd(args) -> int:
         raise CommandError(f"没有这个账号 / no such account: {args.username}") from None
     except accounts.PasswordPolicyError as exc:
         raise CommandError(f"{exc.zh} / {exc.en}") from None
-    emit(args, {"username": args.username}, "密码已更新 / password set")
+    emit(args, {"username": args.username},
+         "密码已更新,本人下次登录时需改成自己的密码 / password set; its owner changes it at the next login")
     return 0
 
 

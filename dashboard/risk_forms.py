@@ -25,17 +25,23 @@ def raise_form(customer_id: int, key: str) -> bool:
     filled in. A raised one leaves an empty form (a new key): kept filled in, a second press
     raised it again, or said it was open already."""
     done = f"{key}_done"
-    with st.form(f"{key}_{st.session_state.get(done, 0)}", border=False):
-        # each kind's level is the rules' (a form does not rerun on a pick, so the level choice
-        # cannot hide for them): said beside the kind, and the choice is labelled as manual's
-        rules = risks.rules(store())  # read once, not once per kind
-        levels = {c: (rules.get(c) or {}).get("level") for c in RAISED_RULES if c != "manual"}
-        # no kind chosen for the user: the first, 决策层变动(红色), was raised by a user who only typed a note
-        rule = st.selectbox(t("risk.raise_rule"), list(RAISED_RULES), format_func=lambda c: label("rule", c) + (
-            t("risk.raise_rule_level", level=label("level", levels[c])) if levels.get(c) else ""), index=None,
-            placeholder=t("common.choose"))
-        level = st.radio(t("risk.raise_level"), ["yellow", "red"], horizontal=True,
-                         format_func=lambda c: label("level", c))
+    count = st.session_state.get(done, 0)
+    rules = risks.rules(store())  # read once, not once per kind
+    levels = {c: (rules.get(c) or {}).get("level") for c in RAISED_RULES if c != "manual"}
+    # The kind outside the form, so that picking it reruns: only 人工预警 takes a level chosen by
+    # hand; the others' is the rules', said beside the kind and under it (a level choice shown for
+    # them could be clicked and did nothing). No kind is chosen for the user: the first,
+    # 决策层变动(红色), was raised by a user who only typed a note.
+    rule = st.selectbox(t("risk.raise_rule"), list(RAISED_RULES), format_func=lambda c: label("rule", c) + (
+        t("risk.raise_rule_level", level=label("level", levels[c])) if levels.get(c) else ""), index=None,
+        placeholder=t("common.choose"), key=f"{key}_rule_{count}")
+    with st.form(f"{key}_{count}", border=False):
+        level = None
+        if rule == "manual":
+            level = st.radio(t("risk.raise_level"), ["yellow", "red"], horizontal=True,
+                             format_func=lambda c: label("level", c))
+        elif levels.get(rule):
+            st.caption(t("risk.raise_level_fixed", level=label("level", levels[rule])))
         note = st.text_area(t("risk.raise_note"), max_chars=4000)
         if not st.form_submit_button(t("risk.raise_submit"), type="primary"):
             return False
@@ -46,7 +52,7 @@ def raise_form(customer_id: int, key: str) -> bool:
 
     def work():
         try:
-            risk_actions.raise_risk(store(), actor(), customer_id, rule, note, level if rule == "manual" else None)
+            risk_actions.raise_risk(store(), actor(), customer_id, rule, note, level)
             return True
         except risk_actions.RiskActionError as exc:
             st.error(error_text(exc))

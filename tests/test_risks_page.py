@@ -159,10 +159,16 @@ def test_raise_and_history_load_their_customer_picker_only_when_opened(app_db):
     # the history: the rules' own steps have no note and no person, shown as "—", never None
     history = next(d.value for d in at.dataframe if "操作人" in d.value.columns)
     assert len(history) and history.isna().sum().sum() == 0 and "—" in set(history["操作人"])
-    # a kind's level is the rules', said beside it; the level choice says it is for manual warnings
+    # a kind's level is the rules', said beside it; only 人工预警's is chosen (a choice shown for
+    # the others could be clicked and did nothing)
     kinds = next(b for b in at.selectbox if b.label == "预警类型").options
     assert "决策层变动(红色)" in kinds and "人工预警" in kinds, kinds
-    assert at.radio[0].label.startswith("等级(仅人工预警")
+    assert not at.radio
+    next(b for b in at.selectbox if b.label == "预警类型").select("manual").run()
+    assert [r.label for r in at.radio] == ["等级"] and at.radio[0].options == ["黄色", "红色"]
+    next(b for b in at.selectbox if b.label == "预警类型").select("decision_maker_change").run()
+    assert not at.radio and "等级:红色(由预警类型决定)" in [c.value for c in at.caption]
+    next(b for b in at.selectbox if b.label == "预警类型").set_value(None).run()
     at.text_area[0].input("客户换了采购负责人")
     # no kind is chosen for the user: a note alone raised the first kind, 决策层变动 (red)
     next(b for b in at.button if b.label == "提交预警").click()
@@ -173,6 +179,7 @@ def test_raise_and_history_load_their_customer_picker_only_when_opened(app_db):
     at.run()
     assert not shown_errors(at)
     assert "预警已提交。" in [m.value for m in at.toast]
+    assert at.selectbox(key="risks_raise_pick").value is None  # the next one's customer is picked anew
 
 
 def test_a_column_shows_fifteen_cards_then_more_on_request(app_db):

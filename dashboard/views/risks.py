@@ -168,6 +168,9 @@ def _raise_form() -> None:
             return
         if raise_form(customer_id, "risks_raise_form"):
             st.session_state[FLASH] = ("success", t("risk.raised_ok"))
+            # the next warning is for a customer picked anew (the last one stayed, as if not raised)
+            for left in ("risks_raise_q", "risks_raise_pick"):
+                st.session_state.pop(left, None)
             st.rerun()
 
 

@@ -31,7 +31,9 @@ WHOLE = 1000  # more customers than this (an import): recompute every row in one
 
 # Per customer: the live follow-ups' latest time, latest effective time and the next follow-up
 # date of the latest one (by occurred_at, then id); the open (not resolved) red and yellow risks,
-# since when the oldest of them is open, and when the last resolved risk closed.
+# since when the oldest of the worst level is open (the board's column is that level's, and its
+# cards are ordered by how long that level has been open: a red card by its oldest red, not by an
+# older yellow beside it; migration 0011), and when the last resolved risk closed.
 # SCOPE becomes `true` or `IN (<ids>)` (integers written out: the filter reaches each scan).
 FACTS = """
 SELECT c.id, f.last_follow_up_at, f.last_effective_at, f.next_follow_up_on, coalesce(r.open_red, 0) AS open_red,
@@ -47,7 +49,8 @@ LEFT JOIN (
     SELECT customer_id,
            count(*) FILTER (WHERE status <> 'resolved' AND level = 'red') AS open_red,
            count(*) FILTER (WHERE status <> 'resolved' AND level = 'yellow') AS open_yellow,
-           min(raised_at) FILTER (WHERE status <> 'resolved' AND level IN ('red', 'yellow')) AS open_since,
+           coalesce(min(raised_at) FILTER (WHERE status <> 'resolved' AND level = 'red'),
+                    min(raised_at) FILTER (WHERE status <> 'resolved' AND level = 'yellow')) AS open_since,
            max(closed_at) FILTER (WHERE status = 'resolved') AS last_closed_at
     FROM risks WHERE customer_id __SCOPE__ GROUP BY customer_id
 ) r ON r.customer_id = c.id

@@ -415,7 +415,7 @@ class CustomerActivity(Stored):
     next_follow_up_on: date | None = None
     open_red: int = 0
     open_yellow: int = 0
-    open_since: datetime | None = None
+    open_since: datetime | None = None  # the oldest open risk of the worst open level (0011)
     last_closed_at: datetime | None = None
 
 

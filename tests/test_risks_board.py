@@ -254,3 +254,14 @@ def test_a_resolved_risks_evidence_counts_days_to_when_it_was_resolved():
     assert english == "Last effective follow-up 31 days ago (2026-09-01) (when it was resolved)"
     assert risk_board.evidence_text("silent_30d", facts, "zh-CN", today=date(2026, 10, 11)) \
         == "最近一次有效跟进在 40 天前(2026-09-01)"
+
+
+@pytest.mark.parametrize("age", [0, 1])  # the default board (customer_activity) and a filtered one (every risk)
+def test_a_card_is_placed_by_how_long_its_columns_level_is_open(store, org, board_db, age):
+    """The red column was ordered by each card's oldest warning of any level: a 647-day yellow
+    阶段停滞 beside a 12-day red put that card first, above reds open for months."""
+    cards = risk_board.board(store, org["manager1"], risk_board.BoardFilter(min_age_days=age), today=TODAY)
+    red = cards.filter(pl.col("column_level") == "red").row(0, named=True)
+    assert {e["level"] for e in red["entries"]} == {"red", "yellow"}
+    assert red["since"] == min(e["since"] for e in red["entries"] if e["level"] == "red")
+    assert red["since"] > min(e["since"] for e in red["entries"])  # its yellow is older, and does not count

@@ -1,7 +1,7 @@
 -- The board's cards with no rule or age filter (risks/board.sql's CARDS): the same cards as
 -- risks/cards_filtered.sql gives then, read from customer_activity (its open red/yellow counts,
 -- oldest open risk and last closing) instead of aggregating every risk: a customer with an open
--- red or yellow risk is in the column of the worst, since its oldest one was raised; an active
+-- red or yellow risk is in the column of the worst, since the oldest of that level was raised; an active
 -- customer with none is green (on track) since its last risk closed, else since it was created.
 -- Parameters: none but the page's filter on customers (the CUSTOMERS placeholder, alias c:
 -- v_customer_activity holds the customers' own columns).

@@ -5,7 +5,10 @@ entries AS (__OPEN__),
 cards AS (
     SELECT customer_id,
            max(CASE level WHEN 'red' THEN 2 WHEN 'yellow' THEN 1 ELSE 0 END) AS worst,
-           min(since) AS card_since
+           -- since when the worst level (the card's column) is open: a red card is placed by its
+           -- oldest red, not by an older yellow beside it
+           coalesce(min(since) FILTER (WHERE level = 'red'), min(since) FILTER (WHERE level = 'yellow'),
+                    min(since)) AS card_since
     FROM entries
     GROUP BY customer_id
 ),

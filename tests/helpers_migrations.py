@@ -7,7 +7,7 @@ from pipelines import postgres
 # What each migration with a backfill adds: its tables, each with the sequence of its ids; and
 # its columns of older tables.
 TABLES = {6: ("follow_up_daily",), 7: ("stage_daily", "risk_daily")}
-COLUMNS = {8: (("follow_up_daily", "converted"),)}
+COLUMNS = {8: (("follow_up_daily", "converted"),), 10: (("users", "must_change_password"),)}
 
 
 def undo_from(store, version: int) -> None:

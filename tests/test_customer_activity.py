@@ -146,3 +146,19 @@ def test_whole_refresh_rewrites_exactly_the_rows_that_differ(store, org, world):
     assert {r["id"] for r in customer_activity.mismatches(cur)} == {world["busy"], world["quiet"], 999999}
     risks.refresh(store, SYSTEM)
     exact(store)
+
+
+def test_migration_0011_recomputes_open_since_as_the_worst_levels(store, org, world):
+    """A database from before 0011 kept each customer's oldest open risk of either level."""
+    from pipelines import migrations
+    from tests.helpers_migrations import undo_from
+
+    risks.refresh(store, SYSTEM)
+    old = ("SELECT customer_id, min(raised_at) FILTER (WHERE status <> 'resolved' AND level IN ('red', 'yellow')) AS s"
+           " FROM risks GROUP BY customer_id")
+    store.write(lambda cur: cur.execute(f"UPDATE customer_activity SET open_since = x.s FROM ({old}) x"
+                                        " WHERE customer_activity.id = x.customer_id"))
+    assert customer_activity.mismatches(store.cursor())  # the quiet customer: a red beside an older yellow
+    undo_from(store, 11)
+    assert migrations.apply(store) == [11]
+    exact(store)

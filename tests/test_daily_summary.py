@@ -152,7 +152,7 @@ def test_migration_backfills_existing_follow_ups(store, org):
 
     # the database as it was before 0006 (and 0007, which comes after it)
     undo_from(store, 6)
-    assert migrations.apply(store) == [6, 7, 8, 9]
+    assert migrations.apply(store) == [6, 7, 8, 9, 10, 11]
     _exact(store, [org["admin"], rep1])
     assert store.scalar("SELECT count(*) FROM follow_up_daily") == 2
 
@@ -165,7 +165,7 @@ def test_migration_0008_counts_the_converted_follow_ups(store, org):
     customers.change_stage(store, admin, cid, "needs_confirmed", override_reason="测试", at=AT + timedelta(days=1))
 
     undo_from(store, 8)  # follow_up_daily without `converted`
-    assert migrations.apply(store) == [8, 9]
+    assert migrations.apply(store) == [8, 9, 10, 11]
     _exact(store, [admin, rep1])
     assert _converted(store) == 1  # the one of the day before the change, not the one 21 days before
 

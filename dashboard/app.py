@@ -37,9 +37,19 @@ st.html(f"<style>@media (max-width: 640px) {{ {_CARDS} {{ flex-flow: row wrap; g
 st.html(f"<style>@media (min-width: 641px) and (max-width: 1100px) {{ {_CARDS} {{ flex-flow: row wrap; }}"
         f" {_CARDS} > [data-testid=stColumn] {{ flex: 1 1 calc(33% - 1rem) !important;"
         " min-width: calc(33% - 1rem) !important; } }</style>")
+# A card's name wraps instead of ending in "…" ("Effective follow-…" at 1366 px in English), and
+# the cards of a row keep one height when one name takes two lines.
+_LABEL = '[data-testid="stMetricLabel"]'
+_ALONE = '[data-testid=stColumn] > [data-testid=stVerticalBlock] > [data-testid=stElementContainer]:only-child'
+st.html(f"<style>{_LABEL} [data-testid=stMarkdownContainer], {_LABEL} p {{ white-space: normal !important; }}"
+        f" {_ALONE}:has(> [data-testid=stMetric]) {{ flex: 1 1 auto; }}"
+        f" {_ALONE} > [data-testid=stMetric] {{ height: 100%; }}</style>")
 # A touch screen has no hover, so Plotly's tool bar stays shown, over the chart's title (the
 # question it answers): hidden there. Pinching zooms, and Streamlit's own full-screen button stays.
-st.html("<style>@media (hover: none) { .js-plotly-plot .modebar-container { display: none !important; } }</style>")
+# A table's tool bar (search, download, full screen) is also always shown there, 44 px above the
+# table, over whatever is above it (a customer's tab names): the table makes room for it.
+st.html("<style>@media (hover: none) { .js-plotly-plot .modebar-container { display: none !important; }"
+        " [data-testid=stFullScreenFrame]:has(> [data-testid=stDataFrame]) { margin-top: 44px; } }</style>")
 # The file uploader's button and size hint are English whatever the language (Streamlit has no
 # option for them yet: streamlit/streamlit#13500): the catalog's words are drawn in their place.
 _DROP = '[data-testid="stFileUploaderDropzone"]'

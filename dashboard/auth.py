@@ -252,6 +252,9 @@ def _own_password_form() -> bool:
         except accounts.WrongPassword:
             st.error(t("auth.current_wrong"))
             return False
+        except accounts.SamePassword:
+            st.error(t("auth.same_password"))
+            return False
         except accounts.PasswordPolicyError:
             st.error(t("error.password_policy", field=t("auth.new_password")))
             return False

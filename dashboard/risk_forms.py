@@ -21,7 +21,7 @@ def error_text(exc: risk_actions.RiskActionError) -> str:
 
 def raise_form(customer_id: int, key: str) -> bool:
     """The form for one customer; True once a warning was raised (the caller says so and reruns).
-    A refusal (a kind already open, 其他风险 without a note) is said under the form, which stays
+    A refusal (a kind already open, 人工预警 without a note) is said under the form, which stays
     filled in. A raised one leaves an empty form (a new key): kept filled in, a second press
     raised it again, or said it was open already."""
     done = f"{key}_done"

@@ -147,14 +147,22 @@ class WrongPassword(ValueError):
     """The current password given to change_own_password is not the account's."""
 
 
+class SamePassword(ValueError):
+    """The new password given to change_own_password is the current one: a password an admin set
+    would stay known to them (and the change would clear must_change_password)."""
+
+
 def change_own_password(store: Store, actor: Actor, current: str, new: str) -> None:
     """A user's own new password, given the current one (a session left open on a shared
     computer must not be enough). It ends every session of the account, this one too: the user
     logs in again with it, and a password an admin set and so knows stops working."""
-    if not check_password(current, store.scalar("SELECT password_hash FROM users WHERE id = $id", {"id": actor.id})):
+    hashed = store.scalar("SELECT password_hash FROM users WHERE id = $id", {"id": actor.id})
+    if not check_password(current, hashed):
         store.write(lambda c: audit.record(c, actor, "permission", "users", actor.id,
                                            detail="password change refused: wrong current password"))
         raise WrongPassword()
+    if new == current:
+        raise SamePassword()
     set_password(store, actor, actor.username, new)
 
 

@@ -12,7 +12,7 @@ from pipelines.explorer import NO_EXTRA, Extra, sorted_page
 from pipelines.filters import Filters
 from pipelines.store import Store
 
-LIST_SORTS: tuple[str, ...] = ("last_follow_up", "name", "stage", "contract_amount", "created_at")
+LIST_SORTS: tuple[str, ...] = ("last_follow_up", "risk_rank", "name", "stage", "contract_amount", "created_at")
 
 
 def picker(store: Store, actor: Actor, q: str = "", limit: int = 30) -> pl.DataFrame:

@@ -205,6 +205,16 @@ def test_a_lost_customer_has_no_risk_level_and_industries_read_as_on_screen(worl
                                {"i": lost})
 
 
+def test_the_customer_list_sorts_by_risk_level_red_first(world):
+    """Header sorting sorted only the page's 50 rows, and 排序 had no 风险等级: a manager could not
+    list every red customer first."""
+    store, org, ids = world
+    listed = customer_views.listing(store, org["admin"], Filters(), sort="risk_rank", descending=True, size=2)
+    assert listed["risk_level"].to_list()[0] == "red" and listed["id"][0] == ids["rep1"][1]  # seed's red one
+    everyone = customer_views.listing(store, org["admin"], Filters(), sort="risk_rank", descending=False)
+    assert everyone["risk_level"].to_list()[-1] == "red"
+
+
 def test_export_neutralises_formulas(world):
     store, org, ids = world
     follow_ups.add(store, org["rep1"], FollowUpIn(customer_id=ids["rep1"][0], rep_id=org["rep1"].id,

@@ -216,6 +216,9 @@ def test_a_password_someone_else_set_must_be_changed_by_its_owner(store, org, us
     assert not must("rep1")  # a password of one's own
     accounts.set_password(store, org["admin"], "rep1", "Ein-neues-Passwort-1")
     assert accounts.authenticate(store, "rep1", "Ein-neues-Passwort-1").actor.must_change_password
+    with pytest.raises(accounts.SamePassword):  # "changed" to the one the admin knows
+        accounts.change_own_password(store, org["rep1"], "Ein-neues-Passwort-1", "Ein-neues-Passwort-1")
+    assert accounts.authenticate(store, "rep1", "Ein-neues-Passwort-1").actor.must_change_password
     assert accounts.session_actor(store, "rep1", datetime.now(UTC) + timedelta(seconds=1)).must_change_password
     accounts.change_own_password(store, org["rep1"], "Ein-neues-Passwort-1", PASSWORD)
     assert not must("rep1")

@@ -55,9 +55,9 @@ def test_leader_reads_the_monthly_summary_and_team(page, app_url):
     tour(page, "leader", ["首页", "客户", "跟进记录"])  # the rest of leadership's menu
 
 
-def test_on_a_touch_screen_no_tool_bar_covers_a_charts_title(browser, app_url):
+def test_on_a_touch_screen_no_tool_bar_covers_a_title(browser, app_url):
     """A phone has no hover, so Plotly's tool bar stayed shown over each chart's title (the
-    question the chart answers)."""
+    question the chart answers), and a table's over the customer page's tab names."""
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                 locale="zh-CN")
     try:
@@ -71,5 +71,15 @@ def test_on_a_touch_screen_no_tool_bar_covers_a_charts_title(browser, app_url):
         assert page.locator(".js-plotly-plot .modebar").count() > 0  # drawn, and hidden
         assert not page.locator(".js-plotly-plot .modebar").first.is_visible()
         shot(page, "analytics_funnel_phone")
+        page.goto(app_url + "/risks")
+        settle(page)
+        page.locator('[data-testid="stMain"] [data-testid="stPageLink"]').first.tap()  # a card's customer
+        settle(page)
+        page.get_by_role("tab", name="风险").tap()
+        settle(page)
+        tools = page.locator('[data-testid="stElementToolbar"] button').filter(visible=True).first.bounding_box()
+        tabs = page.get_by_role("tablist").first.bounding_box()
+        assert tools["y"] >= tabs["y"] + tabs["height"], (tools, tabs)
+        shot(page, "customer_risks_phone")
     finally:
         phone.close()

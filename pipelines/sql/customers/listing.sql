@@ -30,4 +30,6 @@ filtered AS (
     LEFT JOIN levels l ON l.customer_id = c.id
     WHERE __FILTERS__
 )
-SELECT * FROM filtered
+-- risk_rank: the level as a number to sort by (descending: red first, then yellow, green, none)
+SELECT *, CASE risk_level WHEN 'red' THEN 3 WHEN 'yellow' THEN 2 WHEN 'green' THEN 1 ELSE 0 END AS risk_rank
+FROM filtered

@@ -220,3 +220,12 @@ def test_manager_opens_a_reps_customer(page, app_url):
     rows = {round(b["y"]) for b in (v.bounding_box() for v in values.all())}
     shot(page, "manager_home_tablet")
     assert not cut and len(rows) >= 2, (cut, rows)
+    # just wide enough for five cards in a row: their names took two lines, cut to "今日…" before
+    page.set_viewport_size({"width": 1101, "height": 1000})
+    open_page(page, app_url)
+    names = page.locator('[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"]')
+    names.first.wait_for()
+    cut = names.evaluate_all("els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)")
+    heights = {round(m.bounding_box()["height"]) for m in page.locator('[data-testid="stMetric"]').all()}
+    shot(page, "manager_home_1101")
+    assert not cut and len(heights) == 1, (cut, heights)  # and the row's cards keep one height

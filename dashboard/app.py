@@ -14,7 +14,7 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run dashboard/app.py`
 
-from dashboard import auth
+from dashboard import auth, widgets
 from dashboard.data import store
 from dashboard.i18n import lang, t
 from dashboard.nav import PAGES_DIR, pages_built
@@ -136,6 +136,7 @@ def main() -> None:
                 section = p.section
                 st.caption(t(section))
             st.page_link(pages[p.path], label=t(p.title_key), icon=p.icon)
+        widgets.sidebar_closes_on_navigation()
         st.divider()
         if st.button(t("nav.logout"), icon=":material/logout:", key="logout_button", type="tertiary"):
             auth.end_session(authenticator)

@@ -53,6 +53,23 @@ def focus(selector: str | None, *, force: bool = False, nonce: object = None) ->
 </script>""", unsafe_allow_javascript=True)
 
 
+def sidebar_closes_on_navigation() -> None:
+    """On a phone the sidebar lies over the page: a page picked from it opened behind it, and the
+    rep had to close it by hand every time (Streamlit closes it for its own menu, not for page
+    links, which the role-filtered menu is made of)."""
+    st.html("""<script>
+(() => {
+  if (window.__followupNavCloses) return;
+  window.__followupNavCloses = true;
+  document.addEventListener("click", (e) => {
+    if (!e.target.closest("[data-testid=stSidebar] [data-testid=stPageLink] a")) return;
+    if (!window.matchMedia("(max-width: 767.98px)").matches) return;  // beside the page, not over it
+    setTimeout(() => document.querySelector("[data-testid=stSidebarCollapseButton] button")?.click(), 0);
+  }, true);
+})();
+</script>""", unsafe_allow_javascript=True)
+
+
 def ctrl_enter_saves(button: str) -> None:
     """Ctrl+Enter (⌘+Enter) anywhere in a form presses its button (CSS selector `button`), for a
     form with Enter-to-submit off: Streamlit then drops its own Ctrl+Enter. The field being typed

@@ -39,10 +39,13 @@ def _whole_numbers(fig: go.Figure, top: float, axis: str = "y") -> None:
 
 
 def _layout(fig: go.Figure, title: str, x: str | None, y: str | None, height: int = HEIGHT) -> go.Figure:
+    # The legend under the plot, at the figure's foot: above it, its rows grew up into the title
+    # when a phone's narrow chart wrapped seven stages onto four rows (Plotly makes room below the
+    # axis for it as it grows, and nothing is drawn there).
     fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top"},
-                      height=height, font={"family": FONT}, margin={"l": 10, "r": 10, "t": 80, "b": 10},
-                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
-                              "traceorder": "normal"},
+                      height=height, font={"family": FONT}, margin={"l": 10, "r": 10, "t": 56, "b": 10},
+                      legend={"orientation": "h", "x": 0, "xanchor": "left", "yref": "container", "y": 0,
+                              "yanchor": "bottom", "traceorder": "normal"},
                       meta={"empty": False})
     fig.update_xaxes(title_text=x)
     fig.update_yaxes(title_text=y)
@@ -63,7 +66,7 @@ def narrow(fig: go.Figure, room: int = 48) -> go.Figure:
     head, tail = (title[:at + 1].rstrip(), title[at + 1:]) if at > 0 else (title[:cut], title[cut:])
     # room for the second line above the plot (and its legend); anchored by its top edge in
     # pixels, as a two-line title at y=0.98 lost the top of its first line
-    fig.update_layout(title_text=f"{head}<br>{tail}", margin_t=(fig.layout.margin.t or 80) + 22,
+    fig.update_layout(title_text=f"{head}<br>{tail}", margin_t=(fig.layout.margin.t or 56) + 22,
                       title_y=1, title_yref="container", title_yanchor="top", title_pad_t=12)
     return fig
 
@@ -281,12 +284,9 @@ def channel_mix_chart(mix: pl.DataFrame, lang: str) -> go.Figure:
             hovertemplate="%{y} · %{fullData.name}: %{x:.1%} (n=%{customdata:,})<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig.update_xaxes(tickformat=".0%", range=[0, 1])
-    fig = _layout(fig, title, t("chart.share_axis", lang), t("chart.rep_axis", lang),
-                  height=max(HEIGHT, 90 + 34 * mix["name"].n_unique()))
-    # eight channels' names take up to three legend rows in a half-width column (English): room
-    # above the bars for them, below the title
-    fig.update_layout(margin={"t": 130})
-    return fig
+    # eight channels' names take up to three legend rows in a half-width column (English), under the bars
+    return _layout(fig, title, t("chart.share_axis", lang), t("chart.rep_axis", lang),
+                   height=max(HEIGHT, 150 + 34 * mix["name"].n_unique()))
 
 
 def precursor_chart(pre: pl.DataFrame, window_days: int, lang: str) -> go.Figure:

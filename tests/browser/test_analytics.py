@@ -72,6 +72,17 @@ def test_on_a_phone_nothing_covers_what_the_user_reads(browser, app_url):
         assert page.locator(".js-plotly-plot .modebar").count() > 0  # drawn, and hidden
         assert not page.locator(".js-plotly-plot .modebar").first.is_visible()
         shot(page, "analytics_funnel_phone")
+        # a chart's legend (seven stages wrap onto four rows at this width) stays off its title
+        page.goto(app_url + "/trends")
+        page.wait_for_selector(".js-plotly-plot .legend")
+        settle(page)
+        overlaps = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(plot => {
+            const title = plot.querySelector('.gtitle'), legend = plot.querySelector('.legend');
+            if (!title || !legend) return [];
+            const a = title.getBoundingClientRect(), b = legend.getBoundingClientRect();
+            return a.bottom > b.top && b.bottom > a.top ? [title.textContent] : [];
+        })""")
+        assert overlaps == [], overlaps
         # the menu lies over the page on a phone: a page picked from it opened behind it, and the
         # rep closed the menu by hand every time
         page.get_by_test_id("stExpandSidebarButton").tap()

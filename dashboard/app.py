@@ -57,6 +57,10 @@ st.html(f"<style>{_DROP} button p, {_DROP} [data-testid=stFileUploaderDropzoneIn
         f' {_DROP} button p::after {{ content: "{t("common.upload")}"; font-size: 0.875rem; }}'
         f' {_DROP} [data-testid=stFileUploaderDropzoneInstructions] span::after {{'
         f' content: "{t("common.upload_hint", mb=st.get_option("server.maxUploadSize"))}"; font-size: 0.8rem; }}</style>')
+# So is a drop-down's "No results" when what was typed matches no choice: it is the list's only
+# option, drawn with display: contents.
+_NONE = '[role=listbox] > [role=option][style*="display: contents"] > span'
+st.html(f'<style>{_NONE} {{ font-size: 0; }} {_NONE}::after {{ content: "{t("common.no_options")}"; font-size: 0.875rem; }}</style>')
 
 
 def _language_picker(key: str) -> None:

@@ -229,3 +229,18 @@ def test_manager_opens_a_reps_customer(page, app_url):
     heights = {round(m.bounding_box()["height"]) for m in page.locator('[data-testid="stMetric"]').all()}
     shot(page, "manager_home_1101")
     assert not cut and len(heights) == 1, (cut, heights)  # and the row's cards keep one height
+
+
+def test_a_drop_down_with_no_match_says_so_in_chinese(page, app_url):
+    """Streamlit's own "No results" showed in the Chinese pages when a search matched no choice."""
+    login(page, app_url, "manager2", path="customers")
+    for box in (page.get_by_role("combobox", name="所属行业"), page.locator(".st-key-cust_open input")):
+        box.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.type("zzzz")
+        option = page.locator("[role=listbox] [role=option]")
+        page.wait_for_function("() => document.querySelectorAll('[role=listbox] [role=option]').length === 1")
+        said = option.first.evaluate("e => [e.innerText, getComputedStyle(e.firstElementChild, '::after').content]")
+        assert said == ["No results", '"没有符合的选项"'], said
+        page.keyboard.press("Escape")
+    shot(page, "no_match_chinese")

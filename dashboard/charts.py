@@ -237,6 +237,15 @@ def stage_entries_chart(entries: pl.DataFrame, grain: str, lang: str) -> go.Figu
 
 # -- channels -------------------------------------------------------------------------------------
 
+def _on_short_lines(name: str) -> str:
+    """A bar's name a word a line, a four-character Chinese one two and two: eight names under
+    eight bars ran into each other ("Video meeting" in English, 视频会议产品演示 on a phone)."""
+    if " " in name:
+        return name.replace(" ", "<br>")
+    chinese = len(name) >= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in name)
+    return f"{name[:len(name) // 2]}<br>{name[len(name) // 2:]}" if chinese else name
+
+
 def conversion_chart(conversion: pl.DataFrame, lang: str, reference: float | None = None) -> go.Figure:
     """Conversion per channel with its 95% Wilson interval as error bars and n on each bar;
     the manual's phone reference as a dotted line."""
@@ -245,8 +254,7 @@ def conversion_chart(conversion: pl.DataFrame, lang: str, reference: float | Non
     if data.is_empty():
         return empty_figure(title, lang)
     rows = data.to_dicts()
-    # one word a line: eight English names ("Video meeting", "Product demo") ran into each other
-    names = [label("channel", r["channel"], lang).replace(" ", "<br>") + "<br>"
+    names = [_on_short_lines(label("channel", r["channel"], lang)) + "<br>"
              + t("chart.conversion_text", lang, rate=pct(r["rate"]), n=f"{r['follow_ups']:,}") for r in rows]
     fig = go.Figure(go.Bar(
         x=names, y=[r["rate"] for r in rows],
@@ -257,7 +265,7 @@ def conversion_chart(conversion: pl.DataFrame, lang: str, reference: float | Non
         hovertemplate="%{y:.1%} [%{customdata[0]} – %{customdata[1]}] %{customdata[2]}/%{customdata[3]}"
                       "<extra></extra>"))
     if reference is not None:
-        # named in the legend above the plot: a label on the line sat over the last channel's bar
+        # named in the legend: a label on the line sat over the last channel's bar
         fig.add_hline(y=reference, line_dash="dot", line_color="#555555")
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", hoverinfo="skip",
                                  line={"dash": "dot", "color": "#555555"}, showlegend=True,

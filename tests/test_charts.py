@@ -89,6 +89,9 @@ def test_conversion_chart_shows_interval_count_and_reference():
     assert list(bar.x) == ["电话<br>50.0%<br>n=4", "拜访<br>30.0%<br>n=12,000"]  # the count under every rate
     english = charts.conversion_chart(conv.with_columns(channel=pl.Series(["video_meeting", "visit"])), "en").data[0]
     assert english.x[0].startswith("Video<br>") and english.x[1].startswith("Visit<br>")  # a word a line
+    # and a four-character Chinese name two and two: 视频会议 ran into 产品演示 on a phone
+    chinese = charts.conversion_chart(conv.with_columns(channel=pl.Series(["video_meeting", "visit"])), "zh_CN").data[0]
+    assert chinese.x[0].startswith("视频<br>会议<br>") and chinese.x[1].startswith("拜访<br>")
     assert list(bar.error_y.array) == pytest.approx([0.35, 0.008])
     assert list(bar.error_y.arrayminus) == pytest.approx([0.35, 0.008])
     assert fig.layout.shapes[0].y0 == 0.05

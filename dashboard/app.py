@@ -33,8 +33,9 @@ st.html(f"<style>@media (max-width: 640px) {{ {_CARDS} {{ flex-flow: row wrap; g
         f" {_CARDS} > [data-testid=stColumn] {{ flex: 1 1 calc(50% - 0.5rem) !important;"
         " min-width: calc(50% - 0.5rem) !important; width: calc(50% - 0.5rem) !important; }"
         ' [data-testid="stMetricValue"] { font-size: 1.5rem; } }</style>')
-# On a tablet (or a narrow window) a row of five cards cut its numbers ("10.6…"): three to a row.
-st.html(f"<style>@media (min-width: 641px) and (max-width: 1100px) {{ {_CARDS} {{ flex-flow: row wrap; }}"
+# On a tablet (or a narrow window) a row of five cards cut its numbers ("10.6…"; at 1101 px beside
+# the menu, 247.3万 read "24…" and 12.7 / 8 "12.…"): three to a row.
+st.html(f"<style>@media (min-width: 641px) and (max-width: 1300px) {{ {_CARDS} {{ flex-flow: row wrap; }}"
         f" {_CARDS} > [data-testid=stColumn] {{ flex: 1 1 calc(33% - 1rem) !important;"
         " min-width: calc(33% - 1rem) !important; } }</style>")
 # A card's name wraps instead of ending in "…" ("Effective follow-…" at 1366 px in English), and

@@ -220,15 +220,24 @@ def test_manager_opens_a_reps_customer(page, app_url):
     rows = {round(b["y"]) for b in (v.bounding_box() for v in values.all())}
     shot(page, "manager_home_tablet")
     assert not cut and len(rows) >= 2, (cut, rows)
-    # just wide enough for five cards in a row: their names took two lines, cut to "今日…" before
-    page.set_viewport_size({"width": 1101, "height": 1000})
-    open_page(page, app_url)
-    names = page.locator('[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"]')
-    names.first.wait_for()
-    cut = names.evaluate_all("els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)")
-    heights = {round(m.bounding_box()["height"]) for m in page.locator('[data-testid="stMetric"]').all()}
-    shot(page, "manager_home_1101")
-    assert not cut and len(heights) == 1, (cut, heights)  # and the row's cards keep one height
+
+
+def test_home_cards_are_not_cut_on_a_laptop_beside_the_menu(page, app_url):
+    """Card names were cut to "今日…", figures to "24…" (247.3万) and "12.…" (12.7 / 8)."""
+    login(page, app_url, "leader")
+    for width in (1101, 1301):  # three cards to a row, then five
+        page.set_viewport_size({"width": width, "height": 1000})
+        open_page(page, app_url)
+        texts = page.locator('[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"],'
+                             ' [data-testid="stMetricValue"] > div, [data-testid="stMetricDelta"] > div')
+        texts.first.wait_for()
+        cut = texts.evaluate_all("els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)")
+        rows: dict[int, set[int]] = {}  # the cards of a row keep one height
+        for card in page.locator('[data-testid="stMetric"]').all():
+            box = card.bounding_box()
+            rows.setdefault(round(box["y"]), set()).add(round(box["height"]))
+        shot(page, f"leader_home_{width}")
+        assert not cut and all(len(h) == 1 for h in rows.values()), (width, cut, rows)
 
 
 def test_a_drop_down_with_no_match_says_so_in_chinese(page, app_url):

@@ -311,8 +311,13 @@ def monthly_summary(store: Store, actor: Actor, filters: Filters, month: date, t
 
 
 def ranked_reps(reps: pl.DataFrame, n: int = 3) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(top, bottom) reps by won amount, then effective follow-ups; bottom excludes the top."""
-    order = reps.sort(["won_amount", "effective_follow_ups", "username"], descending=[True, True, False])
+    """(top, bottom) reps by won amount, then effective follow-ups; bottom excludes the top. A rep
+    with nothing in the month (no target, no follow-up, nothing won: an account an import made for
+    a name in its file, a rep who has left) is not ranked: three of them at the bottom pushed out
+    the reps who had missed their targets."""
+    in_play = (pl.col("target_amount").is_not_null() | (pl.col("follow_ups") > 0)
+               | (pl.col("won_amount").fill_null(0) > 0))
+    order = reps.filter(in_play).sort(["won_amount", "effective_follow_ups", "username"], descending=[True, True, False])
     top = order.head(n)
     rest = order.filter(~pl.col("rep_id").is_in(top["rep_id"].implode()))
     return top, rest.tail(n).reverse()

@@ -215,3 +215,17 @@ def test_a_change_that_rounds_to_nothing_has_no_sign_or_arrow():
     flat, rise = at.metric[0].proto, at.metric[1].proto
     assert (flat.delta, rise.delta) == ("0.0%", "+25.0%")
     assert flat.direction == Metric.MetricDirection.NONE and rise.direction == Metric.MetricDirection.UP
+
+
+def test_reps_with_nothing_in_the_month_are_not_ranked():
+    """Eleven accounts an import made (no target, no follow-up) filled 后 3 名 with ¥0, and the reps
+    who had missed their targets were no longer listed."""
+    reps = pl.DataFrame({
+        "rep_id": [1, 2, 3, 4, 5, 6, 7],
+        "username": ["a", "b", "c", "missed", "quiet", "imported1", "imported2"],
+        "follow_ups": [9, 8, 7, 5, 0, 0, 0], "effective_follow_ups": [5, 4, 3, 2, 0, 0, 0],
+        "won_amount": [300.0, 200.0, 100.0, 0.0, 0.0, 0.0, None],
+        "target_amount": [100.0, 100.0, 100.0, 290_000.0, 320_000.0, None, None]})
+    top, bottom = summary.ranked_reps(reps)
+    assert top["username"].to_list() == ["a", "b", "c"]
+    assert bottom["username"].to_list() == ["quiet", "missed"]  # a target and nothing done: ranked, last

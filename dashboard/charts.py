@@ -323,24 +323,28 @@ def target_chart(team: pl.DataFrame, lang: str, pacing: bool = True) -> go.Figur
         return empty_figure(title, lang, "chart.no_targets" if team.height else "analytics.empty_filters")
     rows = data.to_dicts()
     names = [r["display_name"] for r in rows]
+    # A bar per rep across the page, the rep's figures beside the name: as columns, eight reps'
+    # names with their figures under them were turned upright and ran into each other on a phone.
     fig = go.Figure()
     fig.add_trace(go.Bar(
-        x=names, y=[r["attainment"] for r in rows], name=t("chart.attainment_label", lang), marker_color="#4E79A7",
+        y=names, x=[r["attainment"] for r in rows], orientation="h", name=t("chart.attainment_label", lang),
+        marker_color="#4E79A7",
         text=[f"{pct(r['attainment'])} · ¥{r['won_amount']:,.0f}/¥{r['target_amount']:,.0f}" for r in rows],
-        # by the rep's name and the series (%{x} is the tick's text, which repeats the figures)
+        # by the rep's name and the series (%{y} is the tick's text, which repeats the figures)
         customdata=names, textposition="none", hovertemplate="%{customdata} · %{fullData.name}: %{text}<extra></extra>"))
-    # each rep's figures under the name (above the bar the pacing marker covered them)
-    fig.update_xaxes(tickvals=names, ticktext=[f"{n}<br>{x.replace(' · ', '<br>')}"
-                                               for n, x in zip(names, fig.data[0].text, strict=True)])
+    fig.update_yaxes(tickvals=names, ticktext=[f"{n} · {x.replace(' · ', '<br>')}"
+                                               for n, x in zip(names, fig.data[0].text, strict=True)],
+                     autorange="reversed")  # the first rep at the top, as in the table
     if pacing:
         fig.add_trace(go.Scatter(
-            x=names, y=[r["pacing"] for r in rows], name=t("chart.pacing_label", lang), mode="markers",
+            y=names, x=[r["pacing"] for r in rows], name=t("chart.pacing_label", lang), mode="markers",
             marker={"symbol": "diamond", "size": 12, "color": "#2F5597"}, customdata=names,
-            hovertemplate="%{customdata} · %{fullData.name}: %{y:.1%}<extra></extra>"))
-    fig.add_hline(y=1, line_dash="dot", line_color="#555555", annotation_text=t("chart.target_line", lang),
-                  annotation_position="top left", annotation_bgcolor="rgba(255,255,255,0.85)")
-    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
-    return _layout(fig, title, t("chart.rep_axis", lang), t("metric.target_attainment", lang))
+            hovertemplate="%{customdata} · %{fullData.name}: %{x:.1%}<extra></extra>"))
+    fig.add_vline(x=1, line_dash="dot", line_color="#555555", annotation_text=t("chart.target_line", lang),
+                  annotation_position="top", annotation_bgcolor="rgba(255,255,255,0.85)")
+    fig.update_xaxes(tickformat=".0%", rangemode="tozero")
+    return _layout(fig, title, t("metric.target_attainment", lang), t("chart.rep_axis", lang),
+                   height=max(HEIGHT, 140 + 44 * len(rows)))
 
 
 def _week_ticks(fig: go.Figure, weeks: list) -> None:

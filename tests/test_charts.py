@@ -158,11 +158,13 @@ def test_target_chart_attainment_and_pacing():
                          "won_amount": [50.0, 300.0, 10.0], "attainment": [0.5, 1.5, None],
                          "pacing": [1.0, 3.0, None]})
     fig = charts.target_chart(team, "zh_CN")
-    assert list(fig.data[0].x) == ["王磊", "李娜"]  # no target, no bar
-    assert list(fig.data[1].y) == [1.0, 3.0]
+    assert list(fig.data[0].y) == ["王磊", "李娜"]  # no target, no bar
+    # a bar per rep across the page: as columns, eight names with their figures ran into each other
+    assert fig.data[0].orientation == "h" and list(fig.data[0].x) == [0.5, 1.5]
+    assert list(fig.data[1].x) == [1.0, 3.0]
     assert fig.data[0].text[0] == "50.0% · ¥50/¥100"
-    assert fig.layout.xaxis.ticktext[0] == "王磊<br>50.0%<br>¥50/¥100"  # under the name, clear of the marker
-    assert fig.layout.shapes[0].y0 == 1
+    assert fig.layout.yaxis.ticktext[0] == "王磊 · 50.0%<br>¥50/¥100"  # beside the name, clear of the marker
+    assert fig.layout.shapes[0].x0 == 1
     # the hover names the rep and the series, not the tick's text with the figures again
     assert list(fig.data[0].customdata) == ["王磊", "李娜"] and fig.data[0].hovertemplate.startswith(
         "%{customdata} · %{fullData.name}") and fig.data[0].name == "已完成"

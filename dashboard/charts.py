@@ -302,14 +302,18 @@ def precursor_chart(pre: pl.DataFrame, window_days: int, lang: str) -> go.Figure
     if pre.is_empty():
         return empty_figure(title, lang)
     rows = pre.sort("contracts", descending=True).to_dicts()
+    # A bar per channel across the half page, its share and count beside it: as columns, eight
+    # channels' labels above their bars ran into each other on a phone ("30.0%30.0%30.0%").
     fig = go.Figure(go.Bar(
-        x=[label("channel", r["channel"], lang) for r in rows], y=[r["share"] for r in rows],
+        y=[label("channel", r["channel"], lang) for r in rows], x=[r["share"] for r in rows], orientation="h",
         marker_color=[CHANNEL_COLOURS.get(r["channel"], "#888888") for r in rows],
         text=[t("chart.precursor_text", lang, share=pct(r["share"]), n=r["contracts"], total=r["signings"])
               for r in rows], textposition="outside", cliponaxis=False, constraintext="none",  # as cohort_chart
-        hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.25], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1])
-    return _layout(fig, title, t("chart.channel_axis", lang), t("chart.share_axis", lang))
+        hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
+    fig.update_xaxes(tickformat=".0%", range=[0, 1.4], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1])
+    fig.update_yaxes(autorange="reversed")  # the most contracts at the top
+    return _layout(fig, title, t("chart.share_axis", lang), t("chart.channel_axis", lang),
+                   height=max(HEIGHT, 120 + 40 * len(rows)))
 
 
 # -- team ------------------------------------------------------------------------------------------

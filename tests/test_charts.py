@@ -151,6 +151,10 @@ def test_precursor_labels_fit_their_bars():
                         "share": [5 / 7, 4 / 7], "signings": [7, 7]})
     for lang, expected in (("zh_CN", "71.4%<br>5/7 单"), ("en", "71.4%<br>5/7")):  # "5/7 contracts" overlapped
         assert charts.precursor_chart(pre, 30, lang).data[0].text[0] == expected
+    # a bar per channel across the page, the most contracts first: as columns, eight channels'
+    # labels ran into each other on a phone
+    bar = charts.precursor_chart(pre, 30, "zh_CN").data[0]
+    assert bar.orientation == "h" and list(bar.y) == ["拜访", "电话"] and list(bar.x) == [5 / 7, 4 / 7]
 
 
 def test_target_chart_attainment_and_pacing():

@@ -94,6 +94,14 @@ def test_admin_rules_section_saves_and_re_evaluates(app_db):
         marks = [m.value for m in at.markdown if m.value.startswith(":red[")]
         assert marks == [":red[:material/error: 规则「30天无有效跟进」的阈值应为 1 到 365 之间的整数。]"], marks
         assert not [e.value for e in at.error if "30天" in e.value]
+    # two wrong numbers: both named in one save (the second was said only on the next try)
+    at.number_input(key="adm_rr_n_silent_30d").set_value(-5)
+    at.number_input(key="adm_rr_n_silent_60d").set_value(2.5)
+    next(b for b in at.button if b.label == "保存规则").click()
+    at.run()
+    marks = [m.value for m in at.markdown if m.value.startswith(":red[")]
+    assert len(marks) == 2 and "30天无有效跟进" in marks[0] and "60天无有效跟进" in marks[1], marks
+    at.number_input(key="adm_rr_n_silent_60d").set_value(60)
     at.number_input(key="adm_rr_n_silent_30d").set_value(30)
     next(b for b in at.button if b.label == "保存规则").click()
     at.run()

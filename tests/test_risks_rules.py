@@ -144,6 +144,17 @@ def test_invalid_settings_are_refused(store, org):
     config["stage_stalled"]["days"] = 0
     with pytest.raises(risks.RuleError):
         risks.save(store, org["admin"], config)
+    # every wrong number of one save is named at once (the second was said only on the next try)
+    config = risks.rules(store)
+    config["silent_30d"]["days"], config["silent_60d"]["days"] = -5, 2.5
+    with pytest.raises(risks.RuleError) as err:
+        risks.save(store, org["admin"], config)
+    assert [(e.key, e.values["rule"]) for e in err.value.all] == [
+        ("error_threshold", "silent_30d"), ("error_threshold", "silent_60d")]
+    with pytest.raises(risks.RuleError) as err:
+        risks.save_days(store, org["admin"], "feedback_deadline_days", {"high": 0, "medium": 400, "low": 14},
+                        ("high", "medium", "low"))
+    assert [e.values["code"] for e in err.value.all] == ["high", "medium"]
 
 
 def test_rule_names_state_the_configured_days(store, org):

@@ -20,15 +20,18 @@ S = st.session_state
 
 
 def _error(exc: risks.RuleError) -> dict[str, str]:
-    """{the box at fault: its message}: a rule's, a stage's or a severity's (the order of the two
+    """{each box at fault: its message}: a rule's, a stage's or a severity's (the order of the two
     silence rules is the 60-day one's)."""
-    values = dict(exc.values)
-    field = values.get("rule") or values.get("code") or "silent_60d"
-    if "rule" in values:
-        values["rule"] = label("rule", values["rule"])
-    if "code" in values:
-        values["code"] = label("stage", values["code"]) if values["code"] in STAGES else label("severity", values["code"])
-    return {field: t(f"risk.{exc.key}", **values)}
+    said = {}
+    for one in exc.all:
+        values = dict(one.values)
+        field = values.get("rule") or values.get("code") or "silent_60d"
+        if "rule" in values:
+            values["rule"] = label("rule", values["rule"])
+        if "code" in values:
+            values["code"] = label("stage", values["code"]) if values["code"] in STAGES else label("severity", values["code"])
+        said.setdefault(field, t(f"risk.{one.key}", **values))
+    return said
 
 
 @callback

@@ -39,11 +39,20 @@ FRESH_KEY = "risks_evaluated_on"  # settings row: the local date of the last who
 
 
 class RuleError(ValueError):
-    """An invalid rule setting; `key` is a catalog key under `risk.`, `values` its placeholders."""
+    """An invalid rule setting; `key` is a catalog key under `risk.`, `values` its placeholders.
+    `all`: every invalid setting of the save, this one first (a form says each beside its box at
+    once; one a save, an admin who typed two wrong numbers learnt of the second on the next try)."""
 
     def __init__(self, key: str, **values: Any):
         super().__init__(key)
         self.key, self.values = key, values
+        self.all: list[RuleError] = [self]
+
+
+def _refuse(errors: list[RuleError]) -> None:
+    if errors:
+        errors[0].all = errors
+        raise errors[0]
 
 
 @dataclass(frozen=True)
@@ -101,19 +110,23 @@ def rule_names(store: Store, actor: Actor, lang: str) -> dict[str, str]:
 def validate(config: dict) -> dict[str, dict]:
     """Checked and normalised rules; raises RuleError naming the rule and what is wrong."""
     out = merged(config)
+    errors = []
     for rule, values in out.items():
         values["enabled"] = bool(values.get("enabled", True))
         if rule != "manual" and values.get("level") not in ("red", "yellow"):
-            raise RuleError("error_level", rule=rule)
+            errors.append(RuleError("error_level", rule=rule))
         if rule in THRESHOLDS:
             name, low, high = THRESHOLDS[rule]
             try:
                 number = int(values[name])
             except (TypeError, ValueError, KeyError):
-                raise RuleError("error_threshold", rule=rule, min=low, max=high) from None
+                errors.append(RuleError("error_threshold", rule=rule, min=low, max=high))
+                continue
             if not low <= number <= high or number != values[name]:
-                raise RuleError("error_threshold", rule=rule, min=low, max=high)
+                errors.append(RuleError("error_threshold", rule=rule, min=low, max=high))
+                continue
             values[name] = number
+    _refuse(errors)
     if out["silent_60d"]["days"] <= out["silent_30d"]["days"]:
         raise RuleError("error_silent_order", long=out["silent_60d"]["days"], short=out["silent_30d"]["days"])
     return out
@@ -373,9 +386,12 @@ def save_days(store: Store, actor: Actor, key: str, values: dict[str, Any], keys
     None when those are the days already in force."""
     require_role(actor, "admin")
     clean: dict[str, int] = {}
+    errors = []
     for code in keys:
         number = values.get(code)
         if not isinstance(number, (int, float)) or number != int(number) or not 1 <= number <= 365:
-            raise RuleError("error_days", code=code)
+            errors.append(RuleError("error_days", code=code))
+            continue
         clean[code] = int(number)
+    _refuse(errors)
     return clean if settings.put(store, actor, key, clean) else None

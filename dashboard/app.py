@@ -50,7 +50,11 @@ st.html(f"<style>{_LABEL} [data-testid=stMarkdownContainer], {_LABEL} p {{ white
 # A table's tool bar (search, download, full screen) is also always shown there, 44 px above the
 # table, over whatever is above it (a customer's tab names): the table makes room for it.
 st.html("<style>@media (hover: none) { .js-plotly-plot .modebar-container { display: none !important; }"
-        " [data-testid=stFullScreenFrame]:has(> [data-testid=stDataFrame]) { margin-top: 44px; } }</style>")
+        " [data-testid=stFullScreenFrame]:has(> [data-testid=stDataFrame]) { margin-top: 44px; } }"
+        # with a mouse it shows while the pointer is over the table: then over the buttons of a
+        # row just above it (/customers' 查看详情), which a click on the way up did not reach
+        " [data-testid=stLayoutWrapper]:has(button) + [data-testid=stElementContainer]:has([data-testid=stDataFrame])"
+        " { margin-top: 36px; }</style>")
 # The file uploader's button and size hint are English whatever the language (Streamlit has no
 # option for them yet: streamlit/streamlit#13500): the catalog's words are drawn in their place.
 _DROP = '[data-testid="stFileUploaderDropzone"]'

@@ -181,7 +181,9 @@ def render() -> None:
         "username": t("field.username"), "display_name": t("field.display_name"), "role": t("field.role"),
         "team": t("field.team_id"), "active": t("field.active"), "can_login": t("admin.can_login"),
         "must_change_password": st.column_config.TextColumn(t("admin.must_change"), help=t("admin.must_change_help")),
-        "locked_until": t("admin.locked_until"), "last_login_at": t("admin.last_login"),
+        # a date and minute in full ("2026-11-29 00…" at 1366 px)
+        "locked_until": st.column_config.TextColumn(t("admin.locked_until"), width=130),
+        "last_login_at": st.column_config.TextColumn(t("admin.last_login"), width=130),
         "customers": t("admin.customers_owned")})
     with st.expander(t("admin.new_user"), icon=":material/person_add:"):
         _create(teams)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import polars as pl
@@ -245,3 +246,16 @@ def test_each_card_opens_its_customer(app_db):
     names = dict(store().query(f"SELECT id, name FROM customers WHERE id IN ({','.join(str(i) for _, i in links)})")
                  .iter_rows())
     assert [label for label, _ in links] == [f"**{names[i]}**" for _, i in links]
+
+
+def test_one_level_alone_on_request(app_db):
+    """On a phone the three columns stack: the yellow and green cards lay under the red ones,
+    21,900 px down."""
+    at = logged_in("manager1", "risks")
+    def columns() -> list[str]:  # the columns' heads, as badges: 红色(47)
+        return re.findall(r"-badge\[(红色|黄色|绿色)\(", " ".join(m.value for m in at.markdown))
+    assert columns() == ["红色", "黄色", "绿色"]
+    at.segmented_control(key="risks_only").set_value("yellow").run()
+    assert not shown_errors(at) and columns() == ["黄色"]
+    at.segmented_control(key="risks_only").set_value(None).run()
+    assert columns() == ["红色", "黄色", "绿色"]

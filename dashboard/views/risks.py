@@ -123,7 +123,12 @@ def _show_more(level: str) -> None:
 
 
 def _columns(cards, counts: dict[str, int], can_act: bool) -> None:
-    for level, col in zip(RISK_LEVELS, st.columns(3)):
+    # One level alone on request: on a phone the three columns stack, and the yellow and green
+    # cards lay under the red ones, 21,900 px down; with a mouse, one level's cards across the page.
+    only = st.segmented_control(t("risk.show_level"), RISK_LEVELS, key="risks_only",
+                                format_func=lambda c: t("risk.column", level=label("level", c), count=counts[c]))
+    levels = [only] if only else list(RISK_LEVELS)
+    for level, col in zip(levels, st.columns(len(levels))):
         with col:
             st.badge(t("risk.column", level=label("level", level), count=counts[level]),
                      color=BADGE_COLORS[level])

@@ -243,7 +243,8 @@ def render_customer(customer_id: int) -> None:
     # the risk level in view before any tab is opened (a lost customer has none), as a badge of its
     # own: inside the caption it took the caption's faded grey
     row = st.container(horizontal=True, gap="small", vertical_alignment="center")
-    row.caption(f"{label('stage', b['stage'])} · {fmt.industry(b['industry'])} · {b['owner_name'] or '—'}")
+    row.caption(f"{label('stage', b['stage'])} · {fmt.industry(b['industry'])} · {b['owner_name'] or '—'}",
+                width="content")  # stretched, it pushed the badge to the page's right edge
     if b["risk_level"]:
         row.badge(f"{t('field.level')}:{label('level', b['risk_level'])}", color=BADGE_COLORS[b["risk_level"]])
     tabs = st.tabs([t(f"customers.tab_{n}") for n in ("overview", "follow_ups", "stages", "contacts", "needs",

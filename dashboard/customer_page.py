@@ -10,8 +10,8 @@ from dashboard import fmt, relationship
 from dashboard.data import actor, cached, run_write, store
 from dashboard.filter_bar import today
 from dashboard.i18n import label, t
+from dashboard.levels import BADGE_COLORS
 from dashboard.model_form import Field, field_label, model_form
-from dashboard.risk_charts import BADGE_COLORS
 from dashboard.risk_forms import raise_form
 from dashboard.widgets import empty, keep_choice, level_column, notice, page_link
 from pipelines import customer_records, customer_views, customers

@@ -5,11 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboard.levels import LEVEL_COLORS
 from pipelines.i18n import label, t
-
-# Red / amber / green, as the manual's warning levels; every use also carries a text label.
-LEVEL_COLORS = {"red": "#d32f2f", "yellow": "#f0a202", "green": "#2e7d32"}
-BADGE_COLORS = {"red": "red", "yellow": "orange", "green": "green"}
 
 
 def trend_figure(frame: pl.DataFrame, lang: str) -> go.Figure:

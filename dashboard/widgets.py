@@ -8,8 +8,8 @@ from datetime import date
 import streamlit as st
 
 from dashboard.i18n import label, lang, t
+from dashboard.levels import LEVEL_COLORS
 from dashboard.nav import PAGES_DIR, spec
-from dashboard.risk_charts import LEVEL_COLORS
 from pipelines import i18n
 from pipelines.codes import RISK_LEVELS
 

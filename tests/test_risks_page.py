@@ -8,7 +8,8 @@ from datetime import date
 import polars as pl
 import pytest
 
-from dashboard.risk_charts import LEVEL_COLORS, trend_figure
+from dashboard.levels import LEVEL_COLORS
+from dashboard.risk_charts import trend_figure
 from tests.helpers_pages import app_db, logged_in, shown_errors  # noqa: F401 - app_db is a fixture
 
 

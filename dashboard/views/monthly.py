@@ -15,8 +15,8 @@ from dashboard.data import actor, cached, store
 from dashboard.filter_bar import filter_bar, today
 from dashboard.guard import callback, guard, safely
 from dashboard.i18n import label, lang, t
+from dashboard.levels import BADGE_COLORS
 from dashboard.nav import spec
-from dashboard.risk_charts import BADGE_COLORS
 from dashboard.widgets import keep_choice
 from pipelines import exports, i18n, report_pdf, settings, summary
 from pipelines.config import local_tz

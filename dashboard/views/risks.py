@@ -13,7 +13,8 @@ from dashboard.data import actor, cached, run_write, store
 from dashboard.filter_bar import filter_bar, today
 from dashboard.guard import callback, guard, safely
 from dashboard.i18n import label, lang, t
-from dashboard.risk_charts import BADGE_COLORS, trend_figure
+from dashboard.levels import BADGE_COLORS
+from dashboard.risk_charts import trend_figure
 from dashboard.risk_forms import error_text, raise_form
 from dashboard.widgets import page_link
 from pipelines import customer_views, risk_actions, risk_board

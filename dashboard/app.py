@@ -38,6 +38,12 @@ st.html(f"<style>@media (max-width: 640px) {{ {_CARDS} {{ flex-flow: row wrap; g
 st.html(f"<style>@media (min-width: 641px) and (max-width: 1300px) {{ {_CARDS} {{ flex-flow: row wrap; }}"
         f" {_CARDS} > [data-testid=stColumn] {{ flex: 1 1 calc(33% - 1rem) !important;"
         " min-width: calc(33% - 1rem) !important; } }</style>")
+# So do the rows of fields and buttons in a container keyed "compact_…" (the filter panel, the
+# pager, /records' exports): one to a row, they pushed /records' table two screens down.
+_COMPACT = '[class*="st-key-compact_"] [data-testid="stHorizontalBlock"]'
+st.html(f"<style>@media (max-width: 640px) {{ {_COMPACT} {{ flex-flow: row wrap; gap: 0.5rem; }}"
+        f" {_COMPACT} > [data-testid=stColumn] {{ flex: 1 1 calc(50% - 0.5rem) !important;"
+        " min-width: calc(50% - 0.5rem) !important; width: calc(50% - 0.5rem) !important; } }</style>")
 # A card's name wraps instead of ending in "…" ("Effective follow-…" at 1366 px in English), and
 # the cards of a row keep one height when one name takes two lines.
 _LABEL = '[data-testid="stMetricLabel"]'

@@ -76,7 +76,8 @@ def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
         current = current.with_period(*preset_range(default_period, today()))
     opts = cached(filters_mod.options)
     values: dict = {}
-    with st.expander(t("filter.title"), expanded=True, icon=":material/tune:"):
+    # "compact_": app.py lays the panel out two fields to a row on a phone
+    with st.expander(t("filter.title"), expanded=True, icon=":material/tune:", key=f"compact_filters_{key}"):
         cols = st.columns(4)
         slot = 0
         if "period" in fields:

@@ -46,7 +46,7 @@ def _table(rows: pl.DataFrame) -> None:
 
 def _exports(filters, extra, total: int) -> None:
     user, s, language = actor(), store(), lang()
-    a, b, _ = st.columns([1, 1, 4])
+    a, b, _ = st.container(key="compact_rec_exports").columns([1, 1, 4])  # side by side on a phone
     name = t("records.file_name") + "-" + fmt.day(today())
     a.download_button(t("records.export_csv"), lambda: explorer.export(s, user, filters, extra, "csv", language),
                       file_name=f"{name}.csv", mime="text/csv", icon=":material/download:", key="rec_csv",

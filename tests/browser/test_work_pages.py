@@ -253,3 +253,25 @@ def test_a_drop_down_with_no_match_says_so_in_chinese(page, app_url):
         assert said == ["No results", '"没有符合的选项"'], said
         page.keyboard.press("Escape")
     shot(page, "no_match_chinese")
+
+
+def test_records_controls_two_to_a_row_on_a_phone(page, app_url):
+    """One to a row, the filter panel, the pager and the exports pushed /records' table about two
+    screens down on a phone."""
+    login(page, app_url, "rep3")
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_page(page, app_url, "records")
+
+    def top(locator) -> int:
+        locator.wait_for()
+        return round(locator.bounding_box()["y"])
+
+    main = _main(page)
+    column = '.st-key-compact_filters_rec [data-testid="stColumn"]:nth-child({}) [data-testid="stWidgetLabel"]'
+    pairs = [(page.locator(column.format(1)).first, page.locator(column.format(2)).first),
+             (main.get_by_text("排序", exact=True), main.get_by_text("倒序", exact=True)),
+             (main.get_by_text("每页条数", exact=True), main.get_by_text("页码", exact=True)),
+             (main.get_by_role("button", name="导出 CSV"), main.get_by_role("button", name="导出 Excel"))]
+    shot(page, "records_phone")
+    rows = [(top(a), top(b)) for a, b in pairs]
+    assert all(abs(a - b) < 20 for a, b in rows), rows  # one row (a toggle's text sits lower than a box's label)

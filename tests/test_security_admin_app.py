@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -60,6 +61,8 @@ def test_audit_search_shows_entries_read_only(admin_page):
     assert "跟进记录" in set(frames[0]["table_name"])
     assert "before" not in frames[0].columns  # the stored JSON is opened per entry; the changes in words
     assert frames[0]["changes"].notna().all() and any(c.startswith("客户:#") for c in frames[0]["changes"])
+    table = next(df for df in at.dataframe if "action" in df.value.columns)
+    assert json.loads(table.proto.columns)["changes"]["width"] == "large"  # the text is what it is read for
     # entries are shown in a read-only table, never in an editor
     assert not [e for e in at.get("data_editor") if (e.key or "").startswith("adm_audit")]
 

@@ -86,7 +86,11 @@ def render() -> None:
                           selection_mode="single-row", column_config={
                               **headers,
                               "created_at": st.column_config.DatetimeColumn(headers["created_at"],
-                                                                            format="YYYY-MM-DD HH:mm:ss")})
+                                                                            format="YYYY-MM-DD HH:mm:ss"),
+                              # what changed is what the log is read for: by default it was as narrow
+                              # as the action's name
+                              audit_view.CHANGES: st.column_config.TextColumn(headers[audit_view.CHANGES],
+                                                                              width="large")})
     if total > PAGE_SIZE:
         st.caption(t("security.audit_more", shown=PAGE_SIZE, count=total))
     rows = picked.selection.rows if picked else []

@@ -803,6 +803,16 @@ def test_home_lists_name_the_owner_beside_the_customer_and_drop_a_lone_team(app_
     assert "owner_name" not in next(d.value for d in logged_in("rep1").dataframe if "due_on" in d.value.columns).columns
 
 
+def test_home_cards_that_count_reps_say_they_count_reps(app_db):
+    """今日超限人数 and 本周超时人数 count reps, but their help defined the per-rep figure (customers
+    today, hours this week), so it did not say what the number was."""
+    helps = {m.label: m.proto.help for m in logged_in("manager1").metric}
+    assert helps["今日超限人数"].startswith("今天与超过 15 个不同客户有有效跟进的销售人数"), helps["今日超限人数"]
+    assert helps["本周超时人数"].startswith("本周(周一起)跟进时长合计超过 8 小时的销售人数"), helps["本周超时人数"]
+    # one rep's own cards keep the per-person figure's definition
+    assert logged_in("rep1").metric[2].proto.help.startswith("今天有有效跟进的不同客户数")
+
+
 def test_risk_levels_in_tables_are_coloured_tags_with_their_names(app_db):
     """UX.md: risk levels red / amber / green everywhere, never colour alone. The tables showed
     the level's name in plain text, so a red customer in a list of 50 did not stand out."""

@@ -32,10 +32,11 @@ def _cards(reps: pl.DataFrame, due: pl.DataFrame, risks: pl.DataFrame, caps: hom
     else:
         over = int((reps["effective_customers"] > caps.daily_effective).sum())
         long_week = int((reps["week_hours"] > caps.weekly_hours).sum())
+        # people counted: the help says who, not the per-person figure the one-rep cards show
         c[2].metric(t("home.reps_over_cap"), over, border=True,
-                    help=t("home.effective_help", cap=caps.daily_effective))
+                    help=t("home.reps_over_cap_help", cap=caps.daily_effective))
         c[3].metric(t("home.reps_over_hours"), long_week, border=True,
-                    help=t("home.hours_help", cap=f"{caps.weekly_hours:g}"))
+                    help=t("home.reps_over_hours_help", cap=f"{caps.weekly_hours:g}"))
     red, open_total = home.total(risks, "red_total"), home.total(risks, "total")
     c[4].metric(t("home.open_risks"), f"{open_total:,}", border=True,
                 help=t("home.risks_help", red=f"{red:,}", yellow=f"{open_total - red:,}"))

@@ -6,9 +6,11 @@ No SQL and no I/O here: the counting itself is defined in pipelines/sql/metrics/
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
+
+from pipelines.periods import month_end
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 GRAINS = ("period", "day", "week", "month")
@@ -38,6 +40,40 @@ def rollup(frame: pl.DataFrame, values: list[str], grain: str = "period", by: st
     if not keys:
         return frame.select([pl.col(v).sum() for v in values])
     return frame.group_by(keys).agg([pl.col(v).sum() for v in values]).sort(keys, nulls_last=True)
+
+
+def every_bucket(frame: pl.DataFrame, values: list[str], grain: str, start: date | None, end: date | None,
+                 by: str | None = None) -> pl.DataFrame:
+    """A rollup (week or month) with every bucket from `start`'s to `end`'s, each value of `by`
+    in each: a bucket with nothing counted is 0, not missing. A line drawn over a missing month
+    read as a value between its neighbours (a team that signed nothing in July read ¥1.25M there).
+    Without `start` or `end`, the frame's first or last bucket."""
+    if frame.is_empty() or grain not in _TRUNCATE:
+        return frame
+    bounds = pl.DataFrame({"day": [start or frame["bucket"].min(), end or frame["bucket"].max()]},
+                          schema={"day": frame.schema["bucket"]})
+    first, last = bounds.select(pl.col("day").dt.truncate(_TRUNCATE[grain]))["day"].to_list()
+    grid = pl.date_range(first, last, interval=_TRUNCATE[grain], eager=True).cast(frame.schema["bucket"])
+    grid = grid.alias("bucket").to_frame()
+    keys = ["bucket"]
+    if by:
+        grid = grid.join(frame.select(by).unique(), how="cross")
+        keys.append(by)
+    return (grid.join(frame, on=keys, how="left", nulls_equal=True)
+            .with_columns(pl.col(v).fill_null(0) for v in values).sort(keys, nulls_last=True))
+
+
+def partial_buckets(buckets: list[date], grain: str, start: date | None, end: date | None,
+                    today: date) -> frozenset[date]:
+    """The buckets (first days of weeks or months) only part of which the figures cover: cut by
+    the period's first or last day, or not over yet. Today is not over: a week that ends today
+    is still under way."""
+    cut = set()
+    for bucket in buckets:
+        last = bucket + timedelta(days=6) if grain == "week" else month_end(bucket)
+        if (start and bucket < start) or (end and last > end) or last >= today:
+            cut.add(bucket)
+    return frozenset(cut)
 
 
 def safe_ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:

@@ -304,6 +304,17 @@ def test_trends_cards_compare_no_month_to_come(app_db):
         [m.value for m in at.markdown if "与上月" in m.value]
 
 
+def test_trends_table_is_the_charts_figures_written_as_the_cards_write_them(app_db):
+    """It was called 样本数 (sample counts) and showed amounts as 1947500."""
+    _sessions.pop("manager1", None)
+    at = open_page(login("manager1"), "trends", {"from": "2026-01-01", "to": "2026-09-30"})
+    at.selectbox(key="trends_metric").select("won_amount").run()
+    assert "图中的数值" in [e.label for e in at.expander]
+    table = next(d.value for d in at.dataframe if "成交金额" in d.value.columns)
+    assert len(table) == 9 and all(v.startswith("¥") for v in table["成交金额"]), table  # every month, ¥0 too
+    _sessions.pop("manager1", None)
+
+
 def test_risk_counts_say_they_count_warnings_where_the_board_counts_customers(app_db):
     """/risks' cards count customers, /monthly's and home's count warnings: 93 red on both and
     554 yellow against 252, with nothing to tell them apart."""

@@ -290,3 +290,37 @@ def test_partial_buckets_are_hollow_and_say_so_on_hover():
     assert trace.customdata[0].startswith("(不完整") and trace.customdata[1] == ""
     plain = charts.trend_chart(frame, "follow_ups", "week", None, "zh_CN").data[0]
     assert set(plain.marker.symbol) == {"circle"}
+
+
+def test_a_trend_has_every_week_or_month_of_its_period_with_zero_for_none():
+    """A team that signed nothing in July had no July point: the line ran from June to August and
+    read ¥1.25M above July's tick (the numbers audit)."""
+    from pipelines import rollups
+
+    months = pl.DataFrame({"bucket": [date(2026, 6, 1), date(2026, 8, 1)], "won_amount": [1_086_700.0, 1_418_000.0]})
+    filled = rollups.every_bucket(months, ["won_amount"], "month", date(2026, 5, 20), date(2026, 9, 3))
+    assert filled.rows() == [(date(2026, 5, 1), 0.0), (date(2026, 6, 1), 1_086_700.0), (date(2026, 7, 1), 0.0),
+                             (date(2026, 8, 1), 1_418_000.0), (date(2026, 9, 1), 0.0)]
+    trace = charts.trend_chart(filled, "won_amount", "month", None, "zh_CN").data[0]
+    assert list(trace.x)[2] == date(2026, 7, 1) and list(trace.y)[2] == 0
+    # split lines: each has every week, people outside any team (None) too
+    weeks = pl.DataFrame({"bucket": [date(2026, 6, 1), date(2026, 6, 1), date(2026, 6, 15)],
+                          "team": ["华东", None, "华东"], "follow_ups": [1, 2, 3]})
+    filled = rollups.every_bucket(weeks, ["follow_ups"], "week", date(2026, 6, 1), date(2026, 6, 21), "team")
+    assert filled.filter(pl.col("team").is_null())["follow_ups"].to_list() == [2, 0, 0]
+    assert filled.filter(pl.col("team") == "华东")["follow_ups"].to_list() == [1, 0, 3]
+
+
+def test_a_week_that_ends_today_is_still_under_way():
+    """On Sunday the week's point was drawn whole, though the page says hollow points are weeks
+    not over yet."""
+    from pipelines import rollups
+
+    sunday = date(2026, 11, 29)
+    weeks = [date(2026, 11, 16), date(2026, 11, 23)]
+    assert rollups.partial_buckets(weeks, "week", date(2026, 11, 16), sunday, sunday) == {date(2026, 11, 23)}
+    assert rollups.partial_buckets(weeks, "week", date(2026, 11, 16), sunday, date(2026, 11, 30)) == set()
+    # cut by the period: a first week begun before it, a last month ending after it
+    assert rollups.partial_buckets(weeks, "week", date(2026, 11, 18), None, date(2026, 12, 31)) == {date(2026, 11, 16)}
+    assert rollups.partial_buckets([date(2026, 10, 1)], "month", None, date(2026, 10, 30),
+                                   date(2026, 12, 1)) == {date(2026, 10, 1)}

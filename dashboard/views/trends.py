@@ -3,8 +3,6 @@ and won amount by week or month, by channel or team; month over month and year o
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import polars as pl
 import streamlit as st
 
@@ -15,7 +13,7 @@ from dashboard.filter_bar import today
 from dashboard.guard import guard, safely
 from dashboard.i18n import lang, t
 from pipelines import metrics, rollups, summary
-from pipelines.periods import month_end, month_start
+from pipelines.periods import month_start
 from pipelines.summary import HEADLINE
 
 FIGURES = ("follow_ups", "effective_follow_ups", "new_customers", "contracts_signed", "won_amount")
@@ -37,21 +35,6 @@ def _compare(head: pl.DataFrame, month) -> None:
                 help_extra=(f"{t('metric.month_over_month')}: {ui.definition('month_over_month')} ({last})\n\n"
                             f"{t('metric.same_month_last_year')}: {yoy}"))
         col.caption(t("trends.yoy_line", change=ui.change_text(row["yoy"])))
-
-
-def _partial(frame: pl.DataFrame, grain: str, f) -> frozenset:
-    """The buckets only part of which the figures cover: cut by the period's first or last day, or
-    not over yet (today)."""
-    if frame.is_empty():
-        return frozenset()
-    start = f.date_from
-    end = min(d for d in (f.date_to, today()) if d is not None)
-    cut = set()
-    for bucket in frame["bucket"].unique().to_list():
-        last = bucket + timedelta(days=6) if grain == "week" else month_end(bucket)
-        if (start and bucket < start) or last > end:
-            cut.add(bucket)
-    return frozenset(cut)
 
 
 def _auto_grain(f) -> None:
@@ -88,9 +71,11 @@ def render() -> None:
     split = None if by == "none" else by
     people = cached(metrics.people) if split == "team" else None
     frame = rollups.rollup(summary.figure_frame(in_period, metric), [metric], grain, split, people)
+    frame = rollups.every_bucket(frame, [metric], grain, f.date_from, min(d for d in (f.date_to, today()) if d))
     if split == "team":
         frame = frame.with_columns(fmt.team())
-    partial = _partial(frame, grain, f)
+    partial = rollups.partial_buckets(frame["bucket"].unique().to_list() if not frame.is_empty() else [], grain,
+                                      f.date_from, f.date_to, today())
     ui.chart(charts.trend_chart(frame, metric, grain, split, lang(), partial), (metric, "month_over_month"),
              "trend_chart")
     if partial:
@@ -99,10 +84,13 @@ def render() -> None:
     entries = rollups.rollup(in_period["stage_entries"], ["entries"], grain, "stage")
     ui.chart(charts.stage_entries_chart(entries, grain, lang()), ("stage_entries",), "entries_chart")
     if not frame.is_empty():
-        table = frame.rename({"bucket": t(f"chart.{grain}_axis"), metric: t(f"metric.{metric}")})
+        # the chart's own figures, written as the cards write them (¥1,947,500; 1,234)
+        shown = (pl.col(metric).map_elements(fmt.money, return_dtype=pl.Utf8) if metric == "won_amount"
+                 else pl.col(metric).map_elements(lambda n: f"{n:,.0f}", return_dtype=pl.Utf8))
+        table = frame.with_columns(shown).rename({"bucket": t(f"chart.{grain}_axis"), metric: t(f"metric.{metric}")})
         if split:
             table = fmt.labelled(table, {"channel": "channel"}).rename({split: t(f"chart.by_{split}")})
-        with st.expander(t("analytics.count_behind")):
+        with st.expander(t("trends.table_title")):
             st.dataframe(table.with_columns(pl.col(t(f"chart.{grain}_axis")).cast(pl.Utf8)), hide_index=True,
                          width="stretch")
 

@@ -21,6 +21,7 @@ from streamlit_authenticator.utilities.exceptions import LoginError
 from dashboard.data import store
 from dashboard.i18n import t
 from pipelines import accounts, config, settings
+from pipelines.access import Actor
 from pipelines.config import local_tz
 from pipelines.demo import DEMO_PASSWORD
 
@@ -130,11 +131,8 @@ def restore_session(auth: stauth.Authenticate) -> None:
         # Our login form sets login_at; without it the library logged the user in from the cookie
         # (in Authenticate() itself): the session began when that cookie was issued, not now.
         st.session_state["login_at"] = _cookie_issued_at(auth)
-    started = st.session_state["login_at"]
-    # Server-side check on every run: a logout, disabling or password reset after the session
-    # began ends it at once, even for a copied cookie (the JWT itself cannot be revoked).
-    actor = accounts.session_actor(store(), username, datetime.fromtimestamp(started, UTC))
-    if actor is None or time.time() - started > session_hours() * 3600:
+    actor = _session_actor(username, st.session_state["login_at"])
+    if actor is None:
         if "actor" in st.session_state:  # a session that was running: the login form said nothing of why
             st.session_state["login_notice"] = ("info", t("auth.session_expired"))
         end_session(auth, record=False)
@@ -142,6 +140,26 @@ def restore_session(auth: stauth.Authenticate) -> None:
     st.session_state["actor"] = actor
     st.session_state.pop("login_notice", None)  # logged in (by the cookie too): said nothing more
     st.session_state.setdefault("lang", actor.lang)
+
+
+def _session_actor(username: str, started: float) -> Actor | None:
+    """The session's account, or None when the session must end: checked server-side, so that a
+    logout, disabling or password reset after the session began ends it at once, even for a
+    copied cookie (the JWT itself cannot be revoked); and the session's length."""
+    if time.time() - started > session_hours() * 3600:
+        return None
+    return accounts.session_actor(store(), username, datetime.fromtimestamp(started, UTC))
+
+
+def still_logged_in() -> bool:
+    """For a widget's callback, which Streamlit runs before the page and so before
+    restore_session: the session may have ended since the page was drawn (a logout in another
+    tab, a disabled account, a password reset), and a tab left open saved a follow-up after it.
+    The page's run that follows ends the session and says why."""
+    S = st.session_state
+    if "actor" not in S or not S.get("authentication_status") or "login_at" not in S:
+        return False
+    return _session_actor(S["actor"].username, S["login_at"]) is not None
 
 
 # The key of the cookie manager's "set" component (extra_streamlit_components' default, which

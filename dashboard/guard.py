@@ -32,9 +32,14 @@ _CALLBACK_ERROR = "_callback_error"
 def callback(fn: Callable) -> Callable:
     """A widget's callback, guarded as safely() guards a page: Streamlit runs callbacks before the
     page, outside it, and an error there replaced the whole page with Streamlit's English notice.
-    The error's id is kept for the page, which shows it at the top (safely)."""
+    The error's id is kept for the page, which shows it at the top (safely). Nothing runs once
+    the session has ended (auth.still_logged_in): the page that follows asks for a login."""
     @functools.wraps(fn)
     def run(*args, **kwargs):
+        from dashboard.auth import still_logged_in  # the login machinery loads with the app, not each page
+
+        if not still_logged_in():
+            return None
         try:
             return fn(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - the user sees an id, the log the traceback

@@ -323,6 +323,23 @@ def test_the_follow_up_time_defaults_to_local_now_in_what_the_browser_gets(app_d
     assert timedelta(0) <= now - moment < timedelta(minutes=2)
 
 
+def test_a_tab_left_open_after_a_logout_elsewhere_saves_nothing(app_db):
+    """Streamlit runs a button's callback before the page, and so before the session check: a rep
+    who logged out in one tab could still save a follow-up from another (then told the login had
+    expired, so it was typed again, twice stored)."""
+    from pipelines import accounts
+
+    at = _log_page("rep3")
+    customer = at.selectbox(key="log_customer").value
+    before = _count(app_db, "SELECT count(*) FROM follow_ups WHERE customer_id = $c", {"c": customer})
+    accounts.record_logout(_db(app_db), at.session_state["actor"])  # the other tab's 退出登录
+    at.text_area(key="log_summary").input("退出后保存")
+    at.button(key="log_submit").click()
+    at.run()
+    assert _count(app_db, "SELECT count(*) FROM follow_ups WHERE customer_id = $c", {"c": customer}) == before
+    assert any(i.value.startswith("登录已失效") for i in at.info), [i.value for i in at.info]
+
+
 def test_a_valid_follow_up_saves_and_the_form_is_ready_for_the_next(app_db):
     at = _log_page("rep2")
     customer = at.selectbox(key="log_customer").value

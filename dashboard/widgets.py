@@ -138,7 +138,11 @@ def date_in(cell, label: str, key: str, **options):
     server. A widget the browser mounts in a run where its state was not just assigned shows that
     default, and a form sends it back on submit: 19:46 instead of 03:46 in Shanghai, then
     "跟进时间不能晚于现在". The value is not part of a keyed widget's identity, so this changes
-    nothing else."""
+    nothing else.
+
+    Any date from EARLIEST to LATEST is taken, for the form's own checks to judge in the user's
+    language (see EARLIEST)."""
+    options = {"min_value": EARLIEST, "max_value": LATEST, **options}
     return cell.date_input(label, value=st.session_state.get(key), key=key, format="YYYY-MM-DD", **options)
 
 
@@ -153,10 +157,11 @@ def keep_choice(key: str, options, fallback=None) -> None:
     st.session_state[key] = chosen if chosen in options else fallback
 
 
-# The earliest day a moment's date box takes. Streamlit's own range is ten years either side of
-# the value, and a date typed outside it is dropped for the one shown before (with an English
-# note): a follow-up from 2015 would be saved as today's.
-EARLIEST = date(2000, 1, 1)
+# The range of days a date box takes. Streamlit's own is ten years either side of the value, and
+# a date typed outside the range is dropped for the one shown before, with an English note only:
+# a follow-up typed as 2099 (or 2015) was saved as today's, a next follow-up date as the default.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
 
 
 def keep_choices(key: str, options, named: dict | None = None) -> None:
@@ -172,7 +177,7 @@ def keep_choices(key: str, options, named: dict | None = None) -> None:
 
 def when_inputs(date_cell, time_cell, label: str, date_key: str, time_key: str, help: str | None = None) -> None:
     """A date and a time input (date_in's rule for both) for a moment the page put in state."""
-    date_in(date_cell, label, date_key, help=help, min_value=EARLIEST)
+    date_in(date_cell, label, date_key, help=help)
     time_cell.time_input(t("log.time"), value=st.session_state.get(time_key), key=time_key, step=60)
 
 

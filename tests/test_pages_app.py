@@ -4,7 +4,7 @@ and the records explorer's filters (on a private copy of the session's demo data
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -321,6 +321,21 @@ def test_the_follow_up_time_defaults_to_local_now_in_what_the_browser_gets(app_d
     assert nxt.value == at.session_state["log_next"] and list(nxt.proto.default) == [nxt.value.isoformat()]
     moment = datetime.combine(day.value, time.value, tzinfo=local_tz())
     assert timedelta(0) <= now - moment < timedelta(minutes=2)
+
+
+def test_a_date_typed_far_off_reaches_the_forms_own_check(app_db):
+    """Streamlit's date box takes ten years either side of its value: 2099 typed into 跟进日期 got
+    an English note and the save stored the date shown before, with 已保存. Every date box takes
+    1900 to 2999, for the form's checks to judge in Chinese."""
+    at = _log_page("rep2")
+    for key in ("log_date", "log_next"):
+        box = at.date_input(key=key).proto
+        assert (box.min, box.max) == ("1900-01-01", "2999-12-31"), (key, box.min, box.max)
+    at.date_input(key="log_date").set_value(date(2099, 3, 5))
+    at.text_area(key="log_summary").input("有内容")
+    at.button(key="log_submit").click()
+    at.run()
+    assert any("跟进时间:不能晚于现在" in m for m in _red(at) + [e.value for e in at.error]), _red(at)
 
 
 def test_a_tab_left_open_after_a_logout_elsewhere_saves_nothing(app_db):

@@ -355,6 +355,29 @@ def test_a_tab_left_open_after_a_logout_elsewhere_saves_nothing(app_db):
     assert any(i.value.startswith("登录已失效") for i in at.info), [i.value for i in at.info]
 
 
+def test_a_follow_up_left_at_the_default_time_is_saved_at_the_moment_of_saving(app_db):
+    """The time box's default is the time the form was drawn, or the previous save: a page left
+    open stored a call logged at 14:00 as 09:00. A time the rep typed is kept as typed."""
+    earlier = (datetime.now(local_tz()) - timedelta(hours=3)).replace(second=0, microsecond=0)
+    for typed in (False, True):
+        at = _log_page("rep2")
+        customer = at.selectbox(key="log_customer").value
+        shown = (earlier.date(), earlier.time())
+        at.session_state["log_date"], at.session_state["log_time"] = shown
+        # the form as drawn three hours ago, or with that time typed into it
+        at.session_state["log_when_default"] = (earlier.date(), (earlier - timedelta(hours=1)).time()) if typed else shown
+        at.text_area(key="log_summary").input(f"默认时间 {typed}")
+        at.button(key="log_submit").click()
+        at.run()
+        assert at.success and at.success[0].value.startswith("已保存"), [e.value for e in at.error]
+        stored = _db(app_db).scalar("SELECT occurred_at FROM follow_ups WHERE customer_id = $c AND summary = $s",
+                                    {"c": customer, "s": f"默认时间 {typed}"})
+        if typed:
+            assert stored == earlier, (stored, earlier)
+        else:
+            assert datetime.now(local_tz()) - stored < timedelta(minutes=2), stored
+
+
 def test_a_valid_follow_up_saves_and_the_form_is_ready_for_the_next(app_db):
     at = _log_page("rep2")
     customer = at.selectbox(key="log_customer").value

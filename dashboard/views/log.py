@@ -56,9 +56,26 @@ def _defaults(customer: dict) -> None:
     now = datetime.now(local_tz())
     nxt = home.next_date(store(), customer["stage"], now.date())
     S.update(log_for=customer["id"], log_stage=customer["stage"], log_next=nxt, log_next_default=nxt)
-    S.setdefault("log_date", now.date())
-    S.setdefault("log_time", now.time().replace(second=0, microsecond=0))
+    if "log_date" not in S or "log_time" not in S:
+        _now_shown(now)
     S.setdefault("log_effective", True)
+
+
+def _now_shown(now: datetime) -> None:
+    """The date and time boxes at `now`, marked as the default: left so, the follow-up is saved
+    at the moment of saving (see _when)."""
+    shown = (now.date(), now.time().replace(second=0, microsecond=0))
+    S.update(log_date=shown[0], log_time=shown[1], log_when_default=shown)
+
+
+def _when() -> datetime:
+    """The follow-up's time: as typed, or, with the boxes left at their default, now. The default
+    is the time the form was drawn (a form does not rerun while it is filled in), and a page left
+    open kept the time of the previous save: a call logged at 14:00 was stored at 09:00, across
+    midnight on the day before."""
+    if (S["log_date"], S["log_time"]) == S.get("log_when_default"):
+        return datetime.now(local_tz()).replace(second=0, microsecond=0)
+    return datetime.combine(S["log_date"], S["log_time"])
 
 
 @callback
@@ -92,7 +109,7 @@ def _save(customers: dict[int, dict]) -> None:
     try:
         record = FollowUpIn(
             customer_id=customer["id"], rep_id=S.get("log_rep", user.id),
-            occurred_at=datetime.combine(S["log_date"], S["log_time"]), channel=S["log_channel"],
+            occurred_at=_when(), channel=S["log_channel"],
             summary=S.get("log_summary") or "", participants=S.get("log_participants"),
             duration_minutes=S.get("log_duration") or 0, effective=bool(S.get("log_effective", True)),
             outcome=S.get("log_outcome"), stage_after=stage_after, next_follow_up_date=next_date,
@@ -114,10 +131,9 @@ def _save(customers: dict[int, dict]) -> None:
         S["log_notice"] = ("error", t("app.error_unexpected", error_id=logs.log_unexpected(log, exc, "log")))
         return
     # Assigned, not just removed: the browser keeps a removed widget's text, an assigned value it shows.
-    now = datetime.now(local_tz())
     S.update(log_q="", log_summary="", log_participants="", log_duration=None, log_effective=True,
-             log_outcome="", log_action="", log_override="", log_date=now.date(),
-             log_time=now.time().replace(second=0, microsecond=0))
+             log_outcome="", log_action="", log_override="")
+    _now_shown(datetime.now(local_tz()))
     for key in ("log_customer", "log_for", "log_next_default"):
         S.pop(key, None)
     S["log_notice"] = ("success", t("log.saved", customer=customer["name"]))

@@ -79,7 +79,8 @@ def _overview(d: customer_views.CustomerDetail, writable: bool) -> None:
     with st.expander(t("customers.edit"), icon=":material/edit:"):
         model_form(f"cust_edit_{b['id']}", CustomerIn, customer_fields(), initial=b,
                    fixed={"owner_id": b["owner_id"], "stage": b["stage"]},
-                   save=lambda rec: customers.update(store(), actor(), b["id"], rec), success=t("common.saved"),
+                   save=lambda rec, changed: customers.update(store(), actor(), b["id"], rec, changed),
+                   success=t("common.saved"), changes_only=True,
                    # as update() does: only a changed value is checked
                    recheck=lambda values: customers.clashes(
                        store(), actor(), {f: v for f, v in values.items() if v != b.get(f)}, b["id"]))
@@ -196,7 +197,8 @@ def _children(key: str, df: pl.DataFrame, model, fields: list[Field], fixed: dic
         return
     row = rows[pick]
     model_form(f"{key}_edit_{pick}", model, fields, initial=row, fixed={**fixed, "customer_id": fixed["customer_id"]},
-               save=lambda rec: customer_records.update(store(), actor(), pick, rec), success=t("common.saved"))
+               save=lambda rec, changed: customer_records.update(store(), actor(), pick, rec, changed),
+               success=t("common.saved"), changes_only=True)
     if st.button(t("common.delete"), key=f"{key}_del_{pick}", icon=":material/delete:"):
         if run_write(lambda: customer_records.delete(store(), actor(), table, pick) or True):
             # one click deletes (a soft delete): the undo above the table brings it back

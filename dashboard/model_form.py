@@ -113,7 +113,7 @@ def _value(key: str, f: Field) -> Any:
 
 
 def _keys(key: str, fields: list[Field]) -> list[str]:
-    out = [f"{key}_seeded", f"{key}_errors"]
+    out = [f"{key}_seeded", f"{key}_errors", f"{key}_shown"]
     for f in fields:
         out += [f"{key}_{f.name}_date", f"{key}_{f.name}_time"] if f.kind == "datetime" else [f"{key}_{f.name}"]
     return out
@@ -121,7 +121,8 @@ def _keys(key: str, fields: list[Field]) -> list[str]:
 
 @callback
 def _submit(key: str, model: type[BaseModel], fields: list[Field], fixed: dict,
-            save: Callable[[BaseModel], Any], success: str | Callable[[BaseModel], str], recheck: Recheck | None = None) -> None:
+            save: Callable[..., Any], success: str | Callable[[BaseModel], str], recheck: Recheck | None = None,
+            changes_only: bool = False) -> None:
     S[f"{key}_errors"] = {}
     data = {**{f.name: _value(key, f) for f in fields}, **fixed}
     try:
@@ -132,8 +133,10 @@ def _submit(key: str, model: type[BaseModel], fields: list[Field], fixed: dict,
             found = {**_refused(recheck(_accepted(model, data, found))), **found}
         S[f"{key}_errors"] = found
         return
+    shown = S.get(f"{key}_shown") or {}
+    changed = frozenset(f.name for f in fields if _value(key, f) != shown.get(f.name))
     try:
-        save(record)
+        save(record, changed) if changes_only else save(record)
     except FieldRefused as exc:  # said beside the field, as the model's own rules are
         S[f"{key}_errors"] = {**_refused(recheck(record.model_dump()) if recheck else {}), exc.field: exc.text(lang())}
         return
@@ -170,14 +173,19 @@ def _refused(found: dict[str, FieldRefused]) -> dict[str, str]:
 
 def model_form(key: str, model: type[BaseModel], fields: list[Field], save: Callable[[BaseModel], Any],
                success: str | Callable[[BaseModel], str], initial: dict | None = None, fixed: dict | None = None,
-               submit: str | None = None, columns: int = 2, recheck: Recheck | None = None) -> None:
-    """Draw the form; `save(record)` runs on submit once the model accepts the values."""
+               submit: str | None = None, columns: int = 2, recheck: Recheck | None = None,
+               changes_only: bool = False) -> None:
+    """Draw the form; `save(record)` runs on submit once the model accepts the values. An edit
+    form (`changes_only`) calls `save(record, changed)`, with the names of the fields changed from
+    the values it was drawn with: written alone, two people editing one record at once keep each
+    other's changes (the whole form written back undid a change saved since it was drawn)."""
     notice(f"{key}_notice")
     # Streamlit forgets a widget's value when a run does not draw it (a deleted record's form,
     # restored later): those forms are seeded again rather than drawn empty
     if not S.get(f"{key}_seeded") or any(k not in S for k in _keys(key, fields)[2:]):
         _seed(key, fields, initial or {}, model)
         S[f"{key}_seeded"] = True
+        S[f"{key}_shown"] = {f.name: _value(key, f) for f in fields}
     errs = S.get(f"{key}_errors", {})
     with st.form(key):
         # row by row, so that Tab goes across as the eye reads (名称 → 统一社会信用代码 beside it);
@@ -190,7 +198,8 @@ def model_form(key: str, model: type[BaseModel], fields: list[Field], save: Call
         for name in set(errs) - {f.name for f in fields}:  # a fixed field (e.g. the customer)
             field_error(errs, name)
         st.form_submit_button(submit or t("common.save"), type="primary", icon=":material/save:",
-                              on_click=_submit, args=(key, model, fields, fixed or {}, save, success, recheck))
+                              on_click=_submit, args=(key, model, fields, fixed or {}, save, success, recheck,
+                                                      changes_only))
         if errs:  # under the button too: a long form's first fields are off a phone's screen
             labels = {f.name: field_label(f) for f in fields}
             not_saved([labels.get(name) or t(f"field.{name}") for name in errs])

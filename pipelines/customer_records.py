@@ -8,6 +8,7 @@ actor may act for (a rep: themselves).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from pipelines import rows
@@ -48,10 +49,11 @@ def _load(cur, actor: Actor, table: str, row_id: int, include_deleted: bool = Fa
     return row
 
 
-def update(store: Store, actor: Actor, row_id: int, record: Record) -> None:
-    """Edit a contact, need or contract; it stays with its customer."""
+def update(store: Store, actor: Actor, row_id: int, record: Record, fields: Collection[str] | None = None) -> None:
+    """Edit a contact, need or contract; it stays with its customer. `fields`: only those are
+    written (rows.only), the ones an edit form changed."""
     table = TABLES[type(record)]
-    values = record.model_dump(exclude={"customer_id"})
+    values = rows.only(record.model_dump(exclude={"customer_id"}), fields)
 
     def work(cur):
         row = _load(cur, actor, table, row_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -107,15 +107,19 @@ def create(store: Store, actor: Actor, customer: CustomerIn, at: datetime | None
     return store.write(work)
 
 
-def update(store: Store, actor: Actor, customer_id: int, customer: CustomerIn) -> None:
-    """Edit base information; owner and stage change through reassign() and change_stage()."""
-    values = customer.model_dump(exclude={"owner_id", "stage"})
-    values["name_initials"] = initials(customer.name)
+def update(store: Store, actor: Actor, customer_id: int, customer: CustomerIn,
+           fields: Collection[str] | None = None) -> None:
+    """Edit base information; owner and stage change through reassign() and change_stage().
+    `fields`: only those are written (rows.only), the ones an edit form changed."""
+    values = rows.only(customer.model_dump(exclude={"owner_id", "stage"}), fields)
+    if "name" in values:
+        values["name_initials"] = initials(customer.name)
 
     def work(cur):
         row = load_for_write(cur, actor, customer_id)
         # only a changed value is checked: an old pair of duplicates can still be edited
-        check_unique(cur, actor, {f: values[f] for f in ("uscc", "name") if values[f] != row[f]}, customer_id)
+        check_unique(cur, actor, {f: values[f] for f in ("uscc", "name") if f in values and values[f] != row[f]},
+                     customer_id)
         rows.update(cur, actor, "customers", customer_id, values)
 
     store.write(work)

@@ -54,9 +54,11 @@ def _load(cur, actor: Actor, follow_up_id: int, include_deleted: bool = False) -
     return row
 
 
-def update(store: Store, actor: Actor, follow_up_id: int, follow_up: FollowUpIn) -> None:
-    """Edit a follow-up's content; a stage move is made by a new follow-up, not by an edit."""
-    values = follow_up.model_dump(exclude={"customer_id", "rep_id", "stage_after"})
+def update(store: Store, actor: Actor, follow_up_id: int, follow_up: FollowUpIn,
+           fields: Collection[str] | None = None) -> None:
+    """Edit a follow-up's content; a stage move is made by a new follow-up, not by an edit.
+    `fields`: only those are written (rows.only), the ones an edit form changed."""
+    values = rows.only(follow_up.model_dump(exclude={"customer_id", "rep_id", "stage_after"}), fields)
 
     def work(cur):
         row = _load(cur, actor, follow_up_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from pipelines import audit, daily_summary, risk_summary, stage_summary
@@ -29,6 +30,13 @@ def insert(cur, actor: Actor, table: str, values: dict[str, Any], audited: bool 
     if audited:
         audit.record(cur, actor, "create", table, row_id, after=values)
     return row_id
+
+
+def only(values: dict[str, Any], fields: Collection[str] | None) -> dict[str, Any]:
+    """The values of `fields` (all of them for None): an edit form's changed fields, written
+    alone so that two people editing one record at once keep each other's changes (the whole
+    form written back undid a change saved since the form was drawn)."""
+    return values if fields is None else {k: v for k, v in values.items() if k in fields}
 
 
 def update(cur, actor: Actor, table: str, row_id: int, changes: dict[str, Any],

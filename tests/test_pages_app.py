@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.nav import allowed, pages_built
-from pipelines import i18n
+from pipelines import follow_ups, i18n
 from pipelines.config import local_tz
 from pipelines.store import Store
 from tests.helpers_pages import APP, app_db, level_colours, logged_in, shown_errors  # noqa: F401 - app_db is a fixture
@@ -750,6 +750,29 @@ def test_a_rep_edits_deletes_and_undoes_an_own_record(app_db):
     assert _db(app_db).scalar("SELECT deleted_at IS NULL FROM follow_ups WHERE id = $i", {"i": fid})
     assert [s.value for s in at.success] == ["已恢复。"]
     assert not [i.value for i in at.info if "已删除这条跟进记录" in i.value]
+
+
+def test_two_people_editing_one_record_keep_each_others_changes(app_db):
+    """The second of two open edit forms wrote the whole record back: the first one's change,
+    saved in between, was undone, and both said 已保存."""
+    from pipelines.models import FollowUpIn
+
+    fid = _db(app_db).query("SELECT f.id FROM follow_ups f JOIN users u ON u.id = f.rep_id WHERE u.username = 'rep4'"
+                            " AND f.deleted_at IS NULL ORDER BY f.occurred_at DESC, f.id DESC LIMIT 1")["id"][0]
+    at = logged_in("rep4", "records", query={"from": "2024-01-01", "to": "2026-12-31"})
+    at.selectbox(key="rec_pick").set_value(fid)
+    at.run()
+    # meanwhile the manager changes the participants (the form as they saw it: this one field changed)
+    manager = logged_in("manager1").session_state["actor"]
+    row = _db(app_db).query("SELECT * FROM follow_ups WHERE id = $i", {"i": fid}).row(0, named=True)
+    record = FollowUpIn(**{k: row[k] for k in FollowUpIn.model_fields if k in row} | {"participants": "经理改的"})
+    follow_ups.update(_db(app_db), manager, fid, record, {"participants"})
+    at.text_input(key=f"rec_edit_{fid}_outcome").input("代表改的结果")
+    next(b for b in at.button if b.label == "保存").click()
+    at.run()
+    assert not shown_errors(at) and not _red(at)
+    both = _db(app_db).query("SELECT participants, outcome FROM follow_ups WHERE id = $i", {"i": fid}).row(0)
+    assert both == ("经理改的", "代表改的结果"), both
 
 
 def test_a_manager_hands_a_customer_over_with_no_rep_picked_for_them(app_db):

@@ -105,7 +105,8 @@ def _edit(rows: pl.DataFrame) -> None:
     with st.expander(t("records.edit_title"), expanded=True, icon=":material/edit:"):
         model_form(f"rec_edit_{chosen}", FollowUpIn, EDIT_FIELDS, initial=row,
                    fixed={"customer_id": row["customer_id"], "rep_id": row["rep_id"]},
-                   save=lambda rec: follow_ups.update(store(), actor(), chosen, rec), success=t("common.saved"))
+                   save=lambda rec, changed: follow_ups.update(store(), actor(), chosen, rec, changed),
+                   success=t("common.saved"), changes_only=True)
         if st.button(t("common.delete"), key=f"rec_del_{chosen}", icon=":material/delete:"):
             if run_write(lambda: follow_ups.delete(store(), actor(), chosen) or True):
                 S["rec_undo"] = chosen

@@ -14,7 +14,7 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run dashboard/app.py`
 
-from dashboard import auth, widgets
+from dashboard import auth, chrome, widgets
 from dashboard.data import store
 from dashboard.i18n import lang, t
 from dashboard.nav import PAGES_DIR, pages_built
@@ -68,6 +68,9 @@ st.html(f"<style>{_DROP} button p, {_DROP} [data-testid=stFileUploaderDropzoneIn
         f' {_DROP} button p::after {{ content: "{t("common.upload")}"; font-size: 0.875rem; }}'
         f' {_DROP} [data-testid=stFileUploaderDropzoneInstructions] span::after {{'
         f' content: "{t("common.upload_hint", mb=st.get_option("server.maxUploadSize"))}"; font-size: 0.8rem; }}</style>')
+# A range's calendar offers Streamlit's own "Past Week … Past 2 Years" (in English only) beside
+# the filter's own 时间范围 choices, which name the same periods otherwise: hidden.
+st.html("<style>[data-testid=stDateInputQuickSelect] { display: none; }</style>")
 # So is a drop-down's "No results" when what was typed matches no choice: it is the list's only
 # option, drawn with display: contents.
 _NONE = '[role=listbox] > [role=option][style*="display: contents"] > span'
@@ -117,6 +120,7 @@ def main() -> None:
         st.stop()
     authenticator = auth.authenticator(key)
     auth.restore_session(authenticator)
+    chrome.in_language()  # Streamlit's own English words, after the user's language is known
     user = st.session_state.get("actor")
     if user is None:
         with st.sidebar:

@@ -71,3 +71,15 @@ def test_every_choice_box_has_a_placeholder_from_the_catalog():
                     and "placeholder" not in {k.arg for k in node.keywords}):
                 missing.append(f"{path.name}:{node.lineno}")
     assert missing == []
+
+
+def test_streamlits_own_words_map_from_its_english():
+    """dashboard/chrome.py finds Streamlit's English by the en catalog's text: every word has one,
+    none twice, and English changes nothing."""
+    from dashboard import chrome
+
+    zh = chrome.words("zh_CN")
+    assert zh["words"]["Download as CSV"] == "下载为 CSV" and zh["words"]["Sort ascending"] == "升序排列"
+    assert len(zh["words"]) == len([k for k in i18n.catalog("en") if k.startswith("chrome.")])
+    assert {"help_for", "results", "start_date", "end_date", "year", "month", "day"} <= set(zh["pattern"])
+    assert zh["lang"] == "zh-CN" and chrome.words("en") == {"words": {}, "pattern": {}, "lang": "en"}

@@ -48,7 +48,7 @@ def app_url(server_url, browser):
     context = browser.new_context()
     warm = context.new_page()
     warm.goto(server_url)
-    warm.get_by_label("密码").wait_for(timeout=60_000)
+    warm.get_by_label("密码", exact=True).wait_for(timeout=60_000)
     settle(warm, limit_s=60)
     context.close()
     return server_url
@@ -190,7 +190,7 @@ def login(page, app_url: str, username: str, password: str = DEMO_PASSWORD, path
     """
     open_page(page, app_url, path)
     page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
+    page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录").click()
     # 60 s: the first visit to a page runs its queries cold, and the sidebar comes with that run
     page.wait_for_selector('[data-testid="stSidebar"] >> text=退出登录', timeout=60_000)

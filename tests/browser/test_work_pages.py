@@ -171,7 +171,7 @@ def _edit_delete_undo(page, marker: str) -> None:
     settle(page)
     _pick(page, marker)
     assert page.get_by_label("跟进内容").input_value() == marker + " 已修改"
-    assert page.get_by_role("spinbutton", name="year, 跟进日期").inner_text().isdigit()  # not "yyyy"
+    assert page.get_by_role("spinbutton", name="跟进日期 年", exact=True).inner_text().isdigit()  # not "yyyy"
     shot(page, "rep_records_restored")
 
 
@@ -275,3 +275,28 @@ def test_records_controls_two_to_a_row_on_a_phone(page, app_url):
     shot(page, "records_phone")
     rows = [(top(a), top(b)) for a, b in pairs]
     assert all(abs(a - b) < 20 for a, b in rows), rows  # one row (a toggle's text sits lower than a box's label)
+
+
+def test_streamlits_own_words_are_in_chinese(page, app_url):
+    """Streamlit writes its own words in English only: a table's tool tips ("Download as CSV"),
+    its column menu ("Sort ascending"), a help icon's label ("Help for 赢单率"), the calendar's."""
+    login(page, app_url, "manager2", path="records")
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    labels = page.evaluate("() => [...document.querySelectorAll('[aria-label]')].map(e => e.getAttribute('aria-label'))")
+    assert {"收起侧边栏", "下载为 CSV", "显示/隐藏列", "搜索", "全屏"} <= set(labels), labels
+    english = [s for s in labels if any(w in s for w in ("Help for", "Download", "sidebar", "Fullscreen", "Search"))]
+    assert not english, english
+    table = _main(page).locator('[data-testid="stDataFrame"]').first
+    table.hover()
+    page.get_by_label("下载为 CSV").first.hover()
+    tip = page.locator('[data-testid="stTooltipContent"]').first
+    tip.wait_for()
+    assert tip.inner_text().strip() == "下载为 CSV"
+    box = table.bounding_box()
+    page.mouse.move(box["x"] + 60, box["y"] + 18)
+    page.mouse.click(box["x"] + 105, box["y"] + 18)  # the first column's menu
+    menu_box = page.locator('[data-testid="stDataFrameColumnMenu"]')
+    menu_box.wait_for()
+    items = menu_box.inner_text()
+    shot(page, "column_menu_chinese")
+    assert "升序排列" in items and "Sort" not in items, items

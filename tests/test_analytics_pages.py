@@ -310,6 +310,9 @@ def test_trends_table_is_the_charts_figures_written_as_the_cards_write_them(app_
     at = open_page(login("manager1"), "trends", {"from": "2026-01-01", "to": "2026-09-30"})
     at.selectbox(key="trends_metric").select("won_amount").run()
     assert "图中的数值" in [e.label for e in at.expander]
+    # a card's help names last month's figure (it ended in a bare "(802)")
+    import re
+    assert all(re.search(r"上月:¥?[\d,]+。", m.proto.help) for m in at.metric), [m.proto.help for m in at.metric]
     table = next(d.value for d in at.dataframe if "成交金额" in d.value.columns)
     assert len(table) == 9 and all(v.startswith("¥") for v in table["成交金额"]), table  # every month, ¥0 too
     _sessions.pop("manager1", None)

@@ -32,7 +32,8 @@ def _compare(head: pl.DataFrame, month) -> None:
         yoy = ui.change_text(row["yoy"])  # signed, as the line under the card
         last = fmt.money(row["last_month"]) if row["metric"] == "won_amount" else f"{row['last_month']:,.0f}"
         ui.card(col, row["metric"], value, delta=ui.change_text(row["mom"]),
-                help_extra=(f"{t('metric.month_over_month')}: {ui.definition('month_over_month')} ({last})\n\n"
+                help_extra=(f"{t('metric.month_over_month')}: {ui.definition('month_over_month')}"
+                            f" {t('trends.last_month_was', value=last)}\n\n"
                             f"{t('metric.same_month_last_year')}: {yoy}"))
         col.caption(t("trends.yoy_line", change=ui.change_text(row["yoy"])))
 

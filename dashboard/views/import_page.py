@@ -21,6 +21,7 @@ from pipelines.config import local_tz
 from pipelines.ingest import KINDS, Mapping, MappingError, ReadError, load_file, prepare, template
 from pipelines.ingest.kinds import DUPLICATE_FIELDS, assumed
 from pipelines.ingest.mapping import absent_required
+from pipelines.ingest.mapping import examples as mapping_examples
 from pipelines.ingest.messages import (
     assumed_notice,
     by_reason,
@@ -195,8 +196,9 @@ def render() -> None:
     st.subheader(t("ingest.preview_title", rows=min(PREVIEW_ROWS, table.frame.height)))
     st.caption(t("ingest.detected", kind=t(f"ingest.kind.{found_kind}"), rows=f"{table.frame.height:,}")
                + (" · " + t("ingest.encoding", encoding=table.encoding) if table.encoding else "")
-               # guessed from the headers (an opportunity export's Amount read as contracts)
-               + (" " + t("ingest.kind_guessed") if kind == "auto" else ""))
+               # guessed from the headers (an opportunity export's Amount read as contracts); not when
+               # a mapping file names it
+               + (" " + t("ingest.kind_guessed") if kind == "auto" and not (mapping and mapping.kind) else ""))
     preview = table.frame.head(PREVIEW_ROWS).select(ROW, pl.exclude(ROW))  # row numbers as the rejects name them
     if t("ingest.col_row") not in preview.columns:
         preview = preview.rename({ROW: t("ingest.col_row")})
@@ -221,6 +223,13 @@ def render() -> None:
     unused = [h for h in table.headers if h not in columns.values()]
     if unused:
         st.caption(t("ingest.unmapped", columns=_names(unused, shown=len(unused))))
+    if not columns and not (mapping and mapping.defaults):
+        # nothing of the file is known: every row would be refused for every required field (a
+        # leads file: 9,240 rows, an 8 MB rejects file), so it is said once and nothing is checked
+        st.warning(t("ingest.nothing_matched", kind=t(f"ingest.kind.{found_kind}"), columns=_names(table.headers, 12)),
+                   icon=":material/rule:")
+        _examples()
+        return
     notice = assumed_notice(filled, lang(), page=True)
     if notice:  # said before the check: these values feed the figures
         st.info(notice, icon=":material/tune:")
@@ -228,6 +237,7 @@ def render() -> None:
     if absent:  # said once for the file; the rejects then repeat it for every row
         st.warning(t("ingest.absent_required", fields=_names([column_to_add(found_kind, f, lang()) for f in absent])),
                    icon=":material/rule:")
+        _examples()
     source = (path.name, found_kind, sheet, repr(mapping))
     finished = st.session_state.get("import_done")
     # this upload was just imported: its summary (the same file uploaded again is checked afresh)
@@ -267,6 +277,19 @@ def render() -> None:
             # the page is drawn again with the summary in place of the check's estimate
             st.session_state["import_done"] = ((*source, upload.file_id), done)
             st.rerun()
+
+
+def _examples() -> None:
+    """The project's ready mappings for other CRMs' exports, to download and upload above (the
+    text sent an admin to a folder on the server)."""
+    found = mapping_examples()
+    if not found:
+        return
+    with st.expander(t("ingest.examples_title"), icon=":material/description:"):
+        st.caption(t("ingest.examples_caption"))
+        for i, path in enumerate(found):
+            st.download_button(path.name, path.read_bytes(), file_name=path.name, mime="application/x-yaml",
+                               key=f"imp_example_{i}", icon=":material/download:", on_click="ignore")
 
 
 def _done(done, table, columns: dict[str, str]) -> None:

@@ -160,6 +160,14 @@ class MappingError(ValueError):
         return cls(f"无法读取映射文件 {where}:{exc}", f"cannot read the mapping file {where}: {exc}")
 
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "mappings"
+
+
+def examples() -> list[Path]:
+    """The project's ready mapping files for other CRMs' exports (none where it is not shipped)."""
+    return sorted(EXAMPLES.glob("*.yaml")) if EXAMPLES.is_dir() else []
+
+
 @dataclass
 class Mapping:
     """A user's mapping file: kind, columns, values, formats, defaults."""

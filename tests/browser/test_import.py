@@ -26,7 +26,7 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(path))
     page.wait_for_selector("text=校验结果", timeout=60_000)
     settle(page)
-    page.wait_for_selector("text=gb18030")
+    page.wait_for_selector("text=文字编码:gb18030。 类型按表头推断")  # a sentence each
     page.wait_for_selector("text=不是本团队的销售", state="attached")  # a cell of the data grid
     # the rows refused, counted, then what for (one line per reason, with how many rows)
     page.wait_for_selector("text=被拒绝的行:22 行")
@@ -82,10 +82,14 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     # no header known at all: the boxes to say which is which, and no error under them
     strange = write_csv(tmp_path / "陌生表头.csv", ["日子", "公司", "内容摘要"], [["2026-03-08 10:00", "陌生公司", "x"]])
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(strange))
-    page.wait_for_selector("text=文件中没有这些必填项的列", timeout=30_000)
+    # said once, and its rows not checked (a leads file's 9,240 rows each refused for five fields:
+    # an 8 MB rejects file); the ready mappings offered for download (the text named a server folder)
+    page.wait_for_selector("text=文件的列没有一列能对应「跟进记录」的字段", timeout=30_000)
     settle(page)
     assert page.get_by_label("跟进时间 *", exact=True).count() == 1
-    assert page.get_by_text("无法导入该文件").count() == 0
+    assert page.get_by_text("无法导入该文件").count() == 0 and page.get_by_text("校验结果").count() == 0
+    page.get_by_text("CRM 导出的现成映射文件").click()
+    page.get_by_role("button", name="zoho.calls.yaml").wait_for()
 
     # then a broken mapping file (same login): explained in words, and the data uploader stays
     bad = tmp_path / "坏映射.yaml"

@@ -166,6 +166,10 @@ def main() -> None:
     if user.must_change_password:  # set by an admin, so known to them: changed before any page opens
         auth.first_password(authenticator)
         return
+    # whether this run opened the page (from the menu, a link, a login) or reran it: a page whose
+    # widgets keep their state across pages cannot tell by a widget's state being gone
+    st.session_state["page_opened"] = st.session_state.get("page_shown") != current.url_path
+    st.session_state["page_shown"] = current.url_path
     current.run()
 
 

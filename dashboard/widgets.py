@@ -70,6 +70,30 @@ def sidebar_closes_on_navigation() -> None:
 </script>""", unsafe_allow_javascript=True)
 
 
+def asks_before_leaving(box: str, message: str) -> None:
+    """A question before a page link or a reload leaves the page while the text box `box` (CSS
+    selector) holds text: a form sends what is typed only with its save, so a rep who opened another
+    page mid-call lost the half-typed follow-up without a word. Nothing is asked once it is saved
+    (the box is emptied) or on other pages (no such box)."""
+    st.html(f"""<script>
+(() => {{
+  window.__followupLeave = {{box: {json.dumps(box)}, message: {json.dumps(message, ensure_ascii=False)}}};
+  if (window.__followupLeaveOn) return;
+  window.__followupLeaveOn = true;
+  const typed = () => {{
+    const field = document.querySelector(window.__followupLeave.box);
+    return field !== null && field.value.trim() !== "";
+  }};
+  document.addEventListener("click", (e) => {{
+    const link = e.target.closest("a[href]");
+    if (!link || link.target === "_blank" || !typed()) return;
+    if (!window.confirm(window.__followupLeave.message)) {{ e.preventDefault(); e.stopImmediatePropagation(); }}
+  }}, true);
+  window.addEventListener("beforeunload", (e) => {{ if (typed()) {{ e.preventDefault(); e.returnValue = ""; }} }});
+}})();
+</script>""", unsafe_allow_javascript=True)
+
+
 def ctrl_enter_saves(button: str) -> None:
     """Ctrl+Enter (⌘+Enter) anywhere in a form presses its button (CSS selector `button`), for a
     form with Enter-to-submit off: Streamlit then drops its own Ctrl+Enter. The field being typed
@@ -175,10 +199,12 @@ def keep_choices(key: str, options, named: dict | None = None) -> None:
     st.session_state[key] = list(dict.fromkeys(c for c in kept if c is not None))
 
 
-def when_inputs(date_cell, time_cell, label: str, date_key: str, time_key: str, help: str | None = None) -> None:
-    """A date and a time input (date_in's rule for both) for a moment the page put in state."""
-    date_in(date_cell, label, date_key, help=help)
-    time_cell.time_input(t("log.time"), value=st.session_state.get(time_key), key=time_key, step=60)
+def when_inputs(date_cell, time_cell, label: str, date_key: str, time_key: str, help: str | None = None,
+                **options) -> None:
+    """A date and a time input (date_in's rule for both) for a moment the page put in state;
+    `options` go to both (persist_state)."""
+    date_in(date_cell, label, date_key, help=help, **options)
+    time_cell.time_input(t("log.time"), value=st.session_state.get(time_key), key=time_key, step=60, **options)
 
 
 def empty(text: str) -> None:

@@ -19,6 +19,7 @@ from dashboard.data import actor, cached, store
 from dashboard.guard import callback, guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.widgets import (
+    asks_before_leaving,
     ctrl_enter_saves,
     date_in,
     empty,
@@ -43,6 +44,10 @@ S = st.session_state
 
 
 FORM_KEYS = ("log_stage", "log_date", "log_time", "log_effective")  # widget state _defaults() gives
+# A half-typed follow-up is kept while the rep looks at another page (a customer's history in the
+# middle of a call): Streamlit drops a widget's value when a run does not draw it, and the summary,
+# the customer and all went with a click on 跟进记录.
+DRAFT = {"persist_state": "session"}
 
 
 def _defaults(customer: dict) -> None:
@@ -166,7 +171,7 @@ def _given_customer(opened: bool) -> None:
 
 def _picker(user, opened: bool) -> dict | None:
     _given_customer(opened)
-    st.text_input(t("log.search"), key="log_q", placeholder=t("log.search_hint"))
+    st.text_input(t("log.search"), key="log_q", placeholder=t("log.search_hint"), **DRAFT)
     found = cached(customer_views.picker, S.get("log_q") or "")
     if found.is_empty():
         empty(t("log.no_match"))
@@ -179,7 +184,7 @@ def _picker(user, opened: bool) -> dict | None:
     # most recent one chosen by default took follow-ups typed without a search). Given again on
     # every run, by value: the text shown holds the stage's name, which a language switch changes
     keep_choice("log_customer", rows, fallback=next(iter(rows)) if (S.get("log_q") or "").strip() else None)
-    st.selectbox(t("field.customer"), list(rows), key="log_customer", placeholder=t("log.pick_placeholder"),
+    st.selectbox(t("field.customer"), list(rows), key="log_customer", placeholder=t("log.pick_placeholder"), **DRAFT,
                  format_func=lambda i: f"{rows[i]['name']} · {label('stage', rows[i]['stage'])}"
                                        + (f" · {rows[i]['uscc']}" if rows[i]["uscc"] else ""))
     field_error(S.get("log_errors", {}), "customer_id")
@@ -190,7 +195,7 @@ def _picker(user, opened: bool) -> dict | None:
         ids = list(names)  # the chosen rep as the default too (see widgets.date_in)
         st.selectbox(t("field.rep"), ids, key="log_rep", format_func=lambda i: names.get(i, str(i)),
                      placeholder=t("common.choose"),
-                     index=ids.index(S["log_rep"]) if S["log_rep"] in ids else 0)
+                     index=ids.index(S["log_rep"]) if S["log_rep"] in ids else 0, **DRAFT)
     return rows.get(S["log_customer"])
 
 
@@ -205,36 +210,36 @@ def _form(customer: dict, user) -> None:
     with st.form("log_form", border=True, enter_to_submit=False):
         # what was said first: one Tab from the customer (channel and time are usually right as
         # given: the last channel used, now)
-        st.text_area(t("field.summary"), key="log_summary", placeholder=t("log.summary_hint"), height=110)
+        st.text_area(t("field.summary"), key="log_summary", placeholder=t("log.summary_hint"), height=110, **DRAFT)
         field_error(errs, "summary")
         a, b, c = st.columns([2, 1, 1])
         a.selectbox(t("field.channel"), CHANNELS, key="log_channel", format_func=lambda x: label("channel", x),
-                    placeholder=t("common.choose"))  # shown while its text is deleted; Streamlit's own is English
-        when_inputs(b, c, t("log.date"), "log_date", "log_time")
+                    placeholder=t("common.choose"), **DRAFT)  # shown while its text is deleted; Streamlit's own is English
+        when_inputs(b, c, t("log.date"), "log_date", "log_time", **DRAFT)
         with a:
             field_error(errs, "channel")
         with b:
             field_error(errs, "occurred_at")
         a, b, c = st.columns([2, 1, 1])
-        a.text_input(t("field.participants"), key="log_participants", placeholder=t("log.participants_hint"))
+        a.text_input(t("field.participants"), key="log_participants", placeholder=t("log.participants_hint"), **DRAFT)
         b.number_input(t("field.duration_minutes"), key="log_duration", step=5.0, value=None, format="%g",
-                       placeholder="0")  # a decimal box, as model_form's: 7.5 is named, not cut to 7
+                       placeholder="0", **DRAFT)  # a decimal box, as model_form's: 7.5 is named, not cut to 7
         # its state as its default too (see date_in): after a save the browser mounted it from
         # the default, off, showed 否 and sent it back, so the next record was saved not effective
         c.toggle(t("field.effective"), value=S.get("log_effective", True), key="log_effective",
-                 help=t("log.effective_help"))
+                 help=t("log.effective_help"), **DRAFT)
         with a:
             field_error(errs, "participants")
         with b:
             field_error(errs, "duration_minutes")
-        st.text_input(t("field.outcome"), key="log_outcome", placeholder=t("log.outcome_hint"))
+        st.text_input(t("field.outcome"), key="log_outcome", placeholder=t("log.outcome_hint"), **DRAFT)
         field_error(errs, "outcome")
         a, b, c = st.columns([1, 1, 2])
         a.selectbox(t("field.stage_after"), ALL_STAGES, key="log_stage", format_func=lambda x: label("stage", x),
                     placeholder=t("common.choose"),
-                    help=t("log.stage_help"))
-        date_in(b, t("field.next_follow_up_date"), "log_next", help=t("log.next_help"))
-        c.text_input(t("field.next_action"), key="log_action", placeholder=t("log.action_hint"))
+                    help=t("log.stage_help"), **DRAFT)
+        date_in(b, t("field.next_follow_up_date"), "log_next", help=t("log.next_help"), **DRAFT)
+        c.text_input(t("field.next_action"), key="log_action", placeholder=t("log.action_hint"), **DRAFT)
         with a:
             field_error(errs, "stage_after")
         with b:
@@ -249,6 +254,7 @@ def _form(customer: dict, user) -> None:
     notice("log_stage_notice")
     _not_saved(errs)
     ctrl_enter_saves(".st-key-log_submit button")
+    asks_before_leaving(".st-key-log_summary textarea", t("log.leave_unsaved"))
 
 
 def _not_saved(errs: dict[str, str]) -> None:
@@ -299,7 +305,7 @@ def render() -> None:
     st.title(t("nav.log"))
     st.caption(t("log.intro"))
     notice("log_notice")
-    opened = "log_q" not in S  # the page just opened (its search box's state is gone)
+    opened = S.get("page_opened", True)  # from the menu, a link or a login (app.py)
     customer = _picker(user, opened)
     _keyboard(opened)
     if customer is None:

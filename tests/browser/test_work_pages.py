@@ -300,3 +300,27 @@ def test_streamlits_own_words_are_in_chinese(page, app_url):
     items = menu_box.inner_text()
     shot(page, "column_menu_chinese")
     assert "升序排列" in items and "Sort" not in items, items
+
+
+def test_leaving_a_half_typed_follow_up_asks_first(page, app_url):
+    """A rep mid-call opened 跟进记录 from the menu: the typed summary went without a word (a form
+    sends its text only with its save)."""
+    login(page, app_url, "rep4", path="log")
+    page.get_by_label("客户", exact=True).click()
+    page.get_by_role("option").first.click()
+    settle(page)
+    page.get_by_label("跟进内容").fill("客户说下周二前回复")
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()  # stay
+
+    page.on("dialog", answer)
+    page.locator(SIDEBAR).get_by_role("link", name="跟进记录").click()
+    page.wait_for_timeout(1000)
+    assert asked and asked[0].startswith("这条跟进还没有保存"), asked
+    assert page.get_by_label("跟进内容").input_value() == "客户说下周二前回复"  # still there
+    page.remove_listener("dialog", answer)
+    page.get_by_label("跟进内容").fill("")
+    menu(page, "跟进记录")  # nothing typed: no question

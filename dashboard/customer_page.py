@@ -248,7 +248,7 @@ def render_customer(customer_id: int) -> None:
     row.caption(f"{label('stage', b['stage'])} · {fmt.industry(b['industry'])} · {b['owner_name'] or '—'}",
                 width="content")  # stretched, it pushed the badge to the page's right edge
     if b["risk_level"]:
-        row.badge(f"{t('field.level')}:{label('level', b['risk_level'])}", color=BADGE_COLORS[b["risk_level"]])
+        row.badge(t("customers.level_badge", level=label("level", b["risk_level"])), color=BADGE_COLORS[b["risk_level"]])
     tabs = st.tabs([t(f"customers.tab_{n}") for n in ("overview", "follow_ups", "stages", "contacts", "needs",
                                                         "contracts", "risks", "relationship")])
     with tabs[0]:

@@ -45,8 +45,10 @@ def pct(rate: float | None) -> str:
 
 
 def share(rate: float | None, part: int, whole: int) -> str:
-    """A rate with the count behind it, 15.0%(6/40) (METRICS.md); "—" when there is none."""
-    return "—" if rate is None else f"{pct(rate)}({int(part):,}/{int(whole):,})"
+    """A rate with the count behind it, 15.0%(6/40) (METRICS.md), 15.0% (6/40) in English; "—"
+    when there is none."""
+    gap = " " if lang() == "en" else ""
+    return "—" if rate is None else f"{pct(rate)}{gap}({int(part):,}/{int(whole):,})"
 
 
 def day(value: date | datetime | None) -> str:

@@ -49,7 +49,7 @@ def test_summary_text_names_the_biggest_changes_first(september):
     assert lines[2] == "成交金额较上月增长 200.0%(从 ¥100,000 到 ¥300,000)。"
     assert lines[3] == "有效跟进较上月下降 25.0%(从 80 到 60)。"
     english = summary.summary_text(changed, "en")
-    assert english[2] == "Won amount rose 200.0% on last month (from ¥100,000 to ¥300,000)."
+    assert english[2] == "Won amount rose 200.0% compared with last month (from ¥100,000 to ¥300,000)."
 
 
 def test_summary_text_counts_risks_with_thousands_separators(september):

@@ -6,6 +6,7 @@ Saving a follow-up is one short transaction: the row, a stage change when the st
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection
 from datetime import UTC, datetime
 
@@ -28,20 +29,38 @@ def run_hooks(cur, customer_ids: list[int], created: Collection[int] = ()) -> No
 
 def add(store: Store, actor: Actor, follow_up: FollowUpIn, override_reason: str | None = None) -> int:
     """Save a follow-up; raises StageRuleBlocked when the stage change breaks a gate."""
-    if follow_up.rep_id != actor.id and actor.role not in ("manager", "admin"):
-        raise NotPermitted("只能以自己的名义记录跟进。", "You can only log follow-ups as yourself.")
-    values = follow_up.model_dump()
-
     def work(cur):
-        customer = load_for_write(cur, actor, follow_up.customer_id)
-        fid = rows.insert(cur, actor, "follow_ups", values)
-        if follow_up.stage_after and follow_up.stage_after != customer["stage"]:
-            apply_stage_change(cur, actor, customer, follow_up.stage_after, follow_up.occurred_at,
-                               follow_up_id=fid, override_reason=override_reason)
+        fid = _insert(cur, actor, follow_up, override_reason)
         run_hooks(cur, [follow_up.customer_id])
         return fid
 
     return store.write(work)
+
+
+def _insert(cur, actor: Actor, follow_up: FollowUpIn, override_reason: str | None) -> int:
+    if follow_up.rep_id != actor.id and actor.role not in ("manager", "admin"):
+        raise NotPermitted("只能以自己的名义记录跟进。", "You can only log follow-ups as yourself.")
+    customer = load_for_write(cur, actor, follow_up.customer_id)
+    fid = rows.insert(cur, actor, "follow_ups", follow_up.model_dump())
+    if follow_up.stage_after and follow_up.stage_after != customer["stage"]:
+        apply_stage_change(cur, actor, customer, follow_up.stage_after, follow_up.occurred_at,
+                           follow_up_id=fid, override_reason=override_reason)
+    return fid
+
+
+class _Checked(Exception):
+    """Raised at the end of check() so that the store rolls its transaction back."""
+
+
+def check(store: Store, actor: Actor, follow_up: FollowUpIn) -> None:
+    """What add() would refuse (StageRuleBlocked, NotPermitted), with nothing kept: the same
+    writes, rolled back."""
+    def work(cur):
+        _insert(cur, actor, follow_up, None)
+        raise _Checked
+
+    with contextlib.suppress(_Checked):
+        store.write(work)
 
 
 def _load(cur, actor: Actor, follow_up_id: int, include_deleted: bool = False) -> dict:

@@ -515,6 +515,23 @@ def test_the_stage_rule_blocks_a_rep(app_db):
     assert not [w for w in at.text_input if w.key == "log_override"]  # no override for a rep
 
 
+def test_a_blocked_stage_is_said_with_the_first_save(app_db):
+    """The first save only put the new stage's date in its box: the rep learned that the stage
+    could not be entered on the second."""
+    cid, name = _gated_customer(app_db, "rep3")
+    before = _count(app_db, "SELECT count(*) FROM follow_ups WHERE customer_id = $c", {"c": cid})
+    at = _log_page("rep3", name)
+    at.text_area(key="log_summary").input("客户要求出方案")
+    at.selectbox(key="log_stage").set_value("proposal")
+    at.button(key="log_submit").click()
+    at.run()
+    assert "请确认后再点保存" in at.info[0].value  # the new stage's date, as before
+    assert "进入「方案提供」前需要 3 次「产品演示」" in at.warning[0].value, [w.value for w in at.warning]
+    assert _count(app_db, "SELECT count(*) FROM follow_ups WHERE customer_id = $c", {"c": cid}) == before
+    assert _count(app_db, "SELECT count(*) FROM stage_changes WHERE customer_id = $c AND to_stage = 'proposal'",
+                  {"c": cid}) == 0
+
+
 def test_a_manager_overrides_the_stage_rule_with_a_reason(app_db):
     cid, name = _gated_customer(app_db, "rep4")
     at = _try_proposal(_log_page("manager1", name))

@@ -83,6 +83,29 @@ def _when() -> datetime:
     return datetime.combine(S["log_date"], S["log_time"])
 
 
+def _record(user, customer: dict, next_date) -> FollowUpIn:
+    """The follow-up the form holds (raises ValidationError)."""
+    return FollowUpIn(
+        customer_id=customer["id"], rep_id=S.get("log_rep", user.id),
+        occurred_at=_when(), channel=S["log_channel"],
+        summary=S.get("log_summary") or "", participants=S.get("log_participants"),
+        duration_minutes=S.get("log_duration") or 0, effective=bool(S.get("log_effective", True)),
+        outcome=S.get("log_outcome"), stage_after=S.get("log_stage"), next_follow_up_date=next_date,
+        next_action=S.get("log_action"))
+
+
+def _gates_now(user, customer: dict, next_date) -> None:
+    """The stage rules, checked with the save that shows the new stage's next date: a rep learned
+    that the stage could not be entered only on the second save. Said as the save would say it;
+    a form with a mistake is told so by that save."""
+    try:
+        follow_ups.check(store(), user, _record(user, customer, next_date))
+    except StageRuleBlocked as exc:
+        S["log_blocked"] = [(u.to_stage, u.channel, u.needed, u.found) for u in exc.unmet]
+    except (ValidationError, NotPermitted, StoreError):
+        pass
+
+
 @callback
 def _save(customers: dict[int, dict]) -> None:
     """The submit button's callback: validate, save, and reset or explain."""
@@ -110,15 +133,10 @@ def _save(customers: dict[int, dict]) -> None:
             S["log_stage_notice"] = ("info", t("log.next_changed", stage=stage, date=fmt.day(cadence)) if cadence
                                      else t("log.next_cleared", stage=stage))
             S["log_focus"] = "save"  # one key (Enter) to save once the date is looked at
+            _gates_now(user, customer, cadence)
             return
     try:
-        record = FollowUpIn(
-            customer_id=customer["id"], rep_id=S.get("log_rep", user.id),
-            occurred_at=_when(), channel=S["log_channel"],
-            summary=S.get("log_summary") or "", participants=S.get("log_participants"),
-            duration_minutes=S.get("log_duration") or 0, effective=bool(S.get("log_effective", True)),
-            outcome=S.get("log_outcome"), stage_after=stage_after, next_follow_up_date=next_date,
-            next_action=S.get("log_action"))
+        record = _record(user, customer, next_date)
     except ValidationError as exc:
         S["log_errors"] = errors.explain(exc, lang())
         return

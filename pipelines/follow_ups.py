@@ -87,15 +87,20 @@ def update(store: Store, actor: Actor, follow_up_id: int, follow_up: FollowUpIn,
     store.write(work)
 
 
-def delete(store: Store, actor: Actor, follow_up_id: int) -> None:
-    """Soft delete, recoverable with restore()."""
+def delete(store: Store, actor: Actor, follow_up_id: int) -> tuple[str | None, str] | None:
+    """Soft delete, recoverable with restore(). Returns the stage change the follow-up made
+    (from_stage, to_stage), which stays: the stage history keeps every change, and a stage is
+    moved back by a new follow-up."""
     def work(cur):
         row = _load(cur, actor, follow_up_id)
         rows.update(cur, actor, "follow_ups", follow_up_id, {"deleted_at": datetime.now(UTC)},
                     action="delete")
         run_hooks(cur, [row["customer_id"]])
+        return cur.execute("SELECT from_stage, to_stage FROM stage_changes WHERE follow_up_id = $id"
+                           " AND deleted_at IS NULL ORDER BY id DESC LIMIT 1", {"id": follow_up_id}).fetchone()
 
-    store.write(work)
+    made = store.write(work)
+    return tuple(made) if made else None
 
 
 def restore(store: Store, actor: Actor, follow_up_id: int) -> None:

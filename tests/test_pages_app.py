@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.nav import allowed, pages_built
-from pipelines import follow_ups, i18n
+from pipelines import accounts, follow_ups, i18n
 from pipelines.config import local_tz
 from pipelines.store import Store
 from tests.helpers_pages import APP, app_db, level_colours, logged_in, shown_errors  # noqa: F401 - app_db is a fixture
@@ -789,6 +789,31 @@ def test_a_rep_edits_deletes_and_undoes_an_own_record(app_db):
     assert _db(app_db).scalar("SELECT deleted_at IS NULL FROM follow_ups WHERE id = $i", {"i": fid})
     assert [s.value for s in at.success] == ["已恢复。"]
     assert not [i.value for i in at.info if "已删除这条跟进记录" in i.value]
+
+
+def test_deleting_a_follow_up_that_moved_the_stage_says_the_stage_stays(app_db):
+    """The customer stayed at the stage the deleted follow-up moved it to, with no word: the rep
+    took the delete for an undo of the stage."""
+    from pipelines.models import FollowUpIn
+
+    rep3 = accounts.get_actor(_db(app_db), "rep3")
+    cid = _count(app_db, "SELECT min(c.id) FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = 'rep3'"
+                         " AND c.stage = 'initial_contact' AND c.deleted_at IS NULL")
+    fid = follow_ups.add(_db(app_db), rep3, FollowUpIn(
+        customer_id=cid, rep_id=rep3.id, occurred_at=datetime.now(local_tz()) - timedelta(minutes=5), channel="phone",
+        summary="客户确认了需求", stage_after="needs_confirmed"))
+    from_stage, to_stage = "initial_contact", "needs_confirmed"
+    at = logged_in("rep3", "records", query={"from": "2024-01-01", "to": "2026-12-31"})
+    at.selectbox(key="rec_pick").set_value(fid)
+    at.run()
+    at.button(key=f"rec_del_{fid}").click()
+    at.run()
+    said = [i.value for i in at.info if i.value.startswith("已删除这条跟进记录")]
+    names = {"initial_contact": "初步接触", "needs_confirmed": "需求确认", "proposal": "方案提供",
+             "negotiation": "商务谈判", "contract_signed": "合同签订", "after_sales": "售后服务", "lost": "输单/流失"}
+    assert said and f"(「{names[from_stage]}」→「{names[to_stage]}」)仍然保留" in said[0], said
+    at.button(key="rec_undo_btn").click()  # put back for the other tests
+    at.run()
 
 
 def test_two_people_editing_one_record_keep_each_others_changes(app_db):

@@ -71,7 +71,10 @@ def _undo() -> None:
     if not undo:
         return
     a, b = st.columns([4, 1])
-    a.info(t("records.deleted_undo"), icon=":material/delete:")
+    # the stage change it made stays (said: the customer's stage did not move back with it)
+    stage = S.get("rec_undo_stage")
+    a.info(t("records.deleted_undo") + (t("records.deleted_stage_stays", from_stage=label("stage", stage[0]) or "—",
+                                          to_stage=label("stage", stage[1])) if stage else ""), icon=":material/delete:")
     if b.button(t("common.undo"), key="rec_undo_btn", icon=":material/undo:"):
         _restore(undo, "rec_undo")
 
@@ -108,8 +111,9 @@ def _edit(rows: pl.DataFrame) -> None:
                    save=lambda rec, changed: follow_ups.update(store(), actor(), chosen, rec, changed),
                    success=t("common.saved"), changes_only=True)
         if st.button(t("common.delete"), key=f"rec_del_{chosen}", icon=":material/delete:"):
-            if run_write(lambda: follow_ups.delete(store(), actor(), chosen) or True):
-                S["rec_undo"] = chosen
+            done = run_write(lambda: (follow_ups.delete(store(), actor(), chosen),))
+            if done is not None:
+                S["rec_undo"], S["rec_undo_stage"] = chosen, done[0]
                 S.pop("rec_pick", None)
                 st.rerun()
 

@@ -188,15 +188,21 @@ def test_a_check_removes_previews_older_than_a_day(store, org, tmp_path):
     folder = config.data_dir() / "rejects"
     folder.mkdir(parents=True, exist_ok=True)
     stale, fresh, kept = (folder / f"{p}-{tmp_path.name}.csv" for p in ("preview-000001", "preview-000002", "000003"))
-    for f in (stale, fresh, kept):
+    # and the page's uploads untouched for a day (personal data kept for nothing: a review found
+    # every file ever uploaded there, imported or not)
+    uploads = config.data_dir() / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    old_upload, new_upload = uploads / f"{tmp_path.name}-old.csv", uploads / f"{tmp_path.name}-new.csv"
+    for f in (stale, fresh, kept, old_upload, new_upload):
         f.write_text("x")
     two_days_ago = time.time() - 2 * 24 * 3600
-    for f in (stale, kept):
+    for f in (stale, kept, old_upload):
         os.utime(f, (two_days_ago, two_days_ago))
     path = write_csv(tmp_path / "f.csv", FULL, [_row(跟进方式="飞鸽传书")])
     check = load_file(store, org["admin"], path, dry_run=True)
     assert Path(check.rejects_path).exists() and Path(check.rejects_path).name.startswith("preview-")
     assert (stale.exists(), fresh.exists(), kept.exists()) == (False, True, True)
+    assert (old_upload.exists(), new_upload.exists()) == (False, True)
 
 
 def test_other_kinds_rejections(store, org, tmp_path):

@@ -45,6 +45,7 @@ def _saved(upload) -> Path:
     path = folder / f"{hashlib.sha256(data).hexdigest()[:16]}{Path(upload.name).suffix.lower()}"
     if not path.exists():
         path.write_bytes(data)
+    path.touch()  # in use: load.prune_previews removes the ones untouched for a day
     return path
 
 

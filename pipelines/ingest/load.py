@@ -202,9 +202,13 @@ PREVIEW_KEPT_S = 24 * 3600
 
 def prune_previews(now: float | None = None) -> None:
     """Remove the rejects files of checks (previews) older than a day: each check of a file
-    writes one, and only the page that made it offers it for download."""
+    writes one, and only the page that made it offers it for download. And the /import page's
+    uploaded files untouched for a day (the page touches the one it works on): their rows are in
+    the database or were not wanted, and they hold customers' personal data (SPEC: no more kept
+    than needed)."""
     now = now if now is not None else time.time()
-    for old in (config.data_dir() / "rejects").glob("preview-*.csv"):
+    folder = config.data_dir()
+    for old in [*(folder / "rejects").glob("preview-*.csv"), *(folder / "uploads").glob("*")]:
         with contextlib.suppress(OSError):  # another process may remove it first
             if now - old.stat().st_mtime > PREVIEW_KEPT_S:
                 old.unlink()

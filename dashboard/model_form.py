@@ -62,7 +62,8 @@ def _widget(key: str, f: Field) -> None:
     elif f.kind == "date":
         date_in(st, field_label(f), k, help=f.help)
     elif f.kind == "datetime":
-        a, b = st.columns(2)
+        # the date wider than the time: halves cut it to "2026-11-2" on a 1024 px tablet
+        a, b = st.columns([3, 2])
         when_inputs(a, b, t("log.date"), f"{k}_date", f"{k}_time", help=f.help)  # 跟进日期 · 跟进时间
     elif f.kind == "number":
         # a decimal box (shown as typed, %g): a whole-number box cut 7.5 to 7 and saved it; the model names it

@@ -68,6 +68,10 @@ st.html(f"<style>{_DROP} button p, {_DROP} [data-testid=stFileUploaderDropzoneIn
         f' {_DROP} button p::after {{ content: "{t("common.upload")}"; font-size: 0.875rem; }}'
         f' {_DROP} [data-testid=stFileUploaderDropzoneInstructions] span::after {{'
         f' content: "{t("common.upload_hint", mb=st.get_option("server.maxUploadSize"))}"; font-size: 0.8rem; }}</style>')
+# A link in the page (a risk card's customer) wraps instead of being cut at its box's edge: at
+# 1024 px "北京远景医药连锁…" lost its end, with no "…" to say so.
+st.html("<style>[data-testid=stMain] [data-testid=stPageLink-NavLink] * { white-space: normal !important;"
+        " overflow: visible !important; text-overflow: clip !important; }</style>")
 # A range's calendar offers Streamlit's own "Past Week … Past 2 Years" (in English only) beside
 # the filter's own 时间范围 choices, which name the same periods otherwise: hidden.
 st.html("<style>[data-testid=stDateInputQuickSelect] { display: none; }</style>")

@@ -10,6 +10,14 @@ def test_manager_acknowledges_and_resolves_a_warning(page, app_url):
     page.wait_for_selector("text=红色预警客户", timeout=90_000)
     settle(page)
     shot(page, "risks_board_manager")
+    # on a tablet a card's customer name wraps (it was cut at the card's edge, with no "…")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    settle(page)
+    cut = page.evaluate("() => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPageLink-NavLink] *')]"
+                        ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)")
+    assert not cut, cut
+    page.set_viewport_size({"width": 1440, "height": 900})
+    settle(page)
 
     page.get_by_role("button", name="确认").first.click()
     page.wait_for_selector("text=已确认该预警。", timeout=60_000)

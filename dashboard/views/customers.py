@@ -13,7 +13,7 @@ from dashboard.data import actor, cached, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, t
 from dashboard.model_form import Field, model_form, reset
-from dashboard.widgets import filtered_page, level_column, nothing_yet, page_link
+from dashboard.widgets import filtered_page, focus, level_column, nothing_yet, page_link
 from pipelines import customer_views, customers
 from pipelines.codes import STAGES
 from pipelines.models import CustomerIn
@@ -64,6 +64,8 @@ def _new_customer() -> None:
         if made and user.role in ("rep", "manager"):  # on to the call it was made for
             page_link("log", label=t("home.log_for", name=made[1]), icon=":material/edit_note:",
                       query={"customer": str(made[0])})
+            # the keyboard on it: it lay 13 Tabs below the emptied form, from a page with no focus
+            focus(f'[data-testid=stMain] a[href*="customer={int(made[0])}"]', force=True, nonce=made[0])
         if made:  # and to its page: contacts, needs, contracts are added there
             page_link("customers", label=t("home.open_customer", name=made[1]), icon=":material/open_in_new:",
                       query={"id": str(made[0])})

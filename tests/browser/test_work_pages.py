@@ -324,3 +324,18 @@ def test_leaving_a_half_typed_follow_up_asks_first(page, app_url):
     page.remove_listener("dialog", answer)
     page.get_by_label("跟进内容").fill("")
     menu(page, "跟进记录")  # nothing typed: no question
+
+
+def test_a_customer_made_for_a_call_leads_back_to_it_by_the_keyboard(page, app_url):
+    """After saving a new customer the keyboard was on the page, 13 Tabs above 「为…记录跟进」."""
+    name = f"键盘新客户{int(time.time())}有限公司"
+    login(page, app_url, "rep4", path=f"customers?new={name}")
+    page.get_by_label("名称", exact=True).wait_for()
+    page.get_by_role("button", name="保存", exact=True).click()
+    link = page.get_by_role("link", name=f"为「{name}」记录跟进")
+    link.wait_for()
+    page.wait_for_function("n => document.activeElement && document.activeElement.innerText.includes(n)", arg=name)
+    page.keyboard.press("Enter")
+    page.get_by_label("跟进内容").wait_for()
+    settle(page)
+    assert page.get_by_label("搜索客户").input_value() == name  # the link chose it (its search holds its name)

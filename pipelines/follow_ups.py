@@ -49,10 +49,10 @@ def _insert(cur, actor: Actor, follow_up: FollowUpIn, override_reason: str | Non
 
 
 class _Checked(Exception):
-    """Raised at the end of check() so that the store rolls its transaction back."""
+    """Raised at the end of add_dry_run() so that the store rolls its transaction back."""
 
 
-def check(store: Store, actor: Actor, follow_up: FollowUpIn) -> None:
+def add_dry_run(store: Store, actor: Actor, follow_up: FollowUpIn) -> None:
     """What add() would refuse (StageRuleBlocked, NotPermitted), with nothing kept: the same
     writes, rolled back."""
     def work(cur):

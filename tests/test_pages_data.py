@@ -424,9 +424,9 @@ def test_a_follow_up_is_checked_against_the_stage_rules_with_nothing_kept(world)
     record = FollowUpIn(customer_id=cid, rep_id=rep1.id, occurred_at=NOW, channel="phone", summary="客户要求出方案",
                         stage_after="proposal")
     with pytest.raises(StageRuleBlocked) as blocked:
-        follow_ups.check(store, rep1, record)
+        follow_ups.add_dry_run(store, rep1, record)
     assert [u.to_stage for u in blocked.value.unmet] == ["proposal"]
-    follow_ups.check(store, rep1, record.model_copy(update={"stage_after": None}))  # nothing to refuse
+    follow_ups.add_dry_run(store, rep1, record.model_copy(update={"stage_after": None}))  # nothing to refuse
     with pytest.raises(NotPermitted):
-        follow_ups.check(store, org["rep2"], record.model_copy(update={"stage_after": None}))
+        follow_ups.add_dry_run(store, org["rep2"], record.model_copy(update={"stage_after": None}))
     assert store.scalar(counts) == before

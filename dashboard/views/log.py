@@ -99,7 +99,7 @@ def _gates_now(user, customer: dict, next_date) -> None:
     that the stage could not be entered only on the second save. Said as the save would say it;
     a form with a mistake is told so by that save."""
     try:
-        follow_ups.check(store(), user, _record(user, customer, next_date))
+        follow_ups.add_dry_run(store(), user, _record(user, customer, next_date))
     except StageRuleBlocked as exc:
         S["log_blocked"] = [(u.to_stage, u.channel, u.needed, u.found) for u in exc.unmet]
     except (ValidationError, NotPermitted, StoreError):

@@ -169,6 +169,14 @@ def _reps(store: Store, actor: Actor, filters: Filters, today: date,
     return metrics.target_attainment(store, actor, filters, today, won_daily).join(people, on="rep_id", how="left")
 
 
+def _weeks_elapsed(filters: Filters, today: date) -> float | None:
+    """The period's days up to today (inclusive) in weeks; None without a period or before it."""
+    if filters.date_from is None or filters.date_to is None:
+        return None
+    days = (min(filters.date_to, today) - filters.date_from).days + 1
+    return days / 7 if days > 0 else None
+
+
 def team_performance(store: Store, actor: Actor, filters: Filters, today: date,
                      sources: dict[str, pl.DataFrame] | None = None,
                      conversion: pl.DataFrame | None = None,
@@ -189,6 +197,11 @@ def team_performance(store: Store, actor: Actor, filters: Filters, today: date,
     weekly = (rollups.rollup(daily, ["minutes"], "week", "rep_id")
               .group_by("rep_id").agg(avg_weekly_hours=(pl.col("minutes") / 60).mean(),
                                       weeks_over_hours=(pl.col("minutes") / 60 > hours_cap).sum()))
+    if weeks := _weeks_elapsed(filters, today):
+        # the period's hours over its weeks so far: a mean of the weeks with follow-ups counted a
+        # one-day stub week whole and left out the weeks with none (10.5 for a rep at 13.0 a week)
+        totals = daily.group_by("rep_id").agg(avg_weekly_hours=pl.col("minutes").sum() / 60 / weeks)
+        weekly = weekly.drop("avg_weekly_hours").join(totals, on="rep_id", how="left")
     if daily_customers is None:
         daily_customers = metrics.daily_effective_customers(store, actor, filters)
     per_day = (daily_customers.group_by("rep_id")

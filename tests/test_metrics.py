@@ -217,6 +217,20 @@ def test_team_rows_hold_the_other_two_targets_against_their_figures(data):
     assert team["new_customers"].sum() == total(metrics.new_customers(store, SYSTEM, SEPT), "new_customers")
 
 
+def test_average_weekly_hours_are_the_periods_hours_over_its_weeks_so_far(data):
+    """The mean of the weeks with follow-ups counted a one-day stub week whole and left out weeks
+    with none (the numbers audit: 10.5 for a rep at 13.0 a week)."""
+    from pipelines import summary
+
+    store, _ = data
+    today = date(2026, 9, 15)  # 15 days of September: 15/7 weeks
+    team = summary.team_performance(store, SYSTEM, SEPT, today)
+    minutes = metrics.follow_ups(store, SYSTEM, SEPT).group_by("rep_id").agg(pl.col("minutes").sum())
+    want = {r["rep_id"]: r["minutes"] / 60 / (15 / 7) for r in minutes.iter_rows(named=True)}
+    got = {r["rep_id"]: r["avg_weekly_hours"] for r in team.iter_rows(named=True) if r["rep_id"] in want}
+    assert got and got == pytest.approx(want)
+
+
 def test_channel_mix_by_rep(data):
     store, org = data
     mix = metrics.channel_mix(store, SYSTEM, SEPT)

@@ -66,7 +66,9 @@ def _table(team: pl.DataFrame) -> None:
                                     help=t("team.against_help")),
                                 t("team.new_customers"): st.column_config.NumberColumn(
                                     help=t("team.new_customers_help")),
-                                t("team.new_attainment"): st.column_config.TextColumn(help=t("team.against_help"))})
+                                t("team.new_attainment"): st.column_config.TextColumn(help=t("team.against_help")),
+                                t("team.avg_weekly_hours"): st.column_config.TextColumn(
+                                    help=t("team.avg_weekly_hours_help"))})
 
 
 def _pacing_cards(team: pl.DataFrame) -> None:

@@ -149,7 +149,7 @@ def test_channel_mix_stacks_shares_per_rep():
 def test_precursor_labels_fit_their_bars():
     pre = pl.DataFrame({"channel": ["visit", "phone"], "contracts": [5, 4], "follow_ups": [9, 7],
                         "share": [5 / 7, 4 / 7], "signings": [7, 7]})
-    for lang, expected in (("zh_CN", "71.4%<br>5/7 单"), ("en", "71.4%<br>5/7")):  # "5/7 contracts" overlapped
+    for lang, expected in (("zh_CN", "71.4%<br>5/7 次签约"), ("en", "71.4%<br>5/7")):  # "5/7 contracts" overlapped
         assert charts.precursor_chart(pre, 30, lang).data[0].text[0] == expected
     # a bar per channel across the page, the most contracts first: as columns, eight channels'
     # labels ran into each other on a phone

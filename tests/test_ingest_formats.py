@@ -73,6 +73,13 @@ def test_xlsx_header_below_title_rows_and_date_cells(store, org, tmp_path):
     sheet.write_datetime(1, 2, datetime(2026, 3, 5, 14, 30), book.add_format({"num_format": "yyyy-mm-dd hh:mm"}))
     book.close()
     assert readers.read(dated).frame.select("下次跟进日期", "跟进日期").row(0) == ("2026-03-12", "2026-03-05 14:30:00")
+    # and a number cell as Excel shows it (a sample's 总额 read 35088848.789999999 in the preview)
+    numbers = tmp_path / "numbers.xlsx"
+    book = xlsxwriter.Workbook(str(numbers))
+    book.add_worksheet().write_row(0, 0, ["客户名称", "合同金额", "时长"])
+    book.worksheets()[0].write_row(1, 0, ["甲公司", 35088848.79, 0.1 + 0.2])
+    book.close()
+    assert readers.read(numbers).frame.select("合同金额", "时长").row(0) == ("35088848.79", "0.3")
 
 
 def test_xlsx_missing_sheet_is_an_error(store, org, tmp_path):

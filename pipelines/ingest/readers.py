@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,6 +199,23 @@ def _ragged_rows(source: Path | io.BytesIO, sep: str, width: int) -> dict[int, s
 
 # -- Excel ---------------------------------------------------------------------------------
 
+_DECIMAL = r"^-?\d+\.\d+$"
+_NOISE_DIGITS = 16  # a float written out in full has 16-17 significant digits; Excel shows 15
+
+
+def _noisy(col: str) -> pl.Expr:
+    return pl.col(col).str.contains(_DECIMAL) & (pl.col(col).str.replace_all(r"\D", "").str.len_chars() >= _NOISE_DIGITS)
+
+
+def _shortest(text: str) -> str:
+    """A number cell's text in Excel's 15 significant digits, as Excel shows it:
+    35088848.789999999 → 35088848.79, 0.30000000000000004 → 0.3. Other text as it is."""
+    if not re.fullmatch(_DECIMAL, text) or sum(c.isdigit() for c in text) < _NOISE_DIGITS:
+        return text
+    shown = f"{float(text):.15g}"
+    return text if "e" in shown else shown
+
+
 def _excel(path: Path, sheet: str | None, header_hint: Callable[[list[str]], int] | None) -> Table:
     import fastexcel
 
@@ -222,6 +240,10 @@ def _excel(path: Path, sheet: str | None, header_hint: Callable[[list[str]], int
     body.columns = headers
     # a date cell reads as the date alone, as Excel shows it (midnight adds nothing to the value)
     body = body.with_columns(pl.col(h).str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "$1") for h in headers)
+    # and a number cell as Excel shows it: the text of a binary float read 35088848.789999999 for
+    # 35088848.79 in the preview and the rejects file (only columns that have such a cell)
+    noisy = [h for h in headers if body.select(_noisy(h).any()).item()]
+    body = body.with_columns(pl.col(h).map_elements(_shortest, return_dtype=pl.String) for h in noisy)
     body = body.with_row_index(ROW, offset=header_at + 2).with_columns(pl.col(ROW).cast(pl.Int64))
     return Table(body, headers, sheet=name)
 

@@ -235,6 +235,16 @@ def test_reimport_adds_nothing_and_duplicates_are_counted(store, org, tmp_path):
     # which rows were skipped, and what each repeats: the earlier row of the file (source row numbers)
     assert first.duplicates.rows() == [(7, 2)]
     tables = {t: count(store, t) for t in ("follow_ups", "customers", "stage_changes", "users")}
+    # the page says it was imported before (the same bytes, under any name), before a second import
+    from pipelines.ingest import previous_import
+
+    renamed = tmp_path / "改名后.csv"
+    renamed.write_bytes(path.read_bytes())
+    before = previous_import(store, org["manager1"], renamed)
+    assert before is not None and before["rows_loaded"] == 5 and before["user_name"] == org["admin"].display_name
+    assert previous_import(store, org["admin"], write_csv(tmp_path / "new.csv", HEADER_ZH, rows_zh(2))) is None
+    with pytest.raises(NotPermitted):
+        previous_import(store, org["rep1"], path)
     again = load_file(store, org["admin"], path)
     assert (again.rows_read, again.rows_loaded, again.rows_duplicate, again.rows_rejected) == (6, 0, 6, 0)
     assert again.duplicates.rows() == [(r, None) for r in range(2, 8)]  # stored already, the repeat too

@@ -97,6 +97,7 @@ def _value(name: str, annotation: Any, others: dict) -> Any:
         "follow_up_id": others["follow_up_id"], "feedback_id": 1, "risk_id": 1, "risk_ids": [1, 2, 3],
         "today": _today(), "month": _today().replace(day=1), "on": _today(),
         "date_from": date(2020, 1, 1), "date_to": _today(), "level": None, "limit": 500,
+        "path": __file__,  # a file to look up among the imports (ingest.previous_import)
         # a form's values naming the other rep's customer (customers.clashes): refused, never named
         "values": {"name": PEOPLE["rep2"][0]},
         # the funnel's per-customer rows, naming the other rep's customer: what is read for them

@@ -11,14 +11,23 @@ import streamlit as st
 import yaml
 
 from dashboard import fmt
-from dashboard.data import actor, run_write, store
+from dashboard.data import actor, cached, run_write, store
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.import_mapping import adjust
 from dashboard.widgets import page_link
 from pipelines import config, home, i18n
 from pipelines.config import local_tz
-from pipelines.ingest import KINDS, Mapping, MappingError, ReadError, load_file, prepare, template
+from pipelines.ingest import (
+    KINDS,
+    Mapping,
+    MappingError,
+    ReadError,
+    load_file,
+    prepare,
+    previous_import,
+    template,
+)
 from pipelines.ingest.kinds import DUPLICATE_FIELDS, assumed
 from pipelines.ingest.mapping import absent_required
 from pipelines.ingest.mapping import examples as mapping_examples
@@ -260,6 +269,9 @@ def render() -> None:
         return
     st.subheader(t("ingest.report_title"))
     st.caption(t("ingest.report_caption"))
+    if (before := cached(previous_import, str(path))) is not None:  # said before the duplicate count explains it
+        st.info(t("ingest.imported_before", when=fmt.moment(before["finished_at"]), user=before["user_name"] or "—",
+                  rows=f"{before['rows_loaded']:,}"), icon=":material/history:")
     _metrics(check, done=False)
     _old_history(check)
     if check.users_created:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import audit, config
+from pipelines import audit, config, sql
 from pipelines.access import Actor, NotPermitted
 from pipelines.hashing import sha256_file
 from pipelines.ingest import kinds, readers, validate
@@ -78,6 +78,14 @@ class _DryRun(Exception):
 
 def file_hash(path: Path) -> str:
     return sha256_file(path)
+
+
+def previous_import(store: Store, actor: Actor, path: str | Path) -> dict | None:
+    """The latest import of a file with the same bytes that loaded rows (finished_at, user_name,
+    rows_loaded), or None: the page says so before a second import, which only counted duplicates."""
+    require_importer(actor)
+    found = store.query(sql.load("ingest/previous_import"), {"hash": file_hash(Path(path))})
+    return found.row(0, named=True) if found.height else None
 
 
 def require_importer(actor: Actor) -> None:

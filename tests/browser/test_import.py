@@ -91,6 +91,12 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     page.get_by_text("CRM 导出的现成映射文件").click()
     page.get_by_role("button", name="zoho.calls.yaml").wait_for()
 
+    # the same file again: said that it was imported, before the duplicates explain it
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(path))
+    page.wait_for_selector("text=这个文件(内容相同)已于", timeout=60_000)
+    page.wait_for_selector("text=当时导入 4 行")
+    settle(page)
+
     # then a broken mapping file (same login): explained in words, and the data uploader stays
     bad = tmp_path / "坏映射.yaml"
     bad.write_text("kind: follow_ups\ncolumns: [oops\n", encoding="utf-8")

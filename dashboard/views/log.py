@@ -94,6 +94,11 @@ def _record(user, customer: dict, next_date) -> FollowUpIn:
         next_action=S.get("log_action"))
 
 
+def _say_blocked(exc: StageRuleBlocked) -> None:
+    """The unmet stage rules, for the form's notice (_not_saved) and the reason box."""
+    S["log_blocked"] = [(u.to_stage, u.channel, u.needed, u.found) for u in exc.unmet]
+
+
 def _gates_now(user, customer: dict, next_date) -> None:
     """The stage rules, checked with the save that shows the new stage's next date: a rep learned
     that the stage could not be entered only on the second save. Said as the save would say it;
@@ -101,7 +106,7 @@ def _gates_now(user, customer: dict, next_date) -> None:
     try:
         follow_ups.add_dry_run(store(), user, _record(user, customer, next_date))
     except StageRuleBlocked as exc:
-        S["log_blocked"] = [(u.to_stage, u.channel, u.needed, u.found) for u in exc.unmet]
+        _say_blocked(exc)
     except (ValidationError, NotPermitted, StoreError):
         pass
 
@@ -143,7 +148,7 @@ def _save(customers: dict[int, dict]) -> None:
     try:
         follow_ups.add(store(), user, record, override_reason=S.get("log_override"))
     except StageRuleBlocked as exc:
-        S["log_blocked"] = [(u.to_stage, u.channel, u.needed, u.found) for u in exc.unmet]
+        _say_blocked(exc)
         if overriding:  # saved again with the reason left empty: say so beside its box
             S["log_errors"] = {"override": t("log.override_missing")}
         return

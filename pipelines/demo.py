@@ -311,7 +311,7 @@ def generate(store: Store, customers: int | None = None, follow_ups: int = 12_00
     targets_df = _targets(rng, rep_ids, start_month, as_of, follow_df, contracts_df, customers_df)
     feedback_df, surveys_df = _relationship(rng, n_c, t0, reached, stage_now, rep_ids[new_owner_idx], t_end,
                                             offset_us)
-    risks_df = _raised_risks(rng, n_c, stage_now, rep_ids[new_owner_idx], t_end)
+    risks_df = _raised_risks(rng, n_c, stage_now, rep_ids[new_owner_idx], t_end, t0)
 
     # Stored in time order, as real saves arrive: a period filter then skips whole row groups by
     # their zone maps (about half the cost of the period queries at 1,000,000 follow-ups).
@@ -465,15 +465,17 @@ def _before_end(start: np.ndarray, after: np.ndarray, t_end: int) -> np.ndarray:
     return start + np.minimum(after, (t_end - start) * 9 // 10)
 
 
-def _raised_risks(rng, n_c, stage_now, owner, t_end) -> pl.DataFrame:
-    """Warnings raised by reps: decision-maker changes (red), budget cuts, competitors (yellow)."""
+def _raised_risks(rng, n_c, stage_now, owner, t_end, t0) -> pl.DataFrame:
+    """Warnings raised by reps: decision-maker changes (red), budget cuts, competitors (yellow),
+    none before the customer's first contact (`t0`: a card read 「自 2026-09-20 起」 for a customer
+    first met in November)."""
     active = np.nonzero((stage_now != "lost") & (stage_now != "after_sales"))[0]
     pick = active[rng.random(active.size) < 0.07]
     rules = np.array(["decision_maker_change", "budget_cut", "competitor_engaged", "manual"])
     rule = rules[rng.choice(4, size=pick.size, p=[0.28, 0.34, 0.26, 0.12])]
     rule[:4] = rules[:pick.size]  # every raised rule open at least once (the first four stay open)
     level = np.where(rule == "decision_maker_change", "red", "yellow")
-    raised = t_end - rng.integers(1, 90, size=pick.size) * DAY
+    raised = np.maximum(t_end - rng.integers(1, 90, size=pick.size) * DAY, t0[pick] + HOUR)
     status = np.array(["open", "acknowledged", "resolved"])[rng.choice(3, size=pick.size, p=[0.55, 0.2, 0.25])]
     status[:4] = "open"
     closed = np.where(status == "resolved", _before_end(raised, rng.integers(1, 20, size=pick.size) * DAY, t_end), 0)

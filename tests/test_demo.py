@@ -110,6 +110,13 @@ def test_risks_of_every_level_source(db):
     assert {"decision_maker_change", "budget_cut", "competitor_engaged"} <= rules
 
 
+def test_no_warning_is_raised_before_its_customer_was_met(db):
+    """A raised warning's card read 「自 2026-09-20 起」 for a customer first met in November."""
+    early = db.scalar("SELECT count(*) FROM risks r JOIN customers c ON c.id = r.customer_id"
+                      " WHERE r.raised_at < c.created_at")
+    assert db.scalar("SELECT count(*) FROM risks WHERE raised_by IS NOT NULL") > 0 and early == 0
+
+
 def test_demo_accounts(db):
     users = db.query("SELECT username, role, team_id, password_hash FROM users ORDER BY id")
     names = users["username"].to_list()

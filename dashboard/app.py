@@ -27,10 +27,14 @@ st.set_page_config(page_title=t("app.name"), page_icon=":material/contact_phone:
 st.html("<style>.stMainBlockContainer, .block-container { padding-top: 2.2rem; }"
         ' [data-testid="InputInstructions"] { display: none; }</style>')
 # On a phone Streamlit stacks columns one per row: a row of five figure cards filled the first
-# screen. Figure cards stay two to a row there, with smaller numbers.
+# screen, and the rows of fields and buttons in a container keyed "compact_…" (the filter panel,
+# the pager, /records' exports) pushed /records' table two screens down. Both stay two to a row
+# there, the cards with smaller numbers.
 _CARDS = '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])'
-st.html(f"<style>@media (max-width: 640px) {{ {_CARDS} {{ flex-flow: row wrap; gap: 0.5rem; }}"
-        f" {_CARDS} > [data-testid=stColumn] {{ flex: 1 1 calc(50% - 0.5rem) !important;"
+_COMPACT = '[class*="st-key-compact_"] [data-testid="stHorizontalBlock"]'
+st.html(f"<style>@media (max-width: 640px) {{ {_CARDS}, {_COMPACT} {{ flex-flow: row wrap; gap: 0.5rem; }}"
+        f" {_CARDS} > [data-testid=stColumn], {_COMPACT} > [data-testid=stColumn] {{"
+        " flex: 1 1 calc(50% - 0.5rem) !important;"
         " min-width: calc(50% - 0.5rem) !important; width: calc(50% - 0.5rem) !important; }"
         ' [data-testid="stMetricValue"] { font-size: 1.5rem; } }</style>')
 # On a tablet (or a narrow window) a row of five cards cut its numbers ("10.6…"; at 1101 px beside
@@ -38,12 +42,6 @@ st.html(f"<style>@media (max-width: 640px) {{ {_CARDS} {{ flex-flow: row wrap; g
 st.html(f"<style>@media (min-width: 641px) and (max-width: 1300px) {{ {_CARDS} {{ flex-flow: row wrap; }}"
         f" {_CARDS} > [data-testid=stColumn] {{ flex: 1 1 calc(33% - 1rem) !important;"
         " min-width: calc(33% - 1rem) !important; } }</style>")
-# So do the rows of fields and buttons in a container keyed "compact_…" (the filter panel, the
-# pager, /records' exports): one to a row, they pushed /records' table two screens down.
-_COMPACT = '[class*="st-key-compact_"] [data-testid="stHorizontalBlock"]'
-st.html(f"<style>@media (max-width: 640px) {{ {_COMPACT} {{ flex-flow: row wrap; gap: 0.5rem; }}"
-        f" {_COMPACT} > [data-testid=stColumn] {{ flex: 1 1 calc(50% - 0.5rem) !important;"
-        " min-width: calc(50% - 0.5rem) !important; width: calc(50% - 0.5rem) !important; } }</style>")
 # A card's name wraps instead of ending in "…" ("Effective follow-…" at 1366 px in English), and
 # the cards of a row keep one height when one name takes two lines.
 _LABEL = '[data-testid="stMetricLabel"]'

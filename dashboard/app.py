@@ -73,10 +73,6 @@ st.html("<style>[data-testid=stMain] [data-testid=stPageLink-NavLink] * { white-
 # A range's calendar offers Streamlit's own "Past Week … Past 2 Years" (in English only) beside
 # the filter's own 时间范围 choices, which name the same periods otherwise: hidden.
 st.html("<style>[data-testid=stDateInputQuickSelect] { display: none; }</style>")
-# So is a drop-down's "No results" when what was typed matches no choice: it is the list's only
-# option, drawn with display: contents.
-_NONE = '[role=listbox] > [role=option][style*="display: contents"] > span'
-st.html(f'<style>{_NONE} {{ font-size: 0; }} {_NONE}::after {{ content: "{t("common.no_options")}"; font-size: 0.875rem; }}</style>')
 
 
 def _language_picker(key: str) -> None:

@@ -34,9 +34,12 @@ _SCRIPT = """<script>
   document.documentElement.lang = window.__fuChrome.lang;
   const ATTRS = ["aria-label", "data-title", "placeholder"];
   // Streamlit's own tool tips, table menus and calendar: the only places whose text is changed
+  // and a drop-down's "No results", its list's only option when nothing typed matches (drawn
+  // with display: contents, which no choice of the app's data is)
   const BOXES = ["stTooltipContent", "search-result-area", "stDataFrameColumnVisibilityMenu",
                  "stDataFrameColumnMenu", "stSkipToContent", "stDateInputCalendar"]
-    .map((id) => `[data-testid=${id}]`).join(", ");
+    .map((id) => `[data-testid=${id}]`)
+    .concat(['[role=listbox] > [role=option][style*="display: contents"]']).join(", ");
   const plain = (s) => s.replace(/:[a-z]+(?:-background)?\\[([^\\]]*)\\]/g, "$1").replace(/:material\\/[a-z_]+:/g, "").trim();
   const fill = (tpl, values) => tpl.replace(/\\{(\\w+)\\}/g, (_, k) => values[k] ?? "");
   const said = (text) => {

@@ -95,8 +95,10 @@ def _edit(rows: pl.DataFrame) -> None:
         return
     by_id = {r["id"]: r for r in rows.iter_rows(named=True)}
     keep_choice("rec_pick", by_id)  # its text holds the summary: an edit changes it
+    # matches in the table's order (newest first): the fuzzy default sorts by score, and Enter
+    # took an older record of the customer typed
     chosen = st.selectbox(t("records.pick"), list(by_id), index=None, key="rec_pick",
-                          placeholder=t("records.pick_none"),
+                          placeholder=t("records.pick_none"), filter_mode="contains",
                           format_func=lambda i: f"{fmt.moment(by_id[i]['occurred_at'])} · {by_id[i]['customer_name']}"
                           f" · {label('channel', by_id[i]['channel'])} · {(by_id[i]['summary'] or '')[:30]}")
     if chosen is None:
@@ -139,7 +141,8 @@ def _deleted() -> None:
             pl.col("summary").alias(t("field.summary")))), hide_index=True, width="stretch")
         names = {r["id"]: f"{fmt.moment(r['occurred_at'])} · {r['customer_name']} · {label('channel', r['channel'])}"
                  for r in rows.iter_rows(named=True)}
-        pick = st.selectbox(t("records.deleted_pick"), list(names), format_func=names.get, key="rec_deleted_pick", placeholder=t("common.choose"))
+        pick = st.selectbox(t("records.deleted_pick"), list(names), format_func=names.get, key="rec_deleted_pick",
+                            placeholder=t("common.choose"), filter_mode="contains")
         if st.button(t("records.restore"), key="rec_restore", icon=":material/restore_from_trash:"):
             _restore(pick, "rec_deleted_pick")
 

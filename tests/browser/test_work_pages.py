@@ -340,3 +340,21 @@ def test_a_customer_made_for_a_call_leads_back_to_it_by_the_keyboard(page, app_u
     page.get_by_label("跟进内容").wait_for()
     settle(page)
     assert page.get_by_label("搜索客户").input_value() == name  # the link chose it (its search holds its name)
+
+
+def test_records_picker_keeps_the_newest_match_first(page, app_url):
+    """Typing in /records' record picker (a customer, a channel, a date) listed the matches by
+    Streamlit's fuzzy score, so Enter often took an older record: 「微信」 listed 11-29, then
+    11-11, then 11-25. The matches keep the table's order, newest first."""
+    login(page, app_url, "rep1", path="records")
+    box = page.get_by_role("combobox", name="选择一条记录进行修改或删除")
+    box.click()
+    box.fill("微信")
+    page.wait_for_function("() => { const o = [...document.querySelectorAll('[role=listbox] [role=option]')];"
+                           " return o.length > 2 && o.every((e) => e.innerText.includes('微信')); }")
+    shown = [o.inner_text() for o in page.locator("[role=listbox] [role=option]").all()]
+    times = [label.split(" · ")[0] for label in shown]
+    assert times == sorted(times, reverse=True), shown
+    page.keyboard.press("Enter")
+    settle(page)
+    assert box.input_value() == shown[0]

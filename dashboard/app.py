@@ -14,7 +14,7 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run dashboard/app.py`
 
-from dashboard import auth, chrome, widgets
+from dashboard import auth, chrome, fmt, widgets
 from dashboard.data import store
 from dashboard.i18n import lang, t
 from dashboard.nav import PAGES_DIR, pages_built
@@ -110,7 +110,7 @@ def main() -> None:
     try:
         store()
     except StoreError as exc:
-        st.error(exc.text(lang()))
+        st.error(fmt.literal(exc.text(lang())))  # it names the database's path
         st.stop()
     key = auth.cookie_key()
     if key is None:
@@ -144,7 +144,7 @@ def main() -> None:
     auth.send_cookie(authenticator)
     with st.sidebar:
         st.markdown(f"**{t('app.name')}**")
-        st.caption(t("auth.logged_in_as", name=user.display_name, role=t(f"role.{user.role}")))
+        st.caption(t("auth.logged_in_as", name=fmt.literal(user.display_name), role=t(f"role.{user.role}")))
         section = None
         for p in pages_built():
             if user.role not in p.roles or user.must_change_password:  # no page opens before the change

@@ -67,13 +67,13 @@ def _overview(d: customer_views.CustomerDetail, writable: bool) -> None:
     st.subheader(t("customers.base_title"))
     halves = st.columns(2)
     for i, (key, value) in enumerate(info.items()):
-        halves[i % 2].markdown(f"**{key}**  \n{value}")
+        halves[i % 2].markdown(f"**{key}**  \n{fmt.literal(value)}")
     if d.ownership.height:
         st.caption(t("customers.ownership_title"))
         for r in d.ownership.iter_rows(named=True):
             st.markdown("- " + t("customers.ownership_line", at=fmt.moment(r["changed_at"]),
-                                 from_owner=r["from_owner"] or "—", to_owner=r["to_owner"] or "—",
-                                 by=r["changed_by_name"] or "—"))
+                                 from_owner=fmt.literal(r["from_owner"] or "—"),
+                                 to_owner=fmt.literal(r["to_owner"] or "—"), by=fmt.literal(r["changed_by_name"] or "—")))
     if not writable:
         return
     with st.expander(t("customers.edit"), icon=":material/edit:"):
@@ -100,10 +100,10 @@ def _reassign(b: dict) -> None:
         to = st.selectbox(t("customers.reassign_to"), [i for i in names if i != b["owner_id"]], index=None,
                           format_func=lambda i: names[i], key=f"cust_reassign_{b['id']}_{b['owner_id']}",
                           placeholder=t("common.choose"))
-        if to is not None and st.button(t("customers.reassign_button_to", name=names[to]), type="primary",
+        if to is not None and st.button(t("customers.reassign_button_to", name=fmt.literal(names[to])), type="primary",
                                         key=f"cust_reassign_btn_{b['id']}") \
                 and run_write(lambda: customers.reassign(store(), actor(), b["id"], to) or True):
-            st.session_state[done] = ("success", t("customers.reassigned", name=names[to]))
+            st.session_state[done] = ("success", t("customers.reassigned", name=fmt.literal(names[to])))
             st.rerun()
 
 
@@ -117,9 +117,9 @@ def _timeline(df: pl.DataFrame) -> None:
         if r["from_stage"]:
             notes.append(t("customers.stage_from", from_stage=label("stage", r["from_stage"])))
         if r["changed_by_name"]:
-            notes.append(t("customers.stage_by", name=r["changed_by_name"]))
+            notes.append(t("customers.stage_by", name=fmt.literal(r["changed_by_name"])))
         if r["override_reason"]:
-            notes.append(":orange[" + t("customers.stage_override", reason=r["override_reason"]) + "]")
+            notes.append(":orange[" + t("customers.stage_override", reason=fmt.literal(r["override_reason"])) + "]")
         elif r["rule_broken"]:
             notes.append(":orange[" + t("customers.stage_rule_broken") + "]")
         if r["imported"]:
@@ -215,7 +215,7 @@ def _undo(key: str, table: str) -> None:
         return
     row_id, name = undo
     a, b = st.columns([4, 1])
-    a.info(t("customers.deleted_undo", name=name), icon=":material/delete:")
+    a.info(t("customers.deleted_undo", name=fmt.literal(name)), icon=":material/delete:")
     if b.button(t("common.undo"), key=f"{key}_undo_btn", icon=":material/undo:"):
         if run_write(lambda: customer_records.restore(store(), actor(), table, row_id) or True):
             S.pop(f"{key}_undo", None)
@@ -241,11 +241,11 @@ def render_customer(customer_id: int) -> None:
         return
     b = d.base
     writable = _may_write(b)
-    st.title(b["name"])
+    st.title(fmt.literal(b["name"]))
     # the risk level in view before any tab is opened (a lost customer has none), as a badge of its
     # own: inside the caption it took the caption's faded grey
     row = st.container(horizontal=True, gap="small", vertical_alignment="center")
-    row.caption(f"{label('stage', b['stage'])} · {fmt.industry(b['industry'])} · {b['owner_name'] or '—'}",
+    row.caption(f"{label('stage', b['stage'])} · {fmt.industry(b['industry'])} · {fmt.literal(b['owner_name'] or '—')}",
                 width="content")  # stretched, it pushed the badge to the page's right edge
     if b["risk_level"]:
         row.badge(t("customers.level_badge", level=label("level", b["risk_level"])), color=BADGE_COLORS[b["risk_level"]])
@@ -281,7 +281,7 @@ def render_customer(customer_id: int) -> None:
             # a contract does not move the stage (the funnel and 签约客户数 read stage changes): say so
             st.info(t("customers.contract_stage_hint", stage=label("stage", b["stage"])), icon=":material/info:")
             if actor().role in ("rep", "manager"):
-                page_link("log", label=t("home.log_for", name=b["name"]), icon=":material/edit_note:",
+                page_link("log", label=t("home.log_for", name=fmt.literal(b["name"])), icon=":material/edit_note:",
                           query={"customer": b["id"]})
     with tabs[6]:
         _risks(d.risks)

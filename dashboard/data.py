@@ -70,15 +70,16 @@ def cached(fn: Callable, *args: Any, **kwargs: Any) -> Any:
 
 def run_write(work: Callable[[], Any], success: str | None = None) -> Any:
     """Run a write; a refusal or store fault becomes a message, anything else an error id."""
+    from dashboard.fmt import literal  # their words can hold names people typed
     from dashboard.i18n import lang, t
 
     try:
         result = work()
     except NotPermitted as exc:
-        st.error(exc.text(lang()))
+        st.error(literal(exc.text(lang())))
         return None
     except StoreError as exc:
-        st.error(exc.text(lang()))
+        st.error(literal(exc.text(lang())))
         return None
     except Exception as exc:  # noqa: BLE001 - the user sees an id, the log the traceback
         error_id = logs.log_unexpected(log, exc, "write")

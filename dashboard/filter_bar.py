@@ -109,7 +109,7 @@ def filter_bar(key: str, fields: tuple[str, ...] = DEFAULT_FIELDS,
                 st.session_state[wkey] = [v for v in getattr(current, field) if v in choices]
                 if source == "url" and (unknown := [v for v in getattr(current, field) if v not in choices]):
                     notes.append(t("filter.note_unknown", field=t(f"filter.{field}"),
-                                   values=i18n.list_sep(lang()).join(unknown)))
+                                   values=i18n.list_sep(lang()).join(fmt.literal(v) for v in unknown)))
             keep_choices(wkey, choices, _named(field, choices, opts))  # named in the UI language
             values[field] = tuple(cols[slot % 4].multiselect(
                 t(f"filter.{field}"), choices, key=wkey, format_func=_format(field, opts),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -11,6 +12,31 @@ from dashboard.i18n import label, lang, t
 from pipelines import i18n
 from pipelines.codes import INDUSTRIES
 from pipelines.config import local_tz
+
+# What Markdown (and Streamlit's additions to it) acts on anywhere in a line: emphasis, code,
+# links and images ([…](…), ![…](…), <http://…>), maths ($…$), strike-through; each is written
+# with a backslash so that it shows as itself. Other punctuation only counts at a line's start.
+_INLINE = re.compile(r"([\\`*_\[\]<>$~])")
+# a heading, a list (- 1. 1)), a quote's > is escaped above, a table, a rule; the backslash goes
+# before the punctuation (a backslash before a digit would show)
+_LINE_START = re.compile(r"^(\s*)([#+\-=|])|^(\s*\d+)([.)])(?=\s|$)", re.MULTILINE)
+_DIRECTIVE = re.compile(r":(?=[A-Za-z/])")  # :red[…], :material/…:, an emoji's :code:
+_WWW = re.compile(r"(www)\.", re.IGNORECASE)  # a bare www.… becomes a link
+_WORD_JOINER = "\u2060"  # invisible: after a colon it opens no directive, after www no link
+
+
+def literal(text: object) -> str:
+    """Text people typed (a customer's name, a note, an account's name, a file's column), made safe
+    to put in what Streamlit reads as Markdown: titles, messages, captions, link and button labels.
+    Shown as typed: `![x](http://…)` is neither an image fetched from there nor a link, `**粗**`
+    not bold, `$y$` not maths. Plain text comes back unchanged. Not for tables, select options or
+    files, which show text as it is."""
+    if text is None:
+        return ""
+    out = _INLINE.sub(r"\\\1", str(text))
+    out = _LINE_START.sub(lambda m: "\\".join(m.group(1, 2) if m.group(2) else m.group(3, 4)), out)
+    out = _WWW.sub(r"\1" + _WORD_JOINER + ".", _DIRECTIVE.sub(":" + _WORD_JOINER, out))
+    return out.replace("\n", "  \n")  # a line break in the text stays one
 
 
 def money(amount: float | Decimal | None) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
+from dashboard import fmt
 from dashboard.data import cached
 from dashboard.i18n import label, t
 from pipelines import metrics
@@ -51,13 +52,13 @@ def _translations(kind: str, frame: pl.DataFrame, used: dict[str, str], base: ma
         theirs = maps.unknown_values(frame.get_column(used[field.name]), field, base)
         if not theirs:
             continue
-        st.markdown(t("ingest.adjust_values", column=used[field.name], field=_name(kind, field.name)))
+        st.markdown(t("ingest.adjust_values", column=fmt.literal(used[field.name]), field=_name(kind, field.name)))
         codes = list(maps.CHOICE_CODES[field.choice])
         for start in range(0, len(theirs), COLUMNS_PER_ROW):
             cells = st.columns(COLUMNS_PER_ROW)
             for cell, value in zip(cells, theirs[start:start + COLUMNS_PER_ROW]):
                 digest = hashlib.md5(value.encode("utf-8")).hexdigest()[:10]  # a key per value, whatever its text
-                code = cell.selectbox(value, [None, *codes], key=f"{key}_{field.name}_v_{digest}",
+                code = cell.selectbox(fmt.literal(value), [None, *codes], key=f"{key}_{field.name}_v_{digest}",
                                       placeholder=t("common.choose"),
                                       format_func=lambda c, f=field: t("ingest.adjust_value_refused") if c is None
                                       else label(f.choice, c))
@@ -106,7 +107,7 @@ def adjust(kind: str, headers: list[str], found: dict[str, str], base: maps.Mapp
         twice = {f: c for f, c in columns.items() if c and [g for g, d in chosen.items() if d == c and g != f]}
         for field_name, column in twice.items():
             other = next(g for g, d in chosen.items() if d == column and g != field_name)
-            st.warning(t("ingest.adjust_twice", column=column, field=_name(kind, field_name), other=_name(kind, other)),
+            st.warning(t("ingest.adjust_twice", column=fmt.literal(column), field=_name(kind, field_name), other=_name(kind, other)),
                        icon=":material/warning:")
             columns.pop(field_name)
         used = {f: c for f, c in {**found, **columns}.items() if c}

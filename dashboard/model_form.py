@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import streamlit as st
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from dashboard import fmt
 from dashboard.guard import callback
 from dashboard.i18n import lang, t
 from dashboard.widgets import date_in, field_error, not_saved, notice, when_inputs
@@ -142,7 +143,7 @@ def _submit(key: str, model: type[BaseModel], fields: list[Field], fixed: dict,
         S[f"{key}_errors"] = {**_refused(recheck(record.model_dump()) if recheck else {}), exc.field: exc.text(lang())}
         return
     except (NotPermitted, StoreError) as exc:
-        S[f"{key}_notice"] = ("error", exc.text(lang()))
+        S[f"{key}_notice"] = ("error", fmt.literal(exc.text(lang())))
         return
     except Exception as exc:  # noqa: BLE001 - the user sees an id, the log the traceback
         S[f"{key}_notice"] = ("error", t("app.error_unexpected", error_id=logs.log_unexpected(log, exc, key)))

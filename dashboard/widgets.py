@@ -7,6 +7,7 @@ from datetime import date
 
 import streamlit as st
 
+from dashboard import fmt
 from dashboard.i18n import label, lang, t
 from dashboard.levels import LEVEL_COLORS
 from dashboard.nav import PAGES_DIR, spec
@@ -130,7 +131,8 @@ def field_error(errors: dict[str, str], *fields: str) -> None:
     """The validation message of a field, right under its widget (nothing when it is fine)."""
     for name in fields:
         if name in errors:
-            st.markdown(f":red[:material/error: {errors[name]}]")
+            # a message can quote what was typed (已有同名客户「…」): a "]" in it ended the red
+            st.markdown(f":red[:material/error: {fmt.literal(errors[name])}]")
 
 
 def not_saved(fields: list[str]) -> None:

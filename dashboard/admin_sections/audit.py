@@ -49,11 +49,11 @@ def _table(code: str) -> str:
 def _entry(stored: dict, shown: dict) -> None:
     """One entry in full: its changes in words, then the values as stored (the evidence)."""
     with st.container(border=True):
-        st.markdown(f"**#{stored['id']}** · {fmt.moment(stored['created_at'])} · {shown['username']} · "
-                    f"{shown['action']} · {shown['table_name']} {shown[audit_view.RECORD]}")
+        st.markdown(f"**#{stored['id']}** · {fmt.moment(stored['created_at'])} · {fmt.literal(shown['username'])} · "
+                    f"{shown['action']} · {shown['table_name']} {fmt.literal(shown[audit_view.RECORD])}")
         for key in (audit_view.CHANGES, "detail"):
             if shown[key] != "—":
-                st.markdown(shown[key])
+                st.markdown(fmt.literal(shown[key]))
         a, b = st.columns(2)
         for col, key in ((a, "before"), (b, "after")):
             col.caption(t(audit_view.HEADERS[key]))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, fmt
 from dashboard.data import actor, run_write, store
 from dashboard.i18n import t
 from dashboard.widgets import confirmed
@@ -49,7 +49,7 @@ def render() -> None:
         with st.spinner(t("security.backup_running")):
             result = run_write(lambda: backup.backup(store(), actor(), folder))
         if result:
-            st.success(t("security.backup_done", path=result.path, tables=len(result.tables),
+            st.success(t("security.backup_done", path=fmt.literal(result.path), tables=len(result.tables),
                          rows=f"{sum(result.tables.values()):,}"))
             # the picker below shows the backup just made (it kept an older one, which a restore
             # right after would have used)
@@ -59,12 +59,12 @@ def render() -> None:
     if done := st.session_state.pop(DONE, None):
         st.success(done)
     if not found:
-        st.info(t("security.restore_none", folder=str(folder)))
+        st.info(t("security.restore_none", folder=fmt.literal(folder)))
         return
     choice = st.selectbox(t("security.restore_pick"), found, format_func=_label, key="adm_restore_pick", placeholder=t("common.choose"))
     shared = store().backend == "postgres"  # one transaction in the shared database, no file swap
     st.warning(t("security.restore_warning_pg") if shared
-               else t("security.restore_warning", kept=f"{store().location}.before-restore"), icon=":material/warning:")
+               else t("security.restore_warning", kept=fmt.literal(f"{store().location}.before-restore")), icon=":material/warning:")
     # a new box after each restore: emptying the old one's state left the word in the browser
     confirm = st.text_input(t("security.restore_confirm", word=t("security.restore_word")),
                             key=f"adm_restore_confirm_{st.session_state.get(ROUND, 0)}")

@@ -92,7 +92,7 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
     row = names[who]
     locked = row["locked_until"]
     if locked is not None and locked > datetime.now(UTC):
-        st.warning(t("admin.locked_now", name=row["display_name"], until=fmt.moment(locked)), icon=":material/lock:")
+        st.warning(t("admin.locked_now", name=fmt.literal(row["display_name"]), until=fmt.moment(locked)), icon=":material/lock:")
         if st.button(t("admin.unlock"), key="adm_unlock", icon=":material/lock_open:") \
                 and run_write(lambda: accounts.unlock(store(), actor(), who) or True):
             st.session_state["adm_notice"] = ("success", t("admin.unlocked", username=who))  # after the rerun
@@ -120,11 +120,11 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
                             format_func=lambda i: t("admin.no_team") if i is None else teams[i], placeholder=t("common.choose"))
         owned = int(row["customers"] or 0)
         if owned:  # said before saving: the old team's manager stops seeing them
-            st.caption(t("admin.team_moves_customers", name=row["display_name"], n=f"{owned:,}"))
+            st.caption(t("admin.team_moves_customers", name=fmt.literal(row["display_name"]), n=f"{owned:,}"))
         if st.form_submit_button(t("admin.role_team"), icon=":material/badge:"):
             moved = owned and team != row["team_id"]
             done = t("admin.role_changed", username=f"{display.strip() or row['display_name']}({who})") + (
-                t("admin.customers_moved", n=f"{owned:,}", team=teams.get(team) or t("admin.no_team")) if moved else "")
+                t("admin.customers_moved", n=f"{owned:,}", team=fmt.literal(teams.get(team)) or t("admin.no_team")) if moved else "")
             def save() -> bool:
                 if display.strip() != row["display_name"]:
                     accounts.set_display_name(store(), actor(), who, display)
@@ -139,7 +139,7 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
         if row["active"]:
             # asked once more: a disabled user is logged out at once, everywhere
             with st.popover(t("admin.disable"), icon=":material/block:", disabled=who == actor().username):
-                st.write(t("admin.disable_confirm", name=row["display_name"], username=who))
+                st.write(t("admin.disable_confirm", name=fmt.literal(row["display_name"]), username=who))
                 if st.button(t("admin.disable_yes"), key="adm_disable", type="primary"):
                     if run_write(lambda: accounts.set_active(store(), actor(), who, False) or True,
                                  t("admin.disabled", username=who)):
@@ -164,7 +164,7 @@ def _teams(teams_df: pl.DataFrame) -> None:
             if not name.strip():  # the click did nothing, with no word
                 st.markdown(f":red[:material/error: {t('error.missing', field=t('admin.team_name'))}]")
             elif run_write(lambda: accounts.create_team(store(), actor(), name.strip()),
-                           t("admin.team_created", name=name.strip())):
+                           t("admin.team_created", name=fmt.literal(name.strip()))):
                 st.rerun()
 
 

@@ -58,16 +58,16 @@ def _new_customer() -> None:
     with st.expander(t("customers.new"), icon=":material/add_business:",
                      expanded="cust_new_asked" in S or made is not None):
         model_form("cust_new", CustomerIn, fields, fixed=fixed, save=save,
-                   success=lambda record: t("customers.created", name=record.name),  # 已保存 said not what
+                   success=lambda record: t("customers.created", name=fmt.literal(record.name)),  # 已保存 said not what
                    initial=_asked(S.get("cust_new_asked") or ""),
                    recheck=lambda values: customers.clashes(store(), actor(), values))
         if made and user.role in ("rep", "manager"):  # on to the call it was made for
-            page_link("log", label=t("home.log_for", name=made[1]), icon=":material/edit_note:",
+            page_link("log", label=t("home.log_for", name=fmt.literal(made[1])), icon=":material/edit_note:",
                       query={"customer": str(made[0])})
             # the keyboard on it: it lay 13 Tabs below the emptied form, from a page with no focus
             focus(f'[data-testid=stMain] a[href*="customer={int(made[0])}"]', force=True, nonce=made[0])
         if made:  # and to its page: contacts, needs, contracts are added there
-            page_link("customers", label=t("home.open_customer", name=made[1]), icon=":material/open_in_new:",
+            page_link("customers", label=t("home.open_customer", name=fmt.literal(made[1])), icon=":material/open_in_new:",
                       query={"id": str(made[0])})
 
 

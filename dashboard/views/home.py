@@ -84,9 +84,9 @@ def _picked(rows: pl.DataFrame, event) -> bool:
         return False
     row = rows.row(chosen[0], named=True)
     if actor().role in ("rep", "manager"):  # one under the other: side by side, long names were cut
-        page_link("log", label=t("home.log_for", name=row["customer_name"]), icon=":material/edit_note:",
+        page_link("log", label=t("home.log_for", name=fmt.literal(row["customer_name"])), icon=":material/edit_note:",
                   query={"customer": str(row["customer_id"])})
-    page_link("customers", label=t("home.open_customer", name=row["customer_name"]),
+    page_link("customers", label=t("home.open_customer", name=fmt.literal(row["customer_name"])),
               icon=":material/open_in_new:", query={"id": str(row["customer_id"])})
     return True
 
@@ -152,7 +152,7 @@ def _company() -> None:
 def render() -> None:
     guard("")
     user = actor()
-    st.title(t("home.welcome", name=user.display_name))
+    st.title(t("home.welcome", name=fmt.literal(user.display_name)))
     st.caption(t(f"home.scope_{user.role}", date=fmt.day(home.today())))
     caps = home.caps(store())
     if user.sees_all:

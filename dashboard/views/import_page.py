@@ -69,7 +69,7 @@ def _mapping(upload) -> tuple[Mapping | None, bool]:
             raise MappingError.unreadable(upload.name, exc) from exc
         return Mapping.from_dict(data, upload.name), True
     except MappingError as exc:
-        st.error(t("ingest.mapping_error", error=exc.text(lang())), icon=":material/error:")
+        st.error(t("ingest.mapping_error", error=fmt.literal(exc.text(lang()))), icon=":material/error:")
         return None, False
 
 
@@ -176,7 +176,7 @@ def _read(path, kind: str, mapping, sheet):
     try:
         return prepare(path, kind, mapping, sheet, known=False)
     except ReadError as exc:
-        st.error(t("ingest.file_error", error=exc.en if lang() == "en" else exc.zh))
+        st.error(t("ingest.file_error", error=fmt.literal(exc.en if lang() == "en" else exc.zh)))
         return None
 
 
@@ -242,7 +242,7 @@ def render() -> None:
         return
     notice = assumed_notice(filled, lang(), page=True)
     if notice:  # said before the check: these values feed the figures
-        st.info(notice, icon=":material/tune:")
+        st.info(fmt.literal(notice), icon=":material/tune:")  # it names values from the file or mapping
     absent = absent_required(found_kind, columns, mapping)
     if absent:  # said once for the file; the rejects then repeat it for every row
         st.warning(t("ingest.absent_required", fields=_names([column_to_add(found_kind, f, lang()) for f in absent])),
@@ -265,12 +265,12 @@ def render() -> None:
         return
     if check.error:
         # in the page's language (the summary's `error` holds both, for the command's JSON)
-        st.error(t("ingest.file_error", error=check.error_by_lang.get(lang(), check.error)))
+        st.error(t("ingest.file_error", error=fmt.literal(check.error_by_lang.get(lang(), check.error))))
         return
     st.subheader(t("ingest.report_title"))
     st.caption(t("ingest.report_caption"))
     if (before := cached(previous_import, str(path))) is not None:  # said before the duplicate count explains it
-        st.info(t("ingest.imported_before", when=fmt.moment(before["finished_at"]), user=before["user_name"] or "—",
+        st.info(t("ingest.imported_before", when=fmt.moment(before["finished_at"]), user=fmt.literal(before["user_name"] or "—"),
                   rows=f"{before['rows_loaded']:,}"), icon=":material/history:")
     _metrics(check, done=False)
     _old_history(check)
@@ -301,7 +301,7 @@ def _examples() -> None:
     with st.expander(t("ingest.examples_title"), icon=":material/description:"):
         st.caption(t("ingest.examples_caption"))
         for i, path in enumerate(found):
-            st.download_button(path.name, path.read_bytes(), file_name=path.name, mime="application/x-yaml",
+            st.download_button(fmt.literal(path.name), path.read_bytes(), file_name=path.name, mime="application/x-yaml",
                                key=f"imp_example_{i}", icon=":material/download:", on_click="ignore")
 
 
@@ -344,7 +344,7 @@ def _no_team() -> str:
 def _names(names: list[str], shown: int = 20) -> str:
     """Names as a list in the UI language (、 or ,): the first `shown`, then how many more."""
     sep = i18n.list_sep(lang())
-    text = sep.join(names[:shown])
+    text = sep.join(fmt.literal(name) for name in names[:shown])  # a file's words, shown as written
     return text + (t("ingest.names_more", count=len(names) - shown) if len(names) > shown else "")
 
 

@@ -153,7 +153,7 @@ def _save(customers: dict[int, dict]) -> None:
             S["log_errors"] = {"override": t("log.override_missing")}
         return
     except (NotPermitted, StoreError) as exc:
-        S["log_notice"] = ("error", exc.text(lang()))
+        S["log_notice"] = ("error", fmt.literal(exc.text(lang())))
         return
     except Exception as exc:  # noqa: BLE001 - the user sees an id, the log the traceback
         S["log_notice"] = ("error", t("app.error_unexpected", error_id=logs.log_unexpected(log, exc, "log")))
@@ -164,7 +164,7 @@ def _save(customers: dict[int, dict]) -> None:
     _now_shown(datetime.now(local_tz()))
     for key in ("log_customer", "log_for", "log_next_default"):
         S.pop(key, None)
-    S["log_notice"] = ("success", t("log.saved", customer=customer["name"]))
+    S["log_notice"] = ("success", t("log.saved", customer=fmt.literal(customer["name"])))
     S["log_focus"] = "search"  # the next call's customer
 
 

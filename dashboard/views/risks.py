@@ -89,25 +89,24 @@ def _entry_actions(entry: dict) -> None:
 def _card(card: dict, can_act: bool) -> None:
     with st.container(border=True):
         # the customer's page (follow-ups, contacts, what was said) one tap away
-        page_link("customers", label=f"**{card['customer_name']}**", icon=":material/open_in_new:",
+        page_link("customers", label=f"**{fmt.literal(card['customer_name'])}**", icon=":material/open_in_new:",
                   query={"id": str(card["customer_id"])})
-        st.caption(f"{t('risk.owner', name=card['owner_name'] or '—')} · {label('stage', card['stage'])}")
+        st.caption(f"{t('risk.owner', name=fmt.literal(card['owner_name'] or '—'))} · {label('stage', card['stage'])}")
         for entry in card["entries"]:
             st.badge(f"{label('level', entry['level'])} · {label('rule', entry['rule'])}",
                      color=BADGE_COLORS[entry["level"]])
             text = risk_board.evidence_text(entry["rule"], entry["evidence"], lang(), note=entry["note"])
-            if entry["rule"] == "on_track":
-                text = t("risk.evidence_on_track")
+            text = t("risk.evidence_on_track") if entry["rule"] == "on_track" else fmt.literal(text)
             if text:
                 st.markdown(text)
             details = [t("risk.since", date=fmt.day(entry["since"]), days=risk_board.age_days(entry["since"]))]
             if entry["status"]:
                 details.append(t("risk.status_line", status=label("risk_status", entry["status"])))
             if entry["note"] and entry["evidence"] and not entry["latest_note"]:
-                details.append(t("risk.note_line", note=entry["note"]))
+                details.append(t("risk.note_line", note=fmt.literal(entry["note"])))
             st.caption(" · ".join(details))
             if entry["latest_note"]:  # the newest note people added: what is being done about it
-                st.caption(t("risk.latest_note", note=entry["latest_note"], by=entry["latest_note_by"] or "—",
+                st.caption(t("risk.latest_note", note=fmt.literal(entry["latest_note"]), by=fmt.literal(entry["latest_note_by"] or "—"),
                              date=fmt.day(entry["latest_note_at"])))
             if can_act and entry["risk_id"] is not None:
                 _entry_actions(entry)

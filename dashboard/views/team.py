@@ -82,8 +82,8 @@ def _pacing_cards(team: pl.DataFrame) -> None:
     for start in range(0, len(rows), per_row):
         cols = st.columns(per_row)
         for col, r in zip(cols, rows[start:start + per_row]):
-            col.metric(r["display_name"], fmt.pct(r["pacing"]),
-                       help=t("team.pacing_text", name=r["display_name"], pct=fmt.pct(r["pacing"]))
+            col.metric(fmt.literal(r["display_name"]), fmt.pct(r["pacing"]),
+                       help=t("team.pacing_text", name=fmt.literal(r["display_name"]), pct=fmt.pct(r["pacing"]))
                        + f" · {fmt.money(r['won_amount'])} / {fmt.money(r['target_amount'])}")
 
 
@@ -133,8 +133,9 @@ def _targets_form() -> None:
                 try:
                     rows.append(targets.from_cells(r["rep_id"], month, r[amount_col], r[effective_col], r[new_col]))
                 except ValidationError as exc:
-                    problems += [t("team.target_refused", name=r[t("analytics.rep_col")], message=text.rstrip("。."),
-                                   value=r[columns[field]] if field in columns else "")
+                    problems += [t("team.target_refused", name=fmt.literal(r[t("analytics.rep_col")]),
+                                   message=text.rstrip("。."),
+                                   value=fmt.literal(r[columns[field]] if field in columns else ""))
                                  for field, text in errors.explain(exc, lang(), columns).items()]
             if problems:  # nothing is saved until every cell reads
                 st.error("\n\n".join([t("team.targets_not_saved"), *problems]))

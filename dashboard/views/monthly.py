@@ -157,8 +157,9 @@ def render() -> None:
     lines = summary.summary_text(data, lang())
     scope = cached(summary.scope_text, f, lang())
     st.subheader(t("monthly.summary_title", month=i18n.month_label(month, lang())))
-    st.caption(scope)
-    st.info("\n".join(f"- {line}" for line in lines), icon=":material/summarize:")
+    # plain text (the PDF and workbook carry it too) naming teams, reps and tags as typed
+    st.caption(fmt.literal(scope))
+    st.info("\n".join(f"- {fmt.literal(line)}" for line in lines), icon=":material/summarize:")
     _headline(data)
     left, right = st.columns(2)
     with left:

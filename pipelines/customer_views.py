@@ -29,9 +29,11 @@ def _listing_sql(actor: Actor, filters: Filters, extra: Extra, query: str = "cus
         parts.append(text)
         params.update(p)
     if filters.q:
-        parts.append("(contains(lower(c.name), $q) OR starts_with(coalesce(c.name_initials, ''), $q)"
-                     " OR starts_with(lower(coalesce(c.uscc, '')), $q) OR contains(lower(coalesce(c.city, '')), $q)"
-                     " OR contains(lower(coalesce(c.group_name, '')), $q))")
+        # the search comes without spaces (杭州 青禾 finds 杭州青禾): so are the texts it is matched in
+        parts.append("(contains(lower(replace(c.name, ' ', '')), $q) OR starts_with(coalesce(c.name_initials, ''), $q)"
+                     " OR starts_with(lower(coalesce(c.uscc, '')), $q)"
+                     " OR contains(lower(replace(coalesce(c.city, ''), ' ', '')), $q)"
+                     " OR contains(lower(replace(coalesce(c.group_name, ''), ' ', '')), $q))")
         params["q"] = "".join(filters.q.split()).lower()
     body = sql.load(query).replace("__FILTERS__", " AND ".join(parts) or "true")
     return sql.scoped(actor, body, params, inline=True)

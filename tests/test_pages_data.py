@@ -12,11 +12,20 @@ import polars as pl
 import pytest
 from pydantic import ValidationError
 
-from pipelines import customer_records, customer_views, errors, explorer, follow_ups, home, risk_actions
+from pipelines import (
+    customer_records,
+    customer_views,
+    customers,
+    errors,
+    explorer,
+    follow_ups,
+    home,
+    risk_actions,
+)
 from pipelines.access import NotPermitted
 from pipelines.explorer import Extra
 from pipelines.filters import Filters
-from pipelines.models import ContactIn, ContractIn, FollowUpIn, NeedIn
+from pipelines.models import ContactIn, ContractIn, CustomerIn, FollowUpIn, NeedIn
 from tests.conftest import BACKENDS, copy_of_world
 from tests.helpers_pages import NOW, seed
 
@@ -236,6 +245,21 @@ def test_picker_finds_by_initials_and_credit_code_recent_first(world):
                                            channel="phone", summary="最新"))
     assert customer_views.picker(store, rep1, "")["id"].to_list()[0] == ids["rep1"][1]
     assert customer_views.last_channel(store, rep1) == "phone"
+
+
+def test_a_name_with_spaces_is_found_by_its_full_name(world):
+    """The search drops the spaces typed (杭州 青禾 finds 杭州青禾) but compared with the names as
+    stored: 「+86 138客户」 or "ABC Technology Co." were not found by their own names, and the customer
+    page's 去记录跟进 led to 没有找到匹配的客户."""
+    store, org, _ids = world
+    rep1 = org["rep1"]
+    cid = customers.create(store, rep1, CustomerIn(name="ABC Technology Co.", owner_id=rep1.id, group_name="Big  Group"))
+    customer_records.add(store, rep1, ContactIn(customer_id=cid, name="Li Lei"))
+    assert customer_views.picker(store, rep1, "ABC Technology Co.")["id"].to_list() == [cid]
+    assert customer_views.picker(store, rep1, "abc tech")["id"].to_list() == [cid]
+    assert customer_views.listing(store, rep1, Filters(q="ABC Technology Co."))["id"].to_list() == [cid]
+    assert customer_views.listing(store, rep1, Filters(q="big group"))["id"].to_list() == [cid]
+    assert customer_views.contact_search(store, rep1, "ABC Technology")["name"].to_list() == ["Li Lei"]
 
 
 def test_detail_holds_everything_newest_follow_up_first_and_masks_for_leadership(world):

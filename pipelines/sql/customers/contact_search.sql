@@ -9,6 +9,6 @@ WHERE contains(lower(replace(ct.name, ' ', '')), $q)
    OR (length($digits) >= 7 AND contains(regexp_replace(coalesce(ct.phone, ''), '[^0-9]', '', 'g'), $digits))
    OR contains(lower(coalesce(ct.email, '')), $q)
    OR contains(lower(coalesce(ct.wechat, '')), $q)
-   OR contains(lower(c.name), $q)
+   OR contains(lower(replace(c.name, ' ', '')), $q)
 ORDER BY ct.name, c.name, ct.id
 LIMIT $limit

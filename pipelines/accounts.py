@@ -182,7 +182,8 @@ def set_active(store: Store, actor: Actor, username: str, active: bool) -> None:
 
 def set_role(store: Store, actor: Actor, username: str, role: str, team_id: int | None) -> None:
     require_role(actor, "admin")
-    UserIn(username=username, display_name="x", role=role, team_id=team_id)  # validates the role
+    # validates the role; a leader's or admin's team is none
+    team_id = UserIn(username=username, display_name="x", role=role, team_id=team_id).team_id
 
     def work(cur):
         rows.update(cur, actor, "users", _user_id(cur, username), {"role": role, "team_id": team_id},

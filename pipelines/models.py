@@ -92,6 +92,9 @@ class Team(TeamIn, Stored):
     __table__ = "teams"
 
 
+TEAMLESS_ROLES = ("leader", "admin")
+
+
 class UserIn(Model):
     username: Annotated[str, BeforeValidator(v.username)]
     display_name: Name
@@ -99,6 +102,13 @@ class UserIn(Model):
     team_id: int | None = None
     active: bool = True
     language: Literal["zh_CN", "en"] = "zh_CN"
+
+    @field_validator("team_id")
+    @classmethod
+    def _teamless_roles(cls, team_id: int | None, info: ValidationInfo) -> int | None:
+        """Leadership and admins see the whole company and belong to no team: a team kept in the
+        new-account form from the account before made a leader one of 华东一组's staff."""
+        return None if info.data.get("role") in TEAMLESS_ROLES else team_id
 
 
 class User(UserIn, Stored):

@@ -191,6 +191,22 @@ def test_a_teams_manager_follows_the_manager_accounts(store, org):
                      " WHERE u.team_id = t.id AND u.role = 'manager' AND u.active)", {"t": team})
 
 
+def test_leadership_and_admins_belong_to_no_team(store, org):
+    """The new-account form keeps the team of the account before: a leader made after a manager
+    silently joined 华东一组 and was counted as its staff."""
+    admin = org["admin"]
+    team = accounts.create_team(store, admin, "华东销售三组")
+    accounts.create_user(store, admin, UserIn(username="boss", display_name="赵总", role="leader", team_id=team), None)
+    accounts.create_user(store, admin, UserIn(username="rep9", display_name="九号", role="rep", team_id=team), None)
+
+    def team_of(username: str) -> int | None:
+        return store.scalar("SELECT team_id FROM users WHERE username = $u", {"u": username})
+
+    assert team_of("boss") is None and team_of("rep9") == team
+    accounts.set_role(store, admin, "rep9", "admin", team)
+    assert team_of("rep9") is None
+
+
 def test_an_admin_renames_an_account(store, org):
     """An imported rep came in as the file wrote them (a CRM's id): an admin gives them their name."""
     accounts.set_display_name(store, org["admin"], "rep1", "  王磊 ")

@@ -47,7 +47,7 @@ def _create(teams: dict) -> None:
         with b:
             field_error(errs, "display_name")
         role = a.selectbox(t("field.role"), ROLES, format_func=lambda r: label("role", r), key="adm_new_role", placeholder=t("common.choose"))
-        team = b.selectbox(t("field.team_id"), [None, *teams], key="adm_new_team",
+        team = b.selectbox(t("field.team_id"), [None, *teams], key="adm_new_team", help=t("admin.team_help"),
                            format_func=lambda i: t("admin.no_team") if i is None else teams[i], placeholder=t("common.choose"))
         with b:
             field_error(errs, "team_id")
@@ -115,7 +115,7 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
         role = st.selectbox(t("field.role"), ROLES, index=ROLES.index(row["role"]), key=f"adm_role_{who}",
                             format_func=lambda r: label("role", r), placeholder=t("common.choose"))
         options = [None, *teams]
-        team = st.selectbox(t("field.team_id"), options, key=f"adm_team_{who}",
+        team = st.selectbox(t("field.team_id"), options, key=f"adm_team_{who}", help=t("admin.team_help"),
                             index=options.index(row["team_id"]) if row["team_id"] in options else 0,
                             format_func=lambda i: t("admin.no_team") if i is None else teams[i], placeholder=t("common.choose"))
         owned = int(row["customers"] or 0)

@@ -12,7 +12,7 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from pipelines.access import NotPermitted
 from pipelines.customers import initials
-from pipelines.ingest import load_file
+from pipelines.ingest import load_file, messages
 from pipelines.ingest.messages import reason
 from tests.helpers_ingest import HEADER_ZH, count, read_rejects, rows_zh, write_csv
 
@@ -245,6 +245,12 @@ def test_reimport_adds_nothing_and_duplicates_are_counted(store, org, tmp_path):
     assert previous_import(store, org["admin"], write_csv(tmp_path / "new.csv", HEADER_ZH, rows_zh(2))) is None
     with pytest.raises(NotPermitted):
         previous_import(store, org["rep1"], path)
+    # the page's notice: only new rows load; or, when the check would load some again (the file
+    # read otherwise: another mapping), that they may be the same records a second time
+    said, warned = messages.imported_before(before, 0, "zh_CN", "2026-11-28 10:00", "管理员")
+    assert not warned and "再次导入只会加入新的行" in said and "当时导入 5 行" in said
+    said, warned = messages.imported_before(before, 5, "zh_CN", "2026-11-28 10:00", "管理员")
+    assert warned and "其中 5 行与已有的记录对不上" in said and "只会加入新的行" not in said
     again = load_file(store, org["admin"], path)
     assert (again.rows_read, again.rows_loaded, again.rows_duplicate, again.rows_rejected) == (6, 0, 6, 0)
     assert again.duplicates.rows() == [(r, None) for r in range(2, 8)]  # stored already, the repeat too

@@ -37,6 +37,7 @@ from pipelines.ingest.messages import (
     column_to_add,
     default_text,
     explain,
+    imported_before,
     rejects_title,
 )
 from pipelines.ingest.readers import ROW, sheet_names
@@ -270,8 +271,9 @@ def render() -> None:
     st.subheader(t("ingest.report_title"))
     st.caption(t("ingest.report_caption"))
     if (before := cached(previous_import, str(path))) is not None:  # said before the duplicate count explains it
-        st.info(t("ingest.imported_before", when=fmt.moment(before["finished_at"]), user=fmt.literal(before["user_name"] or "—"),
-                  rows=f"{before['rows_loaded']:,}"), icon=":material/history:")
+        text, warn = imported_before(before, check.rows_loaded, lang(), fmt.moment(before["finished_at"]),
+                                     fmt.literal(before["user_name"] or "—"))
+        (st.warning if warn else st.info)(text, icon=":material/history:")
     _metrics(check, done=False)
     _old_history(check)
     if check.users_created:

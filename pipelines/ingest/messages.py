@@ -138,3 +138,16 @@ def rejects_title(rejects: pl.DataFrame, rows_rejected: int, lang: str) -> str:
     example = rejects.filter(pl.col("error") == "template_example").get_column(ROW).n_unique() if rejects.height else 0
     title = i18n.t("ingest.rejects_title", lang, count=f"{rows_rejected:,}")
     return title + (i18n.t("ingest.rejects_example", lang, n=example) if example else "")
+
+
+def imported_before(before: dict, rows_new: int, lang: str, when: str, user: str) -> tuple[str, bool]:
+    """What the import page says of a file with the same bytes imported before (`before`: from
+    previous_import; `when` and `user` as the page shows them) and whether it is a warning: when
+    the check would load rows again, they are either rows refused last time and mended, or the
+    same records read otherwise (another mapping, another rep for every row) about to be stored
+    twice; the plain notice had promised that only new rows load."""
+    values = {"when": when, "user": user, "rows": f"{before['rows_loaded']:,}"}
+    if rows_new:
+        return i18n.t("ingest.imported_before_differs", lang, new=f"{rows_new:,}", **values), True
+    return i18n.t("ingest.imported_before", lang, **values), False
+

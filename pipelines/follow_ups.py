@@ -6,7 +6,6 @@ Saving a follow-up is one short transaction: the row, a stage change when the st
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Collection
 from datetime import UTC, datetime
 
@@ -46,21 +45,6 @@ def _insert(cur, actor: Actor, follow_up: FollowUpIn, override_reason: str | Non
         apply_stage_change(cur, actor, customer, follow_up.stage_after, follow_up.occurred_at,
                            follow_up_id=fid, override_reason=override_reason)
     return fid
-
-
-class _Checked(Exception):
-    """Raised at the end of add_dry_run() so that the store rolls its transaction back."""
-
-
-def add_dry_run(store: Store, actor: Actor, follow_up: FollowUpIn) -> None:
-    """What add() would refuse (StageRuleBlocked, NotPermitted), with nothing kept: the same
-    writes, rolled back."""
-    def work(cur):
-        _insert(cur, actor, follow_up, None)
-        raise _Checked
-
-    with contextlib.suppress(_Checked):
-        store.write(work)
 
 
 def _load(cur, actor: Actor, follow_up_id: int, include_deleted: bool = False) -> dict:

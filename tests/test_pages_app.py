@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.nav import allowed, pages_built
-from pipelines import accounts, follow_ups, i18n
+from pipelines import accounts, follow_ups, home, i18n
 from pipelines.config import local_tz
 from pipelines.store import Store
 from tests.helpers_pages import APP, app_db, level_colours, logged_in, shown_errors  # noqa: F401 - app_db is a fixture
@@ -473,30 +473,43 @@ def _try_proposal(at: AppTest) -> AppTest:
     at.selectbox(key="log_stage").set_value("proposal")
     at.button(key="log_submit").click()
     at.run()
-    if at.info and "请确认后再点保存" in at.info[0].value:  # the new stage's date, shown before it is saved
-        at.button(key="log_submit").click()
-        at.run()
     return at
 
 
-def test_a_new_stage_shows_its_next_date_before_it_is_saved(app_db):
+def test_a_new_stage_is_saved_with_its_own_next_date_at_once(app_db):
     """The form does not rerun when the stage is picked: the date shown is still the old stage's.
-    Saving then puts the new stage's date in the box and says so, and saves nothing; the next
-    save keeps what is shown. Lost has no next date."""
+    Left as shown, the new stage's date is saved and said with the save: it took a second save
+    (the first only put the date in its box). A date the rep typed is kept. Lost has none."""
     at = _log_page("rep2")
     customer = at.selectbox(key="log_customer").value
-    old = at.date_input(key="log_next").value
-    before = _count(app_db, "SELECT count(*) FROM follow_ups WHERE customer_id = $c", {"c": customer})
-    at.text_area(key="log_summary").input("客户明确不再采购")
+    at.text_area(key="log_summary").input("客户确认了需求范围")
+    at.selectbox(key="log_stage").set_value("needs_confirmed")
+    at.button(key="log_submit").click()
+    at.run()
+    said = at.success[0].value
+    assert "阶段改为「需求确认」,下次跟进日期按该阶段的跟进周期定为" in said and not shown_errors(at), said
+    row = _db(app_db).query("SELECT stage_after, next_follow_up_date FROM follow_ups WHERE customer_id = $c"
+                            " ORDER BY id DESC LIMIT 1", {"c": customer}).row(0)
+    cadence = home.next_date(_db(app_db), "needs_confirmed", datetime.now(local_tz()).date())
+    assert row == ("needs_confirmed", cadence) and cadence.isoformat() in said
+    at = _log_page("rep2", _db(app_db).scalar("SELECT name FROM customers WHERE id = $c", {"c": customer}))
+    at.text_area(key="log_summary").input("客户准备出方案")
+    at.selectbox(key="log_stage").set_value("lost")
+    at.date_input(key="log_next").set_value(date(2027, 1, 4))  # typed: kept, whatever the stage
+    at.button(key="log_submit").click()
+    at.run()
+    assert at.success and _db(app_db).scalar("SELECT next_follow_up_date FROM follow_ups WHERE customer_id = $c"
+                                             " ORDER BY id DESC LIMIT 1", {"c": customer}) == date(2027, 1, 4)
+    customer, name = _db(app_db).query(
+        "SELECT c.id, c.name FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.username = 'rep2'"
+        " AND c.stage NOT IN ('lost', 'after_sales') AND c.id <> $c AND c.deleted_at IS NULL ORDER BY c.id LIMIT 1",
+        {"c": customer}).row(0)
+    at = _log_page("rep2", name)
+    at.text_area(key="log_summary").input("确认流失")
     at.selectbox(key="log_stage").set_value("lost")
     at.button(key="log_submit").click()
     at.run()
-    assert old is not None and at.date_input(key="log_next").value is None
-    assert at.info[0].value == "阶段改为「输单/流失」后不再安排下次跟进,下次跟进日期已清空。请确认后再点保存。"
-    assert _count(app_db, "SELECT count(*) FROM follow_ups WHERE customer_id = $c", {"c": customer}) == before
-    at.button(key="log_submit").click()
-    at.run()
-    assert at.success[0].value.startswith("已保存") and not shown_errors(at)
+    assert at.success[0].value.endswith("阶段改为「输单/流失」,不再安排下次跟进。")
     row = _db(app_db).query("SELECT stage_after, next_follow_up_date FROM follow_ups WHERE customer_id = $c"
                             " ORDER BY id DESC LIMIT 1", {"c": customer}).row(0)
     assert row == ("lost", None)
@@ -525,11 +538,17 @@ def test_a_blocked_stage_is_said_with_the_first_save(app_db):
     at.selectbox(key="log_stage").set_value("proposal")
     at.button(key="log_submit").click()
     at.run()
-    assert "请确认后再点保存" in at.info[0].value  # the new stage's date, as before
     assert "进入「方案提供」前需要 3 次「产品演示」" in at.warning[0].value, [w.value for w in at.warning]
     assert _count(app_db, "SELECT count(*) FROM follow_ups WHERE customer_id = $c", {"c": cid}) == before
     assert _count(app_db, "SELECT count(*) FROM stage_changes WHERE customer_id = $c AND to_stage = 'proposal'",
                   {"c": cid}) == 0
+    # kept at its stage, the date untouched: that stage's own next date (it had kept the other's)
+    at.selectbox(key="log_stage").set_value("needs_confirmed")
+    at.button(key="log_submit").click()
+    at.run()
+    assert at.success[0].value.startswith("已保存"), [e.value for e in at.error]
+    assert _count(app_db, "SELECT next_follow_up_date FROM follow_ups WHERE customer_id = $c ORDER BY id DESC LIMIT 1",
+                  {"c": cid}) == home.next_date(_db(app_db), "needs_confirmed", datetime.now(local_tz()).date())
 
 
 def test_a_manager_overrides_the_stage_rule_with_a_reason(app_db):

@@ -99,18 +99,6 @@ def _say_blocked(exc: StageRuleBlocked) -> None:
     S["log_blocked"] = [(u.to_stage, u.channel, u.needed, u.found) for u in exc.unmet]
 
 
-def _gates_now(user, customer: dict, next_date) -> None:
-    """The stage rules, checked with the save that shows the new stage's next date: a rep learned
-    that the stage could not be entered only on the second save. Said as the save would say it;
-    a form with a mistake is told so by that save."""
-    try:
-        follow_ups.add_dry_run(store(), user, _record(user, customer, next_date))
-    except StageRuleBlocked as exc:
-        _say_blocked(exc)
-    except (ValidationError, NotPermitted, StoreError):
-        pass
-
-
 @callback
 def _save(customers: dict[int, dict]) -> None:
     """The submit button's callback: validate, save, and reset or explain."""
@@ -126,20 +114,15 @@ def _save(customers: dict[int, dict]) -> None:
         return
     stage_after = S.get("log_stage")
     next_date = S.get("log_next")
+    saved = t("log.saved", customer=fmt.literal(customer["name"]))
     if stage_after != customer["stage"] and next_date == S.get("log_next_default"):
-        # The date shown is the old stage's cadence (a form does not rerun when the stage is
-        # picked): it is changed to the new stage's and shown for a second look, not saved unseen.
-        cadence = home.next_date(store(), stage_after, S["log_date"])
-        if cadence != next_date:
-            S["log_next"] = S["log_next_default"] = cadence
-            stage = label("stage", stage_after)
-            # said under the form, beside the save button the keyboard goes to (said at the top, it
-            # was scrolled out of view and the save looked as if it had done nothing)
-            S["log_stage_notice"] = ("info", t("log.next_changed", stage=stage, date=fmt.day(cadence)) if cadence
-                                     else t("log.next_cleared", stage=stage))
-            S["log_focus"] = "save"  # one key (Enter) to save once the date is looked at
-            _gates_now(user, customer, cadence)
-            return
+        # The date shown, untouched, is the old stage's cadence (a form does not rerun when the
+        # stage is picked): the new stage's is saved, and said with the save. It was put in the box
+        # for a second look first, and every stage change took two saves.
+        next_date = home.next_date(store(), stage_after, S["log_date"])
+        stage = label("stage", stage_after)
+        saved = t("log.saved_next", customer=fmt.literal(customer["name"]), stage=stage, date=fmt.day(next_date)) \
+            if next_date else t("log.saved_next_none", customer=fmt.literal(customer["name"]), stage=stage)
     try:
         record = _record(user, customer, next_date)
     except ValidationError as exc:
@@ -164,7 +147,7 @@ def _save(customers: dict[int, dict]) -> None:
     _now_shown(datetime.now(local_tz()))
     for key in ("log_customer", "log_for", "log_next_default"):
         S.pop(key, None)
-    S["log_notice"] = ("success", t("log.saved", customer=fmt.literal(customer["name"])))
+    S["log_notice"] = ("success", saved)
     S["log_focus"] = "search"  # the next call's customer
 
 
@@ -274,7 +257,6 @@ def _form(customer: dict, user) -> None:
             field_error(errs, "override")
         st.form_submit_button(t("log.save"), type="primary", icon=":material/save:", key="log_submit",
                               on_click=_save, args=(S.get("log_rows", {}),))
-    notice("log_stage_notice")
     _not_saved(errs)
     ctrl_enter_saves(".st-key-log_submit button")
     asks_before_leaving(".st-key-log_summary textarea", t("log.leave_unsaved"))
@@ -304,15 +286,12 @@ def _blocked(user) -> None:
 
 def _keyboard(opened: bool) -> None:
     """Where the keyboard goes: the search when the page opens and after a save, the summary when
-    a link brought the customer, the save button after a notice that asks for a second look.
-    Each is a new focus (its count), run once."""
+    a link brought the customer. Each is a new focus (its count), run once."""
     target = S.pop("log_focus", None)
     if target is None and opened:  # a link or the menu kept the focus
         target = "summary" if S.get("log_customer") is not None else "search"
     S["log_focus_n"] = S.get("log_focus_n", 0) + (target is not None)
-    if target == "save":
-        focus(".st-key-log_submit button", force=True, nonce=S["log_focus_n"])
-    elif target == "summary":
+    if target == "summary":
         focus(f"textarea[aria-label={json.dumps(t('field.summary'), ensure_ascii=False)}]", force=True,
               nonce=S["log_focus_n"])
     elif target == "search":

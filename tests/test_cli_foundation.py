@@ -88,3 +88,11 @@ def test_logs_and_rejects_go_beside_the_commands_database(tmp_path, monkeypatch)
     rejects = json.loads(out.stdout)["files"][0]["rejects_path"]
     assert rejects.startswith(str(tmp_path / "b" / "rejects")), rejects
     assert (tmp_path / "b" / "logs").is_dir() and not (tmp_path / "data").exists()
+
+
+def test_a_piped_password_says_how_to_pass_one(tmp_path):
+    """`echo pw | followup users add …` ended in 意外错误 (EOFError): the prompt asks twice."""
+    out = subprocess.run([sys.executable, "-m", "pipelines.cli", "users", "add", "boss", "--name", "管理员",
+                          "--role", "admin", "--db", str(tmp_path / "f.duckdb")], input="Ein-gutes-Passwort-1\n",
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1 and "--password-env" in out.stderr and "意外错误" not in out.stderr, out.stderr

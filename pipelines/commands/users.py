@@ -48,8 +48,13 @@ def _password(args, username: str) -> str:
         if not value:
             raise CommandError(f"环境变量 {args.password_env} 为空 / {args.password_env} is empty")
         return value
-    first = getpass.getpass("密码 / password: ")
-    if getpass.getpass("再输一次 / again: ") != first:
+    try:
+        first = getpass.getpass("密码 / password: ")
+        again = getpass.getpass("再输一次 / again: ")
+    except EOFError:  # a password piped in: the prompt asks twice, and the input ran out
+        raise CommandError("没有读到两次密码;在脚本中请用 --password-env 变量名 传入密码 / the password was not typed"
+                           " twice; in a script, pass it with --password-env VARIABLE") from None
+    if again != first:
         raise CommandError("两次输入不一致 / the two entries differ")
     return first
 

@@ -15,6 +15,9 @@ TITLE_KEY = "admin.stage_rules"
 
 def render() -> None:
     st.caption(t("admin.rules_intro"))
+    # the example rule is on from the start (a team with no 产品演示 was blocked on day one), and a
+    # data editor's row delete is not obvious
+    st.caption(t("admin.rules_edit_hint"))
     rules = settings.get(store(), "stage_rules") or []
     stage_labels = {label("stage", s): s for s in STAGES[1:]}
     channel_labels = {label("channel", c): c for c in CHANNELS}

@@ -464,10 +464,23 @@ def test_a_channel_filter_says_what_it_narrows(app_db):
 def test_a_conversion_still_in_its_window_says_it_reads_low(app_db):
     """This month's channel conversion counts follow-ups whose 14 days have not passed: it read as a
     decline with no word. A month long over says nothing."""
+    from datetime import datetime
+
     from dashboard.filter_bar import today
+    from pipelines import accounts, follow_ups
+    from pipelines.access import SYSTEM, Actor
+    from pipelines.config import local_tz
+    from pipelines.models import FollowUpIn, UserIn
     from pipelines.periods import month_end, month_start
 
     now = {"from": month_start(today()).isoformat(), "to": month_end(today()).isoformat()}
+    from dashboard.data import store as app_store
+
+    store = app_store()  # the app's own (a second handle on the file is refused)
+    rep1 = Actor(**store.query("SELECT id, username, role, team_id FROM users WHERE username = 'rep1'").row(0, named=True))
+    customer = store.scalar("SELECT min(id) FROM customers WHERE owner_id = $r AND deleted_at IS NULL", {"r": rep1.id})
+    follow_ups.add(store, rep1, FollowUpIn(customer_id=customer, rep_id=rep1.id, occurred_at=datetime.now(local_tz()),
+                                           channel="phone", summary="本月的一次跟进"))  # the demo data ends 10-31
     for page, query in (("channels", now), ("team", now), ("monthly", {"month": today().strftime("%Y-%m")})):
         _sessions.pop("leader", None)
         at = open_page(login("leader"), page, query)
@@ -476,6 +489,14 @@ def test_a_conversion_still_in_its_window_says_it_reads_low(app_db):
     at = open_page(login("leader"), "channels", SEPTEMBER)
     assert not any("天观察期" in c.value for c in at.caption)
     _sessions.pop("leader", None)
+    # nothing followed up in the period (a new rep's, a new installation's): no rate to read low
+    team = store.scalar("SELECT team_id FROM users WHERE username = 'rep1'")
+    accounts.create_user(store, SYSTEM,
+                         UserIn(username="newcomer", display_name="新人", role="rep", team_id=team), None)
+    for page in ("channels", "team"):
+        at = open_page(login("leader"), page, {**now, "rep": "newcomer"})
+        assert not at.exception and not any("天观察期" in c.value for c in at.caption), page
+        _sessions.pop("leader", None)
 
 
 def test_trends_mark_weeks_the_period_cuts(app_db):

@@ -245,6 +245,13 @@ def test_picker_finds_by_initials_and_credit_code_recent_first(world):
                                            channel="phone", summary="最新"))
     assert customer_views.picker(store, rep1, "")["id"].to_list()[0] == ids["rep1"][1]
     assert customer_views.last_channel(store, rep1) == "phone"
+    # an imported row, later and by another channel, is no channel the rep used here
+    store.cursor().execute("INSERT INTO import_runs (file_name, file_hash, kind) VALUES ('旧表.xlsx', 'x', 'follow_ups')")
+    run = store.scalar("SELECT max(id) FROM import_runs")
+    store.cursor().execute("INSERT INTO follow_ups (customer_id, rep_id, occurred_at, channel, summary, import_run_id)"
+                           " VALUES ($c, $r, $t, 'other', '导入的', $run)",
+                           {"c": ids["rep1"][1], "r": rep1.id, "t": NOW + timedelta(minutes=5), "run": run})
+    assert customer_views.last_channel(store, rep1) == "phone"
 
 
 def test_a_name_with_spaces_is_found_by_its_full_name(world):

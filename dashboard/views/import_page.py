@@ -215,7 +215,10 @@ def render() -> None:
         preview = preview.rename({ROW: t("ingest.col_row")})
     st.dataframe(fmt.blanks(preview), hide_index=True, width="stretch")
     st.markdown(f"**{t('ingest.mapping_title')}**")
-    changed = adjust(found_kind, table.headers, columns, mapping, f"imp_map_{upload.file_id}_{found_kind}",
+    # keyed by the mapping file too: the boxes drawn before it came kept their picks (文件中没有)
+    # over the columns it names, and every row was refused
+    given = hashlib.sha256(repr(mapping).encode("utf-8")).hexdigest()[:10]
+    changed = adjust(found_kind, table.headers, columns, mapping, f"imp_map_{upload.file_id}_{found_kind}_{given}",
                      opened=bool(absent_required(found_kind, columns, mapping)), file_name=upload.name,
                      frame=table.frame)
     if changed is not None:  # the user's choices over what was found (and the mapping file's)

@@ -107,3 +107,24 @@ def test_manager_imports_a_sheet(page, app_url, tmp_path):
     assert "坏映射.yaml:第 3 行第 1 列附近格式有误" in error and "while parsing" not in error, error
     assert page.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 2
 
+
+
+def test_a_mapping_uploaded_after_its_file_applies_its_columns(page, app_url, tmp_path):
+    """The page says to upload a mapping file when a file lacks columns; uploaded then, its column
+    choices were ignored (the boxes drawn before it kept 文件中没有) and every row was refused."""
+    path = write_csv(tmp_path / "销售数据.csv", ["客户名称", "销售日期", "商品名称"],
+                     [["映射后到公司甲", "2026-03-02", "打印机"], ["映射后到公司乙", "2026-03-03", "扫描仪"]])
+    mapping = tmp_path / "销售数据.yaml"
+    mapping.write_text("kind: follow_ups\ncolumns:\n  occurred_at: 销售日期\n  summary: 商品名称\n"
+                       "defaults:\n  rep: rep1\n  channel: other\n", encoding="utf-8")
+    login(page, app_url, "manager1", path="import")
+    page.wait_for_selector("text=下载导入模板")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(path))
+    page.wait_for_selector("text=文件中没有这些必填项的列", timeout=60_000)
+    settle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(mapping))
+    page.wait_for_selector("text=文件中没有这些必填项的列", state="detached", timeout=60_000)
+    page.get_by_role("button", name="确认导入").wait_for(timeout=60_000)
+    settle(page)
+    assert page.get_by_text("被拒绝的行").count() == 0
+    shot(page, "import_mapping_after_file")

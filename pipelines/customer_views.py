@@ -9,7 +9,7 @@ import polars as pl
 from pipelines import masking, sql
 from pipelines.access import Actor
 from pipelines.explorer import NO_EXTRA, Extra, sorted_page
-from pipelines.filters import Filters
+from pipelines.filters import Filters, search_text
 from pipelines.store import Store
 
 LIST_SORTS: tuple[str, ...] = ("last_follow_up", "risk_rank", "name", "stage", "contract_amount", "created_at")
@@ -17,7 +17,7 @@ LIST_SORTS: tuple[str, ...] = ("last_follow_up", "risk_rank", "name", "stage", "
 
 def picker(store: Store, actor: Actor, q: str = "", limit: int = 30) -> pl.DataFrame:
     """Customers matching a name, pinyin initials or credit code; the actor's recent ones first."""
-    text = "".join(q.split()).lower()
+    text = search_text(q)
     return store.query(*sql.scoped(actor, "customers/picker",
                                    {"q": text, "me": actor.id if actor.id is not None else -1,
                                     "limit": int(limit)}))
@@ -34,7 +34,7 @@ def _listing_sql(actor: Actor, filters: Filters, extra: Extra, query: str = "cus
                      " OR starts_with(lower(coalesce(c.uscc, '')), $q)"
                      " OR contains(lower(replace(coalesce(c.city, ''), ' ', '')), $q)"
                      " OR contains(lower(replace(coalesce(c.group_name, ''), ' ', '')), $q))")
-        params["q"] = "".join(filters.q.split()).lower()
+        params["q"] = search_text(filters.q)
     body = sql.load(query).replace("__FILTERS__", " AND ".join(parts) or "true")
     return sql.scoped(actor, body, params, inline=True)
 
@@ -91,7 +91,7 @@ def contacts(store: Store, actor: Actor, customer_id: int) -> pl.DataFrame:
 def contact_search(store: Store, actor: Actor, q: str, limit: int = 30) -> pl.DataFrame:
     """Contacts the actor may see whose name, phone, email or WeChat id (or customer's name)
     matches `q`: a PIPL request names the person, not always the company. Names only."""
-    text = "".join(q.split()).lower()
+    text = search_text(q)
     if not text:
         return pl.DataFrame(schema={"id": pl.Int64, "name": pl.String, "position": pl.String,
                                     "customer_name": pl.String})

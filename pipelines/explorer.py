@@ -16,7 +16,7 @@ import polars as pl
 from pipelines import exports, i18n, sql
 from pipelines.access import Actor
 from pipelines.codes import INDUSTRIES, RISK_LEVELS
-from pipelines.filters import Filters
+from pipelines.filters import Filters, search_text
 from pipelines.store import Store
 
 SORTS: tuple[str, ...] = ("occurred_at", "customer_name", "rep_name", "channel", "duration_minutes",
@@ -87,7 +87,7 @@ def _filtered_sql(actor: Actor, filters: Filters, extra: Extra, ids: list[int] |
                      " OR contains(lower(coalesce(f.outcome, '')), $q)"
                      " OR contains(lower(coalesce(f.next_action, '')), $q)"
                      " OR contains(lower(coalesce(u.display_name, '')), $q))")
-        params["q"] = filters.q.strip().lower()
+        params["q"] = search_text(filters.q, spaces=True)
     text, p = extra.predicate()
     parts.append(text)
     params.update(p)

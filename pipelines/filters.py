@@ -12,6 +12,16 @@ from datetime import date, timedelta
 from typing import Any
 
 _LISTS = ("team", "rep", "industry", "size", "province", "customer_type", "channel", "stage")
+# the invisible word joiner the pages put in shown text (dashboard.fmt.literal): a name copied from
+# a page and pasted into a search carries it
+_JOINER = "\u2060"
+
+
+def search_text(q: str | None, spaces: bool = False) -> str:
+    """A search as typed or pasted, lower-cased, without the pages' invisible joiners; without its
+    spaces unless `spaces` (names are matched without theirs: 杭州 青禾 finds 杭州青禾)."""
+    text = (q or "").replace(_JOINER, "").strip().lower()
+    return text if spaces else "".join(text.split())
 
 
 @dataclass(frozen=True)

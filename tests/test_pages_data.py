@@ -267,6 +267,11 @@ def test_a_name_with_spaces_is_found_by_its_full_name(world):
     assert customer_views.listing(store, rep1, Filters(q="ABC Technology Co."))["id"].to_list() == [cid]
     assert customer_views.listing(store, rep1, Filters(q="big group"))["id"].to_list() == [cid]
     assert customer_views.contact_search(store, rep1, "ABC Technology")["name"].to_list() == ["Li Lei"]
+    # a name copied from a page, where the shown text carries invisible joiners (fmt.literal)
+    made = customers.create(store, rep1, CustomerIn(name="见 www.abc.cn 的公司", owner_id=rep1.id))
+    pasted = "见 www\u2060.abc.cn 的公司"
+    assert customer_views.picker(store, rep1, pasted)["id"].to_list() == [made]
+    assert customer_views.listing(store, rep1, Filters(q=pasted))["id"].to_list() == [made]
 
 
 def test_detail_holds_everything_newest_follow_up_first_and_masks_for_leadership(world):

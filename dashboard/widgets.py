@@ -272,6 +272,7 @@ def pager(key: str, total: int, sorts: tuple[str, ...], default_size: int = 50) 
     from dashboard.i18n import t as tr
 
     a, b, c, d = st.container(key=f"compact_{key}_pager").columns([2, 1, 1, 1])  # two to a row on a phone
+    keep_choice(f"{key}_pg_sort", sorts, sorts[0])  # named anew after a language switch (it kept the old words)
     sort = a.selectbox(tr("common.sort_by"), sorts, key=f"{key}_pg_sort", format_func=lambda s: tr(f"field.{s}")
                        if tr(f"field.{s}") != f"field.{s}" else tr(f"sort.{s}"), placeholder=t("common.choose"))
     desc = b.toggle(tr("common.descending"), value=True, key=f"{key}_pg_desc")

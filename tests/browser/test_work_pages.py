@@ -358,3 +358,28 @@ def test_records_picker_keeps_the_newest_match_first(page, app_url):
     page.keyboard.press("Enter")
     settle(page)
     assert box.input_value() == shown[0]
+
+
+def test_a_language_switch_names_the_chosen_sort_anew(page, app_url):
+    """The browser keeps a select box's choice as its words: after a switch to English the sort box
+    went on showing 最近跟进 beside English choices, until a reload."""
+    login(page, app_url, "manager2", path="customers")
+    box = page.locator("[class*='_pg_sort'] [data-testid=stSelectbox]").first
+
+    def shown() -> str:  # the chosen option's words, as the box shows them
+        return box.evaluate("e => [...e.querySelectorAll('input')].map((i) => i.value).join()")
+
+    def switch(label: str, to: str) -> None:
+        box = page.get_by_role("combobox", name=label)
+        box.click()
+        box.fill(to)
+        page.keyboard.press("Enter")
+        settle(page)
+
+    assert shown() == "最近跟进", shown()
+    switch("语言", "English")
+    page.wait_for_selector("text=Sort by")
+    assert shown() == "Last follow-up", shown()
+    switch("Language", "中文")
+    page.wait_for_selector("text=排序")
+    assert shown() == "最近跟进", shown()

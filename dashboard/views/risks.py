@@ -16,7 +16,7 @@ from dashboard.i18n import label, lang, t
 from dashboard.levels import BADGE_COLORS
 from dashboard.risk_charts import trend_figure
 from dashboard.risk_forms import error_text, raise_form
-from dashboard.widgets import page_link
+from dashboard.widgets import keep_choice, page_link
 from pipelines import customer_views, risk_actions, risk_board
 from pipelines.codes import RAISED_RULES, RISK_LEVELS, RISK_RULES
 from pipelines.rules import risks
@@ -60,6 +60,7 @@ def _filters(role: str) -> risk_board.BoardFilter:
     left, right = st.columns([3, 1])
     rules = left.multiselect(t("risk.filter_rule"), list(RISK_RULES), key="risks_rules",
                              format_func=lambda c: label("rule", c), placeholder=t("risk.rule_all"), select_all=False)
+    keep_choice("risks_age", AGES, AGES[0])  # named anew after a language switch
     age = right.selectbox(t("risk.filter_age"), AGES, key="risks_age",
                           format_func=lambda d: t("risk.age_over", days=d) if d else t("risk.age_any"), placeholder=t("common.choose"))
     return risk_board.BoardFilter(team=people.team if people else (), rep=people.rep if people else (),

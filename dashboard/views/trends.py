@@ -12,6 +12,7 @@ from dashboard.data import cached
 from dashboard.filter_bar import today
 from dashboard.guard import guard, safely
 from dashboard.i18n import lang, t
+from dashboard.widgets import keep_choice
 from pipelines import metrics, rollups, summary
 from pipelines.periods import month_start
 from pipelines.summary import HEADLINE
@@ -62,6 +63,7 @@ def render() -> None:
     _compare(summary.headline_from(sources, month), month)
     ui.channel_caveat(f)
     a, b, c = st.columns(3)
+    keep_choice("trends_metric", FIGURES, FIGURES[0])  # named anew after a language switch
     metric = a.selectbox(t("trends.metric"), FIGURES, key="trends_metric", format_func=lambda m: t(f"metric.{m}"), placeholder=t("common.choose"))
     _auto_grain(f)
     grain = b.radio(t("trends.grain"), ("week", "month"), index=1, horizontal=True, key="trends_grain",

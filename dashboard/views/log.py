@@ -114,15 +114,16 @@ def _save(customers: dict[int, dict]) -> None:
         return
     stage_after = S.get("log_stage")
     next_date = S.get("log_next")
-    saved = t("log.saved", customer=fmt.literal(customer["name"]))
+    name = fmt.literal(customer["name"])
+    saved = t("log.saved", customer=name)
     if stage_after != customer["stage"] and next_date == S.get("log_next_default"):
         # The date shown, untouched, is the old stage's cadence (a form does not rerun when the
         # stage is picked): the new stage's is saved, and said with the save. It was put in the box
         # for a second look first, and every stage change took two saves.
         next_date = home.next_date(store(), stage_after, S["log_date"])
         stage = label("stage", stage_after)
-        saved = t("log.saved_next", customer=fmt.literal(customer["name"]), stage=stage, date=fmt.day(next_date)) \
-            if next_date else t("log.saved_next_none", customer=fmt.literal(customer["name"]), stage=stage)
+        saved = t("log.saved_next", customer=name, stage=stage, date=fmt.day(next_date)) if next_date \
+            else t("log.saved_next_none", customer=name, stage=stage)
     try:
         record = _record(user, customer, next_date)
     except ValidationError as exc:

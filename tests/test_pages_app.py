@@ -1140,7 +1140,7 @@ def test_a_first_day_says_where_to_start_not_which_filter_to_widen(app_db):
 
     if not store.scalar("SELECT count(*) FROM users WHERE username = 'rep_first'"):
         store.write(new_team)
-    start = {"rep_first": "在「客户」页新建第一个客户", "boss_new": "在「导入」上传原来的 Excel 跟进表"}
+    start = {"rep_first": "用「客户」页的「新建客户」添加第一个客户", "boss_new": "在「导入」上传原来的 Excel 跟进表"}
     for user, words in start.items():
         pages = ["", "records", "customers", "funnel", "trends", "channels"] + (["team"] if user == "boss_new" else [])
         for page in pages:

@@ -78,7 +78,7 @@ def render() -> None:
         if result:
             # the typed word goes with the run: a second click must not restore again
             st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
-            st.session_state[DONE] = t("security.restore_done", path=result.path,
+            st.session_state[DONE] = t("security.restore_done", path=fmt.literal(result.path),
                                        rows=f"{sum(result.tables.values()):,}", kept=f"{result.audit_entries_kept:,}",
                                        erased=result.erasures_reapplied)
             st.rerun()

@@ -76,7 +76,7 @@ def _create(teams: dict) -> None:
     if found or user is None:
         st.rerun()
     if run_write(lambda: accounts.create_user(store(), actor(), user, password or None),
-                 t("admin.created_user", username=user.username)):
+                 t("admin.created_user", username=fmt.literal(user.username))):
         S["adm_new_done"] = True
         st.rerun()
 
@@ -95,7 +95,7 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
         st.warning(t("admin.locked_now", name=fmt.literal(row["display_name"]), until=fmt.moment(locked)), icon=":material/lock:")
         if st.button(t("admin.unlock"), key="adm_unlock", icon=":material/lock_open:") \
                 and run_write(lambda: accounts.unlock(store(), actor(), who) or True):
-            st.session_state["adm_notice"] = ("success", t("admin.unlocked", username=who))  # after the rerun
+            st.session_state["adm_notice"] = ("success", t("admin.unlocked", username=fmt.literal(who)))  # after the rerun
             st.rerun()
     notice("adm_notice")
     a, b, c = st.columns(3)
@@ -107,7 +107,7 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
                 st.error(problem)
             elif run_write(lambda: accounts.set_password(store(), actor(), who, pw) or True):
                 # said after a rerun, so that the table above shows 待本人改密码 already
-                st.session_state["adm_notice"] = ("success", t("admin.password_set", username=who))
+                st.session_state["adm_notice"] = ("success", t("admin.password_set", username=fmt.literal(who)))
                 st.rerun()
     with b.form("adm_role"):
         display = st.text_input(t("field.display_name"), row["display_name"], key=f"adm_display_{who}",
@@ -123,7 +123,7 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
             st.caption(t("admin.team_moves_customers", name=fmt.literal(row["display_name"]), n=f"{owned:,}"))
         if st.form_submit_button(t("admin.role_team"), icon=":material/badge:"):
             moved = owned and team != row["team_id"]
-            done = t("admin.role_changed", username=f"{display.strip() or row['display_name']}({who})") + (
+            done = t("admin.role_changed", username=fmt.literal(f"{display.strip() or row['display_name']}({who})")) + (
                 t("admin.customers_moved", n=f"{owned:,}", team=fmt.literal(teams.get(team)) or t("admin.no_team")) if moved else "")
             def save() -> bool:
                 if display.strip() != row["display_name"]:
@@ -139,14 +139,14 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
         if row["active"]:
             # asked once more: a disabled user is logged out at once, everywhere
             with st.popover(t("admin.disable"), icon=":material/block:", disabled=who == actor().username):
-                st.write(t("admin.disable_confirm", name=fmt.literal(row["display_name"]), username=who))
+                st.write(t("admin.disable_confirm", name=fmt.literal(row["display_name"]), username=fmt.literal(who)))
                 if st.button(t("admin.disable_yes"), key="adm_disable", type="primary"):
                     if run_write(lambda: accounts.set_active(store(), actor(), who, False) or True,
-                                 t("admin.disabled", username=who)):
+                                 t("admin.disabled", username=fmt.literal(who))):
                         st.rerun()
         elif st.button(t("admin.enable"), key="adm_enable", icon=":material/check_circle:"):
             if run_write(lambda: accounts.set_active(store(), actor(), who, True) or True,
-                         t("admin.enabled", username=who)):
+                         t("admin.enabled", username=fmt.literal(who))):
                 st.rerun()
 
 

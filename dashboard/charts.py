@@ -8,6 +8,8 @@ to do instead. No Streamlit here: the tests call these directly.
 
 from __future__ import annotations
 
+import html
+
 import plotly.graph_objects as go
 import polars as pl
 
@@ -26,6 +28,13 @@ TEAM_PALETTE = ("#4E79A7", "#F28E2B", "#76B7B2", "#B07AA1", "#9C755F", "#EDC948"
                 "#BAB0AC", "#17BECF", "#8C564B", "#7F7F7F")  # reps and teams: 12 before a repeat
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
 HEIGHT = 380
+
+
+
+def plain(name: object) -> str:
+    """A person's or team's name as written: Plotly reads <b>, <i>, <br> and <a href> in a trace's
+    name and its tick labels, and a rep imported as <a href=…>王</a> showed as a link."""
+    return html.escape(str(name), quote=False)
 
 
 def pct(rate: float | None) -> str:
@@ -168,7 +177,7 @@ def _series_name(by: str | None, value, lang: str) -> str:
         return label("channel", value, lang)
     if by == "stage":
         return label("stage", value, lang)
-    return str(value)
+    return plain(value)
 
 
 def _series_colour(by: str | None, value, index: int) -> str:
@@ -287,7 +296,8 @@ def channel_mix_chart(mix: pl.DataFrame, lang: str) -> go.Figure:
         if part.is_empty():
             continue
         fig.add_trace(go.Bar(
-            y=part["name"].to_list(), x=part["share"].to_list(), orientation="h", name=label("channel", channel, lang),
+            y=[plain(n) for n in part["name"]], x=part["share"].to_list(), orientation="h",
+            name=label("channel", channel, lang),
             marker_color=CHANNEL_COLOURS[channel], customdata=part["follow_ups"].to_list(),
             hovertemplate="%{y} · %{fullData.name}: %{x:.1%} (n=%{customdata:,})<extra></extra>"))
     fig.update_layout(barmode="stack")
@@ -326,7 +336,7 @@ def target_chart(team: pl.DataFrame, lang: str, pacing: bool = True) -> go.Figur
     if data.is_empty():  # with reps there, no target is set for them (a month to come, say)
         return empty_figure(title, lang, "chart.no_targets" if team.height else "analytics.empty_filters")
     rows = data.to_dicts()
-    names = [r["display_name"] for r in rows]
+    names = [plain(r["display_name"]) for r in rows]
     # A bar per rep across the page, the rep's figures beside the name: as columns, eight reps'
     # names with their figures under them were turned upright and ran into each other on a phone.
     fig = go.Figure()
@@ -386,7 +396,7 @@ def _per_rep_lines(frame: pl.DataFrame, x: str, y: str, title: str, x_axis: str,
     fig = go.Figure()
     for i, (key, unsorted) in enumerate(frame.sort("name").group_by("name", maintain_order=True)):
         part = unsorted.sort(x)
-        fig.add_trace(go.Scatter(x=part[x].to_list(), y=part[y].to_list(), mode="lines+markers", name=key[0],
+        fig.add_trace(go.Scatter(x=part[x].to_list(), y=part[y].to_list(), mode="lines+markers", name=plain(key[0]),
                                  line={"color": TEAM_PALETTE[i % len(TEAM_PALETTE)], "width": 1.5},
                                  hovertemplate="%{x|%Y-%m-%d}: %{y:" + (",.1f" if x == "week" else ",")
                                  + "}<extra>%{fullData.name}</extra>"))  # hours, or a count of customers

@@ -324,3 +324,20 @@ def test_a_week_that_ends_today_is_still_under_way():
     assert rollups.partial_buckets(weeks, "week", date(2026, 11, 18), None, date(2026, 12, 31)) == {date(2026, 11, 16)}
     assert rollups.partial_buckets([date(2026, 10, 1)], "month", None, date(2026, 10, 30),
                                    date(2026, 12, 1)) == {date(2026, 10, 1)}
+
+
+def test_names_are_shown_as_written_not_read_as_html():
+    """Plotly reads <b>, <br> and <a href> in names and tick labels: a rep imported as
+    <a href=…>王</a> showed as a link on /team, and <b> in a team's name as bold."""
+    name = '<a href="http://evil.example">王</a>磊 & <b>粗</b>'
+    shown = '&lt;a href="http://evil.example"&gt;王&lt;/a&gt;磊 &amp; &lt;b&gt;粗&lt;/b&gt;'
+    team = pl.DataFrame({"display_name": [name], "target_amount": [100.0], "won_amount": [50.0],
+                         "attainment": [0.5], "pacing": [1.0]})
+    fig = charts.target_chart(team, "zh_CN")
+    assert list(fig.data[0].y) == [shown] and fig.layout.yaxis.ticktext[0].startswith(shown + " · ")
+    mix = pl.DataFrame({"name": [name], "channel": ["phone"], "follow_ups": [3], "share": [1.0]})
+    assert list(charts.channel_mix_chart(mix, "zh_CN").data[0].y) == [shown]
+    daily = pl.DataFrame({"name": [name], "day": [date(2026, 9, 1)], "customers": [16]})
+    assert charts.daily_cap_chart(daily, 15, "zh_CN").data[0].name == shown
+    trend = pl.DataFrame({"bucket": [date(2026, 9, 1)], "team": [name], "follow_ups": [3]})
+    assert charts.trend_chart(trend, "follow_ups", "month", "team", "zh_CN").data[0].name == shown

@@ -56,14 +56,15 @@ def empty_filters() -> None:
     empty(nothing_yet(t("analytics.empty_filters")))
 
 
-def conversion_window(last_day: date | None) -> None:
+def conversion_window(last_day: date | None, follow_ups: int) -> None:
     """Under a conversion rate whose period ends within the last 14 days: those follow-ups' 14 days
     have not all passed, so stage changes still to come will raise it (a director read this
-    month's lower rate as a decline)."""
+    month's lower rate as a decline). Not with no follow-up in the period: an empty installation
+    read that its rate would rise."""
     from dashboard.filter_bar import today
 
     since = today() - timedelta(days=metrics.CONVERSION_WINDOW_DAYS)
-    if last_day is None or last_day > since:
+    if follow_ups and (last_day is None or last_day > since):
         st.caption(t("analytics.conversion_open", days=metrics.CONVERSION_WINDOW_DAYS, since=since.isoformat()))
 
 

@@ -493,8 +493,8 @@ def test_a_conversion_still_in_its_window_says_it_reads_low(app_db):
     team = store.scalar("SELECT team_id FROM users WHERE username = 'rep1'")
     accounts.create_user(store, SYSTEM,
                          UserIn(username="newcomer", display_name="新人", role="rep", team_id=team), None)
-    for page in ("channels", "team"):
-        at = open_page(login("leader"), page, {**now, "rep": "newcomer"})
+    for page in ("channels", "team", "monthly"):
+        at = open_page(login("leader"), page, {**now, "month": today().strftime("%Y-%m"), "rep": "newcomer"})
         assert not at.exception and not any("天观察期" in c.value for c in at.caption), page
         _sessions.pop("leader", None)
 

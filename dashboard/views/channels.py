@@ -36,8 +36,7 @@ def render() -> None:
     conversion = cached(metrics.channel_conversion, f)
     reference = settings.get(store(), "phone_conversion_reference")
     ui.chart(charts.conversion_chart(conversion, lang(), reference), ("channel_conversion",), "conversion_chart")
-    if not conversion.is_empty():  # with no follow-up, a rate "still to rise" said nothing true
-        ui.conversion_window(f.date_to)
+    ui.conversion_window(f.date_to, conversion["follow_ups"].sum())
     _table(conversion)
     left, right = st.columns(2)
     with left:

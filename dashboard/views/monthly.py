@@ -167,7 +167,8 @@ def render() -> None:
     with right:
         ui.chart(charts.conversion_chart(data["channels"], lang(), settings.get(store(), "phone_conversion_reference")),
                  ("channel_conversion",), "monthly_channels")  # with the manual's reference, as on /channels
-        ui.conversion_window(month_end(data["month"]))  # the month shown (a month to come shows this one)
+        # the month shown (a month to come shows this one)
+        ui.conversion_window(month_end(data["month"]), data["channels"]["follow_ups"].sum())
     _reps(data)
     _risks_and_satisfaction(data)
     st.divider()

@@ -158,8 +158,7 @@ def render() -> None:
         ui.explain("effective_follow_ups", "daily_effective_customers", "weekly_hours", "channel_conversion",
                    "target_attainment", "pacing")
         _table(team)
-        if team["follow_ups"].sum():  # with none, a rate "still to rise" said nothing true
-            ui.conversion_window(f.date_to)
+        ui.conversion_window(f.date_to, team["follow_ups"].sum())
         if any(getattr(f, name) for name in ("industry", "size", "province", "customer_type")):
             st.caption(t("team.targets_unfiltered"))  # 0% against the whole target read as a shortfall
         ui.channel_caveat(f)  # contracts have no channel: the won amount is the rep's whole

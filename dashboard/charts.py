@@ -30,7 +30,6 @@ FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
 HEIGHT = 380
 
 
-
 def plain(name: object) -> str:
     """A person's or team's name as written: Plotly reads <b>, <i>, <br> and <a href> in a trace's
     name and its tick labels, and a rep imported as <a href=…>王</a> showed as a link."""

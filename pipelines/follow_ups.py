@@ -28,23 +28,20 @@ def run_hooks(cur, customer_ids: list[int], created: Collection[int] = ()) -> No
 
 def add(store: Store, actor: Actor, follow_up: FollowUpIn, override_reason: str | None = None) -> int:
     """Save a follow-up; raises StageRuleBlocked when the stage change breaks a gate."""
+    if follow_up.rep_id != actor.id and actor.role not in ("manager", "admin"):
+        raise NotPermitted("只能以自己的名义记录跟进。", "You can only log follow-ups as yourself.")
+    values = follow_up.model_dump()
+
     def work(cur):
-        fid = _insert(cur, actor, follow_up, override_reason)
+        customer = load_for_write(cur, actor, follow_up.customer_id)
+        fid = rows.insert(cur, actor, "follow_ups", values)
+        if follow_up.stage_after and follow_up.stage_after != customer["stage"]:
+            apply_stage_change(cur, actor, customer, follow_up.stage_after, follow_up.occurred_at,
+                               follow_up_id=fid, override_reason=override_reason)
         run_hooks(cur, [follow_up.customer_id])
         return fid
 
     return store.write(work)
-
-
-def _insert(cur, actor: Actor, follow_up: FollowUpIn, override_reason: str | None) -> int:
-    if follow_up.rep_id != actor.id and actor.role not in ("manager", "admin"):
-        raise NotPermitted("只能以自己的名义记录跟进。", "You can only log follow-ups as yourself.")
-    customer = load_for_write(cur, actor, follow_up.customer_id)
-    fid = rows.insert(cur, actor, "follow_ups", follow_up.model_dump())
-    if follow_up.stage_after and follow_up.stage_after != customer["stage"]:
-        apply_stage_change(cur, actor, customer, follow_up.stage_after, follow_up.occurred_at,
-                           follow_up_id=fid, override_reason=override_reason)
-    return fid
 
 
 def _load(cur, actor: Actor, follow_up_id: int, include_deleted: bool = False) -> dict:

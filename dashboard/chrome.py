@@ -17,21 +17,33 @@ import streamlit as st
 from dashboard.i18n import lang
 from pipelines import i18n
 
+# The locale Streamlit's calendar takes instead of the browser's (see the script): the app's
+# language, with weeks from Monday as UX.md asks (en-GB: English months, Monday first).
+CALENDAR_LOCALE = {"zh_CN": "zh-CN", "en": "en-GB"}
+
 
 def words(language: str) -> dict:
     """What the script gets: Streamlit's English → the language's word, and the patterns' parts."""
     if language == "en":
-        return {"words": {}, "pattern": {}, "lang": "en"}
+        return {"words": {}, "pattern": {}, "lang": "en", "locale": CALENDAR_LOCALE["en"]}
     english, here = i18n.catalog("en"), i18n.catalog(language)
     return {"words": {english[k]: here[k] for k in english if k.startswith("chrome.")},
             "pattern": {k.split(".", 1)[1]: here[k] for k in here if k.startswith("chrome_pattern.")},
-            "lang": language.replace("_", "-")}
+            "lang": language.replace("_", "-"), "locale": CALENDAR_LOCALE.get(language, "zh-CN")}
 
 
 _SCRIPT = """<script>
 (() => {
   window.__fuChrome = __WORDS__;
   document.documentElement.lang = window.__fuChrome.lang;
+  // Streamlit hands its calendar the browser's language (navigator.language), read as the app
+  // is drawn: a Chinese team on English laptops got English months and weeks from Sunday. The
+  // app's language is handed over instead, from the next drawing on.
+  if (!window.__fuLocale) {
+    window.__fuLocale = true;
+    Object.defineProperty(Navigator.prototype, "language",
+                          {configurable: true, get: () => window.__fuChrome.locale});
+  }
   const ATTRS = ["aria-label", "data-title", "placeholder"];
   // Streamlit's own tool tips, table menus and calendar: the only places whose text is changed
   // and a drop-down's "No results", its list's only option when nothing typed matches (drawn

@@ -75,11 +75,12 @@ def test_every_choice_box_has_a_placeholder_from_the_catalog():
 
 def test_streamlits_own_words_map_from_its_english():
     """dashboard/chrome.py finds Streamlit's English by the en catalog's text: every word has one,
-    none twice, and English changes nothing."""
+    none twice, and English changes nothing (but the calendar's locale: weeks from Monday)."""
     from dashboard import chrome
 
     zh = chrome.words("zh_CN")
     assert zh["words"]["Download as CSV"] == "下载为 CSV" and zh["words"]["Sort ascending"] == "升序排列"
     assert len(zh["words"]) == len([k for k in i18n.catalog("en") if k.startswith("chrome.")])
     assert {"help_for", "results", "start_date", "end_date", "year", "month", "day"} <= set(zh["pattern"])
-    assert zh["lang"] == "zh-CN" and chrome.words("en") == {"words": {}, "pattern": {}, "lang": "en"}
+    assert zh["lang"] == "zh-CN" and zh["locale"] == "zh-CN"
+    assert chrome.words("en") == {"words": {}, "pattern": {}, "lang": "en", "locale": "en-GB"}

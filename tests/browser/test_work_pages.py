@@ -383,3 +383,26 @@ def test_a_language_switch_names_the_chosen_sort_anew(page, app_url):
     switch("Language", "中文")
     page.wait_for_selector("text=排序")
     assert shown() == "最近跟进", shown()
+
+
+def test_the_calendar_follows_the_apps_language_not_the_browsers(browser, app_url):
+    """Streamlit's calendar took the browser's language: on an English laptop a Chinese team saw
+    "November" and weeks from Sunday, though UX.md's weeks start on Monday."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        login(page, app_url, "rep6", path="log")
+        page.get_by_label("客户", exact=True).click()
+        page.get_by_role("option").first.click()
+        settle(page)
+        page.locator(".st-key-log_date [data-testid=stDateInput]").click()
+        calendar = page.locator('[data-testid="stDateInputCalendar"]')
+        calendar.wait_for()
+        days = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stDateInputCalendar] th')]
+                                      .map(e => e.innerText.trim())""")
+        shot(page, "calendar_chinese_on_english_browser")
+        assert days == ["一", "二", "三", "四", "五", "六", "日"], days
+        assert "月" in calendar.inner_text() and "November" not in calendar.inner_text()
+    finally:
+        context.close()

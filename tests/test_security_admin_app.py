@@ -258,6 +258,31 @@ def _db_active(at, username: str) -> bool:
     return data.store().scalar("SELECT active FROM users WHERE username = $u", {"u": username})
 
 
+def _db_role_team(at, username: str) -> tuple[str, bool] | None:
+    """The account's role and whether it has a team."""
+    from dashboard import data
+
+    found = data.store().query("SELECT role, team_id IS NOT NULL AS teamed FROM users WHERE username = $u",
+                               {"u": username})
+    return (found["role"][0], found["teamed"][0]) if found.height else None
+
+
+def test_a_leader_account_is_offered_no_team(admin_page):
+    """The form kept the last team beside 管理层 (not saved: leadership belongs to no team); the
+    role is now chosen above the form, which asks for a team only for reps and managers."""
+    at, _world, _ = admin_page
+    assert at.selectbox(key="adm_new_team")  # a rep, the default, takes a team
+    at.segmented_control(key="adm_new_role").set_value("leader").run()
+    assert not [s for s in at.selectbox if s.key == "adm_new_team"]
+    assert any("「管理层」看全公司的数据,不属于任何团队" in c.value for c in at.caption), [c.value for c in at.caption]
+    at.text_input(key="adm_new_username").input("boss3")
+    at.text_input(key="adm_new_display").input("新领导")
+    at.text_input(key="adm_new_password").input("Lange-Passwort-2026")
+    next(b for b in at.button if b.label == "新建账号").click()
+    at.run()
+    assert not at.exception and _db_role_team(at, "boss3") == ("leader", False)
+
+
 def test_a_team_with_no_name_is_said_to_need_one(admin_page):
     at, _world, _ = admin_page
     before = len(at.dataframe)
@@ -272,15 +297,16 @@ def test_a_made_manager_leaves_the_form_on_rep_and_a_first_day_starts_with_teams
     second manager by mistake); with no team yet the teams table said "empty" in English, under
     the accounts that need a team first."""
     at, _world, _ = admin_page
+    at.segmented_control(key="adm_new_role").set_value("manager").run()  # above the form: redraws it
     at.text_input(key="adm_new_username").input("boss2")
     at.text_input(key="adm_new_display").input("新经理")
     at.text_input(key="adm_new_password").input("Lange-Passwort-2026")
-    at.selectbox(key="adm_new_role").select("manager")
     at.selectbox(key="adm_new_team").select_index(1)
     next(b for b in at.button if b.label == "新建账号").click()
     at.run()
     assert not at.exception and at.text_input(key="adm_new_username").value == ""
-    assert at.selectbox(key="adm_new_role").value == "rep"
+    assert _db_role_team(at, "boss2") == ("manager", True)
+    assert at.segmented_control(key="adm_new_role").value == "rep"
     from dashboard import data
 
     def no_teams(cur):

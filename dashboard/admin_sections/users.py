@@ -15,7 +15,7 @@ from dashboard.i18n import label, lang, t
 from dashboard.widgets import empty, field_error, keep_choice, notice
 from pipelines import accounts, admin_views, errors
 from pipelines.codes import ROLES
-from pipelines.models import UserIn
+from pipelines.models import TEAMLESS_ROLES, UserIn
 from pipelines.validators import password_ok
 
 TITLE_KEY = "admin.users"
@@ -37,23 +37,33 @@ def _create(teams: dict) -> None:
         for k in NEW_USER_KEYS:
             S[k] = ""
         S["adm_new_role"] = "rep"  # most accounts are reps: a kept 销售经理 made a second manager by mistake
+    S.setdefault("adm_new_role", "rep")
     errs = S.get("adm_new_errors", {})
+    # The role is chosen above the form, so that the form shows a team box only for the roles that
+    # have a team: inside it, the box kept the last team beside 管理层, which was then not saved.
+    role = st.segmented_control(t("field.role"), ROLES, format_func=lambda r: label("role", r), key="adm_new_role",
+                                required=True)
     with st.form("adm_new_user", clear_on_submit=False):
         a, b = st.columns(2)
         username = a.text_input(t("field.username"), key="adm_new_username")
-        with a:  # in its column, under the box (drawn at the form's level, it fell under 角色)
+        with a:  # in its column, under the box (drawn at the form's level, it fell under the next row)
             field_error(errs, "username")
         display = b.text_input(t("field.display_name"), key="adm_new_display")
         with b:
             field_error(errs, "display_name")
-        role = a.selectbox(t("field.role"), ROLES, format_func=lambda r: label("role", r), key="adm_new_role", placeholder=t("common.choose"))
-        team = b.selectbox(t("field.team_id"), [None, *teams], key="adm_new_team", help=t("admin.team_help"),
-                           format_func=lambda i: t("admin.no_team") if i is None else teams[i], placeholder=t("common.choose"))
+        team = None
+        if role in TEAMLESS_ROLES:
+            a.caption(t("admin.teamless", role=label("role", role)))
+        else:
+            team = a.selectbox(t("field.team_id"), [None, *teams], key="adm_new_team", help=t("admin.team_help"),
+                               format_func=lambda i: t("admin.no_team") if i is None else teams[i],
+                               placeholder=t("common.choose"))
+            with a:
+                field_error(errs, "team_id")
+        password = b.text_input(t("field.password"), type="password", key="adm_new_password",
+                                help=t("admin.password_hint"))
         with b:
-            field_error(errs, "team_id")
-        password = st.text_input(t("field.password"), type="password", key="adm_new_password",
-                                 help=t("admin.password_hint"))
-        field_error(errs, "password")
+            field_error(errs, "password")
         submitted = st.form_submit_button(t("admin.new_user"), type="primary", icon=":material/person_add:")
     if not submitted:
         return

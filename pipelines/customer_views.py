@@ -54,6 +54,12 @@ def listing(store: Store, actor: Actor, filters: Filters, extra: Extra = NO_EXTR
                        number, size)
 
 
+def every(store: Store, actor: Actor, filters: Filters, extra: Extra = NO_EXTRA) -> pl.DataFrame:
+    """Every customer of the list (its export), most recently followed first."""
+    text, params = _listing_sql(actor, filters, extra)
+    return store.query(f"SELECT * FROM ({text}) ORDER BY last_follow_up DESC NULLS LAST, id DESC", params)
+
+
 @dataclass(frozen=True)
 class CustomerDetail:
     """Everything about one customer that the actor may see."""

@@ -159,28 +159,42 @@ def shown_rep(hidden: str) -> pl.Expr:
         .otherwise(pl.col("rep_name")).fill_null("—").alias("rep_name")
 
 
+def labelled(kind: str, col: str, lang: str) -> pl.Expr:
+    """A column of codes as the catalog's labels of `kind` (stage, channel, …); an unknown code as it is."""
+    mapping = {k[len(kind) + 1:]: v for k, v in i18n.catalog(lang).items() if k.startswith(kind + ".")}
+    return pl.col(col).replace_strict(mapping, default=pl.col(col), return_dtype=pl.Utf8)
+
+
+def industry_named(lang: str) -> pl.Expr:
+    """The industry as the pages show it, "C 制造业": the export said "制造业" beside the screen's "C 制造业"."""
+    return pl.col("industry").replace_strict({c: i18n.industry(c, lang) for c in INDUSTRIES},
+                                             default=pl.col("industry"), return_dtype=pl.Utf8)
+
+
 def printable(df: pl.DataFrame, lang: str) -> pl.DataFrame:
     """The rows as people read them: labels instead of codes, local times, catalog headers."""
     def lab(kind: str, col: str) -> pl.Expr:
-        mapping = {k[len(kind) + 1:]: v for k, v in i18n.catalog(lang).items() if k.startswith(kind + ".")}
-        return pl.col(col).replace_strict(mapping, default=pl.col(col), return_dtype=pl.Utf8)
+        return labelled(kind, col, lang)
 
     yes, no = i18n.t("common.yes", lang), i18n.t("common.no", lang)
     out = df.select(
-        pl.col("occurred_at").dt.convert_time_zone(_tz()),  # a time, so Excel sorts and filters it as one
+        local_time("occurred_at"),
         "customer_name", "customer_uscc",
         shown_rep(i18n.t("common.other_rep", lang)).alias("rep"),
         lab("channel", "channel"), "participants", "summary", "duration_minutes",
         pl.when(pl.col("effective")).then(pl.lit(yes)).otherwise(pl.lit(no)).alias("effective"),
         "outcome", lab("stage", "stage_after"), "next_follow_up_date", "next_action",
         lab("stage", "stage"),
-        # as the pages show it, "C 制造业": the export said "制造业" beside the screen's "C 制造业"
-        pl.col("industry").replace_strict({c: i18n.industry(c, lang) for c in INDUSTRIES},
-                                          default=pl.col("industry"), return_dtype=pl.Utf8),
+        industry_named(lang),
         "province", "city", lab("customer_type", "customer_type"), "tags",
         lab("level", "risk_level").alias("level"),
     )
     return out.rename({c: i18n.t(f"field.{c}", lang) for c in EXPORT_COLUMNS})
+
+
+def local_time(col: str) -> pl.Expr:
+    """A stored time in the configured zone: a time, so Excel sorts and filters it as one."""
+    return pl.col(col).dt.convert_time_zone(_tz())
 
 
 def _tz() -> str:

@@ -129,6 +129,9 @@ def test_team_page_offers_the_target_form_to_managers_only(app_db):
     assert len(picker.options) == 19 and picker.options[12] == this.strftime("%Y-%m")
     leader = open_page(login("leader"), "team")
     assert any("管理层账号为只读" in c.value for c in leader.caption)
+    # the table's export (SPEC: export in CSV and Excel; UX.md: export buttons beside tables)
+    for at in (manager, leader):
+        assert [b.label for b in at.download_button] == ["导出 CSV", "导出 Excel"]
 
 
 def test_second_open_with_same_filter_is_served_from_cache(app_db, monkeypatch):

@@ -891,6 +891,7 @@ def test_industry_column_follows_the_ui_language(app_db):
     # the account keeps its language: back to Chinese for the other tests
     _db(app_db).write(lambda c: c.execute("UPDATE users SET language = 'zh_CN' WHERE username = 'leader'"))
     assert title == "Customers"
+    assert [b.label for b in at.download_button] == ["Export CSV", "Export Excel"]  # the list's export
     assert shown and not any(re.search(r"[\u4e00-\u9fff]", s) for s in shown), shown
     assert any(s.endswith("Manufacturing") for s in shown), shown
 

@@ -11,11 +11,12 @@ from dashboard import fmt
 from dashboard.customer_page import customer_fields, render_customer
 from dashboard.data import actor, cached, store
 from dashboard.guard import guard, safely
-from dashboard.i18n import label, t
+from dashboard.i18n import label, lang, t
 from dashboard.model_form import Field, model_form, reset
-from dashboard.widgets import filtered_page, focus, level_column, nothing_yet, page_link
-from pipelines import customer_views, customers
+from dashboard.widgets import export_buttons, filtered_page, focus, level_column, nothing_yet, page_link
+from pipelines import customer_views, customers, table_exports
 from pipelines.codes import STAGES
+from pipelines.home import today
 from pipelines.models import CustomerIn
 
 FILTER_FIELDS = ("team", "rep", "industry", "size", "province", "customer_type", "stage", "q")
@@ -111,8 +112,12 @@ def render() -> None:
                           customer_views.LIST_SORTS, nothing_yet(t("customers.empty")))
     if found is None:
         return
-    rows = found[3]
+    filters, extra, total, rows = found
     _open(rows)
+    user, s, language = actor(), store(), lang()
+    export_buttons("cust", t("customers.file_name") + "-" + fmt.day(today()),
+                   lambda kind: table_exports.export_customers(s, user, filters, extra, kind, language),
+                   t("customers.export_help", count=f"{total:,}"))
     _table(rows)
 
 

@@ -13,7 +13,7 @@ from dashboard.filter_bar import DEFAULT_FIELDS
 from dashboard.guard import guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.model_form import Field, model_form
-from dashboard.widgets import filtered_page, keep_choice, level_column, nothing_yet, notice
+from dashboard.widgets import export_buttons, filtered_page, keep_choice, level_column, nothing_yet, notice
 from pipelines import explorer, follow_ups
 from pipelines.codes import CHANNELS
 from pipelines.home import today
@@ -46,15 +46,9 @@ def _table(rows: pl.DataFrame) -> None:
 
 def _exports(filters, extra, total: int) -> None:
     user, s, language = actor(), store(), lang()
-    a, b, _ = st.container(key="compact_rec_exports").columns([1, 1, 4])  # side by side on a phone
-    name = t("records.file_name") + "-" + fmt.day(today())
-    a.download_button(t("records.export_csv"), lambda: explorer.export(s, user, filters, extra, "csv", language),
-                      file_name=f"{name}.csv", mime="text/csv", icon=":material/download:", key="rec_csv",
-                      help=t("records.export_help", count=f"{total:,}"), on_click="ignore")
-    b.download_button(t("records.export_xlsx"), lambda: explorer.export(s, user, filters, extra, "xlsx", language),
-                      file_name=f"{name}.xlsx", key="rec_xlsx", icon=":material/download:",
-                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                      help=t("records.export_help", count=f"{total:,}"), on_click="ignore")
+    export_buttons("rec", t("records.file_name") + "-" + fmt.day(today()),
+                   lambda kind: explorer.export(s, user, filters, extra, kind, language),
+                   t("records.export_help", count=f"{total:,}"))
 
 
 def _may_change(row: dict) -> bool:

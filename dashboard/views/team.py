@@ -15,8 +15,8 @@ from dashboard.data import actor, cached, run_write, store
 from dashboard.filter_bar import today
 from dashboard.guard import guard, safely
 from dashboard.i18n import lang, t
-from dashboard.widgets import notice
-from pipelines import errors, metrics, settings, summary, targets
+from dashboard.widgets import export_buttons, notice
+from pipelines import errors, metrics, settings, summary, table_exports, targets
 from pipelines.filters import Filters
 from pipelines.periods import month_end, month_start
 from pipelines.rollups import wilson
@@ -157,6 +157,12 @@ def render() -> None:
     else:
         ui.explain("effective_follow_ups", "daily_effective_customers", "weekly_hours", "channel_conversion",
                    "target_attainment", "pacing")
+        user, s, language, day = actor(), store(), lang(), today()
+        # named by the period it holds (the table has no column for it), else by the day it was made
+        period = f"{f.date_from}_{f.date_to}" if f.date_from and f.date_to else fmt.day(day)
+        export_buttons("team", f"{t('team.file_name')}-{period}",
+                       lambda kind: table_exports.export_team(s, user, f, day, kind, language),
+                       t("team.export_help", count=f"{team.height:,}"))
         _table(team)
         ui.conversion_window(f.date_to, team["follow_ups"].sum())
         if any(getattr(f, name) for name in ("industry", "size", "province", "customer_type")):

@@ -19,11 +19,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages the tests and PDF export need: chromium (browser tests, PDF), CJK fonts,
-# and the PostgreSQL 15 server for the second storage backend's tests.
+# poppler-utils (the tests read the monthly PDF's text with pdftotext) and the PostgreSQL 15
+# server for the second storage backend's tests.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	test -x /usr/lib/postgresql/15/bin/initdb || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \

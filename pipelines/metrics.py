@@ -402,7 +402,7 @@ def target_attainment(store: Store, actor: Actor, filters: Filters, today: date,
 
 
 def risk_counts(store: Store, actor: Actor, filters: Filters) -> pl.DataFrame:
-    """level, rule, open_at_end, raised (the risks table is kept by the risk engine): from the risk
+    """level, rule, open_at_end, raised, closed (the risks table is kept by the risk engine): from the risk
     summary kept on write when the filter allows it, else from every risk."""
     if _summary_serves(store, filters, risk_summary):
         return run(store, actor, "risk_counts_daily", filters)

@@ -48,21 +48,25 @@ def tables(summary: dict, lang: str) -> dict[str, pl.DataFrame]:
     reps = summary["reps"].select(
         pl.col("display_name").alias(col("analytics.rep_col")), pl.col("team").fill_null(col("common.no_team")).alias(col("analytics.team_col")),
         pl.col("effective_follow_ups").alias(col("metric.effective_follow_ups")),
-        pl.col("won_amount").alias(col("metric.won_amount")), pl.col("target_amount").alias(col("metric.target_amount")),
+        pl.col("won_amount").alias(col("metric.won_amount")),
+        # no target: "—" (an empty cell in Excel), not a target of ¥0
+        pl.when(pl.col("target_amount") > 0).then("target_amount").alias(col("metric.target_amount")),
         pl.col("attainment").alias(col("metric.target_attainment")),
-        pl.col("conversion").alias(col("metric.channel_conversion")), pl.col("conversion_n").alias(col("analytics.count_behind")))
+        pl.col("conversion").alias(col("metric.channel_conversion")), pl.col("conversion_n").alias(col("metric.conversion_n")))
     channels = summary["channels"].select(
         pl.col("channel").map_elements(lambda c: label("channel", c, lang), return_dtype=pl.Utf8).alias(col("chart.channel_axis")),
         pl.col("follow_ups").alias(col("metric.follow_ups")), pl.col("converted").alias(col("channels.converted")),
         pl.col("rate").alias(col("metric.channel_conversion")), pl.col("low").alias(col("channels.low")),
         pl.col("high").alias(col("channels.high")))
-    risks = summary["risks"].select(
+    # a rule with nothing open, raised or closed says nothing about the month (an empty month
+    # listed every rule at 0 / 0)
+    risks = summary["risks"].filter((pl.col("open_at_end") + pl.col("raised") + pl.col("closed")) > 0).select(
         pl.col("level").map_elements(lambda c: label("level", c, lang), return_dtype=pl.Utf8).alias(col("field.level")),
         pl.col("rule").map_elements(lambda c: rule_name(c, lang, summary.get("risk_rules")), return_dtype=pl.Utf8)
         .alias(col("field.rule")),
         # a month under way has no end yet: its count is of now
         pl.col("open_at_end").alias(col("monthly.risks_open_now" if summary.get("as_of") else "monthly.risks_open")),
-        pl.col("raised").alias(col("monthly.risks_raised")))
+        pl.col("raised").alias(col("monthly.risks_raised")), pl.col("closed").alias(col("monthly.risks_closed")))
     sat = summary["satisfaction"].select(
         pl.col("scale").map_elements(lambda c: label("survey_scale", c, lang), return_dtype=pl.Utf8).alias(col("monthly.satisfaction_title")),
         pl.col("surveys").alias(col("monthly.surveys")), pl.col("avg_score").alias(col("monthly.avg_score")),
@@ -194,7 +198,21 @@ def to_html(summary: dict, lines: list[str], lang: str, generated_at: str, scope
             f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>{''.join(parts)}</body></html>")
 
 
-def _print(document: str) -> bytes:
+def footer(summary: dict, lang: str, scope: str = "") -> str:
+    """Each PDF page's foot: the report's title and scope and the page's number, so that a page
+    printed or sent on its own still says which month and whose figures it holds (the second page
+    began with 渠道转化 and nothing else). Chromium's template: its own font size, the page numbers
+    in its spans."""
+    title = t("monthly.pdf_title", lang, month=month_label(summary["month"], lang))
+    said = html.escape(title + (f" · {scope}" if scope else ""))
+    page = html.escape(t("monthly.pdf_page", lang, page="@PAGE@", pages="@PAGES@")) \
+        .replace("@PAGES@", "<span class='totalPages'></span>").replace("@PAGE@", "<span class='pageNumber'></span>")
+    return ("<div style=\"font-family: 'Noto Sans CJK SC', 'Noto Sans SC', sans-serif; font-size: 7.5pt;"
+            " color: #888; width: 100%; margin: 0 12mm; display: flex; justify-content: space-between;\">"
+            f"<span>{said}</span><span>{page}</span></div>")
+
+
+def _print(document: str, foot: str = "") -> bytes:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -204,15 +222,17 @@ def _print(document: str) -> bytes:
         try:
             page = browser.new_page()
             page.set_content(document, wait_until="load")
-            return page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+            return page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
+                            display_header_footer=bool(foot), header_template="<span></span>",
+                            footer_template=foot or "<span></span>")
         finally:
             browser.close()
 
 
-def to_pdf(document: str) -> bytes:
-    """Print HTML to an A4 PDF. Runs in its own thread: Playwright's sync API refuses a thread
-    with a running asyncio loop, such as Streamlit's."""
+def to_pdf(document: str, foot: str = "") -> bytes:
+    """Print HTML to an A4 PDF, with `foot` (footer()) at each page's foot. Runs in its own
+    thread: Playwright's sync API refuses a thread with a running asyncio loop, such as Streamlit's."""
     if not os.path.exists(CHROMIUM):
         raise PdfError(CHROMIUM)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_print, document).result(timeout=120)
+        return pool.submit(_print, document, foot).result(timeout=120)

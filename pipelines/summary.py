@@ -385,12 +385,17 @@ def summary_text(summary: dict, lang: str = "zh_CN") -> list[str]:
         key = "monthly.text_top_rep" if best["attainment"] is not None else "monthly.text_top_rep_no_target"
         lines.append(t(key, lang, name=best["display_name"], won=yuan(best["won_amount"]),
                        attainment=percent(best["attainment"] or 0)))
-    risks = summary["risks"]
+    risks = summary["risks"].filter(pl.col("level") != "green")
     red = int(risks.filter(pl.col("level") == "red")["open_at_end"].sum())
     yellow = int(risks.filter(pl.col("level") == "yellow")["open_at_end"].sum())
+    raised, closed = int(risks["raised"].sum()), int(risks["closed"].sum())
     as_of = summary.get("as_of")
-    lines.append(t("monthly.text_risks_now" if as_of else "monthly.text_risks", lang, red=f"{red:,}",
-                   yellow=f"{yellow:,}"))
+    if red or yellow or raised or closed:  # "月末仍有红色预警 0 条、黄色预警 0 条" said nothing
+        lines.append(t("monthly.text_risks_now" if as_of else "monthly.text_risks", lang, red=f"{red:,}",
+                       yellow=f"{yellow:,}") + t("monthly.text_risks_flow", lang, raised=f"{raised:,}",
+                                                 closed=f"{closed:,}"))
+    else:
+        lines.append(t("monthly.no_risks", lang))
     if as_of:  # a month under way, compared with whole months
         lines.append(t("monthly.text_partial", lang, day=as_of.day, days=month_end(as_of).day))
     return lines

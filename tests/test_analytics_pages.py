@@ -171,6 +171,31 @@ def test_a_rep_without_a_target_reads_a_dash_not_none(app_db):
 
 
 
+def test_two_reps_are_ranked_once_not_over_an_empty_bottom(app_db):
+    """With two reps in scope both were the top 2, and 「成交金额后 1 名」 stood over a lone "—"."""
+    at = open_page(login("leader"), "monthly", {**SEPTEMBER, "rep": "rep1,rep5"})
+    assert not at.exception
+    titles = [m.value for m in at.markdown if m.value.startswith("**成交金额")]
+    assert titles == ["**成交金额前 2 名**"]
+    assert "只有 2 位销售,都已列在「前 2 名」中。" in [c.value for c in at.caption]
+    at.query_params.clear()
+
+
+def test_a_month_before_the_records_says_so_once(app_db):
+    """A month with nothing in it drew two charts that each said to widen the time range, on a page
+    that has none, and a text that 0 red warnings were "still" open."""
+    _sessions.pop("leader", None)  # a fresh session: the month box keeps an earlier test's month
+    try:
+        at = open_page(login("leader"), "monthly", {"month": "2024-06"})
+        assert not at.exception
+        assert any(c.value.startswith("2024年6月在当前范围内没有跟进、新客户或合同") for c in at.caption)
+        shown = [e.value for e in [*at.markdown, *at.caption, *at.info]]
+        assert not any("请放宽时间范围" in v or "仍有红色预警 0 条" in v for v in shown), shown
+        assert "本月没有风险预警。" in at.info[0].value
+    finally:
+        _sessions.pop("leader", None)
+
+
 def test_a_rep_in_no_team_reads_no_team_not_none(app_db):
     """An imported rep an admin has not placed in a team yet: "(无团队)", never the word None."""
     from dashboard import data

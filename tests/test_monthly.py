@@ -35,7 +35,8 @@ def test_summary_text_states_the_figures(september, data):
         "各项核心指标与上月基本持平(变化均小于 1%)。",
         "销售环节(不含售后)中转化率最低的一步是「需求确认 → 方案提供」,为 40.0%。",
         "成交金额最高的是 rep1(¥100,000,完成目标的 33.3%)。",
-        "月末仍有红色预警 1 条、黄色预警 1 条。",
+        # the budget cut raised in August was resolved on 09-05: the month's flow beside its end
+        "月末仍有红色预警 1 条、黄色预警 1 条。本月新提出 2 条,关闭 1 条(含条件消除后自动关闭的)。",
     ]
 
 
@@ -54,8 +55,23 @@ def test_summary_text_names_the_biggest_changes_first(september):
 
 def test_summary_text_counts_risks_with_thousands_separators(september):
     many = dict(september)
-    many["risks"] = pl.DataFrame({"level": ["red", "yellow"], "open_at_end": [1_234, 12_500]})
-    assert summary.summary_text(many, "zh_CN")[-1] == "月末仍有红色预警 1,234 条、黄色预警 12,500 条。"
+    many["risks"] = pl.DataFrame({"level": ["red", "yellow"], "open_at_end": [1_234, 12_500],
+                                  "raised": [2_000, 3_000], "closed": [1_500, 0]})
+    assert summary.summary_text(many, "zh_CN")[-1] == \
+        "月末仍有红色预警 1,234 条、黄色预警 12,500 条。本月新提出 5,000 条,关闭 1,500 条(含条件消除后自动关闭的)。"
+
+
+def test_a_month_with_no_risk_says_so_and_its_files_list_no_rule(september):
+    """An empty month said "月末仍有红色预警 0 条" and its files listed every rule at 0 / 0."""
+    quiet = dict(september)
+    quiet["risks"] = september["risks"].with_columns(pl.lit(0).alias(c) for c in ("open_at_end", "raised", "closed"))
+    assert summary.summary_text(quiet, "zh_CN")[-1] == "本月没有风险预警。"
+    assert report_pdf.tables(quiet, "zh_CN")["风险预警"].is_empty()
+    assert report_pdf.tables(september, "zh_CN")["风险预警"]["本月关闭"].to_list() == [0, 1, 0]
+    # a rep with no target for the month: no target, not a target of ¥0
+    untargeted = dict(september, reps=september["reps"].with_columns(pl.lit(0.0).alias("target_amount"),
+                                                                     pl.lit(None).alias("attainment")))
+    assert set(report_pdf.tables(untargeted, "zh_CN")["销售代表"]["目标金额"].to_list()) == {None}
 
 
 def test_a_month_under_way_says_so(data):
@@ -79,10 +95,17 @@ def test_exports_name_the_silence_rules_with_their_configured_days(september):
     rules = {rule: dict(values) for rule, values in DEFAULTS["risk_rules"].items()}
     rules["silent_30d"]["days"] = 45
     changed = dict(september, risk_rules=rules, risks=pl.DataFrame(
-        {"level": ["yellow"], "rule": ["silent_30d"], "open_at_end": [3], "raised": [1]}))
+        {"level": ["yellow"], "rule": ["silent_30d"], "open_at_end": [3], "raised": [1], "closed": [0]}))
     sheet = report_pdf.tables(changed, "zh_CN")["风险预警"]
     assert sheet.get_column("预警规则").to_list() == ["45天无有效跟进"]
     assert september["risk_rules"]["silent_30d"]["days"] == 30  # the summary carries the stored rules
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """The PDF's text as poppler's pdftotext reads it (`make system-deps` installs poppler-utils)."""
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
 def test_headline_month_over_month_and_last_year(data):
@@ -147,8 +170,14 @@ def test_pdf_is_a4_with_chinese_text(september):
     assert names and all(f"<td class='t'>{name}</td>" in document for name in names)
     assert "td.t { word-break: keep-all; }" in document
     assert ".name { width: 38mm; white-space: nowrap; }" in document  # English stage names on one line
-    pdf = report_pdf.to_pdf(document)
+    pdf = report_pdf.to_pdf(document, report_pdf.footer(september, "zh_CN", "范围:全公司"))
     assert pdf.startswith(b"%PDF")
+    # every page says which month, whose figures and which page it is (the second began with
+    # 渠道转化 and nothing else)
+    pages = pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page ") or pdf.count(b"/Type/Page")
+    text = _pdf_text(pdf)
+    assert pages >= 1 and text.count("2026年9月 销售月度总结 · 范围:全公司") == pages, text
+    assert f"第{pages}/{pages}页" in text.replace(" ", "")
     assert re.search(rb"/MediaBox \[0 0 59[45]\.\d+ 84[12]\.\d+\]", pdf)  # A4: 210 × 297 mm in points
     assert b"Noto Sans CJK SC" in pdf  # the simplified-Chinese font is embedded
 

@@ -78,10 +78,10 @@ def _reps(data: dict) -> None:
     top, bottom = summary.ranked_reps(reps)
     left, right = st.columns(2)
     for col, title, frame in ((left, "monthly.top_reps", top), (right, "monthly.bottom_reps", bottom)):
-        col.markdown(f"**{t(title, n=max(frame.height, 1))}**")  # a small team's bottom ranks leave out the top's
-        if frame.is_empty():
-            col.caption(t("analytics.none"))
+        if frame.is_empty():  # a small team's bottom ranks leave out the top's: "后 1 名" over "—" said nothing
+            col.caption(t("monthly.all_ranked", n=top.height))
             continue
+        col.markdown(f"**{t(title, n=frame.height)}**")
         col.dataframe(frame.select(
             pl.col("display_name").alias(t("analytics.rep_col")),
             pl.col("won_amount").map_elements(fmt.money, return_dtype=pl.Utf8, skip_nulls=False).alias(t("metric.won_amount")),
@@ -94,7 +94,7 @@ def _risks_and_satisfaction(data: dict) -> None:
     with left:
         st.markdown(f"**{t('monthly.risks_title')}**", help=ui.definition("risk_counts"))
         risks = data["risks"].filter(pl.col("level") != "green")
-        none = risks.is_empty() or not (risks["open_at_end"].sum() or risks["raised"].sum())
+        none = risks.is_empty() or not (risks["open_at_end"].sum() or risks["raised"].sum() or risks["closed"].sum())
         cols = [] if none else st.columns(2)
         if not cols:
             st.caption(t("monthly.no_risks"))  # not over two cards of 0
@@ -105,7 +105,8 @@ def _risks_and_satisfaction(data: dict) -> None:
                        f"{int(part['open_at_end'].sum()):,}",
                        help=f"{t('monthly.risks_open_now' if data.get('as_of') else 'monthly.risks_open')}: "
                             f"{int(part['open_at_end'].sum()):,} · "
-                            f"{t('monthly.risks_raised')}: {int(part['raised'].sum()):,}")
+                            f"{t('monthly.risks_raised')}: {int(part['raised'].sum()):,} · "
+                            f"{t('monthly.risks_closed')}: {int(part['closed'].sum()):,}")
     with right:
         st.markdown(f"**{t('monthly.satisfaction_title')}**", help=ui.definition("satisfaction"))
         sat = {r["scale"]: r for r in data["satisfaction"].iter_rows(named=True)}
@@ -129,12 +130,14 @@ def _exports(data: dict, lines: list[str], scope: str) -> None:
 
     @callback
     def audit(fmt_name: str) -> None:
-        exports.audited_export(db, user, "monthly_summary", data["reps"].height, fmt_name, month)
+        # the scope too: a leader's export of one team read as the whole company's
+        exports.audited_export(db, user, "monthly_summary", data["reps"].height, fmt_name,
+                               f"{month}; {scope}" if scope else month)
 
     def pdf() -> bytes:
         document = report_pdf.to_html(data, lines, language, datetime.now(local_tz()).strftime("%Y-%m-%d %H:%M"),
                                       scope)
-        return report_pdf.to_pdf(document)
+        return report_pdf.to_pdf(document, report_pdf.footer(data, language, scope))
 
     left, right, _ = st.columns([1, 1, 3])
     left.download_button(t("monthly.export_excel"), exports.to_xlsx_bytes(report_pdf.sheets(data, lines, language, scope),
@@ -161,6 +164,18 @@ def render() -> None:
     st.caption(fmt.literal(scope))
     st.info("\n".join(f"- {fmt.literal(line)}" for line in lines), icon=":material/summarize:")
     _headline(data)
+    if not (data["headline"]["this_month"].fill_null(0) != 0).any() and not data["funnel"]["customers"].sum():
+        # both charts said "请放宽时间范围,或清除其他筛选" on a page with no time range
+        st.caption(t("monthly.empty_month", month=i18n.month_label(month, lang())))
+    else:
+        _charts(data)
+    _reps(data)
+    _risks_and_satisfaction(data)
+    st.divider()
+    _exports(data, lines, scope)
+
+
+def _charts(data: dict) -> None:
     left, right = st.columns(2)
     with left:
         ui.chart(charts.funnel_chart(data["funnel"], lang()), ("funnel", "stage_conversion"), "monthly_funnel")
@@ -169,10 +184,6 @@ def render() -> None:
                  ("channel_conversion",), "monthly_channels")  # with the manual's reference, as on /channels
         # the month shown (a month to come shows this one)
         ui.conversion_window(month_end(data["month"]), data["channels"]["follow_ups"].sum())
-    _reps(data)
-    _risks_and_satisfaction(data)
-    st.divider()
-    _exports(data, lines, scope)
 
 
 safely(render)

@@ -1,5 +1,5 @@
 -- Risk counts: the frame of risk_counts.sql (per level and rule, warnings open at the end of the
--- period and warnings raised in it), read from the summary kept on write (pipelines/risk_summary.py,
+-- period, raised in it and closed in it), read from the summary kept on write (pipelines/risk_summary.py,
 -- migration 0007) instead of every risk. Each warning counts raised 1 on its raising day and closed
 -- 1 on the day it stopped being open, so open at the end = raised − closed over the days before
 -- the period's end. Used when the filter has no customer-attribute filter and every row is in the
@@ -10,7 +10,8 @@
 SELECT s.level,
        s.rule,
        coalesce(sum(s.raised - s.closed) FILTER (WHERE s.day < $period_end), 0)::BIGINT AS open_at_end,
-       coalesce(sum(s.raised) FILTER (WHERE s.day >= $period_start AND s.day < $period_end), 0)::BIGINT AS raised
+       coalesce(sum(s.raised) FILTER (WHERE s.day >= $period_start AND s.day < $period_end), 0)::BIGINT AS raised,
+       coalesce(sum(s.closed) FILTER (WHERE s.day >= $period_start AND s.day < $period_end), 0)::BIGINT AS closed
 FROM v_risk_daily s
 WHERE {person s.owner_id}
 GROUP BY ALL

@@ -219,6 +219,9 @@ def test_monthly_satisfaction_says_how_many_surveys(app_db):
     for text in counts:
         n = int(re.match(r"基于 ([\d,]+) 份调查", text).group(1).replace(",", ""))
         assert ("样本较少" in text) == (n < 10), text
+    # the score as the PDF and workbook give it, one decimal (3.44 here read 3.4 there)
+    csat = [m.value for m in at.metric if m.label.startswith("CSAT")]
+    assert csat and all(re.fullmatch(r"\d\.\d", v) for v in csat), csat
 
 
 def test_team_hours_say_when_the_period_cuts_a_week(app_db):

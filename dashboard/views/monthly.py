@@ -114,7 +114,8 @@ def _risks_and_satisfaction(data: dict) -> None:
             st.caption(t("monthly.no_surveys"))
             return
         cols = st.columns(2)
-        for col, scale, value in ((cols[0], "csat", lambda r: f"{r['avg_score']:.2f}"),
+        # one decimal, as the PDF and workbook give it (3.44 here beside 3.4 there)
+        for col, scale, value in ((cols[0], "csat", lambda r: f"{r['avg_score']:.1f}"),
                                   (cols[1], "nps", lambda r: f"{r['nps']:.0f}")):
             if scale in sat:
                 col.metric(t(f"monthly.{scale}"), value(sat[scale]))

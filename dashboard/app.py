@@ -15,7 +15,7 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run dashboard/app.py`
 
 from dashboard import auth, chrome, fmt, widgets
-from dashboard.data import store
+from dashboard.data import failure_text, store
 from dashboard.i18n import lang, t
 from dashboard.nav import PAGES_DIR, pages_built
 from pipelines import accounts, i18n
@@ -171,4 +171,9 @@ def main() -> None:
     current.run()
 
 
-main()
+try:
+    main()
+except Exception as exc:  # noqa: BLE001 - st.stop/st.rerun are BaseException and pass through
+    # Before any page: the login check reads the accounts. With PostgreSQL stopped that was
+    # Streamlit's English crash notice on every page, and nothing in logs/followup.log.
+    st.error(failure_text(exc, "app"), icon=":material/error:")

@@ -15,7 +15,7 @@ import streamlit as st
 
 from pipelines import backup, logs
 from pipelines.access import Actor, NotPermitted
-from pipelines.store import Store, StoreError, open_store
+from pipelines.store import Store, StoreError, open_store, unreachable
 
 log = logging.getLogger("dashboard")
 
@@ -68,10 +68,20 @@ def cached(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     return _cached(*call, (store().opening, store().data_version))
 
 
+def failure_text(exc: BaseException, context: str) -> str:
+    """What the user reads of an error the page did not expect, logged with its traceback under a
+    short id: a database that cannot be reached (PostgreSQL stopped or restarting) says so, and
+    that what they just did was not done; anything else is "unexpected"."""
+    from dashboard.i18n import t
+
+    error_id = logs.log_unexpected(log, exc, context)
+    return t("app.error_unreachable" if unreachable(exc) else "app.error_unexpected", error_id=error_id)
+
+
 def run_write(work: Callable[[], Any], success: str | None = None) -> Any:
     """Run a write; a refusal or store fault becomes a message, anything else an error id."""
     from dashboard.fmt import literal  # their words can hold names people typed
-    from dashboard.i18n import lang, t
+    from dashboard.i18n import lang
 
     try:
         result = work()
@@ -79,11 +89,10 @@ def run_write(work: Callable[[], Any], success: str | None = None) -> Any:
         st.error(literal(exc.text(lang())))
         return None
     except StoreError as exc:
-        st.error(literal(exc.text(lang())))
+        st.error(failure_text(exc, "write") if unreachable(exc) else literal(exc.text(lang())))
         return None
     except Exception as exc:  # noqa: BLE001 - the user sees an id, the log the traceback
-        error_id = logs.log_unexpected(log, exc, "write")
-        st.error(t("app.error_unexpected", error_id=error_id))
+        st.error(failure_text(exc, "write"))
         return None
     if success:
         st.toast(success)

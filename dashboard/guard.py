@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard.data import actor
+from dashboard.data import actor, failure_text
 from dashboard.i18n import t
 from dashboard.nav import allowed, spec
-from pipelines import logs
-
-log = logging.getLogger("dashboard")
 
 
 def guard(path: str) -> None:
@@ -43,7 +39,7 @@ def callback(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - the user sees an id, the log the traceback
-            st.session_state[_CALLBACK_ERROR] = logs.log_unexpected(log, exc, "callback")
+            st.session_state[_CALLBACK_ERROR] = failure_text(exc, "callback")
     return run
 
 
@@ -51,9 +47,8 @@ def safely(render: Callable[[], None]) -> None:
     """Run a page; an unexpected error shows a short message with an id, never a traceback."""
     failed = st.session_state.pop(_CALLBACK_ERROR, None)
     if failed:
-        st.error(t("app.error_unexpected", error_id=failed), icon=":material/error:")
+        st.error(failed, icon=":material/error:")
     try:
         render()
     except Exception as exc:  # noqa: BLE001 - st.stop/st.rerun are BaseException and pass through
-        error_id = logs.log_unexpected(log, exc, "page")
-        st.error(t("app.error_unexpected", error_id=error_id), icon=":material/error:")
+        st.error(failure_text(exc, "page"), icon=":material/error:")

@@ -67,6 +67,25 @@ def load_extension(con: duckdb.DuckDBPyConnection, name: str, package: str) -> N
     con.execute(f"LOAD '{path}'")
 
 
+_UNREACHABLE = re.compile(r"unable to connect|connection refused|could not connect|server closed the connection"
+                          r"|connection (?:to server )?(?:was )?(?:lost|reset|timed out)|terminating connection"
+                          r"|no connection to the server", re.IGNORECASE)
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether an error says the database server cannot be reached (PostgreSQL stopped, restarting
+    or cut off): a moment's fault to say as such, not an unexpected one. Its causes count too."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, (duckdb.IOException, duckdb.ConnectionException, StoreError)) \
+                and _UNREACHABLE.search(str(seen)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _translate_open_error(exc: duckdb.Error, location: str) -> StoreError:
     text = str(exc)
     if postgres.is_url(location):

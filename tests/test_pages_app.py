@@ -281,6 +281,36 @@ def test_an_emptied_date_is_named_beside_the_time_not_a_crash(app_db):
     assert shown_errors(at) == ["没有保存:请先改正 跟进时间(见各项下方的说明)。"]  # under the button
 
 
+def test_a_database_out_of_reach_is_said_in_chinese_with_an_id(app_db, monkeypatch, tmp_path):
+    """With PostgreSQL stopped every page was Streamlit's English crash notice (the login check
+    reads the accounts before any page), and logs/followup.log had nothing."""
+    import duckdb
+
+    from dashboard import data
+    from pipelines import logs, store
+
+    at = logged_in("rep1", "records")
+    log_file = tmp_path / "followup.log"
+    monkeypatch.setattr(logs, "log_file", lambda: log_file)
+    monkeypatch.setattr(logs, "_configured", False)
+
+    def down(*_args, **_kwargs):
+        raise duckdb.IOException('Unable to connect to Postgres at "postgresql://db/followup": Connection refused')
+
+    monkeypatch.setattr(store.Store, "query", down)
+    monkeypatch.setattr(store.Store, "scalar", down)
+    data._cached.clear()  # nothing served from before
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = [e.value for e in at.error]
+    assert len(said) == 1 and said[0].startswith("暂时连不上数据库,刚才的操作没有完成。"), said
+    error_id = re.search(r"错误编号 (\w+)", said[0]).group(1)
+    assert f"error_id={error_id}" in log_file.read_text(encoding="utf-8")
+    assert store.unreachable(RuntimeError("x")) is False
+    assert store.unreachable(store.StoreError("无法连接 PostgreSQL 数据库 …:server closed the connection unexpectedly",
+                                              "Cannot reach …")) is True
+
+
 def test_a_failing_save_shows_the_short_error_with_an_id_not_streamlits_page(app_db, monkeypatch):
     """Callbacks run before the page, outside safely(): their errors replaced the whole page
     with Streamlit's English notice. Now the page shows its own message with an id."""

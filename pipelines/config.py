@@ -27,6 +27,12 @@ def local_tz() -> ZoneInfo:
     return ZoneInfo(tz_name())
 
 
+def backup_dir() -> Path | None:
+    """FOLLOWUP_BACKUP_DIR: where the server backs up on a schedule (pipelines.backup), or None."""
+    folder = os.environ.get("FOLLOWUP_BACKUP_DIR")
+    return Path(folder) if folder else None
+
+
 def data_dir() -> Path:
     """Folder for logs, rejects files, uploads and backups: FOLLOWUP_DATA_DIR, else the folder of
     the embedded database file (data/ for the default one), so that two databases never share

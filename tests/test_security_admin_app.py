@@ -88,15 +88,33 @@ def test_backup_then_restore_from_the_page(admin_page):
     assert any(("PostgreSQL 事务" in w.value) == on_postgres for w in at.warning)
     # the backup by when it was made and what it holds, not by its folder's name
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\([\d,]+ 行\)", _by_label(at.selectbox, "选择备份").options[0])
+    listed = re.search(r"\(([\d,]+) 行\)", _by_label(at.selectbox, "选择备份").options[0]).group(1)
     _by_label(at.text_input, "确认恢复请输入「恢复」").input("恢复")  # the Chinese UI's word
     at.run()
     _by_label(at.button, "恢复").click()
     at.run()
     done = [s.value for s in at.success if "已从" in s.value]
     assert not at.exception and done and "保留了备份之后的 " in done[0], [e.value for e in at.error]
+    assert f"共 {listed} 行" in done[0], (listed, done)  # the list said 51,727 rows, the restore of it 51,716
     # the typed word went with the restore: a second click cannot restore again
     assert _by_label(at.text_input, "确认恢复请输入「恢复」").value == ""
     assert _by_label(at.button, "恢复").disabled
+
+
+def test_the_backup_page_uses_the_scheduled_backups_folder(admin_page, monkeypatch):
+    """The page always offered the data folder's backups/: with FOLLOWUP_BACKUP_DIR set (shared by
+    every PostgreSQL replica) it listed none of the scheduled backups and backed up elsewhere."""
+    first, _world, tmp_path = admin_page
+    shared = tmp_path / "shared-backups"
+    monkeypatch.setenv("FOLLOWUP_BACKUP_DIR", str(shared))
+    at = AppTest.from_file(str(PAGE), default_timeout=60)  # a session that opens the page afresh
+    at.session_state["actor"] = first.session_state["actor"]
+    at.session_state["lang"] = "zh_CN"
+    at.run()
+    assert _by_label(at.text_input, "备份目录").value == str(shared)
+    _by_label(at.button, "立即备份").click()
+    at.run()
+    assert not at.exception and len(list(shared.iterdir())) == 1
 
 
 def _pipl_downloads(at) -> list:

@@ -22,7 +22,10 @@ ROUND = "adm_restore_round"  # restores made in this session: the confirmation b
 
 
 def _folder() -> Path:
-    return config.data_dir() / "backups"
+    """Where the page backs up and looks for backups: the scheduled backups' folder when one is
+    set (FOLLOWUP_BACKUP_DIR, shared by every replica on PostgreSQL), else the data folder's. The
+    page showed the data folder's, so behind a load balancer the list came and went."""
+    return config.backup_dir() or config.data_dir() / "backups"
 
 
 def _backups(folder: Path) -> list[Path]:
@@ -36,7 +39,7 @@ def _label(folder: Path) -> str:
     try:
         manifest = json.loads((folder / backup.MANIFEST).read_text(encoding="utf-8"))
         at = datetime.fromisoformat(manifest["created_at"]).astimezone(local_tz()).strftime("%Y-%m-%d %H:%M:%S")
-        rows = sum(int(info["rows"]) for info in manifest["tables"].values())
+        rows = backup.data_rows({name: int(info["rows"]) for name, info in manifest["tables"].items()})
     except (OSError, ValueError, KeyError, TypeError):
         return folder.name
     return t("security.restore_backup_label", at=at, rows=f"{rows:,}")
@@ -45,12 +48,14 @@ def _label(folder: Path) -> str:
 def render() -> None:
     st.caption(t("security.backup_intro"))
     folder = Path(st.text_input(t("security.backup_folder"), str(_folder()), key="adm_backup_dir"))
+    if store().backend == "postgres" and config.backup_dir() is None:
+        st.caption(t("security.backup_one_replica"))  # another replica's page lists its own disk
     if st.button(t("security.backup_now"), type="primary", icon=":material/backup:", key="adm_backup_now"):
         with st.spinner(t("security.backup_running")):
             result = run_write(lambda: backup.backup(store(), actor(), folder))
         if result:
             st.success(t("security.backup_done", path=fmt.literal(result.path), tables=len(result.tables),
-                         rows=f"{sum(result.tables.values()):,}"))
+                         rows=f"{backup.data_rows(result.tables):,}"))
             # the picker below shows the backup just made (it kept an older one, which a restore
             # right after would have used)
             st.session_state["adm_restore_pick"] = Path(result.path)
@@ -79,6 +84,6 @@ def render() -> None:
             # the typed word goes with the run: a second click must not restore again
             st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
             st.session_state[DONE] = t("security.restore_done", path=fmt.literal(result.path),
-                                       rows=f"{sum(result.tables.values()):,}", kept=f"{result.audit_entries_kept:,}",
+                                       rows=f"{backup.data_rows(result.tables):,}", kept=f"{result.audit_entries_kept:,}",
                                        erased=result.erasures_reapplied)
             st.rerun()

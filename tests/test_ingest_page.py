@@ -83,3 +83,30 @@ def test_english_template_has_english_headers_and_choices_and_loads(store, org, 
     assert store.query("SELECT c.name, c.stage, f.channel, f.effective FROM customers c"
                        " JOIN follow_ups f ON f.customer_id = c.id").rows() == [
         ("Ningbo Donggang Logistics", "needs_confirmed", "phone", True)]
+
+
+def test_an_import_that_wrote_nothing_does_not_say_it_wrote(app_db):
+    """Two managers confirmed the same file a moment apart: the second one's summary read
+    「导入 0 行 … 重复 30 行」 and then 「数据已写入」."""
+    from streamlit.testing.v1 import AppTest
+
+    def page(loaded: int) -> None:
+        import polars as pl
+        import streamlit as st
+
+        from pipelines.access import Actor
+        from pipelines.ingest.load import RunSummary
+
+        st.session_state["actor"] = Actor(id=1, username="admin", role="admin")
+        st.session_state["lang"] = "zh_CN"
+        from dashboard.views import import_page
+
+        import_page._done(RunSummary(path="x.csv", rows_read=30, rows_loaded=loaded, rows_duplicate=30 - loaded),
+                          pl.DataFrame(), {})
+
+    for loaded, said in ((0, "这次没有写入任何数据"), (30, "数据已写入")):
+        at = AppTest.from_function(page, args=(loaded,), default_timeout=60)
+        at.run()
+        captions = [c.value for c in at.caption]
+        assert any(c.startswith(said) for c in captions), captions
+        assert not any(c.startswith("数据已写入") for c in captions) or loaded

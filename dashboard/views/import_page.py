@@ -319,7 +319,8 @@ def _done(done, table, columns: dict[str, str]) -> None:
     _rejects(done)
     _duplicates(done, table, columns)
     _broken(done, table, columns)
-    st.caption(t("ingest.done_next"))
+    # nothing loaded (every row a duplicate: imported before, or by someone else a moment ago)
+    st.caption(t("ingest.done_next") if done.rows_loaded else t("ingest.done_nothing"))
     if done.oldest and done.newest:  # the file's own dates: /records opens on the last 30 days
         days = [moment.astimezone(local_tz()).date().isoformat() for moment in (done.oldest, done.newest)]
         page_link("records", label=t("ingest.see_loaded", start=days[0], end=days[1]), icon=":material/table_rows:",

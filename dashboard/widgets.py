@@ -17,11 +17,11 @@ from pipelines.codes import RISK_LEVELS
 
 
 def notice(key: str) -> None:
-    """The message a save's callback left under `key` as (kind, text), kind success, info or
-    error: shown once, above the form it was saved from."""
+    """The message a save's callback left under `key` as (kind, text), kind success, info, warning
+    or error: shown once, above the form it was saved from."""
     found = st.session_state.pop(key, None)
     if found:
-        {"success": st.success, "info": st.info, "error": st.error}[found[0]](found[1])
+        {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}[found[0]](found[1])
 
 
 def focus(selector: str | None, *, force: bool = False, nonce: object = None) -> None:

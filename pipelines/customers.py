@@ -29,6 +29,28 @@ class StageRuleBlocked(Exception):
         self.unmet = unmet
 
 
+class StageMovedMeanwhile(Exception):
+    """A save that would change a customer's stage from one its user did not see: someone else
+    moved the customer (to 输单/流失, say) after the form was drawn. Saved as it was, the second
+    save silently undid the first. `seen`: the stage the form showed; `now`, `by` (a name or
+    None) and `at`: the stage stored and its last change."""
+
+    def __init__(self, seen: str, now: str, by: str | None, at: datetime | None):
+        super().__init__("stage moved meanwhile")
+        self.seen, self.now, self.by, self.at = seen, now, by, at
+
+
+def check_seen_stage(cur, customer: dict[str, Any], seen: str | None, to_stage: str | None) -> None:
+    """Raise StageMovedMeanwhile when saving `to_stage` would change the stored stage and the user
+    saw another one (`seen`, None: not known, nothing checked)."""
+    if seen is None or customer["stage"] == seen or not to_stage or to_stage == customer["stage"]:
+        return
+    last = cur.execute("SELECT u.display_name, s.changed_at FROM stage_changes s LEFT JOIN users u"
+                       " ON u.id = s.changed_by WHERE s.customer_id = $c ORDER BY s.changed_at DESC, s.id DESC"
+                       " LIMIT 1", {"c": customer["id"]}).fetchone()
+    raise StageMovedMeanwhile(seen, customer["stage"], last[0] if last else None, last[1] if last else None)
+
+
 def _owner_team(cur, owner_id: int) -> int | None:
     row = cur.execute("SELECT team_id FROM users WHERE id = $id", {"id": owner_id}).fetchone()
     if row is None:

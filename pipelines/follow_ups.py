@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from pipelines import rows
 from pipelines.access import Actor, NotPermitted
-from pipelines.customers import apply_stage_change, load_for_write
+from pipelines.customers import apply_stage_change, check_seen_stage, load_for_write
 from pipelines.models import FollowUpIn
 from pipelines.store import Store
 
@@ -26,14 +26,17 @@ def run_hooks(cur, customer_ids: list[int], created: Collection[int] = ()) -> No
         hook(cur, customer_ids, created)
 
 
-def add(store: Store, actor: Actor, follow_up: FollowUpIn, override_reason: str | None = None) -> int:
-    """Save a follow-up; raises StageRuleBlocked when the stage change breaks a gate."""
+def add(store: Store, actor: Actor, follow_up: FollowUpIn, override_reason: str | None = None,
+        seen_stage: str | None = None) -> int:
+    """Save a follow-up; raises StageRuleBlocked when the stage change breaks a gate, and
+    StageMovedMeanwhile when it would change a stage other than `seen_stage`, the one the form showed."""
     if follow_up.rep_id != actor.id and actor.role not in ("manager", "admin"):
         raise NotPermitted("只能以自己的名义记录跟进。", "You can only log follow-ups as yourself.")
     values = follow_up.model_dump()
 
     def work(cur):
         customer = load_for_write(cur, actor, follow_up.customer_id)
+        check_seen_stage(cur, customer, seen_stage, follow_up.stage_after)
         fid = rows.insert(cur, actor, "follow_ups", values)
         if follow_up.stage_after and follow_up.stage_after != customer["stage"]:
             apply_stage_change(cur, actor, customer, follow_up.stage_after, follow_up.occurred_at,

@@ -337,6 +337,32 @@ def _count(path: str, sql: str, params: dict | None = None) -> int:
     return _db(path).scalar(sql, params or {})
 
 
+def test_a_stage_moved_by_someone_else_while_the_form_was_open_is_said_not_undone(app_db):
+    """A manager marked the customer lost on another replica; the rep's form still showed its old
+    stage, and saving it moved the customer on again, with 已保存 to both."""
+    from pipelines.models import FollowUpIn
+
+    at = _log_page("rep3")
+    cid = at.selectbox(key="log_customer").value
+    seen = _count(app_db, "SELECT stage FROM customers WHERE id = $c", {"c": cid})
+    manager = accounts.get_actor(_db(app_db), "manager1")
+    follow_ups.add(_db(app_db), manager, FollowUpIn(
+        customer_id=cid, rep_id=manager.id, occurred_at=datetime.now(local_tz()) - timedelta(minutes=5),
+        channel="phone", summary="经理确认客户已放弃", stage_after="lost"))
+    at.text_area(key="log_summary").input("刚才电话里客户又有兴趣了")
+    at.button(key="log_submit").click()
+    at.run()
+    said = [w.value for w in at.warning]
+    assert any(w.startswith("没有保存:这位客户的阶段刚被 陈经理") and "改为「输单/流失」" in w for w in said), said
+    assert _count(app_db, "SELECT stage FROM customers WHERE id = $c", {"c": cid}) == "lost" != seen
+    assert at.text_area(key="log_summary").value == "刚才电话里客户又有兴趣了"  # the text is kept
+    assert at.selectbox(key="log_stage").value == "lost"  # the untouched box follows the stored stage
+    at.button(key="log_submit").click()  # saved again, on purpose: the stage stays lost
+    at.run()
+    assert _count(app_db, "SELECT count(*) FROM follow_ups WHERE summary = '刚才电话里客户又有兴趣了'") == 1
+    assert _count(app_db, "SELECT stage FROM customers WHERE id = $c", {"c": cid}) == "lost"
+
+
 def test_the_follow_up_time_defaults_to_local_now_in_what_the_browser_gets(app_db):
     """The date and time inputs carry the local now as their own default, not Streamlit's
     "now" (the server's UTC clock): a browser that mounts them from the default showed 19:46 for

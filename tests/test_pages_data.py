@@ -224,6 +224,34 @@ def test_the_customer_list_sorts_by_risk_level_red_first(world):
     assert everyone["risk_level"].to_list()[-1] == "red"
 
 
+def test_a_stage_moved_since_the_form_was_drawn_is_not_changed_back(world):
+    """Two saves a moment apart: a manager marked the customer lost, then a rep's follow-up, from a
+    form that still showed 初步接触, moved it to 需求确认 (or, left untouched, back to 初步接触)
+    and both were told it was saved."""
+    from pipelines.customers import StageMovedMeanwhile
+
+    store, org, ids = world
+    cid = ids["rep1"][0]
+    seen = store.scalar("SELECT stage FROM customers WHERE id = $c", {"c": cid})
+
+    def call(stage: str | None, by: str = "rep1") -> FollowUpIn:
+        return FollowUpIn(customer_id=cid, rep_id=org[by].id, occurred_at=NOW, channel="phone",
+                          summary=f"{by} 的跟进", stage_after=stage)
+
+    follow_ups.add(store, org["manager1"], call("lost", "manager1"), seen_stage=seen)
+    for stage in ("needs_confirmed", seen):  # a stage picked, or the box left at the stage it showed
+        with pytest.raises(StageMovedMeanwhile) as moved:
+            follow_ups.add(store, org["rep1"], call(stage), seen_stage=seen)
+        assert (moved.value.seen, moved.value.now) == (seen, "lost")
+        assert moved.value.by == store.scalar("SELECT display_name FROM users WHERE username = 'manager1'")
+    assert store.scalar("SELECT stage FROM customers WHERE id = $c", {"c": cid}) == "lost"
+    assert store.scalar("SELECT count(*) FROM follow_ups WHERE summary = 'rep1 的跟进'") == 0  # nothing half-saved
+    # the stage it is now, seen: saved; no stage change asked: saved whatever was seen
+    follow_ups.add(store, org["rep1"], call("lost"), seen_stage=seen)
+    follow_ups.add(store, org["rep1"], call("needs_confirmed"), seen_stage="lost")
+    assert store.scalar("SELECT stage FROM customers WHERE id = $c", {"c": cid}) == "needs_confirmed"
+
+
 def test_export_neutralises_formulas(world):
     store, org, ids = world
     follow_ups.add(store, org["rep1"], FollowUpIn(customer_id=ids["rep1"][0], rep_id=org["rep1"].id,

@@ -8,14 +8,13 @@ validation message appears right under it and a saved form comes back empty for 
 from __future__ import annotations
 
 import json
-import logging
 from datetime import datetime
 
 import streamlit as st
 from pydantic import ValidationError
 
 from dashboard import fmt
-from dashboard.data import actor, cached, store
+from dashboard.data import actor, cached, failure_text, store
 from dashboard.guard import callback, guard, safely
 from dashboard.i18n import label, lang, t
 from dashboard.widgets import (
@@ -31,15 +30,14 @@ from dashboard.widgets import (
     page_link,
     when_inputs,
 )
-from pipelines import customer_views, errors, follow_ups, home, logs
+from pipelines import customer_views, errors, follow_ups, home
 from pipelines.access import NotPermitted
 from pipelines.codes import ALL_STAGES, CHANNELS
 from pipelines.config import local_tz
-from pipelines.customers import StageRuleBlocked
+from pipelines.customers import StageMovedMeanwhile, StageRuleBlocked
 from pipelines.models import FollowUpIn
 from pipelines.store import StoreError
 
-log = logging.getLogger("dashboard")
 S = st.session_state
 
 
@@ -99,6 +97,17 @@ def _say_blocked(exc: StageRuleBlocked) -> None:
     S["log_blocked"] = [(u.to_stage, u.channel, u.needed, u.found) for u in exc.unmet]
 
 
+def _say_moved(exc: StageMovedMeanwhile, chosen: str | None) -> None:
+    """Someone moved the customer since the form was drawn: nothing is saved, the rep is told who
+    and to what, and a stage box left untouched follows the stored stage (a second save then keeps
+    it); a stage the rep picked stays, to be saved again on purpose."""
+    if chosen == exc.seen:
+        S["log_stage"] = exc.now
+    S["log_notice"] = ("warning", t("log.stage_moved", seen=label("stage", exc.seen), now=label("stage", exc.now),
+                                    who=fmt.literal(exc.by) if exc.by else t("log.someone"),
+                                    when=fmt.moment(exc.at) if exc.at else "—"))
+
+
 @callback
 def _save(customers: dict[int, dict]) -> None:
     """The submit button's callback: validate, save, and reset or explain."""
@@ -130,7 +139,10 @@ def _save(customers: dict[int, dict]) -> None:
         S["log_errors"] = errors.explain(exc, lang())
         return
     try:
-        follow_ups.add(store(), user, record, override_reason=S.get("log_override"))
+        follow_ups.add(store(), user, record, override_reason=S.get("log_override"), seen_stage=customer["stage"])
+    except StageMovedMeanwhile as exc:
+        _say_moved(exc, stage_after)
+        return
     except StageRuleBlocked as exc:
         _say_blocked(exc)
         if overriding:  # saved again with the reason left empty: say so beside its box
@@ -140,7 +152,7 @@ def _save(customers: dict[int, dict]) -> None:
         S["log_notice"] = ("error", fmt.literal(exc.text(lang())))
         return
     except Exception as exc:  # noqa: BLE001 - the user sees an id, the log the traceback
-        S["log_notice"] = ("error", t("app.error_unexpected", error_id=logs.log_unexpected(log, exc, "log")))
+        S["log_notice"] = ("error", failure_text(exc, "log"))  # a database out of reach says so
         return
     # Assigned, not just removed: the browser keeps a removed widget's text, an assigned value it shows.
     S.update(log_q="", log_summary="", log_participants="", log_duration=None, log_effective=True,

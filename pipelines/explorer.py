@@ -105,6 +105,12 @@ def deleted(store: Store, actor: Actor, limit: int = 50) -> pl.DataFrame:
     return store.query(*sql.scoped(actor, "records/deleted", {"rep": rep, "limit": limit}))
 
 
+def deleted_one(store: Store, actor: Actor, follow_up_id: int) -> dict | None:
+    """deleted_at and deleted_by (a name) of a follow-up the actor may see, when it is deleted; else None."""
+    found = store.query(*sql.scoped(actor, "records/deleted_one", {"id": int(follow_up_id)}))
+    return found.row(0, named=True) if found.height else None
+
+
 def count(store: Store, actor: Actor, filters: Filters, extra: Extra = NO_EXTRA) -> int:
     """How many follow-ups match."""
     if not filters.q and not extra.risk:  # the count needs none of the page's joins

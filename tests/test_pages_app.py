@@ -866,6 +866,26 @@ def test_a_rep_edits_deletes_and_undoes_an_own_record(app_db):
     assert not [i.value for i in at.info if "已删除这条跟进记录" in i.value]
 
 
+def test_a_record_deleted_by_someone_else_while_it_was_edited_is_said(app_db):
+    """A manager deleted the record a rep was editing (on another replica): the form vanished with
+    the rep's change, under 没有符合条件的跟进记录, with no word."""
+    at = logged_in("rep4", "records", query={"from": "2024-01-01", "to": "2026-12-31"})
+    fid = _db(app_db).query("SELECT f.id FROM follow_ups f JOIN users u ON u.id = f.rep_id WHERE u.username = 'rep4'"
+                            " AND f.deleted_at IS NULL ORDER BY f.occurred_at DESC, f.id DESC LIMIT 1")["id"][0]
+    at.selectbox(key="rec_pick").set_value(fid)
+    at.run()
+    at.text_area(key=f"rec_edit_{fid}_summary").input("改到一半的内容")
+    follow_ups.delete(_db(app_db), accounts.get_actor(_db(app_db), "manager1"), fid)
+    next(b for b in at.button if b.label == "保存").click()
+    at.run()
+    said = [w.value for w in at.warning if w.value.startswith("你正在修改的那条跟进记录已被 陈经理 于")]
+    assert said and "你的修改没有保存" in said[0], [w.value for w in at.warning]
+    assert _db(app_db).scalar("SELECT summary FROM follow_ups WHERE id = $i", {"i": fid}) != "改到一半的内容"
+    at.run()  # said once
+    assert not [w.value for w in at.warning if w.value.startswith("你正在修改的那条跟进记录")]
+    follow_ups.restore(_db(app_db), accounts.get_actor(_db(app_db), "manager1"), fid)
+
+
 def test_deleting_a_follow_up_that_moved_the_stage_says_the_stage_stays(app_db):
     """The customer stayed at the stage the deleted follow-up moved it to, with no word: the rep
     took the delete for an undo of the stage."""

@@ -96,7 +96,9 @@ def _edit(rows: pl.DataFrame) -> None:
                           format_func=lambda i: f"{fmt.moment(by_id[i]['occurred_at'])} · {by_id[i]['customer_name']}"
                           f" · {label('channel', by_id[i]['channel'])} · {(by_id[i]['summary'] or '')[:30]}")
     if chosen is None:
+        S.pop("rec_editing", None)
         return
+    S["rec_editing"] = chosen  # to say so if it is gone at the next run (_gone)
     row = by_id[chosen]
     if not _may_change(row):
         st.warning(t("records.not_yours"))
@@ -111,7 +113,22 @@ def _edit(rows: pl.DataFrame) -> None:
             if done is not None:
                 S["rec_undo"], S["rec_undo_stage"] = chosen, done[0]
                 S.pop("rec_pick", None)
+                S.pop("rec_editing", None)
                 st.rerun()
+
+
+def _gone(rows: pl.DataFrame | None) -> None:
+    """The record being edited was deleted meanwhile (by a manager, on another replica): its form
+    vanished with the typed change, under 没有符合条件的跟进记录 and no word. Said, with who and when;
+    a record that only left the list (another filter or page) is not."""
+    editing = S.get("rec_editing")
+    if editing is None or (rows is not None and editing in rows["id"]):
+        return
+    S.pop("rec_editing")
+    gone = explorer.deleted_one(store(), actor(), editing)
+    if gone is not None:
+        st.warning(t("records.editing_deleted", who=fmt.literal(gone["deleted_by"] or "—"),
+                     when=fmt.moment(gone["deleted_at"])), icon=":material/delete:")
 
 
 def _deleted() -> None:
@@ -150,6 +167,7 @@ def render() -> None:
                           nothing_yet(t("records.empty" if actor().role in ("rep", "manager") else "records.empty_view")),
                           default_period="last_30_days")
     if found is None:
+        _gone(None)
         notice("rec_notice")
         _undo()
         _deleted()
@@ -162,6 +180,7 @@ def render() -> None:
         st.caption(t("common.read_only"))
     notice("rec_notice")  # a restore's, where its undo was
     _undo()
+    _gone(rows)
     _edit(rows)
     _deleted()
 

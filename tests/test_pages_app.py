@@ -363,6 +363,27 @@ def test_a_stage_moved_by_someone_else_while_the_form_was_open_is_said_not_undon
     assert _count(app_db, "SELECT stage FROM customers WHERE id = $c", {"c": cid}) == "lost"
 
 
+def test_a_customer_given_to_another_rep_while_a_call_was_typed_gives_the_text_back(app_db):
+    """A manager gave the customer to another rep on another replica: the rep's save said only
+    「只能操作自己(经理:本团队)的客户。」 and the typed follow-up was gone."""
+    from pipelines import customers
+
+    at = _log_page("rep2")
+    cid = at.selectbox(key="log_customer").value
+    at.text_area(key="log_summary").input("客户要求下周二上门演示")
+    manager = accounts.get_actor(_db(app_db), "manager1")
+    other = _count(app_db, "SELECT id FROM users WHERE username = 'rep1'")
+    customers.reassign(_db(app_db), manager, cid, other)
+    try:
+        at.button(key="log_submit").click()
+        at.run()
+        said = [e.value for e in at.error]
+        assert any(e.startswith("没有保存:这位客户已不在你可以记录的范围内") and e.endswith("客户要求下周二上门演示")
+                   for e in said), said
+    finally:
+        customers.reassign(_db(app_db), manager, cid, _count(app_db, "SELECT id FROM users WHERE username = 'rep2'"))
+
+
 def test_the_follow_up_time_defaults_to_local_now_in_what_the_browser_gets(app_db):
     """The date and time inputs carry the local now as their own default, not Streamlit's
     "now" (the server's UTC clock): a browser that mounts them from the default showed 19:46 for

@@ -149,7 +149,12 @@ def _save(customers: dict[int, dict]) -> None:
             S["log_errors"] = {"override": t("log.override_missing")}
         return
     except (NotPermitted, StoreError) as exc:
-        S["log_notice"] = ("error", fmt.literal(exc.text(lang())))
+        if isinstance(exc, NotPermitted) and customer_views.detail(store(), user, customer["id"]) is None:
+            # moved to another rep (or deleted) since the form was drawn: the form goes with it at the
+            # next run, and the typed text did, under a bare 只能操作自己的客户; the text is given back
+            S["log_notice"] = ("error", t("log.customer_gone", summary=fmt.literal(S.get("log_summary") or "")))
+        else:
+            S["log_notice"] = ("error", fmt.literal(exc.text(lang())))
         return
     except Exception as exc:  # noqa: BLE001 - the user sees an id, the log the traceback
         S["log_notice"] = ("error", failure_text(exc, "log"))  # a database out of reach says so

@@ -357,10 +357,12 @@ def test_a_stage_moved_by_someone_else_while_the_form_was_open_is_said_not_undon
     assert _count(app_db, "SELECT stage FROM customers WHERE id = $c", {"c": cid}) == "lost" != seen
     assert at.text_area(key="log_summary").value == "刚才电话里客户又有兴趣了"  # the text is kept
     assert at.selectbox(key="log_stage").value == "lost"  # the untouched box follows the stored stage
+    assert at.session_state["log_next"] is None  # and its date: a lost customer is not followed up
     at.button(key="log_submit").click()  # saved again, on purpose: the stage stays lost
     at.run()
     assert _count(app_db, "SELECT count(*) FROM follow_ups WHERE summary = '刚才电话里客户又有兴趣了'") == 1
     assert _count(app_db, "SELECT stage FROM customers WHERE id = $c", {"c": cid}) == "lost"
+    assert _count(app_db, "SELECT next_follow_up_date FROM follow_ups WHERE summary = '刚才电话里客户又有兴趣了'") is None
 
 
 def test_a_customer_given_to_another_rep_while_a_call_was_typed_gives_the_text_back(app_db):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+import polars as pl
 import streamlit as st
 from pydantic import ValidationError
 
@@ -99,10 +100,12 @@ def _say_blocked(exc: StageRuleBlocked) -> None:
 
 def _say_moved(exc: StageMovedMeanwhile, chosen: str | None) -> None:
     """Someone moved the customer since the form was drawn: nothing is saved, the rep is told who
-    and to what, and a stage box left untouched follows the stored stage (a second save then keeps
-    it); a stage the rep picked stays, to be saved again on purpose."""
+    and to what, and a stage box left untouched follows the stored stage, with an untouched next
+    date (a second save then keeps both); a stage the rep picked stays, to be saved again on purpose."""
     if chosen == exc.seen:
         S["log_stage"] = exc.now
+        if S.get("log_next") == S.get("log_next_default"):  # and its next date, the new stage's cadence
+            S["log_next"] = S["log_next_default"] = home.next_date(store(), exc.now, S["log_date"])
     S["log_notice"] = ("warning", t("log.stage_moved", seen=label("stage", exc.seen), now=label("stage", exc.now),
                                     who=fmt.literal(exc.by) if exc.by else t("log.someone"),
                                     when=fmt.moment(exc.at) if exc.at else "—"))
@@ -203,6 +206,14 @@ def _picker(user, opened: bool) -> dict | None:
                   query={"new": (S.get("log_q") or "").strip()})  # its form opens with the name searched for
         return None
     rows = {r["id"]: r for r in found.iter_rows(named=True)}
+    chosen = S.get("log_customer")
+    if chosen is not None and chosen not in rows and (before := S.get("log_rows", {}).get(chosen)):
+        # the customer being logged fell off the list (a colleague marked it lost, which sorts
+        # last): the form went with it, and the typed text, under a message saying the text was
+        # kept. Found again by its name, as it is now, while it is still the user's to see.
+        again = cached(customer_views.picker, before["name"]).filter(pl.col("id") == chosen)
+        if again.height:
+            rows = {chosen: again.row(0, named=True), **rows}
     S["log_rows"] = rows
     # a typed search names its best match; with none, no customer is chosen for the rep (the
     # most recent one chosen by default took follow-ups typed without a search). Given again on

@@ -45,9 +45,10 @@ def check_seen_stage(cur, customer: dict[str, Any], seen: str | None, to_stage: 
     saw another one (`seen`, None: not known, nothing checked)."""
     if seen is None or customer["stage"] == seen or not to_stage or to_stage == customer["stage"]:
         return
+    # the change recorded last (its time may be back-dated: a follow-up logged for yesterday)
     last = cur.execute("SELECT u.display_name, s.changed_at FROM stage_changes s LEFT JOIN users u"
-                       " ON u.id = s.changed_by WHERE s.customer_id = $c ORDER BY s.changed_at DESC, s.id DESC"
-                       " LIMIT 1", {"c": customer["id"]}).fetchone()
+                       " ON u.id = s.changed_by WHERE s.customer_id = $c AND s.deleted_at IS NULL"
+                       " ORDER BY s.id DESC LIMIT 1", {"c": customer["id"]}).fetchone()
     raise StageMovedMeanwhile(seen, customer["stage"], last[0] if last else None, last[1] if last else None)
 
 

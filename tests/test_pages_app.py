@@ -227,6 +227,19 @@ def test_no_customer_is_chosen_for_the_rep_until_one_is_searched_or_picked(app_d
     assert at.selectbox(key="log_customer").value is not None and at.text_area(key="log_summary")
 
 
+def test_a_new_search_names_its_own_best_match_not_the_customer_chosen_before(app_db):
+    """The customer chosen is kept when it falls off its own search's list (see the stage-moved
+    test), never over a new search."""
+    at = logged_in("rep2", "log")
+    options = at.selectbox(key="log_customer").options
+    first, other = options[0].split(" · ")[0], options[-1].split(" · ")[0]
+    at.text_input(key="log_q").input(first).run()
+    chosen = at.selectbox(key="log_customer").value
+    at.text_input(key="log_q").input(other).run()
+    assert at.selectbox(key="log_customer").value != chosen
+    assert at.selectbox(key="log_customer").format_func(at.selectbox(key="log_customer").value).startswith(other)
+
+
 def test_the_customer_pages_link_opens_the_log_for_that_customer(app_db):
     cid = _count(app_db, "SELECT max(c.id) FROM customers c JOIN users u ON u.id = c.owner_id"
                          " WHERE u.username = 'rep2' AND c.deleted_at IS NULL")

@@ -206,15 +206,17 @@ def _picker(user, opened: bool) -> dict | None:
                   query={"new": (S.get("log_q") or "").strip()})  # its form opens with the name searched for
         return None
     rows = {r["id"]: r for r in found.iter_rows(named=True)}
-    chosen = S.get("log_customer")
-    if chosen is not None and chosen not in rows and (before := S.get("log_rows", {}).get(chosen)):
-        # the customer being logged fell off the list (a colleague marked it lost, which sorts
-        # last): the form went with it, and the typed text, under a message saying the text was
-        # kept. Found again by its name, as it is now, while it is still the user's to see.
+    chosen, searched = S.get("log_customer"), S.get("log_q") or ""
+    if chosen is not None and chosen not in rows and S.get("log_rows_q") == searched \
+            and (before := S.get("log_rows", {}).get(chosen)):
+        # the customer being logged fell off the same search's list (a colleague marked it lost,
+        # which sorts last): the form went with it, and the typed text, under a message saying the
+        # text was kept. Found again by its name, as it is now, while it is still the user's to
+        # see. (A new search names its own best match.)
         again = cached(customer_views.picker, before["name"]).filter(pl.col("id") == chosen)
         if again.height:
             rows = {chosen: again.row(0, named=True), **rows}
-    S["log_rows"] = rows
+    S["log_rows"], S["log_rows_q"] = rows, searched
     # a typed search names its best match; with none, no customer is chosen for the rep (the
     # most recent one chosen by default took follow-ups typed without a search). Given again on
     # every run, by value: the text shown holds the stage's name, which a language switch changes

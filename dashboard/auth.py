@@ -18,6 +18,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
 
+from dashboard import fmt
 from dashboard.data import store
 from dashboard.i18n import t
 from pipelines import accounts, config, settings
@@ -134,7 +135,10 @@ def restore_session(auth: stauth.Authenticate) -> None:
     actor = _session_actor(username, st.session_state["login_at"])
     if actor is None:
         if "actor" in st.session_state:  # a session that was running: the login form said nothing of why
-            st.session_state["login_notice"] = ("info", t("auth.session_expired"))
+            # a follow-up being typed went with the session, unsaved and unsaid: its text is given back
+            draft = (st.session_state.get("log_summary") or "").strip()
+            st.session_state["login_notice"] = ("info", t("auth.session_expired") + (
+                t("auth.draft_unsaved", summary=fmt.literal(draft)) if draft else ""))
         end_session(auth, record=False)
         return
     st.session_state["actor"] = actor

@@ -444,7 +444,9 @@ def test_a_tab_left_open_after_a_logout_elsewhere_saves_nothing(app_db):
     at.button(key="log_submit").click()
     at.run()
     assert _count(app_db, "SELECT count(*) FROM follow_ups WHERE customer_id = $c", {"c": customer}) == before
-    assert any(i.value.startswith("登录已失效") for i in at.info), [i.value for i in at.info]
+    said = [i.value for i in at.info if i.value.startswith("登录已失效")]
+    # the typed text, which went with the session, is given back to paste after logging in
+    assert said and said[0].endswith("正在填写的跟进没有保存,内容如下,重新登录后可以粘贴回去:\n\n退出后保存"), said
 
 
 def test_a_follow_up_left_at_the_default_time_is_saved_at_the_moment_of_saving(app_db):

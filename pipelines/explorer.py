@@ -209,11 +209,15 @@ def _tz() -> str:
     return tz_name()
 
 
+def filter_text(filters: Filters, extra: Extra = NO_EXTRA) -> str:
+    """The filters as a link's query ("channel=phone&from=…"): what an export's audit entry records."""
+    return "&".join(f"{k}={v}" for k, v in {**filters.to_query(), **extra.to_query()}.items())
+
+
 def export(store: Store, actor: Actor, filters: Filters, extra: Extra, fmt: str, lang: str) -> bytes:
     """The whole filtered set as CSV (UTF-8 with BOM) or Excel; the export is audited."""
     df = printable(matching(store, actor, filters, extra), lang)
     data = exports.to_csv_bytes(df) if fmt == "csv" else exports.to_xlsx_bytes(
         {i18n.t("records.sheet_name", lang): df})
-    query = "&".join(f"{k}={v}" for k, v in {**filters.to_query(), **extra.to_query()}.items())
-    exports.audited_export(store, actor, "follow_ups", df.height, fmt, detail=query)
+    exports.audited_export(store, actor, "follow_ups", df.height, fmt, detail=filter_text(filters, extra))
     return data

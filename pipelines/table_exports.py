@@ -10,17 +10,13 @@ import polars as pl
 
 from pipelines import customer_views, exports, i18n, summary
 from pipelines.access import Actor
-from pipelines.explorer import Extra, industry_named, labelled, local_time
+from pipelines.explorer import Extra, filter_text, industry_named, labelled, local_time
 from pipelines.filters import Filters
 from pipelines.store import Store
 
 
 def _file(frame: pl.DataFrame, sheet: str, fmt: str, formats: dict[str, str]) -> bytes:
     return exports.to_csv_bytes(frame) if fmt == "csv" else exports.to_xlsx_bytes({sheet: frame}, formats)
-
-
-def _query(filters: Filters, extra: Extra | None = None) -> str:
-    return "&".join(f"{k}={v}" for k, v in {**filters.to_query(), **(extra.to_query() if extra else {})}.items())
 
 
 def export_customers(store: Store, actor: Actor, filters: Filters, extra: Extra, fmt: str, lang: str) -> bytes:
@@ -40,7 +36,7 @@ def export_customers(store: Store, actor: Actor, filters: Filters, extra: Extra,
         labelled("level", "risk_level", lang), local_time("created_at"),
     ).rename(head)
     data = _file(frame, i18n.t("customers.sheet_name", lang), fmt, {head["contract_amount"]: exports.YUAN})
-    exports.audited_export(store, actor, "customers", frame.height, fmt, detail=_query(filters, extra))
+    exports.audited_export(store, actor, "customers", frame.height, fmt, detail=filter_text(filters, extra))
     return data
 
 
@@ -67,5 +63,5 @@ def export_team(store: Store, actor: Actor, filters: Filters, today: date, fmt: 
         .rename({c: i18n.t(k, lang) for c, k, _ in columns})
     data = _file(frame, i18n.t("team.sheet_name", lang), fmt,
                  {i18n.t(k, lang): f for _, k, f in columns if f})
-    exports.audited_export(store, actor, "team", frame.height, fmt, detail=_query(filters))
+    exports.audited_export(store, actor, "team", frame.height, fmt, detail=filter_text(filters))
     return data

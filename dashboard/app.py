@@ -177,3 +177,4 @@ except Exception as exc:  # noqa: BLE001 - st.stop/st.rerun are BaseException an
     # Before any page: the login check reads the accounts. With PostgreSQL stopped that was
     # Streamlit's English crash notice on every page, and nothing in logs/followup.log.
     st.error(failure_text(exc, "app"), icon=":material/error:")
+    chrome.in_language()  # Streamlit's own words too ("Skip to main content"), which main() had not reached

@@ -319,6 +319,15 @@ def test_a_database_out_of_reach_is_said_in_chinese_with_an_id(app_db, monkeypat
     assert len(said) == 1 and said[0].startswith("暂时连不上数据库,刚才的操作没有完成。"), said
     error_id = re.search(r"错误编号 (\w+)", said[0]).group(1)
     assert f"error_id={error_id}" in log_file.read_text(encoding="utf-8")
+    # before any page (the login check reads the accounts): said the same, with Streamlit's own
+    # words in Chinese too ("Skip to main content")
+    from dashboard import auth
+
+    monkeypatch.setattr(auth, "restore_session", down)
+    at.run()
+    said = [e.value for e in at.error]
+    assert len(said) == 1 and said[0].startswith("暂时连不上数据库"), said
+    assert any("__fuChrome" in (h.proto.body or "") for h in at.html)
     assert store.unreachable(RuntimeError("x")) is False
     assert store.unreachable(store.StoreError("无法连接 PostgreSQL 数据库 …:server closed the connection unexpectedly",
                                               "Cannot reach …")) is True

@@ -246,6 +246,21 @@ def test_a_reset_password_is_marked_for_its_owner_to_change(admin_page):
     assert marked.pop("rep2") == "是" and set(marked.values()) == {"否"}, marked
 
 
+def test_an_account_made_leadership_is_offered_no_team(admin_page):
+    """The account's form showed its team beside 管理层, and the team was dropped on save."""
+    at, _world, _ = admin_page
+    at.selectbox(key="adm_pick").select("rep2")
+    at.run()
+    assert at.selectbox(key="adm_team_rep2").value is not None
+    at.selectbox(key="adm_role_rep2").select("leader")
+    at.run()
+    assert not [s for s in at.selectbox if s.key == "adm_team_rep2"]
+    assert any("「管理层」看全公司的数据,不属于任何团队" in c.value for c in at.caption)
+    at.button(key="FormSubmitter:adm_role-保存姓名、角色与团队").click()
+    at.run()
+    assert not at.exception and _db_role_team(at, "rep2") == ("leader", False)
+
+
 def test_moving_a_rep_to_another_team_says_their_customers_go_with_them(admin_page):
     """The old team's manager stopped seeing the rep's customers with no word of it."""
     at, _world, _ = admin_page

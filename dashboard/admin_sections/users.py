@@ -119,15 +119,23 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
                 # said after a rerun, so that the table above shows 待本人改密码 already
                 st.session_state["adm_notice"] = ("success", t("admin.password_set", username=fmt.literal(who)))
                 st.rerun()
+    # the role above the form, as on the new-account form: the form asks for a team only for the
+    # roles that have one (the box kept the account's team beside 管理层, which was then not saved)
+    role = b.selectbox(t("field.role"), ROLES, index=ROLES.index(row["role"]), key=f"adm_role_{who}",
+                       format_func=lambda r: label("role", r), placeholder=t("common.choose"),
+                       help=t("admin.role_saved_below"))
     with b.form("adm_role"):
         display = st.text_input(t("field.display_name"), row["display_name"], key=f"adm_display_{who}",
                                 max_chars=200)
-        role = st.selectbox(t("field.role"), ROLES, index=ROLES.index(row["role"]), key=f"adm_role_{who}",
-                            format_func=lambda r: label("role", r), placeholder=t("common.choose"))
-        options = [None, *teams]
-        team = st.selectbox(t("field.team_id"), options, key=f"adm_team_{who}", help=t("admin.team_help"),
-                            index=options.index(row["team_id"]) if row["team_id"] in options else 0,
-                            format_func=lambda i: t("admin.no_team") if i is None else teams[i], placeholder=t("common.choose"))
+        team = None
+        if role in TEAMLESS_ROLES:
+            st.caption(t("admin.teamless", role=label("role", role)))
+        else:
+            options = [None, *teams]
+            team = st.selectbox(t("field.team_id"), options, key=f"adm_team_{who}", help=t("admin.team_help"),
+                                index=options.index(row["team_id"]) if row["team_id"] in options else 0,
+                                format_func=lambda i: t("admin.no_team") if i is None else teams[i],
+                                placeholder=t("common.choose"))
         owned = int(row["customers"] or 0)
         if owned:  # said before saving: the old team's manager stops seeing them
             st.caption(t("admin.team_moves_customers", name=fmt.literal(row["display_name"]), n=f"{owned:,}"))

@@ -32,6 +32,19 @@ def _password_problem(password: str, username: str) -> str | None:
 NEW_USER_KEYS = ("adm_new_username", "adm_new_display", "adm_new_password")
 
 
+def _team_box(cell, role: str, teams: dict, key: str, current: int | None = None) -> int | None:
+    """An account's team, in `cell`: a box for the roles that have one, and for leadership and admins
+    a line saying they belong to none (a box beside 管理层 showed a team that was then not saved)."""
+    if role in TEAMLESS_ROLES:
+        cell.caption(t("admin.teamless", role=label("role", role)))
+        return None
+    options = [None, *teams]
+    return cell.selectbox(t("field.team_id"), options, key=key, help=t("admin.team_help"),
+                          index=options.index(current) if current in options else 0,
+                          format_func=lambda i: t("admin.no_team") if i is None else teams[i],
+                          placeholder=t("common.choose"))
+
+
 def _create(teams: dict) -> None:
     if S.pop("adm_new_done", False):  # an account was just made: an empty form for the next one
         for k in NEW_USER_KEYS:
@@ -51,15 +64,9 @@ def _create(teams: dict) -> None:
         display = b.text_input(t("field.display_name"), key="adm_new_display")
         with b:
             field_error(errs, "display_name")
-        team = None
-        if role in TEAMLESS_ROLES:
-            a.caption(t("admin.teamless", role=label("role", role)))
-        else:
-            team = a.selectbox(t("field.team_id"), [None, *teams], key="adm_new_team", help=t("admin.team_help"),
-                               format_func=lambda i: t("admin.no_team") if i is None else teams[i],
-                               placeholder=t("common.choose"))
-            with a:
-                field_error(errs, "team_id")
+        team = _team_box(a, role, teams, "adm_new_team")
+        with a:
+            field_error(errs, "team_id")
         password = b.text_input(t("field.password"), type="password", key="adm_new_password",
                                 help=t("admin.password_hint"))
         with b:
@@ -127,15 +134,7 @@ def _manage(users: pl.DataFrame, teams: dict) -> None:
     with b.form("adm_role"):
         display = st.text_input(t("field.display_name"), row["display_name"], key=f"adm_display_{who}",
                                 max_chars=200)
-        team = None
-        if role in TEAMLESS_ROLES:
-            st.caption(t("admin.teamless", role=label("role", role)))
-        else:
-            options = [None, *teams]
-            team = st.selectbox(t("field.team_id"), options, key=f"adm_team_{who}", help=t("admin.team_help"),
-                                index=options.index(row["team_id"]) if row["team_id"] in options else 0,
-                                format_func=lambda i: t("admin.no_team") if i is None else teams[i],
-                                placeholder=t("common.choose"))
+        team = _team_box(st, role, teams, f"adm_team_{who}", row["team_id"])
         owned = int(row["customers"] or 0)
         if owned:  # said before saving: the old team's manager stops seeing them
             st.caption(t("admin.team_moves_customers", name=fmt.literal(row["display_name"]), n=f"{owned:,}"))

@@ -350,6 +350,13 @@ def _figure(metric: str, value: float) -> str:
     return yuan(value) if metric == "won_amount" else f"{value:,.0f}"
 
 
+def any_risk(risks: pl.DataFrame) -> bool:
+    """Whether a month's risk counts (risk_counts) hold anything: a warning open at its end, raised or
+    closed in it. A month without says so once, not over counts of 0 (the page and the text)."""
+    return bool(risks.height) and bool(risks.select(pl.sum_horizontal(
+        pl.col("open_at_end", "raised", "closed").sum())).item())
+
+
 def summary_text(summary: dict, lang: str = "zh_CN") -> list[str]:
     """Short sentences stating the month's figures and biggest changes, from the figures only."""
     head = {r["metric"]: r for r in summary["headline"].iter_rows(named=True)}
@@ -390,7 +397,7 @@ def summary_text(summary: dict, lang: str = "zh_CN") -> list[str]:
     yellow = int(risks.filter(pl.col("level") == "yellow")["open_at_end"].sum())
     raised, closed = int(risks["raised"].sum()), int(risks["closed"].sum())
     as_of = summary.get("as_of")
-    if red or yellow or raised or closed:  # "月末仍有红色预警 0 条、黄色预警 0 条" said nothing
+    if any_risk(risks):  # "月末仍有红色预警 0 条、黄色预警 0 条" said nothing
         lines.append(t("monthly.text_risks_now" if as_of else "monthly.text_risks", lang, red=f"{red:,}",
                        yellow=f"{yellow:,}") + t("monthly.text_risks_flow", lang, raised=f"{raised:,}",
                                                  closed=f"{closed:,}"))

@@ -94,8 +94,7 @@ def _risks_and_satisfaction(data: dict) -> None:
     with left:
         st.markdown(f"**{t('monthly.risks_title')}**", help=ui.definition("risk_counts"))
         risks = data["risks"].filter(pl.col("level") != "green")
-        none = risks.is_empty() or not (risks["open_at_end"].sum() or risks["raised"].sum() or risks["closed"].sum())
-        cols = [] if none else st.columns(2)
+        cols = st.columns(2) if summary.any_risk(risks) else []
         if not cols:
             st.caption(t("monthly.no_risks"))  # not over two cards of 0
         for col, level in zip(cols, ("red", "yellow")):
